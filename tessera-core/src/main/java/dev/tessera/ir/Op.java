@@ -1,0 +1,238 @@
+package dev.tessera.ir;
+
+import dev.tessera.types.Numerics.Rounding;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.UnaryOperator;
+
+/**
+ * The op set of Tessera's IR. Every op is a record; its components follow one convention, which
+ * {@link OpSchema} reads so that passes, the printer and the verifier treat ops uniformly:
+ * <ul>
+ *   <li>{@code result} (a Value) or {@code results} (a List of Values): what the op defines;</li>
+ *   <li>other Value or List-of-Value components: operands (an optional operand may be null);</li>
+ *   <li>Region components: nested regions;</li>
+ *   <li>{@code loc}: the user's source location;</li>
+ *   <li>everything else: attributes.</li>
+ * </ul>
+ * Binary, comparison and most unary ops require operands of identical type; the semantic layer
+ * inserts the broadcasts and conversions that make them so.
+ */
+public sealed interface Op {
+
+    Loc loc();
+
+    default List<Value> results() { return OpSchema.of(getClass()).results(this); }
+
+    default List<Value> operands() { return OpSchema.of(getClass()).operands(this); }
+
+    default List<Region> regions() { return OpSchema.of(getClass()).regions(this); }
+
+    /** The single result; fails for ops with none or several. */
+    default Value result() {
+        List<Value> r = results();
+        if (r.size() != 1) throw new IllegalStateException(this + " has " + r.size() + " results");
+        return r.getFirst();
+    }
+
+    /** A copy with each of this op's operands replaced by {@code f} (nested regions are left as they are). */
+    default Op mapOperands(UnaryOperator<Value> f) { return OpSchema.of(getClass()).mapOperands(this, f); }
+
+    /** A copy with every nested region replaced by {@code f}. */
+    default Op mapRegions(UnaryOperator<Region> f) { return OpSchema.of(getClass()).mapRegions(this, f); }
+
+    // ------------------------------------------------------------------ program and constants
+
+    /** The id of the running program along grid axis 0, 1 or 2 (i32). */
+    record ProgramId(Value result, int axis, Loc loc) implements Op {}
+
+    /** The number of programs along grid axis 0, 1 or 2 (i32). */
+    record NumPrograms(Value result, int axis, Loc loc) implements Op {}
+
+    /** Every element equal to {@code value}: a Long for integers and i1, a Double for floats. */
+    record Constant(Value result, Number value, Loc loc) implements Op {
+        public Constant {
+            if (!(Objects.requireNonNull(value) instanceof Long || value instanceof Double)) {
+                throw new IllegalArgumentException("constant must be a Long or a Double, not " + value.getClass());
+            }
+        }
+    }
+
+    /** The i32 tile [start, start+1, ..., end-1]. */
+    record Arange(Value result, int start, int end, Loc loc) implements Op {}
+
+    // ------------------------------------------------------------------ shape manipulation
+
+    /** A scalar repeated into a tile of the result's shape. */
+    record Splat(Value result, Value source, Loc loc) implements Op {}
+
+    /** A tile whose size-1 dimensions are repeated to the result's shape (same rank). */
+    record Broadcast(Value result, Value source, Loc loc) implements Op {}
+
+    /** A new size-1 dimension at {@code axis}. */
+    record ExpandDims(Value result, Value source, int axis, Loc loc) implements Op {}
+
+    /** The same elements in row-major order under a new shape. */
+    record Reshape(Value result, Value source, Loc loc) implements Op {}
+
+    /** Dimensions reordered: result dim i is source dim order[i]. */
+    record Permute(Value result, Value source, List<Integer> order, Loc loc) implements Op {
+        public Permute { order = List.copyOf(order); }
+    }
+
+    /** Two tiles of equal type stacked along a new last dimension of size 2. */
+    record Join(Value result, Value lhs, Value rhs, Loc loc) implements Op {}
+
+    /** The inverse of Join: a tile with last dimension 2 split into its two halves. */
+    record Split(List<Value> results, Value source, Loc loc) implements Op {
+        public Split { results = List.copyOf(results); }
+    }
+
+    /** Two tiles concatenated along dimension 0. */
+    record Cat(Value result, Value lhs, Value rhs, Loc loc) implements Op {}
+
+    // ------------------------------------------------------------------ elementwise
+
+    /** A one-operand elementwise function. Math functions take floats; NOT takes integers and i1. */
+    record Unary(Value result, Fn fn, Value x, Loc loc) implements Op {
+        public enum Fn {
+            NEG, NOT, ABS, EXP, EXP2, LOG, LOG2, SQRT, SQRT_RN, RSQRT, SIN, COS, TANH, SIGMOID, ERF,
+            FLOOR, CEIL, POPCOUNT
+        }
+    }
+
+    /**
+     * A two-operand elementwise function on operands of the result's type.
+     * DIV truncates for integers and is the fast (approximate) division for floats; DIV_RN is the
+     * correctly rounded float division. MAX and MIN ignore a NaN operand; MAX_NAN and MIN_NAN
+     * propagate it. SHR is arithmetic for signed and logical for unsigned types; shifts by the
+     * width or more give 0 (or the sign for SHR of a negative value).
+     */
+    record Binary(Value result, Fn fn, Value lhs, Value rhs, Loc loc) implements Op {
+        public enum Fn {
+            ADD, SUB, MUL, DIV, DIV_RN, REM, MAX, MIN, MAX_NAN, MIN_NAN, AND, OR, XOR, SHL, SHR, UMULHI, POW
+        }
+    }
+
+    /** An elementwise comparison giving i1. Float comparisons are ordered except NE. */
+    record Compare(Value result, Fn fn, Value lhs, Value rhs, Loc loc) implements Op {
+        public enum Fn { LT, LE, GT, GE, EQ, NE }
+    }
+
+    /** condition ? ifTrue : ifFalse, elementwise. */
+    record Select(Value result, Value condition, Value ifTrue, Value ifFalse, Loc loc) implements Op {}
+
+    /** a * b + c with a single rounding. */
+    record Fma(Value result, Value a, Value b, Value c, Loc loc) implements Op {}
+
+    /** A numeric conversion (see {@link dev.tessera.types.Numerics} for the rules). */
+    record Convert(Value result, Value source, Rounding rounding, Loc loc) implements Op {}
+
+    /** The same bits reinterpreted as another type of equal width (also pointer to and from i64). */
+    record Bitcast(Value result, Value source, Loc loc) implements Op {}
+
+    /** pointer + offset elements. */
+    record PtrAdd(Value result, Value pointer, Value offset, Loc loc) implements Op {}
+
+    // ------------------------------------------------------------------ memory
+
+    /** Reads through a tile of pointers; lanes where {@code mask} is false give {@code other}. */
+    record Load(Value result, Value pointer, Value mask, Value other, MemoryOrder.Cache cache,
+                MemoryOrder.Eviction eviction, boolean isVolatile, Loc loc) implements Op {}
+
+    /** Writes through a tile of pointers where {@code mask} (if any) is true. */
+    record Store(Value pointer, Value value, Value mask, MemoryOrder.Cache cache, MemoryOrder.Eviction eviction,
+                 Loc loc) implements Op {}
+
+    /** An atomic read-modify-write per lane; the result holds the old values. */
+    record AtomicRmw(Value result, Fn fn, Value pointer, Value value, Value mask, MemoryOrder.Semantic semantic,
+                     MemoryOrder.Scope scope, Loc loc) implements Op {
+        public enum Fn { ADD, MAX, MIN, AND, OR, XOR, XCHG }
+    }
+
+    /** An atomic compare-and-swap per lane; the result holds the old values. */
+    record AtomicCas(Value result, Value pointer, Value compare, Value value, MemoryOrder.Semantic semantic,
+                     MemoryOrder.Scope scope, Loc loc) implements Op {}
+
+    // ------------------------------------------------------------------ reductions, scans, dot
+
+    /**
+     * Reduces {@code input} along {@code axis}. ARGMAX and ARGMIN give the i32 index of the first
+     * extreme element; CUSTOM applies {@code combine}, a region of two scalar arguments ending in a
+     * Yield of one value (null for the other kinds).
+     */
+    record Reduce(Value result, Kind kind, Value input, int axis, Region combine, Loc loc) implements Op {
+        public enum Kind { SUM, PROD, MAX, MIN, AND, OR, XOR, ARGMAX, ARGMIN, CUSTOM }
+    }
+
+    /** An inclusive scan of {@code input} along {@code axis}; kinds as for Reduce (no ARG kinds). */
+    record Scan(Value result, Reduce.Kind kind, Value input, int axis, boolean reverse, Region combine, Loc loc)
+            implements Op {}
+
+    /** Sorts along the last dimension. */
+    record Sort(Value result, Value source, boolean descending, Loc loc) implements Op {}
+
+    /** The matrix product a·b + acc; a is [M, K], b is [K, N], acc and result [M, N]. */
+    record Dot(Value result, Value a, Value b, Value acc, Precision precision, Loc loc) implements Op {
+        /** How f32 inputs enter the product: exactly, or rounded to tf32 (the tensor cores' f32 mode). */
+        public enum Precision { IEEE, TF32 }
+    }
+
+    // ------------------------------------------------------------------ control flow
+
+    /**
+     * for iv = lower; iv &lt; upper; iv += step. The body's arguments are the induction variable then
+     * the carried values; it ends with a Yield of the next carried values; results are their final values.
+     */
+    record For(List<Value> results, Value lower, Value upper, Value step, List<Value> inits, Region body, Loc loc)
+            implements Op {
+        public For {
+            results = List.copyOf(results);
+            inits = List.copyOf(inits);
+        }
+    }
+
+    /** Runs one branch; each ends with a Yield of the values that become the results. */
+    record If(List<Value> results, Value condition, Region thenRegion, Region elseRegion, Loc loc) implements Op {
+        public If { results = List.copyOf(results); }
+    }
+
+    /**
+     * while (condition(carried)) carried = body(carried). Both regions take the carried values as
+     * arguments; the condition region yields one i1, the body yields the next carried values.
+     */
+    record While(List<Value> results, List<Value> inits, Region condition, Region body, Loc loc) implements Op {
+        public While {
+            results = List.copyOf(results);
+            inits = List.copyOf(inits);
+        }
+    }
+
+    /** Ends a region, passing values to its owner. */
+    record Yield(List<Value> values, Loc loc) implements Op {
+        public Yield { values = List.copyOf(values); }
+    }
+
+    // ------------------------------------------------------------------ debugging and hints
+
+    /** Fails the launch with {@code message} where {@code condition} is false. */
+    record Assert(Value condition, String message, Loc loc) implements Op {}
+
+    /** Prints the values with the program id. */
+    record Print(List<Value> values, String prefix, boolean hex, Loc loc) implements Op {
+        public Print { values = List.copyOf(values); }
+    }
+
+    /** The source value, with a fact about it for AxisInfo (per dimension values). */
+    record Hint(Value result, Value source, Kind kind, List<Integer> values, Loc loc) implements Op {
+        public enum Kind { MULTIPLE_OF, MAX_CONTIGUOUS, MAX_CONSTANCY }
+
+        public Hint { values = List.copyOf(values); }
+    }
+
+    /** Promises the compiler that {@code condition} holds. */
+    record Assume(Value condition, Loc loc) implements Op {}
+
+    /** A barrier between the threads of one program (a no-op where a program is one thread). */
+    record Barrier(Loc loc) implements Op {}
+}
