@@ -61,7 +61,7 @@ public final class CpuTimer implements DeviceTimer {
         @Override public int capacity() { return starts.length; }
         @Override public void start(int i) { starts[i] = System.nanoTime(); }
         @Override public void stop(int i) { stops[i] = System.nanoTime(); }
-        @Override public double elapsedMs(int i) { return (stops[i] - starts[i]) * 1e-6; }
+        @Override public double elapsedMs(int i) { return (stops[i] - starts[i]) / 1e6; }
         @Override public void close() {}
     }
 }

@@ -49,15 +49,21 @@ public record ResultRecord(String kernel, String shape, String dtype, String pro
         return new ResultRecord(kernel, shape, dtype, provider, ms, metricKey, metricValue, device, date, Map.of());
     }
 
-    /** The record as one line of JSON (no trailing newline). */
+    /** {@code v} to 6 significant digits: far finer than timing noise, and the logs stay readable. */
+    static double round(double v) {
+        if (Double.isNaN(v) || Double.isInfinite(v) || v == 0) return v;
+        return new java.math.BigDecimal(v).round(new java.math.MathContext(6)).doubleValue();
+    }
+
+    /** The record as one line of JSON (no trailing newline); ms and the metric to 6 significant digits. */
     public String toJson() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("kernel", kernel);
         m.put("shape", shape);
         m.put("dtype", dtype);
         m.put("provider", provider);
-        m.put("ms", ms);
-        if (metricKey != null) m.put(metricKey, metricValue);
+        m.put("ms", round(ms));
+        if (metricKey != null) m.put(metricKey, round(metricValue));
         m.put("device", device);
         m.put("date", date.toString());
         m.putAll(extra);

@@ -10,17 +10,17 @@ public final class Throughput {
 
     /** GB/s for {@code bytes} moved (read + written) in {@code ms} milliseconds. */
     public static double gbps(double bytes, double ms) {
-        return bytes / positiveMs(ms) * 1e-6;
+        return bytes / (positiveMs(ms) * 1e6);
     }
 
     /** TFLOP/s for {@code flops} operations in {@code ms} milliseconds. */
     public static double tflops(double flops, double ms) {
-        return flops / positiveMs(ms) * 1e-9;
+        return flops / (positiveMs(ms) * 1e9);
     }
 
     /** GFLOP/s for {@code flops} operations in {@code ms} milliseconds. */
     public static double gflops(double flops, double ms) {
-        return flops / positiveMs(ms) * 1e-6;
+        return flops / (positiveMs(ms) * 1e6);
     }
 
     /** FLOPs of a dense {@code m×k · k×n} matrix product: {@code 2·m·n·k} (one multiply and one add each). */
@@ -30,12 +30,12 @@ public final class Throughput {
 
     /** Milliseconds needed to move {@code bytes} at {@code gbps} GB/s — the memory floor of a kernel. */
     public static double msAtGbps(double bytes, double gbps) {
-        return bytes / gbps * 1e-6;
+        return bytes / (gbps * 1e6);
     }
 
     /** Milliseconds needed for {@code flops} at {@code tflops} TFLOP/s — the compute floor of a kernel. */
     public static double msAtTflops(double flops, double tflops) {
-        return flops / tflops * 1e-9;
+        return flops / (tflops * 1e9);
     }
 
     private static double positiveMs(double ms) {
