@@ -104,21 +104,24 @@ class BenchTest {
     @Test
     void busyWaitOfOneMillisecondMeasuresAboutOneMillisecond() {
         BenchResult r = Bench.doBench(() -> spin(1_000_000), quick());
-        // generous: a spin can only take longer than asked, and the median shrugs off preemption
-        assertTrue(r.medianMs() >= 0.95 && r.medianMs() < 5, "median " + r);
-        assertTrue(r.minMs() >= 0.95, "min " + r);
+        // a spin can only take longer than asked; preemption on a busy machine inflates some
+        // repetitions, which the median shrugs off and the minimum avoids altogether
+        assertTrue(r.minMs() >= 0.95 && r.minMs() < 2, "min " + r);
+        assertTrue(r.medianMs() >= 0.95 && r.medianMs() < 10, "median " + r);
     }
 
     @Test
     void fourTimesTheWorkMeasuresLonger() {
         BenchOptions o = quick();
-        double spin1 = Bench.doBench(() -> spin(500_000), o).medianMs();
-        double spin4 = Bench.doBench(() -> spin(2_000_000), o).medianMs();
-        assertTrue(spin4 > 2 * spin1, spin1 + " ms vs " + spin4 + " ms");
+        BenchResult spin1 = Bench.doBench(() -> spin(500_000), o);
+        BenchResult spin4 = Bench.doBench(() -> spin(2_000_000), o);
+        assertTrue(spin4.medianMs() > spin1.medianMs(), spin1 + " vs " + spin4);
+        assertTrue(spin4.minMs() > 3 * spin1.minMs(), spin1 + " vs " + spin4);
 
-        double work1 = Bench.doBench(() -> compute(200_000), o).medianMs();
-        double work4 = Bench.doBench(() -> compute(800_000), o).medianMs();
-        assertTrue(work4 > 1.5 * work1, work1 + " ms vs " + work4 + " ms");
+        BenchResult work1 = Bench.doBench(() -> compute(200_000), o);
+        BenchResult work4 = Bench.doBench(() -> compute(800_000), o);
+        assertTrue(work4.medianMs() > work1.medianMs(), work1 + " vs " + work4);
+        assertTrue(work4.minMs() > 2 * work1.minMs(), work1 + " vs " + work4);
     }
 
     @Test
@@ -139,8 +142,9 @@ class BenchTest {
         BenchResult r = Bench.doBench(() -> spin(1_000_000), o);
         double wallMs = (System.nanoTime() - t0) * 1e-6;
         // ~1 ms per call: ~10 warm-ups, ~40 repetitions, ~56 ms in all
-        assertTrue(r.samples() >= 10 && r.samples() <= 41, "samples " + r.samples());
-        assertTrue(r.warmups() >= 2 && r.warmups() <= 11, "warmups " + r.warmups());
+        // (a busy machine inflates the estimate, so fewer calls are made, never more)
+        assertTrue(r.samples() >= 5 && r.samples() <= 41, "samples " + r.samples());
+        assertTrue(r.warmups() >= 1 && r.warmups() <= 11, "warmups " + r.warmups());
         assertTrue(wallMs < 2000, "took " + wallMs + " ms");
     }
 
@@ -171,6 +175,7 @@ class BenchTest {
         }
         // per repetition: two long markers, one double sample and its sorted copy = 32 bytes
         double perRep = (large - small) / 10_000.0;
+        System.out.println("doBench allocates " + perRep + " bytes per timed repetition");
         assertTrue(perRep <= 40, "allocated " + perRep + " bytes per repetition");
     }
 
