@@ -104,7 +104,10 @@ public record BenchOptions(double warmupMs, double repMs, double[] quantiles, bo
         return new BenchOptions(warmupMs, repMs, quantiles, flushCache, timer, estimateCalls, max, fixedWarmups, fixedRepeats);
     }
 
-    /** Fixed call counts instead of time budgets: {@code warmups} &ge; 0 untimed calls, then {@code repeats} &ge; 1 timed ones. */
+    /**
+     * Fixed call counts instead of time budgets: {@code warmups} &ge; 0 untimed calls, then
+     * {@code repeats} &ge; 1 timed ones ({@code maxRepeats} is raised to {@code repeats} if lower).
+     */
     public BenchOptions withFixedCounts(int warmups, int repeats) {
         if (warmups < 0) throw new IllegalArgumentException("BenchOptions.withFixedCounts: warmups must be >= 0, got " + warmups);
         if (repeats < 1) throw new IllegalArgumentException("BenchOptions.withFixedCounts: repeats must be >= 1, got " + repeats);
