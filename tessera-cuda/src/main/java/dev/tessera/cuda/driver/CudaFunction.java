@@ -34,6 +34,11 @@ public final class CudaFunction {
         return module;
     }
 
+    /** The driver's CUfunction. */
+    MemorySegment handle() {
+        return handle;
+    }
+
     /** Registers per thread. */
     public int registers() {
         return attribute(NUM_REGS, "NUM_REGS");
