@@ -122,6 +122,7 @@ class DeviceBufferGpuTest extends GpuTestBase {
         int live = LiveAllocations.count();
         buffer.close();
         buffer.close();
+        assertTrue(buffer.isClosed());
         assertEquals(live - 1, LiveAllocations.count());
         assertThrows(IllegalStateException.class, buffer::address);
         assertThrows(IllegalStateException.class, () -> buffer.fill((byte) 0));
