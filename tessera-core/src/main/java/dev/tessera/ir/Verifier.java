@@ -19,7 +19,6 @@ public final class Verifier {
 
     public static KernelIR verify(KernelIR kernel) {
         Verifier v = new Verifier();
-        for (KernelIR.Param p : kernel.params()) v.define(p.value(), Loc.UNKNOWN);
         if (!kernel.body().args().equals(kernel.params().stream().map(KernelIR.Param::value).toList())) {
             throw new IrException(Loc.UNKNOWN, "kernel body arguments differ from its parameters");
         }

@@ -1,0 +1,54 @@
+package dev.tessera.backend;
+
+import dev.tessera.ir.KernelIR;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+
+/**
+ * What the runtime needs of a place that runs kernels: its devices, their memory, and compiling
+ * and launching traced kernels. Implementations register through {@link java.util.ServiceLoader}.
+ */
+public interface Backend {
+
+    /** "cpu", "cuda". */
+    String name();
+
+    /** The devices of this kind on this machine; empty when there are none. */
+    List<DeviceInfo> devices();
+
+    /** Why {@link #devices()} is empty (for {@code tessera info}); null when it is not. */
+    String unavailableReason();
+
+    /** Preference when choosing a default device: higher wins (GPUs over the CPU). */
+    int priority();
+
+    Buffer allocate(int device, long bytes);
+
+    /** Host to device. */
+    void copyIn(MemorySegment source, Buffer target, long targetOffset, long bytes);
+
+    /** Device to host. */
+    void copyOut(Buffer source, long sourceOffset, MemorySegment target, long bytes);
+
+    /** Device to device, within one backend. */
+    void copy(Buffer source, long sourceOffset, Buffer target, long targetOffset, long bytes);
+
+    /** Sets {@code bytes} bytes to {@code value}. */
+    void fill(Buffer target, long offset, long bytes, byte value);
+
+    /** What changes compiled code on this device, for cache keys: "cpu", "sm_90a/ptx9.0", ... */
+    String target(int device);
+
+    /** Compiles optimized IR for one device. */
+    CompiledKernel compile(KernelIR kernel, LaunchOptions options, int device);
+
+    /**
+     * Runs {@code grid[0] × grid[1] × grid[2]} programs. Arguments are raw bits, one per kernel
+     * parameter: device addresses for pointers, sign-extended integers, float bits for f32,
+     * double bits for f64. May return before the work is done (see {@link #synchronize}).
+     */
+    void launch(CompiledKernel kernel, int[] grid, long[] args, int device);
+
+    /** Waits for every launch and copy on the device to finish. */
+    void synchronize(int device);
+}

@@ -1,0 +1,60 @@
+package dev.tessera.cpu;
+
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.RecursiveAction;
+
+/**
+ * Runs a grid of programs: split into a few chunks per core on a dedicated fork-join pool, each
+ * chunk on one frame. Small grids run on the calling thread.
+ */
+final class CpuLauncher {
+    private CpuLauncher() {}
+
+    private static final int CORES = Runtime.getRuntime().availableProcessors();
+    private static final ForkJoinPool POOL = new ForkJoinPool(CORES, pool -> {
+        var t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
+        t.setName("tessera-cpu-" + t.getPoolIndex());
+        t.setDaemon(true);
+        return t;
+    }, null, false);
+
+    static void launch(CpuKernel kernel, int[] grid, long[] args) {
+        long total = (long) grid[0] * grid[1] * grid[2];
+        if (total == 0) return;
+        int chunks = (int) Math.min(total, CORES == 1 ? 1 : CORES * 4L);
+        if (chunks == 1) {
+            runChunk(kernel, grid, args, 0, total);
+            return;
+        }
+        long per = (total + chunks - 1) / chunks;
+        RecursiveAction[] tasks = new RecursiveAction[chunks];
+        for (int c = 0; c < chunks; c++) {
+            long from = c * per, to = Math.min(total, from + per);
+            tasks[c] = new RecursiveAction() {
+                @Override
+                protected void compute() { runChunk(kernel, grid, args, from, to); }
+            };
+        }
+        RecursiveAction all = new RecursiveAction() {
+            @Override
+            protected void compute() { invokeAll(tasks); }
+        };
+        POOL.invoke(all);
+    }
+
+    private static void runChunk(CpuKernel kernel, int[] grid, long[] args, long from, long to) {
+        if (from >= to) return;
+        ExecFrame f = kernel.takeFrame();
+        try {
+            kernel.begin(f, args, grid);
+            int gx = grid[0], gy = grid[1];
+            for (long p = from; p < to; p++) {
+                int x = (int) (p % gx);
+                long rest = p / gx;
+                kernel.runProgram(f, x, (int) (rest % gy), (int) (rest / gy));
+            }
+        } finally {
+            kernel.returnFrame(f);
+        }
+    }
+}

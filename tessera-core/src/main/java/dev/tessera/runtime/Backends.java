@@ -1,0 +1,25 @@
+package dev.tessera.runtime;
+
+import dev.tessera.backend.Backend;
+import java.util.Comparator;
+import java.util.List;
+import java.util.ServiceLoader;
+
+/** The backends on the class path, found once through {@link ServiceLoader}. */
+public final class Backends {
+    private Backends() {}
+
+    private static final class Holder {
+        static final List<Backend> ALL = ServiceLoader.load(Backend.class).stream().map(ServiceLoader.Provider::get)
+                .sorted(Comparator.comparingInt(Backend::priority).reversed()).toList();
+    }
+
+    /** Every backend, most preferred first (whether or not it has devices here). */
+    public static List<Backend> all() { return Holder.ALL; }
+
+    public static Backend get(String name) {
+        return all().stream().filter(b -> b.name().equals(name)).findFirst().orElseThrow(() -> new IllegalArgumentException(
+                "no backend named '" + name + "' is on the class path (found: "
+                        + all().stream().map(Backend::name).toList() + ")"));
+    }
+}

@@ -1,0 +1,242 @@
+package dev.tessera.runtime;
+
+import dev.tessera.backend.Backend;
+import dev.tessera.backend.CompiledKernel;
+import dev.tessera.backend.LaunchOptions;
+import dev.tessera.ir.Loc;
+import dev.tessera.semantic.SourceLocator;
+import dev.tessera.semantic.TraceException;
+import dev.tessera.trace.ArgSpec;
+import dev.tessera.trace.KernelMethod;
+import dev.tessera.types.DType;
+import dev.tessera.types.PointerType;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A kernel ready to launch. The first launch of each specialization (argument dtypes, alignment and
+ * divisibility facts, constexpr values, launch options, device) traces and compiles it, once even
+ * when many threads launch at the same time; later launches find it in memory.
+ *
+ * <pre>{@code
+ * JitKernel add = Jit.kernel(VectorAdd.class, "add");
+ * add.launch(grid(cdiv(n, 1024)), x, y, out, n, 1024);
+ * }</pre>
+ */
+public final class JitKernel {
+    private final KernelMethod method;
+    private final LaunchOptions options;
+    private final ConcurrentHashMap<SpecKey, Compilation> cache;
+
+    private JitKernel(KernelMethod method, LaunchOptions options, ConcurrentHashMap<SpecKey, Compilation> cache) {
+        this.method = method;
+        this.options = options;
+        this.cache = cache;
+    }
+
+    static JitKernel of(Class<?> owner, String name) {
+        return new JitKernel(KernelMethod.of(owner, name), LaunchOptions.DEFAULT, new ConcurrentHashMap<>());
+    }
+
+    /** The same kernel compiled with other warps-per-program and pipelining depth (shares the cache). */
+    public JitKernel withOptions(int numWarps, int numStages) { return withOptions(new LaunchOptions(numWarps, numStages)); }
+
+    public JitKernel withOptions(LaunchOptions newOptions) { return new JitKernel(method, newOptions, cache); }
+
+    public String name() { return method.name(); }
+
+    public KernelMethod method() { return method; }
+
+    public LaunchOptions options() { return options; }
+
+    /** How many specializations have been compiled so far. */
+    public int compiledCount() { return (int) cache.values().stream().filter(Compilation::isDone).count(); }
+
+    /** Launches with every parameter given in order, constexprs included. */
+    public void launch(Grid grid, Object... args) {
+        Bound b = bind(args);
+        launchBound(grid, b);
+    }
+
+    /** Launches with the runtime arguments in order and the constexprs by name (used by autotuners). */
+    public void launch(Grid grid, Object[] runtimeArgs, Map<String, Object> constexprs) {
+        launchBound(grid, bind(runtimeArgs, constexprs));
+    }
+
+    /** Traces and compiles for these arguments without launching, e.g. to look at the IR or PTX. */
+    public CompiledKernel specialize(Object... args) {
+        Bound b = bind(args);
+        return compiled(b);
+    }
+
+    public CompiledKernel specialize(Object[] runtimeArgs, Map<String, Object> constexprs) {
+        return compiled(bind(runtimeArgs, constexprs));
+    }
+
+    // ------------------------------------------------------------------ binding arguments
+
+    /** Launch arguments sorted into runtime arguments and constexprs. */
+    private record Bound(Object[] runtime, Map<String, Object> constexprs, Device device) {}
+
+    private Bound bind(Object[] args) {
+        List<KernelMethod.Param> params = method.params();
+        if (args.length != params.size()) {
+            throw launchError(method.name() + " takes " + params.size() + " arguments " + names(params) + ", got " + args.length);
+        }
+        List<Object> runtime = new ArrayList<>(params.size());
+        Map<String, Object> constexprs = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            KernelMethod.Param p = params.get(i);
+            if (p.isConstexpr()) constexprs.put(p.name(), args[i]);
+            else runtime.add(args[i]);
+        }
+        return bind(runtime.toArray(), constexprs);
+    }
+
+    private Bound bind(Object[] runtimeArgs, Map<String, Object> given) {
+        List<KernelMethod.Param> runtimeParams = method.runtimeParams();
+        if (runtimeArgs.length != runtimeParams.size()) {
+            throw launchError(method.name() + " takes " + runtimeParams.size() + " runtime arguments "
+                    + names(runtimeParams) + ", got " + runtimeArgs.length);
+        }
+        Map<String, Object> constexprs = new LinkedHashMap<>();
+        for (KernelMethod.Param p : method.constexprParams()) {
+            if (!given.containsKey(p.name())) throw launchError(method.name() + " needs a value for constexpr " + p.name());
+            constexprs.put(p.name(), constexprValue(p, given.get(p.name())));
+        }
+        for (String name : given.keySet()) {
+            if (!constexprs.containsKey(name)) {
+                throw launchError(method.name() + " has no constexpr named " + name + " (it has "
+                        + method.constexprParams().stream().map(KernelMethod.Param::name).toList() + ")");
+            }
+        }
+        Device device = null;
+        for (int i = 0; i < runtimeArgs.length; i++) {
+            Object a = runtimeArgs[i];
+            if (a instanceof Tensor t) {
+                if (t.isClosed()) throw launchError("argument " + runtimeParams.get(i).name() + " is a closed tensor");
+                if (device == null) device = t.device();
+                else if (!device.equals(t.device())) {
+                    throw launchError("argument " + runtimeParams.get(i).name() + " is on " + t.device()
+                            + " but earlier tensors are on " + device + "; move it with .to(device)");
+                }
+            } else if (!(a instanceof Integer || a instanceof Long || a instanceof Float || a instanceof Double
+                    || a instanceof Boolean || a instanceof Short || a instanceof Byte)) {
+                throw launchError("argument " + runtimeParams.get(i).name() + " is "
+                        + (a == null ? "null" : "a " + a.getClass().getSimpleName())
+                        + "; runtime arguments are tensors or Java numbers");
+            }
+        }
+        return new Bound(runtimeArgs, constexprs, device != null ? device : Device.defaultDevice());
+    }
+
+    private Object constexprValue(KernelMethod.Param p, Object v) {
+        Class<?> t = p.javaType();
+        if (v == null) throw launchError("constexpr " + p.name() + " is null");
+        if (t == int.class && v instanceof Integer) return v;
+        if (t == long.class && (v instanceof Long || v instanceof Integer)) return ((Number) v).longValue();
+        if (t == boolean.class && v instanceof Boolean) return v;
+        if ((t == float.class || t == double.class) && v instanceof Number n) return t == float.class ? n.floatValue() : n.doubleValue();
+        if (!t.isPrimitive() && t.isInstance(v)) return v;
+        throw launchError("constexpr " + p.name() + " is declared " + t.getSimpleName() + " but was given "
+                + v.getClass().getSimpleName() + " " + v);
+    }
+
+    private static String names(List<KernelMethod.Param> params) {
+        return "(" + String.join(", ", params.stream().map(KernelMethod.Param::name).toList()) + ")";
+    }
+
+    private static TraceException launchError(String message) {
+        Loc site = SourceLocator.find();
+        return new TraceException(site, message);
+    }
+
+    // ------------------------------------------------------------------ specialization and cache
+
+    /** Everything that makes compiled code differ. */
+    private record SpecKey(List<ArgSpec> args, List<Object> constexprs, LaunchOptions options, Device device) {}
+
+    private SpecKey key(Bound b) {
+        List<ArgSpec> specs = new ArrayList<>(b.runtime.length);
+        for (Object a : b.runtime) specs.add(specOf(a));
+        return new SpecKey(specs, new ArrayList<>(b.constexprs.values()), options, b.device);
+    }
+
+    static ArgSpec specOf(Object a) {
+        return switch (a) {
+            case Tensor t -> new ArgSpec(new PointerType(t.dtype()), t.dataPointer() % 16 == 0 ? 16 : 1, false);
+            case Integer i -> intSpec(DType.I32, i);
+            case Short s -> intSpec(DType.I32, s);
+            case Byte b -> intSpec(DType.I32, b);
+            case Long l -> intSpec(DType.I64, l);
+            case Float f -> new ArgSpec(DType.F32, 1, false);
+            case Double d -> new ArgSpec(DType.F32, 1, false);
+            case Boolean b -> new ArgSpec(DType.I1, 1, false);
+            default -> throw new IllegalArgumentException("not a kernel argument: " + a);
+        };
+    }
+
+    private static ArgSpec intSpec(DType t, long v) { return new ArgSpec(t, v % 16 == 0 ? 16 : 1, v == 1); }
+
+    private CompiledKernel compiled(Bound b) {
+        SpecKey key = key(b);
+        Compilation c = cache.computeIfAbsent(key, k -> new Compilation());
+        return c.get(() -> Compiler.compile(method, key.args(), b.constexprs, options, b.device), () -> cache.remove(key, c));
+    }
+
+    private void launchBound(Grid grid, Bound b) {
+        CompiledKernel compiled = compiled(b);
+        int[] dims = grid.dims(Collections.unmodifiableMap(b.constexprs));
+        int[] g = {1, 1, 1};
+        for (int i = 0; i < dims.length; i++) g[i] = dims[i];
+        if (g[0] == 0 || g[1] == 0 || g[2] == 0) return;
+        Backend backend = b.device.backendImpl();
+        backend.launch(compiled, g, pack(b.runtime), b.device.index());
+    }
+
+    /** Raw argument bits, as {@link Backend#launch} takes them. */
+    static long[] pack(Object[] runtime) {
+        long[] bits = new long[runtime.length];
+        for (int i = 0; i < runtime.length; i++) {
+            bits[i] = switch (runtime[i]) {
+                case Tensor t -> t.dataPointer();
+                case Integer v -> v;
+                case Short v -> v;
+                case Byte v -> v;
+                case Long v -> v;
+                case Float v -> Float.floatToRawIntBits(v);
+                case Double v -> Float.floatToRawIntBits(v.floatValue());
+                case Boolean v -> v ? 1 : 0;
+                default -> throw new IllegalArgumentException("not a kernel argument: " + runtime[i]);
+            };
+        }
+        return bits;
+    }
+
+    /** One specialization's compilation, run once by whichever thread gets there first. */
+    private static final class Compilation {
+        private volatile CompiledKernel result;
+
+        boolean isDone() { return result != null; }
+
+        CompiledKernel get(java.util.function.Supplier<CompiledKernel> compile, Runnable forget) {
+            CompiledKernel r = result;
+            if (r != null) return r;
+            synchronized (this) {
+                if (result == null) {
+                    try {
+                        result = compile.get();
+                    } catch (RuntimeException e) {
+                        forget.run(); // a later launch retries (the user may have fixed a constexpr)
+                        throw e;
+                    }
+                }
+                return result;
+            }
+        }
+    }
+}

@@ -1,0 +1,374 @@
+package dev.tessera.runtime;
+
+import dev.tessera.backend.Backend;
+import dev.tessera.backend.Buffer;
+import dev.tessera.types.DType;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.ref.Cleaner;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An n-dimensional array on a device: a dtype, a shape, strides in elements, and a shared block of
+ * device memory. Views ({@link #view}, {@link #transpose}, {@link #slice}) share memory with their
+ * base. Memory is freed when every tensor using it is closed, or when they all become unreachable.
+ * Passed to a kernel, a tensor becomes a pointer to its first element.
+ */
+public final class Tensor implements AutoCloseable {
+    private static final Cleaner CLEANER = Cleaner.create();
+
+    /** The device memory and the number of open tensors that use it. */
+    private static final class Storage {
+        final Buffer buffer;
+        final AtomicInteger users = new AtomicInteger(1);
+
+        Storage(Buffer buffer) { this.buffer = buffer; }
+
+        void retain() { users.incrementAndGet(); }
+
+        void release() { if (users.decrementAndGet() == 0) buffer.close(); }
+    }
+
+    private final Storage storage;
+    private final DType dtype;
+    private final long[] shape, strides;
+    private final long offset;
+    private final Device device;
+    /** Releases this tensor's use of the storage once: on close, or when the tensor becomes unreachable. */
+    private final Cleaner.Cleanable release;
+    private volatile boolean closed;
+
+    private Tensor(Storage storage, Device device, DType dtype, long[] shape, long[] strides, long offset) {
+        this.storage = storage;
+        this.device = device;
+        this.dtype = dtype;
+        this.shape = shape;
+        this.strides = strides;
+        this.offset = offset;
+        this.release = CLEANER.register(this, storage::release);
+    }
+
+    // ------------------------------------------------------------------ creation
+
+    public static Tensor empty(DType dtype, long... shape) { return empty(dtype, Device.defaultDevice(), shape); }
+
+    public static Tensor empty(DType dtype, Device device, long... shape) {
+        Device d = device.require();
+        long n = numel(shape);
+        Buffer buffer = d.backendImpl().allocate(d.index(), Math.max(1, n * dtype.byteSize()));
+        return new Tensor(new Storage(buffer), d, dtype, shape.clone(), contiguousStrides(shape), 0);
+    }
+
+    public static Tensor zeros(DType dtype, Device device, long... shape) {
+        Tensor t = empty(dtype, device, shape);
+        t.device.backendImpl().fill(t.storage.buffer, 0, t.storage.buffer.byteSize(), (byte) 0);
+        return t;
+    }
+
+    public static Tensor zeros(DType dtype, long... shape) { return zeros(dtype, Device.defaultDevice(), shape); }
+
+    public static Tensor full(DType dtype, double value, Device device, long... shape) {
+        Tensor t = empty(dtype, device, shape);
+        t.fill(value);
+        return t;
+    }
+
+    /** Values converted to {@code dtype} (rounded to nearest even; integers truncated and saturated). */
+    public static Tensor from(double[] values, DType dtype, Device device, long... shape) {
+        long[] s = shape.length == 0 ? new long[] {values.length} : shape;
+        if (numel(s) != values.length) {
+            throw new IllegalArgumentException(values.length + " values do not fill a tensor of shape " + Arrays.toString(s));
+        }
+        Tensor t = empty(dtype, device, s);
+        t.write(values);
+        return t;
+    }
+
+    public static Tensor from(double[] values, DType dtype, long... shape) { return from(values, dtype, Device.defaultDevice(), shape); }
+
+    public static Tensor of(float[] values, long... shape) {
+        double[] d = new double[values.length];
+        for (int i = 0; i < d.length; i++) d[i] = values[i];
+        return from(d, DType.F32, shape);
+    }
+
+    public static Tensor of(double[] values, long... shape) { return from(values, DType.F64, shape); }
+
+    public static Tensor of(int[] values, long... shape) { return fromLongs(Arrays.stream(values).asLongStream().toArray(), DType.I32, Device.defaultDevice(), shape); }
+
+    public static Tensor of(long[] values, long... shape) { return fromLongs(values, DType.I64, Device.defaultDevice(), shape); }
+
+    /** Integers stored exactly (wrapped to {@code dtype}). */
+    public static Tensor fromLongs(long[] values, DType dtype, Device device, long... shape) {
+        long[] s = shape.length == 0 ? new long[] {values.length} : shape;
+        if (numel(s) != values.length) {
+            throw new IllegalArgumentException(values.length + " values do not fill a tensor of shape " + Arrays.toString(s));
+        }
+        Tensor t = empty(dtype, device, s);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment host = arena.allocate(Math.max(1, values.length * (long) dtype.byteSize()), 16);
+            for (int i = 0; i < values.length; i++) HostCodec.putLong(host, (long) i * dtype.byteSize(), dtype, values[i]);
+            t.device.backendImpl().copyIn(host, t.storage.buffer, 0, host.byteSize());
+        }
+        return t;
+    }
+
+    /** Uniform values in [0, 1), reproducible from the seed. */
+    public static Tensor rand(DType dtype, long seed, Device device, long... shape) {
+        SplittableRandom r = new SplittableRandom(seed);
+        double[] v = new double[Math.toIntExact(numel(shape))];
+        for (int i = 0; i < v.length; i++) v[i] = r.nextDouble();
+        return from(v, dtype, device, shape);
+    }
+
+    /** Standard normal values, reproducible from the seed. */
+    public static Tensor randn(DType dtype, long seed, Device device, long... shape) {
+        SplittableRandom r = new SplittableRandom(seed);
+        double[] v = new double[Math.toIntExact(numel(shape))];
+        for (int i = 0; i < v.length; i++) v[i] = r.nextGaussian();
+        return from(v, dtype, device, shape);
+    }
+
+    /** Uniform integers in [low, high), reproducible from the seed. */
+    public static Tensor randint(DType dtype, long seed, long low, long high, Device device, long... shape) {
+        SplittableRandom r = new SplittableRandom(seed);
+        long[] v = new long[Math.toIntExact(numel(shape))];
+        for (int i = 0; i < v.length; i++) v[i] = r.nextLong(low, high);
+        return fromLongs(v, dtype, device, shape);
+    }
+
+    // ------------------------------------------------------------------ properties
+
+    public DType dtype() { return dtype; }
+
+    public Device device() { return device; }
+
+    public long[] shape() { return shape.clone(); }
+
+    public long shape(int dim) { return shape[dim < 0 ? dim + shape.length : dim]; }
+
+    public long[] strides() { return strides.clone(); }
+
+    public long stride(int dim) { return strides[dim < 0 ? dim + strides.length : dim]; }
+
+    public int rank() { return shape.length; }
+
+    public long numel() { return numel(shape); }
+
+    /** The device address of element [0, 0, ...]: what a kernel receives for this tensor. */
+    public long dataPointer() {
+        checkOpen();
+        return storage.buffer.address() + offset * dtype.byteSize();
+    }
+
+    public boolean isContiguous() { return Arrays.equals(strides, contiguousStrides(shape)); }
+
+    public Buffer buffer() { return storage.buffer; }
+
+    // ------------------------------------------------------------------ views
+
+    /** The same elements under a new shape (contiguous tensors only; one dimension may be -1). */
+    public Tensor view(long... newShape) {
+        if (!isContiguous()) throw new IllegalStateException("view needs a contiguous tensor; call contiguous() first");
+        long[] s = newShape.clone();
+        int free = -1;
+        long known = 1;
+        for (int i = 0; i < s.length; i++) {
+            if (s[i] == -1) free = i; else known *= s[i];
+        }
+        if (free >= 0) s[free] = numel() / known;
+        if (numel(s) != numel()) throw new IllegalArgumentException("cannot view " + this + " as " + Arrays.toString(newShape));
+        return share(dtype, s, contiguousStrides(s), offset);
+    }
+
+    /** Swaps two dimensions (no copy). */
+    public Tensor transpose(int a, int b) {
+        long[] s = shape.clone(), st = strides.clone();
+        s[a] = shape[b];
+        s[b] = shape[a];
+        st[a] = strides[b];
+        st[b] = strides[a];
+        return share(dtype, s, st, offset);
+    }
+
+    /** Elements [start, end) along {@code dim} (no copy). */
+    public Tensor slice(int dim, long start, long end) {
+        if (start < 0 || end > shape[dim] || start > end) {
+            throw new IndexOutOfBoundsException("slice [" + start + ", " + end + ") of dimension " + dim + " of " + this);
+        }
+        long[] s = shape.clone();
+        s[dim] = end - start;
+        return share(dtype, s, strides.clone(), offset + start * strides[dim]);
+    }
+
+    private Tensor share(DType dt, long[] s, long[] st, long off) {
+        checkOpen();
+        storage.retain();
+        return new Tensor(storage, device, dt, s, st, off);
+    }
+
+    /** A contiguous copy (or this tensor if already contiguous). */
+    public Tensor contiguous() { return isContiguous() ? share(dtype, shape.clone(), strides.clone(), offset) : copy(); }
+
+    // ------------------------------------------------------------------ data
+
+    /** The elements in row-major order, converted to double. */
+    public double[] toDoubleArray() {
+        double[] out = new double[Math.toIntExact(numel())];
+        readHost((host, base) -> {
+            long[] idx = new long[shape.length];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = HostCodec.getDouble(host, base(idx, base), dtype);
+                next(idx);
+            }
+        });
+        return out;
+    }
+
+    public float[] toFloatArray() {
+        double[] d = toDoubleArray();
+        float[] f = new float[d.length];
+        for (int i = 0; i < d.length; i++) f[i] = (float) d[i];
+        return f;
+    }
+
+    /** The elements as exact integers (sign- or zero-extended by dtype). */
+    public long[] toLongArray() {
+        long[] out = new long[Math.toIntExact(numel())];
+        readHost((host, base) -> {
+            long[] idx = new long[shape.length];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = HostCodec.getLong(host, base(idx, base), dtype);
+                next(idx);
+            }
+        });
+        return out;
+    }
+
+    public int[] toIntArray() { return Arrays.stream(toLongArray()).mapToInt(v -> (int) v).toArray(); }
+
+    /** Overwrites every element with {@code values} (row-major), converted to this dtype. */
+    public void write(double[] values) {
+        if (values.length != numel()) throw new IllegalArgumentException(values.length + " values for " + this);
+        if (!isContiguous()) throw new IllegalStateException("write needs a contiguous tensor");
+        try (Arena arena = Arena.ofConfined()) {
+            int es = dtype.byteSize();
+            MemorySegment host = arena.allocate(Math.max(1, values.length * (long) es), 16);
+            for (int i = 0; i < values.length; i++) HostCodec.putDouble(host, (long) i * es, dtype, values[i]);
+            device.backendImpl().copyIn(host, storage.buffer, offset * es, host.byteSize());
+        }
+    }
+
+    /** Sets every element to {@code value} (NaN poisons float outputs before a test). */
+    public Tensor fill(double value) {
+        double[] v = new double[Math.toIntExact(numel())];
+        Arrays.fill(v, value);
+        if (isContiguous()) {
+            write(v);
+        } else {
+            throw new IllegalStateException("fill needs a contiguous tensor");
+        }
+        return this;
+    }
+
+    /** A contiguous copy on the same device. */
+    public Tensor copy() { return to(device); }
+
+    /** A contiguous copy on {@code target}. */
+    public Tensor to(Device target) {
+        Tensor out = empty(dtype, target, shape);
+        if (isContiguous() && target.equals(device)) {
+            device.backendImpl().copy(storage.buffer, offset * dtype.byteSize(), out.storage.buffer, 0, numel() * dtype.byteSize());
+            return out;
+        }
+        int es = dtype.byteSize();
+        readHost((host, base) -> {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment packed = arena.allocate(Math.max(1, numel() * es), 16);
+                long[] idx = new long[shape.length];
+                for (long i = 0; i < numel(); i++) {
+                    MemorySegment.copy(host, base(idx, base), packed, i * es, es);
+                    next(idx);
+                }
+                target.backendImpl().copyIn(packed, out.storage.buffer, 0, packed.byteSize());
+            }
+        });
+        return out;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        release.clean();
+    }
+
+    public boolean isClosed() { return closed || storage.buffer.isClosed(); }
+
+    @Override
+    public String toString() {
+        return "Tensor(" + dtype + Arrays.toString(shape) + ", " + device + (isContiguous() ? "" : ", strided") + ")";
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private interface HostReader { void read(MemorySegment host, long baseElement); }
+
+    /** Copies the span of memory this tensor covers to the host and hands it to {@code reader}. */
+    private void readHost(HostReader reader) {
+        checkOpen();
+        long lo = offset, hi = offset;
+        for (int d = 0; d < shape.length; d++) {
+            if (shape[d] == 0) return;
+            long extent = (shape[d] - 1) * strides[d];
+            if (extent < 0) lo += extent; else hi += extent;
+        }
+        int es = dtype.byteSize();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment host = arena.allocate((hi - lo + 1) * es, 16);
+            device.backendImpl().synchronize(device.index());
+            device.backendImpl().copyOut(storage.buffer, lo * es, host, host.byteSize());
+            reader.read(host, offset - lo);
+        }
+    }
+
+    private long base(long[] idx, long baseElement) {
+        long e = baseElement;
+        for (int d = 0; d < idx.length; d++) e += idx[d] * strides[d];
+        return e * dtype.byteSize();
+    }
+
+    private void next(long[] idx) {
+        for (int d = idx.length - 1; d >= 0; d--) {
+            if (++idx[d] < shape[d]) return;
+            idx[d] = 0;
+        }
+    }
+
+    private void checkOpen() {
+        if (isClosed()) throw new IllegalStateException(this + " is closed");
+    }
+
+    static long numel(long[] shape) {
+        long n = 1;
+        for (long d : shape) {
+            if (d < 0) throw new IllegalArgumentException("negative dimension in " + Arrays.toString(shape));
+            n *= d;
+        }
+        return n;
+    }
+
+    static long[] contiguousStrides(long[] shape) {
+        long[] s = new long[shape.length];
+        long acc = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            s[i] = acc;
+            acc *= Math.max(1, shape[i]);
+        }
+        return s;
+    }
+
+    /** The backend that owns this tensor's memory. */
+    Backend backend() { return device.backendImpl(); }
+}

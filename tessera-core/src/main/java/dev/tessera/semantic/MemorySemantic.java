@@ -1,0 +1,106 @@
+package dev.tessera.semantic;
+
+import dev.tessera.ir.Loc;
+import dev.tessera.ir.MemoryOrder;
+import dev.tessera.ir.Op;
+import dev.tessera.ir.Shape;
+import dev.tessera.ir.Type;
+import dev.tessera.ir.Value;
+import dev.tessera.semantic.Typing.Operand;
+import dev.tessera.types.DType;
+import java.util.EnumSet;
+import java.util.Set;
+
+/** The rules of loads, stores and atomics. A tile of pointers sets the shape; masks and values broadcast to it. */
+public final class MemorySemantic {
+    private MemorySemantic() {}
+
+    private static TraceContext ctx() { return TraceContext.current(); }
+
+    public static Value load(Value pointer, Object mask, Object other, MemoryOrder.Cache cache,
+                             MemoryOrder.Eviction eviction, boolean isVolatile) {
+        Loc loc = ctx().loc();
+        Type p = requirePointer(pointer, loc, "load");
+        Value m = mask(mask, p.shape(), loc, "load");
+        Value o = null;
+        if (other != null) {
+            if (mask == null) {
+                throw new TraceException(loc, "load was given 'other' but no mask; 'other' fills masked-off lanes, so "
+                        + "add a mask or drop 'other'");
+            }
+            o = fitTo(Typing.operand(other, loc), p.pointee(), p.shape(), loc, "load's other value");
+        }
+        Value r = ctx().newValue(new Type(p.pointee(), p.shape()));
+        return ctx().define(r, new Op.Load(r, pointer, m, o, cache, eviction, isVolatile, loc));
+    }
+
+    public static void store(Value pointer, Object value, Object mask, MemoryOrder.Cache cache, MemoryOrder.Eviction eviction) {
+        Loc loc = ctx().loc();
+        Type p = requirePointer(pointer, loc, "store");
+        Value v = fitTo(Typing.operand(value, loc), p.pointee(), p.shape(), loc, "the stored value");
+        ctx().emit(new Op.Store(pointer, v, mask(mask, p.shape(), loc, "store"), cache, eviction, loc));
+    }
+
+    private static final Set<DType> ADDABLE = EnumSet.of(DType.I32, DType.U32, DType.I64, DType.U64, DType.F16,
+            DType.BF16, DType.F32, DType.F64);
+
+    public static Value atomicRmw(Op.AtomicRmw.Fn fn, Value pointer, Object value, Object mask,
+                                  MemoryOrder.Semantic semantic, MemoryOrder.Scope scope) {
+        Loc loc = ctx().loc();
+        Type p = requirePointer(pointer, loc, "atomic " + fn.name().toLowerCase(java.util.Locale.ROOT));
+        DType e = p.pointee();
+        boolean ok = switch (fn) {
+            case ADD -> ADDABLE.contains(e);
+            case MAX, MIN -> e.isInteger() && e.bits() >= 32 || e == DType.F32 || e == DType.F64;
+            case AND, OR, XOR -> e.isInteger() && e.bits() >= 32;
+            case XCHG -> e.bits() >= 32;
+        };
+        if (!ok) {
+            throw new TraceException(loc, "atomic " + fn.name().toLowerCase(java.util.Locale.ROOT) + " does not support " + e
+                    + " elements");
+        }
+        Value v = fitTo(Typing.operand(value, loc), e, p.shape(), loc, "the atomic operand");
+        Value r = ctx().newValue(v.type());
+        return ctx().define(r, new Op.AtomicRmw(r, fn, pointer, v, mask(mask, p.shape(), loc, "atomic"), semantic, scope, loc));
+    }
+
+    public static Value atomicCas(Value pointer, Object compare, Object value, MemoryOrder.Semantic semantic,
+                                  MemoryOrder.Scope scope) {
+        Loc loc = ctx().loc();
+        Type p = requirePointer(pointer, loc, "atomic cas");
+        DType e = p.pointee();
+        if (e.bits() < 16 || e.isBool()) throw new TraceException(loc, "atomic cas needs 16-, 32- or 64-bit elements, not " + e);
+        Value c = fitTo(Typing.operand(compare, loc), e, p.shape(), loc, "the compared value");
+        Value v = fitTo(Typing.operand(value, loc), e, p.shape(), loc, "the swapped-in value");
+        Value r = ctx().newValue(v.type());
+        return ctx().define(r, new Op.AtomicCas(r, pointer, c, v, semantic, scope, loc));
+    }
+
+    private static Type requirePointer(Value pointer, Loc loc, String what) {
+        if (!pointer.type().isPointer()) {
+            throw new TraceException(loc, what + " needs a pointer (or a tile of pointers), got " + pointer.type()
+                    + "; pass a tensor to the kernel and offset it, e.g. x.add(offsets)");
+        }
+        return pointer.type();
+    }
+
+    /** The mask as i1 of the pointer's shape; a literal {@code true} means no mask. */
+    private static Value mask(Object mask, Shape shape, Loc loc, String what) {
+        if (mask == null || Boolean.TRUE.equals(mask)) return null;
+        Operand m = Typing.operand(mask, loc);
+        if (!m.isLiteral() && m.dtype() != DType.I1) {
+            throw new TraceException(loc, what + " mask must be i1 (a comparison), got " + m.type());
+        }
+        return fitTo(m, DType.I1, shape, loc, what + " mask");
+    }
+
+    private static Value fitTo(Operand o, DType t, Shape shape, Loc loc, String what) {
+        if (o.isPointer()) throw new TraceException(loc, what + " cannot be a pointer");
+        Shape joint = Typing.broadcastShape(o.type().shape(), shape, loc, "fit " + what + " " + o.type() + " to " + shape);
+        if (!joint.equals(shape)) {
+            throw new TraceException(loc, what + " has shape " + o.type().shape() + ", which does not fit the pointer's "
+                    + shape + (shape.isScalar() ? "; offset the pointer by a tile to access a tile" : ""));
+        }
+        return Semantic.coerce(o, t, shape, loc);
+    }
+}

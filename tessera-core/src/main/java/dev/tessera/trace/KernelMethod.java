@@ -1,0 +1,76 @@
+package dev.tessera.trace;
+
+import dev.tessera.lang.Constexpr;
+import dev.tessera.lang.Kernel;
+import dev.tessera.lang.Tile;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.Parameter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/** A {@code @Kernel} method and its parameters, checked once. */
+public final class KernelMethod {
+
+    /** A kernel parameter: a runtime tile, or a constexpr of some Java type. */
+    public record Param(String name, boolean isConstexpr, Class<?> javaType) {}
+
+    private final Method method;
+    private final List<Param> params;
+
+    private KernelMethod(Method method, List<Param> params) {
+        this.method = method;
+        this.params = List.copyOf(params);
+    }
+
+    /** The static method {@code name} of {@code owner}, which must be a well-formed kernel. */
+    public static KernelMethod of(Class<?> owner, String name) {
+        List<Method> candidates = Arrays.stream(owner.getDeclaredMethods()).filter(m -> m.getName().equals(name)).toList();
+        if (candidates.isEmpty()) {
+            throw new IllegalArgumentException(owner.getName() + " has no method named '" + name + "'");
+        }
+        List<Method> kernels = candidates.stream().filter(m -> m.isAnnotationPresent(Kernel.class)).toList();
+        if (kernels.size() != 1) {
+            throw new IllegalArgumentException(kernels.isEmpty()
+                    ? owner.getSimpleName() + "." + name + " is not annotated @Kernel"
+                    : owner.getSimpleName() + "." + name + " is overloaded; kernels need unique names");
+        }
+        return of(kernels.getFirst());
+    }
+
+    public static KernelMethod of(Method method) {
+        String where = method.getDeclaringClass().getSimpleName() + "." + method.getName();
+        if (!Modifier.isStatic(method.getModifiers())) throw new IllegalArgumentException(where + " must be static to be a kernel");
+        if (method.getReturnType() != void.class) throw new IllegalArgumentException(where + " must return void: kernels write results through pointers");
+        method.setAccessible(true);
+        List<Param> params = new ArrayList<>();
+        for (Parameter p : method.getParameters()) {
+            Constexpr c = p.getAnnotation(Constexpr.class);
+            String name = c != null && !c.value().isEmpty() ? c.value() : p.getName();
+            if (p.getType() == Tile.class) {
+                if (c != null) throw new IllegalArgumentException(where + ": parameter " + name + " is a Tile and cannot be @Constexpr");
+                params.add(new Param(name, false, Tile.class));
+            } else if (c != null) {
+                params.add(new Param(name, true, p.getType()));
+            } else {
+                throw new IllegalArgumentException(where + ": parameter " + name + " of type " + p.getType().getSimpleName()
+                        + " must be a Tile (a runtime argument) or marked @Constexpr (a trace-time value)");
+            }
+        }
+        return new KernelMethod(method, params);
+    }
+
+    public Method method() { return method; }
+
+    public String name() { return method.getName(); }
+
+    /** "VectorAdd.add", for messages and cache keys. */
+    public String qualifiedName() { return method.getDeclaringClass().getName() + "." + method.getName(); }
+
+    public List<Param> params() { return params; }
+
+    public List<Param> runtimeParams() { return params.stream().filter(p -> !p.isConstexpr()).toList(); }
+
+    public List<Param> constexprParams() { return params.stream().filter(Param::isConstexpr).toList(); }
+}
