@@ -1,0 +1,28 @@
+package dev.tessera.testing;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.tessera.backend.Backend;
+import dev.tessera.runtime.Backends;
+import dev.tessera.runtime.Device;
+import java.util.stream.Stream;
+
+/**
+ * The devices every op test runs on: the CPU always, and the first GPU of each GPU backend on the
+ * class path, which skips with the backend's reason where there is none.
+ */
+public final class TestDevices {
+    private TestDevices() {}
+
+    /** For {@code @MethodSource("dev.tessera.testing.TestDevices#all")}. */
+    public static Stream<Device> all() {
+        return Backends.all().stream().map(b -> new Device(b.name(), 0));
+    }
+
+    /** Skips the test (with the reason) unless the device exists here. */
+    public static Device require(Device d) {
+        Backend b = d.backendImpl();
+        assumeTrue(!b.devices().isEmpty(), () -> d + " is not available: " + b.unavailableReason());
+        return d;
+    }
+}
