@@ -43,7 +43,9 @@ import java.util.function.Function;
  *
  * <h2>Tuning one key</h2>
  * <ol>
- *   <li>the prune hook ({@link Builder#prune}) may drop configs before anything is compiled;</li>
+ *   <li>the prune hook ({@link Builder#prune}) may drop configs before anything is compiled;
+ *       on a backend that ignores warps and stages (the CPU), configs differing only in them
+ *       are timed once ({@link Builder#launchOptionsMatter});</li>
  *   <li>configs that exceed a device resource limit ({@link DeviceInfo#limits()}: threads per
  *       program from {@code numWarps}, and whatever {@link Builder#resources} estimates, e.g. shared
  *       memory) are skipped with the reason;</li>
@@ -104,6 +106,7 @@ public final class Autotuner {
     private final boolean verbose;
     private final PrintStream log;
     private final Progress.Mode progress;
+    private final java.util.function.Predicate<Device> launchOptionsMatter;
     private final String configsDigest;
     private final Map<String, Integer> runtimeIndex = new LinkedHashMap<>();
 
@@ -111,8 +114,10 @@ public final class Autotuner {
     private record Tuned(Config best, JitKernel kernel, Map<String, Object> constexprs, TuningResult result) {}
 
     private final ConcurrentHashMap<String, Tuned> tuned = new ConcurrentHashMap<>();
+    private final Builder spec;
 
     private Autotuner(Builder b) {
+        spec = b.copy();
         kernel = b.kernel;
         method = kernel.method();
         name = method.qualifiedName().substring(method.qualifiedName().lastIndexOf('.', method.qualifiedName().lastIndexOf('.') - 1) + 1);
@@ -133,6 +138,7 @@ public final class Autotuner {
         verbose = b.verbose;
         log = b.log;
         progress = b.progress;
+        launchOptionsMatter = b.launchOptionsMatter;
         configsDigest = Fingerprints.sha256(String.join("\n", configs.stream().map(Config::toString).toList())
                 + "\nheuristics=" + heuristics.names() + "\nkernel=" + Fingerprints.classHash(method.method().getDeclaringClass()))
                 .substring(0, 16);
@@ -142,6 +148,13 @@ public final class Autotuner {
     public static Builder builder(JitKernel kernel) { return new Builder(kernel); }
 
     public JitKernel kernel() { return kernel; }
+
+    /**
+     * A builder holding this tuner's settings, to make a variant (say, verbose with a longer timing
+     * budget): {@code Softmax.TUNER.toBuilder().verbose(true).build()}. The variant has its own
+     * in-memory results and shares the disk cache.
+     */
+    public Builder toBuilder() { return spec.copy(); }
 
     public List<Config> configs() { return configs; }
 
@@ -293,6 +306,19 @@ public final class Autotuner {
             for (Config c : kept) keptSet.add(normalize(c));
             for (Config c : candidates) if (!keptSet.contains(c)) trials.add(new TuningResult.Trial(c, null, "pruned by the prune hook"));
             candidates = new ArrayList<>(keptSet);
+        }
+
+        if (!launchOptionsMatter.test(device)) {
+            Map<Map<String, Object>, Config> firstOfMeta = new LinkedHashMap<>();
+            for (var it = candidates.iterator(); it.hasNext(); ) {
+                Config c = it.next();
+                Config first = firstOfMeta.putIfAbsent(c.meta(), c);
+                if (first != null) {
+                    trials.add(new TuningResult.Trial(c, null, "same code as " + first + " on " + device
+                            + ", whose backend ignores warps and stages"));
+                    it.remove();
+                }
+            }
         }
 
         Map<String, Long> limits = limitsOverride != null ? limitsOverride : deviceLimits(device);
@@ -616,6 +642,7 @@ public final class Autotuner {
         private boolean verbose = Boolean.getBoolean("tessera.autotune.verbose") || "1".equals(System.getenv("TESSERA_PRINT_AUTOTUNING"));
         private PrintStream log = System.err;
         private Progress.Mode progress = Progress.Mode.AUTO;
+        private java.util.function.Predicate<Device> launchOptionsMatter = d -> !d.backend().equals("cpu");
 
         private Builder(JitKernel kernel) {
             this.kernel = Objects.requireNonNull(kernel, "kernel");
@@ -625,6 +652,9 @@ public final class Autotuner {
         public Builder configs(Config... cs) { return configs(List.of(cs)); }
 
         public Builder configs(List<Config> cs) { configs.addAll(cs); return this; }
+
+        /** Replaces the configs. */
+        public Builder replaceConfigs(List<Config> cs) { configs.clear(); configs.addAll(cs); return this; }
 
         /** Argument names whose values (and every tensor's dtype) trigger re-tuning when they change. */
         public Builder key(String... names) { key.addAll(List.of(names)); return this; }
@@ -668,6 +698,33 @@ public final class Autotuner {
         /** How tuning progress is shown (default {@link Progress.Mode#AUTO}). */
         public Builder progress(Progress.Mode m) { progress = Objects.requireNonNull(m); return this; }
 
+        /**
+         * Whether warps and stages change the compiled code on a device (default: on every backend
+         * but the CPU's). Where they do not, configs that differ only in them are timed once.
+         */
+        public Builder launchOptionsMatter(java.util.function.Predicate<Device> p) { launchOptionsMatter = Objects.requireNonNull(p); return this; }
+
         public Autotuner build() { return new Autotuner(this); }
+
+        Builder copy() {
+            Builder c = new Builder(kernel);
+            c.configs.addAll(configs);
+            c.key.addAll(key);
+            c.resetToZero.addAll(resetToZero);
+            c.restoreValue.addAll(restoreValue);
+            c.prune = prune;
+            c.model = model;
+            c.topK = topK;
+            c.resources = resources;
+            c.limits = limits;
+            c.heuristics = heuristics;
+            c.benchmarker = benchmarker;
+            c.cache = cache;
+            c.verbose = verbose;
+            c.log = log;
+            c.progress = progress;
+            c.launchOptionsMatter = launchOptionsMatter;
+            return c;
+        }
     }
 }

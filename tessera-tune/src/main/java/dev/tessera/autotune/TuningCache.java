@@ -75,8 +75,11 @@ public final class TuningCache {
     /** Results under {@code dir} (used as is: no {@code autotune} subdirectory is added). */
     public static TuningCache at(Path dir) { return new TuningCache(Objects.requireNonNull(dir, "dir"), true); }
 
-    /** Results under {@link #defaultCacheDir()}{@code /autotune}. */
-    public static TuningCache defaultCache() { return new TuningCache(defaultCacheDir().resolve("autotune"), true); }
+    /**
+     * Results under {@link #defaultCacheDir()}{@code /autotune}, the directory being looked up at
+     * each use (so a program or test may set {@code tessera.cache.dir} after the tuner is built).
+     */
+    public static TuningCache defaultCache() { return new TuningCache(null, true); }
 
     /** No persistence: every process tunes afresh. */
     public static TuningCache disabled() { return new TuningCache(null, false); }
@@ -95,12 +98,15 @@ public final class TuningCache {
     public boolean enabled() { return enabled; }
 
     /** The directory holding the files (null when disabled). */
-    public Path dir() { return dir; }
+    public Path dir() {
+        if (!enabled) return null;
+        return dir != null ? dir : defaultCacheDir().resolve("autotune");
+    }
 
     /** The file that holds (or would hold) the result for {@code id}. */
     public Path file(Identity id) {
         if (!enabled) throw new IllegalStateException("the tuning cache is disabled");
-        return dir.resolve(id.fileName());
+        return dir().resolve(id.fileName());
     }
 
     /** Reads the result for {@code id}; corrupt or stale files come back as not found, with the reason. */
@@ -180,8 +186,9 @@ public final class TuningCache {
         String text = body + "\nsha256:" + Fingerprints.sha256(body) + "\n";
         Path f = file(id);
         try {
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, ".tune-", ".tmp");
+            Path d = f.getParent();
+            Files.createDirectories(d);
+            Path tmp = Files.createTempFile(d, ".tune-", ".tmp");
             try {
                 Files.writeString(tmp, text, StandardCharsets.UTF_8);
                 try {
@@ -221,5 +228,5 @@ public final class TuningCache {
     }
 
     @Override
-    public String toString() { return enabled ? "TuningCache[" + dir + "]" : "TuningCache[disabled]"; }
+    public String toString() { return enabled ? "TuningCache[" + dir() + "]" : "TuningCache[disabled]"; }
 }

@@ -201,6 +201,24 @@ class AutotunerTest {
     }
 
     @Test
+    void onTheCpuConfigsDifferingOnlyInWarpsAndStagesAreTimedOnce() {
+        try (Tensor cost = Tensor.zeros(DType.I32, Device.cpu(), 1)) {
+            var bench = new TestKernels.PlantedBenchmarker(cost);
+            Autotuner tuner = base(TestKernels.PLANTED).benchmarker(bench).heuristic("BLOCK", a -> 16)
+                    .configs(Config.of("COST", 5).warps(4), Config.of("COST", 5).warps(8).stages(4), Config.of("COST", 6)).build();
+            TuningResult r = tuner.tune(grid(1), new Object[] {cost}, Map.of());
+            assertEquals(2, bench.calls.get());
+            assertTrue(r.trials().get(1).skipped().contains("ignores warps and stages"), r.trials().get(1).skipped());
+            var gpuLike = new TestKernels.PlantedBenchmarker(cost);
+            base(TestKernels.PLANTED).benchmarker(gpuLike).heuristic("BLOCK", a -> 16).launchOptionsMatter(d -> true)
+                    .cache(TuningCache.disabled())
+                    .configs(Config.of("COST", 5).warps(4), Config.of("COST", 5).warps(8).stages(4), Config.of("COST", 6)).build()
+                    .tune(grid(1), new Object[] {cost}, Map.of());
+            assertEquals(3, gpuLike.calls.get());
+        }
+    }
+
+    @Test
     void configsAreCheckedAgainstTheKernel() {
         var e = assertThrows(IllegalArgumentException.class, () -> base(TestKernels.COPY).configs(Config.of("BLOK", 1)).build());
         assertTrue(e.getMessage().contains("no constexpr of that name"), e.getMessage());
