@@ -53,7 +53,7 @@ class AutotunedKernelsTest {
         for (TuningResult r : tuner.results().values()) {
             // On the CPU each ROWS is timed once; ROWS beyond the row count or the tile limit are pruned.
             assertTrue(r.timed().size() >= 1 && r.timed().size() <= 5, r.table().toString());
-            assertTrue(r.skipped().stream().anyMatch(t -> t.skipped().contains("ignores warps")), r.table().toString());
+            assertTrue(r.skipped().stream().anyMatch(t -> t.skipped().contains("ignores warps and stages")), r.table().toString());
         }
     }
 

@@ -51,8 +51,8 @@ import java.util.function.Function;
  *       memory) are skipped with the reason;</li>
  *   <li>with a performance model ({@link Builder#performanceModel}) only the {@code k} configs with
  *       the smallest estimates go on;</li>
- *   <li>each remaining config is compiled (a failure skips it with the compiler's message) and timed
- *       with the {@link Benchmarker} (by default {@code doBench} with the device's timer);
+ *   <li>each remaining config is compiled and run once (a failure skips it with the compiler's or
+ *       the fault's message); then each is timed with the {@link Benchmarker} (by default {@code doBench} with the device's timer);
  *       arguments named by {@link Builder#resetToZero} are zeroed before every call and those named
  *       by {@link Builder#restoreValue} are put back after each config, so user data is never
  *       corrupted; after tuning the first are zeroed and the second restored once more, so the real
@@ -60,7 +60,8 @@ import java.util.function.Function;
  *   <li>the config with the smallest median time wins; if none could run, an
  *       {@link AutotuneException} lists every config and why.</li>
  * </ol>
- * Skipped configs are always reported on the log stream; {@link Builder#verbose} also prints every
+ * Configs that fail to compile, to run or to fit the device are always reported on the log
+ * stream with the reason (those dropped on purpose by pruning are not); {@link Builder#verbose} also prints every
  * config's time and the winner. A progress bar shows while tuning.
  *
  * <h2>The key</h2>
@@ -114,6 +115,8 @@ public final class Autotuner {
     private record Tuned(Config best, JitKernel kernel, Map<String, Object> constexprs, TuningResult result) {}
 
     private final ConcurrentHashMap<String, Tuned> tuned = new ConcurrentHashMap<>();
+    private final java.util.concurrent.CopyOnWriteArrayList<Map.Entry<String, TuningResult>> history =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Builder spec;
 
     private Autotuner(Builder b) {
@@ -196,15 +199,23 @@ public final class Autotuner {
         return tunedFor(grid, runtimeArgs, constexprs).best;
     }
 
-    /** Results tuned or loaded by this process so far, by key. */
+    /** Results tuned or loaded by this process so far, by key, oldest first. */
     public Map<String, TuningResult> results() {
         Map<String, TuningResult> m = new LinkedHashMap<>();
-        tuned.forEach((k, t) -> m.put(k, t.result));
+        for (Map.Entry<String, TuningResult> e : history) m.put(e.getKey(), e.getValue());
         return m;
     }
 
+    /** The result of the key tuned or loaded most recently, if any. */
+    public java.util.Optional<TuningResult> lastResult() {
+        return history.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(history.getLast().getValue());
+    }
+
     /** Forgets what this process tuned (the disk cache is kept), e.g. to re-read it in a test. */
-    public void clearMemory() { tuned.clear(); }
+    public synchronized void clearMemory() {
+        tuned.clear();
+        history.clear();
+    }
 
     private Tuned tunedFor(Grid grid, Object[] runtimeArgs, Map<String, Object> constexprs) {
         String k = keyOf(runtimeArgs, constexprs);
@@ -215,6 +226,7 @@ public final class Autotuner {
             if (t == null) {
                 t = tuneKey(k, grid, runtimeArgs, constexprs);
                 tuned.put(k, t);
+                history.add(Map.entry(k, t.result));
             }
             return t;
         }
@@ -299,12 +311,18 @@ public final class Autotuner {
         long t0 = System.nanoTime();
         List<TuningResult.Trial> trials = new ArrayList<>();
         List<Config> candidates = new ArrayList<>(configs);
+        Set<Config> quiet = new java.util.HashSet<>();
 
         if (prune != null) {
             List<Config> kept = prune.prune(List.copyOf(candidates), args);
             Set<Config> keptSet = new LinkedHashSet<>();
             for (Config c : kept) keptSet.add(normalize(c));
-            for (Config c : candidates) if (!keptSet.contains(c)) trials.add(new TuningResult.Trial(c, null, "pruned by the prune hook"));
+            for (Config c : candidates) {
+                if (!keptSet.contains(c)) {
+                    trials.add(new TuningResult.Trial(c, null, "pruned by the prune hook"));
+                    quiet.add(c);
+                }
+            }
             candidates = new ArrayList<>(keptSet);
         }
 
@@ -314,8 +332,9 @@ public final class Autotuner {
                 Config c = it.next();
                 Config first = firstOfMeta.putIfAbsent(c.meta(), c);
                 if (first != null) {
-                    trials.add(new TuningResult.Trial(c, null, "same code as " + first + " on " + device
-                            + ", whose backend ignores warps and stages"));
+                    trials.add(new TuningResult.Trial(c, null, "same code as " + first + " (" + device
+                            + " ignores warps and stages)"));
+                    quiet.add(c);
                     it.remove();
                 }
             }
@@ -338,6 +357,7 @@ public final class Autotuner {
             for (Config c : sorted.subList(topK, sorted.size())) {
                 trials.add(new TuningResult.Trial(c, null, String.format(Locale.ROOT,
                         "performance model estimates %.4g ms, not among the %d best", est.get(c), topK)));
+                quiet.add(c);
             }
             candidates = new ArrayList<>(sorted.subList(0, topK));
         }
@@ -347,11 +367,19 @@ public final class Autotuner {
         List<Tensor> zeroed = tensors(resetToZero, args);
         List<Snapshot> saved = new ArrayList<>();
         for (Tensor t : tensors(restoreValue, args)) saved.add(Snapshot.of(t));
-        try (Progress bar = Progress.create(progress, "tune " + name, candidates.size(), log)) {
+        try {
+            List<Prepared> ready = new ArrayList<>();
             for (Config c : candidates) {
-                TuningResult.Trial trial = runTrial(c, grid, runtimeArgs, fixed, args, bench, zeroed, saved);
-                trials.add(trial);
-                bar.step(c + ": " + (trial.timed() ? String.format(Locale.ROOT, "%.4f ms", trial.ms()) : "skipped"));
+                Prepared p = prepare(c, grid, runtimeArgs, fixed, args, zeroed, saved);
+                if (p.failed() != null) trials.add(p.failed());
+                else ready.add(p);
+            }
+            try (Progress bar = Progress.create(progress, "tune " + name, ready.size(), log)) {
+                for (Prepared p : ready) {
+                    TuningResult.Trial trial = time(p, bench, saved);
+                    trials.add(trial);
+                    bar.step(p.config() + ": " + (trial.timed() ? String.format(Locale.ROOT, "%.4f ms", trial.ms()) : "skipped"));
+                }
             }
         } finally {
             for (Snapshot s : saved) {
@@ -363,7 +391,8 @@ public final class Autotuner {
 
         List<TuningResult.Trial> ordered = order(trials);
         for (TuningResult.Trial t : ordered) {
-            if (!t.timed()) warn("skipped config " + t.config() + ": " + t.skipped());
+            // configs dropped on purpose (prune hook, model, duplicates) are no news; failures are
+            if (!t.timed() && !quiet.contains(t.config())) warn("skipped config " + t.config() + ": " + t.skipped());
         }
         TuningResult.Trial winner = ordered.stream().filter(TuningResult.Trial::timed)
                 .min(Comparator.comparingDouble(TuningResult.Trial::ms)).orElse(null);
@@ -387,15 +416,22 @@ public final class Autotuner {
         return tunedOf(winner.config(), fixed, r);
     }
 
-    private TuningResult.Trial runTrial(Config c, Grid grid, Object[] runtimeArgs, Map<String, Object> fixed, Args args,
-                                        Benchmarker bench, List<Tensor> zeroed, List<Snapshot> saved) {
+    /** A config compiled and run once, ready to time; or the trial that says why it cannot be. */
+    private record Prepared(Config config, Runnable call, TuningResult.Trial failed) {}
+
+    /**
+     * Compiles {@code c} and runs it once (untimed), so that compile errors and faults show before
+     * any timing and, on a JIT-compiled host, every config is timed after the same warm-up.
+     */
+    private Prepared prepare(Config c, Grid grid, Object[] runtimeArgs, Map<String, Object> fixed, Args args,
+                             List<Tensor> zeroed, List<Snapshot> saved) {
         JitKernel k = kernel.withOptions(c.options());
         Map<String, Object> cx;
         try {
             cx = constexprsFor(c, fixed, args);
             k.specialize(runtimeArgs, cx);
         } catch (RuntimeException | StackOverflowError e) {
-            return new TuningResult.Trial(c, null, "does not compile: " + oneLine(e));
+            return new Prepared(c, null, new TuningResult.Trial(c, null, "does not compile: " + oneLine(e)));
         }
         Map<String, Object> launchCx = cx;
         Runnable call = zeroed.isEmpty() ? () -> k.launch(grid, runtimeArgs, launchCx) : () -> {
@@ -403,7 +439,19 @@ public final class Autotuner {
             k.launch(grid, runtimeArgs, launchCx);
         };
         try {
-            BenchResult r = bench.bench(call);
+            call.run();
+            return new Prepared(c, call, null);
+        } catch (RuntimeException e) {
+            return new Prepared(c, null, new TuningResult.Trial(c, null, "failed when run: " + oneLine(e)));
+        } finally {
+            for (Snapshot s : saved) s.restore();
+        }
+    }
+
+    private static TuningResult.Trial time(Prepared p, Benchmarker bench, List<Snapshot> saved) {
+        Config c = p.config();
+        try {
+            BenchResult r = bench.bench(p.call());
             if (!(r.medianMs() >= 0) || Double.isInfinite(r.medianMs())) {
                 return new TuningResult.Trial(c, null, "timing failed (median " + r.medianMs() + " ms)");
             }
