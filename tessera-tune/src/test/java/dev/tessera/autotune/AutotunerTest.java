@@ -27,7 +27,7 @@ class AutotunerTest {
     String log() { return logBytes.toString(StandardCharsets.UTF_8); }
 
     Autotuner.Builder base(dev.tessera.runtime.JitKernel k) {
-        return Autotuner.builder(k).cache(TuningCache.at(cacheDir)).log(log).progress(Progress.Mode.NONE);
+        return Autotuner.builder(k).cache(TuningCache.at(cacheDir)).log(log).progress(Progress.Mode.NONE).rounds(1);
     }
 
     static Grid byBlock(int n) { return meta -> new int[] {(n + (int) meta.get("BLOCK") - 1) / (int) meta.get("BLOCK")}; }
@@ -215,6 +215,24 @@ class AutotunerTest {
                     .configs(Config.of("COST", 5).warps(4), Config.of("COST", 5).warps(8).stages(4), Config.of("COST", 6)).build()
                     .tune(grid(1), new Object[] {cost}, Map.of());
             assertEquals(3, gpuLike.calls.get());
+        }
+    }
+
+    @Test
+    void interleavedRoundsKeepEachConfigsBestMedian() {
+        try (Tensor cost = Tensor.zeros(DType.I32, Device.cpu(), 1)) {
+            // A drifting machine: the n-th measurement reads cost + 10 * (n % 3) (so rounds 1 and 2 drift by 10 and 20).
+            int[] calls = {0};
+            dev.tessera.bench.Benchmarker drifting = fn -> {
+                fn.run();
+                return dev.tessera.bench.BenchResult.ofMs(cost.toLongArray()[0] + 10.0 * (calls[0]++ / 2));
+            };
+            TuningResult r = base(TestKernels.PLANTED).benchmarker(drifting).heuristic("BLOCK", a -> 16).rounds(3)
+                    .configs(Config.of("COST", 5), Config.of("COST", 3)).build().tune(grid(1), new Object[] {cost}, Map.of());
+            assertEquals(6, calls[0], "two configs, three rounds");
+            assertEquals(Config.of("COST", 3), r.best());
+            assertEquals(3.0, r.bestMs(), 1e-9, "the best round's median");
+            assertEquals(5.0, r.trials().get(0).ms(), 1e-9);
         }
     }
 

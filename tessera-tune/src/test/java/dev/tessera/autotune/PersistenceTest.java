@@ -35,7 +35,7 @@ class PersistenceTest {
 
     TuningResult tune(TestKernels.PlantedBenchmarker bench) {
         Autotuner t = Autotuner.builder(TestKernels.PLANTED).configs(TuneChild.CONFIGS).heuristic("BLOCK", a -> 16).benchmarker(bench)
-                .cache(TuningCache.at(cacheDir)).progress(Progress.Mode.NONE)
+                .cache(TuningCache.at(cacheDir)).progress(Progress.Mode.NONE).rounds(1)
                 .log(new PrintStream(logBytes, true, StandardCharsets.UTF_8)).build();
         return t.tune(grid(1), new Object[] {cost}, Map.of());
     }

@@ -18,7 +18,7 @@ public final class TuneChild {
 
     static Autotuner tuner(Path cacheDir, TestKernels.PlantedBenchmarker bench) {
         return Autotuner.builder(TestKernels.PLANTED).configs(CONFIGS).heuristic("BLOCK", a -> 16).benchmarker(bench)
-                .cache(TuningCache.at(cacheDir)).progress(Progress.Mode.NONE).build();
+                .cache(TuningCache.at(cacheDir)).progress(Progress.Mode.NONE).rounds(1).build();
     }
 
     public static void main(String[] args) {
