@@ -67,6 +67,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--tune", description = "autotune Tessera's kernel for each size before timing it (softmax, matmul)")
     boolean tune;
 
+    @Option(names = "--retune", description = "with --tune: ignore saved tuning results, tune again and overwrite them")
+    boolean retune;
+
     @Option(names = "--verbose-tuning", description = "with --tune: print every config's time and the winner")
     boolean verboseTuning;
 
@@ -79,11 +82,15 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--rep-ms", paramLabel = "<ms>", description = "timed budget per measurement (default: ${DEFAULT-VALUE})")
     double repMs = 100;
 
-    @Option(names = "--warmup-ms", paramLabel = "<ms>", description = "warm-up budget per measurement (default: ${DEFAULT-VALUE})")
-    double warmupMs = 25;
+    @Option(names = "--warmup-ms", paramLabel = "<ms>",
+            description = "warm-up budget per measurement (default: 25, or 500 on the CPU, where the JVM is still compiling)")
+    Double warmupMs;
 
     @Option(names = "--seed", paramLabel = "<n>", description = "seed of the random inputs (default: ${DEFAULT-VALUE})")
     long seed = 42;
+
+    @Option(names = "--no-jvm-warmup", description = "on the CPU, skip the untimed second of work before the sweep")
+    boolean noJvmWarmup;
 
     @Option(names = "--no-log", description = "do not append results to bench/results/")
     boolean noLog;
@@ -104,13 +111,19 @@ final class BenchCommand implements Callable<Integer> {
         KernelBench kb = KernelBench.named(kernel);
         Device d = device == null ? Device.defaultDevice() : Device.parse(device).require();
         BenchSettings settings = BenchSettings.of(DType.parse(dtype), d).withSeed(seed).withRows(rows).withTune(tune).withIeee(!tf32)
-                .withTuners(t -> verboseTuning ? t.toBuilder().verbose(true).build() : t);
+                .withTuners(t -> verboseTuning || retune
+                        ? t.toBuilder().verbose(verboseTuning).cache(retune ? t.cache().refreshing() : t.cache()).build() : t);
         if (tune && kb.tuner().isEmpty()) System.err.println("tessera bench: " + kb.name() + " has no autotuner; --tune has no effect");
         long[] xs = sizes != null ? Sizes.parse(sizes) : kb.defaultSizes(d);
         List<BenchProvider> chosen = chooseProviders(kb, settings, xs[0]);
-        BenchOptions options = BenchOptions.defaults().withRepMs(repMs).withWarmupMs(warmupMs);
+        BenchOptions options = BenchOptions.defaults().withRepMs(repMs)
+                .withWarmupMs(warmupMs != null ? warmupMs : d.backend().equals("cpu") ? 500 : 25);
         BenchSuite suite = new BenchSuite(kb, settings, options);
 
+        if (d.backend().equals("cpu") && !noJvmWarmup) {
+            System.err.println("warming up the JVM at " + kb.xName() + "=" + xs[0] + " (--no-jvm-warmup to skip)...");
+            suite.warmUp(chosen, xs[0], 1000);
+        }
         SweepResult r = suite.report(xs, chosen).build().run();
         printNotes(suite.notes());
         if (!noLog) {
@@ -172,7 +185,8 @@ final class BenchCommand implements Callable<Integer> {
         if (rows != 4096) a.addAll(List.of("--rows", Long.toString(rows)));
         if (tf32) a.add("--tf32");
         if (repMs != 100) a.addAll(List.of("--rep-ms", Double.toString(repMs)));
-        if (warmupMs != 25) a.addAll(List.of("--warmup-ms", Double.toString(warmupMs)));
+        if (retune) a.add("--retune");
+        if (warmupMs != null) a.addAll(List.of("--warmup-ms", Double.toString(warmupMs)));
         if (plot != null) a.addAll(List.of("--plot", plot.toString()));
         return a;
     }

@@ -58,8 +58,8 @@ final class TuneCommand implements Callable<Integer> {
     @Option(names = "--rep-ms", paramLabel = "<ms>", description = "timed budget per config (default: ${DEFAULT-VALUE})")
     double repMs = 100;
 
-    @Option(names = "--warmup-ms", paramLabel = "<ms>", description = "warm-up budget per config (default: ${DEFAULT-VALUE})")
-    double warmupMs = 25;
+    @Option(names = "--warmup-ms", paramLabel = "<ms>", description = "warm-up budget per config (default: 25, or 100 on the CPU)")
+    Double warmupMs;
 
     @Option(names = "--force", description = "ignore saved results: tune again and overwrite them")
     boolean force;
@@ -72,7 +72,8 @@ final class TuneCommand implements Callable<Integer> {
         KernelBench kb = KernelBench.named(kernel);
         Autotuner library = BenchCommand.tunerOf(kb);
         Device d = device == null ? Device.defaultDevice() : Device.parse(device).require();
-        Benchmarker bench = Benchmarker.of(BenchOptions.defaults().withRepMs(repMs).withWarmupMs(warmupMs)
+        Benchmarker bench = Benchmarker.of(BenchOptions.defaults().withRepMs(repMs)
+                .withWarmupMs(warmupMs != null ? warmupMs : d.backend().equals("cpu") ? 100 : 25)
                 .withTimer(DeviceTimers.forDevice(d.toString())));
         TuningCache cache = noCache ? TuningCache.disabled() : force ? library.cache().refreshing() : library.cache();
         Autotuner tuner = library.toBuilder().benchmarker(bench).cache(cache).verbose(false).build();

@@ -365,8 +365,7 @@ public final class Autotuner {
             candidates = new ArrayList<>(sorted.subList(0, topK));
         }
 
-        Benchmarker bench = benchmarker != null ? benchmarker
-                : Benchmarker.of(BenchOptions.defaults().withTimer(DeviceTimers.forDevice(device.toString())));
+        Benchmarker bench = benchmarker != null ? benchmarker : defaultBenchmarker(device);
         List<Tensor> zeroed = tensors(resetToZero, args);
         List<Snapshot> saved = new ArrayList<>();
         for (Tensor t : tensors(restoreValue, args)) saved.add(Snapshot.of(t));
@@ -495,6 +494,15 @@ public final class Autotuner {
         cx.putAll(c.meta());
         if (!heuristics.isEmpty()) cx.putAll(heuristics.apply(args.with(c.meta())));
         return cx;
+    }
+
+    /**
+     * {@code doBench} with Triton's budgets and the device's timer; on the CPU with 100 ms of
+     * warm-up instead of 25, since there the kernels run as Java that the JIT is still compiling.
+     */
+    static Benchmarker defaultBenchmarker(Device device) {
+        BenchOptions o = BenchOptions.defaults().withTimer(DeviceTimers.forDevice(device.toString()));
+        return Benchmarker.of(device.backend().equals("cpu") ? o.withWarmupMs(100) : o);
     }
 
     private TuningCache.Identity identity(Device device, String keyText) {
@@ -740,7 +748,10 @@ public final class Autotuner {
         /** A constexpr computed from the arguments (and the config being tried). */
         public Builder heuristic(String name, Function<Args, Object> rule) { heuristics = heuristics.set(name, rule); return this; }
 
-        /** How configs are timed (default: {@code doBench} with Triton's defaults and the device's timer). */
+        /**
+         * How configs are timed (default: {@code doBench} with Triton's defaults and the device's
+         * timer; 100 ms of warm-up on the CPU).
+         */
         public Builder benchmarker(Benchmarker b) { benchmarker = Objects.requireNonNull(b); return this; }
 
         /** Where results persist (default {@link TuningCache#defaultCache()}; {@link TuningCache#disabled()} for none). */

@@ -17,8 +17,8 @@ import java.util.stream.Stream;
 
 /**
  * What makes tuning results stale: the compiler's version and the kernel's code. Tuning results
- * are only reused by the same compiler (Tessera's version plus a hash of the code of tessera-core
- * and of the device's backend, so a rebuilt compiler never trusts old timings) on an unchanged
+ * are only reused by the same compiler (Tessera's version plus a hash of the code of tessera-core,
+ * of the device's backend and of the autotuner, so a rebuilt compiler never trusts old timings) on an unchanged
  * kernel (a hash of the class file that declares it).
  */
 public final class Fingerprints {
@@ -37,7 +37,8 @@ public final class Fingerprints {
     public static String compilerVersion(Class<?> backendClass) {
         String core = codeHash(JitKernel.class);
         String backend = backendClass == null ? "" : codeHash(backendClass);
-        return TESSERA_VERSION + "+" + sha256(core + "/" + backend).substring(0, 16);
+        String tuner = codeHash(Autotuner.class);   // how configs are timed is part of what a result means
+        return TESSERA_VERSION + "+" + sha256(core + "/" + backend + "/" + tuner).substring(0, 16);
     }
 
     /** A hash of the class file of {@code owner} (the class that declares a kernel). */

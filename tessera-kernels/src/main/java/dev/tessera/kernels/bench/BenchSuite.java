@@ -60,6 +60,28 @@ public final class BenchSuite {
         }
     }
 
+    /**
+     * Runs each provider's work at size {@code x} for about {@code ms} milliseconds, untimed, so a
+     * JIT-compiled host (the CPU backend, plain Java) has compiled its hot code before the first
+     * measurement; without it the first size of a CPU sweep reads several times too slow. Tuning
+     * happens here too, when the settings ask for it.
+     */
+    public void warmUp(List<BenchProvider> providers, long x, double ms) {
+        Problem problem = new Problem(kernel, x, settings);
+        for (BenchProvider p : providers) {
+            if (p.unsupported(problem) != null) continue;
+            try (Workload w = p.prepare(problem)) {
+                long end = System.nanoTime() + (long) (ms * 1e6);
+                do {
+                    w.run();
+                    w.timer().synchronize();
+                } while (System.nanoTime() < end);
+            } catch (RuntimeException e) {
+                // the sweep will report it
+            }
+        }
+    }
+
     /** Remarks the providers made (e.g. tuned configs), by provider and size. */
     public Map<String, Map<Long, String>> notes() { return notes; }
 }
