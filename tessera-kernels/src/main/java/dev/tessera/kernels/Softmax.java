@@ -59,6 +59,10 @@ public final class Softmax {
      */
     @Kernel
     static void softmaxRows(Tile x, Tile out, Tile rows, Tile rowStride, Tile n, @Constexpr int ROWS, @Constexpr int BLOCK) {
+        if (ROWS == 1) {   // trace-time choice: one row is the 1-D kernel above, with no [1, BLOCK] tile
+            softmax(x, out, rowStride, n, BLOCK);
+            return;
+        }
         Tile r = programId(0).to(I64).mul(ROWS).add(arange(0, ROWS).to(I64));
         Tile cols = arange(0, BLOCK);
         Tile mask = r.col().lt(rows).and(cols.row().lt(n));
