@@ -2,6 +2,7 @@ package dev.tessera.cli;
 
 import dev.tessera.autotune.Autotuner;
 import dev.tessera.bench.BenchOptions;
+import dev.tessera.bench.ResultRecord;
 import dev.tessera.bench.ResultsLog;
 import dev.tessera.bench.SweepResult;
 import dev.tessera.kernels.bench.BenchProvider;
@@ -128,11 +129,32 @@ final class BenchCommand implements Callable<Integer> {
         printNotes(suite.notes());
         if (!noLog) {
             ResultsLog log = ResultsLog.forDevice(r.device());
-            r.appendTo(log);
+            log.append(withNotes(r.records(), suite, kb, settings, xs));
             System.err.println("appended " + r.records().size() + " results to " + log.file());
         }
         if (plot != null) writeFiles(r, suite);
         return r.errors().isEmpty() ? 0 : 1;
+    }
+
+    /** The records with the provider's note (the config it ran: fixed, or the tuned one) as field "config". */
+    private static List<ResultRecord> withNotes(List<ResultRecord> records, BenchSuite suite, KernelBench kb, BenchSettings s, long[] xs) {
+        List<ResultRecord> out = new ArrayList<>();
+        for (ResultRecord rec : records) {
+            String note = null;
+            Map<Long, String> byX = suite.notes().get(rec.provider());
+            if (byX != null) {
+                for (long x : xs) if (kb.shape(x, s).equals(rec.shape()) && byX.containsKey(x)) note = byX.get(x);
+            }
+            if (note == null) {
+                out.add(rec);
+                continue;
+            }
+            Map<String, Object> extra = new java.util.LinkedHashMap<>(rec.extra());
+            extra.put("config", note.replace(" (from the tuning cache)", ""));
+            out.add(new ResultRecord(rec.kernel(), rec.shape(), rec.dtype(), rec.provider(), rec.ms(), rec.metricKey(), rec.metricValue(),
+                    rec.device(), rec.date(), extra));
+        }
+        return out;
     }
 
     private List<BenchProvider> chooseProviders(KernelBench kb, BenchSettings settings, long x) {

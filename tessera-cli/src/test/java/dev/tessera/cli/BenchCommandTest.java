@@ -88,7 +88,8 @@ class BenchCommandTest {
                 }
             }).filter(l -> l.contains("\"kernel\":\"softmax\"") && l.contains("\"shape\":\"32x128\"")).toList();
         }
-        assertTrue(lines.stream().anyMatch(l -> l.contains("\"provider\":\"tessera\"") && l.contains("\"GBps\":")), lines.toString());
+        assertTrue(lines.stream().anyMatch(l -> l.contains("\"provider\":\"tessera\"") && l.contains("\"GBps\":")
+                && l.contains("\"config\":\"tuned: ROWS=")), lines.toString());
         assertTrue(lines.stream().anyMatch(l -> l.contains("\"provider\":\"java\"")), lines.toString());
     }
 

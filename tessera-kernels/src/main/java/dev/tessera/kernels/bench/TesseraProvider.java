@@ -49,12 +49,14 @@ public final class TesseraProvider implements BenchProvider {
                     long n = p.dims()[0];
                     Tensor x = own(owned, Tensor.randn(t, seed, d, n)), y = own(owned, Tensor.randn(t, seed + 1, d, n));
                     Tensor out = own(owned, Tensor.empty(t, d, n));
-                    return Workload.of(() -> VectorAdd.add(x, y, out, 1024), timer, free, null);
+                    return Workload.of(() -> VectorAdd.add(x, y, out, 1024), timer, free, "fixed: BLOCK=1024");
                 }
                 case "softmax" -> {
                     Tensor x = own(owned, Tensor.randn(t, seed, d, p.dims()));
                     Tensor out = own(owned, Tensor.empty(t, d, p.dims()));
-                    if (!p.settings().tune()) return Workload.of(() -> Softmax.softmax(x, out), timer, free, null);
+                    if (!p.settings().tune()) {
+                        return Workload.of(() -> Softmax.softmax(x, out), timer, free, "fixed: one row per program");
+                    }
                     Autotuner tuner = p.settings().tuner(Softmax.TUNER);
                     Softmax.tuned(tuner, x, out);
                     return Workload.of(() -> Softmax.tuned(tuner, x, out), timer, free, bestOf(tuner));
@@ -65,7 +67,7 @@ public final class TesseraProvider implements BenchProvider {
                     Tensor w = own(owned, Tensor.rand(t, seed + 1, d, n)), b = own(owned, Tensor.randn(t, seed + 2, d, n));
                     Tensor y = own(owned, Tensor.empty(t, d, rows, n));
                     Tensor mean = own(owned, Tensor.empty(DType.F32, d, rows)), rstd = own(owned, Tensor.empty(DType.F32, d, rows));
-                    return Workload.of(() -> LayerNorm.forward(x, w, b, 1e-5f, y, mean, rstd), timer, free, null);
+                    return Workload.of(() -> LayerNorm.forward(x, w, b, 1e-5f, y, mean, rstd), timer, free, "fixed: one row per program");
                 }
                 case "matmul" -> {
                     long m = p.dims()[0], n = p.dims()[1], k = p.dims()[2];
@@ -73,7 +75,8 @@ public final class TesseraProvider implements BenchProvider {
                     Tensor c = own(owned, Tensor.empty(DType.F32, d, m, n));
                     boolean ieee = p.settings().ieee();
                     if (!p.settings().tune()) {
-                        return Workload.of(() -> Matmul.matmul(a, b, c, Matmul.Config.DEFAULT, ieee), timer, free, null);
+                        return Workload.of(() -> Matmul.matmul(a, b, c, Matmul.Config.DEFAULT, ieee), timer, free,
+                                "fixed: " + Matmul.Config.DEFAULT.toTuned());
                     }
                     Autotuner tuner = p.settings().tuner(Matmul.TUNER);
                     Matmul.tuned(tuner, a, b, c, ieee);
