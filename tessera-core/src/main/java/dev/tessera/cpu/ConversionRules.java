@@ -32,6 +32,9 @@ final class ConversionRules {
             }
             if (from.isFloat()) {
                 if (sf == Storage.FLOAT && isExactWidening(from, to)) return copy(x, r);
+                if (rounding == Numerics.Rounding.TOWARD_ZERO && to == DType.F32) { // f64 -> f32 (Numerics encodes only narrow floats)
+                    return f -> { double[] a = f.doubles(x); float[] o = f.floats(r); for (int i = 0; i < o.length; i++) o[i] = Numerics.f32TowardZero(a[i]); };
+                }
                 if (rounding == Numerics.Rounding.TOWARD_ZERO) {
                     return f -> { float[] o = f.floats(r); for (int i = 0; i < o.length; i++) o[i] = Numerics.decode(Numerics.encode(Elements.getDouble(f.slots[x], i), to, rounding), to); };
                 }

@@ -145,6 +145,12 @@ public final class Numerics {
         };
     }
 
+    /** {@code x} rounded toward zero to f32 (beyond the f32 range: the largest finite f32, as IEEE's toward-zero does). */
+    public static float f32TowardZero(double x) {
+        float f = (float) x; // to nearest: at most one step away from zero too far
+        return Math.abs((double) f) > Math.abs(x) ? Math.nextAfter(f, 0.0) : f;
+    }
+
     /** f32 rounded to f16 (round to nearest even), as a float. */
     public static float roundF16(float x) { return Float.float16ToFloat(Float.floatToFloat16(x)); }
 
