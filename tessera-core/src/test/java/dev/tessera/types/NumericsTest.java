@@ -166,6 +166,18 @@ class NumericsTest {
     }
 
     @Test
+    void f64ToF32TowardZero(@Seed long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        for (int i = 0; i < 20_000; i++) {
+            double x = Math.scalb(r.nextDouble(1, 2), r.nextInt(-160, 140)) * (r.nextBoolean() ? 1 : -1);
+            assertSameValue(ReferenceNumerics.round(x, ReferenceNumerics.F32, true), Numerics.f32TowardZero(x), "f32 toward zero of " + x);
+        }
+        assertEquals(Float.MAX_VALUE, Numerics.f32TowardZero(1e300));
+        assertEquals(Float.POSITIVE_INFINITY, Numerics.f32TowardZero(Double.POSITIVE_INFINITY));
+        assertTrue(Float.isNaN(Numerics.f32TowardZero(Double.NaN)));
+    }
+
+    @Test
     void maxFiniteMatchesTheFormats() {
         for (Narrow n : Narrow.values()) assertEquals(n.format.max(), Numerics.maxFinite(n.dtype()), n.toString());
         assertEquals(Float.MAX_VALUE, Numerics.maxFinite(DType.F32));
