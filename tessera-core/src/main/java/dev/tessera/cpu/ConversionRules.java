@@ -43,8 +43,11 @@ final class ConversionRules {
                 }
                 return f -> { float[] o = f.floats(r); for (int i = 0; i < o.length; i++) o[i] = Numerics.round(Elements.getDouble(f.slots[x], i), to); };
             }
-            if (from.bits() == 64) {
-                return f -> { float[] o = f.floats(r); long[] a = f.longs(x); for (int i = 0; i < o.length; i++) o[i] = NarrowTypes.round(Numerics.intToFloat(a[i], from), to); };
+            if (from.bits() == 64 && to == DType.F32) {
+                return f -> { float[] o = f.floats(r); long[] a = f.longs(x); for (int i = 0; i < o.length; i++) o[i] = Numerics.intToFloat(a[i], from); };
+            }
+            if (from.bits() == 64) { // one rounding: through f32 (or an ordinary double) first would round twice
+                return f -> { float[] o = f.floats(r); long[] a = f.longs(x); for (int i = 0; i < o.length; i++) o[i] = Numerics.round(Numerics.intToDoubleRoundedToOdd(a[i], from), to); };
             }
             return f -> { float[] o = f.floats(r); for (int i = 0; i < o.length; i++) o[i] = Numerics.round(Numerics.intToDouble(Elements.getLong(f.slots[x], i, from), from), to); };
         }

@@ -215,6 +215,24 @@ public final class Numerics {
         return (float) v;
     }
 
+    /**
+     * Integer {@code v} of type {@code t} as a double rounded to odd: exact below 2^53, else its top 53
+     * bits with the lowest set if any bit below was (a sticky bit). Rounding that double to any format
+     * of at most 51 significand bits (f32, f16, bf16, fp8) gives the correctly rounded value of
+     * {@code v}; rounding {@code v} to double first and then again could not (2^62 + 2^54 + 1 would
+     * become a tie of bf16 and round down).
+     */
+    public static double intToDoubleRoundedToOdd(long v, DType t) {
+        boolean negative = t != DType.U64 && v < 0;
+        long m = negative ? -v : v; // Long.MIN_VALUE stays 2^63 as an unsigned magnitude
+        int shift = 64 - Long.numberOfLeadingZeros(m) - 53;
+        if (shift <= 0) return negative ? -(double) m : (double) m;
+        long kept = m >>> shift;
+        if ((m & ((1L << shift) - 1)) != 0) kept |= 1;
+        double magnitude = Math.scalb((double) kept, shift);
+        return negative ? -magnitude : magnitude;
+    }
+
     private static double unsignedToDouble(long v) {
         double half = (double) ((v >>> 1) | (v & 1));
         return half * 2.0;
