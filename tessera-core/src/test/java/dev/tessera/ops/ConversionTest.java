@@ -78,6 +78,10 @@ class ConversionTest {
         for (int i = 0; i < n; i++) {
             v[i] = t == DType.I1 ? r.nextInt(2) : i % 2 == 0 ? randomValue(t, r) : wrap(r.nextLong(-300, 300), t);
         }
+        // integers just above a tie of bf16 (and of f16, fp8): rounding first to f32 would make them ties and round them down
+        long[] ties = {(1L << 30) + (1L << 22) + 1, -((1L << 30) + (1L << 22) + 1), (1L << 62) + (1L << 54) + 1,
+                (1L << 40) + (1L << 32) + 1, 65519, 65520, 2049, 2051, (1L << 25) + 3, Long.MIN_VALUE + (1L << 55) + 1};
+        for (int i = 0; i < ties.length && t != DType.I1; i++) v[i] = wrap(ties[i], t);
         return Tensor.fromLongs(v, t, d, n);
     }
 
