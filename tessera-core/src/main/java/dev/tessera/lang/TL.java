@@ -72,6 +72,9 @@ public final class TL {
 
     public static Tile fullLike(Tile x, double value) { return full(x.dtype(), value, x.shape()); }
 
+    /** Like x, filled with an integer (which also suits float tiles; a double cannot fill an integer tile). */
+    public static Tile fullLike(Tile x, long value) { return full(x.dtype(), value, x.shape()); }
+
     /** A Java number as a scalar tile (int → i32, long → i64, float and double → f32). */
     public static Tile scalar(int value) { return t(Semantic.scalar(value)); }
 
