@@ -327,18 +327,38 @@ public final class TL {
 
     public static Tile min(Tile x, int axis, boolean keepDims) { return red(x, axis, Reduce.Kind.MIN, keepDims); }
 
+    /** The product of all elements, as a scalar. Integers narrower than 32 bits multiply in 32 bits. */
+    public static Tile prod(Tile x) { return red(x, null, Reduce.Kind.PROD, false); }
+
     public static Tile prod(Tile x, int axis) { return red(x, axis, Reduce.Kind.PROD, false); }
+
+    public static Tile prod(Tile x, int axis, boolean keepDims) { return red(x, axis, Reduce.Kind.PROD, keepDims); }
+
+    /** The i32 index of the first largest element of the flattened tile. */
+    public static Tile argmax(Tile x) { return red(x, null, Reduce.Kind.ARGMAX, false); }
 
     /** The i32 index of the first largest element along {@code axis}. */
     public static Tile argmax(Tile x, int axis) { return red(x, axis, Reduce.Kind.ARGMAX, false); }
 
     public static Tile argmax(Tile x, int axis, boolean keepDims) { return red(x, axis, Reduce.Kind.ARGMAX, keepDims); }
 
+    public static Tile argmin(Tile x) { return red(x, null, Reduce.Kind.ARGMIN, false); }
+
     public static Tile argmin(Tile x, int axis) { return red(x, axis, Reduce.Kind.ARGMIN, false); }
 
     public static Tile argmin(Tile x, int axis, boolean keepDims) { return red(x, axis, Reduce.Kind.ARGMIN, keepDims); }
 
+    /** The exclusive or of all elements (integers), as a scalar. */
+    public static Tile xorSum(Tile x) { return red(x, null, Reduce.Kind.XOR, false); }
+
     public static Tile xorSum(Tile x, int axis) { return red(x, axis, Reduce.Kind.XOR, false); }
+
+    public static Tile xorSum(Tile x, int axis, boolean keepDims) { return red(x, axis, Reduce.Kind.XOR, keepDims); }
+
+    /** Reduces all elements to a scalar with an associative {@code combine} of two scalars. */
+    public static Tile reduce(Tile x, BinaryOperator<Tile> combine) {
+        return t(ReductionSemantic.reduce(x.value(), null, lift(combine), false));
+    }
 
     /** Reduces along {@code axis} with an associative {@code combine} of two scalars. */
     public static Tile reduce(Tile x, int axis, BinaryOperator<Tile> combine) { return reduce(x, axis, combine, false); }
