@@ -372,9 +372,17 @@ public final class TL {
 
     public static Tile cumsum(Tile x, int axis, boolean reverse) { return t(ReductionSemantic.scan(x.value(), axis, Reduce.Kind.SUM, reverse)); }
 
-    public static Tile cumprod(Tile x, int axis) { return t(ReductionSemantic.scan(x.value(), axis, Reduce.Kind.PROD, false)); }
+    public static Tile cumprod(Tile x, int axis) { return cumprod(x, axis, false); }
 
-    public static Tile cummax(Tile x, int axis) { return t(ReductionSemantic.scan(x.value(), axis, Reduce.Kind.MAX, false)); }
+    public static Tile cumprod(Tile x, int axis, boolean reverse) { return t(ReductionSemantic.scan(x.value(), axis, Reduce.Kind.PROD, reverse)); }
+
+    public static Tile cummax(Tile x, int axis) { return cummax(x, axis, false); }
+
+    public static Tile cummax(Tile x, int axis, boolean reverse) { return t(ReductionSemantic.scan(x.value(), axis, Reduce.Kind.MAX, reverse)); }
+
+    public static Tile cummin(Tile x, int axis) { return cummin(x, axis, false); }
+
+    public static Tile cummin(Tile x, int axis, boolean reverse) { return t(ReductionSemantic.scan(x.value(), axis, Reduce.Kind.MIN, reverse)); }
 
     /** An inclusive scan with an associative {@code combine}. */
     public static Tile associativeScan(Tile x, int axis, BinaryOperator<Tile> combine) { return associativeScan(x, axis, combine, false); }
