@@ -484,6 +484,10 @@ public final class TL {
 
     public static Iterable<Tile> range(int lower, Tile upper) { return new Range(lower, upper.value(), 1); }
 
+    public static Iterable<Tile> range(int lower, int upper) { return new Range(lower, upper, 1); }
+
+    public static Iterable<Tile> range(Tile lower, int upper) { return new Range(lower.value(), upper, 1); }
+
     public static Iterable<Tile> range(int lower, Tile upper, int step) { return new Range(lower, upper.value(), step); }
 
     public static Iterable<Tile> range(Tile lower, Tile upper, int step) { return new Range(lower.value(), upper.value(), step); }
