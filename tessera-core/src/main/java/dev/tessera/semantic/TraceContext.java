@@ -112,11 +112,12 @@ public final class TraceContext {
         if (top().kind == Frame.Kind.WHILE_CONDITION) {
             throw new TraceException(loc(), "a Var cannot be set in a whileLoop condition; set it in the body");
         }
-        int from = definingFrame(v);
-        carryThroughLoops(v, from);
-        for (int j = from + 1; j < stack.size(); j++) {
+        carryThroughLoops(v, definingFrame(v));
+        // every enclosing loop that carries v, also one whose frame already holds v because an
+        // earlier read in it made it carried (so the innermost binding is no longer where v began)
+        for (int j = 0; j < stack.size(); j++) {
             Frame.Loop loop = stack.get(j).loop;
-            if (loop == null) continue;
+            if (loop == null || loop.indexOf(v) < 0) continue;
             Type carriedType = loop.inits.get(loop.indexOf(v)).type();
             if (!carriedType.equals(value.type())) {
                 throw new TraceException(loc(), "this Var is carried by the run-time loop at " + stack.get(j).openedAt
