@@ -191,8 +191,16 @@ public final class JitKernel {
     private void launchBound(Grid grid, Bound b) {
         CompiledKernel compiled = compiled(b);
         int[] dims = grid.dims(Collections.unmodifiableMap(b.constexprs));
+        // a grid function is held to the rules of Grid.grid(...): 1 to 3 dimensions, none negative
+        if (dims == null || dims.length < 1 || dims.length > 3) {
+            throw new IllegalArgumentException("the grid of " + method.name() + " has 1 to 3 dimensions, got "
+                    + (dims == null ? "null" : java.util.Arrays.toString(dims)));
+        }
         int[] g = {1, 1, 1};
-        for (int i = 0; i < dims.length; i++) g[i] = dims[i];
+        for (int i = 0; i < dims.length; i++) {
+            if (dims[i] < 0) throw new IllegalArgumentException("negative grid dimension " + dims[i] + " for " + method.name());
+            g[i] = dims[i];
+        }
         if (g[0] == 0 || g[1] == 0 || g[2] == 0) return;
         Backend backend = b.device.backendImpl();
         backend.launch(compiled, g, pack(b.runtime), b.device.index());
