@@ -143,6 +143,12 @@ public final class TL {
         store(pointer, value, mask, MemoryOrder.Cache.NONE, MemoryOrder.Eviction.NORMAL);
     }
 
+    /** Stores an integer literal (which also suits float pointers; a double cannot be stored through an integer pointer). */
+    public static void store(Tile pointer, long value, Tile mask) {
+        MemorySemantic.store(pointer.value(), value, mask == null ? null : mask.value(), MemoryOrder.Cache.NONE,
+                MemoryOrder.Eviction.NORMAL);
+    }
+
     public static void store(Tile pointer, double value, Tile mask) {
         MemorySemantic.store(pointer.value(), value, mask == null ? null : mask.value(), MemoryOrder.Cache.NONE,
                 MemoryOrder.Eviction.NORMAL);
@@ -297,6 +303,9 @@ public final class TL {
 
     public static Tile clamp(Tile x, double lo, double hi) { return minimum(maximum(x, lo), hi); }
 
+    /** With integer bounds, an integer tile stays integer (the double form would make it f32). */
+    public static Tile clamp(Tile x, long lo, long hi) { return minimum(maximum(x, lo), hi); }
+
     /** condition ? a : b, elementwise (a and b may be tiles or Java numbers). */
     public static Tile where(Tile condition, Tile a, Tile b) { return t(Semantic.where(condition.value(), a.value(), b.value())); }
 
@@ -305,6 +314,11 @@ public final class TL {
     public static Tile where(Tile condition, double a, Tile b) { return t(Semantic.where(condition.value(), a, b.value())); }
 
     public static Tile where(Tile condition, long a, long b) { return t(Semantic.where(condition.value(), a, b)); }
+
+    // integer literals: without these, Java would pass where(m, intTile, 0) to the double form, making it f32
+    public static Tile where(Tile condition, Tile a, long b) { return t(Semantic.where(condition.value(), a.value(), b)); }
+
+    public static Tile where(Tile condition, long a, Tile b) { return t(Semantic.where(condition.value(), a, b.value())); }
 
     /** The integer quotient rounded up. */
     public static Tile cdiv(Tile a, Tile b) { return t(Semantic.cdiv(a.value(), b.value())); }
