@@ -365,6 +365,38 @@ class ElementwiseArithmeticTest {
         assertEquals(DType.BF16, traceType("literalType", DType.BF16, DType.BF16), "bf16 tile + 4.0");
     }
 
+    // ------------------------------------------------------------------ i1
+
+    @Kernel
+    static void logic(Tile x, Tile y, Tile out, Tile n, @Constexpr int BLOCK) {
+        Tile offs = programId(0).mul(BLOCK).add(arange(0, BLOCK));
+        Tile m = offs.lt(n);
+        Tile a = load(x.add(offs), m), b = load(y.add(offs), m);
+        Tile[] r = {a.and(b), a.or(b), a.xor(b), a.not(), a.eq(b), a.ne(b), a.lt(b), a.ge(b), where(a, 5, 9), a.to(I32).add(b.to(I32))};
+        for (int k = 0; k < r.length; k++) store(out.add(offs.mul(r.length)).add(k), r[k], m); // unrolled while tracing
+    }
+
+    static final JitKernel LOGIC = Jit.kernel(ElementwiseArithmeticTest.class, "logic");
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.tessera.testing.TestDevices#all")
+    void booleanLogic(Device device, @Seed long seed) {
+        Device d = use(device);
+        SplittableRandom r = new SplittableRandom(seed);
+        for (int n : SIZES) {
+            Tensor x = randomInts(DType.I1, d, r, 0, 1, n), y = randomInts(DType.I1, d, r, 0, 1, n);
+            Tensor out = poisoned(DType.I32, d, 10L * n);
+            LOGIC.launch(grid(cdiv(n, BLOCK)), x, y, out, n, BLOCK);
+            long[] a = x.toLongArray(), b = y.toLongArray(), ref = new long[10 * n];
+            for (int i = 0; i < n; i++) {
+                long[] v = {a[i] & b[i], a[i] | b[i], a[i] ^ b[i], 1 - a[i], a[i] == b[i] ? 1 : 0, a[i] != b[i] ? 1 : 0,
+                        a[i] < b[i] ? 1 : 0, a[i] >= b[i] ? 1 : 0, a[i] == 1 ? 5 : 9, a[i] + b[i]};
+                System.arraycopy(v, 0, ref, 10 * i, 10);
+            }
+            Check.equal(ref, out.toLongArray(), "i1 logic, n=" + n);
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.tessera.testing.TestDevices#all")
     void umulhiOfU32IsTheHighWord(Device device, @Seed long seed) {

@@ -117,7 +117,8 @@ class ReductionTest {
         Device d = use(device);
         if (kind.equals("xorSum") && t.isFloat()) return; // integers only (a trace error for floats)
         SplittableRandom r = new SplittableRandom(seed);
-        for (int[] rc : new int[][] {{1, 1}, {5, 37}, {30, 100}}) {
+        // no size is 1: a runtime 1 is a specialization of its own, which would double the compilations on a GPU
+        for (int[] rc : new int[][] {{2, 3}, {5, 37}, {30, 100}}) {
             int[] dims = {rc[0], rc[1]};
             Tensor x = input(kind, t, d, r, dims);
             for (int axis : new int[] {ALL, 0, 1, -1}) {

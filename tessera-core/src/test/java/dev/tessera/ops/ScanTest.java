@@ -78,7 +78,7 @@ class ScanTest {
     void alongEachAxisForwardAndReverse(Device device, DType t, String kind, @Seed long seed) {
         Device d = use(device);
         SplittableRandom r = new SplittableRandom(seed);
-        for (int[] rc : new int[][] {{1, 1}, {3, 100}, {45, 7}}) {
+        for (int[] rc : new int[][] {{2, 3}, {3, 100}, {45, 7}}) { // no 1s: each would be a specialization of its own
             int rows = rc[0], cols = rc[1], n = rows * cols;
             Tensor x;
             if (t.isFloat()) {
