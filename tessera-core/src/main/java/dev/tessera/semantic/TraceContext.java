@@ -49,8 +49,31 @@ public final class TraceContext {
     public Loc loc() { return SourceLocator.find(); }
 
     public <T extends Op> T emit(T op) {
+        for (Value v : op.operands()) {
+            Frame ended = endedRegion.get(v);
+            if (ended != null) throw new TraceException(op.loc(), escaped(ended));
+        }
         top().ops.add(op);
         return op;
+    }
+
+    /**
+     * The values of regions that have been closed, with the region: a Java variable can carry a tile
+     * out of a run-time loop or branch body, but the value exists only inside it (and for a loop, only
+     * for one iteration), so using it later is a trace error rather than invalid IR.
+     */
+    private final Map<Value, Frame> endedRegion = new java.util.IdentityHashMap<>();
+
+    private static String escaped(Frame f) {
+        String where = switch (f.kind) {
+            case FOR -> "the run-time loop";
+            case WHILE_CONDITION, WHILE_BODY -> "the whileLoop";
+            case THEN, ELSE -> "a branch of the when";
+            case COMBINE -> "the combine function";
+            case KERNEL -> "the kernel";
+        };
+        return "this uses a value computed inside " + where + " at " + f.openedAt + ", which has ended; to use a result "
+                + "after it, create a Var before it (var(...)), set the Var inside and read it after";
     }
 
     /** Emits an op that defines {@code result} and returns the result. */
@@ -90,6 +113,8 @@ public final class TraceContext {
         Frame top = top();
         if (top != expected) throw new TraceException(top.openedAt, leftEarly(top));
         stack.removeLast();
+        for (Value a : top.args) endedRegion.put(a, top);
+        for (Op op : top.ops) for (Value r : op.results()) endedRegion.put(r, top);
     }
 
     // ------------------------------------------------------------------ variables
