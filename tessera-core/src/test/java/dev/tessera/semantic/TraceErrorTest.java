@@ -237,6 +237,20 @@ class TraceErrorTest {
         mark("split"); split(zeros(F32, 4, 8));
     }
 
+    @Kernel
+    static void valueEscapesLoop(Tile x, Tile n) {
+        Tile last = null;
+        for (Tile i : range(n)) last = i.add(1); // a Java variable carries the tile out, but not its value
+        mark("escapes loop"); store(x, last);
+    }
+
+    @Kernel
+    static void valueEscapesBranch(Tile x, Tile n) {
+        Tile[] inside = new Tile[1];
+        when(n.gt(0), () -> inside[0] = n.add(1));
+        mark("escapes branch"); store(x, inside[0].to(F32));
+    }
+
     record Case(String name, String hint) {
         @Override
         public String toString() { return name; }
@@ -277,6 +291,8 @@ class TraceErrorTest {
         new Case("bitcastWidth", "the widths differ"),
         new Case("permuteOrder", "is not a permutation"),
         new Case("splitLastDimension", "last dimension of size 2"),
+        new Case("valueEscapesLoop", "computed inside the run-time loop at TraceErrorTest.java:"),
+        new Case("valueEscapesBranch", "create a Var before it (var(...)), set the Var inside and read it after"),
     };
 
     static Stream<Arguments> cases() {
@@ -301,7 +317,8 @@ class TraceErrorTest {
             Map.entry("twoPointers", "two pointers"), Map.entry("mixedSignDivision", "mixed division"), Map.entry("rangeTwice", "range twice"),
             Map.entry("userException", "user exception"), Map.entry("whileSetsInCondition", "while condition"),
             Map.entry("branchTypes", "branch types"), Map.entry("reductionAxis", "reduction axis"), Map.entry("xorSumOfFloats", "xor sum floats"),
-            Map.entry("bitcastWidth", "bitcast width"), Map.entry("permuteOrder", "permute order"), Map.entry("splitLastDimension", "split"));
+            Map.entry("bitcastWidth", "bitcast width"), Map.entry("permuteOrder", "permute order"), Map.entry("splitLastDimension", "split"),
+            Map.entry("valueEscapesLoop", "escapes loop"), Map.entry("valueEscapesBranch", "escapes branch"));
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("cases")
