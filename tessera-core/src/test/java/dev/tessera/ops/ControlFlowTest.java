@@ -315,6 +315,76 @@ class ControlFlowTest {
         Check.close(ref, out.toDoubleArray(), Tolerance.of(DType.F32), "when");
     }
 
+    @Kernel
+    static void mixedNesting(Tile x, Tile out, Tile n) {
+        Tile p = programId(0);
+        Var total = var(0), i = var(0);
+        Var a = var(1), b = var(2);
+        Var mask = var(zeros(I1, 16)); // an i1 tile carried through the loops
+        Var readOnly = var(load(x.add(arange(0, 16)))); // read in the loops, never set
+        whileLoop(() -> i.get().lt(n), () -> {
+            for (Tile j : range(0, i.get().add(1))) {
+                when(j.rem(2).eq(0), () -> {
+                    total.set(total.get().add(j));
+                    when(j.eq(p), () -> { // swap a and b, only in one branch
+                        Tile t = a.get();
+                        a.set(b.get());
+                        b.set(t);
+                    });
+                }, () -> total.set(total.get().sub(1)));
+                mask.set(mask.get().or(arange(0, 16).eq(j)));
+            }
+            total.set(total.get().add(sum(readOnly.get().to(I32))));
+            i.set(i.get().add(1));
+        });
+        Tile base = out.add(p.mul(20));
+        store(base, total.get());
+        store(base.add(1), a.get());
+        store(base.add(2), b.get());
+        store(base.add(arange(4, 20)), mask.get().to(I32));
+    }
+
+    static final JitKernel MIXED = Jit.kernel(ControlFlowTest.class, "mixedNesting");
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.tessera.testing.TestDevices#all")
+    void forInsideWhileWithNestedWhensSwapsAndReadOnlyVars(Device device) {
+        Device d = use(device);
+        int programs = 6;
+        double[] in = new double[16];
+        for (int k = 0; k < 16; k++) in[k] = k % 3;
+        Tensor x = Tensor.from(in, DType.I32, d, 16);
+        for (int n : new int[] {0, 1, 5, 9}) {
+            Tensor out = poisoned(DType.I32, d, 20L * programs);
+            MIXED.launch(grid(programs), x, out, n);
+            long[] ref = new long[20 * programs];
+            long xs = 0;
+            for (double v : in) xs += (long) v;
+            for (int p = 0; p < programs; p++) {
+                long total = 0, a = 1, b = 2;
+                boolean[] mask = new boolean[16];
+                for (int i = 0; i < n; i++) {
+                    for (int j = 0; j <= i; j++) {
+                        if (j % 2 == 0) {
+                            total += j;
+                            if (j == p) { long t = a; a = b; b = t; }
+                        } else {
+                            total -= 1;
+                        }
+                        if (j < 16) mask[j] = true;
+                    }
+                    total += xs;
+                }
+                ref[20 * p] = total;
+                ref[20 * p + 1] = a;
+                ref[20 * p + 2] = b;
+                ref[20 * p + 3] = sentinel(DType.I32);
+                for (int k = 0; k < 16; k++) ref[20 * p + 4 + k] = mask[k] ? 1 : 0;
+            }
+            Check.equal(ref, out.toLongArray(), "mixed nesting, n=" + n);
+        }
+    }
+
     // ------------------------------------------------------------------ trace-time Java control flow
 
     static final java.util.concurrent.atomic.AtomicInteger TRACES = new java.util.concurrent.atomic.AtomicInteger();
