@@ -97,7 +97,8 @@ class HintsDebugTest {
         String msg = f.getMessage();
         assertTrue(msg.startsWith(SourceLines.prefix(getClass(), "device assert")), "the assert's line first: " + msg);
         assertTrue(msg.contains("checked") && msg.contains("program 1, 0, 0"), "kernel and program: " + msg);
-        assertTrue(msg.contains("x must be non-negative") && msg.contains("lane 72"), "message and lane: " + msg);
+        assertTrue(msg.contains("x must be non-negative"), "the message: " + msg);
+        if (d.backend().equals("cpu")) assertTrue(msg.contains("lane 72"), "the CPU names the lane too: " + msg);
     }
 
     @Kernel
