@@ -10,6 +10,7 @@ import dev.tessera.trace.ArgSpec;
 import dev.tessera.trace.KernelMethod;
 import dev.tessera.types.DType;
 import dev.tessera.types.PointerType;
+import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -203,7 +204,15 @@ public final class JitKernel {
         }
         if (g[0] == 0 || g[1] == 0 || g[2] == 0) return;
         Backend backend = b.device.backendImpl();
-        backend.launch(compiled, g, pack(b.runtime), b.device.index());
+        try {
+            backend.launch(compiled, g, pack(b.runtime), b.device.index());
+        } finally {
+            // A tensor's memory is freed when the tensor becomes unreachable, and after pack() the kernel
+            // holds only raw addresses: without this fence, a caller that never uses an argument again
+            // (launch(grid, Tensor.full(...), ...)) lets the collector free it while the kernel reads it.
+            // (This covers synchronous launches; an asynchronous backend must keep them until its work ends.)
+            Reference.reachabilityFence(b.runtime);
+        }
     }
 
     /** Raw argument bits, as {@link Backend#launch} takes them. */
