@@ -384,6 +384,45 @@ class TraceErrorTest {
         assertTrue(e.getMessage().contains(text), "expected '" + text + "': " + e.getMessage());
     }
 
+    // ------------------------------------------------------------------ kernels that are not well-formed
+
+    static void notAnnotated(Tile x) { }
+
+    @Kernel
+    static int returnsAValue(Tile x) { return 0; }
+
+    @Kernel
+    static void javaParameter(Tile x, int n) { }
+
+    @Kernel
+    static void constexprTile(@Constexpr Tile x) { }
+
+    @Kernel
+    void instanceMethod(Tile x) { }
+
+    @Kernel
+    static void overloaded(Tile x) { }
+
+    @Kernel
+    static void overloaded(Tile x, Tile y) { }
+
+    @Test
+    void malformedKernelsAreRejectedWhenLookedUp() {
+        String[][] cases = {
+            {"noSuchMethod", "has no method named 'noSuchMethod'"},
+            {"notAnnotated", "is not annotated @Kernel"},
+            {"returnsAValue", "must return void"},
+            {"javaParameter", "must be a Tile (a runtime argument) or marked @Constexpr"},
+            {"constexprTile", "is a Tile and cannot be @Constexpr"},
+            {"instanceMethod", "must be static"},
+            {"overloaded", "is overloaded; kernels need unique names"},
+        };
+        for (String[] c : cases) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Jit.kernel(TraceErrorTest.class, c[0]), c[0]);
+            assertTrue(e.getMessage().contains(c[1]), c[0] + ": " + e.getMessage());
+        }
+    }
+
     @Test
     void tileOperationsOutsideATraceSayHowToLaunch() {
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> arange(0, 16));
