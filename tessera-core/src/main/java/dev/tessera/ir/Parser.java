@@ -108,7 +108,7 @@ public final class Parser {
     // ------------------------------------------------------------------ ops
 
     private Op op() {
-        int line = in.line();
+        int start = in.position();
         List<Integer> resultIds = new ArrayList<>();
         if (in.peek() == '%') {
             do resultIds.add(in.valueId()); while (in.accept(','));
@@ -151,22 +151,22 @@ public final class Parser {
             OpSchema.Component c = components.get(i);
             switch (c.role()) {
                 case RESULT -> {
-                    if (results.size() != 1) throw error(line, mnemonic + " needs exactly one result");
+                    if (results.size() != 1) throw error(start, mnemonic + " needs exactly one result");
                     args[i] = results.getFirst();
                 }
                 case RESULTS -> args[i] = List.copyOf(results);
                 case REGION -> args[i] = region < regions.size() ? regions.get(region++) : null;
                 case LOC -> args[i] = loc;
                 case ATTRIBUTE -> args[i] = c.name().equals("fn") && kind.fn() != null ? kind.fn()
-                        : attribute(c, attributes, results, line, mnemonic);
+                        : attribute(c, attributes, results, start, mnemonic);
                 default -> { }
             }
         }
-        if (region < regions.size()) throw error(line, mnemonic + " takes " + region + " regions, got " + regions.size());
+        if (region < regions.size()) throw error(start, mnemonic + " takes " + region + " regions, got " + regions.size());
         try {
             return schema.construct(args);
         } catch (IllegalStateException e) {
-            throw error(line, "malformed " + mnemonic + ": " + e.getCause().getMessage());
+            throw error(start, "malformed " + mnemonic + ": " + e.getCause().getMessage());
         }
     }
 
@@ -201,9 +201,9 @@ public final class Parser {
         return attrs;
     }
 
-    private Object attribute(OpSchema.Component c, Map<String, String> attrs, List<Value> results, int line, String op) {
+    private Object attribute(OpSchema.Component c, Map<String, String> attrs, List<Value> results, int start, String op) {
         String text = attrs.get(c.name());
-        if (text == null) throw error(line, op + " is missing attribute " + c.name());
+        if (text == null) throw error(start, op + " is missing attribute " + c.name());
         Class<?> t = c.type();
         try {
             if (text.equals("null") && !t.isPrimitive()) return null;
@@ -222,9 +222,9 @@ public final class Parser {
                 return isFloat ? (Number) Double.parseDouble(text) : (Number) Long.parseLong(text);
             }
         } catch (IllegalArgumentException e) {
-            throw error(line, "bad value '" + text + "' for " + op + " attribute " + c.name());
+            throw error(start, "bad value '" + text + "' for " + op + " attribute " + c.name());
         }
-        throw error(line, "attributes of type " + t.getSimpleName() + " cannot be read");
+        throw error(start, "attributes of type " + t.getSimpleName() + " cannot be read");
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
@@ -287,8 +287,9 @@ public final class Parser {
         return v;
     }
 
-    private static IllegalArgumentException error(int line, String message) {
-        return new IllegalArgumentException("IR line " + line + ": " + message);
+    /** An error in the op that starts at {@code start}. */
+    private IllegalArgumentException error(int start, String message) {
+        return new IllegalArgumentException("IR line " + in.lineOf(start) + ": " + message);
     }
 
     // ------------------------------------------------------------------ characters
@@ -300,9 +301,15 @@ public final class Parser {
 
         Cursor(String s) { this.s = s; }
 
-        int line() {
+        int position() {
+            skipTrivia();
+            return pos;
+        }
+
+        /** The line number of a position, counted only when an error is reported. */
+        int lineOf(int position) {
             int n = 1;
-            for (int i = 0; i < pos && i < s.length(); i++) if (s.charAt(i) == '\n') n++;
+            for (int i = 0; i < position && i < s.length(); i++) if (s.charAt(i) == '\n') n++;
             return n;
         }
 
@@ -444,7 +451,7 @@ public final class Parser {
 
         IllegalArgumentException error(String message) {
             int lineStart = s.lastIndexOf('\n', Math.max(0, pos - 1)) + 1;
-            return new IllegalArgumentException("IR line " + line() + ", column " + (pos - lineStart + 1) + ": " + message);
+            return new IllegalArgumentException("IR line " + lineOf(pos) + ", column " + (pos - lineStart + 1) + ": " + message);
         }
     }
 }
