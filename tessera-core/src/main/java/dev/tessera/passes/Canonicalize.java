@@ -18,7 +18,8 @@ import java.util.Map;
  * backends: identities (x+0, x·1, x·0 for integers, x−0, double negation, conversions to the same
  * type), chains of splat/broadcast/reshape collapsed, pointer offsets summed into one ptr_add from
  * the base pointer (the form AxisInfo and the CPU backend handle best), selects and comparisons
- * decided by their operands, loops that never run and branches on constants removed.
+ * decided by their operands, constant masks of loads and stores resolved, loops that never run and
+ * branches on constants removed.
  */
 public final class Canonicalize extends Rewriter {
     private Map<Value, Integer> uses = Map.of();
@@ -47,6 +48,10 @@ public final class Canonicalize extends Rewriter {
                 case EQ, LE, GE -> 1L;
                 case NE, LT, GT -> 0L;
             }, c.loc()));
+            case Op.Load l when !l.isVolatile() && l.mask() != null && constant(l.mask()) != null -> load(l, constant(l.mask()).longValue() != 0);
+            case Op.Store st when st.mask() != null && constant(st.mask()) != null -> {
+                if (constant(st.mask()).longValue() != 0) emit(new Op.Store(st.pointer(), st.value(), null, st.cache(), st.eviction(), st.loc()));
+            }
             case Op.For f -> forLoop(f);
             case Op.If i when constant(i.condition()) != null -> inline(constant(i.condition()).longValue() != 0 ? i.thenRegion() : i.elseRegion(), i.results());
             default -> emit(op);
@@ -183,6 +188,19 @@ public final class Canonicalize extends Rewriter {
         Value w = fresh(t);
         emit(new Op.Convert(w, v, Numerics.Rounding.NEAREST_EVEN, loc));
         return w;
+    }
+
+    // ------------------------------------------------------------------ memory
+
+    /** A mask that is all true is no mask; one all false reads nothing and gives {@code other} (or 0). */
+    private void load(Op.Load l, boolean all) {
+        if (all) {
+            emit(new Op.Load(l.result(), l.pointer(), null, null, l.cache(), l.eviction(), false, l.loc()));
+        } else if (l.other() != null) {
+            replace(l.result(), l.other());
+        } else {
+            emit(new Op.Constant(l.result(), l.result().type().dtype().isFloat() ? (Number) 0.0 : (Number) 0L, l.loc()));
+        }
     }
 
     // ------------------------------------------------------------------ select and control flow
