@@ -4,7 +4,6 @@ import static dev.tessera.passes.AxisInfo.MAX_DIVISIBILITY;
 import static dev.tessera.passes.AxisInfo.divisibilityAt;
 import static dev.tessera.passes.AxisInfo.elementDivisibility;
 import static dev.tessera.passes.AxisInfo.pow2Divisor;
-import static dev.tessera.passes.AxisInfo.pow2Floor;
 import static dev.tessera.passes.AxisInfo.unknown;
 
 import dev.tessera.ir.Op;
@@ -59,11 +58,7 @@ final class AxisRules {
             }
             case Op.Hint h -> hint(h);
             case Op.Convert c -> convert(c);
-            case Op.Bitcast b -> {
-                boolean sameBits = b.source().type().isPointer() || b.result().type().isPointer();
-                if (sameBits) info.set(b.result(), of(b.source()), false, null);
-                else elementwise(b.result(), b.source());
-            }
+            case Op.Bitcast b -> bitcast(b);
             case Op.Unary u -> unary(u);
             case Op.Binary b -> binary(b);
             case Op.Compare c -> compare(c);
@@ -229,6 +224,26 @@ final class AxisRules {
             elementwise(c.result(), c.source());
         }
     }
+
+    /**
+     * Between pointers and 64-bit integers the bits are the address: divisibility and constancy
+     * stay, and runs stay consecutive where one step is the same number of bytes (an f32 pointer
+     * steps by 4, an integer by 1). Other bitcasts keep only constancy.
+     */
+    private void bitcast(Op.Bitcast b) {
+        Type from = b.source().type(), to = b.result().type();
+        if (!from.isPointer() && !to.isPointer()) {
+            elementwise(b.result(), b.source());
+            return;
+        }
+        Facts f = of(b.source());
+        int[] c = f.contiguity();
+        if (step(from) != step(to)) java.util.Arrays.fill(c, 1);
+        info.set(b.result(), new Facts(c, f.divisibility(), f.constancy()), false, info.constant(b.source()));
+    }
+
+    /** Bytes between consecutive values of a run. */
+    private static int step(Type t) { return t.isPointer() ? t.pointee().byteSize() : 1; }
 
     /** An elementwise function of its operands: equal inputs give equal outputs, nothing more. */
     private void elementwise(Value r, Value... operands) {

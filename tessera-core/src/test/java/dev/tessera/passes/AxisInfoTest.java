@@ -220,6 +220,25 @@ class AxisInfoTest {
     }
 
     @Test
+    void bitcastsBetweenPointersAndIntegersKeepTheAddressFacts() {
+        String ir = """
+                kernel k(%0: *f32 {divisibility=16} /* p */, %1: *i8 {divisibility=16} /* q */) {
+                  %2 = arange {start=0, end=16} : i32[16]
+                  %3 = splat %0 : *f32[16]
+                  %4 = ptr_add %3, %2 : *f32[16]
+                  %5 = bitcast %4 : i64[16]
+                  %6 = splat %1 : *i8[16]
+                  %7 = ptr_add %6, %2 : *i8[16]
+                  %8 = bitcast %7 : i64[16]
+                  %9 = bitcast %8 : *i8[16]
+                }
+                """;
+        assertEquals(facts(ints(1), ints(16), ints(1)), factsOf(ir, 5), "addresses of consecutive f32 step by 4");
+        assertEquals(facts(ints(16), ints(16), ints(1)), factsOf(ir, 8), "addresses of consecutive bytes step by 1");
+        assertEquals(facts(ints(16), ints(16), ints(1)), factsOf(ir, 9));
+    }
+
+    @Test
     void unknownValuesGetConservativeFacts() {
         KernelIR k = Parser.parse("""
                 kernel k(%0: *f32 /* p */) {
