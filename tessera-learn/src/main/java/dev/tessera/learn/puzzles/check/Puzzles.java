@@ -9,7 +9,10 @@ public final class Puzzles {
 
     private static final List<Puzzle> ALL = List.of(
             new Spec01VectorAdd(), new Spec02AddRelu(), new Spec03RowSum(), new Spec04Softmax(), new Spec05LayerNorm(),
-            new Spec06Matmul(), new Spec07Gelu(), new Spec08OnlineMax(), new Spec09RmsNorm());
+            new Spec06Matmul(), new Spec07Gelu(), new Spec08OnlineMax(), new Spec09RmsNorm(), new Spec10OuterAdd(),
+            new Spec11OuterAddBlocked(), new Spec12OuterMulRelu(), new Spec13OuterMulBackward(), new Spec14LongSum(),
+            new Spec15LongSoftmax(), new Spec16FlashAttention(), new Spec17Conv2d(), new Spec18BatchedMatmul(),
+            new Spec19QuantMatmul());
 
     public static List<Puzzle> all() { return ALL; }
 

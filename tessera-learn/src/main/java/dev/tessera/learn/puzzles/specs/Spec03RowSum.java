@@ -50,7 +50,8 @@ public final class Spec03RowSum extends Puzzle {
 
     @Override
     public List<Size> sizes() {
-        return List.of(Size.of("M", 1, "N", 1, "stride", 1), Size.of("M", 5, "N", 7, "stride", 9),
+        return List.of(Size.of("M", 1, "N", 1, "stride", 1), Size.of("M", 6, "N", 3, "stride", 5),
+                Size.of("M", 5, "N", 7, "stride", 9),
                 Size.of("M", 16, "N", 32, "stride", 32), Size.of("M", 33, "N", 100, "stride", 128),
                 Size.of("M", 10, "N", 1000, "stride", 1003));
     }
