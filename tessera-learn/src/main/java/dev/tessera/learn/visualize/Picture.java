@@ -23,6 +23,8 @@ import java.util.TreeMap;
 public final class Picture {
     public static final int WRAP = 32;
     static final int MARGIN = 10, TITLE = 20, COL_LABELS = 12, ROW_LABELS = 36, PANEL_GAP = 18, GHOST_MAX = 4, LEGEND = 28;
+    /** Panels go left to right until a row of them would be wider than this. */
+    static final int MAX_WIDTH = 1180;
 
     /** Cell colours, shared with the page's legend and the tests. */
     public enum Shade {
@@ -51,7 +53,7 @@ public final class Picture {
         final TensorInfo tensor;
         final int cols, rowsPerBatch, batches, cell;
         final int ghostAbove, ghostBelow;
-        int top; // y of the panel's title
+        int top, left; // where the panel's title starts
         int gridTop, gridLeft; // y of row 0 (after ghost rows above), x of column 0
 
         Panel(int index, TensorInfo t, int ghostAbove, int ghostBelow) {
@@ -70,7 +72,8 @@ public final class Picture {
                 for (int i = 0; i < s.length - 2; i++) b *= s[i];
                 batches = (int) b;
             }
-            cell = cols > 100 ? 6 : cols > 48 ? 10 : 16;
+            int rows = gridRows();
+            cell = cols > 100 || rows > 120 ? 6 : cols > 64 || rows > 64 ? 10 : cols > 40 || rows > 32 ? 12 : 16;
             this.ghostAbove = ghostAbove;
             this.ghostBelow = ghostBelow;
         }
@@ -98,7 +101,7 @@ public final class Picture {
 
         int y(long e) { return (int) (gridTop + row(e) * cell); }
 
-        int width() { return ROW_LABELS + Math.max(1, cols) * cell; }
+        int width() { return Math.max(ROW_LABELS + Math.max(1, cols) * cell, (int) Math.ceil(7.6 * title(tensor).length())); }
 
         int height() { return TITLE + COL_LABELS + (ghostAbove + gridRows() + ghostBelow) * cell; }
     }
@@ -110,8 +113,7 @@ public final class Picture {
     public Picture(Recording recording) {
         this.recording = recording;
         List<TensorInfo> ts = recording.tensors();
-        int y = MARGIN + LEGEND;
-        int w = 0;
+        int rowTop = MARGIN + LEGEND, x = MARGIN, rowHeight = 0, w = 0;
         for (int i = 0; i < ts.size(); i++) {
             Panel probe = new Panel(i, ts.get(i), 0, 0);
             long minRow = 0, maxRow = probe.gridRows() - 1;
@@ -125,15 +127,22 @@ public final class Picture {
             }
             int above = (int) Math.min(GHOST_MAX, -minRow), below = (int) Math.min(GHOST_MAX, maxRow - (probe.gridRows() - 1));
             Panel panel = new Panel(i, ts.get(i), above, below);
-            panel.top = y;
-            panel.gridLeft = MARGIN + ROW_LABELS;
-            panel.gridTop = y + TITLE + COL_LABELS + above * panel.cell;
-            y += panel.height() + PANEL_GAP;
-            w = Math.max(w, panel.width());
+            if (x > MARGIN && x + panel.width() > MAX_WIDTH) { // start a new row of panels
+                rowTop += rowHeight + PANEL_GAP;
+                x = MARGIN;
+                rowHeight = 0;
+            }
+            panel.left = x;
+            panel.top = rowTop;
+            panel.gridLeft = x + ROW_LABELS;
+            panel.gridTop = rowTop + TITLE + COL_LABELS + above * panel.cell;
+            x += panel.width() + 2 * PANEL_GAP;
+            rowHeight = Math.max(rowHeight, panel.height());
+            w = Math.max(w, x - 2 * PANEL_GAP);
             panels.add(panel);
         }
-        width = MARGIN * 2 + Math.max(w, legendWidth());
-        height = y - PANEL_GAP + MARGIN;
+        width = Math.max(w, MARGIN + legendWidth()) + MARGIN;
+        height = rowTop + rowHeight + MARGIN;
     }
 
     public Recording recording() { return recording; }
@@ -206,11 +215,11 @@ public final class Picture {
     public String svg(int program, String tensorName) {
         Panel p = panels.stream().filter(q -> q.tensor.name().equals(tensorName)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no tensor " + tensorName));
-        int dy = p.top - MARGIN - LEGEND;
+        int dx = p.left - MARGIN, dy = p.top - MARGIN - LEGEND;
         StringBuilder b = new StringBuilder();
-        open(b, width, p.height() + 2 * MARGIN + LEGEND);
+        open(b, Math.max(p.width(), legendWidth()) + 2 * MARGIN, p.height() + 2 * MARGIN + LEGEND);
         legend(b, MARGIN, MARGIN);
-        b.append("<g transform=\"translate(0,").append(-dy).append(")\">\n");
+        b.append("<g transform=\"translate(").append(-dx).append(',').append(-dy).append(")\">\n");
         background(b, p);
         overlay(b, program, p.tensor.name());
         b.append("</g>\n");
@@ -254,14 +263,19 @@ public final class Picture {
         }
     }
 
+    /** "x  f32[6,12]  input, rows 14 apart". */
+    static String title(TensorInfo t) {
+        String shape = Arrays.toString(t.viewShape()).replace(" ", "");
+        return t.name() + "  " + t.dtype() + shape + (t.output() ? "  output" : "  input")
+                + (Arrays.equals(t.shape(), t.viewShape()) ? "" : ", rows " + t.shape()[t.shape().length - 1] + " apart");
+    }
+
     /** A tensor's title, labels and untouched cells. */
     void background(StringBuilder b, Panel p) {
         TensorInfo t = p.tensor;
-        String shape = Arrays.toString(t.viewShape()).replace(" ", "");
-        String title = t.name() + "  " + t.dtype() + shape + (t.output() ? "  output" : "  input")
-                + (Arrays.equals(t.shape(), t.viewShape()) ? "" : "  (rows " + t.shape()[t.shape().length - 1] + " apart: grey columns are padding)");
+        String title = title(t);
         b.append("<g class=\"panel\" data-tensor=\"").append(esc(t.name())).append("\">\n");
-        b.append("<text x=\"").append(MARGIN).append("\" y=\"").append(p.top + 14).append("\" font-size=\"13\" font-weight=\"bold\" fill=\"#222\">")
+        b.append("<text x=\"").append(p.left).append("\" y=\"").append(p.top + 14).append("\" font-size=\"13\" font-weight=\"bold\" fill=\"#222\">")
                 .append(esc(title)).append("</text>\n");
         // column labels every 8 columns
         for (int c = 0; c < p.cols; c += 8) {
