@@ -51,4 +51,7 @@ public interface Backend {
 
     /** Waits for every launch and copy on the device to finish. */
     void synchronize(int device);
+
+    /** A timing marker on the device's queue of work (host clock where launches are synchronous). */
+    default Marker marker(int device) { return Marker.host(); }
 }
