@@ -43,7 +43,9 @@ class VisualizerPageTest {
     }
 
     private BufferedImage shoot(Visualizer.Output out, String fragment) throws Exception {
-        return Chromium.screenshot(chromium, out.page().toUri() + fragment, 1000, 700, dir);
+        Picture picture = new Picture(out.recording());
+        return Chromium.screenshot(chromium, out.page().toUri() + fragment, Math.max(1000, picture.width() + 20),
+                HtmlPage.HEADER + picture.height() + 20, dir);
     }
 
     /** The colour at the centre of a cell, as the browser drew it. */
