@@ -24,7 +24,7 @@ public final class Picture {
     public static final int WRAP = 32;
     static final int MARGIN = 10, TITLE = 20, COL_LABELS = 12, ROW_LABELS = 36, PANEL_GAP = 18, GHOST_MAX = 4, LEGEND = 28;
     /** Panels go left to right until a row of them would be wider than this. */
-    static final int MAX_WIDTH = 1180;
+    static final int MAX_WIDTH = 1400;
 
     /** Cell colours, shared with the page's legend and the tests. */
     public enum Shade {

@@ -55,7 +55,7 @@ public final class Spec06Matmul extends Puzzle {
     }
 
     @Override
-    public Size pictureSize() { return Size.of("M", 40, "N", 36, "K", 20); }
+    public Size pictureSize() { return Size.of("M", 24, "N", 24, "K", 20); }
 
     @Override
     public void setUp(Problem p) {
