@@ -8,9 +8,11 @@ import dev.tessera.learn.puzzles.check.Puzzle;
 import dev.tessera.learn.puzzles.check.Puzzles;
 import dev.tessera.learn.puzzles.check.Skeletons;
 import dev.tessera.runtime.Device;
+import dev.tessera.testing.TestDevices;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Every reference solution passes its checker; every untouched skeleton is "not solved yet". */
@@ -32,10 +34,15 @@ class PuzzleSolutionsTest {
         assertNotNull(Skeletons.shipped(p), () -> "skeletons.sha256 lists no hash for " + p.skeleton().getSimpleName() + ".java");
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("puzzles")
-    void solutionPasses(Puzzle p) {
-        Checker.Report r = Checker.check(p, p.solution(), 20240601L + p.number(), Device.cpu());
+    /** Every puzzle on every device: the CPU here, and each GPU backend's first device where one is present (the GPU suite). */
+    static Stream<Arguments> devicesAndPuzzles() {
+        return TestDevices.all().flatMap(d -> Puzzles.all().stream().map(p -> Arguments.of(d, p)));
+    }
+
+    @ParameterizedTest(name = "{0}: {1}")
+    @MethodSource("devicesAndPuzzles")
+    void solutionPasses(Device device, Puzzle p) {
+        Checker.Report r = Checker.check(p, p.solution(), 20240601L + p.number(), TestDevices.require(device));
         assertEquals(Verdict.PASS, r.verdict(), () -> describe(r));
         assertEquals(p.sizes().size(), r.sizes().size());
     }
