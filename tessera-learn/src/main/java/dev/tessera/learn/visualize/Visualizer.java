@@ -16,6 +16,9 @@ import java.util.List;
 public final class Visualizer {
     private Visualizer() {}
 
+    /** Pictures of more elements than this are not drawn: they would be unreadable anyway. */
+    public static final long MAX_CELLS = 100_000;
+
     /** What was written. {@code program} is the chosen program's index in launch order (-1 if none ran). */
     public record Output(Path page, List<Path> pictures, Recording recording, int program) {}
 
@@ -27,6 +30,11 @@ public final class Visualizer {
      */
     public static Output write(Puzzle puzzle, Class<?> implementation, Size size, long seed, String pid, Path dir) {
         Recording rec = Recording.record(puzzle, implementation, size, seed);
+        long cells = rec.tensors().stream().mapToLong(Recording.TensorInfo::numel).sum();
+        if (cells > MAX_CELLS) {
+            throw new IllegalArgumentException("at " + size + " the tensors have " + cells + " elements, too many to draw (at most "
+                    + MAX_CELLS + "); choose a smaller --size");
+        }
         Picture picture = new Picture(rec);
         String who = implementation == puzzle.solution() ? "reference solution" : implementation == puzzle.skeleton() ? "your kernel"
                 : implementation.getSimpleName();
