@@ -164,10 +164,17 @@ class FoldingMatchesCpuTest {
 
     private static String name(Enum<?> fn) { return fn.name().toLowerCase(Locale.ROOT); }
 
+    /** Ops the folder leaves to run time on purpose. */
+    private static boolean leftToRunTime(Op op) {
+        return op instanceof Op.Binary b && b.fn() == Op.Binary.Fn.UMULHI && b.result().type().dtype().bits() < 32
+                || op instanceof Op.Convert c && !c.source().type().dtype().isFloat() && c.source().type().dtype().bits() == 64
+                        && c.result().type().dtype().isFloat() && c.result().type().dtype().bits() < 32;
+    }
+
     private static void assertFoldsLikeCpu(KernelIR kernel, List<Class<?>> foldedKinds) {
         KernelIR folded = Verifier.verify(new ConstantFolding().run(kernel));
         for (Op op : folded.body().ops()) {
-            assertFalse(foldedKinds.contains(op.getClass()), () -> "not folded: " + dev.tessera.ir.Printer.print(op));
+            assertFalse(foldedKinds.contains(op.getClass()) && !leftToRunTime(op), () -> "not folded: " + dev.tessera.ir.Printer.print(op));
         }
         Map<DType, Integer> counts = new EnumMap<>(DType.class);
         for (Op op : kernel.body().ops()) if (op instanceof Op.Store s) counts.merge(s.value().type().dtype(), 1, Integer::sum);
