@@ -251,6 +251,21 @@ class TraceErrorTest {
         mark("escapes branch"); store(x, inside[0].to(F32));
     }
 
+    @Kernel
+    static void zeroStep(Tile x, Tile n) {
+        mark("zero step"); for (Tile i : range(0, 10, 0)) store(x, i);
+    }
+
+    @Kernel
+    static void floatBounds(Tile x, Tile n) {
+        mark("float bounds"); for (Tile i : range(load(x))) store(x, i);
+    }
+
+    @Kernel
+    static void whileTileCondition(Tile x, Tile n) {
+        mark("while tile condition"); whileLoop(() -> arange(0, 16).lt(n), () -> { });
+    }
+
     record Case(String name, String hint) {
         @Override
         public String toString() { return name; }
@@ -293,6 +308,9 @@ class TraceErrorTest {
         new Case("splitLastDimension", "last dimension of size 2"),
         new Case("valueEscapesLoop", "computed inside the run-time loop at TraceErrorTest.java:"),
         new Case("valueEscapesBranch", "create a Var before it (var(...)), set the Var inside and read it after"),
+        new Case("zeroStep", "range step must be positive, got 0"),
+        new Case("floatBounds", "range bounds and step must be integer scalars, got f32"),
+        new Case("whileTileCondition", "whileLoop needs a scalar condition"),
     };
 
     static Stream<Arguments> cases() {
@@ -318,7 +336,8 @@ class TraceErrorTest {
             Map.entry("userException", "user exception"), Map.entry("whileSetsInCondition", "while condition"),
             Map.entry("branchTypes", "branch types"), Map.entry("reductionAxis", "reduction axis"), Map.entry("xorSumOfFloats", "xor sum floats"),
             Map.entry("bitcastWidth", "bitcast width"), Map.entry("permuteOrder", "permute order"), Map.entry("splitLastDimension", "split"),
-            Map.entry("valueEscapesLoop", "escapes loop"), Map.entry("valueEscapesBranch", "escapes branch"));
+            Map.entry("valueEscapesLoop", "escapes loop"), Map.entry("valueEscapesBranch", "escapes branch"),
+            Map.entry("zeroStep", "zero step"), Map.entry("floatBounds", "float bounds"), Map.entry("whileTileCondition", "while tile condition"));
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("cases")
