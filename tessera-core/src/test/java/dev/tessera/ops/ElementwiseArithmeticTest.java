@@ -365,6 +365,43 @@ class ElementwiseArithmeticTest {
         assertEquals(DType.BF16, traceType("literalType", DType.BF16, DType.BF16), "bf16 tile + 4.0");
     }
 
+    // ------------------------------------------------------------------ narrow floats round after every operation
+
+    @Kernel
+    static void chain(Tile x, Tile out, @Constexpr int N) {
+        Tile k = arange(0, N);
+        Tile a = load(x.add(k.mul(3))), b = load(x.add(k.mul(3)).add(1)), c = load(x.add(k.mul(3)).add(2));
+        store(out.add(k.mul(3)), a.add(b).add(c)); // two roundings to the dtype
+        store(out.add(k.mul(3)).add(1), a.mul(b).add(c)); // two roundings
+        store(out.add(k.mul(3)).add(2), fma(a, b, c)); // one rounding
+    }
+
+    static final JitKernel CHAIN = Jit.kernel(ElementwiseArithmeticTest.class, "chain");
+
+    static Stream<Arguments> narrowTypes() { return cases(DType.F16, DType.BF16, DType.FP8E4M3, DType.FP8E5M2); }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("narrowTypes")
+    void narrowFloatsRoundToNearestEvenAfterEveryOperation(Device device, DType t) {
+        Device d = use(device);
+        int p = dev.tessera.testing.ReferenceNumerics.format(t).mantissaBits();
+        double half = Math.scalb(1.0, -p - 1); // half an ulp at 1: 1 + half is a tie, rounding to 1
+        double[] in = {1, half, half, 1 + 2 * half, 1 + 2 * half, -1};
+        Tensor x = Tensor.from(in, t, d, in.length), out = poisoned(t, d, in.length);
+        CHAIN.launch(grid(1), x, out, 2);
+        double ulp = 2 * half;
+        double[] ref = {
+            1,           // (1 + half) ties to 1, and + half ties to 1 again (rounded once, the sum would be 1 + ulp)
+            ulp,         // 1 * half + half
+            ulp,         // fma(1, half, half)
+            1 + 2 * ulp, // (1 + ulp) + (1 + ulp) - 1, every step exact
+            2 * ulp,     // (1 + ulp)^2 = 1 + 2 ulp + ulp^2 rounds to 1 + 2 ulp; - 1
+            dev.tessera.testing.ReferenceNumerics.round(2 * ulp + ulp * ulp, dev.tessera.testing.ReferenceNumerics.format(t), false), // fma: once
+        };
+        double[] o = out.toDoubleArray();
+        Check.close(ref, o, Tolerance.EXACT, t + ": a+b+c, a*b+c, fma(a,b,c) round after each operation");
+    }
+
     // ------------------------------------------------------------------ i1
 
     @Kernel
