@@ -20,7 +20,9 @@ import java.util.Objects;
  * Tuning results on disk, one small file per (kernel, key, device, compiler version, config list),
  * shared by every process of the user. The directory is {@code <cache dir>/autotune}, where the
  * cache dir is the system property {@code tessera.cache.dir}, else {@code $TESSERA_CACHE_DIR}, else
- * {@code $XDG_CACHE_HOME/tessera}, else {@code ~/.cache/tessera}.
+ * {@code $XDG_CACHE_HOME/tessera}, else {@code ~/.cache/tessera} — the directory of Tessera's
+ * compiled-kernel cache, whose {@code tessera.cache=off} / {@code TESSERA_CACHE=off} also turn
+ * this default cache off.
  *
  * <p>A file is two lines: the entry as one JSON object, then {@code sha256:<hex>} of that line.
  * Files are written to a temporary file in the same directory and moved into place atomically, so
@@ -101,23 +103,31 @@ public final class TuningCache {
         return Path.of(System.getProperty("user.home"), ".cache", "tessera");
     }
 
-    public boolean enabled() { return enabled; }
+    /**
+     * Whether results are read and written: not for {@link #disabled()}, nor for the default cache
+     * while {@code -Dtessera.cache=off} or {@code TESSERA_CACHE=off} turns Tessera's caches off.
+     */
+    public boolean enabled() {
+        if (!enabled) return false;
+        if (dir != null) return true;
+        return !"off".equalsIgnoreCase(System.getProperty("tessera.cache")) && !"off".equalsIgnoreCase(System.getenv("TESSERA_CACHE"));
+    }
 
     /** The directory holding the files (null when disabled). */
     public Path dir() {
-        if (!enabled) return null;
+        if (!enabled()) return null;
         return dir != null ? dir : defaultCacheDir().resolve("autotune");
     }
 
     /** The file that holds (or would hold) the result for {@code id}. */
     public Path file(Identity id) {
-        if (!enabled) throw new IllegalStateException("the tuning cache is disabled");
+        if (!enabled()) throw new IllegalStateException("the tuning cache is disabled");
         return dir().resolve(id.fileName());
     }
 
     /** Reads the result for {@code id}; corrupt or stale files come back as not found, with the reason. */
     public Lookup load(Identity id) {
-        if (!enabled) return new Lookup(null, null, null);
+        if (!enabled()) return new Lookup(null, null, null);
         Path f = file(id);
         if (!readable) return new Lookup(null, null, f);
         String text;
@@ -171,7 +181,7 @@ public final class TuningCache {
 
     /** Writes the result for {@code id} atomically (temporary file, then a move over the old one). */
     public Path store(Identity id, Config best, Map<String, Double> timingsMs) {
-        if (!enabled) return null;
+        if (!enabled()) return null;
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("format", FORMAT);
         m.put("kernel", id.kernel());
@@ -235,5 +245,5 @@ public final class TuningCache {
     }
 
     @Override
-    public String toString() { return enabled ? "TuningCache[" + dir() + "]" : "TuningCache[disabled]"; }
+    public String toString() { return enabled() ? "TuningCache[" + dir() + "]" : "TuningCache[disabled]"; }
 }
