@@ -39,7 +39,8 @@ import picocli.CommandLine.Parameters;
                 "",
                 "Examples:",
                 "  tessera bench softmax",
-                "  tessera bench softmax --plot bench/out/softmax.png   (+ .svg .md .csv)",
+                "  tessera bench softmax --plot               (bench/results/softmax-f32-cpu.png ...)",
+                "  tessera bench softmax --plot out/softmax.png   (+ .svg .md .csv)",
                 "  tessera bench matmul --sizes 128..512 --tune",
                 "  tessera bench vector-add --sizes 2^24 --providers tessera,java",
                 "  tessera bench softmax --dtype bf16 --device cuda:0 --sizes 1k..16k"})
@@ -62,7 +63,11 @@ final class BenchCommand implements Callable<Integer> {
             description = "providers to time, comma-separated (default: every provider that supports the kernel, dtype and device)")
     List<String> providers;
 
-    @Option(names = "--plot", paramLabel = "<file.png>", description = "write the chart as PNG and SVG, and the table as .md and .csv, beside it")
+    @Option(names = "--plot", paramLabel = "<file.png>", arity = "0..1", fallbackValue = "",
+            description = "write the chart as PNG and SVG, and the table as .md and .csv, beside it"
+                    + " (without a file: bench/results/<kernel>-<dtype>-<device>.png)")
+    String plotOption;
+
     Path plot;
 
     @Option(names = "--tune", description = "autotune Tessera's kernel for each size before timing it (softmax, matmul)")
@@ -116,6 +121,11 @@ final class BenchCommand implements Callable<Integer> {
                         ? t.toBuilder().verbose(verboseTuning).cache(retune ? t.cache().refreshing() : t.cache()).build() : t);
         if (tune && kb.tuner().isEmpty()) System.err.println("tessera bench: " + kb.name() + " has no autotuner; --tune has no effect");
         long[] xs = sizes != null ? Sizes.parse(sizes) : kb.defaultSizes(d);
+        if (plotOption != null) {
+            plot = plotOption.isBlank()
+                    ? ResultsLog.defaultDir().resolve(kb.name() + "-" + settings.dtype() + "-" + d.toString().replace(':', '-') + ".png")
+                    : Path.of(plotOption);
+        }
         List<BenchProvider> chosen = chooseProviders(kb, settings, xs[0]);
         BenchOptions options = BenchOptions.defaults().withRepMs(repMs)
                 .withWarmupMs(warmupMs != null ? warmupMs : d.backend().equals("cpu") ? 500 : 25);
@@ -209,7 +219,7 @@ final class BenchCommand implements Callable<Integer> {
         if (repMs != 100) a.addAll(List.of("--rep-ms", Double.toString(repMs)));
         if (retune) a.add("--retune");
         if (warmupMs != null) a.addAll(List.of("--warmup-ms", Double.toString(warmupMs)));
-        if (plot != null) a.addAll(List.of("--plot", plot.toString()));
+        if (plotOption != null) a.addAll(plotOption.isBlank() ? List.of("--plot") : List.of("--plot", plotOption));
         return a;
     }
 

@@ -105,6 +105,15 @@ class BenchCommandTest {
     }
 
     @Test
+    void plotWithoutAFileWritesBesideTheResultsLog() {
+        Run r = tessera(args("bench", "vector-add", "--sizes", "4096", "--device", "cpu", "--plot"));
+        assertEquals(0, r.code(), r.out() + r.err());
+        Path results = Path.of(System.getProperty("tessera.results.dir"));
+        assertTrue(Files.isRegularFile(results.resolve("vector-add-f32-cpu.png")), r.err());
+        assertTrue(Files.isRegularFile(results.resolve("vector-add-f32-cpu.md")), r.err());
+    }
+
+    @Test
     void unsupportedProvidersAreLeftOutWithAReason() {
         Run r = tessera(args("bench", "layer-norm", "--sizes", "64", "--rows", "8", "--dtype", "f16", "--device", "cpu", "--no-log"));
         assertEquals(0, r.code(), r.out() + r.err());
