@@ -39,7 +39,7 @@ import picocli.CommandLine.Parameters;
                 "",
                 "Examples:",
                 "  tessera bench softmax",
-                "  tessera bench softmax --plot               (bench/results/softmax-f32-cpu.png ...)",
+                "  tessera bench softmax --plot       (writes bench/results/softmax-f32-cpu.*)",
                 "  tessera bench softmax --plot out/softmax.png   (+ .svg .md .csv)",
                 "  tessera bench matmul --sizes 128..512 --tune",
                 "  tessera bench vector-add --sizes 2^24 --providers tessera,java",
