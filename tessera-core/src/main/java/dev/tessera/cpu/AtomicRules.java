@@ -32,7 +32,7 @@ final class AtomicRules {
             // every active lane is checked before any is applied, so a faulty atomic, like a faulty store,
             // changes nothing (a recorded program skips bad lanes instead, lane by lane below)
             for (int i = 0; i < ptr.length && !f.recording; i++) {
-                if (mask == null || mask[i]) MemoryRules.checkRun(f, site, ptr, i, i + 1, t.byteSize());
+                if (mask == null || mask[i]) MemoryRules.checkRun(f, site, ptr[i], i, i + 1, t.byteSize());
             }
             for (int i = 0; i < ptr.length; i++) {
                 if (mask != null && !mask[i]) {
@@ -59,7 +59,7 @@ final class AtomicRules {
         return f -> {
             long[] ptr = f.longs(p);
             Object cmp = f.slots[c], val = f.slots[v], out = f.slots[r];
-            for (int i = 0; i < ptr.length && !f.recording; i++) MemoryRules.checkRun(f, site, ptr, i, i + 1, t.byteSize());
+            for (int i = 0; i < ptr.length && !f.recording; i++) MemoryRules.checkRun(f, site, ptr[i], i, i + 1, t.byteSize());
             for (int i = 0; i < ptr.length; i++) {
                 if (f.recording && !RecordingRules.lane(f, site, AccessRecorder.Kind.ATOMIC, ptr[i], false, i)) {
                     MemoryAccess.fill(out, i, null); // out of bounds while recording: skipped

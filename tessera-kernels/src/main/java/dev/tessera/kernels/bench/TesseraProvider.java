@@ -49,7 +49,8 @@ public final class TesseraProvider implements BenchProvider {
                     long n = p.dims()[0];
                     Tensor x = own(owned, Tensor.randn(t, seed, d, n)), y = own(owned, Tensor.randn(t, seed + 1, d, n));
                     Tensor out = own(owned, Tensor.empty(t, d, n));
-                    return Workload.of(() -> VectorAdd.add(x, y, out, 1024), timer, free, "fixed: BLOCK=1024");
+                    int block = VectorAdd.defaultBlock(x);
+                    return Workload.of(() -> VectorAdd.add(x, y, out, block), timer, free, "BLOCK=" + block);
                 }
                 case "softmax" -> {
                     Tensor x = own(owned, Tensor.randn(t, seed, d, p.dims()));
