@@ -31,7 +31,6 @@ final class Chromium {
         List<String> cmd = new ArrayList<>(List.of(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu",
                 "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
                 "--disable-sync", "--disable-dev-shm-usage", "--hide-scrollbars", "--force-device-scale-factor=1",
-                "--run-all-compositor-stages-before-draw", // the whole frame is composed before the shot, even on a loaded machine
                 "--user-data-dir=" + profile, "--virtual-time-budget=3000", "--window-size=" + width + "," + height,
                 "--screenshot=" + png, url));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(work.resolve("chromium.log").toFile()).start();
