@@ -431,6 +431,26 @@ public final class TL {
 
     public static Tile sort(Tile x, boolean descending) { return t(ReductionSemantic.sort(x.value(), descending)); }
 
+    // ------------------------------------------------------------------ gathering (compositions of core ops)
+
+    /**
+     * out[p] = src[p with p[axis] replaced by index[p]]; index has src's rank and its extent in every
+     * other dimension. Moves values exactly; its work grows with index size × src's extent along axis.
+     */
+    public static Tile gather(Tile src, Tile index, int axis) { return Composed.gather(src, index, axis); }
+
+    /** Counts of the values 0 .. bins-1 in x (other values are not counted), as i32[bins]. */
+    public static Tile histogram(Tile x, int bins) { return Composed.histogram(x, bins); }
+
+    /** The k largest values along the last dimension, largest first (k a power of 2). */
+    public static Tile topk(Tile x, int k) { return Composed.topk(x, k); }
+
+    /** The elements reversed along {@code axis}. */
+    public static Tile flip(Tile x, int axis) { return Composed.flip(x, axis); }
+
+    /** a and b interleaved along their last dimension: a0, b0, a1, b1, ... */
+    public static Tile interleave(Tile a, Tile b) { return Composed.interleave(a, b); }
+
     // ------------------------------------------------------------------ dot
 
     /** a·b for [M, K] and [K, N] tiles, accumulated in f32 (i32 for i8 inputs). */
