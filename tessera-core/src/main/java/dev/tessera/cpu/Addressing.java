@@ -24,14 +24,27 @@ sealed interface Addressing {
             implements Addressing {}
 
     static Addressing of(Value pointer, Lowering l) {
-        if (l.producer(pointer) instanceof Op.PtrAdd add && l.producer(add.pointer()) instanceof Op.Splat splat) {
+        Op.PtrAdd add = baseOffsets(pointer, l);
+        if (add != null) {
             DType ot = l.dtype(add.offset());
-            int[] contiguity = l.axisInfo().of(add.offset()).contiguity();
-            int run = pointer.type().isScalar() ? 1 : contiguity[contiguity.length - 1];
-            return new BaseOffsets(l.slot(splat.source()), l.slot(add.offset()), Storage.of(ot) == Storage.LONG,
-                    ot == DType.U32, Math.max(1, run));
+            return new BaseOffsets(l.slot(base(add, l)), l.slot(add.offset()), Storage.of(ot) == Storage.LONG,
+                    ot == DType.U32, run(pointer, add, l));
         }
         return new Pointers(l.slot(pointer));
+    }
+
+    /** The {@code ptr_add(splat(base), offsets)} that forms a pointer tile, or null when it is formed otherwise. */
+    static Op.PtrAdd baseOffsets(Value pointer, Lowering l) {
+        return l.producer(pointer) instanceof Op.PtrAdd add && l.producer(add.pointer()) instanceof Op.Splat ? add : null;
+    }
+
+    /** The scalar base pointer of a {@link #baseOffsets} sum. */
+    static Value base(Op.PtrAdd add, Lowering l) { return ((Op.Splat) l.producer(add.pointer())).source(); }
+
+    /** How many consecutive lanes (aligned) of {@code pointer}, formed by {@code add}, AxisInfo proved to be consecutive addresses. */
+    static int run(Value pointer, Op.PtrAdd add, Lowering l) {
+        int[] contiguity = l.axisInfo().of(add.offset()).contiguity();
+        return pointer.type().isScalar() ? 1 : Math.max(1, contiguity[contiguity.length - 1]);
     }
 
     /** The address of lane i. */

@@ -75,7 +75,7 @@ final class ConversionRules {
         int x = l.slot(b.source());
         var fromT = b.source().type();
         var toT = b.result().type();
-        if (Storage.of(fromT) == Storage.of(toT) && (fromT.isPointer() || toT.isPointer() || sameHolding(fromT.dtype(), toT.dtype()))) {
+        if (keepsHolding(b)) {
             int r = l.aliasSlot(b.result());
             return f -> f.slots[r] = f.slots[x];
         }
@@ -85,6 +85,13 @@ final class ConversionRules {
             Object o = f.slots[r];
             for (int i = 0, n = java.lang.reflect.Array.getLength(o); i < n; i++) Elements.setBits(o, i, to, Elements.getBits(f.slots[x], i, from));
         };
+    }
+
+    /** Whether the bitcast's result is held exactly as its source is, so that it shares the source's array. */
+    static boolean keepsHolding(Op.Bitcast b) {
+        var fromT = b.source().type();
+        var toT = b.result().type();
+        return Storage.of(fromT) == Storage.of(toT) && (fromT.isPointer() || toT.isPointer() || sameHolding(fromT.dtype(), toT.dtype()));
     }
 
     /** Every value of {@code from} is a value of {@code to} (both held in float[]). */

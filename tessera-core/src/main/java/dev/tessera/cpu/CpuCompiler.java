@@ -11,13 +11,19 @@ import java.util.Set;
 
 /**
  * Compiles optimized IR into steps. Top-level ops that depend only on the arguments (not on the
- * program id or memory) move to a prologue that runs once per launch on each worker.
+ * program id or memory) move to a prologue that runs once per launch on each worker; the rest run
+ * per program, their elementwise runs fused into generated loops unless {@code -Dtessera.cpu.fuse=false}.
  */
 final class CpuCompiler {
     private CpuCompiler() {}
 
-    static CpuKernel compile(KernelIR ir) {
-        Lowering l = new Lowering(ir);
+    /** Whether fusion is on (the default); the system property turns it off, e.g. to compare. */
+    static final boolean FUSE = !"false".equalsIgnoreCase(System.getProperty("tessera.cpu.fuse", "true"));
+
+    static CpuKernel compile(KernelIR ir) { return compile(ir, FUSE); }
+
+    static CpuKernel compile(KernelIR ir, boolean fuse) {
+        Lowering l = new Lowering(ir, fuse);
         int n = ir.params().size();
         int[] paramSlots = new int[n];
         Storage[] paramStorage = new Storage[n];
@@ -28,14 +34,20 @@ final class CpuCompiler {
             paramStorage[i] = l.storage(v);
             invariant.add(v);
         }
-        List<Step> prologue = new ArrayList<>(), body = new ArrayList<>();
+        List<Step> prologue = new ArrayList<>();
+        List<Op> perProgram = new ArrayList<>();
         for (Op op : ir.body().ops()) {
-            Step s = CpuLowering.lower(op, l);
-            boolean launchInvariant = isLaunchInvariant(op) && invariant.containsAll(op.operands());
-            if (launchInvariant) invariant.addAll(op.results());
-            if (s != null) (launchInvariant ? prologue : body).add(s);
+            if (isLaunchInvariant(op) && invariant.containsAll(op.operands())) {
+                invariant.addAll(op.results());
+                Step s = CpuLowering.lower(op, l);
+                if (s != null) prologue.add(s);
+            } else {
+                perProgram.add(op);
+            }
         }
-        return new CpuKernel(ir, paramSlots, paramStorage, prologue.toArray(Step[]::new), body.toArray(Step[]::new), l::newSlots);
+        Step[] body = l.steps(perProgram);
+        return new CpuKernel(ir, paramSlots, paramStorage, prologue.toArray(Step[]::new), body, l::newSlots,
+                String.join("\n", l.fusedLoops));
     }
 
     /** Pure ops whose value is the same in every program of a launch when their operands are. */

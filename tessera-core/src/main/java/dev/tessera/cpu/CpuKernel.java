@@ -18,15 +18,18 @@ final class CpuKernel implements CompiledKernel {
     final Step[] prologue;
     final Step[] body;
     private final Supplier<Object[]> slotFactory;
+    private final String fusion;
     private final ConcurrentLinkedQueue<ExecFrame> frames = new ConcurrentLinkedQueue<>();
 
-    CpuKernel(KernelIR ir, int[] paramSlots, Storage[] paramStorage, Step[] prologue, Step[] body, Supplier<Object[]> slotFactory) {
+    CpuKernel(KernelIR ir, int[] paramSlots, Storage[] paramStorage, Step[] prologue, Step[] body, Supplier<Object[]> slotFactory,
+              String fusion) {
         this.ir = ir;
         this.paramSlots = paramSlots;
         this.paramStorage = paramStorage;
         this.prologue = prologue;
         this.body = body;
         this.slotFactory = slotFactory;
+        this.fusion = fusion;
     }
 
     String name() { return ir.name(); }
@@ -35,7 +38,9 @@ final class CpuKernel implements CompiledKernel {
     public KernelIR ir() { return ir; }
 
     @Override
-    public Map<String, String> artifacts() { return Map.of("ir", Printer.print(ir)); }
+    public Map<String, String> artifacts() {
+        return fusion.isEmpty() ? Map.of("ir", Printer.print(ir)) : Map.of("ir", Printer.print(ir), "fusion", fusion);
+    }
 
     ExecFrame takeFrame() {
         ExecFrame f = frames.poll();

@@ -15,6 +15,8 @@ final class ExecFrame {
     boolean recording;
     private int[] scratch = new int[0];
     private final float[][] floatScratch = new float[2][0];
+    private long[] chunkOffsets = new long[0];
+    private java.lang.foreign.MemorySegment[] segments = new java.lang.foreign.MemorySegment[0];
 
     ExecFrame(CpuKernel kernel, Object[] slots) {
         this.kernel = kernel;
@@ -41,6 +43,18 @@ final class ExecFrame {
     float[] floatScratch(int index, int n) {
         if (floatScratch[index].length < n) floatScratch[index] = new float[n];
         return floatScratch[index];
+    }
+
+    /** A reusable long array of at least n elements, for a fused step's chunk addresses. */
+    long[] chunkOffsets(int n) {
+        if (chunkOffsets.length < n) chunkOffsets = new long[n];
+        return chunkOffsets;
+    }
+
+    /** A reusable array of at least n segments, for a fused step's accesses. */
+    java.lang.foreign.MemorySegment[] segments(int n) {
+        if (segments.length < n) segments = new java.lang.foreign.MemorySegment[n];
+        return segments;
     }
 
     /** "add (program 3, 0, 0)", for fault messages. */

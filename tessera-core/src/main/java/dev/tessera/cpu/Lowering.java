@@ -14,7 +14,8 @@ import java.util.Map;
 
 /**
  * What lowering rules need while compiling one kernel: a slot (array index in the frame) per IR
- * value, which values share their operand's array, and which op defines each value.
+ * value, which values share their operand's array, which op defines each value and which ops read
+ * it, and whether regions are lowered with {@link Fusion}.
  */
 final class Lowering {
     final String kernelName;
@@ -25,12 +26,18 @@ final class Lowering {
     private final Map<Integer, java.util.function.Consumer<Object>> initializers = new HashMap<>();
 
     private final Map<Value, List<Op>> users = new HashMap<>();
+    private final Map<Value, List<Op>> readers = new HashMap<>();
     private final dev.tessera.passes.AxisInfo axisInfo;
+    final boolean fuse;
+    /** One line per fused loop, for {@code TESSERA_DUMP=fusion}. */
+    final List<String> fusedLoops = new ArrayList<>();
 
-    Lowering(dev.tessera.ir.KernelIR kernel) {
+    Lowering(dev.tessera.ir.KernelIR kernel, boolean fuse) {
         this.kernelName = kernel.name();
         this.axisInfo = dev.tessera.passes.AxisInfo.analyze(kernel);
+        this.fuse = fuse;
         recordProducers(kernel.body());
+        recordReaders(kernel.body());
     }
 
     /** Contiguity, divisibility and constancy of every value (for memory access planning). */
@@ -68,6 +75,43 @@ final class Lowering {
         }
     }
 
+    private void recordReaders(Region r) {
+        for (Op op : r.ops()) {
+            for (Value v : arraysRead(op)) readers.computeIfAbsent(v, k -> new ArrayList<>()).add(op);
+            for (Region nested : op.regions()) recordReaders(nested);
+        }
+    }
+
+    /**
+     * The values whose arrays the op's step reads: its operands, except that a load or store formed
+     * as base + offsets reads those two instead of its pointer tile, and a ptr_add that only feeds
+     * such accesses has no step at all.
+     */
+    List<Value> arraysRead(Op op) {
+        return switch (op) {
+            case Op.PtrAdd p when MemoryRules.onlyAddressesMemory(p, this) -> List.of();
+            case Op.Load ld -> addressingAnd(ld.pointer(), ld.mask(), ld.other());
+            case Op.Store st -> addressingAnd(st.pointer(), st.value(), st.mask());
+            default -> op.operands();
+        };
+    }
+
+    private List<Value> addressingAnd(Value pointer, Value... others) {
+        List<Value> read = new ArrayList<>(4);
+        Op.PtrAdd add = Addressing.baseOffsets(pointer, this);
+        if (add != null) {
+            read.add(Addressing.base(add, this));
+            read.add(add.offset());
+        } else {
+            read.add(pointer);
+        }
+        for (Value v : others) if (v != null) read.add(v);
+        return read;
+    }
+
+    /** The ops (at any depth) whose steps read {@code v}'s array (see {@link #arraysRead}). */
+    List<Op> readers(Value v) { return readers.getOrDefault(v, List.of()); }
+
     /** The ops that use {@code v} as an operand. */
     List<Op> users(Value v) { return users.getOrDefault(v, List.of()); }
 
@@ -77,8 +121,14 @@ final class Lowering {
     /** The compiled steps of a nested region (its arguments get slots like any value). */
     Step[] region(Region r) {
         for (Value a : r.args()) slot(a);
+        return steps(r.ops());
+    }
+
+    /** The steps of a sequence of ops, in order: elementwise runs fused into loops when fusion is on. */
+    Step[] steps(List<Op> ops) {
+        if (fuse) return Fusion.lower(ops, this);
         List<Step> steps = new ArrayList<>();
-        for (Op op : r.ops()) {
+        for (Op op : ops) {
             Step s = CpuLowering.lower(op, this);
             if (s != null) steps.add(s);
         }

@@ -71,7 +71,7 @@ final class MathRules {
     }
 
     /** log2 exact at powers of two (the product with 1/ln 2 is not). */
-    private static double log2(double v) {
+    static double log2(double v) {
         if (v > 0 && Double.isFinite(v) && (Double.doubleToRawLongBits(v) & 0x000F_FFFF_FFFF_FFFFL) == 0) {
             return Math.getExponent(v);
         }

@@ -30,7 +30,7 @@ final class MemoryRules {
     }
 
     /** Whether every use of the sum is a load or store that forms its addresses from the sum's operands. */
-    private static boolean onlyAddressesMemory(Op.PtrAdd p, Lowering l) {
+    static boolean onlyAddressesMemory(Op.PtrAdd p, Lowering l) {
         if (!(l.producer(p.pointer()) instanceof Op.Splat)) return false;
         List<Op> users = l.users(p.result());
         return !users.isEmpty() && users.stream().allMatch(u -> u instanceof Op.Load ld && ld.pointer() == p.result()

@@ -1,0 +1,326 @@
+package dev.tessera.cpu;
+
+import static java.lang.constant.ConstantDescs.*;
+
+import dev.tessera.ir.Op;
+import dev.tessera.ir.Value;
+import java.lang.classfile.ClassFile;
+import java.lang.classfile.ClassHierarchyResolver;
+import java.lang.classfile.CodeBuilder;
+import java.lang.classfile.Label;
+import java.lang.classfile.Opcode;
+import java.lang.classfile.TypeKind;
+import java.lang.constant.ClassDesc;
+import java.lang.constant.MethodTypeDesc;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Writes the {@link FusedLoops} of a {@link FusionGroup} as a hidden class (java.lang.classfile)
+ * whose methods walk the lanes in chunks and compute each lane's ops in locals, so that C2 compiles
+ * one loop instead of a pass over an array per op:
+ * <pre>
+ *   for (c = 0; c &lt; chunks; c++)            // off_k = offsets[k * chunks + c]
+ *       for (kk = 0; kk &lt; chunk; kk++) {      // lane = c * chunk + kk
+ *           v1 = mask ? LaneAccess.getF32(seg_0, off_0 + kk * 4) : other;   // a fused load
+ *           v2 = v1 + x[lane];                                             // an op ({@link LaneCode})
+ *           if (mask) LaneAccess.setF32(seg_1, off_1 + kk * 4, v2);        // a fused store
+ *           out[lane] = v2;                                                // a value another step reads
+ *       }
+ * </pre>
+ * Values from outside the group are read from their arrays, or once before the loop when they are
+ * the same in every lane (splats, constants); aranges are the lane index.
+ */
+final class FusedCodegen {
+    private FusedCodegen() {}
+
+    private static final MethodHandles.Lookup LOOKUP = MethodHandles.lookup();
+    private static final ClassDesc EXEC_FRAME = LaneCode.desc(ExecFrame.class), LOOPS = LaneCode.desc(FusedLoops.class);
+    private static final ClassFile CLASS_FILE = ClassFile.of(ClassFile.ClassHierarchyResolverOption.of(
+            ClassHierarchyResolver.defaultResolver().orElse(ClassHierarchyResolver.ofClassLoading(FusedCodegen.class.getClassLoader()))));
+
+    static FusedLoops generate(FusionGroup g, Lowering l) {
+        ClassDesc name = ClassDesc.of(FusedCodegen.class.getPackageName(), "Fused_" + l.kernelName.replaceAll("[^A-Za-z0-9_]", "_"));
+        byte[] bytes = CLASS_FILE.build(name, cb -> cb
+                .withFlags(ClassFile.ACC_FINAL | ClassFile.ACC_SYNTHETIC)
+                .withSuperclass(CD_Object)
+                .withInterfaceSymbols(LOOPS)
+                .withMethodBody(INIT_NAME, MTD_void, ClassFile.ACC_PUBLIC,
+                        b -> b.aload(0).invokespecial(CD_Object, INIT_NAME, MTD_void).return_())
+                .withMethodBody("chunkAddresses", MethodTypeDesc.of(CD_void, EXEC_FRAME, CD_long.arrayType()), ClassFile.ACC_PUBLIC,
+                        b -> new Emitter(g, l, b).chunkAddresses())
+                .withMethodBody("run", MethodTypeDesc.of(CD_void, EXEC_FRAME, LaneCode.MEMORY_SEGMENT.arrayType(), CD_long.arrayType()),
+                        ClassFile.ACC_PUBLIC, b -> new Emitter(g, l, b).run()));
+        try {
+            MethodHandles.Lookup hidden = LOOKUP.defineHiddenClass(bytes, true);
+            return (FusedLoops) hidden.findConstructor(hidden.lookupClass(), MethodType.methodType(void.class)).invoke();
+        } catch (Throwable e) {
+            throw new IllegalStateException("the fused loop of " + l.kernelName + " does not load", e);
+        }
+    }
+
+    /** Emits one method: locals for what it hoists, then the chunk and lane loops. */
+    private static final class Emitter {
+        private static final int FRAME = 1, SEGMENTS = 2, OFFSETS = 3, ADDRESSES = 2;
+
+        private final FusionGroup g;
+        private final Lowering l;
+        private final CodeBuilder code;
+        private final Map<Value, Consumer<CodeBuilder>> pushers = new IdentityHashMap<>();
+        private final Map<Value, Consumer<CodeBuilder>> scalars = new IdentityHashMap<>();
+        private final Map<Value, Integer> arrays = new IdentityHashMap<>();
+        private final Map<Op, Integer> accessIndex = new IdentityHashMap<>();
+        private final int slots, lane, chunk, inChunk;
+
+        Emitter(FusionGroup g, Lowering l, CodeBuilder code) {
+            this.g = g;
+            this.l = l;
+            this.code = code;
+            for (int k = 0; k < g.accesses.size(); k++) accessIndex.put(g.accesses.get(k).op(), k);
+            slots = code.allocateLocal(TypeKind.REFERENCE);
+            lane = code.allocateLocal(TypeKind.INT);
+            chunk = code.allocateLocal(TypeKind.INT);
+            inChunk = code.allocateLocal(TypeKind.INT);
+            code.aload(FRAME).getfield(EXEC_FRAME, "slots", CD_Object.arrayType()).astore(slots);
+        }
+
+        /** The device address of the first lane of every chunk of every access (no loads: see FusionGroup.needsLoad). */
+        void chunkAddresses() {
+            hoistOperands(g.addressOps);
+            for (FusedAccess a : g.accesses) {
+                scalar(a.base());
+                if (g.producer(a.offsets()) == null) hoist(a.offsets());
+            }
+            chunkLoop(() -> {
+                code.iload(chunk).loadConstant(g.chunk).imul().istore(lane);
+                for (Op op : g.addressOps) compute(op, false);
+                for (int k = 0; k < g.accesses.size(); k++) {
+                    FusedAccess a = g.accesses.get(k);
+                    code.aload(ADDRESSES).loadConstant(k * g.chunks).iload(chunk).iadd();
+                    scalar(a.base()).accept(code);
+                    push(code, a.offsets());
+                    Storage os = Storage.of(a.offsets().type());
+                    if (os == Storage.INT) {
+                        if (a.offsets().type().dtype() == dev.tessera.types.DType.U32) {
+                            code.invokestatic(LaneCode.INTEGER, "toUnsignedLong", MethodTypeDesc.of(CD_long, CD_int));
+                        } else {
+                            code.i2l();
+                        }
+                    }
+                    code.loadConstant((long) a.elementSize()).lmul().ladd().lastore();
+                }
+            });
+            code.return_();
+        }
+
+        /** Every lane of every chunk. */
+        void run() {
+            hoistOperands(g.laneOps);
+            for (Op op : g.laneOps) {
+                for (Value r : op.results()) {
+                    if (!g.materialized.contains(r) || FusionGroup.isAlias(op)) continue;
+                    int a = code.allocateLocal(TypeKind.REFERENCE);
+                    loadSlot(r);
+                    code.astore(a);
+                    arrays.put(r, a);
+                }
+            }
+            int n = g.accesses.size();
+            int[] segment = new int[n], offset = new int[n];
+            for (int k = 0; k < n; k++) {
+                segment[k] = code.allocateLocal(TypeKind.REFERENCE);
+                offset[k] = code.allocateLocal(TypeKind.LONG);
+                code.aload(SEGMENTS).loadConstant(k).aaload().astore(segment[k]);
+            }
+            chunkLoop(() -> {
+                for (int k = 0; k < n; k++) code.aload(OFFSETS).loadConstant(k * g.chunks).iload(chunk).iadd().laload().lstore(offset[k]);
+                code.iconst_0().istore(inChunk);
+                Label test = code.newLabel(), body = code.newLabel();
+                code.goto_(test).labelBinding(body);
+                code.iload(chunk).loadConstant(g.chunk).imul().iload(inChunk).iadd().istore(lane);
+                for (Op op : g.laneOps) {
+                    Integer k = accessIndex.get(op);
+                    if (k == null) {
+                        compute(op, true);
+                        continue;
+                    }
+                    FusedAccess a = g.accesses.get(k);
+                    int seg = segment[k], off = offset[k];
+                    Consumer<CodeBuilder> address = b -> b.aload(seg).lload(off).iload(inChunk).i2l().loadConstant((long) a.elementSize()).lmul().ladd();
+                    if (a.isStore()) store(a, address);
+                    else load(a, address);
+                }
+                code.iinc(inChunk, 1).labelBinding(test).iload(inChunk).loadConstant(g.chunk).if_icmplt(body);
+            });
+            code.return_();
+        }
+
+        private void chunkLoop(Runnable body) {
+            Label test = code.newLabel(), start = code.newLabel();
+            code.iconst_0().istore(chunk).goto_(test).labelBinding(start);
+            body.run();
+            code.iinc(chunk, 1).labelBinding(test).iload(chunk).loadConstant(g.chunks).if_icmplt(start);
+        }
+
+        // ------------------------------------------------------------------ values
+
+        /** Hoists what the ops read from outside the group. */
+        private void hoistOperands(List<Op> ops) {
+            for (Op op : ops) {
+                if (op instanceof Op.Splat s) scalar(s.source());
+                for (Value v : FusionGroup.laneOperands(op)) if (g.producer(v) == null) hoist(v);
+            }
+        }
+
+        /** Makes a value from outside the group pushable: a literal, the lane index, a scalar read once, or its array. */
+        private void hoist(Value v) {
+            if (pushers.containsKey(v)) return;
+            switch (l.producer(v)) {
+                case Op.Constant c -> pushers.put(v, literal(c));
+                case Op.Arange a -> pushers.put(v, b -> {
+                    b.iload(lane);
+                    if (a.start() != 0) b.loadConstant(a.start()).iadd();
+                });
+                case Op.Splat s -> pushers.put(v, scalar(s.source()));
+                case null, default -> {
+                    int array = code.allocateLocal(TypeKind.REFERENCE);
+                    loadSlot(v);
+                    code.astore(array);
+                    TypeKind kind = LaneCode.kind(Storage.of(v.type()));
+                    pushers.put(v, b -> b.aload(array).iload(lane).arrayLoad(kind));
+                }
+            }
+        }
+
+        /** A scalar value, read before the loop. */
+        private Consumer<CodeBuilder> scalar(Value s) {
+            return scalars.computeIfAbsent(s, v -> {
+                if (l.producer(v) instanceof Op.Constant c) return literal(c);
+                Storage st = Storage.of(v.type());
+                TypeKind local = LaneCode.kind(st) == TypeKind.BOOLEAN ? TypeKind.INT : LaneCode.kind(st);
+                int x = code.allocateLocal(local);
+                loadSlot(v);
+                code.iconst_0().arrayLoad(LaneCode.kind(st)).storeLocal(local, x);
+                return b -> b.loadLocal(local, x);
+            });
+        }
+
+        /** Pushes the array of v's slot, cast to its storage's array type. */
+        private void loadSlot(Value v) {
+            code.aload(slots).loadConstant(l.slot(v)).aaload().checkcast(LaneCode.javaType(Storage.of(v.type())).arrayType());
+        }
+
+        /** A constant's value as {@link ElementwiseRules#constant} fills its array. */
+        private Consumer<CodeBuilder> literal(Op.Constant c) {
+            Number v = c.value();
+            return switch (Storage.of(c.result().type())) {
+                case FLOAT -> {
+                    float x = NarrowTypes.round(v.floatValue(), c.result().type().dtype());
+                    int bits = Float.floatToRawIntBits(x);
+                    yield x != x || x == 0 ? b -> b.loadConstant(bits).invokestatic(LaneCode.FLOAT, "intBitsToFloat", MethodTypeDesc.of(CD_float, CD_int))
+                            : b -> b.loadConstant(x);
+                }
+                case DOUBLE -> {
+                    double x = v.doubleValue();
+                    long bits = Double.doubleToRawLongBits(x);
+                    yield x != x || x == 0 ? b -> b.loadConstant(bits).invokestatic(LaneCode.DOUBLE, "longBitsToDouble", MethodTypeDesc.of(CD_double, CD_long))
+                            : b -> b.loadConstant(x);
+                }
+                case INT -> b -> b.loadConstant((int) v.longValue());
+                case LONG -> b -> b.loadConstant(v.longValue());
+                case BOOL -> b -> b.loadConstant(v.longValue() != 0 ? 1 : 0);
+            };
+        }
+
+        private void push(CodeBuilder b, Value v) {
+            Consumer<CodeBuilder> p = pushers.get(v);
+            if (p == null) throw new IllegalStateException("fused loop of " + l.kernelName + ": " + v + " is not computed before its use");
+            p.accept(b);
+        }
+
+        /** Computes a member that is not an access into a local (splats and aliases need no code). */
+        private void compute(Op op, boolean materialize) {
+            switch (op) {
+                case Op.Splat s -> pushers.put(s.result(), scalar(s.source()));
+                case Op op1 when FusionGroup.isAlias(op1) -> {
+                    Value source = op.operands().getFirst();
+                    pushers.put(op.result(), b -> push(b, source));
+                    return; // its array is its source's, set after the loop
+                }
+                default -> {
+                    LaneCode.Recipe recipe = LaneCode.of(op);
+                    for (Value v : recipe.operands()) push(code, v);
+                    recipe.apply().accept(code);
+                    keep(op.result());
+                }
+            }
+            if (materialize) materialize(op.result());
+        }
+
+        /** Stores the value on the stack in a new local, from which later ops push it. */
+        private void keep(Value v) {
+            TypeKind kind = LaneCode.kind(Storage.of(v.type()));
+            TypeKind local = kind == TypeKind.BOOLEAN ? TypeKind.INT : kind;
+            int x = code.allocateLocal(local);
+            code.storeLocal(local, x);
+            pushers.put(v, b -> b.loadLocal(local, x));
+        }
+
+        /** Writes the lane's value to v's array if another step reads it. */
+        private void materialize(Value v) {
+            Integer array = arrays.get(v);
+            if (array == null) return;
+            code.aload(array).iload(lane);
+            push(code, v);
+            code.arrayStore(LaneCode.kind(Storage.of(v.type())));
+        }
+
+        // ------------------------------------------------------------------ memory
+
+        /** mask ? element : other (zero without one), as MemoryRules.load: masked-off lanes are not read. */
+        private void load(FusedAccess a, Consumer<CodeBuilder> address) {
+            Storage st = Storage.of(a.type());
+            ClassDesc type = LaneCode.javaType(st);
+            Consumer<CodeBuilder> get = address.andThen(b -> b.invokestatic(LaneCode.LANE_ACCESS, "get" + LaneAccess.suffix(a.type(), false),
+                    MethodTypeDesc.of(type, LaneCode.MEMORY_SEGMENT, CD_long)));
+            if (a.mask() == null) {
+                get.accept(code);
+            } else {
+                push(code, a.mask());
+                code.ifThenElse(Opcode.IFNE, get::accept, b -> {
+                    if (a.other() != null) push(b, a.other());
+                    else zero(b, st);
+                });
+            }
+            Value result = a.op().results().getFirst();
+            keep(result);
+            materialize(result);
+        }
+
+        /** Writes the lane where the mask is true, as MemoryRules.store. */
+        private void store(FusedAccess a, Consumer<CodeBuilder> address) {
+            ClassDesc type = LaneCode.javaType(Storage.of(a.type()));
+            Consumer<CodeBuilder> put = address.andThen(b -> push(b, a.value())).andThen(b -> b.invokestatic(LaneCode.LANE_ACCESS,
+                    "set" + LaneAccess.suffix(a.type(), true), MethodTypeDesc.of(CD_void, LaneCode.MEMORY_SEGMENT, CD_long, type)));
+            if (a.mask() == null) {
+                put.accept(code);
+            } else {
+                push(code, a.mask());
+                code.ifThen(Opcode.IFNE, put::accept);
+            }
+        }
+
+        private static void zero(CodeBuilder b, Storage s) {
+            switch (s) {
+                case FLOAT -> b.fconst_0();
+                case DOUBLE -> b.dconst_0();
+                case LONG -> b.lconst_0();
+                case INT, BOOL -> b.iconst_0();
+            }
+        }
+    }
+}
