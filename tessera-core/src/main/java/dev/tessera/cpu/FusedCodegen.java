@@ -39,7 +39,8 @@ final class FusedCodegen {
     private FusedCodegen() {}
 
     private static final MethodHandles.Lookup LOOKUP = MethodHandles.lookup();
-    private static final ClassDesc EXEC_FRAME = LaneCode.desc(ExecFrame.class), LOOPS = LaneCode.desc(FusedLoops.class);
+    private static final ClassDesc EXEC_FRAME = LaneCode.desc(ExecFrame.class), LOOPS = LaneCode.desc(FusedLoops.class),
+            FUSED_MEMORY = LaneCode.desc(FusedMemory.class);
     private static final ClassFile CLASS_FILE = ClassFile.of(ClassFile.ClassHierarchyResolverOption.of(
             ClassHierarchyResolver.defaultResolver().orElse(ClassHierarchyResolver.ofClassLoading(FusedCodegen.class.getClassLoader()))));
 
@@ -117,7 +118,7 @@ final class FusedCodegen {
             code.return_();
         }
 
-        /** Every lane of every chunk. */
+        /** Every lane of every chunk, strip by strip: loads staged in, lanes computed over arrays, stores staged out. */
         void run() {
             hoistOperands(g.laneOps);
             for (Op op : g.laneOps) {
@@ -130,41 +131,80 @@ final class FusedCodegen {
                 }
             }
             int n = g.accesses.size();
-            int[] segment = new int[n], offset = new int[n];
+            int[] segment = new int[n], offset = new int[n], stage = new int[n], mask = new int[n];
             for (int k = 0; k < n; k++) {
                 segment[k] = code.allocateLocal(TypeKind.REFERENCE);
                 offset[k] = code.allocateLocal(TypeKind.LONG);
                 code.aload(SEGMENTS).loadConstant(k).aaload().astore(segment[k]);
+                stage[k] = hoistScratch(g.stageSlots[k], Storage.of(g.accesses.get(k).type()));
+                mask[k] = hoistScratch(g.maskSlots[k], Storage.BOOL);
             }
+            int stripStart = code.allocateLocal(TypeKind.INT), stripLength = code.allocateLocal(TypeKind.INT);
             chunkLoop(() -> {
                 for (int k = 0; k < n; k++) code.aload(OFFSETS).loadConstant(k * g.chunks).iload(chunk).iadd().laload().lstore(offset[k]);
-                code.iconst_0().istore(inChunk);
-                Label test = code.newLabel(), body = code.newLabel();
-                code.goto_(test).labelBinding(body);
-                code.iload(chunk).loadConstant(g.chunk).imul().iload(inChunk).iadd().istore(lane);
-                for (Op op : g.laneOps) {
-                    Integer k = accessIndex.get(op);
-                    if (k == null) {
-                        compute(op, true);
-                        continue;
+                loop(stripStart, b -> b.loadConstant(g.chunk), g.strip, () -> {
+                    code.loadConstant(g.chunk).iload(stripStart).isub().loadConstant(g.strip)
+                            .invokestatic(LaneCode.MATH, "min", MethodTypeDesc.of(CD_int, CD_int, CD_int)).istore(stripLength);
+                    for (int k = 0; k < n; k++) {
+                        FusedAccess a = g.accesses.get(k);
+                        if (a.isStore() || stage[k] < 0) continue;
+                        pushEnum(a.type());
+                        code.aload(segment[k]);
+                        stripOffset(offset[k], stripStart, a);
+                        code.aload(stage[k]).iload(stripLength).invokestatic(FUSED_MEMORY, "read",
+                                MethodTypeDesc.of(CD_void, LaneCode.DTYPE, LaneCode.MEMORY_SEGMENT, CD_long, CD_Object, CD_int));
                     }
-                    FusedAccess a = g.accesses.get(k);
-                    int seg = segment[k], off = offset[k];
-                    Consumer<CodeBuilder> address = b -> b.aload(seg).lload(off).iload(inChunk).i2l().loadConstant((long) a.elementSize()).lmul().ladd();
-                    if (a.isStore()) store(a, address);
-                    else load(a, address);
-                }
-                code.iinc(inChunk, 1).labelBinding(test).iload(inChunk).loadConstant(g.chunk).if_icmplt(body);
+                    loop(inChunk, b -> b.iload(stripLength), 1, () -> {
+                        code.iload(chunk).loadConstant(g.chunk).imul().iload(stripStart).iadd().iload(inChunk).iadd().istore(lane);
+                        for (Op op : g.laneOps) {
+                            Integer k = accessIndex.get(op);
+                            if (k == null) compute(op, true);
+                            else if (g.accesses.get(k).isStore()) store(g.accesses.get(k), stage[k], mask[k]);
+                            else load(g.accesses.get(k), stage[k]);
+                        }
+                    });
+                    for (int k = 0; k < n; k++) {
+                        FusedAccess a = g.accesses.get(k);
+                        if (!a.isStore()) continue;
+                        pushEnum(a.type());
+                        code.aload(stage[k]);
+                        if (mask[k] < 0) code.aconst_null();
+                        else code.aload(mask[k]);
+                        code.iload(stripLength).aload(segment[k]);
+                        stripOffset(offset[k], stripStart, a);
+                        code.invokestatic(FUSED_MEMORY, "write", MethodTypeDesc.of(CD_void, LaneCode.DTYPE, CD_Object,
+                                CD_boolean.arrayType(), CD_int, LaneCode.MEMORY_SEGMENT, CD_long));
+                    }
+                });
             });
             code.return_();
         }
 
-        private void chunkLoop(Runnable body) {
-            Label test = code.newLabel(), start = code.newLabel();
-            code.iconst_0().istore(chunk).goto_(test).labelBinding(start);
-            body.run();
-            code.iinc(chunk, 1).labelBinding(test).iload(chunk).loadConstant(g.chunks).if_icmplt(start);
+        /** A scratch slot's array in a local (-1 for none). */
+        private int hoistScratch(int slot, Storage s) {
+            if (slot < 0) return -1;
+            int local = code.allocateLocal(TypeKind.REFERENCE);
+            code.aload(slots).loadConstant(slot).aaload().checkcast(LaneCode.javaType(s).arrayType()).astore(local);
+            return local;
         }
+
+        private void stripOffset(int chunkOffset, int stripStart, FusedAccess a) {
+            code.lload(chunkOffset).iload(stripStart).i2l().loadConstant((long) a.elementSize()).lmul().ladd();
+        }
+
+        private void pushEnum(dev.tessera.types.DType t) { code.getstatic(LaneCode.DTYPE, t.name(), LaneCode.DTYPE); }
+
+        /** for (counter = 0; counter &lt; limit; counter += step) body. */
+        private void loop(int counter, Consumer<CodeBuilder> limit, int step, Runnable body) {
+            Label test = code.newLabel(), start = code.newLabel();
+            code.iconst_0().istore(counter).goto_(test).labelBinding(start);
+            body.run();
+            code.iinc(counter, step).labelBinding(test).iload(counter);
+            limit.accept(code);
+            code.if_icmplt(start);
+        }
+
+        private void chunkLoop(Runnable body) { loop(chunk, b -> b.loadConstant(g.chunks), 1, body); }
 
         // ------------------------------------------------------------------ values
 
@@ -281,12 +321,10 @@ final class FusedCodegen {
 
         // ------------------------------------------------------------------ memory
 
-        /** mask ? element : other (zero without one), as MemoryRules.load: masked-off lanes are not read. */
-        private void load(FusedAccess a, Consumer<CodeBuilder> address) {
+        /** mask ? staged element : other (zero without one), as MemoryRules.load. */
+        private void load(FusedAccess a, int stage) {
             Storage st = Storage.of(a.type());
-            ClassDesc type = LaneCode.javaType(st);
-            Consumer<CodeBuilder> get = address.andThen(b -> b.invokestatic(LaneCode.LANE_ACCESS, "get" + LaneAccess.suffix(a.type(), false),
-                    MethodTypeDesc.of(type, LaneCode.MEMORY_SEGMENT, CD_long)));
+            Consumer<CodeBuilder> get = b -> b.aload(stage).iload(inChunk).arrayLoad(LaneCode.kind(st));
             if (a.mask() == null) {
                 get.accept(code);
             } else {
@@ -301,16 +339,15 @@ final class FusedCodegen {
             materialize(result);
         }
 
-        /** Writes the lane where the mask is true, as MemoryRules.store. */
-        private void store(FusedAccess a, Consumer<CodeBuilder> address) {
-            ClassDesc type = LaneCode.javaType(Storage.of(a.type()));
-            Consumer<CodeBuilder> put = address.andThen(b -> push(b, a.value())).andThen(b -> b.invokestatic(LaneCode.LANE_ACCESS,
-                    "set" + LaneAccess.suffix(a.type(), true), MethodTypeDesc.of(CD_void, LaneCode.MEMORY_SEGMENT, CD_long, type)));
-            if (a.mask() == null) {
-                put.accept(code);
-            } else {
+        /** Stages the lane's value, and its mask, for FusedMemory.write after the strip. */
+        private void store(FusedAccess a, int stage, int mask) {
+            code.aload(stage).iload(inChunk);
+            push(code, a.value());
+            code.arrayStore(LaneCode.kind(Storage.of(a.type())));
+            if (mask >= 0) {
+                code.aload(mask).iload(inChunk);
                 push(code, a.mask());
-                code.ifThen(Opcode.IFNE, put::accept);
+                code.arrayStore(TypeKind.BOOLEAN);
             }
         }
 

@@ -1,6 +1,8 @@
 package dev.tessera.cpu;
 
+import dev.tessera.types.DType;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 /**
  * Checks a fused step's loads and stores before its loop runs, a whole chunk of consecutive
@@ -39,6 +41,31 @@ final class FusedMemory {
             }
         }
         return true;
+    }
+
+    /** A strip of a load: {@code n} elements from byte {@code off} into the staging array (MemoryAccess.read, for generated code). */
+    static void read(DType t, MemorySegment seg, long off, Object stage, int n) { MemoryAccess.read(t, seg, off, stage, 0, n); }
+
+    /**
+     * A strip of a store: the staged values of the lanes whose mask (null: all) is true, written as
+     * one copy when they all are, else run by run, as MemoryRules.store writes.
+     */
+    static void write(DType t, Object stage, boolean[] mask, int n, MemorySegment seg, long off) {
+        if (mask == null || Arrays.mismatch(mask, 0, n, MemoryRules.ALL_ACTIVE, 0, n) < 0) {
+            MemoryAccess.write(t, stage, 0, seg, off, n);
+            return;
+        }
+        int es = t.byteSize();
+        for (int i = 0; i < n; ) {
+            if (!mask[i]) {
+                i++;
+                continue;
+            }
+            int j = i + 1;
+            while (j < n && mask[j]) j++;
+            MemoryAccess.write(t, stage, i, seg, off + (long) i * es, j - i);
+            i = j;
+        }
     }
 
     /**

@@ -75,7 +75,13 @@ final class FusionGroup {
     final List<Op> laneOps = new ArrayList<>();
     /** The members that the first lane of each chunk computes to find the accesses' addresses. */
     final List<Op> addressOps = new ArrayList<>();
-    int lanes, chunk, chunks;
+    /** Lanes per chunk, chunks, and lanes per strip (a chunk is walked in strips whose accesses are staged in arrays). */
+    int lanes, chunk, chunks, strip;
+    /** Per access: the slot of the array its strip is staged in (-1 for a load no lane reads), and of a store's mask (-1: none). */
+    int[] stageSlots, maskSlots;
+
+    /** Lanes per strip: small enough that a strip's staged arrays stay in the L1 cache. */
+    static final int STRIP = 1024;
 
     /** Decides the above once the group is closed. */
     void plan(Lowering l) {
@@ -113,6 +119,14 @@ final class FusionGroup {
         }
         laneOps.addAll(closure(laneRoots, stores));
         addressOps.addAll(closure(accesses.stream().map(FusedAccess::offsets).toList(), Set.of()));
+        strip = Math.min(chunk, STRIP);
+        stageSlots = new int[accesses.size()];
+        maskSlots = new int[accesses.size()];
+        for (int k = 0; k < accesses.size(); k++) {
+            FusedAccess a = accesses.get(k);
+            stageSlots[k] = laneOps.contains(a.op()) ? l.scratch(Storage.of(a.type()), strip) : -1;
+            maskSlots[k] = a.isStore() && a.mask() != null ? l.scratch(Storage.BOOL, strip) : -1;
+        }
     }
 
     /** "[8192] in 1 chunk of 8192 lanes: splat %8, add %9, load %16, store; to arrays: %20". */

@@ -51,6 +51,18 @@ final class Lowering {
         return values.size() - 1;
     }
 
+    /** A slot holding a frame's own array of n elements of this storage, for a step's working data. */
+    int scratch(Storage s, int n) {
+        DType representative = switch (s) {
+            case BOOL -> DType.I1;
+            case INT -> DType.I32;
+            case LONG -> DType.I64;
+            case FLOAT -> DType.F32;
+            case DOUBLE -> DType.F64;
+        };
+        return slot(new Value(-1, Type.of(representative, n)));
+    }
+
     /** The result shares an operand's array (set at run time), so it needs none of its own. */
     int aliasSlot(Value v) {
         int s = slot(v);

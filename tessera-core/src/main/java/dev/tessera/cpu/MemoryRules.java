@@ -38,7 +38,7 @@ final class MemoryRules {
     }
 
     /** A tile's worth of true, to find runs of active lanes with a vectorized {@code Arrays.mismatch}. */
-    private static final boolean[] ALL_ACTIVE = new boolean[1 << 20];
+    static final boolean[] ALL_ACTIVE = new boolean[1 << 20];
 
     static {
         java.util.Arrays.fill(ALL_ACTIVE, true);

@@ -11,9 +11,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The fuzzer on the CPU alone: every random program traces, verifies, optimizes and runs, and
- * running it twice gives identical results (atomics and parallel programs included). The GPU suite
- * compares the same programs between the CPU and a GPU.
+ * The fuzzer on the CPU alone: every random program traces, verifies, optimizes and runs, running
+ * it twice gives identical results (atomics and parallel programs included), and fused loops give
+ * what unfused steps give. The GPU suite compares the same programs between the CPU and a GPU.
  */
 @ExtendWith(SeedExtension.class)
 class FuzzCpuTest {
@@ -23,6 +23,13 @@ class FuzzCpuTest {
         FuzzHarness.Executor cpu = FuzzHarness.on(Device.cpu());
         List<FuzzHarness.Mismatch> mismatches = FuzzHarness.campaign(seed, 150, cpu, cpu, 0.0);
         assertTrue(mismatches.isEmpty(), () -> mismatches.size() + " programs misbehaved, first: " + mismatches.getFirst());
+    }
+
+    /** Fused loops against the ops' own steps: the same bits (NaNs aside, as FuzzHarness.compare allows) on every program. */
+    @Test
+    void fusedAndUnfusedStepsAgree(@Seed long seed) {
+        List<FuzzHarness.Mismatch> mismatches = FuzzHarness.campaign(seed, 200, FuzzHarness.onCpu(true), FuzzHarness.onCpu(false), 0.0);
+        assertTrue(mismatches.isEmpty(), () -> mismatches.size() + " programs differ fused and unfused, first: " + mismatches.getFirst());
     }
 
     @Test

@@ -1,10 +1,13 @@
 package dev.tessera.fuzz;
 
+import dev.tessera.cpu.CpuCompilers;
+import dev.tessera.ir.KernelIR;
 import dev.tessera.runtime.Device;
 import dev.tessera.runtime.Grid;
 import dev.tessera.runtime.Jit;
 import dev.tessera.runtime.JitKernel;
 import dev.tessera.runtime.Tensor;
+import dev.tessera.testing.IrRunner;
 import dev.tessera.types.DType;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,25 +34,43 @@ public final class FuzzHarness {
 
     /** Launches through the runtime on one device. */
     public static Executor on(Device device) {
-        return (program, n, seed) -> {
-            SplittableRandom r = new SplittableRandom(seed);
-            double[] a = new double[n], b = new double[n];
-            long[] c = new long[n];
-            for (int i = 0; i < n; i++) {
-                a[i] = r.nextGaussian();
-                b[i] = r.nextGaussian();
-                c[i] = r.nextLong(-1000, 1000);
-            }
-            try (Tensor ta = Tensor.from(a, DType.F32, device); Tensor tb = Tensor.from(b, DType.F32, device);
-                 Tensor tc = Tensor.fromLongs(c, DType.I32, device);
-                 Tensor outF = Tensor.full(DType.F32, Double.NaN, device, n);
-                 Tensor outI = Tensor.fromLongs(new long[n], DType.I32, device);
-                 Tensor counters = Tensor.zeros(DType.I32, device, FuzzKernel.COUNTERS)) {
-                outI.fill(-7);
-                KERNEL.launch(Grid.grid(Math.ceilDiv(n, FuzzKernel.BLOCK)), ta, tb, tc, outF, outI, counters, n, program);
-                return new Outputs(outF.toDoubleArray(), outI.toLongArray(), counters.toLongArray());
-            }
-        };
+        return (program, n, seed) -> run(program, n, seed, device,
+                args -> KERNEL.launch(Grid.grid(Math.ceilDiv(n, FuzzKernel.BLOCK)), withProgram(args, program)));
+    }
+
+    /** The CPU backend with fusion on or off, whatever its default: the program's optimized IR compiled that way. */
+    public static Executor onCpu(boolean fuse) {
+        return (program, n, seed) -> run(program, n, seed, Device.cpu(), args -> {
+            KernelIR ir = KERNEL.specialize(withProgram(args, program)).ir();
+            IrRunner.run(CpuCompilers.compile(ir, fuse), new int[] {Math.ceilDiv(n, FuzzKernel.BLOCK)}, args);
+        });
+    }
+
+    private static Object[] withProgram(Object[] args, FuzzProgram program) {
+        Object[] all = java.util.Arrays.copyOf(args, args.length + 1);
+        all[args.length] = program;
+        return all;
+    }
+
+    /** Draws the inputs, launches with the runtime arguments (a, b, c, outF, outI, counters, n) and reads the outputs. */
+    private static Outputs run(FuzzProgram program, int n, long seed, Device device, java.util.function.Consumer<Object[]> launch) {
+        SplittableRandom r = new SplittableRandom(seed);
+        double[] a = new double[n], b = new double[n];
+        long[] c = new long[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = r.nextGaussian();
+            b[i] = r.nextGaussian();
+            c[i] = r.nextLong(-1000, 1000);
+        }
+        try (Tensor ta = Tensor.from(a, DType.F32, device); Tensor tb = Tensor.from(b, DType.F32, device);
+             Tensor tc = Tensor.fromLongs(c, DType.I32, device);
+             Tensor outF = Tensor.full(DType.F32, Double.NaN, device, n);
+             Tensor outI = Tensor.fromLongs(new long[n], DType.I32, device);
+             Tensor counters = Tensor.zeros(DType.I32, device, FuzzKernel.COUNTERS)) {
+            outI.fill(-7);
+            launch.accept(new Object[] {ta, tb, tc, outF, outI, counters, n});
+            return new Outputs(outF.toDoubleArray(), outI.toLongArray(), counters.toLongArray());
+        }
     }
 
     /** Why two runs differ, or empty when they agree. */

@@ -16,11 +16,11 @@ import java.util.SplittableRandom;
  * x and y hold {@link #INPUT} elements. Every value left at the top level is stored (scalars
  * splatted), each in its own block of 2·{@link #B} elements of the output of its element type.
  */
-final class RandomKernels {
-    static final int B = 16, INPUT = 2 * B;
+public final class RandomKernels {
+    public static final int B = 16, INPUT = 2 * B;
 
     /** The kernel's text and how many blocks it stores to each output. */
-    record Generated(String text, int floatBlocks, int intBlocks) {}
+    public record Generated(String text, int floatBlocks, int intBlocks) {}
     private static final String I = "i32[" + B + "]", F = "f32[" + B + "]", M = "i1[" + B + "]";
 
     private record V(String id, String type) {}
@@ -32,7 +32,7 @@ final class RandomKernels {
 
     private RandomKernels(long seed) { this.r = new SplittableRandom(seed); }
 
-    static Generated generate(long seed) { return new RandomKernels(seed).kernel(); }
+    public static Generated generate(long seed) { return new RandomKernels(seed).kernel(); }
 
     private Generated kernel() {
         out.append("kernel fuzz(%0: *f32 {divisibility=16} /* x */, %1: *i32 {divisibility=16} /* y */, ")

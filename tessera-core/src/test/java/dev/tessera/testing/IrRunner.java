@@ -1,17 +1,24 @@
 package dev.tessera.testing;
 
 import dev.tessera.backend.Backend;
+import dev.tessera.backend.CompiledKernel;
 import dev.tessera.backend.LaunchOptions;
 import dev.tessera.ir.KernelIR;
 import dev.tessera.runtime.Backends;
 import dev.tessera.runtime.Tensor;
 
-/** Runs IR as it is (no passes) on the CPU backend, for comparing IR before and after optimization. */
+/** Runs IR as it is (no passes) on the CPU backend, for comparing IR before and after optimization, or compiled two ways. */
 public final class IrRunner {
     private IrRunner() {}
 
     /** One launch over {@code grid} programs; arguments are tensors or Java numbers, one per parameter. */
     public static void run(KernelIR ir, int[] grid, Object... args) {
+        Backend cpu = Backends.get("cpu");
+        run(cpu.compile(ir, LaunchOptions.DEFAULT, 0), grid, args);
+    }
+
+    /** One launch of a kernel compiled for the CPU. */
+    public static void run(CompiledKernel kernel, int[] grid, Object... args) {
         Backend cpu = Backends.get("cpu");
         long[] bits = new long[args.length];
         for (int i = 0; i < args.length; i++) {
@@ -27,6 +34,6 @@ public final class IrRunner {
         }
         int[] g = {1, 1, 1};
         System.arraycopy(grid, 0, g, 0, grid.length);
-        cpu.launch(cpu.compile(ir, LaunchOptions.DEFAULT, 0), g, bits, 0);
+        cpu.launch(kernel, g, bits, 0);
     }
 }
