@@ -75,17 +75,20 @@ final class FusedCodegen {
         private final Map<Value, Consumer<CodeBuilder>> scalars = new IdentityHashMap<>();
         private final Map<Value, Integer> arrays = new IdentityHashMap<>();
         private final Map<Op, Integer> accessIndex = new IdentityHashMap<>();
-        private final int slots, lane, chunk, inChunk;
+        private final Map<Value, Integer> externalArrays = new IdentityHashMap<>();
+        private final int[] stage, mask;
+        private final int slots, lane, chunk;
 
         Emitter(FusionGroup g, Lowering l, CodeBuilder code) {
             this.g = g;
             this.l = l;
             this.code = code;
             for (int k = 0; k < g.accesses.size(); k++) accessIndex.put(g.accesses.get(k).op(), k);
+            stage = new int[g.accesses.size()];
+            mask = new int[g.accesses.size()];
             slots = code.allocateLocal(TypeKind.REFERENCE);
             lane = code.allocateLocal(TypeKind.INT);
             chunk = code.allocateLocal(TypeKind.INT);
-            inChunk = code.allocateLocal(TypeKind.INT);
             code.aload(FRAME).getfield(EXEC_FRAME, "slots", CD_Object.arrayType()).astore(slots);
         }
 
@@ -118,7 +121,7 @@ final class FusedCodegen {
             code.return_();
         }
 
-        /** Every lane of every chunk, strip by strip: loads staged in, lanes computed over arrays, stores staged out. */
+        /** Every lane of every chunk: loads copied in, lanes computed over arrays, stores copied out. */
         void run() {
             hoistOperands(g.laneOps);
             for (Op op : g.laneOps) {
@@ -131,7 +134,7 @@ final class FusedCodegen {
                 }
             }
             int n = g.accesses.size();
-            int[] segment = new int[n], offset = new int[n], stage = new int[n], mask = new int[n];
+            int[] segment = new int[n], offset = new int[n];
             for (int k = 0; k < n; k++) {
                 segment[k] = code.allocateLocal(TypeKind.REFERENCE);
                 offset[k] = code.allocateLocal(TypeKind.LONG);
@@ -139,45 +142,73 @@ final class FusedCodegen {
                 stage[k] = hoistScratch(g.stageSlots[k], Storage.of(g.accesses.get(k).type()));
                 mask[k] = hoistScratch(g.maskSlots[k], Storage.BOOL);
             }
-            int stripStart = code.allocateLocal(TypeKind.INT), stripLength = code.allocateLocal(TypeKind.INT);
+            int first = code.allocateLocal(TypeKind.INT), end = code.allocateLocal(TypeKind.INT);
             chunkLoop(() -> {
-                for (int k = 0; k < n; k++) code.aload(OFFSETS).loadConstant(k * g.chunks).iload(chunk).iadd().laload().lstore(offset[k]);
-                loop(stripStart, b -> b.loadConstant(g.chunk), g.strip, () -> {
-                    code.loadConstant(g.chunk).iload(stripStart).isub().loadConstant(g.strip)
-                            .invokestatic(LaneCode.MATH, "min", MethodTypeDesc.of(CD_int, CD_int, CD_int)).istore(stripLength);
-                    for (int k = 0; k < n; k++) {
-                        FusedAccess a = g.accesses.get(k);
-                        if (a.isStore() || stage[k] < 0) continue;
-                        pushEnum(a.type());
-                        code.aload(segment[k]);
-                        stripOffset(offset[k], stripStart, a);
-                        code.aload(stage[k]).iload(stripLength).invokestatic(FUSED_MEMORY, "read",
-                                MethodTypeDesc.of(CD_void, LaneCode.DTYPE, LaneCode.MEMORY_SEGMENT, CD_long, CD_Object, CD_int));
-                    }
-                    loop(inChunk, b -> b.iload(stripLength), 1, () -> {
-                        code.iload(chunk).loadConstant(g.chunk).imul().iload(stripStart).iadd().iload(inChunk).iadd().istore(lane);
-                        for (Op op : g.laneOps) {
-                            Integer k = accessIndex.get(op);
-                            if (k == null) compute(op, true);
-                            else if (g.accesses.get(k).isStore()) store(g.accesses.get(k), stage[k], mask[k]);
-                            else load(g.accesses.get(k), stage[k]);
-                        }
-                    });
-                    for (int k = 0; k < n; k++) {
-                        FusedAccess a = g.accesses.get(k);
-                        if (!a.isStore()) continue;
-                        pushEnum(a.type());
-                        code.aload(stage[k]);
-                        if (mask[k] < 0) code.aconst_null();
-                        else code.aload(mask[k]);
-                        code.iload(stripLength).aload(segment[k]);
-                        stripOffset(offset[k], stripStart, a);
-                        code.invokestatic(FUSED_MEMORY, "write", MethodTypeDesc.of(CD_void, LaneCode.DTYPE, CD_Object,
-                                CD_boolean.arrayType(), CD_int, LaneCode.MEMORY_SEGMENT, CD_long));
+                code.iload(chunk).loadConstant(g.chunk).imul().istore(first);
+                code.iload(first).loadConstant(g.chunk).iadd().istore(end);
+                for (int k = 0; k < n; k++) {
+                    FusedAccess a = g.accesses.get(k);
+                    code.aload(OFFSETS).loadConstant(k * g.chunks).iload(chunk).iadd().laload().lstore(offset[k]);
+                    if (a.isStore() || stage[k] < 0) continue;
+                    pushEnum(a.type());
+                    code.aload(segment[k]).lload(offset[k]).aload(stage[k]).iload(first).loadConstant(g.chunk).invokestatic(FUSED_MEMORY, "read",
+                            MethodTypeDesc.of(CD_void, LaneCode.DTYPE, LaneCode.MEMORY_SEGMENT, CD_long, CD_Object, CD_int, CD_int));
+                    if (maskedBeforeTheLoop(a)) applyMask(a, stage[k], first, end);
+                }
+                laneLoop(first, end, () -> {
+                    for (Op op : g.laneOps) {
+                        Integer k = accessIndex.get(op);
+                        if (k == null) compute(op, true);
+                        else if (g.accesses.get(k).isStore()) store(g.accesses.get(k), k);
+                        else load(g.accesses.get(k), k);
                     }
                 });
+                for (int k = 0; k < n; k++) {
+                    FusedAccess a = g.accesses.get(k);
+                    if (!a.isStore()) continue;
+                    pushEnum(a.type());
+                    code.aload(stage[k]);
+                    if (mask[k] < 0) code.aconst_null();
+                    else code.aload(mask[k]);
+                    code.iload(first).loadConstant(g.chunk).aload(segment[k]).lload(offset[k]).invokestatic(FUSED_MEMORY, "write",
+                            MethodTypeDesc.of(CD_void, LaneCode.DTYPE, CD_Object, CD_boolean.arrayType(), CD_int, CD_int, LaneCode.MEMORY_SEGMENT, CD_long));
+                }
             });
             code.return_();
+        }
+
+        /** Whether a load's mask is an array from outside the group, applied to the staged chunk before the lanes run. */
+        private boolean maskedBeforeTheLoop(FusedAccess a) {
+            return a.mask() != null && g.producer(a.mask()) == null && g.hasArray(a.mask(), l);
+        }
+
+        /** Masked-off lanes of a staged chunk get the load's other value (no work when the chunk's mask is all true). */
+        private void applyMask(FusedAccess a, int stage, int first, int end) {
+            code.aload(arrayOf(a.mask())).iload(first).loadConstant(g.chunk)
+                    .invokestatic(FUSED_MEMORY, "allActive", MethodTypeDesc.of(CD_boolean, CD_boolean.arrayType(), CD_int, CD_int));
+            code.ifThen(Opcode.IFEQ, b -> laneLoop(first, end, () -> {
+                push(code, a.mask());
+                code.ifThen(Opcode.IFEQ, t -> {
+                    t.aload(stage).iload(lane);
+                    pushOther(t, a);
+                    t.arrayStore(LaneCode.kind(Storage.of(a.type())));
+                });
+            }));
+        }
+
+        /** The local holding an external value's array (hoisted before the loops). */
+        private int arrayOf(Value v) {
+            Integer local = externalArrays.get(v);
+            if (local == null) throw new IllegalStateException(v + " has no hoisted array");
+            return local;
+        }
+
+        /** for (lane = first; lane &lt; end; lane++) body: every array indexed by the lane, so C2 sees no aliasing and vectorizes. */
+        private void laneLoop(int first, int end, Runnable body) {
+            Label test = code.newLabel(), start = code.newLabel();
+            code.iload(first).istore(lane).goto_(test).labelBinding(start);
+            body.run();
+            code.iinc(lane, 1).labelBinding(test).iload(lane).iload(end).if_icmplt(start);
         }
 
         /** A scratch slot's array in a local (-1 for none). */
@@ -186,10 +217,6 @@ final class FusedCodegen {
             int local = code.allocateLocal(TypeKind.REFERENCE);
             code.aload(slots).loadConstant(slot).aaload().checkcast(LaneCode.javaType(s).arrayType()).astore(local);
             return local;
-        }
-
-        private void stripOffset(int chunkOffset, int stripStart, FusedAccess a) {
-            code.lload(chunkOffset).iload(stripStart).i2l().loadConstant((long) a.elementSize()).lmul().ladd();
         }
 
         private void pushEnum(dev.tessera.types.DType t) { code.getstatic(LaneCode.DTYPE, t.name(), LaneCode.DTYPE); }
@@ -230,6 +257,7 @@ final class FusedCodegen {
                     int array = code.allocateLocal(TypeKind.REFERENCE);
                     loadSlot(v);
                     code.astore(array);
+                    externalArrays.put(v, array);
                     TypeKind kind = LaneCode.kind(Storage.of(v.type()));
                     pushers.put(v, b -> b.aload(array).iload(lane).arrayLoad(kind));
                 }
@@ -321,31 +349,36 @@ final class FusedCodegen {
 
         // ------------------------------------------------------------------ memory
 
-        /** mask ? staged element : other (zero without one), as MemoryRules.load. */
-        private void load(FusedAccess a, int stage) {
+        /** The lane's staged element, or other where a mask computed in the loop is false, as MemoryRules.load. */
+        private void load(FusedAccess a, int k) {
             Storage st = Storage.of(a.type());
-            Consumer<CodeBuilder> get = b -> b.aload(stage).iload(inChunk).arrayLoad(LaneCode.kind(st));
-            if (a.mask() == null) {
-                get.accept(code);
-            } else {
+            Consumer<CodeBuilder> get = b -> b.aload(stage[k]).iload(lane).arrayLoad(LaneCode.kind(st));
+            boolean selects = a.mask() != null && !maskedBeforeTheLoop(a);
+            if (selects) {
                 push(code, a.mask());
-                code.ifThenElse(Opcode.IFNE, get::accept, b -> {
-                    if (a.other() != null) push(b, a.other());
-                    else zero(b, st);
-                });
+                code.ifThenElse(Opcode.IFNE, get::accept, b -> pushOther(b, a));
+            } else {
+                get.accept(code);
             }
             Value result = a.op().results().getFirst();
             keep(result);
-            materialize(result);
+            if (selects) materialize(result); // else the staged chunk is already the result's array, where it has one
         }
 
-        /** Stages the lane's value, and its mask, for FusedMemory.write after the strip. */
-        private void store(FusedAccess a, int stage, int mask) {
-            code.aload(stage).iload(inChunk);
-            push(code, a.value());
-            code.arrayStore(LaneCode.kind(Storage.of(a.type())));
-            if (mask >= 0) {
-                code.aload(mask).iload(inChunk);
+        private void pushOther(CodeBuilder b, FusedAccess a) {
+            if (a.other() != null) push(b, a.other());
+            else zero(b, Storage.of(a.type()));
+        }
+
+        /** Stages the lane's value (unless its own array already holds it) and computed mask for FusedMemory.write. */
+        private void store(FusedAccess a, int k) {
+            if (g.stageSlots[k] != l.slot(a.value())) {
+                code.aload(stage[k]).iload(lane);
+                push(code, a.value());
+                code.arrayStore(LaneCode.kind(Storage.of(a.type())));
+            }
+            if (mask[k] >= 0 && g.maskSlots[k] != l.slot(a.mask())) {
+                code.aload(mask[k]).iload(lane);
                 push(code, a.mask());
                 code.arrayStore(TypeKind.BOOLEAN);
             }

@@ -43,27 +43,32 @@ final class FusedMemory {
         return true;
     }
 
-    /** A strip of a load: {@code n} elements from byte {@code off} into the staging array (MemoryAccess.read, for generated code). */
-    static void read(DType t, MemorySegment seg, long off, Object stage, int n) { MemoryAccess.read(t, seg, off, stage, 0, n); }
+    /** A chunk of a load: {@code n} elements from byte {@code off} into {@code stage[at..at+n)} (for generated code). */
+    static void read(DType t, MemorySegment seg, long off, Object stage, int at, int n) { MemoryAccess.read(t, seg, off, stage, at, n); }
+
+    /** Whether {@code mask[at..at+n)} is all true (a vectorized scan). */
+    static boolean allActive(boolean[] mask, int at, int n) {
+        return Arrays.mismatch(mask, at, at + n, MemoryRules.ALL_ACTIVE, 0, n) < 0;
+    }
 
     /**
-     * A strip of a store: the staged values of the lanes whose mask (null: all) is true, written as
-     * one copy when they all are, else run by run, as MemoryRules.store writes.
+     * A chunk of a store: {@code stage[at..at+n)} where the mask (null: all) is true, written as one
+     * copy when it all is, else run by run, as MemoryRules.store writes.
      */
-    static void write(DType t, Object stage, boolean[] mask, int n, MemorySegment seg, long off) {
-        if (mask == null || Arrays.mismatch(mask, 0, n, MemoryRules.ALL_ACTIVE, 0, n) < 0) {
-            MemoryAccess.write(t, stage, 0, seg, off, n);
+    static void write(DType t, Object stage, boolean[] mask, int at, int n, MemorySegment seg, long off) {
+        if (mask == null || allActive(mask, at, n)) {
+            MemoryAccess.write(t, stage, at, seg, off, n);
             return;
         }
         int es = t.byteSize();
-        for (int i = 0; i < n; ) {
+        for (int i = at; i < at + n; ) {
             if (!mask[i]) {
                 i++;
                 continue;
             }
             int j = i + 1;
-            while (j < n && mask[j]) j++;
-            MemoryAccess.write(t, stage, i, seg, off + (long) i * es, j - i);
+            while (j < at + n && mask[j]) j++;
+            MemoryAccess.write(t, stage, i, seg, off + (long) (i - at) * es, j - i);
             i = j;
         }
     }

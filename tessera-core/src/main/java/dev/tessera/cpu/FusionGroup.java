@@ -75,13 +75,14 @@ final class FusionGroup {
     final List<Op> laneOps = new ArrayList<>();
     /** The members that the first lane of each chunk computes to find the accesses' addresses. */
     final List<Op> addressOps = new ArrayList<>();
-    /** Lanes per chunk, chunks, and lanes per strip (a chunk is walked in strips whose accesses are staged in arrays). */
-    int lanes, chunk, chunks, strip;
-    /** Per access: the slot of the array its strip is staged in (-1 for a load no lane reads), and of a store's mask (-1: none). */
+    /** Lanes per chunk, and chunks. */
+    int lanes, chunk, chunks;
+    /**
+     * Per access, slots of arrays indexed by lane that a chunk is staged in: where a load copies it
+     * to (its result's array when other steps read it) or a store takes it from (its value's, when
+     * it has one); -1 for a load no lane reads. maskSlots: a store's mask, staged or its own (-1: none).
+     */
     int[] stageSlots, maskSlots;
-
-    /** Lanes per strip: small enough that a strip's staged arrays stay in the L1 cache. */
-    static final int STRIP = 1024;
 
     /** Decides the above once the group is closed. */
     void plan(Lowering l) {
@@ -119,14 +120,22 @@ final class FusionGroup {
         }
         laneOps.addAll(closure(laneRoots, stores));
         addressOps.addAll(closure(accesses.stream().map(FusedAccess::offsets).toList(), Set.of()));
-        strip = Math.min(chunk, STRIP);
         stageSlots = new int[accesses.size()];
         maskSlots = new int[accesses.size()];
         for (int k = 0; k < accesses.size(); k++) {
             FusedAccess a = accesses.get(k);
-            stageSlots[k] = laneOps.contains(a.op()) ? l.scratch(Storage.of(a.type()), strip) : -1;
-            maskSlots[k] = a.isStore() && a.mask() != null ? l.scratch(Storage.BOOL, strip) : -1;
+            Value staged = a.isStore() ? a.value() : a.op().results().getFirst();
+            if (!a.isStore() && !laneOps.contains(a.op())) stageSlots[k] = -1;
+            else stageSlots[k] = hasArray(staged, l) ? l.slot(staged) : l.scratch(Storage.of(a.type()), lanes);
+            maskSlots[k] = !a.isStore() || a.mask() == null ? -1 : hasArray(a.mask(), l) ? l.slot(a.mask()) : l.scratch(Storage.BOOL, lanes);
         }
+    }
+
+    /** Whether the loop finds v in its array: a value from outside the group held in one, or a computed member it writes. */
+    boolean hasArray(Value v, Lowering l) {
+        Op producer = defined.get(v);
+        if (producer == null) return !(l.producer(v) instanceof Op.Constant || l.producer(v) instanceof Op.Arange || l.producer(v) instanceof Op.Splat);
+        return materialized.contains(v) && !isAlias(producer) && !(producer instanceof Op.Splat);
     }
 
     /** "[8192] in 1 chunk of 8192 lanes: splat %8, add %9, load %16, store; to arrays: %20". */
