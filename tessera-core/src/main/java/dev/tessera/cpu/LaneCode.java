@@ -241,17 +241,30 @@ final class LaneCode {
 
     // ------------------------------------------------------------------ ElementwiseRules.compare, select, fma
 
-    /** A comparison: the operands compared to -1, 0 or 1 (as the JVM's compare instructions do), then tested. */
+    /**
+     * A comparison as javac compiles one: two ints compared by a branch on both; other operands first
+     * compared to -1, 0 or 1 by the JVM's compare instructions (or compareUnsigned), then tested.
+     */
     private static Consumer<CodeBuilder> compare(Op.Compare.Fn fn, Type operands) {
         if (operands.isPointer()) return null;
+        Storage st = storage(operands);
+        if (st == Storage.BOOL || st == Storage.INT && operands.dtype() != DType.U32) { // on 0 and 1, !a & b is a < b, and so on
+            return truth(switch (fn) {
+                case LT -> Opcode.IF_ICMPLT;
+                case LE -> Opcode.IF_ICMPLE;
+                case GT -> Opcode.IF_ICMPGT;
+                case GE -> Opcode.IF_ICMPGE;
+                case EQ -> Opcode.IF_ICMPEQ;
+                case NE -> Opcode.IF_ICMPNE;
+            });
+        }
         boolean below = fn == Op.Compare.Fn.LT || fn == Op.Compare.Fn.LE; // NaN must compare as "greater" for these
-        Consumer<CodeBuilder> cmp = switch (storage(operands)) {
+        Consumer<CodeBuilder> cmp = switch (st) {
             case FLOAT -> below ? CodeBuilder::fcmpg : CodeBuilder::fcmpl;
             case DOUBLE -> below ? CodeBuilder::dcmpg : CodeBuilder::dcmpl;
-            case INT -> operands.dtype() == DType.U32 ? call(INTEGER, "compareUnsigned", CD_int, CD_int, CD_int)
-                    : call(INTEGER, "compare", CD_int, CD_int, CD_int);
+            case INT -> call(INTEGER, "compareUnsigned", CD_int, CD_int, CD_int);
             case LONG -> operands.dtype() == DType.U64 ? call(LONG, "compareUnsigned", CD_int, CD_long, CD_long) : CodeBuilder::lcmp;
-            case BOOL -> call(INTEGER, "compare", CD_int, CD_int, CD_int); // on 0 and 1, !a & b is a < b, and so on
+            case BOOL -> throw new IllegalStateException();
         };
         Opcode test = switch (fn) {
             case LT -> Opcode.IFLT;
@@ -264,7 +277,7 @@ final class LaneCode {
         return cmp.andThen(truth(test));
     }
 
-    /** 1 if the int on the stack passes {@code test} (an IFxx opcode), else 0. */
+    /** 1 if the value(s) on the stack pass {@code test} (an IFxx or IF_ICMPxx opcode), else 0. */
     static Consumer<CodeBuilder> truth(Opcode test) {
         return b -> b.ifThenElse(test, t -> t.iconst_1(), e -> e.iconst_0());
     }
