@@ -1,0 +1,29 @@
+package dev.tessera.cuda.codegen;
+
+import dev.tessera.ir.Loc;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The places in a kernel that can stop it with a message (device assertions, a loop whose step is
+ * not positive). A failing thread writes {@code index + 1} of its site into the per-context error
+ * record, which the host reads back at synchronization to raise the fault with this text.
+ */
+public final class DebugSites {
+    /** One site: where it is and what it says. */
+    public record Site(Loc loc, String message) {}
+
+    /** Byte offsets in the error record, as 32-bit words: site+1, program x, y, z, element, thread, kernel id. */
+    public static final int RECORD_WORDS = 8;
+
+    private final List<Site> sites = new ArrayList<>();
+
+    int add(Loc loc, String message) {
+        sites.add(new Site(loc, message));
+        return sites.size() - 1;
+    }
+
+    public List<Site> sites() { return List.copyOf(sites); }
+
+    public boolean isEmpty() { return sites.isEmpty(); }
+}
