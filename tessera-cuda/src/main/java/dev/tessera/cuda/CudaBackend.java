@@ -107,7 +107,10 @@ public final class CudaBackend implements Backend {
 
     @Override
     public CompiledKernel compile(KernelIR kernel, LaunchOptions options, int device) {
-        return CudaCompiler.compile(kernel, options, device(device), Target.of(ptxTarget(device)));
+        Target target = Target.of(ptxTarget(device));
+        // for testing the exact software sequences on a GPU that has the native conversions
+        if (Boolean.getBoolean("tessera.cuda.softwareConversions")) target = target.withSoftwareConversions();
+        return CudaCompiler.compile(kernel, options, device(device), target);
     }
 
     @Override

@@ -3,12 +3,14 @@ package dev.tessera.cuda.codegen;
 import dev.tessera.ir.Op.Unary;
 import dev.tessera.types.DType;
 
-/** Float math without libdevice (placeholder: filled in by MathF32 / MathF64). */
+/** Float math without libdevice: f32 (and narrow floats, computed in f32) in MathF32, f64 in MathF64. */
 final class MathRules {
     private MathRules() {}
 
     static String unary(Lowerer cx, Unary.Fn fn, DType t, String a) {
-        return t == DType.F64 ? MathF64.unary(cx, fn, a) : MathF32.unary(cx, fn, a);
+        if (t == DType.F64) return MathF64.unary(cx, fn, a);
+        // narrow floats take the exactly rounded square root, so their result matches the CPU's
+        return MathF32.unary(cx, t.isNarrowFloat() && fn == Unary.Fn.SQRT ? Unary.Fn.SQRT_RN : fn, a);
     }
 
     static String fmod(Lowerer cx, DType t, String a, String b) {
