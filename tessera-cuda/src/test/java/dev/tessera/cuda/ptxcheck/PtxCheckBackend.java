@@ -91,6 +91,7 @@ public final class PtxCheckBackend implements Backend {
                 throw new AssertionError("ptxas rejected the PTX of " + kernel.name() + " for " + target.ptx().arch() + ":\n" + r.output()
                         + "\n" + numbered(m.ptx()));
             }
+            if (Boolean.getBoolean("tessera.ptxcheck.dump")) dump(kernel.name() + "_" + ASSEMBLED.size() + "_" + target.ptx().arch(), m.ptx());
             ASSEMBLED.add(new Assembled(kernel.name(), target.ptx().arch(), r.registers(), Math.max(0, r.spillStores()) + Math.max(0, r.spillLoads()),
                     Math.max(0, r.stackFrame())));
         }
@@ -110,6 +111,16 @@ public final class PtxCheckBackend implements Backend {
 
     @Override
     public void synchronize(int device) { cpu().synchronize(0); }
+
+    private static void dump(String name, String ptx) {
+        try {
+            java.nio.file.Path dir = java.nio.file.Path.of("target", "ptxcheck");
+            java.nio.file.Files.createDirectories(dir);
+            java.nio.file.Files.writeString(dir.resolve(name + ".ptx"), ptx);
+        } catch (java.io.IOException e) {
+            // only a convenience
+        }
+    }
 
     private static String numbered(String text) {
         String[] lines = text.split("\n");
