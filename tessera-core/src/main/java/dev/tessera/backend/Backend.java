@@ -43,6 +43,20 @@ public interface Backend {
     CompiledKernel compile(KernelIR kernel, LaunchOptions options, int device);
 
     /**
+     * What the disk cache keeps of a compiled kernel so that a later process can skip compiling it
+     * (PTX and the driver's image, say), or null when it cannot be cached. The runtime stores the
+     * optimized IR beside these bytes, so they need not repeat it.
+     */
+    default byte[] serialize(CompiledKernel k) { return null; }
+
+    /**
+     * The kernel {@link #serialize} described, for {@code optimized} (the runtime's copy of its IR,
+     * parsed back) on {@code device}; null when the bytes are not usable here (then it is compiled
+     * afresh). The runtime has verified the bytes are exactly those written.
+     */
+    default CompiledKernel deserialize(byte[] data, KernelIR optimized, LaunchOptions options, int device) { return null; }
+
+    /**
      * Runs {@code grid[0] × grid[1] × grid[2]} programs. Arguments are raw bits, one per kernel
      * parameter: device addresses for pointers, sign-extended integers, float bits for f32,
      * double bits for f64. May return before the work is done (see {@link #synchronize}).
@@ -51,4 +65,7 @@ public interface Backend {
 
     /** Waits for every launch and copy on the device to finish. */
     void synchronize(int device);
+
+    /** A timing marker on the device's queue of work (host clock where launches are synchronous). */
+    default Marker marker(int device) { return Marker.host(); }
 }

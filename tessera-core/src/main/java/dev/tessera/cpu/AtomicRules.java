@@ -30,7 +30,12 @@ final class AtomicRules {
             Object val = f.slots[v], out = f.slots[r];
             for (int i = 0; i < ptr.length; i++) {
                 if (mask != null && !mask[i]) {
+                    if (f.recording) RecordingRules.lane(f, site, AccessRecorder.Kind.ATOMIC, ptr[i], true, i);
                     MemoryAccess.fill(out, i, null);
+                    continue;
+                }
+                if (f.recording && !RecordingRules.lane(f, site, AccessRecorder.Kind.ATOMIC, ptr[i], false, i)) {
+                    MemoryAccess.fill(out, i, null); // out of bounds while recording: skipped
                     continue;
                 }
                 MemorySegment seg = MemoryRules.checkRun(f, site, ptr, i, i + 1, t.byteSize());
@@ -49,6 +54,10 @@ final class AtomicRules {
             long[] ptr = f.longs(p);
             Object cmp = f.slots[c], val = f.slots[v], out = f.slots[r];
             for (int i = 0; i < ptr.length; i++) {
+                if (f.recording && !RecordingRules.lane(f, site, AccessRecorder.Kind.ATOMIC, ptr[i], false, i)) {
+                    MemoryAccess.fill(out, i, null); // out of bounds while recording: skipped
+                    continue;
+                }
                 MemorySegment seg = MemoryRules.checkRun(f, site, ptr, i, i + 1, t.byteSize());
                 long off = CpuMemory.offsetOf(ptr[i]);
                 long expected = Elements.getBits(cmp, i, t), desired = Elements.getBits(val, i, t);

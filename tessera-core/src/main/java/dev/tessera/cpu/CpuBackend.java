@@ -72,6 +72,20 @@ public final class CpuBackend implements Backend {
     @Override
     public CompiledKernel compile(KernelIR kernel, LaunchOptions options, int device) { return CpuCompiler.compile(kernel); }
 
+    /**
+     * The CPU compiles from the optimized IR alone, which the cache stores as text and parses back;
+     * its own bytes only name the format, so an entry from a future format is recompiled.
+     */
+    private static final byte[] FORMAT = "cpu-ir-1".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    @Override
+    public byte[] serialize(CompiledKernel k) { return FORMAT.clone(); }
+
+    @Override
+    public CompiledKernel deserialize(byte[] data, KernelIR optimized, LaunchOptions options, int device) {
+        return java.util.Arrays.equals(data, FORMAT) ? CpuCompiler.compile(optimized) : null;
+    }
+
     @Override
     public void launch(CompiledKernel kernel, int[] grid, long[] args, int device) {
         CpuLauncher.launch((CpuKernel) kernel, grid, args);

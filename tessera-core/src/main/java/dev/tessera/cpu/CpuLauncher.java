@@ -21,6 +21,11 @@ final class CpuLauncher {
     static void launch(CpuKernel kernel, int[] grid, long[] args) {
         long total = (long) grid[0] * grid[1] * grid[2];
         if (total == 0) return;
+        AccessRecorder recorder = RecordingRules.INSTALLED.get();
+        if (recorder != null) {
+            runRecorded(kernel, grid, args, total, recorder);
+            return;
+        }
         int chunks = (int) Math.min(total, CORES == 1 ? 1 : CORES * 4L);
         if (chunks == 1) {
             runChunk(kernel, grid, args, 0, total);
@@ -40,6 +45,25 @@ final class CpuLauncher {
             protected void compute() { invokeAll(tasks); }
         };
         POOL.invoke(all);
+    }
+
+    /** Every program in order on this thread, each recorded if the recorder selects it. */
+    private static void runRecorded(CpuKernel kernel, int[] grid, long[] args, long total, AccessRecorder recorder) {
+        ExecFrame f = kernel.takeFrame();
+        try {
+            f.recorder = recorder;
+            kernel.begin(f, args, grid);
+            int gx = grid[0], gy = grid[1];
+            for (long p = 0; p < total; p++) {
+                int x = (int) (p % gx), y = (int) (p / gx % gy), z = (int) (p / gx / gy);
+                f.recording = recorder.records(x, y, z);
+                kernel.runProgram(f, x, y, z);
+            }
+        } finally {
+            f.recording = false;
+            f.recorder = null;
+            kernel.returnFrame(f);
+        }
     }
 
     private static void runChunk(CpuKernel kernel, int[] grid, long[] args, long from, long to) {

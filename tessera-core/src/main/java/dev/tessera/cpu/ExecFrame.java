@@ -10,6 +10,9 @@ final class ExecFrame {
     final int[] pid = new int[3];
     final int[] grid = new int[3];
     long[] args;
+    /** Set while a launch is recorded: the recorder, and whether it records the current program. */
+    AccessRecorder recorder;
+    boolean recording;
     private int[] scratch = new int[0];
     private final float[][] floatScratch = new float[2][0];
 

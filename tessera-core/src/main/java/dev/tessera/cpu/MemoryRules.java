@@ -41,6 +41,10 @@ final class MemoryRules {
             long[] ptr = f.longs(p);
             boolean[] mask = m < 0 ? null : f.bools(m);
             Object out = f.slots[r], other = o < 0 ? null : f.slots[o];
+            if (f.recording) {
+                RecordingRules.load(f, site, ptr, mask, out, other);
+                return;
+            }
             int n = ptr.length;
             for (int i = 0; i < n; ) {
                 if (mask != null && !mask[i]) {
@@ -66,6 +70,10 @@ final class MemoryRules {
             long[] ptr = f.longs(p);
             boolean[] mask = m < 0 ? null : f.bools(m);
             Object value = f.slots[v];
+            if (f.recording) {
+                RecordingRules.store(f, site, ptr, mask, value);
+                return;
+            }
             int n = ptr.length;
             int[] runs = f.scratch(2 * n);
             int count = 0;

@@ -38,6 +38,9 @@ public sealed interface Op {
     /** A copy with each of this op's operands replaced by {@code f} (nested regions are left as they are). */
     default Op mapOperands(UnaryOperator<Value> f) { return OpSchema.of(getClass()).mapOperands(this, f); }
 
+    /** A copy at another source location. */
+    default Op withLoc(Loc loc) { return OpSchema.of(getClass()).withLoc(this, loc); }
+
     /** A copy with every nested region replaced by {@code f}. */
     default Op mapRegions(UnaryOperator<Region> f) { return OpSchema.of(getClass()).mapRegions(this, f); }
 

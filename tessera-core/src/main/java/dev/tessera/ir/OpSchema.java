@@ -152,16 +152,23 @@ public final class OpSchema {
         return key;
     }
 
+    Op withLoc(Op op, Loc loc) { return rebuild(op, (c, v) -> c.role == Role.LOC ? loc : v); }
+
     private Op rebuild(Op op, java.util.function.BiFunction<Component, Object, Object> f) {
         Object[] args = new Object[components.size()];
         for (int i = 0; i < args.length; i++) {
             Component c = components.get(i);
             args[i] = f.apply(c, get(c, op));
         }
+        return construct(args);
+    }
+
+    /** A new op from its component values in declaration order (for the parser). */
+    Op construct(Object[] args) {
         try {
             return (Op) constructor.invoke(args);
         } catch (Throwable t) {
-            throw new IllegalStateException("rebuilding " + mnemonic + " " + Arrays.toString(args), t);
+            throw new IllegalStateException("constructing " + mnemonic + " " + Arrays.toString(args), t);
         }
     }
 }

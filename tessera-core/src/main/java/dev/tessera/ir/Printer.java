@@ -47,7 +47,7 @@ public final class Printer {
         out.append(')');
         if (!k.constants().isEmpty()) {
             out.append(" [").append(k.constants().entrySet().stream()
-                    .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(", "))).append(']');
+                    .map(e -> e.getKey() + "=" + constant(e.getValue())).collect(Collectors.joining(", "))).append(']');
         }
         out.append(" {\n");
         for (Op op : k.body().ops()) op(op, 1);
@@ -71,7 +71,7 @@ public final class Printer {
             }
         }
         Map<String, Object> attrs = schema.attributes(op);
-        attrs.remove("fn");
+        if (fnInMnemonic(op)) attrs.remove("fn");
         if (!attrs.isEmpty()) {
             out.append(" {").append(attrs.entrySet().stream().map(e -> e.getKey() + "=" + attr(e.getValue()))
                     .collect(Collectors.joining(", "))).append('}');
@@ -98,6 +98,9 @@ public final class Printer {
         out.append('}');
     }
 
+    /** Unary, binary and comparison ops are named by their function, so it is not repeated as an attribute. */
+    private static boolean fnInMnemonic(Op op) { return op instanceof Op.Unary || op instanceof Op.Binary || op instanceof Op.Compare; }
+
     /** "add" for Binary(ADD), "exp" for Unary(EXP), "lt" for Compare(LT), otherwise the record name. */
     public static String mnemonic(Op op) {
         return switch (op) {
@@ -119,8 +122,36 @@ public final class Printer {
     @SuppressWarnings("unchecked")
     private static List<Value> asValues(Object v) { return (List<Value>) v; }
 
-    private static String attr(Object v) {
-        return v instanceof String s ? '"' + s.replace("\\", "\\\\").replace("\"", "\\\"") + '"' : String.valueOf(v);
+    private static String attr(Object v) { return v instanceof String s ? quote(s) : String.valueOf(v); }
+
+    /**
+     * A constexpr value: numbers and booleans as Java prints them; anything else by its text, quoted
+     * unless it reads as a plain name (so an enum constant stays as readable as a name).
+     */
+    private static String constant(Object v) {
+        if (v instanceof Number || v instanceof Boolean) return String.valueOf(v);
+        String s = String.valueOf(v);
+        return PLAIN.matcher(s).matches() ? s : quote(s);
+    }
+
+    /** A bare word that cannot be mistaken for a number, a boolean or null by {@link Parser}. */
+    static final java.util.regex.Pattern PLAIN = java.util.regex.Pattern.compile(
+            "(?!(true|false|null|NaN|Infinity)$)[A-Za-z_][A-Za-z0-9_.$]*");
+
+    /** A string literal with backslash escapes, kept on one line. */
+    static String quote(String s) {
+        StringBuilder sb = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '\\' -> sb.append("\\\\");
+                case '"' -> sb.append("\\\"");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> sb.append(c);
+            }
+        }
+        return sb.append('"').toString();
     }
 
     private static String join(List<Value> values) {

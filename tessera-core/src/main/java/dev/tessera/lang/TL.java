@@ -149,6 +149,23 @@ public final class TL {
         MemorySemantic.store(pointer.value(), value.value(), mask == null ? null : mask.value(), cache, eviction);
     }
 
+    // ------------------------------------------------------------------ block pointers
+
+    /** A block pointer from a scalar base pointer: configure it with shape, strides, offsets and block. */
+    public static BlockPtr blockPtr(Tile base) { return new BlockPtr(base); }
+
+    /** Loads the block; dimensions listed in {@code boundaryCheck} read 0 outside the tensor. */
+    public static Tile load(BlockPtr pointer, int... boundaryCheck) {
+        Tile[] pm = pointer.pointersAndMask(boundaryCheck);
+        return pm[1] == null ? load(pm[0]) : load(pm[0], pm[1]);
+    }
+
+    /** Stores the block; dimensions listed in {@code boundaryCheck} skip elements outside the tensor. */
+    public static void store(BlockPtr pointer, Tile value, int... boundaryCheck) {
+        Tile[] pm = pointer.pointersAndMask(boundaryCheck);
+        store(pm[0], value, pm[1]);
+    }
+
     // ------------------------------------------------------------------ atomics
 
     private static final MemoryOrder.Semantic ACQ_REL = MemoryOrder.Semantic.ACQ_REL;
@@ -452,6 +469,8 @@ public final class TL {
     public static Iterable<Tile> range(Tile lower, Tile upper) { return new Range(lower.value(), upper.value(), 1); }
 
     public static Iterable<Tile> range(int lower, Tile upper) { return new Range(lower, upper.value(), 1); }
+
+    public static Iterable<Tile> range(int lower, int upper) { return new Range(lower, upper, 1); }
 
     public static Iterable<Tile> range(int lower, Tile upper, int step) { return new Range(lower, upper.value(), step); }
 

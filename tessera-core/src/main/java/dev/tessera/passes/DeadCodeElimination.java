@@ -11,7 +11,8 @@ import java.util.Set;
 
 /**
  * Removes ops whose results are unused and that have no side effects, working backwards so that
- * chains of dead ops go in one sweep. Loop-carried values are kept (a later pass may prune them).
+ * chains of dead ops go in one sweep, and values a for loop carries only for itself (see
+ * {@link DeadCarriedValues}).
  */
 public final class DeadCodeElimination implements Pass {
 
@@ -31,6 +32,7 @@ public final class DeadCodeElimination implements Pass {
             Op op = ops.get(i);
             boolean needed = Effects.hasSideEffects(op) || op.results().stream().anyMatch(live::contains);
             if (!needed) continue;
+            if (op instanceof Op.For f) op = DeadCarriedValues.prune(f, live);
             Op swept = op.regions().isEmpty() ? op : op.mapRegions(r -> sweep(r, live));
             live.addAll(swept.operands());
             kept.add(swept);

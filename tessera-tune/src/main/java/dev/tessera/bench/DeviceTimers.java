@@ -1,5 +1,7 @@
 package dev.tessera.bench;
 
+import dev.tessera.runtime.Device;
+
 import java.util.Locale;
 import java.util.Optional;
 import java.util.ServiceLoader;
@@ -9,11 +11,14 @@ public final class DeviceTimers {
 
     private DeviceTimers() {}
 
+    private static final java.util.Map<Device, DeviceTimer> TIMERS = new java.util.concurrent.ConcurrentHashMap<>();
+
     /**
      * The timer for {@code device}: {@link CpuTimer#shared()} for {@code "cpu"}, otherwise the first
-     * {@link DeviceTimerProvider} on the class path that handles the name.
+     * {@link DeviceTimerProvider} on the class path that handles the name, otherwise a timer built on
+     * the device's backend (its {@link dev.tessera.backend.Marker}s).
      *
-     * @throws IllegalArgumentException when no provider handles the device
+     * @throws IllegalStateException when the device is not available here
      */
     public static DeviceTimer forDevice(String device) {
         String name = device.strip().toLowerCase(Locale.ROOT);
@@ -22,7 +27,6 @@ public final class DeviceTimers {
             Optional<DeviceTimer> timer = provider.timerFor(device);
             if (timer.isPresent()) return timer.get();
         }
-        throw new IllegalArgumentException("no timer for device '" + device + "': only 'cpu' is built in;"
-                + " GPU timers come from a backend module on the class path (e.g. tessera-cuda)");
+        return TIMERS.computeIfAbsent(Device.parse(name), BackendTimer::new);
     }
 }

@@ -1,0 +1,192 @@
+package dev.tessera.fuzz;
+
+import static dev.tessera.lang.TL.*;
+
+import dev.tessera.lang.Constexpr;
+import dev.tessera.lang.Kernel;
+import dev.tessera.lang.Tile;
+import dev.tessera.lang.Var;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * The kernel every fuzz program runs in. Inputs: two f32 tensors and an i32 tensor of n elements;
+ * outputs: an f32 and an i32 tensor of n elements and an i32 tensor of 8 atomic counters. Each step
+ * of the program draws from its own random stream, so leaving a step out keeps the others' choices.
+ *
+ * <p>Tiles are tagged exact when both backends must compute them bit for bit (IEEE add, mul,
+ * comparisons, integer arithmetic, rounding of exact values); comparisons, floor and float-to-int
+ * conversions only take exact tiles, so an ulp of difference in an approximate function never
+ * flips a branch into a large mismatch.
+ */
+public final class FuzzKernel {
+    private FuzzKernel() {}
+
+    public static final int ROWS = 8, COLS = 32, BLOCK = 256, COUNTERS = 8;
+
+    @Kernel
+    static void run(Tile a, Tile b, Tile c, Tile outF, Tile outI, Tile counters, Tile n, @Constexpr FuzzProgram program) {
+        new Builder(program, a, b, c, outF, outI, counters, n).build();
+    }
+
+    /** A tile with whether both backends must agree on it exactly. */
+    record Val(Tile t, boolean exact) {}
+
+    private static final class Builder {
+        final FuzzProgram p;
+        final Tile a, b, c, outF, outI, counters, n;
+        final List<Val> floats = new ArrayList<>(), ints = new ArrayList<>();
+        Tile offsets, mask;
+
+        Builder(FuzzProgram p, Tile a, Tile b, Tile c, Tile outF, Tile outI, Tile counters, Tile n) {
+            this.p = p;
+            this.a = a;
+            this.b = b;
+            this.c = c;
+            this.outF = outF;
+            this.outI = outI;
+            this.counters = counters;
+            this.n = n;
+        }
+
+        void build() {
+            if (p.twoDimensional()) {
+                Tile rows = programId(0).mul(ROWS).add(arange(0, ROWS)).col();
+                offsets = rows.mul(COLS).add(arange(0, COLS).row());
+            } else {
+                offsets = programId(0).mul(BLOCK).add(arange(0, BLOCK));
+            }
+            mask = offsets.lt(n);
+            floats.add(new Val(load(a.add(offsets), mask, 0.5), true));
+            floats.add(new Val(load(b.add(offsets), mask, -1.0), true));
+            ints.add(new Val(load(c.add(offsets), mask, 3L), true));
+            for (int s = 0; s < p.steps(); s++) {
+                if (!p.skipped().get(s)) step(new SplittableRandom(p.seed() * 1_000_003L + s));
+            }
+            store(outF.add(offsets), floats.getLast().t(), mask);
+            store(outI.add(offsets), ints.getLast().t(), mask);
+        }
+
+        private Val pick(List<Val> pool, SplittableRandom r) { return pool.get(r.nextInt(pool.size())); }
+
+        private Val pickExact(List<Val> pool, SplittableRandom r) {
+            List<Val> exact = pool.stream().filter(Val::exact).toList();
+            return exact.get(r.nextInt(exact.size()));
+        }
+
+        private int axis(SplittableRandom r) { return p.twoDimensional() ? r.nextInt(2) : 0; }
+
+        private void step(SplittableRandom r) {
+            switch (r.nextInt(12)) {
+                case 0 -> { // exact float arithmetic
+                    Val x = pick(floats, r), y = pick(floats, r);
+                    Tile t = switch (r.nextInt(5)) {
+                        case 0 -> x.t().add(y.t());
+                        case 1 -> x.t().sub(y.t());
+                        case 2 -> x.t().mul(y.t());
+                        case 3 -> maximum(x.t(), y.t());
+                        default -> minimum(x.t(), y.t());
+                    };
+                    floats.add(new Val(t, x.exact() && y.exact()));
+                }
+                case 1 -> { // approximate math, on bounded arguments
+                    Val x = pick(floats, r);
+                    Tile bounded = clamp(x.t(), -8.0, 8.0);
+                    Tile t = switch (r.nextInt(9)) {
+                        case 0 -> exp(bounded);
+                        case 1 -> log(abs(bounded).add(1.0));
+                        case 2 -> sqrt(abs(bounded));
+                        case 3 -> tanh(bounded);
+                        case 4 -> sigmoid(bounded);
+                        case 5 -> sin(bounded);
+                        case 6 -> cos(bounded);
+                        case 7 -> erf(bounded);
+                        default -> bounded.div(bounded.mul(bounded).add(1.0));
+                    };
+                    floats.add(new Val(t, false));
+                }
+                case 2 -> { // integer arithmetic, exact everywhere
+                    Val x = pick(ints, r), y = pick(ints, r);
+                    Tile t = switch (r.nextInt(8)) {
+                        case 0 -> x.t().add(y.t());
+                        case 1 -> x.t().sub(y.t());
+                        case 2 -> x.t().mul(y.t());
+                        case 3 -> x.t().and(y.t()).xor(x.t().or(y.t()));
+                        case 4 -> x.t().shl(y.t().and(7));
+                        case 5 -> x.t().shr(y.t().and(7));
+                        case 6 -> x.t().div(abs(y.t()).rem(7).add(1));
+                        default -> x.t().rem(abs(y.t()).rem(5).add(1));
+                    };
+                    ints.add(new Val(t, true));
+                }
+                case 3 -> { // comparison and selection on exact values
+                    Val x = pickExact(floats, r), y = pickExact(floats, r);
+                    Tile cond = r.nextBoolean() ? x.t().lt(y.t()) : pick(ints, r).t().and(1).eq(0);
+                    Val f1 = pick(floats, r), f2 = pick(floats, r);
+                    floats.add(new Val(where(cond, f1.t(), f2.t()), f1.exact() && f2.exact()));
+                    ints.add(new Val(where(cond, pick(ints, r).t(), pick(ints, r).t()), true));
+                }
+                case 4 -> { // a reduction broadcast back over its axis
+                    int axis = axis(r);
+                    if (r.nextBoolean()) {
+                        Val x = pick(floats, r);
+                        Tile red = r.nextBoolean() ? max(x.t(), axis, true) : sum(x.t().mul(0.125), axis, true);
+                        floats.add(new Val(x.t().sub(red), false));
+                    } else {
+                        Val x = pick(ints, r);
+                        Tile red = r.nextBoolean() ? sum(x.t().and(255), axis, true) : min(x.t(), axis, true);
+                        ints.add(new Val(x.t().add(red), true));
+                    }
+                }
+                case 5 -> { // scans
+                    int axis = axis(r);
+                    if (r.nextBoolean()) floats.add(new Val(cumsum(pick(floats, r).t().mul(0.25), axis, r.nextBoolean()), false));
+                    else ints.add(new Val(cumsum(pick(ints, r).t().and(1023), axis), true));
+                }
+                case 6 -> { // conversions
+                    Val x = pickExact(floats, r);
+                    switch (r.nextInt(4)) {
+                        case 0 -> floats.add(new Val(x.t().to(F16).to(F32), true));
+                        case 1 -> floats.add(new Val(x.t().to(BF16).to(F32), true));
+                        case 2 -> ints.add(new Val(x.t().mul(16.0).to(I32), true));
+                        default -> floats.add(new Val(pick(ints, r).t().to(F32), true));
+                    }
+                }
+                case 7 -> { // a run-time loop carrying two values
+                    Val x = pick(floats, r), y = pick(floats, r);
+                    Val k = pick(ints, r);
+                    Var acc = var(x.t()), cnt = var(k.t());
+                    int trips = 1 + r.nextInt(4);
+                    for (Tile i : range(0, trips)) {
+                        acc.set(acc.get().mul(0.5).add(y.t()));
+                        cnt.set(cnt.get().add(i));
+                    }
+                    floats.add(new Val(acc.get(), x.exact() && y.exact()));
+                    ints.add(new Val(cnt.get(), true));
+                }
+                case 8 -> { // atomics: integer adds commute, so the counts are exact
+                    Val x = pick(ints, r);
+                    Tile slot = offsets.rem(COUNTERS);
+                    atomicAdd(counters.add(slot), x.t().and(15), mask);
+                }
+                case 9 -> { // a run-time branch on a scalar
+                    Val x = pick(floats, r), y = pick(floats, r);
+                    Var v = var(x.t());
+                    when(programId(0).rem(2).eq(0), () -> v.set(y.t().add(1.0)));
+                    floats.add(new Val(v.get(), x.exact() && y.exact()));
+                }
+                case 10 -> { // masked reload of the inputs at shifted offsets
+                    Tile shifted = offsets.add(r.nextInt(1, 5));
+                    Tile m = shifted.lt(n).and(mask);
+                    floats.add(new Val(load(a.add(shifted), m, 0.0), true));
+                    ints.add(new Val(load(c.add(shifted), m, 0L), true));
+                }
+                default -> { // floor of exact values
+                    Val x = pickExact(floats, r);
+                    floats.add(new Val(floor(x.t().mul(4.0)), true));
+                }
+            }
+        }
+    }
+}

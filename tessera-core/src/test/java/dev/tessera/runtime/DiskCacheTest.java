@@ -1,0 +1,225 @@
+package dev.tessera.runtime;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.tessera.backend.CompiledKernel;
+import dev.tessera.backend.LaunchOptions;
+import dev.tessera.ir.KernelIR;
+import dev.tessera.ir.Loc;
+import dev.tessera.ir.Op;
+import dev.tessera.ir.Printer;
+import dev.tessera.testing.IrSamples;
+import dev.tessera.trace.ArgSpec;
+import dev.tessera.trace.KernelMethod;
+import dev.tessera.trace.Tracer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DiskCacheTest {
+    @TempDir
+    Path dir;
+
+    private static final String KEY = "ab".repeat(32);
+
+    // ------------------------------------------------------------------ entries
+
+    @Test
+    void storesAndReadsEntries() {
+        DiskCache cache = new DiskCache(dir.resolve("nested/cache"));
+        assertNull(cache.read(KEY));
+        cache.write(KEY, "payload".getBytes(StandardCharsets.UTF_8));
+        assertArrayEquals("payload".getBytes(StandardCharsets.UTF_8), cache.read(KEY));
+        assertEquals(1, cache.hits());
+        assertEquals(1, cache.misses());
+        assertEquals(1, cache.writes());
+        assertEquals(List.of(cache.entry(KEY)), files(cache.directory()), "no temporary files are left");
+    }
+
+    @Test
+    void neverTrustsDamagedEntries() throws IOException {
+        DiskCache cache = new DiskCache(dir);
+        byte[] payload = "the compiled kernel".getBytes(StandardCharsets.UTF_8);
+        List<java.util.function.UnaryOperator<byte[]>> damages = List.of(
+                b -> flip(b, b.length - 3),                                  // a payload byte
+                b -> flip(b, 20),                                            // the stored key
+                b -> java.util.Arrays.copyOf(b, b.length - 1),               // truncated
+                b -> java.util.Arrays.copyOf(b, 10),                         // truncated inside the header
+                b -> "not a cache entry at all, just some garbage".getBytes(StandardCharsets.UTF_8),
+                b -> { byte[] c = b.clone(); c[11]++; return c; });         // another format version
+        for (var damage : damages) {
+            cache.write(KEY, payload);
+            Path entry = cache.entry(KEY);
+            Files.write(entry, damage.apply(Files.readAllBytes(entry)));
+            int rejected = cache.rejected();
+            assertNull(cache.read(KEY));
+            assertEquals(rejected + 1, cache.rejected());
+            assertFalse(Files.exists(entry), "a damaged entry is deleted");
+        }
+    }
+
+    @Test
+    void anEntryUnderAnotherNameIsRejected() throws IOException {
+        DiskCache cache = new DiskCache(dir);
+        cache.write(KEY, new byte[] {1, 2, 3});
+        String other = "cd".repeat(32);
+        Files.copy(cache.entry(KEY), cache.entry(other));
+        assertNull(cache.read(other));
+        assertArrayEquals(new byte[] {1, 2, 3}, cache.read(KEY));
+    }
+
+    @Test
+    void locationFollowsPropertiesThenEnvironment() {
+        Map<String, String> none = Map.of();
+        Map<String, String> home = Map.of("user.home", "/home/u");
+        assertEquals(Path.of("/home/u/.cache/tessera"), DiskCache.location(home, none));
+        assertEquals(Path.of("/x/tessera"), DiskCache.location(home, Map.of("XDG_CACHE_HOME", "/x")));
+        assertEquals(Path.of("/env"), DiskCache.location(home, Map.of("XDG_CACHE_HOME", "/x", "TESSERA_CACHE_DIR", "/env")));
+        assertEquals(Path.of("/prop"), DiskCache.location(Map.of("user.home", "/h", "tessera.cache.dir", "/prop"), Map.of("TESSERA_CACHE_DIR", "/env")));
+        assertNull(DiskCache.location(Map.of("user.home", "/h", "tessera.cache", "off"), none));
+        assertNull(DiskCache.location(home, Map.of("TESSERA_CACHE", "OFF")));
+        assertTrue(DiskCache.configured().directory().endsWith("kernel-cache"), "tests keep kernels under target/, not the user's cache");
+    }
+
+    // ------------------------------------------------------------------ keys
+
+    @Test
+    void keysChangeWithEverythingThatChangesCode() {
+        KernelMethod m = KernelMethod.of(CacheWorker.class, "scaleAdd");
+        ArgSpec p = IrSamples.F32_PTR, n = IrSamples.I32_ARG;
+        Map<String, Object> c64 = Map.of("BLOCK", 64);
+        KernelIR traced = Tracer.trace(m, List.of(p, p, n), c64);
+        var cpu = Device.cpu().backendImpl();
+        String key = CacheKey.of(m.qualifiedName(), traced, List.of(p, p, n), c64, LaunchOptions.DEFAULT, cpu, 0);
+        assertEquals(key, CacheKey.of(m.qualifiedName(), Tracer.trace(m, List.of(p, p, n), c64), List.of(p, p, n), c64, LaunchOptions.DEFAULT, cpu, 0));
+        List<ArgSpec> aligned = List.of(p, p, IrSamples.I32_DIV16);
+        List<String> others = List.of(
+                CacheKey.of("other.Kernel.name", traced, List.of(p, p, n), c64, LaunchOptions.DEFAULT, cpu, 0),
+                CacheKey.of(m.qualifiedName(), Tracer.trace(m, aligned, c64), aligned, c64, LaunchOptions.DEFAULT, cpu, 0),
+                CacheKey.of(m.qualifiedName(), Tracer.trace(m, List.of(p, p, n), Map.of("BLOCK", 128)), List.of(p, p, n), Map.of("BLOCK", 128), LaunchOptions.DEFAULT, cpu, 0),
+                CacheKey.of(m.qualifiedName(), traced, List.of(p, p, n), Map.of("BLOCK", 64L), LaunchOptions.DEFAULT, cpu, 0),
+                CacheKey.of(m.qualifiedName(), traced, List.of(p, p, n), c64, new LaunchOptions(8, 2), cpu, 0));
+        for (String other : others) assertNotEquals(key, other);
+        assertEquals(others.size(), others.stream().distinct().count());
+        KernelIR moved = traced.withBody(new dev.tessera.ir.Region(traced.body().args(),
+                traced.body().ops().stream().map(op -> op.withLoc(new Loc("Elsewhere.java", 999, "k"))).toList()));
+        assertEquals(key, CacheKey.of(m.qualifiedName(), moved, List.of(p, p, n), c64, LaunchOptions.DEFAULT, cpu, 0),
+                "source locations are not part of the key");
+    }
+
+    // ------------------------------------------------------------------ compiling through the cache
+
+    @Test
+    void aSecondCompilationSkipsThePassesAndRunsTheSame() {
+        DiskCache first = new DiskCache(dir);
+        CompiledKernel compiled = CacheWorker.compileAndRun(first, 1000);
+        assertEquals(1, first.misses());
+        assertEquals(1, first.writes());
+        DiskCache second = new DiskCache(dir);
+        CompiledKernel restored = CacheWorker.compileAndRun(second, 777);
+        assertEquals(1, second.hits());
+        assertEquals(0, second.writes());
+        assertEquals(Printer.print(compiled.ir()), Printer.print(restored.ir()), "the cached optimized IR, locations included");
+    }
+
+    @Test
+    void damagedEntriesAreRebuiltAndTheKernelStillRuns() throws IOException {
+        CacheWorker.compileAndRun(new DiskCache(dir), 100);
+        Path entry = single(dir);
+        byte[] good = Files.readAllBytes(entry);
+        List<byte[]> damaged = List.of(flip(good, good.length / 2), java.util.Arrays.copyOf(good, good.length - 7),
+                "garbage".repeat(40).getBytes(StandardCharsets.UTF_8));
+        for (byte[] bad : damaged) {
+            Files.write(entry, bad);
+            DiskCache cache = new DiskCache(dir);
+            CacheWorker.compileAndRun(cache, 300);
+            assertEquals(1, cache.rejected());
+            assertEquals(1, cache.writes(), "the entry is rewritten");
+            assertArrayEquals(good, Files.readAllBytes(entry));
+        }
+    }
+
+    @Test
+    void entriesOfAnUnreadableCompilerAreRebuilt() throws IOException {
+        CacheWorker.compileAndRun(new DiskCache(dir), 100);
+        Path entry = single(dir);
+        String key = entry.getFileName().toString().replace(".kernel", "");
+        new DiskCache(dir).write(key, new CacheEntry("kernel k() {\n}\n", "not IR", new byte[0]).encode());
+        DiskCache cache = new DiskCache(dir);
+        CacheWorker.compileAndRun(cache, 100);
+        assertEquals(1, cache.rejected());
+        assertEquals(1, cache.writes());
+    }
+
+    @Test
+    void locationsFollowTheKernelWhenItMoves() {
+        KernelMethod m = KernelMethod.of(CacheWorker.class, "scaleAdd");
+        ArgSpec p = IrSamples.F32_PTR, n = IrSamples.I32_ARG;
+        KernelIR traced = Tracer.trace(m, List.of(p, p, n), Map.of("BLOCK", 64));
+        KernelIR optimized = dev.tessera.passes.Pipeline.standard().run(traced);
+        // as if both were traced when the kernel sat 40 lines lower in another file
+        KernelIR oldTraced = shifted(traced), oldOptimized = shifted(optimized);
+        CacheEntry entry = CacheEntry.decode(CacheEntry.of(oldTraced, oldOptimized, new byte[] {7}).encode());
+        assertArrayEquals(new byte[] {7}, entry.backend());
+        assertEquals(Printer.print(optimized), Printer.print(entry.optimizedFor(traced)));
+    }
+
+    private static KernelIR shifted(KernelIR k) {
+        return k.withBody(new dev.tessera.ir.Region(k.body().args(), k.body().ops().stream()
+                .map(op -> op.withLoc(op.loc().isKnown() ? new Loc("Old.java", op.loc().line() + 40, "") : op.loc())).toList()));
+    }
+
+    @Test
+    void twoProcessesCompilingAtOnceShareOneSoundEntry() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<Process> processes = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            processes.add(new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), CacheWorker.class.getName(), dir.toString())
+                    .redirectErrorStream(true).start());
+        }
+        for (Process p : processes) {
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "worker finished");
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, p.exitValue(), out);
+            assertTrue(out.strip().endsWith("hit") || out.strip().endsWith("miss"), out);
+        }
+        single(dir);
+        DiskCache after = new DiskCache(dir);
+        CacheWorker.compileAndRun(after, 50);
+        assertEquals(1, after.hits());
+        assertEquals(0, after.rejected());
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static byte[] flip(byte[] b, int i) {
+        byte[] c = b.clone();
+        c[i] ^= 0x40;
+        return c;
+    }
+
+    private static List<Path> files(Path dir) {
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(Files::isRegularFile).toList();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** The one entry in the directory (and no temporary files). */
+    private static Path single(Path dir) {
+        List<Path> all = files(dir);
+        assertEquals(1, all.size(), all.toString());
+        assertTrue(all.getFirst().toString().endsWith(".kernel"), all.toString());
+        return all.getFirst();
+    }
+}

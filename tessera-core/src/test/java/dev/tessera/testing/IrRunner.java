@@ -1,0 +1,32 @@
+package dev.tessera.testing;
+
+import dev.tessera.backend.Backend;
+import dev.tessera.backend.LaunchOptions;
+import dev.tessera.ir.KernelIR;
+import dev.tessera.runtime.Backends;
+import dev.tessera.runtime.Tensor;
+
+/** Runs IR as it is (no passes) on the CPU backend, for comparing IR before and after optimization. */
+public final class IrRunner {
+    private IrRunner() {}
+
+    /** One launch over {@code grid} programs; arguments are tensors or Java numbers, one per parameter. */
+    public static void run(KernelIR ir, int[] grid, Object... args) {
+        Backend cpu = Backends.get("cpu");
+        long[] bits = new long[args.length];
+        for (int i = 0; i < args.length; i++) {
+            bits[i] = switch (args[i]) {
+                case Tensor t -> t.dataPointer();
+                case Integer v -> v;
+                case Long v -> v;
+                case Float v -> Float.floatToRawIntBits(v);
+                case Double v -> Double.doubleToRawLongBits(v);
+                case Boolean v -> v ? 1 : 0;
+                default -> throw new IllegalArgumentException("not a kernel argument: " + args[i]);
+            };
+        }
+        int[] g = {1, 1, 1};
+        System.arraycopy(grid, 0, g, 0, grid.length);
+        cpu.launch(cpu.compile(ir, LaunchOptions.DEFAULT, 0), g, bits, 0);
+    }
+}
