@@ -114,6 +114,25 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public byte[] serialize(CompiledKernel k) {
+        return k instanceof CudaKernel c ? KernelCodec.encode(c.ptx, c.cubin) : null;
+    }
+
+    @Override
+    public CompiledKernel deserialize(byte[] data, KernelIR optimized, LaunchOptions options, int device) {
+        KernelCodec.Decoded d = KernelCodec.decode(data);
+        if (d == null || d.ptx().threads() != options.numWarps() * 32) return null;
+        try {
+            return CudaCompiler.load(optimized, d.ptx(), d.cubin(), null, device(device));
+        } catch (RuntimeException e) {
+            return null; // a cubin this device or driver cannot load: compile afresh
+        }
+    }
+
+    @Override
+    public dev.tessera.backend.Marker marker(int device) { return new CudaMarker(device(device).context()); }
+
+    @Override
     public void launch(CompiledKernel kernel, int[] grid, long[] args, int device) {
         CudaKernel k = (CudaKernel) kernel;
         PtxModule.ParamKind[] kinds = k.params;

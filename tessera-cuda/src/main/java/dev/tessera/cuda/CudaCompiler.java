@@ -29,12 +29,17 @@ final class CudaCompiler {
             throw new IllegalArgumentException(ir.name() + " needs " + ptx.sharedBytes() + " bytes of shared memory per program, more than "
                     + device.name() + " allows (" + device.sharedMemoryPerBlockOptin() + "); use smaller blocks");
         }
+        CubinImage cubin = device.context().compileToCubin(ptx.ptx());
+        return load(ir, ptx, cubin.bytes(), cubin.infoLog(), device);
+    }
+
+    /** A kernel from a cubin made earlier (here or by a previous process, through the disk cache). */
+    static CudaKernel load(KernelIR ir, PtxModule ptx, byte[] cubin, String linkLog, CudaDevice device) {
         CudaContext context = device.context();
-        CubinImage cubin = context.compileToCubin(ptx.ptx());
-        CudaModule module = context.loadCubin(cubin.bytes());
+        CudaModule module = context.loadCubin(cubin);
         CudaFunction function = module.function(ptx.entry());
         if (ptx.sharedBytes() > DEFAULT_SHARED_LIMIT) function.setMaxDynamicSharedBytes(ptx.sharedBytes());
-        CudaKernel k = new CudaKernel(IDS.getAndIncrement(), device.index(), ir, ptx, cubin.bytes(), cubin.infoLog(), module, function);
+        CudaKernel k = new CudaKernel(IDS.getAndIncrement(), device.index(), ir, ptx, cubin, linkLog, module, function);
         if (ptx.hasDebugParams()) DeviceErrors.register(k);
         return k;
     }

@@ -22,6 +22,7 @@ final class CudaKernel implements CompiledKernel {
     final CudaModule module;
     final CudaFunction function;
     final PtxModule.ParamKind[] params;
+    final byte[] cubin;
     private final Map<String, String> artifacts;
 
     CudaKernel(int id, int device, KernelIR ir, PtxModule ptx, byte[] cubin, String linkLog, CudaModule module, CudaFunction function) {
@@ -32,6 +33,7 @@ final class CudaKernel implements CompiledKernel {
         this.module = module;
         this.function = function;
         this.params = ptx.params().toArray(PtxModule.ParamKind[]::new);
+        this.cubin = cubin;
         Map<String, String> a = new LinkedHashMap<>();
         a.put("ir", Printer.print(ir));
         a.put("ptx", ptx.ptx());

@@ -18,6 +18,15 @@ public final class DebugSites {
 
     private final List<Site> sites = new ArrayList<>();
 
+    public DebugSites() {}
+
+    /** The sites of a kernel restored from a cache. */
+    public static DebugSites of(List<Site> sites) {
+        DebugSites d = new DebugSites();
+        d.sites.addAll(sites);
+        return d;
+    }
+
     int add(Loc loc, String message) {
         sites.add(new Site(loc, message));
         return sites.size() - 1;

@@ -1,5 +1,6 @@
 package dev.tessera.cuda.codegen;
 
+import dev.tessera.passes.AxisInfo;
 import dev.tessera.cuda.codegen.layout.LinearLayout;
 import dev.tessera.ir.MemoryOrder;
 import dev.tessera.ir.Op.Load;

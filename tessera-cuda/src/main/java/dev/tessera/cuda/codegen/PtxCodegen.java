@@ -1,5 +1,6 @@
 package dev.tessera.cuda.codegen;
 
+import dev.tessera.passes.AxisInfo;
 import dev.tessera.backend.LaunchOptions;
 import dev.tessera.ir.KernelIR;
 import dev.tessera.ir.Op;
