@@ -98,11 +98,11 @@ final class AtomicRules {
         }
         if (t == DType.F16 && fn == AtomicRmw.Fn.ADD || t == DType.BF16 && fn == AtomicRmw.Fn.ADD && cx.target.bf16AtomicAdd()) {
             String h = w.reg(RegClass.B16), o = w.reg(RegClass.B16), o32 = w.reg(RegClass.B32);
-            String bits = NarrowFloats.toBits(cx, v, t, dev.tessera.types.Numerics.Rounding.NEAREST_EVEN);
+            String bits = NarrowFloats.heldBits(cx, v, t);
             w.op("cvt.u16.u32 %s, %s", h, bits);
             w.op("atom%s.global.add.noftz.%s %s, [%s], %s", q, t == DType.F16 ? "f16" : "bf16", o, addr, h);
             w.op("cvt.u32.u16 %s, %s", o32, o);
-            Emit.move(cx, RegClass.F32, d, NarrowFloats.fromBits(cx, o32, t));
+            Emit.move(cx, RegClass.F32, d, NarrowFloats.held(cx, o32, t));
             return;
         }
         if (t == DType.BF16) {
@@ -163,7 +163,7 @@ final class AtomicRules {
         if (t.bits() == 16) {
             String o32 = w.reg(RegClass.B32);
             w.op("cvt.u32.u16 %s, %s", o32, bits);
-            return NarrowFloats.fromBits(cx, o32, t);
+            return NarrowFloats.held(cx, o32, t);
         }
         String v = w.reg(RegClass.of(t));
         w.op("mov.b%d %s, %s", t.bits(), v, bits);
@@ -173,7 +173,7 @@ final class AtomicRules {
     private static String valueToBits(Lowerer cx, DType t, String v) {
         PtxWriter w = cx.w;
         if (t.bits() == 16) {
-            String b = NarrowFloats.toBits(cx, v, t, dev.tessera.types.Numerics.Rounding.NEAREST_EVEN), h = w.reg(RegClass.B16);
+            String b = NarrowFloats.heldBits(cx, v, t), h = w.reg(RegClass.B16);
             w.op("cvt.u16.u32 %s, %s", h, b);
             return h;
         }
@@ -190,7 +190,7 @@ final class AtomicRules {
     }
 
     private static String fromBits(Lowerer cx, DType t, String bits) {
-        if (t.isNarrowFloat()) return NarrowFloats.fromBits(cx, bits, t);
+        if (t.isNarrowFloat()) return NarrowFloats.held(cx, bits, t);
         RegClass k = RegClass.of(t);
         if (k != RegClass.F32 && k != RegClass.F64) return bits;
         String v = cx.w.reg(k);

@@ -70,10 +70,24 @@ final class ConversionRules {
         }
         if (from == DType.F64) return fromDouble(cx, x, to, nearest);
         if (from.bits() == 64) {
-            // as the CPU backend: to f32 first, then (rounding again) to a narrower float
             String f = w.reg(RegClass.F32);
-            w.op("cvt.rn.f32.%s %s, %s", Emit.intType(from), f, x);
-            return Emit.round(cx, f, to);
+            if (to == DType.F32) {
+                w.op("cvt.rn.f32.%s %s, %s", Emit.intType(from), f, x);
+                return f;
+            }
+            // one rounding to a narrow float: the integer to f64 rounded to odd (truncate, then set the
+            // last bit if anything was lost), then through f32 rounded to odd, then to nearest even
+            String it = Emit.intType(from), d = w.reg(RegClass.F64), back = w.reg(RegClass.B64), inexact = w.reg(RegClass.PRED);
+            w.op("cvt.rz.f64.%s %s, %s", it, d, x);
+            w.op("cvt.rzi.%s.f64 %s, %s", it, back, d);
+            w.op("setp.ne.b64 %s, %s, %s", inexact, back, x);
+            String bits = w.reg(RegClass.B64), odd = w.reg(RegClass.B64);
+            w.op("mov.b64 %s, %s", bits, d);
+            w.op("or.b64 %s, %s, 1", odd, bits);
+            w.op("selp.b64 %s, %s, %s, %s", bits, odd, bits, inexact);
+            String sticky = w.reg(RegClass.F64);
+            w.op("mov.b64 %s, %s", sticky, bits);
+            return fromDouble(cx, sticky, to, true);
         }
         if (to == DType.F32) {
             String f = w.reg(RegClass.F32);
@@ -168,8 +182,8 @@ final class ConversionRules {
         RegClass kf = RegClass.of(fromT), kt = RegClass.of(toT);
         DType from = fromT instanceof DType d ? d : DType.I64, to = toT instanceof DType d ? d : DType.I64;
         if (from.isNarrowFloat() || to.isNarrowFloat()) {
-            String bits = from.isNarrowFloat() ? NarrowFloats.toBits(cx, x, from, Rounding.NEAREST_EVEN) : masked(cx, x, from.bits());
-            return to.isNarrowFloat() ? NarrowFloats.fromBits(cx, bits, to) : Emit.wrap(cx, bits, to);
+            String bits = from.isNarrowFloat() ? NarrowFloats.heldBits(cx, x, from) : masked(cx, x, from.bits());
+            return to.isNarrowFloat() ? NarrowFloats.held(cx, bits, to) : Emit.wrap(cx, bits, to);
         }
         if (kf == kt) return kf == RegClass.B32 ? Emit.wrap(cx, x, to) : x;
         String d = w.reg(kt);

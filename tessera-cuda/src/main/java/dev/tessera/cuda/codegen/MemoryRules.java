@@ -132,7 +132,7 @@ final class MemoryRules {
         boolean signed = t == DType.I8 || t == DType.I16;
         w.op("bfe.%s %s, %s, %d, %d", signed ? "s32" : "u32", field, word, bit, width);
         if (t == DType.I1) return Emit.toPred(cx, field);
-        if (t.isNarrowFloat()) return NarrowFloats.fromBits(cx, field, t);
+        if (t.isNarrowFloat()) return NarrowFloats.held(cx, field, t);
         return field;
     }
 
@@ -190,11 +190,11 @@ final class MemoryRules {
         }
     }
 
-    /** The memory bits of one element (its register holds an exactly representable value). */
+    /** The memory bits of one element as it is held (narrow floats keep their patterns, see NarrowFloats.held). */
     static String memoryBits(Lowerer cx, DType t, String reg) {
         return switch (t) {
             case I1 -> Emit.fromPred(cx, reg);
-            case F16, BF16, FP8E4M3, FP8E5M2 -> NarrowFloats.toBits(cx, reg, t, dev.tessera.types.Numerics.Rounding.NEAREST_EVEN);
+            case F16, BF16, FP8E4M3, FP8E5M2 -> NarrowFloats.heldBits(cx, reg, t);
             default -> reg;
         };
     }

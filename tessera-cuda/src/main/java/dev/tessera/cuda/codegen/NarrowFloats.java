@@ -201,4 +201,118 @@ final class NarrowFloats {
         }
         return out;
     }
+
+    // ------------------------------------------------------------------ held values (loads, stores, bitcasts)
+
+    private static final int QUIET_NAN = 0x7FC0_0000;
+
+    private static int tag(DType t) {
+        return switch (t) {
+            case F16 -> 1;
+            case FP8E4M3 -> 2;
+            case FP8E5M2 -> 3;
+            default -> 0;
+        };
+    }
+
+    /**
+     * The f32 a loaded pattern is held as, as the CPU backend holds it: numbers exactly, and a NaN
+     * pattern as a quiet f32 NaN carrying the pattern and its format's tag in the payload, so a
+     * store puts back the same bits (bf16 patterns are f32 top halves and need no tag).
+     */
+    static String held(Lowerer cx, String bits, DType t) {
+        String v = fromBits(cx, bits, t);
+        if (t == DType.BF16) return v;
+        PtxWriter w = cx.w;
+        String nan = isNanPattern(cx, bits, t);
+        int width = t.bits(), signBit = 1 << (width - 1);
+        String sign = w.reg(RegClass.B32), tagged = w.reg(RegClass.B32), out = w.reg(RegClass.F32);
+        w.op("and.b32 %s, %s, %d", sign, bits, signBit);
+        w.op("shl.b32 %s, %s, %d", sign, sign, 32 - width);
+        w.op("and.b32 %s, %s, %d", tagged, bits, (1 << width) - 1);
+        w.op("or.b32 %s, %s, %d", tagged, tagged, QUIET_NAN | tag(t) << 16);
+        w.op("or.b32 %s, %s, %s", tagged, tagged, sign);
+        String vb = w.reg(RegClass.B32);
+        w.op("mov.b32 %s, %s", vb, v);
+        w.op("selp.b32 %s, %s, %s, %s", vb, tagged, vb, nan);
+        w.op("mov.b32 %s, %s", out, vb);
+        return out;
+    }
+
+    private static String isNanPattern(Lowerer cx, String bits, DType t) {
+        PtxWriter w = cx.w;
+        String m = w.reg(RegClass.B32), p = w.reg(RegClass.PRED);
+        switch (t) {
+            case F16 -> {
+                String e = w.reg(RegClass.B32), q = w.reg(RegClass.PRED);
+                w.op("and.b32 %s, %s, 31744", e, bits);
+                w.op("and.b32 %s, %s, 1023", m, bits);
+                w.op("setp.eq.u32 %s, %s, 31744", p, e);
+                w.op("setp.ne.u32 %s, %s, 0", q, m);
+                w.op("and.pred %s, %s, %s", p, p, q);
+            }
+            case FP8E4M3 -> {
+                w.op("and.b32 %s, %s, 127", m, bits);
+                w.op("setp.eq.u32 %s, %s, 127", p, m);
+            }
+            case FP8E5M2 -> {
+                w.op("and.b32 %s, %s, 127", m, bits);
+                w.op("setp.gt.u32 %s, %s, 124", p, m);
+            }
+            default -> throw new IllegalArgumentException(t.toString());
+        }
+        return p;
+    }
+
+    /**
+     * The pattern a held value is stored as (the inverse of {@link #held}): a number's own pattern
+     * (e5m2 infinities stay infinities: storing is not converting), a tagged NaN's pattern, and for
+     * any other NaN the format's canonical NaN.
+     */
+    static String heldBits(Lowerer cx, String f, DType t) {
+        PtxWriter w = cx.w;
+        String raw = w.reg(RegClass.B32), nan = w.reg(RegClass.PRED), out = w.reg(RegClass.B32);
+        w.op("mov.b32 %s, %s", raw, f);
+        w.op("testp.notanumber.f32 %s, %s", nan, f);
+        if (t == DType.BF16) {
+            String b = w.reg(RegClass.B32), low = w.reg(RegClass.B32), empty = w.reg(RegClass.PRED), fixed = w.reg(RegClass.B32);
+            w.op("shr.u32 %s, %s, 16", b, raw);
+            w.op("and.b32 %s, %s, 127", low, b);
+            w.op("setp.eq.and.u32 %s, %s, 0, %s", empty, low, nan);
+            w.op("or.b32 %s, %s, 64", fixed, b);
+            w.op("selp.b32 %s, %s, %s, %s", out, fixed, b, empty);
+            return out;
+        }
+        String number;
+        if (t == DType.F16) {
+            String h = w.reg(RegClass.B16);
+            number = w.reg(RegClass.B32);
+            w.op("cvt.rn.f16.f32 %s, %s", h, f);
+            w.op("cvt.u32.u16 %s, %s", number, h);
+        } else {
+            number = toBits(cx, f, t, Rounding.NEAREST_EVEN);
+            if (t == DType.FP8E5M2) {
+                String inf = w.reg(RegClass.PRED), infBits = w.reg(RegClass.B32);
+                w.op("testp.infinite.f32 %s, %s", inf, f);
+                w.op("shr.u32 %s, %s, 24", infBits, raw);
+                w.op("and.b32 %s, %s, 128", infBits, infBits);
+                w.op("or.b32 %s, %s, 124", infBits, infBits);
+                String n2 = w.reg(RegClass.B32);
+                w.op("selp.b32 %s, %s, %s, %s", n2, infBits, number, inf);
+                number = n2;
+            }
+        }
+        // a NaN that carries this format's tag and a NaN pattern keeps it; others become the canonical NaN
+        int width = t.bits();
+        String pattern = w.reg(RegClass.B32), tagBits = w.reg(RegClass.B32), tagged = w.reg(RegClass.PRED);
+        w.op("and.b32 %s, %s, %d", pattern, raw, (1 << width) - 1);
+        w.op("and.b32 %s, %s, %d", tagBits, raw, 0x3F << 16);
+        w.op("setp.eq.u32 %s, %s, %d", tagged, tagBits, tag(t) << 16);
+        String isPattern = isNanPattern(cx, pattern, t);
+        w.op("and.pred %s, %s, %s", tagged, tagged, isPattern);
+        String nanOut = w.reg(RegClass.B32);
+        w.op("selp.b32 %s, %s, %d, %s", nanOut, pattern, format(t).nanBits(), tagged);
+        w.op("selp.b32 %s, %s, %s, %s", out, nanOut, number, nan);
+        return out;
+    }
 }

@@ -82,8 +82,13 @@ final class ScalarOps {
             case UMULHI -> {
                 if (wide) {
                     w.op("mul.hi.u64 %s, %s, %s", d, a, b);
-                } else if (t == DType.U8 || t == DType.U16) {
-                    w.op("mul.lo.u32 %s, %s, %s", d, a, b);
+                } else if (t.bits() < 32) {
+                    // the high half of the 2w-bit unsigned product (i8/i16 are held sign-extended: mask first)
+                    int mask = (1 << t.bits()) - 1;
+                    String ma = w.reg(RegClass.B32), mb = w.reg(RegClass.B32);
+                    w.op("and.b32 %s, %s, %d", ma, a, mask);
+                    w.op("and.b32 %s, %s, %d", mb, b, mask);
+                    w.op("mul.lo.u32 %s, %s, %s", d, ma, mb);
                     w.op("shr.u32 %s, %s, %d", d, d, t.bits());
                 } else {
                     w.op("mul.hi.u32 %s, %s, %s", d, a, b);
