@@ -128,13 +128,18 @@ final class ConversionRules {
     private static String floatToInt(Lowerer cx, String x, DType from, DType to) {
         PtxWriter w = cx.w;
         String ft = Emit.floatType(from);
+        // the hardware gives NaN the most negative value for 64-bit results and f64 sources: 0, as Numerics
+        String nan = w.reg(RegClass.PRED);
+        w.op("testp.notanumber.%s %s, %s", ft, nan, x);
         if (to.bits() == 64) {
             String d = w.reg(RegClass.B64);
             w.op("cvt.rzi.sat.%s.%s %s, %s", Emit.intType(to), ft, d, x);
+            w.op("selp.b64 %s, 0, %s, %s", d, d, nan);
             return d;
         }
         String d = w.reg(RegClass.B32);
         w.op("cvt.rzi.sat.%s.%s %s, %s", to.isUnsigned() ? "u32" : "s32", ft, d, x);
+        w.op("selp.b32 %s, 0, %s, %s", d, d, nan);
         if (to.bits() < 32) {
             // saturate to the narrower range: clamping the 32-bit result is the same
             long max = dev.tessera.types.Numerics.maxValue(to), min = dev.tessera.types.Numerics.minValue(to);

@@ -229,4 +229,15 @@ final class Lowerer {
         w.global(".global .align 1 .b8 " + name + "[" + n + "] = {" + DebugRules.bytes(text) + "};");
         return name;
     }
+
+    private boolean twoOverPi;
+
+    /** Declares the Payne-Hanek table of 2/pi bits in the module once. */
+    void twoOverPiTable(String symbol, long[] words) {
+        if (twoOverPi) return;
+        twoOverPi = true;
+        StringBuilder sb = new StringBuilder(".const .align 8 .b64 " + symbol + "[" + words.length + "] = {");
+        for (int i = 0; i < words.length; i++) sb.append(i == 0 ? "" : ", ").append("0x").append(Long.toHexString(words[i]));
+        w.global(sb.append("};").toString());
+    }
 }

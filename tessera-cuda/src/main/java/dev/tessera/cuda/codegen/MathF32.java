@@ -15,7 +15,7 @@ final class MathF32 {
     static String unary(Lowerer cx, Unary.Fn fn, String a) {
         Fp f = new Fp(cx, false);
         return switch (fn) {
-            case EXP -> exp(f, a);
+            case EXP -> fastExp(f, a);
             case EXP2 -> f.op1("ex2.approx", a);
             case LOG -> log(f, a, false);
             case LOG2 -> log(f, a, true);
@@ -24,10 +24,33 @@ final class MathF32 {
             case RSQRT -> f.op1("rsqrt.approx", a);
             case SIN, COS -> sinCos(cx, a, fn == Unary.Fn.SIN);
             case TANH -> tanh(f, a);
-            case SIGMOID -> f.div(f.c(1), f.add(f.c(1), exp(f, f.neg(a))));
+            case SIGMOID -> sigmoid(f, a);
             case ERF -> erf(f, a);
             default -> throw new IllegalStateException(fn + " is not a float math function");
         };
+    }
+
+    /**
+     * e^x as 2^t with t = x log2(e) rounded, corrected for that rounding: the exact error of the
+     * product (an fma) plus x times log2(e)'s own error c, and e^x = 2^t (1 + c ln 2). Five
+     * instructions and ex2.approx's error (2 ulps) plus half an ulp; used for the exp op, where
+     * softmax-like kernels spend their arithmetic. The math below uses the polynomial {@link #exp}.
+     */
+    static String fastExp(Fp f, String x) {
+        PtxWriter w = f.w;
+        String t = f.mul(x, f.imm(1.4426950408889634));
+        String c = f.fma(x, f.imm(1.4426950408889634), f.neg(t));
+        c = f.fma(x, f.imm(1.9259629889e-08), c); // log2(e) - (float) log2(e)
+        String e = f.op1("ex2.approx", t);
+        String r = f.fma(e, f.mul(c, f.imm(0.6931471805599453)), e);
+        // infinite x or an overflowing 2^t: the correction would be inf - inf
+        String inf = w.reg(RegClass.PRED), bad = w.reg(RegClass.PRED);
+        w.op("testp.infinite.f32 %s, %s", inf, e);
+        w.op("testp.notanumber.f32 %s, %s", bad, r);
+        w.op("or.pred %s, %s, %s", bad, bad, inf);
+        String nan = f.isNan(x);
+        w.op("and.pred %s, %s, !%s", bad, bad, nan);
+        return f.sel(bad, e, r);
     }
 
     // cephes expf: x = k ln2 + r, |r| <= ln2/2, e^r = 1 + r + r^2 P(r)
@@ -93,6 +116,13 @@ final class MathF32 {
 
     // cephes tanhf below 0.625: x + x^3 P(x^2)
     private static final double[] TANH_P = {-3.33332819422E-1, 1.33314422036E-1, -5.37397155531E-2, 2.06390887954E-2, -5.70498872745E-3};
+
+    /** 1 / (1 + e^-x) as e / (1 + e) with e = e^-|x| for negative x, so that e never overflows. */
+    static String sigmoid(Fp f, String x) {
+        String e = exp(f, f.neg(f.abs(x)));
+        String d = f.add(f.c(1), e);
+        return f.sel(f.is("lt", x, f.imm(0)), f.div(e, d), f.div(f.c(1), d));
+    }
 
     static String tanh(Fp f, String x) {
         String ax = f.abs(x), z = f.mul(x, x);

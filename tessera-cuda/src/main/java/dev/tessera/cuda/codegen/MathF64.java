@@ -23,7 +23,7 @@ final class MathF64 {
             case SIN -> sinCosReduced(f, a, true, false);
             case COS -> sinCosReduced(f, a, false, false);
             case TANH -> tanh(f, a);
-            case SIGMOID -> f.div(f.c(1), f.add(f.c(1), exp(f, f.neg(a))));
+            case SIGMOID -> sigmoid(f, a);
             case ERF -> erf(f, a);
             default -> throw new IllegalStateException(fn + " is not a float math function");
         };
@@ -126,22 +126,35 @@ final class MathF64 {
     private static final double PIO2_1 = 1.5707963267948966, PIO2_2 = 6.123233995736766e-17, PIO2_3 = -1.4973849048591698e-33;
 
     /**
-     * sin or cos of an f64 {@code x}: n = rint(x 2/pi), r = x - n pi/2 by three fmas with a three-part
-     * pi/2 (each step exact before its rounding), then the kernels by quadrant n mod 4.
+     * sin or cos of an f64 {@code x}. For |x| below 2^30: n = rint(|x| 2/pi) and r = |x| - n pi/2 by
+     * three fmas with a three-part pi/2 (each step exact before its rounding). Above: Payne-Hanek,
+     * |x| 2/pi mod 4 from 192 bits of 2/pi picked at |x|'s exponent, as a double-double r. Then the
+     * kernels by quadrant n mod 4, and sin's sign from x's.
      */
     static String sinCosReduced(Fp f, String x, boolean sin, boolean forFloat) {
         PtxWriter w = f.w;
-        String n = f.rint(f.mul(x, f.imm(0.6366197723675814)));
-        String r = f.fma(n, f.imm(-PIO2_1), x);
+        String ax = f.abs(x);
+        String n = f.rint(f.mul(ax, f.imm(0.6366197723675814)));
+        String r = f.fma(n, f.imm(-PIO2_1), ax);
         r = f.fma(n, f.imm(-PIO2_2), r);
         r = f.fma(n, f.imm(-PIO2_3), r);
         // quadrant = n mod 4, exact for any n a double holds as an integer
         String quarter = f.op2("mul.rn", n, f.imm(0.25));
         String fl = w.reg(RegClass.F64);
         w.op("cvt.rmi.f64.f64 %s, %s", fl, quarter);
-        String q = f.toInt(f.fma(fl, f.imm(-4), n));
-        String s = forFloat ? sinFloatKernel(f, r) : sinKernel(f, r);
-        String c = forFloat ? cosFloatKernel(f, r) : cosKernel(f, r);
+        String q0 = f.toInt(f.fma(fl, f.imm(-4), n));
+        String rh = w.reg(RegClass.F64), rl = w.reg(RegClass.F64), q = w.reg(RegClass.B32);
+        w.op("mov.f64 %s, %s", rh, r);
+        w.op("mov.f64 %s, 0d0000000000000000", rl);
+        w.op("mov.b32 %s, %s", q, q0);
+        String huge = w.reg(RegClass.PRED), done = w.label("trig_reduced");
+        w.op("setp.ge.f64 %s, %s, 0d41D0000000000000", huge, ax); // 2^30
+        w.op("setp.lt.and.f64 %s, %s, 0d7FF0000000000000, %s", huge, ax, huge);
+        w.op("@!%s bra %s", huge, done);
+        payneHanek(f, ax, rh, rl, q);
+        w.place(done);
+        String s = forFloat ? sinFloatKernel(f, rh) : sinKernel(f, rh, rl);
+        String c = forFloat ? cosFloatKernel(f, rh) : cosKernel(f, rh, rl);
         // sin: q=0 s, 1 c, 2 -s, 3 -c; cos: q=0 c, 1 -s, 2 -c, 3 s
         String odd = w.reg(RegClass.B32), neg = w.reg(RegClass.B32);
         w.op("and.b32 %s, %s, 1", odd, q);
@@ -154,24 +167,132 @@ final class MathF64 {
         }
         w.op("setp.ne.u32 %s, %s, 0", pNeg, neg);
         String v = sin ? f.sel(pOdd, c, s) : f.sel(pOdd, s, c);
-        return f.sel(pNeg, f.neg(v), v);
+        v = f.sel(pNeg, f.neg(v), v);
+        if (!sin) return v;
+        String xb = f.bits(x), negative = w.reg(RegClass.PRED);
+        w.op("setp.lt.s64 %s, %s, 0", negative, xb);
+        return f.sel(negative, f.neg(v), v);
     }
 
-    private static String sinKernel(Fp f, String x) {
+    /** 2/pi as fraction bits, 64 a word, after a zero word (bits before the point). */
+    private static final long[] TWO_OVER_PI = {0x0000000000000000L, 0xA2F9836E4E441529L, 0xFC2757D1F534DDC0L, 0xDB6295993C439041L,
+            0xFE5163ABDEBBC561L, 0xB7246E3A424DD2E0L, 0x06492EEA09D1921CL, 0xFE1DEB1CB129A73EL, 0xE88235F52EBB4484L, 0xE99C7026B45F7E41L,
+            0x3991D639835339F4L, 0x9C845F8BBDF9283BL, 0x1FF897FFDE05980FL, 0xEF2F118B5A0A6D1FL, 0x6D367ECF27CB09B7L, 0x4F463F669E5FEA2DL,
+            0x7527BAC7EBE5F17BL, 0x3D0739F78A5292EAL, 0x6BFB5FB11F8D5D08L, 0x56033046FC7B6BABL};
+    static final String TWO_OVER_PI_SYMBOL = "tessera_two_over_pi";
+
+    /**
+     * Payne-Hanek: |x| = M 2^E (M the 53-bit integer mantissa). Bits of 2/pi before position E - 1
+     * add multiples of 4 to |x| 2/pi, so only the 192 from there matter: P = M W (W those bits) holds
+     * |x| 2/pi mod 4 as P 2^-190: its two integer bits are the quadrant, the next 128 the fraction,
+     * rounded to the nearest quadrant, then times pi/2 as a double-double.
+     */
+    private static void payneHanek(Fp f, String ax, String rh, String rl, String q) {
+        PtxWriter w = f.w;
+        f.cx.twoOverPiTable(TWO_OVER_PI_SYMBOL, TWO_OVER_PI);
+        String bits = f.bits(ax), hi32 = w.reg(RegClass.B32), e = w.reg(RegClass.B32), m = w.reg(RegClass.B64);
+        w.op("mov.b64 {%s, %s}, %s", w.reg(RegClass.B32), hi32, bits);
+        w.op("bfe.u32 %s, %s, 20, 11", e, hi32);
+        w.op("sub.s32 %s, %s, 1076", e, e); // s = E - 1, E = exponent - 1075
+        w.op("and.b64 %s, %s, 4503599627370495", m, bits);
+        w.op("or.b64 %s, %s, 4503599627370496", m, m);
+        String j = w.reg(RegClass.B32), p = w.reg(RegClass.B32), pc = w.reg(RegClass.B32);
+        w.op("add.s32 %s, %s, 63", j, e);
+        w.op("and.b32 %s, %s, 63", p, j);
+        w.op("shr.s32 %s, %s, 6", j, j);
+        w.op("sub.s32 %s, 64, %s", pc, p);
+        String base = w.reg(RegClass.B64), off = w.reg(RegClass.B64);
+        w.op("mov.u64 %s, %s", base, TWO_OVER_PI_SYMBOL);
+        w.op("mul.wide.u32 %s, %s, 8", off, j);
+        w.op("add.s64 %s, %s, %s", base, base, off);
+        String[] t = new String[4];
+        for (int i = 0; i < 4; i++) {
+            t[i] = w.reg(RegClass.B64);
+            w.op("ld.const.b64 %s, [%s+%d]", t[i], base, 8 * i);
+        }
+        String[] win = new String[3];
+        for (int i = 0; i < 3; i++) {
+            String a = w.reg(RegClass.B64), b = w.reg(RegClass.B64);
+            w.op("shl.b64 %s, %s, %s", a, t[i], p);
+            w.op("shr.b64 %s, %s, %s", b, t[i + 1], pc);
+            win[i] = w.reg(RegClass.B64);
+            w.op("or.b64 %s, %s, %s", win[i], a, b);
+        }
+        // P = M * (win[0]:win[1]:win[2]) in 64-bit limbs P3:P2:P1:P0
+        String l2 = w.reg(RegClass.B64), h2 = w.reg(RegClass.B64), l1 = w.reg(RegClass.B64), h1 = w.reg(RegClass.B64);
+        String l0 = w.reg(RegClass.B64), h0 = w.reg(RegClass.B64);
+        w.op("mul.lo.u64 %s, %s, %s", l2, m, win[2]);
+        w.op("mul.hi.u64 %s, %s, %s", h2, m, win[2]);
+        w.op("mul.lo.u64 %s, %s, %s", l1, m, win[1]);
+        w.op("mul.hi.u64 %s, %s, %s", h1, m, win[1]);
+        w.op("mul.lo.u64 %s, %s, %s", l0, m, win[0]);
+        w.op("mul.hi.u64 %s, %s, %s", h0, m, win[0]);
+        String p0 = l2, p1 = w.reg(RegClass.B64), p2 = w.reg(RegClass.B64);
+        w.op("add.cc.u64 %s, %s, %s", p1, h2, l1);
+        w.op("addc.u64 %s, %s, %s", p2, h1, l0);
+        // the quadrant and 128 fraction bits
+        String q64 = w.reg(RegClass.B64), fh = w.reg(RegClass.B64), flo = w.reg(RegClass.B64), tmp = w.reg(RegClass.B64);
+        w.op("shr.u64 %s, %s, 62", q64, p2);
+        w.op("shl.b64 %s, %s, 2", fh, p2);
+        w.op("shr.u64 %s, %s, 62", tmp, p1);
+        w.op("or.b64 %s, %s, %s", fh, fh, tmp);
+        w.op("shl.b64 %s, %s, 2", flo, p1);
+        w.op("shr.u64 %s, %s, 62", tmp, p0);
+        w.op("or.b64 %s, %s, %s", flo, flo, tmp);
+        w.op("cvt.u32.u64 %s, %s", q, q64);
+        // a fraction of a half or more belongs to the next quadrant: f - 1, computed as -(2^128 - F)
+        String up = w.reg(RegClass.PRED);
+        w.op("setp.lt.s64 %s, %s, 0", up, fh);
+        String nh = w.reg(RegClass.B64), nl = w.reg(RegClass.B64);
+        w.op("sub.cc.u64 %s, 0, %s", nl, flo);
+        w.op("subc.u64 %s, 0, %s", nh, fh);
+        w.op("selp.b64 %s, %s, %s, %s", fh, nh, fh, up);
+        w.op("selp.b64 %s, %s, %s, %s", flo, nl, flo, up);
+        String q1 = w.reg(RegClass.B32);
+        w.op("add.s32 %s, %s, 1", q1, q);
+        w.op("selp.b32 %s, %s, %s, %s", q, q1, q, up);
+        w.op("and.b32 %s, %s, 3", q, q);
+        // the fraction as a double-double: the high word rounded, what rounding lost, then the low word
+        String dh = w.reg(RegClass.F64), back = w.reg(RegClass.B64), lost = w.reg(RegClass.B64), dl = w.reg(RegClass.F64), dlo = w.reg(RegClass.F64);
+        w.op("cvt.rn.f64.u64 %s, %s", dh, fh);
+        w.op("cvt.rzi.u64.f64 %s, %s", back, dh);
+        w.op("sub.s64 %s, %s, %s", lost, fh, back);
+        w.op("cvt.rn.f64.s64 %s, %s", dl, lost);
+        w.op("cvt.rn.f64.u64 %s, %s", dlo, flo);
+        String fHi = f.mul(dh, f.imm(0x1p-64));
+        String fLo = f.fma(dlo, f.imm(0x1p-128), f.mul(dl, f.imm(0x1p-64)));
+        // r = (fHi + fLo) pi/2, as a double-double; negated for the next quadrant
+        String hi = f.mul(fHi, f.imm(PIO2_1));
+        String lo = f.fma(fHi, f.imm(PIO2_1), f.neg(hi));
+        lo = f.fma(fHi, f.imm(PIO2_2), lo);
+        lo = f.fma(fLo, f.imm(PIO2_1), lo);
+        String sum = f.add(hi, lo);
+        String tail = f.sub(lo, f.sub(sum, hi));
+        w.op("selp.f64 %s, %s, %s, %s", rh, f.neg(sum), sum, up);
+        w.op("selp.f64 %s, %s, %s, %s", rl, f.neg(tail), tail, up);
+    }
+
+    /** fdlibm __kernel_sin(x, y, 1): x + y the reduced argument. */
+    private static String sinKernel(Fp f, String x, String y) {
         String z = f.mul(x, x), ww = f.mul(z, z);
         String r = f.fma(f.mul(z, ww), f.fma(z, f.imm(S[5]), f.imm(S[4])), f.fma(z, f.fma(z, f.imm(S[3]), f.imm(S[2])), f.imm(S[1])));
         String v = f.mul(z, x);
-        return f.fma(v, f.fma(z, r, f.imm(S[0])), x);
+        // x - ((z (y/2 - v r) - y) - v S1)
+        String inner = f.sub(f.mul(z, f.fma(v, f.neg(r), f.mul(y, f.imm(0.5)))), y);
+        return f.sub(x, f.fma(v, f.imm(-S[0]), inner));
     }
 
-    private static String cosKernel(Fp f, String x) {
+    /** fdlibm __kernel_cos(x, y). */
+    private static String cosKernel(Fp f, String x, String y) {
         String z = f.mul(x, x), ww = f.mul(z, z);
         String r = f.fma(f.mul(ww, ww), f.fma(z, f.fma(z, f.imm(C[5]), f.imm(C[4])), f.imm(C[3])),
                 f.mul(z, f.fma(z, f.fma(z, f.imm(C[2]), f.imm(C[1])), f.imm(C[0]))));
         String hz = f.mul(z, f.imm(0.5));
         String one = f.c(1);
         String wv = f.sub(one, hz);
-        return f.add(wv, f.fma(z, r, f.sub(f.sub(one, wv), hz)));
+        // w + (((1 - w) - hz) + (z r - x y))
+        String zr = f.fma(z, r, f.neg(f.mul(x, y)));
+        return f.add(wv, f.add(f.sub(f.sub(one, wv), hz), zr));
     }
 
     private static String sinFloatKernel(Fp f, String x) {
@@ -191,6 +312,13 @@ final class MathF64 {
     private static final double[] TANH_R = {-0.33333333333333304, 0.13333333333327416, -0.05396825396416005, 0.021869488396038916,
             -0.008863232752856226, 0.0035920934378138596, -0.0014555512739833855, 0.000588477010575317, -0.00023345971839290133,
             8.342283437258242e-05, -1.955735949328662e-05};
+
+    /** 1 / (1 + e^-x) as e / (1 + e) with e = e^-|x| for negative x, so that e never overflows. */
+    static String sigmoid(Fp f, String x) {
+        String e = exp(f, f.neg(f.abs(x)));
+        String d = f.add(f.c(1), e);
+        return f.sel(f.is("lt", x, f.imm(0)), f.div(e, d), f.div(f.c(1), d));
+    }
 
     static String tanh(Fp f, String x) {
         String ax = f.abs(x), z = f.mul(x, x);

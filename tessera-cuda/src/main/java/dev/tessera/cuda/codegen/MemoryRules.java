@@ -26,9 +26,20 @@ final class MemoryRules {
         int vec = vector(cx, l.pointer(), l.mask(), out);
         TileValue result = cx.fresh(out, t);
         String qualifiers = l.isVolatile() ? ".volatile" : cacheQualifier(l.cache(), l.eviction(), true);
+        // A volatile location may change between the loads of the threads holding copies of an
+        // element (a scalar: every thread), and copies must agree (branches on scalars must not
+        // diverge): one thread loads, and shares what it read.
+        String owner = l.isVolatile() ? cx.owner(out) : null;
         for (int g = 0; g < out.numRegs(); g += vec) {
-            String pred = mask == null ? null : mask.reg(g);
-            loadGroup(cx, t, ptr.reg(g), pred, other, result, g, vec, qualifiers);
+            String pred = mask == null ? owner : owner == null ? mask.reg(g) : and(cx, mask.reg(g), owner);
+            loadGroup(cx, t, ptr.reg(g), pred, owner != null ? null : other, result, g, vec, qualifiers);
+        }
+        if (owner != null) {
+            TileValue shared = LayoutConversion.shareFromOwners(result, cx);
+            if (other == null || mask == null) return shared;
+            String[] regs = new String[shared.size()];
+            for (int r = 0; r < regs.length; r++) regs[r] = Emit.select(cx, shared.regClass(), mask.reg(r), shared.reg(r), other.reg(r));
+            return new TileValue(out, t, regs);
         }
         return result;
     }

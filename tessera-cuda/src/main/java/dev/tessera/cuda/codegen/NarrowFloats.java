@@ -224,18 +224,20 @@ final class NarrowFloats {
         String v = fromBits(cx, bits, t);
         if (t == DType.BF16) return v;
         PtxWriter w = cx.w;
-        String nan = isNanPattern(cx, bits, t);
+        // NaN patterns are rare: the tagging runs only in threads that meet one
+        String out = w.reg(RegClass.F32), nan = w.reg(RegClass.PRED), skip = w.label("held");
+        w.op("mov.f32 %s, %s", out, v);
+        w.op("testp.notanumber.f32 %s, %s", nan, v);
+        w.op("@!%s bra %s", nan, skip);
         int width = t.bits(), signBit = 1 << (width - 1);
-        String sign = w.reg(RegClass.B32), tagged = w.reg(RegClass.B32), out = w.reg(RegClass.F32);
+        String sign = w.reg(RegClass.B32), tagged = w.reg(RegClass.B32);
         w.op("and.b32 %s, %s, %d", sign, bits, signBit);
         w.op("shl.b32 %s, %s, %d", sign, sign, 32 - width);
         w.op("and.b32 %s, %s, %d", tagged, bits, (1 << width) - 1);
         w.op("or.b32 %s, %s, %d", tagged, tagged, QUIET_NAN | tag(t) << 16);
         w.op("or.b32 %s, %s, %s", tagged, tagged, sign);
-        String vb = w.reg(RegClass.B32);
-        w.op("mov.b32 %s, %s", vb, v);
-        w.op("selp.b32 %s, %s, %s, %s", vb, tagged, vb, nan);
-        w.op("mov.b32 %s, %s", out, vb);
+        w.op("mov.b32 %s, %s", out, tagged);
+        w.place(skip);
         return out;
     }
 
@@ -271,38 +273,37 @@ final class NarrowFloats {
      */
     static String heldBits(Lowerer cx, String f, DType t) {
         PtxWriter w = cx.w;
-        String raw = w.reg(RegClass.B32), nan = w.reg(RegClass.PRED), out = w.reg(RegClass.B32);
+        String raw = w.reg(RegClass.B32), nan = w.reg(RegClass.PRED), out = w.reg(RegClass.B32), skip = w.label("held_bits");
         w.op("mov.b32 %s, %s", raw, f);
         w.op("testp.notanumber.f32 %s, %s", nan, f);
         if (t == DType.BF16) {
-            String b = w.reg(RegClass.B32), low = w.reg(RegClass.B32), empty = w.reg(RegClass.PRED), fixed = w.reg(RegClass.B32);
-            w.op("shr.u32 %s, %s, 16", b, raw);
-            w.op("and.b32 %s, %s, 127", low, b);
-            w.op("setp.eq.and.u32 %s, %s, 0, %s", empty, low, nan);
-            w.op("or.b32 %s, %s, 64", fixed, b);
-            w.op("selp.b32 %s, %s, %s, %s", out, fixed, b, empty);
+            w.op("shr.u32 %s, %s, 16", out, raw);
+            // a NaN whose payload was all in the low half must stay a NaN
+            w.op("@!%s bra %s", nan, skip);
+            String low = w.reg(RegClass.B32), empty = w.reg(RegClass.PRED);
+            w.op("and.b32 %s, %s, 127", low, out);
+            w.op("setp.eq.u32 %s, %s, 0", empty, low);
+            w.op("@%s or.b32 %s, %s, 64", empty, out, out);
+            w.place(skip);
             return out;
         }
-        String number;
         if (t == DType.F16) {
             String h = w.reg(RegClass.B16);
-            number = w.reg(RegClass.B32);
             w.op("cvt.rn.f16.f32 %s, %s", h, f);
-            w.op("cvt.u32.u16 %s, %s", number, h);
+            w.op("cvt.u32.u16 %s, %s", out, h);
         } else {
-            number = toBits(cx, f, t, Rounding.NEAREST_EVEN);
+            w.op("mov.b32 %s, %s", out, toBits(cx, f, t, Rounding.NEAREST_EVEN));
             if (t == DType.FP8E5M2) {
                 String inf = w.reg(RegClass.PRED), infBits = w.reg(RegClass.B32);
                 w.op("testp.infinite.f32 %s, %s", inf, f);
                 w.op("shr.u32 %s, %s, 24", infBits, raw);
                 w.op("and.b32 %s, %s, 128", infBits, infBits);
                 w.op("or.b32 %s, %s, 124", infBits, infBits);
-                String n2 = w.reg(RegClass.B32);
-                w.op("selp.b32 %s, %s, %s, %s", n2, infBits, number, inf);
-                number = n2;
+                w.op("selp.b32 %s, %s, %s, %s", out, infBits, out, inf);
             }
         }
         // a NaN that carries this format's tag and a NaN pattern keeps it; others become the canonical NaN
+        w.op("@!%s bra %s", nan, skip);
         int width = t.bits();
         String pattern = w.reg(RegClass.B32), tagBits = w.reg(RegClass.B32), tagged = w.reg(RegClass.PRED);
         w.op("and.b32 %s, %s, %d", pattern, raw, (1 << width) - 1);
@@ -310,9 +311,8 @@ final class NarrowFloats {
         w.op("setp.eq.u32 %s, %s, %d", tagged, tagBits, tag(t) << 16);
         String isPattern = isNanPattern(cx, pattern, t);
         w.op("and.pred %s, %s, %s", tagged, tagged, isPattern);
-        String nanOut = w.reg(RegClass.B32);
-        w.op("selp.b32 %s, %s, %d, %s", nanOut, pattern, format(t).nanBits(), tagged);
-        w.op("selp.b32 %s, %s, %s, %s", out, nanOut, number, nan);
+        w.op("selp.b32 %s, %s, %d, %s", out, pattern, format(t).nanBits(), tagged);
+        w.place(skip);
         return out;
     }
 }

@@ -53,7 +53,9 @@ class ElementwiseOpsTest {
             default -> 0;
         };
         JitKernel k = Jit.kernel(OpKernels.class, "binary");
-        check(device, k, Grid.grid((N + BLOCK - 1) / BLOCK), new Object[] {x, y, out, N, fn, BLOCK}, Map.of(2, ulps(tol)));
+        // f64 pow goes through exp2(y log2 x) in double: its error grows with |y log2 x| (MATH.md)
+        Differential.Agreement a = fn == Binary.Fn.POW && t == DType.F64 ? relative(2e-13, 1e-300) : ulps(tol);
+        check(device, k, Grid.grid((N + BLOCK - 1) / BLOCK), new Object[] {x, y, out, N, fn, BLOCK}, Map.of(2, a));
     }
 
     static Stream<Arguments> compareCases() {
@@ -97,6 +99,8 @@ class ElementwiseOpsTest {
         return switch (fn) {
             case NEG, ABS, FLOOR, CEIL, SQRT_RN -> 0;
             case SQRT -> t == DType.F32 ? 1 : 0;
+            // the CPU's own erf is good to about 1e-14 (its series loses digits above 2)
+            case ERF -> t == DType.F64 ? 200 : t == DType.F32 ? 3 : 1;
             default -> t == DType.F32 || t == DType.F64 ? 3 : 1;
         };
     }

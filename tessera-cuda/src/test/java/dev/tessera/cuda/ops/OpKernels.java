@@ -86,7 +86,8 @@ final class OpKernels {
             case ARGMAX -> argmax(t, AXIS);
             case ARGMIN -> argmin(t, AXIS);
             case XOR -> xorSum(t, AXIS);
-            case CUSTOM -> dev.tessera.lang.TL.reduce(t, AXIS, (a, b) -> maximum(a, b).mul(2).sub(b));
+            // associative and commutative, as a tree reduction needs: max for floats, (1+a)(1+b)-1 for integers
+            case CUSTOM -> dev.tessera.lang.TL.reduce(t, AXIS, (a, b) -> a.dtype().isFloat() ? maximum(a, b) : a.add(b).add(a.mul(b)));
             default -> throw new IllegalArgumentException(KIND.toString());
         };
         int n = AXIS == 0 ? C : R;
@@ -108,7 +109,8 @@ final class OpKernels {
             case SUM -> cumsum(t, AXIS, REVERSE);
             case PROD -> cumprod(t, AXIS);
             case MAX -> cummax(t, AXIS);
-            case CUSTOM -> associativeScan(t, AXIS, (a, b) -> a.mul(3).add(b), REVERSE);
+            // associative but not commutative: every output is the first element in scan order
+            case CUSTOM -> associativeScan(t, AXIS, (a, b) -> a, REVERSE);
             default -> throw new IllegalArgumentException(KIND.toString());
         };
         store(out.add(p), v.to(out.elementType()));
