@@ -23,6 +23,7 @@ final class CudaKernel implements CompiledKernel {
     final CudaFunction function;
     final PtxModule.ParamKind[] params;
     final byte[] cubin;
+    final boolean synchronousFaults;
     private final Map<String, String> artifacts;
 
     CudaKernel(int id, int device, KernelIR ir, PtxModule ptx, byte[] cubin, String linkLog, CudaModule module, CudaFunction function) {
@@ -34,6 +35,7 @@ final class CudaKernel implements CompiledKernel {
         this.function = function;
         this.params = ptx.params().toArray(PtxModule.ParamKind[]::new);
         this.cubin = cubin;
+        this.synchronousFaults = ptx.debug().hasAssertions();
         Map<String, String> a = new LinkedHashMap<>();
         a.put("ir", Printer.print(ir));
         a.put("ptx", ptx.ptx());

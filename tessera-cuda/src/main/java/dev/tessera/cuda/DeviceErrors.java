@@ -60,7 +60,7 @@ final class DeviceErrors {
         if (k == null) throw new KernelFault("a kernel (id " + words[6] + ") failed a device check at site " + (words[0] - 1));
         var sites = k.ptx.debug().sites();
         int s = words[0] - 1;
-        DebugSites.Site site = s < sites.size() ? sites.get(s) : new DebugSites.Site(dev.tessera.ir.Loc.UNKNOWN, "device check " + s + " failed");
+        DebugSites.Site site = s < sites.size() ? sites.get(s) : new DebugSites.Site(dev.tessera.ir.Loc.UNKNOWN, "device check " + s + " failed", false);
         throw new KernelFault(site.loc() + ": " + k.name() + " (program " + words[1] + ", " + words[2] + ", " + words[3] + "): "
                 + site.message() + " [lane " + words[4] + "] (thread " + words[5] + ")");
     }

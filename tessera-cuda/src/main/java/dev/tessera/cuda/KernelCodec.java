@@ -21,7 +21,7 @@ import java.util.List;
 final class KernelCodec {
     private KernelCodec() {}
 
-    private static final int MAGIC = 0x54435531; // "TCU1"
+    private static final int MAGIC = 0x54435532; // "TCU2"
 
     record Decoded(PtxModule ptx, byte[] cubin) {}
 
@@ -41,6 +41,7 @@ final class KernelCodec {
                 out.writeInt(s.loc().line());
                 out.writeUTF(s.loc().method());
                 writeLong(out, s.message());
+                out.writeBoolean(s.assertion());
             }
             writeLong(out, m.ptx());
             out.writeInt(cubin.length);
@@ -62,7 +63,8 @@ final class KernelCodec {
             List<DebugSites.Site> sites = new ArrayList<>();
             for (int i = in.readInt(); i > 0; i--) {
                 Loc loc = new Loc(in.readUTF(), in.readInt(), in.readUTF());
-                sites.add(new DebugSites.Site(loc, readLong(in)));
+                String message = readLong(in);
+                sites.add(new DebugSites.Site(loc, message, in.readBoolean()));
             }
             String ptx = readLong(in);
             byte[] cubin = in.readNBytes(in.readInt());

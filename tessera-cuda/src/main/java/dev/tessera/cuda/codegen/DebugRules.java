@@ -31,7 +31,7 @@ final class DebugRules {
         }
         String fail = w.label("assert_failed");
         w.op("@!%s bra %s", all, fail);
-        int site = cx.debug.add(a.loc(), "device assertion failed: " + a.message());
+        int site = cx.debug.add(a.loc(), "device assertion failed: " + a.message(), true);
         LinearLayout l = c.layout();
         w.inCold(() -> {
             w.place(fail);
@@ -57,7 +57,7 @@ final class DebugRules {
         w.op("%s %s, %s, 0", setp, ok, a);
         String fail = w.label("check_failed");
         w.op("@!%s bra %s", ok, fail);
-        int site = cx.debug.add(loc, message);
+        int site = cx.debug.add(loc, message, false);
         w.inCold(() -> {
             w.place(fail);
             String zero = w.reg(RegClass.B32);

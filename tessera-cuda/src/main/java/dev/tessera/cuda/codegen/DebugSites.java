@@ -10,8 +10,8 @@ import java.util.List;
  * record, which the host reads back at synchronization to raise the fault with this text.
  */
 public final class DebugSites {
-    /** One site: where it is and what it says. */
-    public record Site(Loc loc, String message) {}
+    /** One site: where it is, what it says, and whether it is a user's device assertion (else a runtime check). */
+    public record Site(Loc loc, String message, boolean assertion) {}
 
     /** Byte offsets in the error record, as 32-bit words: site+1, program x, y, z, element, thread, kernel id. */
     public static final int RECORD_WORDS = 8;
@@ -27,10 +27,13 @@ public final class DebugSites {
         return d;
     }
 
-    int add(Loc loc, String message) {
-        sites.add(new Site(loc, message));
+    int add(Loc loc, String message, boolean assertion) {
+        sites.add(new Site(loc, message, assertion));
         return sites.size() - 1;
     }
+
+    /** Whether any site is a device assertion: such kernels report a failure from the launch itself, as the CPU does. */
+    public boolean hasAssertions() { return sites.stream().anyMatch(Site::assertion); }
 
     public List<Site> sites() { return List.copyOf(sites); }
 
