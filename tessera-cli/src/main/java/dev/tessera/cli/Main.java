@@ -7,12 +7,16 @@ import picocli.CommandLine.Command;
 @Command(name = "tessera", mixinStandardHelpOptions = true, version = "Tessera 0.1.0",
         description = "Triton-style tile programming for Java: kernels traced from Java methods, "
                 + "run on the CPU or compiled to PTX for NVIDIA GPUs.",
-        subcommands = {InfoCommand.class, DemoCommand.class, BasicsCommand.class, PuzzlesCommand.class, PatternsCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InfoCommand.class, DemoCommand.class, BenchCommand.class, TuneCommand.class, BasicsCommand.class,
+                PuzzlesCommand.class, PatternsCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     public static void main(String[] args) {
-        int code = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true)
-                .setExecutionExceptionHandler(Main::report).execute(args);
-        System.exit(code);
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line, with errors reported by {@link #report}. */
+    static CommandLine commandLine() {
+        return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).setExecutionExceptionHandler(Main::report);
     }
 
     /**
@@ -21,7 +25,8 @@ public final class Main {
      */
     private static int report(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
         boolean known = e instanceof dev.tessera.semantic.TraceException || e instanceof dev.tessera.backend.KernelFault
-                || e instanceof IllegalArgumentException || e instanceof IllegalStateException;
+                || e instanceof IllegalArgumentException || e instanceof IllegalStateException
+                || e instanceof UnsupportedOperationException;
         if (known && System.getenv("TESSERA_DEBUG") == null) {
             cmd.getErr().println("tessera " + cmd.getCommandName() + ": " + e.getMessage());
         } else {

@@ -9,8 +9,9 @@ import java.lang.invoke.VarHandle;
 
 /**
  * CPU lowering of atomics: real atomic operations on device memory (programs run on many threads),
- * one lane after another. Float and narrow updates are compare-and-swap loops on the aligned word
- * that holds the element. Masked-off lanes return 0.
+ * one lane after another, after every active lane's address was checked (a faulty atomic changes
+ * nothing). Float and narrow updates are compare-and-swap loops on the aligned word that holds the
+ * element. Masked-off lanes return 0.
  */
 final class AtomicRules {
     private AtomicRules() {}
@@ -28,6 +29,11 @@ final class AtomicRules {
             long[] ptr = f.longs(p);
             boolean[] mask = m < 0 ? null : f.bools(m);
             Object val = f.slots[v], out = f.slots[r];
+            // every active lane is checked before any is applied, so a faulty atomic, like a faulty store,
+            // changes nothing (a recorded program skips bad lanes instead, lane by lane below)
+            for (int i = 0; i < ptr.length && !f.recording; i++) {
+                if (mask == null || mask[i]) MemoryRules.checkRun(f, site, ptr[i], i, i + 1, t.byteSize());
+            }
             for (int i = 0; i < ptr.length; i++) {
                 if (mask != null && !mask[i]) {
                     if (f.recording) RecordingRules.lane(f, site, AccessRecorder.Kind.ATOMIC, ptr[i], true, i);
@@ -38,7 +44,7 @@ final class AtomicRules {
                     MemoryAccess.fill(out, i, null); // out of bounds while recording: skipped
                     continue;
                 }
-                MemorySegment seg = MemoryRules.checkRun(f, site, ptr, i, i + 1, t.byteSize());
+                MemorySegment seg = CpuMemory.lookup(ptr[i]).segment; // checked above (or by the recorder)
                 long off = CpuMemory.offsetOf(ptr[i]);
                 long operand = Elements.getBits(val, i, t);
                 Elements.setBits(out, i, t, update(seg, off, t, fn, operand));
@@ -53,12 +59,13 @@ final class AtomicRules {
         return f -> {
             long[] ptr = f.longs(p);
             Object cmp = f.slots[c], val = f.slots[v], out = f.slots[r];
+            for (int i = 0; i < ptr.length && !f.recording; i++) MemoryRules.checkRun(f, site, ptr[i], i, i + 1, t.byteSize());
             for (int i = 0; i < ptr.length; i++) {
                 if (f.recording && !RecordingRules.lane(f, site, AccessRecorder.Kind.ATOMIC, ptr[i], false, i)) {
                     MemoryAccess.fill(out, i, null); // out of bounds while recording: skipped
                     continue;
                 }
-                MemorySegment seg = MemoryRules.checkRun(f, site, ptr, i, i + 1, t.byteSize());
+                MemorySegment seg = CpuMemory.lookup(ptr[i]).segment; // checked above (or by the recorder)
                 long off = CpuMemory.offsetOf(ptr[i]);
                 long expected = Elements.getBits(cmp, i, t), desired = Elements.getBits(val, i, t);
                 long old = switch (t.bits()) {

@@ -32,6 +32,9 @@ final class ConversionRules {
             }
             if (from.isFloat()) {
                 if (sf == Storage.FLOAT && isExactWidening(from, to)) return copy(x, r);
+                if (rounding == Numerics.Rounding.TOWARD_ZERO && to == DType.F32) { // f64 -> f32 (Numerics encodes only narrow floats)
+                    return f -> { double[] a = f.doubles(x); float[] o = f.floats(r); for (int i = 0; i < o.length; i++) o[i] = Numerics.f32TowardZero(a[i]); };
+                }
                 if (rounding == Numerics.Rounding.TOWARD_ZERO) {
                     return f -> { float[] o = f.floats(r); for (int i = 0; i < o.length; i++) o[i] = Numerics.decode(Numerics.encode(Elements.getDouble(f.slots[x], i), to, rounding), to); };
                 }
@@ -40,8 +43,11 @@ final class ConversionRules {
                 }
                 return f -> { float[] o = f.floats(r); for (int i = 0; i < o.length; i++) o[i] = Numerics.round(Elements.getDouble(f.slots[x], i), to); };
             }
-            if (from.bits() == 64) {
-                return f -> { float[] o = f.floats(r); long[] a = f.longs(x); for (int i = 0; i < o.length; i++) o[i] = NarrowTypes.round(Numerics.intToFloat(a[i], from), to); };
+            if (from.bits() == 64 && to == DType.F32) {
+                return f -> { float[] o = f.floats(r); long[] a = f.longs(x); for (int i = 0; i < o.length; i++) o[i] = Numerics.intToFloat(a[i], from); };
+            }
+            if (from.bits() == 64) { // one rounding: through f32 (or an ordinary double) first would round twice
+                return f -> { float[] o = f.floats(r); long[] a = f.longs(x); for (int i = 0; i < o.length; i++) o[i] = Numerics.round(Numerics.intToDoubleRoundedToOdd(a[i], from), to); };
             }
             return f -> { float[] o = f.floats(r); for (int i = 0; i < o.length; i++) o[i] = Numerics.round(Numerics.intToDouble(Elements.getLong(f.slots[x], i, from), from), to); };
         }

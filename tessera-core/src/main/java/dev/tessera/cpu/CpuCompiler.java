@@ -17,8 +17,7 @@ final class CpuCompiler {
     private CpuCompiler() {}
 
     static CpuKernel compile(KernelIR ir) {
-        Lowering l = new Lowering(ir.name());
-        l.recordProducers(ir.body());
+        Lowering l = new Lowering(ir);
         int n = ir.params().size();
         int[] paramSlots = new int[n];
         Storage[] paramStorage = new Storage[n];

@@ -49,7 +49,7 @@ final class Elements {
         return switch (array) {
             case float[] a -> switch (t) {
                 case F32 -> Float.floatToRawIntBits(a[i]) & 0xFFFF_FFFFL;
-                default -> Numerics.encode(a[i], t);
+                default -> NarrowBits.bits(a[i], t);
             };
             case double[] a -> Double.doubleToRawLongBits(a[i]);
             case int[] a -> a[i] & (t.bits() == 32 ? 0xFFFF_FFFFL : (1L << t.bits()) - 1);
@@ -62,7 +62,7 @@ final class Elements {
     /** Stores a memory bit pattern of dtype t into its holding form. */
     static void setBits(Object array, int i, DType t, long bits) {
         switch (array) {
-            case float[] a -> a[i] = t == DType.F32 ? Float.intBitsToFloat((int) bits) : Numerics.decode((int) bits, t);
+            case float[] a -> a[i] = t == DType.F32 ? Float.intBitsToFloat((int) bits) : NarrowBits.held((int) bits, t);
             case double[] a -> a[i] = Double.longBitsToDouble(bits);
             case int[] a -> a[i] = (int) Numerics.wrap(bits, t);
             case long[] a -> a[i] = bits;

@@ -34,7 +34,8 @@ final class ElementwiseRules {
         Step core = switch (Storage.of(t)) {
             case FLOAT -> floatBinary(b.fn(), x, y, r);
             case DOUBLE -> doubleBinary(b.fn(), x, y, r);
-            case INT -> t.isUnsigned() ? uintBinary(b.fn(), t, x, y, r) : intBinary(b.fn(), x, y, r);
+            case INT -> b.fn() == Op.Binary.Fn.UMULHI && t.bits() < 32 ? narrowUmulhi(t, x, y, r)
+                    : t.isUnsigned() ? uintBinary(b.fn(), t, x, y, r) : intBinary(b.fn(), x, y, r);
             case LONG -> t.isUnsigned() ? ulongBinary(b.fn(), x, y, r) : longBinary(b.fn(), x, y, r);
             case BOOL -> boolBinary(b.fn(), x, y, r);
         };
@@ -105,19 +106,26 @@ final class ElementwiseRules {
 
     /** u8 and u16 are held zero-extended, so signed int arithmetic is exact for them but for u32. */
     private static Step uintBinary(Op.Binary.Fn fn, DType t, int x, int y, int r) {
-        boolean wide = t == DType.U32;
         return switch (fn) {
             case DIV -> f -> { int[] a = f.ints(x), b = f.ints(y), o = f.ints(r); for (int i = 0; i < o.length; i++) o[i] = b[i] == 0 ? -1 : Integer.divideUnsigned(a[i], b[i]); };
             case REM -> f -> { int[] a = f.ints(x), b = f.ints(y), o = f.ints(r); for (int i = 0; i < o.length; i++) o[i] = b[i] == 0 ? a[i] : Integer.remainderUnsigned(a[i], b[i]); };
             case MAX -> f -> { int[] a = f.ints(x), b = f.ints(y), o = f.ints(r); for (int i = 0; i < o.length; i++) o[i] = Integer.compareUnsigned(a[i], b[i]) >= 0 ? a[i] : b[i]; };
             case MIN -> f -> { int[] a = f.ints(x), b = f.ints(y), o = f.ints(r); for (int i = 0; i < o.length; i++) o[i] = Integer.compareUnsigned(a[i], b[i]) <= 0 ? a[i] : b[i]; };
             case SHR -> f -> { int[] a = f.ints(x), b = f.ints(y), o = f.ints(r); for (int i = 0; i < o.length; i++) o[i] = (b[i] & ~31) != 0 ? 0 : a[i] >>> b[i]; };
-            case UMULHI -> wide ? intBinary(fn, x, y, r) : f -> {
-                int[] a = f.ints(x), b = f.ints(y), o = f.ints(r);
-                int w = t.bits();
-                for (int i = 0; i < o.length; i++) o[i] = (a[i] * b[i]) >>> w;
-            };
             default -> intBinary(fn, x, y, r);
+        };
+    }
+
+    /**
+     * The high half of the unsigned 2w-bit product for w = 8 or 16. Signed i8/i16 are held
+     * sign-extended, so their bits are masked to the width first (the 32-bit form would see them as
+     * huge unsigned numbers).
+     */
+    private static Step narrowUmulhi(DType t, int x, int y, int r) {
+        int w = t.bits(), mask = (1 << w) - 1;
+        return f -> {
+            int[] a = f.ints(x), b = f.ints(y), o = f.ints(r);
+            for (int i = 0; i < o.length; i++) o[i] = ((a[i] & mask) * (b[i] & mask)) >>> w;
         };
     }
 

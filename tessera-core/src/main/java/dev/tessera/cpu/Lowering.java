@@ -24,7 +24,17 @@ final class Lowering {
     private final Map<Value, Op> producers = new HashMap<>();
     private final Map<Integer, java.util.function.Consumer<Object>> initializers = new HashMap<>();
 
-    Lowering(String kernelName) { this.kernelName = kernelName; }
+    private final Map<Value, List<Op>> users = new HashMap<>();
+    private final dev.tessera.passes.AxisInfo axisInfo;
+
+    Lowering(dev.tessera.ir.KernelIR kernel) {
+        this.kernelName = kernel.name();
+        this.axisInfo = dev.tessera.passes.AxisInfo.analyze(kernel);
+        recordProducers(kernel.body());
+    }
+
+    /** Contiguity, divisibility and constancy of every value (for memory access planning). */
+    dev.tessera.passes.AxisInfo axisInfo() { return axisInfo; }
 
     int slot(Value v) {
         Integer s = slots.get(v);
@@ -50,12 +60,16 @@ final class Lowering {
 
     Type type(Value v) { return v.type(); }
 
-    void recordProducers(Region r) {
+    private void recordProducers(Region r) {
         for (Op op : r.ops()) {
             for (Value res : op.results()) producers.put(res, op);
+            for (Value operand : op.operands()) users.computeIfAbsent(operand, k -> new ArrayList<>()).add(op);
             for (Region nested : op.regions()) recordProducers(nested);
         }
     }
+
+    /** The ops that use {@code v} as an operand. */
+    List<Op> users(Value v) { return users.getOrDefault(v, List.of()); }
 
     /** The op defining {@code v}, or null for arguments. */
     Op producer(Value v) { return producers.get(v); }

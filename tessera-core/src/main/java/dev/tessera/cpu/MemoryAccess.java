@@ -1,11 +1,10 @@
 package dev.tessera.cpu;
 
 import dev.tessera.types.DType;
-import dev.tessera.types.Numerics;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
-/** Moves runs of consecutive elements between device memory and a value's array, converting narrow types. */
+/** Moves runs of consecutive elements between device memory and a value's array; narrow floats keep their bit patterns ({@link NarrowBits}). */
 final class MemoryAccess {
     private MemoryAccess() {}
 
@@ -23,9 +22,9 @@ final class MemoryAccess {
             case F64 -> MemorySegment.copy(seg, D, off, (double[]) dst, at, n);
             case I32, U32 -> MemorySegment.copy(seg, I, off, (int[]) dst, at, n);
             case I64, U64 -> MemorySegment.copy(seg, L, off, (long[]) dst, at, n);
-            case F16 -> { float[] o = (float[]) dst; for (int k = 0; k < n; k++) o[at + k] = Float.float16ToFloat(seg.get(S, off + 2L * k)); }
+            case F16 -> { float[] o = (float[]) dst; for (int k = 0; k < n; k++) o[at + k] = NarrowBits.held(seg.get(S, off + 2L * k), t); }
             case BF16 -> { float[] o = (float[]) dst; for (int k = 0; k < n; k++) o[at + k] = Float.intBitsToFloat(seg.get(S, off + 2L * k) << 16); }
-            case FP8E4M3, FP8E5M2 -> { float[] o = (float[]) dst; for (int k = 0; k < n; k++) o[at + k] = Numerics.decode(seg.get(B, off + k), t); }
+            case FP8E4M3, FP8E5M2 -> { float[] o = (float[]) dst; for (int k = 0; k < n; k++) o[at + k] = NarrowBits.held(seg.get(B, off + k), t); }
             case I16 -> { int[] o = (int[]) dst; for (int k = 0; k < n; k++) o[at + k] = seg.get(S, off + 2L * k); }
             case U16 -> { int[] o = (int[]) dst; for (int k = 0; k < n; k++) o[at + k] = seg.get(S, off + 2L * k) & 0xFFFF; }
             case I8 -> { int[] o = (int[]) dst; for (int k = 0; k < n; k++) o[at + k] = seg.get(B, off + k); }
@@ -41,9 +40,8 @@ final class MemoryAccess {
             case F64 -> MemorySegment.copy((double[]) src, at, seg, D, off, n);
             case I32, U32 -> MemorySegment.copy((int[]) src, at, seg, I, off, n);
             case I64, U64 -> MemorySegment.copy((long[]) src, at, seg, L, off, n);
-            case F16 -> { float[] a = (float[]) src; for (int k = 0; k < n; k++) seg.set(S, off + 2L * k, Float.floatToFloat16(a[at + k])); }
-            case BF16 -> { float[] a = (float[]) src; for (int k = 0; k < n; k++) seg.set(S, off + 2L * k, (short) Numerics.encode(a[at + k], t)); }
-            case FP8E4M3, FP8E5M2 -> { float[] a = (float[]) src; for (int k = 0; k < n; k++) seg.set(B, off + k, (byte) Numerics.encode(a[at + k], t)); }
+            case F16, BF16 -> { float[] a = (float[]) src; for (int k = 0; k < n; k++) seg.set(S, off + 2L * k, (short) NarrowBits.bits(a[at + k], t)); }
+            case FP8E4M3, FP8E5M2 -> { float[] a = (float[]) src; for (int k = 0; k < n; k++) seg.set(B, off + k, (byte) NarrowBits.bits(a[at + k], t)); }
             case I16, U16 -> { int[] a = (int[]) src; for (int k = 0; k < n; k++) seg.set(S, off + 2L * k, (short) a[at + k]); }
             case I8, U8 -> { int[] a = (int[]) src; for (int k = 0; k < n; k++) seg.set(B, off + k, (byte) a[at + k]); }
             case I1 -> { boolean[] a = (boolean[]) src; for (int k = 0; k < n; k++) seg.set(B, off + k, (byte) (a[at + k] ? 1 : 0)); }

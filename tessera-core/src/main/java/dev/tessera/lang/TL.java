@@ -72,6 +72,9 @@ public final class TL {
 
     public static Tile fullLike(Tile x, double value) { return full(x.dtype(), value, x.shape()); }
 
+    /** Like x, filled with an integer (which also suits float tiles; a double cannot fill an integer tile). */
+    public static Tile fullLike(Tile x, long value) { return full(x.dtype(), value, x.shape()); }
+
     /** A Java number as a scalar tile (int → i32, long → i64, float and double → f32). */
     public static Tile scalar(int value) { return t(Semantic.scalar(value)); }
 
@@ -138,6 +141,12 @@ public final class TL {
     /** Stores where {@code mask} is true; the value is converted to the pointers' element type. */
     public static void store(Tile pointer, Tile value, Tile mask) {
         store(pointer, value, mask, MemoryOrder.Cache.NONE, MemoryOrder.Eviction.NORMAL);
+    }
+
+    /** Stores an integer literal (which also suits float pointers; a double cannot be stored through an integer pointer). */
+    public static void store(Tile pointer, long value, Tile mask) {
+        MemorySemantic.store(pointer.value(), value, mask == null ? null : mask.value(), MemoryOrder.Cache.NONE,
+                MemoryOrder.Eviction.NORMAL);
     }
 
     public static void store(Tile pointer, double value, Tile mask) {
@@ -294,6 +303,9 @@ public final class TL {
 
     public static Tile clamp(Tile x, double lo, double hi) { return minimum(maximum(x, lo), hi); }
 
+    /** With integer bounds, an integer tile stays integer (the double form would make it f32). */
+    public static Tile clamp(Tile x, long lo, long hi) { return minimum(maximum(x, lo), hi); }
+
     /** condition ? a : b, elementwise (a and b may be tiles or Java numbers). */
     public static Tile where(Tile condition, Tile a, Tile b) { return t(Semantic.where(condition.value(), a.value(), b.value())); }
 
@@ -302,6 +314,11 @@ public final class TL {
     public static Tile where(Tile condition, double a, Tile b) { return t(Semantic.where(condition.value(), a, b.value())); }
 
     public static Tile where(Tile condition, long a, long b) { return t(Semantic.where(condition.value(), a, b)); }
+
+    // integer literals: without these, Java would pass where(m, intTile, 0) to the double form, making it f32
+    public static Tile where(Tile condition, Tile a, long b) { return t(Semantic.where(condition.value(), a.value(), b)); }
+
+    public static Tile where(Tile condition, long a, Tile b) { return t(Semantic.where(condition.value(), a, b.value())); }
 
     /** The integer quotient rounded up. */
     public static Tile cdiv(Tile a, Tile b) { return t(Semantic.cdiv(a.value(), b.value())); }
@@ -341,18 +358,38 @@ public final class TL {
 
     public static Tile min(Tile x, int axis, boolean keepDims) { return red(x, axis, Reduce.Kind.MIN, keepDims); }
 
+    /** The product of all elements, as a scalar. Integers narrower than 32 bits multiply in 32 bits. */
+    public static Tile prod(Tile x) { return red(x, null, Reduce.Kind.PROD, false); }
+
     public static Tile prod(Tile x, int axis) { return red(x, axis, Reduce.Kind.PROD, false); }
+
+    public static Tile prod(Tile x, int axis, boolean keepDims) { return red(x, axis, Reduce.Kind.PROD, keepDims); }
+
+    /** The i32 index of the first largest element of the flattened tile. */
+    public static Tile argmax(Tile x) { return red(x, null, Reduce.Kind.ARGMAX, false); }
 
     /** The i32 index of the first largest element along {@code axis}. */
     public static Tile argmax(Tile x, int axis) { return red(x, axis, Reduce.Kind.ARGMAX, false); }
 
     public static Tile argmax(Tile x, int axis, boolean keepDims) { return red(x, axis, Reduce.Kind.ARGMAX, keepDims); }
 
+    public static Tile argmin(Tile x) { return red(x, null, Reduce.Kind.ARGMIN, false); }
+
     public static Tile argmin(Tile x, int axis) { return red(x, axis, Reduce.Kind.ARGMIN, false); }
 
     public static Tile argmin(Tile x, int axis, boolean keepDims) { return red(x, axis, Reduce.Kind.ARGMIN, keepDims); }
 
+    /** The exclusive or of all elements (integers), as a scalar. */
+    public static Tile xorSum(Tile x) { return red(x, null, Reduce.Kind.XOR, false); }
+
     public static Tile xorSum(Tile x, int axis) { return red(x, axis, Reduce.Kind.XOR, false); }
+
+    public static Tile xorSum(Tile x, int axis, boolean keepDims) { return red(x, axis, Reduce.Kind.XOR, keepDims); }
+
+    /** Reduces all elements to a scalar with an associative {@code combine} of two scalars. */
+    public static Tile reduce(Tile x, BinaryOperator<Tile> combine) {
+        return t(ReductionSemantic.reduce(x.value(), null, lift(combine), false));
+    }
 
     /** Reduces along {@code axis} with an associative {@code combine} of two scalars. */
     public static Tile reduce(Tile x, int axis, BinaryOperator<Tile> combine) { return reduce(x, axis, combine, false); }
@@ -366,9 +403,17 @@ public final class TL {
 
     public static Tile cumsum(Tile x, int axis, boolean reverse) { return t(ReductionSemantic.scan(x.value(), axis, Reduce.Kind.SUM, reverse)); }
 
-    public static Tile cumprod(Tile x, int axis) { return t(ReductionSemantic.scan(x.value(), axis, Reduce.Kind.PROD, false)); }
+    public static Tile cumprod(Tile x, int axis) { return cumprod(x, axis, false); }
 
-    public static Tile cummax(Tile x, int axis) { return t(ReductionSemantic.scan(x.value(), axis, Reduce.Kind.MAX, false)); }
+    public static Tile cumprod(Tile x, int axis, boolean reverse) { return t(ReductionSemantic.scan(x.value(), axis, Reduce.Kind.PROD, reverse)); }
+
+    public static Tile cummax(Tile x, int axis) { return cummax(x, axis, false); }
+
+    public static Tile cummax(Tile x, int axis, boolean reverse) { return t(ReductionSemantic.scan(x.value(), axis, Reduce.Kind.MAX, reverse)); }
+
+    public static Tile cummin(Tile x, int axis) { return cummin(x, axis, false); }
+
+    public static Tile cummin(Tile x, int axis, boolean reverse) { return t(ReductionSemantic.scan(x.value(), axis, Reduce.Kind.MIN, reverse)); }
 
     /** An inclusive scan with an associative {@code combine}. */
     public static Tile associativeScan(Tile x, int axis, BinaryOperator<Tile> combine) { return associativeScan(x, axis, combine, false); }
@@ -385,6 +430,26 @@ public final class TL {
     public static Tile sort(Tile x) { return t(ReductionSemantic.sort(x.value(), false)); }
 
     public static Tile sort(Tile x, boolean descending) { return t(ReductionSemantic.sort(x.value(), descending)); }
+
+    // ------------------------------------------------------------------ gathering (compositions of core ops)
+
+    /**
+     * out[p] = src[p with p[axis] replaced by index[p]]; index has src's rank and its extent in every
+     * other dimension. Moves values exactly; its work grows with index size × src's extent along axis.
+     */
+    public static Tile gather(Tile src, Tile index, int axis) { return Composed.gather(src, index, axis); }
+
+    /** Counts of the values 0 .. bins-1 in x (other values are not counted), as i32[bins]. */
+    public static Tile histogram(Tile x, int bins) { return Composed.histogram(x, bins); }
+
+    /** The k largest values along the last dimension, largest first (k a power of 2). */
+    public static Tile topk(Tile x, int k) { return Composed.topk(x, k); }
+
+    /** The elements reversed along {@code axis}. */
+    public static Tile flip(Tile x, int axis) { return Composed.flip(x, axis); }
+
+    /** a and b interleaved along their last dimension: a0, b0, a1, b1, ... */
+    public static Tile interleave(Tile a, Tile b) { return Composed.interleave(a, b); }
 
     // ------------------------------------------------------------------ dot
 
@@ -471,6 +536,8 @@ public final class TL {
     public static Iterable<Tile> range(int lower, Tile upper) { return new Range(lower, upper.value(), 1); }
 
     public static Iterable<Tile> range(int lower, int upper) { return new Range(lower, upper, 1); }
+
+    public static Iterable<Tile> range(Tile lower, int upper) { return new Range(lower.value(), upper, 1); }
 
     public static Iterable<Tile> range(int lower, Tile upper, int step) { return new Range(lower, upper.value(), step); }
 

@@ -38,7 +38,7 @@ final class HostCodec {
             case I16, U16 -> m.set(S, byteOffset, (short) v);
             case I32, U32 -> m.set(I, byteOffset, (int) v);
             case I64, U64 -> m.set(L, byteOffset, v);
-            default -> putDouble(m, byteOffset, t, Numerics.intToDouble(v, DType.I64));
+            default -> putDouble(m, byteOffset, t, t == DType.F64 ? v : Numerics.intToDoubleRoundedToOdd(v, DType.I64)); // one rounding
         }
     }
 

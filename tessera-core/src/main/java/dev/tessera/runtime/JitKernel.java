@@ -10,6 +10,7 @@ import dev.tessera.trace.ArgSpec;
 import dev.tessera.trace.KernelMethod;
 import dev.tessera.types.DType;
 import dev.tessera.types.PointerType;
+import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -191,11 +192,27 @@ public final class JitKernel {
     private void launchBound(Grid grid, Bound b) {
         CompiledKernel compiled = compiled(b);
         int[] dims = grid.dims(Collections.unmodifiableMap(b.constexprs));
+        // a grid function is held to the rules of Grid.grid(...): 1 to 3 dimensions, none negative
+        if (dims == null || dims.length < 1 || dims.length > 3) {
+            throw new IllegalArgumentException("the grid of " + method.name() + " has 1 to 3 dimensions, got "
+                    + (dims == null ? "null" : java.util.Arrays.toString(dims)));
+        }
         int[] g = {1, 1, 1};
-        for (int i = 0; i < dims.length; i++) g[i] = dims[i];
+        for (int i = 0; i < dims.length; i++) {
+            if (dims[i] < 0) throw new IllegalArgumentException("negative grid dimension " + dims[i] + " for " + method.name());
+            g[i] = dims[i];
+        }
         if (g[0] == 0 || g[1] == 0 || g[2] == 0) return;
         Backend backend = b.device.backendImpl();
-        backend.launch(compiled, g, pack(b.runtime), b.device.index());
+        try {
+            backend.launch(compiled, g, pack(b.runtime), b.device.index());
+        } finally {
+            // A tensor's memory is freed when the tensor becomes unreachable, and after pack() the kernel
+            // holds only raw addresses: without this fence, a caller that never uses an argument again
+            // (launch(grid, Tensor.full(...), ...)) lets the collector free it while the kernel reads it.
+            // (This covers synchronous launches; an asynchronous backend must keep them until its work ends.)
+            Reference.reachabilityFence(b.runtime);
+        }
     }
 
     /** Raw argument bits, as {@link Backend#launch} takes them. */

@@ -6,6 +6,7 @@ import dev.tessera.types.DType;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -258,6 +259,8 @@ public final class Tensor implements AutoCloseable {
             MemorySegment host = arena.allocate(Math.max(1, values.length * (long) es), 16);
             for (int i = 0; i < values.length; i++) HostCodec.putDouble(host, (long) i * es, dtype, values[i]);
             device.backendImpl().copyIn(host, storage.buffer, offset * es, host.byteSize());
+        } finally {
+            Reference.reachabilityFence(this); // the memory is freed once this tensor is unreachable, even mid-copy
         }
     }
 
@@ -281,6 +284,7 @@ public final class Tensor implements AutoCloseable {
         Tensor out = empty(dtype, target, shape);
         if (isContiguous() && target.equals(device)) {
             device.backendImpl().copy(storage.buffer, offset * dtype.byteSize(), out.storage.buffer, 0, numel() * dtype.byteSize());
+            Reference.reachabilityFence(this); // (as in write)
             return out;
         }
         int es = dtype.byteSize();

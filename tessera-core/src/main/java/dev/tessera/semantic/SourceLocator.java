@@ -29,6 +29,9 @@ public final class SourceLocator {
 
     private SourceLocator() {}
 
+    /** Whether frames of this class are Tessera's own machinery or the JDK's (not the user's code). */
+    public static boolean isMachinery(Class<?> c) { return IS_MACHINERY.get(c); }
+
     /** The innermost frame of user code on this thread's stack. */
     public static Loc find() {
         return WALKER.walk(frames -> frames

@@ -49,8 +49,31 @@ public final class TraceContext {
     public Loc loc() { return SourceLocator.find(); }
 
     public <T extends Op> T emit(T op) {
+        for (Value v : op.operands()) {
+            Frame ended = endedRegion.get(v);
+            if (ended != null) throw new TraceException(op.loc(), escaped(ended));
+        }
         top().ops.add(op);
         return op;
+    }
+
+    /**
+     * The values of regions that have been closed, with the region: a Java variable can carry a tile
+     * out of a run-time loop or branch body, but the value exists only inside it (and for a loop, only
+     * for one iteration), so using it later is a trace error rather than invalid IR.
+     */
+    private final Map<Value, Frame> endedRegion = new java.util.IdentityHashMap<>();
+
+    private static String escaped(Frame f) {
+        String where = switch (f.kind) {
+            case FOR -> "the run-time loop";
+            case WHILE_CONDITION, WHILE_BODY -> "the whileLoop";
+            case THEN, ELSE -> "a branch of the when";
+            case COMBINE -> "the combine function";
+            case KERNEL -> "the kernel";
+        };
+        return "this uses a value computed inside " + where + " at " + f.openedAt + ", which has ended; to use a result "
+                + "after it, create a Var before it (var(...)), set the Var inside and read it after";
     }
 
     /** Emits an op that defines {@code result} and returns the result. */
@@ -90,6 +113,8 @@ public final class TraceContext {
         Frame top = top();
         if (top != expected) throw new TraceException(top.openedAt, leftEarly(top));
         stack.removeLast();
+        for (Value a : top.args) endedRegion.put(a, top);
+        for (Op op : top.ops) for (Value r : op.results()) endedRegion.put(r, top);
     }
 
     // ------------------------------------------------------------------ variables
@@ -112,11 +137,12 @@ public final class TraceContext {
         if (top().kind == Frame.Kind.WHILE_CONDITION) {
             throw new TraceException(loc(), "a Var cannot be set in a whileLoop condition; set it in the body");
         }
-        int from = definingFrame(v);
-        carryThroughLoops(v, from);
-        for (int j = from + 1; j < stack.size(); j++) {
+        carryThroughLoops(v, definingFrame(v));
+        // every enclosing loop that carries v, also one whose frame already holds v because an
+        // earlier read in it made it carried (so the innermost binding is no longer where v began)
+        for (int j = 0; j < stack.size(); j++) {
             Frame.Loop loop = stack.get(j).loop;
-            if (loop == null) continue;
+            if (loop == null || loop.indexOf(v) < 0) continue;
             Type carriedType = loop.inits.get(loop.indexOf(v)).type();
             if (!carriedType.equals(value.type())) {
                 throw new TraceException(loc(), "this Var is carried by the run-time loop at " + stack.get(j).openedAt

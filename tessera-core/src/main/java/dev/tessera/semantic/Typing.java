@@ -58,7 +58,7 @@ final class Typing {
         DType at = a.dtype(), bt = b.dtype();
         if (a.isLiteral() != b.isLiteral()) {
             DType literal = a.isLiteral() ? at : bt, tile = a.isLiteral() ? bt : at;
-            if (literal.kind().ordinal() <= tile.kind().ordinal()) {
+            if (literalKind(literal) <= literalKind(tile)) {
                 return divOrMod && (tile == DType.F16 || tile == DType.BF16) ? DType.F32 : tile;
             }
         }
@@ -78,6 +78,13 @@ final class Typing {
         }
         return integerPromote(at, bt, loc);
     }
+
+    /**
+     * The kinds Triton ranks when a literal meets a tile: bool &lt; integer &lt; float. Signed and
+     * unsigned integers are one kind, so a Java int never widens an unsigned tile:
+     * {@code (u8, int) -> u8} in Triton's documented rules, not i32.
+     */
+    private static int literalKind(DType t) { return t.isBool() ? 0 : t.isFloat() ? 2 : 1; }
 
     /** C's usual arithmetic conversions for integers (i1 counts as the narrowest unsigned). */
     static DType integerPromote(DType a, DType b, Loc loc) {

@@ -7,6 +7,7 @@ import dev.tessera.ir.Value;
 import dev.tessera.ir.Verifier;
 import dev.tessera.lang.TL;
 import dev.tessera.lang.Tile;
+import dev.tessera.semantic.SourceLocator;
 import dev.tessera.semantic.TraceContext;
 import dev.tessera.semantic.TraceException;
 import java.lang.reflect.InvocationTargetException;
@@ -67,20 +68,27 @@ public final class Tracer {
             Throwable cause = e.getCause();
             if (cause instanceof TraceException te) throw te;
             String what = cause.getMessage() != null ? cause.getMessage() : cause.toString();
-            throw new TraceException(userLoc(cause), "while tracing " + kernel.name() + ": " + what, cause);
+            throw new TraceException(userLoc(cause, kernel.method().getDeclaringClass().getClassLoader()),
+                    "while tracing " + kernel.name() + ": " + what, cause);
         } catch (IllegalAccessException e) {
             throw new IllegalStateException(e);
         }
     }
 
-    /** The innermost frame of the kernel's own code (user or library) in an exception thrown while tracing. */
-    private static Loc userLoc(Throwable t) {
+    /**
+     * The innermost frame of the kernel's own code (user or library) in an exception thrown while
+     * tracing, by the rule {@link SourceLocator} uses: by code source, not by package name, so that a
+     * kernel in a package that shares a prefix with Tessera's (as tests' do) still counts as user code.
+     */
+    private static Loc userLoc(Throwable t, ClassLoader loader) {
         for (StackTraceElement f : t.getStackTrace()) {
-            String c = f.getClassName();
-            boolean internal = c.startsWith("dev.tessera.lang.") || c.startsWith("dev.tessera.semantic.")
-                    || c.startsWith("dev.tessera.trace.") || c.startsWith("dev.tessera.ir.")
-                    || c.startsWith("java.") || c.startsWith("jdk.");
-            if (!internal) return new Loc(f.getFileName(), f.getLineNumber(), f.getMethodName());
+            Class<?> c;
+            try {
+                c = Class.forName(f.getClassName(), false, loader);
+            } catch (ClassNotFoundException | LinkageError e) {
+                continue;
+            }
+            if (!SourceLocator.isMachinery(c)) return new Loc(f.getFileName(), f.getLineNumber(), f.getMethodName());
         }
         return Loc.UNKNOWN;
     }

@@ -25,7 +25,10 @@ public enum DType implements ElementType {
     F32("f32", 32, Kind.FLOAT),
     F64("f64", 64, Kind.FLOAT);
 
-    /** The order Triton uses when a Java literal meets a tile: bool &lt; uint &lt; int &lt; float. */
+    /**
+     * What sort of number: i1, unsigned or signed integer, float. (When a Java literal meets a tile,
+     * Triton ranks only bool &lt; integer &lt; float: signed and unsigned are one kind there.)
+     */
     public enum Kind { BOOL, UINT, SINT, FLOAT }
 
     private final String text;

@@ -145,6 +145,12 @@ public final class Numerics {
         };
     }
 
+    /** {@code x} rounded toward zero to f32 (beyond the f32 range: the largest finite f32, as IEEE's toward-zero does). */
+    public static float f32TowardZero(double x) {
+        float f = (float) x; // to nearest: at most one step away from zero too far
+        return Math.abs((double) f) > Math.abs(x) ? Math.nextAfter(f, 0.0) : f;
+    }
+
     /** f32 rounded to f16 (round to nearest even), as a float. */
     public static float roundF16(float x) { return Float.float16ToFloat(Float.floatToFloat16(x)); }
 
@@ -207,6 +213,24 @@ public final class Numerics {
             return half * 2f;
         }
         return (float) v;
+    }
+
+    /**
+     * Integer {@code v} of type {@code t} as a double rounded to odd: exact below 2^53, else its top 53
+     * bits with the lowest set if any bit below was (a sticky bit). Rounding that double to any format
+     * of at most 51 significand bits (f32, f16, bf16, fp8) gives the correctly rounded value of
+     * {@code v}; rounding {@code v} to double first and then again could not (2^62 + 2^54 + 1 would
+     * become a tie of bf16 and round down).
+     */
+    public static double intToDoubleRoundedToOdd(long v, DType t) {
+        boolean negative = t != DType.U64 && v < 0;
+        long m = negative ? -v : v; // Long.MIN_VALUE stays 2^63 as an unsigned magnitude
+        int shift = 64 - Long.numberOfLeadingZeros(m) - 53;
+        if (shift <= 0) return negative ? -(double) m : (double) m;
+        long kept = m >>> shift;
+        if ((m & ((1L << shift) - 1)) != 0) kept |= 1;
+        double magnitude = Math.scalb((double) kept, shift);
+        return negative ? -magnitude : magnitude;
     }
 
     private static double unsignedToDouble(long v) {

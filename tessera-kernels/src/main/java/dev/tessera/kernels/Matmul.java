@@ -3,6 +3,9 @@ package dev.tessera.kernels;
 import static dev.tessera.lang.TL.*;
 import static dev.tessera.runtime.Grid.grid;
 
+import dev.tessera.autotune.Args;
+import dev.tessera.autotune.Autotuner;
+import dev.tessera.autotune.Heuristics;
 import dev.tessera.ir.Op;
 import dev.tessera.lang.Constexpr;
 import dev.tessera.lang.Kernel;
@@ -11,6 +14,8 @@ import dev.tessera.lang.Var;
 import dev.tessera.runtime.Jit;
 import dev.tessera.runtime.JitKernel;
 import dev.tessera.runtime.Tensor;
+import java.util.List;
+import java.util.Map;
 
 /**
  * C = A·B for row-major or strided A [M, K] and B [K, N]. Programs walk the output in groups of
@@ -50,6 +55,16 @@ public final class Matmul {
     /** Block sizes and grouping for one launch. */
     public record Config(int bm, int bn, int bk, int group, int warps, int stages) {
         public static final Config DEFAULT = new Config(64, 64, 32, 8, 4, 3);
+
+        /** This blocking as an autotuner config. */
+        public dev.tessera.autotune.Config toTuned() {
+            return dev.tessera.autotune.Config.of("BM", bm, "BN", bn, "BK", bk, "GROUP", group).warps(warps).stages(stages);
+        }
+
+        /** The blocking of an autotuner config (BM, BN, BK, GROUP, warps, stages). */
+        public static Config of(dev.tessera.autotune.Config c) {
+            return new Config(c.intValue("BM"), c.intValue("BN"), c.intValue("BK"), c.intValue("GROUP"), c.numWarps(), c.numStages());
+        }
     }
 
     /** c = a·b with the given blocking; f32 operands use tf32 unless {@code ieee}. */
@@ -62,5 +77,77 @@ public final class Matmul {
         KERNEL.withOptions(cfg.warps(), cfg.stages()).launch(grid(programs), a, b, c, m, n, k,
                 (int) a.stride(0), (int) a.stride(1), (int) b.stride(0), (int) b.stride(1), (int) c.stride(0), (int) c.stride(1),
                 cfg.bm(), cfg.bn(), cfg.bk(), cfg.group(), ieee);
+    }
+
+    // ------------------------------------------------------------------ autotuned
+
+    /**
+     * Candidate blockings: the classic Triton set for GPUs (large tiles, deep pipelines) plus the
+     * smaller tiles that suit the CPU backend.
+     */
+    public static final List<dev.tessera.autotune.Config> CONFIGS = List.of(
+            new Config(128, 256, 64, 8, 8, 3).toTuned(),
+            new Config(64, 256, 32, 8, 4, 4).toTuned(),
+            new Config(128, 128, 32, 8, 4, 4).toTuned(),
+            new Config(128, 64, 32, 8, 4, 4).toTuned(),
+            new Config(64, 128, 32, 8, 4, 4).toTuned(),
+            new Config(128, 32, 32, 8, 4, 4).toTuned(),
+            new Config(64, 32, 32, 8, 2, 5).toTuned(),
+            new Config(32, 64, 32, 8, 2, 5).toTuned(),
+            Config.DEFAULT.toTuned(),
+            new Config(32, 32, 32, 8, 4, 3).toTuned(),
+            new Config(64, 64, 64, 8, 4, 3).toTuned(),
+            new Config(32, 128, 64, 8, 4, 3).toTuned());
+
+    /**
+     * The autotuner: keyed by M, N, K (and dtypes, and the precision flag); drops tiles much larger
+     * than the problem; on a device that reports {@code sharedMemoryPerBlock}, skips configs whose
+     * pipelined A and B tiles do not fit.
+     */
+    public static final Autotuner TUNER = Autotuner.builder(KERNEL)
+            .configs(CONFIGS)
+            .key("M", "N", "K")
+            .prune(Matmul::prune)
+            .resources(Matmul::sharedMemory)
+            .build();
+
+    static List<dev.tessera.autotune.Config> prune(List<dev.tessera.autotune.Config> configs, Args a) {
+        int m = Heuristics.nextPowerOf2(a.longValue("M")), n = Heuristics.nextPowerOf2(a.longValue("N"));
+        int k = Heuristics.nextPowerOf2(a.longValue("K"));
+        List<dev.tessera.autotune.Config> kept = configs.stream()
+                .filter(c -> c.intValue("BM") <= Math.max(32, m) && c.intValue("BN") <= Math.max(32, n) && c.intValue("BK") <= Math.max(32, k))
+                .toList();
+        return kept.isEmpty() ? configs : kept;
+    }
+
+    /** Shared memory the pipelined A and B tiles take: (BM·BK + BK·BN) · element size · stages. */
+    static Map<String, Long> sharedMemory(dev.tessera.autotune.Config c, Args a) {
+        long elem = a.tensor("a").dtype().byteSize();
+        long bytes = ((long) c.intValue("BM") * c.intValue("BK") + (long) c.intValue("BK") * c.intValue("BN")) * elem * c.numStages();
+        return Map.of("sharedMemoryPerBlock", bytes);
+    }
+
+    /** c = a·b with the blocking tuned for these shapes and dtypes; f32 operands use tf32 unless {@code ieee}. */
+    public static void tuned(Tensor a, Tensor b, Tensor c, boolean ieee) { tuned(TUNER, a, b, c, ieee); }
+
+    /** As {@link #tuned(Tensor, Tensor, Tensor, boolean)} with another tuner of {@link #KERNEL}. */
+    public static void tuned(Autotuner tuner, Tensor a, Tensor b, Tensor c, boolean ieee) {
+        int m = Math.toIntExact(a.shape(0)), k = Math.toIntExact(a.shape(1)), n = Math.toIntExact(b.shape(1));
+        if (b.shape(0) != k || c.shape(0) != m || c.shape(1) != n) {
+            throw new IllegalArgumentException("matmul shapes: " + a + " · " + b + " -> " + c);
+        }
+        tuner.launch(meta -> new int[] {cdiv(m, (int) meta.get("BM")) * cdiv(n, (int) meta.get("BN"))},
+                new Object[] {a, b, c, m, n, k, (int) a.stride(0), (int) a.stride(1), (int) b.stride(0), (int) b.stride(1),
+                        (int) c.stride(0), (int) c.stride(1)},
+                Map.of("IEEE", ieee));
+    }
+
+    /** The blocking the autotuner picks for these operands (tuning on them if their key is new). */
+    public static Config tunedConfig(Tensor a, Tensor b, Tensor c, boolean ieee) {
+        int m = Math.toIntExact(a.shape(0)), k = Math.toIntExact(a.shape(1)), n = Math.toIntExact(b.shape(1));
+        return Config.of(TUNER.bestConfig(meta -> new int[] {cdiv(m, (int) meta.get("BM")) * cdiv(n, (int) meta.get("BN"))},
+                new Object[] {a, b, c, m, n, k, (int) a.stride(0), (int) a.stride(1), (int) b.stride(0), (int) b.stride(1),
+                        (int) c.stride(0), (int) c.stride(1)},
+                Map.of("IEEE", ieee)));
     }
 }

@@ -48,6 +48,26 @@ class VisualizerPageTest {
                 HtmlPage.HEADER + picture.height() + 20, dir);
     }
 
+    interface ShotCheck { void check(BufferedImage shot); }
+
+    /**
+     * Shoots the page and checks the picture, shooting again (up to three times) when the check
+     * fails: headless Chromium now and then captures before the bottom of a large SVG is painted.
+     * A wrong page fails every attempt.
+     */
+    private void shootAndCheck(Visualizer.Output out, String fragment, ShotCheck check) throws Exception {
+        AssertionError last = null;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            try {
+                check.check(shoot(out, fragment));
+                return;
+            } catch (AssertionError e) {
+                last = e;
+            }
+        }
+        throw last;
+    }
+
     /** The colour at the centre of a cell, as the browser drew it. */
     private static int colourAt(BufferedImage shot, Picture picture, String tensor, long element) {
         int[] c = picture.cellCenter(tensor, element);
@@ -68,24 +88,25 @@ class VisualizerPageTest {
         Picture picture = new Picture(out.recording());
         assertEquals(3, out.recording().programs().size());
 
-        BufferedImage first = shoot(out, "");          // no fragment: program 0
-        assertShade(Shade.LOADED, first, picture, "x", 0);
-        assertShade(Shade.LOADED, first, picture, "y", 31);
-        assertShade(Shade.STORED, first, picture, "z", 5);
-        assertShade(Shade.UNTOUCHED, first, picture, "x", 32);
-
-        BufferedImage second = shoot(out, "#pid=1");
-        assertShade(Shade.UNTOUCHED, second, picture, "x", 0);
-        assertShade(Shade.LOADED, second, picture, "x", 32);
-        assertShade(Shade.LOADED, second, picture, "x", 63);
-        assertShade(Shade.STORED, second, picture, "z", 40);
-        assertShade(Shade.UNTOUCHED, second, picture, "z", 64);
-
-        BufferedImage last = shoot(out, "#pid=2,0");   // by programId
-        assertShade(Shade.LOADED, last, picture, "x", 69);
-        assertShade(Shade.MASKED, last, picture, "x", 70); // masked-off lanes past the end, drawn apart
-        assertShade(Shade.MASKED, last, picture, "z", 95);
-        assertShade(Shade.UNTOUCHED, last, picture, "x", 63);
+        shootAndCheck(out, "", first -> {             // no fragment: program 0
+            assertShade(Shade.LOADED, first, picture, "x", 0);
+            assertShade(Shade.LOADED, first, picture, "y", 31);
+            assertShade(Shade.STORED, first, picture, "z", 5);
+            assertShade(Shade.UNTOUCHED, first, picture, "x", 32);
+        });
+        shootAndCheck(out, "#pid=1", second -> {
+            assertShade(Shade.UNTOUCHED, second, picture, "x", 0);
+            assertShade(Shade.LOADED, second, picture, "x", 32);
+            assertShade(Shade.LOADED, second, picture, "x", 63);
+            assertShade(Shade.STORED, second, picture, "z", 40);
+            assertShade(Shade.UNTOUCHED, second, picture, "z", 64);
+        });
+        shootAndCheck(out, "#pid=2,0", last -> {      // by programId
+            assertShade(Shade.LOADED, last, picture, "x", 69);
+            assertShade(Shade.MASKED, last, picture, "x", 70); // masked-off lanes past the end, drawn apart
+            assertShade(Shade.MASKED, last, picture, "z", 95);
+            assertShade(Shade.UNTOUCHED, last, picture, "x", 63);
+        });
     }
 
     @Test
@@ -94,12 +115,13 @@ class VisualizerPageTest {
         Visualizer.Output out = Visualizer.write(p, NoMask.class, p.pictureSize(), 1, "2", dir.resolve("oob"));
         assertNull(out.recording().problem(), "recording continues past out-of-bounds lanes");
         Picture picture = new Picture(out.recording());
-        BufferedImage shot = shoot(out, "#pid=2");
-        assertShade(Shade.LOADED, shot, picture, "x", 64);
-        assertShade(Shade.OUT_OF_BOUNDS, shot, picture, "x", 70);
-        assertShade(Shade.OUT_OF_BOUNDS, shot, picture, "y", 80);
-        assertShade(Shade.OUT_OF_BOUNDS, shot, picture, "z", 95);
-        assertShade(Shade.STORED, shot, picture, "z", 69);
+        shootAndCheck(out, "#pid=2", shot -> {
+            assertShade(Shade.LOADED, shot, picture, "x", 64);
+            assertShade(Shade.OUT_OF_BOUNDS, shot, picture, "x", 70);
+            assertShade(Shade.OUT_OF_BOUNDS, shot, picture, "y", 80);
+            assertShade(Shade.OUT_OF_BOUNDS, shot, picture, "z", 95);
+            assertShade(Shade.STORED, shot, picture, "z", 69);
+        });
         // and the page lists the bad accesses with their source line
         String notes = HtmlPage.notes(out.recording(), out.recording().programs().get(2));
         assertTrue(notes.matches("(?s).*load\\s+x\\s+at VisualizerPageTest\\.java:\\d+\\s+32 lanes: 6 in bounds \\(x\\[64\\] \\.\\. x\\[69\\]\\), "
@@ -113,13 +135,14 @@ class VisualizerPageTest {
         Visualizer.Output out = Visualizer.write(p, p.solution(), p.pictureSize(), 1, "2,1", dir.resolve("grid"));
         Picture picture = new Picture(out.recording());
         assertEquals(9, out.recording().programs().size());
-        BufferedImage shot = shoot(out, "#pid=2,1");      // rows 16..19 (+4 masked), columns 16..31
-        assertShade(Shade.STORED, shot, picture, "z", 16 * 40 + 16);
-        assertShade(Shade.STORED, shot, picture, "z", 19 * 40 + 31);
-        assertShade(Shade.UNTOUCHED, shot, picture, "z", 15 * 40 + 16);
-        assertShade(Shade.UNTOUCHED, shot, picture, "z", 16 * 40 + 32);
-        assertShade(Shade.LOADED, shot, picture, "x", 20);
-        assertShade(Shade.LOADED, shot, picture, "y", 17);
-        assertShade(Shade.UNTOUCHED, shot, picture, "y", 8);
+        shootAndCheck(out, "#pid=2,1", shot -> {      // rows 16..19 (+4 masked), columns 16..31
+            assertShade(Shade.STORED, shot, picture, "z", 16 * 40 + 16);
+            assertShade(Shade.STORED, shot, picture, "z", 19 * 40 + 31);
+            assertShade(Shade.UNTOUCHED, shot, picture, "z", 15 * 40 + 16);
+            assertShade(Shade.UNTOUCHED, shot, picture, "z", 16 * 40 + 32);
+            assertShade(Shade.LOADED, shot, picture, "x", 20);
+            assertShade(Shade.LOADED, shot, picture, "y", 17);
+            assertShade(Shade.UNTOUCHED, shot, picture, "y", 8);
+        });
     }
 }

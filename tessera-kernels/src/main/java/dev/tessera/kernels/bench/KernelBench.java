@@ -1,0 +1,108 @@
+package dev.tessera.kernels.bench;
+
+import dev.tessera.autotune.Autotuner;
+import dev.tessera.bench.Metric;
+import dev.tessera.kernels.Matmul;
+import dev.tessera.kernels.Softmax;
+import dev.tessera.runtime.Device;
+import dev.tessera.types.DType;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * A benchmark of one library kernel: what the swept size x means, the tensor shapes at x, the
+ * metric (GB/s for memory-bound kernels, FLOP/s for matmul) and the default sizes. Providers
+ * ({@link BenchProvider}) implement the work itself.
+ */
+public final class KernelBench {
+
+    /** The tensor dimensions at x. */
+    @FunctionalInterface
+    public interface Dims { long[] at(long x, BenchSettings s); }
+
+    /** The metric for a run (bytes or FLOPs at each x). */
+    @FunctionalInterface
+    public interface MetricOf { Metric of(BenchSettings s); }
+
+    private final String name, description, xName;
+    private final long[] cpuSizes, gpuSizes;
+    private final Dims dims;
+    private final MetricOf metric;
+    private final Autotuner tuner;
+
+    private KernelBench(String name, String description, String xName, long[] cpuSizes, long[] gpuSizes, Dims dims,
+                        MetricOf metric, Autotuner tuner) {
+        this.name = name;
+        this.description = description;
+        this.xName = xName;
+        this.cpuSizes = cpuSizes;
+        this.gpuSizes = gpuSizes;
+        this.dims = dims;
+        this.metric = metric;
+        this.tuner = tuner;
+    }
+
+    public static final KernelBench VECTOR_ADD = new KernelBench("vector-add", "out = x + y over N elements", "N",
+            pow2(20, 24), pow2(12, 28), (x, s) -> new long[] {x},
+            s -> Metric.gbps(x -> 3.0 * x * s.dtype().byteSize()), null);
+
+    public static final KernelBench SOFTMAX = new KernelBench("softmax", "row-wise softmax of a [rows, N] tensor (rows = 4096 unless --rows)", "N",
+            pow2(8, 12), pow2(8, 14), (x, s) -> new long[] {s.rows(), x},
+            s -> Metric.gbps(x -> 2.0 * s.rows() * x * s.dtype().byteSize()), Softmax.TUNER);
+
+    public static final KernelBench LAYER_NORM = new KernelBench("layer-norm", "layer norm over the last dimension of [rows, N] (rows = 4096 unless --rows)", "N",
+            pow2(8, 12), pow2(9, 14), (x, s) -> new long[] {s.rows(), x},
+            s -> Metric.gbps(x -> 2.0 * s.rows() * x * s.dtype().byteSize()), null);
+
+    public static final KernelBench MATMUL = new KernelBench("matmul", "C[M, N] = A[M, K]·B[K, N] with M = N = K", "M=N=K",
+            pow2(7, 9), new long[] {256, 512, 1024, 2048, 3072, 4096}, (x, s) -> new long[] {x, x, x},
+            s -> isCpu(s.device()) ? Metric.gflops(x -> 2.0 * x * x * x) : Metric.tflops(x -> 2.0 * x * x * x), Matmul.TUNER);
+
+    /** Every kernel benchmark, in the order {@code tessera bench --list} shows them. */
+    public static final List<KernelBench> ALL = List.of(VECTOR_ADD, SOFTMAX, LAYER_NORM, MATMUL);
+
+    /** The benchmark named {@code name} ({@code "softmax"}, {@code "vector-add"}; {@code _} and case are ignored). */
+    public static KernelBench named(String name) {
+        String n = name.strip().toLowerCase(Locale.ROOT).replace('_', '-');
+        if (n.equals("vector_add") || n.equals("vectoradd") || n.equals("add")) n = "vector-add";
+        if (n.equals("layernorm")) n = "layer-norm";
+        for (KernelBench k : ALL) if (k.name.equals(n)) return k;
+        throw new IllegalArgumentException("no kernel benchmark named '" + name + "'; choose one of "
+                + ALL.stream().map(KernelBench::name).toList());
+    }
+
+    static boolean isCpu(Device d) { return d.backend().equals("cpu"); }
+
+    private static long[] pow2(int from, int to) {
+        long[] xs = new long[to - from + 1];
+        for (int i = from; i <= to; i++) xs[i - from] = 1L << i;
+        return xs;
+    }
+
+    public String name() { return name; }
+
+    public String description() { return description; }
+
+    /** The name of the swept size in tables and on the x axis. */
+    public String xName() { return xName; }
+
+    /** Default sizes: small enough for a 2-core CPU in a minute or two, or the GPU sweep. */
+    public long[] defaultSizes(Device d) { return (isCpu(d) ? cpuSizes : gpuSizes).clone(); }
+
+    public long[] dims(long x, BenchSettings s) { return dims.at(x, s); }
+
+    /** The shape label at x, e.g. {@code "4096x1024"}. */
+    public String shape(long x, BenchSettings s) {
+        return String.join("x", Arrays.stream(dims(x, s)).mapToObj(Long::toString).toList());
+    }
+
+    public Metric metric(BenchSettings s) { return metric.of(s); }
+
+    /** The library autotuner of this kernel's Tessera implementation, if it has one. */
+    public Optional<Autotuner> tuner() { return Optional.ofNullable(tuner); }
+
+    @Override
+    public String toString() { return name; }
+}

@@ -1,0 +1,104 @@
+package dev.tessera.kernels.bench;
+
+import dev.tessera.autotune.Autotuner;
+import dev.tessera.autotune.TuningResult;
+import dev.tessera.bench.DeviceTimer;
+import dev.tessera.bench.DeviceTimers;
+import dev.tessera.kernels.LayerNorm;
+import dev.tessera.kernels.Matmul;
+import dev.tessera.kernels.Softmax;
+import dev.tessera.kernels.VectorAdd;
+import dev.tessera.runtime.Device;
+import dev.tessera.runtime.Tensor;
+import dev.tessera.types.DType;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The library's kernels on the run's device. With {@link BenchSettings#tune()}, kernels that have an
+ * autotuner are tuned while the work is prepared (not timed) and the tuned launch is timed.
+ */
+public final class TesseraProvider implements BenchProvider {
+
+    @Override
+    public String name() { return "tessera"; }
+
+    @Override
+    public String description() { return "Tessera's library kernels on the chosen device (autotuned with --tune)"; }
+
+    @Override
+    public String unsupported(Problem p) {
+        if (!p.device().isAvailable()) return "device " + p.device() + " is not available";
+        if (!p.dtype().isFloat() || p.dtype().isFp8() || p.dtype() == DType.F64) {
+            return "the library kernels take f32, f16 or bf16 inputs";
+        }
+        return null;
+    }
+
+    @Override
+    public Workload prepare(Problem p) {
+        Device d = p.device();
+        DType t = p.dtype();
+        long seed = p.settings().seed();
+        DeviceTimer timer = DeviceTimers.forDevice(d.toString());
+        List<Tensor> owned = new ArrayList<>();
+        AutoCloseable free = () -> owned.forEach(Tensor::close);
+        try {
+            switch (p.kernel().name()) {
+                case "vector-add" -> {
+                    long n = p.dims()[0];
+                    Tensor x = own(owned, Tensor.randn(t, seed, d, n)), y = own(owned, Tensor.randn(t, seed + 1, d, n));
+                    Tensor out = own(owned, Tensor.empty(t, d, n));
+                    int block = VectorAdd.defaultBlock(x);
+                    return Workload.of(() -> VectorAdd.add(x, y, out, block), timer, free, "BLOCK=" + block);
+                }
+                case "softmax" -> {
+                    Tensor x = own(owned, Tensor.randn(t, seed, d, p.dims()));
+                    Tensor out = own(owned, Tensor.empty(t, d, p.dims()));
+                    if (!p.settings().tune()) {
+                        return Workload.of(() -> Softmax.softmax(x, out), timer, free, "fixed: one row per program");
+                    }
+                    Autotuner tuner = p.settings().tuner(Softmax.TUNER);
+                    Softmax.tuned(tuner, x, out);
+                    return Workload.of(() -> Softmax.tuned(tuner, x, out), timer, free, bestOf(tuner));
+                }
+                case "layer-norm" -> {
+                    long rows = p.dims()[0], n = p.dims()[1];
+                    Tensor x = own(owned, Tensor.randn(t, seed, d, rows, n));
+                    Tensor w = own(owned, Tensor.rand(t, seed + 1, d, n)), b = own(owned, Tensor.randn(t, seed + 2, d, n));
+                    Tensor y = own(owned, Tensor.empty(t, d, rows, n));
+                    Tensor mean = own(owned, Tensor.empty(DType.F32, d, rows)), rstd = own(owned, Tensor.empty(DType.F32, d, rows));
+                    return Workload.of(() -> LayerNorm.forward(x, w, b, 1e-5f, y, mean, rstd), timer, free, "fixed: one row per program");
+                }
+                case "matmul" -> {
+                    long m = p.dims()[0], n = p.dims()[1], k = p.dims()[2];
+                    Tensor a = own(owned, Tensor.randn(t, seed, d, m, k)), b = own(owned, Tensor.randn(t, seed + 1, d, k, n));
+                    Tensor c = own(owned, Tensor.empty(DType.F32, d, m, n));
+                    boolean ieee = p.settings().ieee();
+                    if (!p.settings().tune()) {
+                        return Workload.of(() -> Matmul.matmul(a, b, c, Matmul.Config.DEFAULT, ieee), timer, free,
+                                "fixed: " + Matmul.Config.DEFAULT.toTuned());
+                    }
+                    Autotuner tuner = p.settings().tuner(Matmul.TUNER);
+                    Matmul.tuned(tuner, a, b, c, ieee);
+                    return Workload.of(() -> Matmul.tuned(tuner, a, b, c, ieee), timer, free, bestOf(tuner));
+                }
+                default -> throw new IllegalArgumentException("tessera has no implementation of " + p.kernel().name());
+            }
+        } catch (RuntimeException e) {
+            owned.forEach(Tensor::close);
+            throw e;
+        }
+    }
+
+    private static Tensor own(List<Tensor> owned, Tensor t) {
+        owned.add(t);
+        return t;
+    }
+
+    /** The config of the tuning that just happened (the tuner's most recent key). */
+    private static String bestOf(Autotuner tuner) {
+        TuningResult last = tuner.lastResult().orElse(null);
+        return last == null ? null : "tuned: " + last.best() + (last.fromCache() ? " (from the tuning cache)" : "");
+    }
+}
