@@ -65,6 +65,20 @@ final class Differential {
         };
     }
 
+    /** As {@link #ulps}, but values below {@code floor} in magnitude agree with each other (where one side underflows earlier). */
+    static Agreement ulpsAbove(double n, double floor) {
+        Agreement inner = ulps(n);
+        return (cpu, dev, what) -> {
+            double[] a = cpu.toDoubleArray(), b = dev.toDoubleArray();
+            for (int i = 0; i < a.length; i++) {
+                if (Math.abs(a[i]) < floor && Math.abs(b[i]) < floor) continue;
+                if (Double.isNaN(a[i]) != Double.isNaN(b[i]) || !Double.isNaN(a[i]) && ulpDistance(a[i], b[i], cpu.dtype()) > n) {
+                    fail(what + ": element " + i + " is " + b[i] + ", the CPU backend gives " + a[i]);
+                }
+            }
+        };
+    }
+
     /** |a - b| / max(|a|, floor) for floats (sums in another order), integers exactly. */
     static Agreement relative(double tol, double floor) {
         return (cpu, dev, what) -> {
