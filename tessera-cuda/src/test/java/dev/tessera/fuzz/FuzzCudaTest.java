@@ -18,8 +18,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * (elementwise chains, broadcasts, reductions, scans, masked loads, loops with carried values,
  * atomics, branches) must agree within a tolerance that only approximate math can use up. The
  * number of programs is {@code tessera.fuzz.count} (1000 for the GPU report, fewer by default);
- * mismatches are minimized and written, with their replay lines, to {@code $OUT/fuzz.txt} when
- * OUT is set. Skips where there is no GPU.
+ * mismatches are minimized and written, with their replay lines, to {@code $TESSERA_OUT/fuzz.txt} when
+ * TESSERA_OUT is set. Skips where there is no GPU.
  */
 @ExtendWith(SeedExtension.class)
 class FuzzCudaTest {
@@ -33,7 +33,7 @@ class FuzzCudaTest {
         String report = "fuzz: " + count + " programs from seed " + seed + ", " + found.size() + " mismatches, "
                 + (System.nanoTime() - start) / 1_000_000_000 + " s\n"
                 + String.join("\n", found.stream().map(FuzzHarness.Mismatch::toString).toList()) + "\n";
-        String out = System.getenv("OUT");
+        String out = System.getenv("TESSERA_OUT");
         if (out != null) Files.writeString(Path.of(out, "fuzz.txt"), report);
         System.out.print(report);
         assertTrue(found.isEmpty(), report);
