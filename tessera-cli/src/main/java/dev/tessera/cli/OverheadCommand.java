@@ -26,9 +26,8 @@ final class OverheadCommand implements Callable<Integer> {
     @Option(names = "--device", description = "cpu, cuda or cuda:N (default: the best device present)")
     String device;
 
-    /** Fewer than a GPU's queue of pending launches holds, so the host never waits for the device inside a round. */
-    @Option(names = "--launches", description = "launches per timed round (default: ${DEFAULT-VALUE})")
-    int launches = 512;
+    @Option(names = "--launches", description = "launches per timed round of back-to-back launches (default: ${DEFAULT-VALUE})")
+    int launches = 20_000;
 
     @Override
     public Integer call() {
@@ -52,22 +51,30 @@ final class OverheadCommand implements Callable<Integer> {
             var g = grid(1);
             for (int i = 0; i < 2000; i++) cached.launch(g, args);
             d.backendImpl().synchronize(d.index());
-            double[] perLaunchUs = new double[41];
-            for (int round = 0; round < perLaunchUs.length; round++) {
-                long t0 = System.nanoTime();
-                for (int i = 0; i < launches; i++) cached.launch(g, args);
-                perLaunchUs[round] = (System.nanoTime() - t0) / 1e3 / launches;
-                d.backendImpl().synchronize(d.index()); // not timed: the queue starts empty each round
-            }
+            double[] steady = rounds(cached, g, args, d, 5, launches);
+            // fewer than a GPU queue holds, the device idle at the start of each: the cost after a pause
+            double[] afterPause = rounds(cached, g, args, d, 41, 512);
             System.out.printf("device: %s (%s)%n", d, d.info().name());
             System.out.printf("cold compile of vector add (trace -> code -> loaded, disk cache off): median %.1f ms, runs %s%n",
                     median(compileMs), Arrays.toString(round(compileMs)));
-            double[] sorted = perLaunchUs.clone();
-            Arrays.sort(sorted);
-            System.out.printf("host time per cached launch (%d rounds of %d launches, one program each, the device drained between rounds): "
-                    + "median %.2f us, min %.2f, max %.2f%n", perLaunchUs.length, launches, median(perLaunchUs), sorted[0], sorted[sorted.length - 1]);
+            System.out.printf("host time per cached launch, back to back (%d rounds of %d): median %.2f us, rounds %s%n",
+                    steady.length, launches, median(steady), Arrays.toString(round(steady)));
+            System.out.printf("host time per cached launch after the device drained (%d rounds of 512): median %.2f us%n",
+                    afterPause.length, median(afterPause));
         }
         return 0;
+    }
+
+    /** Microseconds per launch in each of {@code count} rounds of {@code perRound} launches, synchronizing between rounds. */
+    private static double[] rounds(JitKernel k, dev.tessera.runtime.Grid g, Object[] args, Device d, int count, int perRound) {
+        double[] us = new double[count];
+        for (int r = 0; r < count; r++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < perRound; i++) k.launch(g, args);
+            us[r] = (System.nanoTime() - t0) / 1e3 / perRound;
+            d.backendImpl().synchronize(d.index()); // not timed
+        }
+        return us;
     }
 
     private static double median(double[] v) {
