@@ -34,6 +34,26 @@ public final class PtxCheckBackend implements Backend {
 
     public static List<Assembled> assembled() { return List.copyOf(ASSEMBLED); }
 
+    static {
+        // a line per test JVM: how many kernels ptxas saw, and the worst registers and spills
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            List<Assembled> all = assembled();
+            if (all.isEmpty()) return;
+            int regs = all.stream().mapToInt(Assembled::registers).max().orElse(0);
+            long spilling = all.stream().filter(a -> a.spillBytes() > 0 || a.stackFrame() > 0).count();
+            String line = "ptxcheck: " + all.size() / TARGETS.length + " kernels assembled for sm_80 and sm_90a; most registers " + regs
+                    + "; " + spilling + " assemblies with spills or a stack frame "
+                    + all.stream().filter(a -> a.spillBytes() > 0 || a.stackFrame() > 0).map(a -> a.kernel() + "@" + a.arch() + ":" + a.spillBytes() + "B")
+                    .distinct().limit(40).toList() + "\n";
+            try {
+                java.nio.file.Files.writeString(java.nio.file.Path.of("target", "ptxcheck-summary.txt"), line,
+                        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+            } catch (java.io.IOException e) {
+                // only a report
+            }
+        }));
+    }
+
     private Backend cpu() { return Backends.get("cpu"); }
 
     @Override
