@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "tessera", mixinStandardHelpOptions = true, version = "Tessera 0.1.0",
         description = "Triton-style tile programming for Java: kernels traced from Java methods, "
                 + "run on the CPU or compiled to PTX for NVIDIA GPUs.",
-        subcommands = {InfoCommand.class, DemoCommand.class, BenchCommand.class, TuneCommand.class, BasicsCommand.class,
+        subcommands = {InfoCommand.class, DemoCommand.class, OverheadCommand.class, BenchCommand.class, TuneCommand.class, BasicsCommand.class,
                 PuzzlesCommand.class, PatternsCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     public static void main(String[] args) {

@@ -21,7 +21,8 @@ public final class TestDevices {
 
     /** Skips the test (with the reason) unless the device exists here. */
     public static Device require(Device d) {
-        Backend b = d.backendImpl();
+        Backend b = Backends.all().stream().filter(x -> x.name().equals(d.backend())).findFirst().orElse(null);
+        assumeTrue(b != null, () -> d + " is not available: no '" + d.backend() + "' backend on the class path");
         assumeTrue(!b.devices().isEmpty(), () -> d + " is not available: " + b.unavailableReason());
         return d;
     }

@@ -162,6 +162,13 @@ public final class DeviceBuffer implements AutoCloseable {
         checkFill(Cu.cuMemsetD8(address, value, byteSize), "cuMemsetD8");
     }
 
+    /** Sets {@code bytes} bytes from byte {@code offset} to {@code value}. */
+    public void fill(long offset, long bytes, byte value) {
+        checkRange(offset, bytes);
+        context.makeCurrent();
+        checkFill(Cu.cuMemsetD8(address + offset, value, bytes), "cuMemsetD8");
+    }
+
     /** Sets every 32-bit word to {@code value} (e.g. {@code Float.floatToRawIntBits(x)}, or a NaN to poison). */
     public void fillInts(int value) {
         long words = wordCount();

@@ -41,6 +41,12 @@ public final class JavaProvider implements BenchProvider {
                 float[] w = random(rnd, cols), b = random(rnd, cols), mean = new float[rows], rstd = new float[rows];
                 yield Workload.host(() -> layerNorm(x, w, b, 1e-5f, y, mean, rstd, rows, cols), null);
             }
+            case "rms-norm" -> {
+                int rows = p.dim(0), cols = p.dim(1);
+                float[] x = random(rnd, Math.multiplyExact(rows, cols)), y = new float[x.length];
+                float[] w = random(rnd, cols), rrms = new float[rows];
+                yield Workload.host(() -> rmsNorm(x, w, 1e-6f, y, rrms, rows, cols), null);
+            }
             case "matmul" -> {
                 int m = p.dim(0), n = p.dim(1), k = p.dim(2);
                 float[] a = random(rnd, Math.multiplyExact(m, k)), b = random(rnd, Math.multiplyExact(k, n)), c = new float[m * n];
@@ -54,6 +60,16 @@ public final class JavaProvider implements BenchProvider {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) v[i] = (float) (rnd.nextDouble() * 2 - 1);
         return v;
+    }
+
+    static void rmsNorm(float[] x, float[] w, float eps, float[] y, float[] rrms, int rows, int cols) {
+        for (int r = 0; r < rows; r++) {
+            float ss = 0;
+            for (int j = 0; j < cols; j++) ss += x[r * cols + j] * x[r * cols + j];
+            float inv = (float) (1 / Math.sqrt(ss / cols + eps));
+            rrms[r] = inv;
+            for (int j = 0; j < cols; j++) y[r * cols + j] = x[r * cols + j] * inv * w[j];
+        }
     }
 
     static void add(float[] a, float[] b, float[] c) {

@@ -56,18 +56,23 @@ public final class KernelBench {
             pow2(8, 12), pow2(9, 14), (x, s) -> new long[] {s.rows(), x},
             s -> Metric.gbps(x -> 2.0 * s.rows() * x * s.dtype().byteSize()), null);
 
+    public static final KernelBench RMS_NORM = new KernelBench("rms-norm", "RMS norm over the last dimension of [rows, N] (rows = 4096 unless --rows)", "N",
+            pow2(8, 12), pow2(9, 14), (x, s) -> new long[] {s.rows(), x},
+            s -> Metric.gbps(x -> 2.0 * s.rows() * x * s.dtype().byteSize()), null);
+
     public static final KernelBench MATMUL = new KernelBench("matmul", "C[M, N] = A[M, K]·B[K, N] with M = N = K", "M=N=K",
             pow2(7, 9), new long[] {256, 512, 1024, 2048, 3072, 4096}, (x, s) -> new long[] {x, x, x},
             s -> isCpu(s.device()) ? Metric.gflops(x -> 2.0 * x * x * x) : Metric.tflops(x -> 2.0 * x * x * x), Matmul.TUNER);
 
     /** Every kernel benchmark, in the order {@code tessera bench --list} shows them. */
-    public static final List<KernelBench> ALL = List.of(VECTOR_ADD, SOFTMAX, LAYER_NORM, MATMUL);
+    public static final List<KernelBench> ALL = List.of(VECTOR_ADD, SOFTMAX, LAYER_NORM, RMS_NORM, MATMUL);
 
     /** The benchmark named {@code name} ({@code "softmax"}, {@code "vector-add"}; {@code _} and case are ignored). */
     public static KernelBench named(String name) {
         String n = name.strip().toLowerCase(Locale.ROOT).replace('_', '-');
         if (n.equals("vector_add") || n.equals("vectoradd") || n.equals("add")) n = "vector-add";
         if (n.equals("layernorm")) n = "layer-norm";
+        if (n.equals("rmsnorm")) n = "rms-norm";
         for (KernelBench k : ALL) if (k.name.equals(n)) return k;
         throw new IllegalArgumentException("no kernel benchmark named '" + name + "'; choose one of "
                 + ALL.stream().map(KernelBench::name).toList());

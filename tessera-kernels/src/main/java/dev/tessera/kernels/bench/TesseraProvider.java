@@ -5,6 +5,7 @@ import dev.tessera.autotune.TuningResult;
 import dev.tessera.bench.DeviceTimer;
 import dev.tessera.bench.DeviceTimers;
 import dev.tessera.kernels.LayerNorm;
+import dev.tessera.kernels.RmsNorm;
 import dev.tessera.kernels.Matmul;
 import dev.tessera.kernels.Softmax;
 import dev.tessera.kernels.VectorAdd;
@@ -69,6 +70,12 @@ public final class TesseraProvider implements BenchProvider {
                     Tensor y = own(owned, Tensor.empty(t, d, rows, n));
                     Tensor mean = own(owned, Tensor.empty(DType.F32, d, rows)), rstd = own(owned, Tensor.empty(DType.F32, d, rows));
                     return Workload.of(() -> LayerNorm.forward(x, w, b, 1e-5f, y, mean, rstd), timer, free, "fixed: one row per program");
+                }
+                case "rms-norm" -> {
+                    long rows = p.dims()[0], n = p.dims()[1];
+                    Tensor x = own(owned, Tensor.randn(t, seed, d, rows, n)), w = own(owned, Tensor.randn(t, seed + 1, d, n));
+                    Tensor y = own(owned, Tensor.empty(t, d, rows, n)), rrms = own(owned, Tensor.empty(DType.F32, d, rows));
+                    return Workload.of(() -> RmsNorm.forward(x, w, 1e-6f, y, rrms), timer, free, "fixed: one row per program");
                 }
                 case "matmul" -> {
                     long m = p.dims()[0], n = p.dims()[1], k = p.dims()[2];

@@ -1,0 +1,168 @@
+package dev.tessera.cuda;
+
+import dev.tessera.backend.Backend;
+import dev.tessera.backend.Buffer;
+import dev.tessera.backend.CompiledKernel;
+import dev.tessera.backend.DeviceInfo;
+import dev.tessera.backend.LaunchOptions;
+import dev.tessera.cuda.codegen.PtxModule;
+import dev.tessera.cuda.codegen.Target;
+import dev.tessera.cuda.driver.CudaDevice;
+import dev.tessera.cuda.driver.CudaDriver;
+import dev.tessera.cuda.driver.KernelArgs;
+import dev.tessera.cuda.driver.PtxTarget;
+import dev.tessera.ir.KernelIR;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * NVIDIA GPUs through the CUDA driver: memory is driver allocations, kernels are PTX from Tessera's
+ * code generator that the driver compiles, launches go on the device's default stream and return
+ * at once. {@link #synchronize} waits and then reports any device assertion that failed.
+ */
+public final class CudaBackend implements Backend {
+    private final Map<Integer, DeviceErrors> errors = new ConcurrentHashMap<>();
+    private volatile List<DeviceInfo> devices;
+
+    /** For {@link java.util.ServiceLoader}. */
+    public CudaBackend() {}
+
+    @Override
+    public String name() { return "cuda"; }
+
+    @Override
+    public List<DeviceInfo> devices() {
+        List<DeviceInfo> d = devices;
+        if (d == null) {
+            d = !CudaDriver.isAvailable() ? List.of() : CudaDriver.devices().stream().map(CudaBackend::info).toList();
+            devices = d;
+        }
+        return d;
+    }
+
+    private static DeviceInfo info(CudaDevice d) {
+        return new DeviceInfo("cuda", d.index(), d.name(), d.summary(), Map.of(
+                "sharedMemoryPerBlock", (long) d.sharedMemoryPerBlockOptin(),
+                "maxThreadsPerBlock", (long) d.maxThreadsPerBlock(),
+                "multiprocessors", (long) d.multiprocessorCount(),
+                "computeCapability", (long) d.computeCapability(),
+                "l2CacheBytes", (long) d.l2CacheBytes(),
+                "totalMemory", d.totalMemoryBytes()));
+    }
+
+    @Override
+    public String unavailableReason() {
+        if (CudaDriver.isAvailable()) return null;
+        return CudaDriver.unavailableReason().orElse("CUDA is not available");
+    }
+
+    /** Above the CPU's 0: a GPU is the default device when one is present. */
+    @Override
+    public int priority() { return 100; }
+
+    private static CudaDevice device(int index) { return CudaDriver.device(index); }
+
+    private static CudaBuffer cuda(Buffer b) {
+        if (b instanceof CudaBuffer c) return c;
+        throw new IllegalArgumentException("not a CUDA buffer: " + b);
+    }
+
+    @Override
+    public Buffer allocate(int device, long bytes) {
+        return new CudaBuffer(this, device, device(device).context().allocate(Math.max(1, bytes)));
+    }
+
+    @Override
+    public void copyIn(MemorySegment source, Buffer target, long targetOffset, long bytes) {
+        cuda(target).memory.copyFromHost(targetOffset, source.asSlice(0, bytes));
+    }
+
+    @Override
+    public void copyOut(Buffer source, long sourceOffset, MemorySegment target, long bytes) {
+        CudaBuffer b = cuda(source);
+        b.memory.copyToHost(sourceOffset, target.asSlice(0, bytes));
+        errors(b.device()).check();
+    }
+
+    @Override
+    public void copy(Buffer source, long sourceOffset, Buffer target, long targetOffset, long bytes) {
+        cuda(target).memory.copyFrom(targetOffset, cuda(source).memory, sourceOffset, bytes);
+    }
+
+    @Override
+    public void fill(Buffer target, long offset, long bytes, byte value) {
+        cuda(target).memory.fill(offset, bytes, value);
+    }
+
+    /** "sm_90a/ptx9.0": what makes compiled code differ between devices. */
+    @Override
+    public String target(int device) {
+        PtxTarget t = ptxTarget(device);
+        return t.arch() + "/ptx" + t.version();
+    }
+
+    private static PtxTarget ptxTarget(int device) { return PtxTarget.forDevice(device(device), CudaDriver.driverVersion()); }
+
+    @Override
+    public CompiledKernel compile(KernelIR kernel, LaunchOptions options, int device) {
+        Target target = Target.of(ptxTarget(device));
+        // for testing the exact software sequences on a GPU that has the native conversions
+        if (Boolean.getBoolean("tessera.cuda.softwareConversions")) target = target.withSoftwareConversions();
+        return CudaCompiler.compile(kernel, options, device(device), target);
+    }
+
+    @Override
+    public byte[] serialize(CompiledKernel k) {
+        return k instanceof CudaKernel c ? KernelCodec.encode(c.ptx, c.cubin) : null;
+    }
+
+    @Override
+    public CompiledKernel deserialize(byte[] data, KernelIR optimized, LaunchOptions options, int device) {
+        KernelCodec.Decoded d = KernelCodec.decode(data);
+        if (d == null || d.ptx().threads() != options.numWarps() * 32) return null;
+        try {
+            return CudaCompiler.load(optimized, d.ptx(), d.cubin(), null, device(device));
+        } catch (RuntimeException e) {
+            return null; // a cubin this device or driver cannot load: compile afresh
+        }
+    }
+
+    @Override
+    public dev.tessera.backend.Marker marker(int device) { return new CudaMarker(device(device).context()); }
+
+    @Override
+    public void launch(CompiledKernel kernel, int[] grid, long[] args, int device) {
+        CudaKernel k = (CudaKernel) kernel;
+        PtxModule.ParamKind[] kinds = k.params;
+        if (args.length != kinds.length) {
+            throw new IllegalArgumentException(k.name() + " takes " + kinds.length + " arguments, got " + args.length);
+        }
+        KernelArgs a = KernelArgs.forCurrentThread();
+        for (int i = 0; i < kinds.length; i++) {
+            long bits = args[i];
+            switch (kinds[i]) {
+                case U64 -> a.i64(bits);
+                case U32 -> a.i32((int) bits);
+                case F32 -> a.f32(Float.intBitsToFloat((int) bits));
+                case F64 -> a.f64(Double.longBitsToDouble(bits));
+            }
+        }
+        if (k.ptx.hasDebugParams()) a.ptr(errors(device).addressForLaunch()).i32(k.id);
+        var context = device(device).context();
+        k.function.launch(grid[0], grid[1], grid[2], k.ptx.threads(), 1, 1, k.ptx.sharedBytes(), context.defaultStream(), a);
+        // a kernel with device assertions reports a failure from its launch, as on the CPU (a debugging aid: it waits)
+        if (k.synchronousFaults) synchronize(device);
+    }
+
+    @Override
+    public void synchronize(int device) {
+        device(device).context().synchronize();
+        errors(device).check();
+    }
+
+    private DeviceErrors errors(int device) {
+        return errors.computeIfAbsent(device, d -> new DeviceErrors(device(d).context()));
+    }
+}

@@ -1,0 +1,149 @@
+package dev.tessera.cuda.codegen;
+
+import dev.tessera.cuda.codegen.layout.LinearLayout;
+import dev.tessera.ir.Op;
+import dev.tessera.ir.Op.*;
+import dev.tessera.ir.Shape;
+import dev.tessera.types.DType;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Lowering of tile construction, relabeling and elementwise arithmetic. Elementwise ops compute
+ * register by register; registers that repeat (a splat, a broadcast) are computed once.
+ */
+final class ElementwiseRules {
+    private ElementwiseRules() {}
+
+    static TileValue constant(Constant c, LinearLayout out, Lowerer cx) {
+        String r = Emit.constant(cx, c.result().type().element(), c.value());
+        return repeat(out, c.result().type().element(), r);
+    }
+
+    static TileValue repeat(LinearLayout out, dev.tessera.types.ElementType type, String reg) {
+        String[] regs = new String[out.numRegs()];
+        java.util.Arrays.fill(regs, reg);
+        return new TileValue(out, type, regs);
+    }
+
+    /** [start, end): each register's coordinate is the thread's part plus a constant. */
+    static TileValue arange(Arange a, LinearLayout out, Lowerer cx) {
+        String[] regs = new String[out.numRegs()];
+        boolean threads = out.threadMask() != 0;
+        String offset = threads ? cx.threadOffset(out) : null;
+        for (int r = 0; r < regs.length; r++) {
+            int c = a.start() + out.regPart(r);
+            regs[r] = cx.w.reg(RegClass.B32);
+            if (threads) cx.w.op("add.s32 %s, %s, %d", regs[r], offset, c);
+            else cx.w.op("mov.b32 %s, %d", regs[r], c);
+        }
+        return new TileValue(out, DType.I32, regs);
+    }
+
+    static TileValue splat(Splat s, LinearLayout out, Lowerer cx) {
+        return repeat(out, s.result().type().element(), cx.primary(s.source()).reg(0));
+    }
+
+    static TileValue broadcast(Broadcast b, LinearLayout out, Lowerer cx) {
+        Shape src = b.source().type().shape();
+        TileValue s = cx.get(b.source(), LayoutAssignment.derivedOperandLayout(b, b.source(), out));
+        String[] regs = new String[out.numRegs()];
+        for (int r = 0; r < regs.length; r++) regs[r] = s.reg(out.projectedRegister(src, r));
+        return new TileValue(out, b.result().type().element(), regs);
+    }
+
+    /** expand_dims, reshape, permute and hints: the same registers, relabeled. */
+    static TileValue relabel(Op op, LinearLayout out, Lowerer cx) {
+        var source = op.operands().getFirst();
+        TileValue s = cx.get(source, LayoutAssignment.derivedOperandLayout(op, source, out));
+        return new TileValue(out, op.results().getFirst().type().element(), s.regs());
+    }
+
+    static TileValue unary(Unary u, LinearLayout out, Lowerer cx) {
+        DType t = u.result().type().dtype();
+        TileValue x = cx.get(u.x(), out);
+        return map(out, u.result().type().element(), x.size(), i -> x.reg(i),
+                key -> Emit.normalize(cx, ScalarOps.unary(cx, u.fn(), t, key[0]), t), cx);
+    }
+
+    static TileValue binary(Binary b, LinearLayout out, Lowerer cx) {
+        DType t = b.result().type().dtype();
+        TileValue x = cx.get(b.lhs(), out), y = cx.get(b.rhs(), out);
+        return map2(out, b.result().type().element(), x, y, (p, q) -> ScalarOps.binary(cx, b.fn(), t, p, q), cx);
+    }
+
+    static TileValue compare(Compare c, LinearLayout out, Lowerer cx) {
+        TileValue x = cx.get(c.lhs(), out), y = cx.get(c.rhs(), out);
+        var type = c.lhs().type().element();
+        return map2(out, DType.I1, x, y, (p, q) -> ScalarOps.compare(cx, c.fn(), type, p, q), cx);
+    }
+
+    static TileValue select(Select s, LinearLayout out, Lowerer cx) {
+        TileValue c = cx.get(s.condition(), out), x = cx.get(s.ifTrue(), out), y = cx.get(s.ifFalse(), out);
+        RegClass k = RegClass.of(s.result().type().element());
+        Map<String, String> done = new HashMap<>();
+        String[] regs = new String[out.numRegs()];
+        for (int i = 0; i < regs.length; i++) {
+            String key = c.reg(i) + "," + x.reg(i) + "," + y.reg(i);
+            final int j = i;
+            regs[i] = done.computeIfAbsent(key, k2 -> Emit.select(cx, k, c.reg(j), x.reg(j), y.reg(j)));
+        }
+        return new TileValue(out, s.result().type().element(), regs);
+    }
+
+    static TileValue fma(Fma f, LinearLayout out, Lowerer cx) {
+        DType t = f.result().type().dtype();
+        TileValue a = cx.get(f.a(), out), b = cx.get(f.b(), out), c = cx.get(f.c(), out);
+        String[] regs = new String[out.numRegs()];
+        Map<String, String> done = new HashMap<>();
+        for (int i = 0; i < regs.length; i++) {
+            final int j = i;
+            regs[i] = done.computeIfAbsent(a.reg(i) + "," + b.reg(i) + "," + c.reg(i), k -> {
+                String d = cx.w.reg(RegClass.of(t));
+                cx.w.op("fma.rn.%s %s, %s, %s, %s", Emit.floatType(t), d, a.reg(j), b.reg(j), c.reg(j));
+                return Emit.normalize(cx, d, t);
+            });
+        }
+        return new TileValue(out, t, regs);
+    }
+
+    /** pointer + offset elements, in 64 bits. */
+    static TileValue ptrAdd(PtrAdd p, LinearLayout out, Lowerer cx) {
+        TileValue ptr = cx.get(p.pointer(), out), off = cx.get(p.offset(), out);
+        DType ot = p.offset().type().dtype();
+        int es = p.pointer().type().pointee().byteSize();
+        return map2(out, p.result().type().element(), ptr, off, (base, o) -> {
+            String scaled = cx.w.reg(RegClass.B64), d = cx.w.reg(RegClass.B64);
+            if (ot.bits() == 64) cx.w.op("mul.lo.s64 %s, %s, %d", scaled, o, es);
+            else cx.w.op("mul.wide.%s %s, %s, %d", ot.isUnsigned() ? "u32" : "s32", scaled, o, es);
+            cx.w.op("add.s64 %s, %s, %s", d, base, scaled);
+            return d;
+        }, cx);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    interface Scalar1 { String apply(String[] key); }
+
+    private static TileValue map(LinearLayout out, dev.tessera.types.ElementType type, int n, java.util.function.IntFunction<String> source,
+                                 Scalar1 f, Lowerer cx) {
+        String[] regs = new String[n];
+        Map<String, String> done = new HashMap<>();
+        for (int i = 0; i < n; i++) {
+            String s = source.apply(i);
+            regs[i] = done.computeIfAbsent(s, k -> f.apply(new String[] {k}));
+        }
+        return new TileValue(out, type, regs);
+    }
+
+    private static TileValue map2(LinearLayout out, dev.tessera.types.ElementType type, TileValue x, TileValue y,
+                                  java.util.function.BinaryOperator<String> f, Lowerer cx) {
+        String[] regs = new String[out.numRegs()];
+        Map<String, String> done = new HashMap<>();
+        for (int i = 0; i < regs.length; i++) {
+            String a = x.reg(i), b = y.reg(i);
+            regs[i] = done.computeIfAbsent(a + "," + b, k -> f.apply(a, b));
+        }
+        return new TileValue(out, type, regs);
+    }
+}

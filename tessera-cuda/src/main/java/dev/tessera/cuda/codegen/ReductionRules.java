@@ -1,0 +1,166 @@
+package dev.tessera.cuda.codegen;
+
+import dev.tessera.cuda.codegen.layout.LinearLayout;
+import dev.tessera.ir.Op.Reduce;
+import dev.tessera.ir.Shape;
+import dev.tessera.types.DType;
+
+/**
+ * Reductions along one axis, in three steps: within each thread over the registers along the axis;
+ * within a warp with {@code shfl.sync.bfly} over the lane bits along it; across warps through
+ * shared memory (each warp's partial at [result element][warp], then every thread combines the
+ * partials in warp order). Every thread ends with the results its slice layout says it holds.
+ */
+final class ReductionRules {
+    private ReductionRules() {}
+
+    static TileValue reduce(Reduce op, LinearLayout out, Lowerer cx) {
+        TileValue in = cx.operand(op, op.input());
+        LinearLayout l = in.layout();
+        int axis = op.axis();
+        DType t = op.input().type().dtype();
+        Combiner comb = new Combiner(cx, op.kind(), op.combine(), t);
+        Shape shape = l.shape();
+        int shift = LinearLayout.dimShift(shape, axis), axisMask = (shape.dim(axis) - 1) << shift;
+        String axisThread = comb.isArg() ? axisCoordinateOfThread(cx, l, shift, axisMask) : null;
+
+        // 1. within the thread, in register (= axis) order
+        String[][] acc = new String[out.numRegs()][];
+        for (int r = 0; r < l.numRegs(); r++) {
+            int o = l.slicedRegister(axis, r);
+            String[] v = comb.isArg() ? new String[] {in.reg(r), axisIndex(cx, axisThread, (l.regPart(r) & axisMask) >>> shift)} : new String[] {in.reg(r)};
+            acc[o] = acc[o] == null ? v : comb.combine(acc[o], v);
+        }
+        // 2. across the lanes that hold other positions along the axis
+        for (int bit = 0; bit < 5; bit++) {
+            if ((l.laneBasis(bit) & axisMask) == 0) continue;
+            String upper = null;
+            if (comb.needsOrder()) {
+                String u = cx.w.reg(RegClass.B32);
+                upper = cx.w.reg(RegClass.PRED);
+                cx.w.op("and.b32 %s, %s, %d", u, cx.lane(), 1 << bit);
+                cx.w.op("setp.ne.u32 %s, %s, 0", upper, u);
+            }
+            for (int o = 0; o < acc.length; o++) {
+                RegClass[] parts = comb.parts();
+                String[] other = new String[parts.length];
+                for (int p = 0; p < parts.length; p++) other[p] = Shuffles.shuffle(cx, parts[p], acc[o][p], "bfly", 1 << bit);
+                acc[o] = ordered(cx, comb, upper, acc[o], other);
+            }
+        }
+        // 3. across the warps that hold other positions along the axis
+        int warpsAlong = 0, firstWarpBit = -1;
+        for (int bit = 0; bit < l.warpBits(); bit++) {
+            if ((l.warpBasis(bit) & axisMask) != 0) {
+                if (firstWarpBit < 0) firstWarpBit = bit;
+                warpsAlong++;
+            }
+        }
+        if (warpsAlong > 0) acc = acrossWarps(cx, comb, l, out, acc, axisMask);
+        String[] regs = new String[out.numRegs()];
+        for (int o = 0; o < regs.length; o++) regs[o] = comb.isArg() ? acc[o][1] : comb.finish(acc[o][0]);
+        return new TileValue(out, op.result().type().element(), regs);
+    }
+
+    /** a ⊕ b where this lane's a comes first unless it is the upper lane of the pair. */
+    static String[] ordered(Lowerer cx, Combiner comb, String upper, String[] mine, String[] other) {
+        if (upper == null) return comb.combine(mine, other);
+        RegClass[] parts = comb.parts();
+        String[] lo = new String[parts.length], hi = new String[parts.length];
+        for (int p = 0; p < parts.length; p++) {
+            lo[p] = Emit.select(cx, parts[p], upper, other[p], mine[p]);
+            hi[p] = Emit.select(cx, parts[p], upper, mine[p], other[p]);
+        }
+        return comb.combine(lo, hi);
+    }
+
+    /** The axis coordinate the thread's lanes and warps contribute (for arg reductions). */
+    private static String axisCoordinateOfThread(Lowerer cx, LinearLayout l, int shift, int axisMask) {
+        if ((l.threadMask() & axisMask) == 0) return null;
+        String t = cx.threadOffset(l), r = cx.w.reg(RegClass.B32);
+        cx.w.op("and.b32 %s, %s, %d", r, t, axisMask);
+        cx.w.op("shr.u32 %s, %s, %d", r, r, shift);
+        return r;
+    }
+
+    private static String axisIndex(Lowerer cx, String thread, int regCoordinate) {
+        String r = cx.w.reg(RegClass.B32);
+        if (thread == null) cx.w.op("mov.u32 %s, %d", r, regCoordinate);
+        else cx.w.op("add.u32 %s, %s, %d", r, thread, regCoordinate);
+        return r;
+    }
+
+    private static String[][] acrossWarps(Lowerer cx, Combiner comb, LinearLayout l, LinearLayout out, String[][] acc, int axisMask) {
+        PtxWriter w = cx.w;
+        int warpsAlong = 0;
+        for (int bit = 0; bit < l.warpBits(); bit++) if ((l.warpBasis(bit) & axisMask) != 0) warpsAlong++;
+        int slots = 1 << warpsAlong;
+        // this warp's index among the warps along the axis
+        String wIndex = w.reg(RegClass.B32);
+        w.op("mov.u32 %s, 0", wIndex);
+        for (int bit = 0, j = 0; bit < l.warpBits(); bit++) {
+            if ((l.warpBasis(bit) & axisMask) == 0) continue;
+            String b = w.reg(RegClass.B32);
+            w.op("bfe.u32 %s, %s, %d, 1", b, cx.warp(), bit);
+            if (j > 0) w.op("shl.b32 %s, %s, %d", b, b, j);
+            w.op("or.b32 %s, %s, %s", wIndex, wIndex, b);
+            j++;
+        }
+        RegClass[] parts = comb.parts();
+        int[] partBytes = new int[parts.length];
+        int total = 0;
+        for (int p = 0; p < parts.length; p++) {
+            partBytes[p] = LayoutConversion.elementBytes(parts[p]);
+            total += out.shape().numel() * slots * partBytes[p];
+        }
+        String base = cx.smem.begin(total);
+        String outOffset = out.threadMask() == 0 ? null : cx.threadOffset(out);
+        String[] slot = new String[acc.length];
+        for (int o = 0; o < acc.length; o++) {
+            // slot index = result element * slots + warp index
+            String e = w.reg(RegClass.B32);
+            if (outOffset == null) w.op("mov.u32 %s, %d", e, out.regPart(o) * slots);
+            else w.op("mad.lo.u32 %s, %s, %d, %d", e, outOffset, slots, out.regPart(o) * slots);
+            slot[o] = e;
+            int partBase = 0;
+            for (int p = 0; p < parts.length; p++) {
+                String a = w.reg(RegClass.B32);
+                w.op("add.u32 %s, %s, %s", a, e, wIndex);
+                w.op("mad.lo.u32 %s, %s, %d, %s", a, a, partBytes[p], base);
+                String v = parts[p] == RegClass.PRED ? Emit.fromPred(cx, acc[o][p]) : acc[o][p];
+                w.op("st.shared%s [%s+%d], %s", sharedType(parts[p]), a, partBase, v);
+                partBase += out.shape().numel() * slots * partBytes[p];
+            }
+        }
+        cx.smem.sync();
+        String[][] result = new String[acc.length][];
+        for (int o = 0; o < acc.length; o++) {
+            String[] a = null;
+            for (int k = 0; k < slots; k++) {
+                String[] v = new String[parts.length];
+                int partBase = 0;
+                for (int p = 0; p < parts.length; p++) {
+                    String addr = w.reg(RegClass.B32);
+                    w.op("mad.lo.u32 %s, %s, %d, %s", addr, slot[o], partBytes[p], base);
+                    String raw = w.reg(parts[p] == RegClass.PRED ? RegClass.B32 : parts[p]);
+                    w.op("ld.shared%s %s, [%s+%d]", sharedType(parts[p]), raw, addr, partBase + k * partBytes[p]);
+                    v[p] = parts[p] == RegClass.PRED ? Emit.toPred(cx, raw) : raw;
+                    partBase += out.shape().numel() * slots * partBytes[p];
+                }
+                a = a == null ? v : comb.combine(a, v);
+            }
+            result[o] = a;
+        }
+        cx.smem.end();
+        return result;
+    }
+
+    static String sharedType(RegClass k) {
+        return switch (k) {
+            case F32 -> ".f32";
+            case F64 -> ".f64";
+            case B64 -> ".b64";
+            default -> ".b32";
+        };
+    }
+}

@@ -1,0 +1,26 @@
+package dev.tessera.cuda.codegen;
+
+import dev.tessera.cuda.driver.PtxTarget;
+
+/**
+ * What the code generator may use on a target: the PTX header and the instructions that depend on
+ * the architecture. Where an instruction is missing, an exact software sequence replaces it.
+ *
+ * @param ptx             the {@code .version}/{@code .target} to write
+ * @param sm              compute capability as a number (80, 89, 90)
+ * @param nativeFp8       {@code cvt.rn.satfinite.e4m3x2.f32} and friends (sm_89+, PTX 7.8+)
+ * @param nativeBf16      {@code cvt.rn.bf16.f32} and {@code max.NaN} (sm_80+)
+ * @param bf16AtomicAdd   {@code atom.add.noftz.bf16} (sm_90+)
+ */
+public record Target(PtxTarget ptx, int sm, boolean nativeFp8, boolean nativeBf16, boolean bf16AtomicAdd) {
+
+    public static Target of(PtxTarget ptx) {
+        String digits = ptx.arch().replaceAll("[^0-9]", "");
+        int sm = Integer.parseInt(digits);
+        int isa = ptx.isaMajor() * 10 + ptx.isaMinor();
+        return new Target(ptx, sm, sm >= 89 && isa >= 78, sm >= 80, sm >= 90 && isa >= 78);
+    }
+
+    /** The same target without the native narrow-float conversions, to test the software sequences on a GPU that has them. */
+    public Target withSoftwareConversions() { return new Target(ptx, sm, false, false, false); }
+}
