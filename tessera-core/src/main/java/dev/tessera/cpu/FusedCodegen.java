@@ -4,6 +4,7 @@ import static java.lang.constant.ConstantDescs.*;
 
 import dev.tessera.ir.Op;
 import dev.tessera.ir.Value;
+import dev.tessera.types.DType;
 import java.lang.classfile.ClassFile;
 import java.lang.classfile.ClassHierarchyResolver;
 import java.lang.classfile.CodeBuilder;
@@ -21,26 +22,32 @@ import java.util.function.Consumer;
 
 /**
  * Writes the {@link FusedLoops} of a {@link FusionGroup} as a hidden class (java.lang.classfile)
- * whose methods walk the lanes in chunks and compute each lane's ops in locals, so that C2 compiles
- * one loop instead of a pass over an array per op:
+ * whose {@code run} walks the lanes chunk by chunk, each lane's ops computed in locals, so that C2
+ * compiles one loop instead of a pass over an array per op. Vector add becomes:
  * <pre>
- *   for (c = 0; c &lt; chunks; c++)            // off_k = offsets[k * chunks + c]
- *       for (kk = 0; kk &lt; chunk; kk++) {      // lane = c * chunk + kk
- *           v1 = mask ? LaneAccess.getF32(seg_0, off_0 + kk * 4) : other;   // a fused load
- *           v2 = v1 + x[lane];                                             // an op ({@link LaneCode})
- *           if (mask) LaneAccess.setF32(seg_1, off_1 + kk * 4, v2);        // a fused store
- *           out[lane] = v2;                                                // a value another step reads
+ *   for (c = 0; c &lt; chunks; c++) {               // first = c * chunk, end = first + chunk
+ *       MemoryAccess.read(F32, seg_x, off_x[c], xs, first, chunk);   // loads: one bulk copy each
+ *       MemoryAccess.read(F32, seg_y, off_y[c], ys, first, chunk);
+ *       for (lane = first; lane &lt; end; lane++) {
+ *           boolean m = base + lane &lt; n;                              // an op (LaneCode)
+ *           float s = (m ? xs[lane] : 0f) + (m ? ys[lane] : 0f);
+ *           out[lane] = s;  mask[lane] = m;                          // the store's strip, staged
  *       }
+ *       FusedMemory.write(F32, out, mask, first, chunk, seg_out, off_out[c]);   // copied out
+ *   }
  * </pre>
- * Values from outside the group are read from their arrays, or once before the loop when they are
- * the same in every lane (splats, constants); aranges are the lane index.
+ * Every array is indexed by the lane, as in the unfused rules' loops: C2 vectorizes a loop over
+ * arrays, but not one that also touches device memory or indexes two arrays of one type
+ * differently (it cannot rule out that they are one array). Values from outside the group are
+ * read from their arrays, or once before the loop when every lane has the same (splats,
+ * constants); aranges are the lane index. Values other steps read are written to their arrays.
  */
 final class FusedCodegen {
     private FusedCodegen() {}
 
     private static final MethodHandles.Lookup LOOKUP = MethodHandles.lookup();
     private static final ClassDesc EXEC_FRAME = LaneCode.desc(ExecFrame.class), LOOPS = LaneCode.desc(FusedLoops.class),
-            FUSED_MEMORY = LaneCode.desc(FusedMemory.class);
+            FUSED_MEMORY = LaneCode.desc(FusedMemory.class), MEMORY_ACCESS = LaneCode.desc(MemoryAccess.class);
     private static final ClassFile CLASS_FILE = ClassFile.of(ClassFile.ClassHierarchyResolverOption.of(
             ClassHierarchyResolver.defaultResolver().orElse(ClassHierarchyResolver.ofClassLoading(FusedCodegen.class.getClassLoader()))));
 
@@ -109,7 +116,7 @@ final class FusedCodegen {
                     push(code, a.offsets());
                     Storage os = Storage.of(a.offsets().type());
                     if (os == Storage.INT) {
-                        if (a.offsets().type().dtype() == dev.tessera.types.DType.U32) {
+                        if (a.offsets().type().dtype() == DType.U32) {
                             code.invokestatic(LaneCode.INTEGER, "toUnsignedLong", MethodTypeDesc.of(CD_long, CD_int));
                         } else {
                             code.i2l();
@@ -151,7 +158,7 @@ final class FusedCodegen {
                     code.aload(OFFSETS).loadConstant(k * g.chunks).iload(chunk).iadd().laload().lstore(offset[k]);
                     if (a.isStore() || stage[k] < 0) continue;
                     pushEnum(a.type());
-                    code.aload(segment[k]).lload(offset[k]).aload(stage[k]).iload(first).loadConstant(g.chunk).invokestatic(FUSED_MEMORY, "read",
+                    code.aload(segment[k]).lload(offset[k]).aload(stage[k]).iload(first).loadConstant(g.chunk).invokestatic(MEMORY_ACCESS, "read",
                             MethodTypeDesc.of(CD_void, LaneCode.DTYPE, LaneCode.MEMORY_SEGMENT, CD_long, CD_Object, CD_int, CD_int));
                     if (maskedBeforeTheLoop(a)) applyMask(a, stage[k], first, end);
                 }
@@ -177,9 +184,13 @@ final class FusedCodegen {
             code.return_();
         }
 
-        /** Whether a load's mask is an array from outside the group, applied to the staged chunk before the lanes run. */
+        /**
+         * Whether a load's mask is applied to the staged chunk before the lanes run: when the mask is
+         * an array from outside the group and the other value is not computed in the loop.
+         */
         private boolean maskedBeforeTheLoop(FusedAccess a) {
-            return a.mask() != null && g.producer(a.mask()) == null && g.hasArray(a.mask(), l);
+            return a.mask() != null && g.producer(a.mask()) == null && g.hasArray(a.mask(), l)
+                    && (a.other() == null || g.producer(a.other()) == null);
         }
 
         /** Masked-off lanes of a staged chunk get the load's other value (no work when the chunk's mask is all true). */
@@ -219,7 +230,7 @@ final class FusedCodegen {
             return local;
         }
 
-        private void pushEnum(dev.tessera.types.DType t) { code.getstatic(LaneCode.DTYPE, t.name(), LaneCode.DTYPE); }
+        private void pushEnum(DType t) { code.getstatic(LaneCode.DTYPE, t.name(), LaneCode.DTYPE); }
 
         /** for (counter = 0; counter &lt; limit; counter += step) body. */
         private void loop(int counter, Consumer<CodeBuilder> limit, int step, Runnable body) {
@@ -312,19 +323,18 @@ final class FusedCodegen {
 
         /** Computes a member that is not an access into a local (splats and aliases need no code). */
         private void compute(Op op, boolean materialize) {
-            switch (op) {
-                case Op.Splat s -> pushers.put(s.result(), scalar(s.source()));
-                case Op op1 when FusionGroup.isAlias(op1) -> {
-                    Value source = op.operands().getFirst();
-                    pushers.put(op.result(), b -> push(b, source));
-                    return; // its array is its source's, set after the loop
-                }
-                default -> {
-                    LaneCode.Recipe recipe = LaneCode.of(op);
-                    for (Value v : recipe.operands()) push(code, v);
-                    recipe.apply().accept(code);
-                    keep(op.result());
-                }
+            if (FusionGroup.isAlias(op)) { // its array is its source's, set after the loop
+                Value source = op.operands().getFirst();
+                pushers.put(op.result(), b -> push(b, source));
+                return;
+            }
+            if (op instanceof Op.Splat s) {
+                pushers.put(s.result(), scalar(s.source()));
+            } else {
+                LaneCode.Recipe recipe = LaneCode.of(op);
+                for (Value v : recipe.operands()) push(code, v);
+                recipe.apply().accept(code);
+                keep(op.result());
             }
             if (materialize) materialize(op.result());
         }
@@ -372,12 +382,12 @@ final class FusedCodegen {
 
         /** Stages the lane's value (unless its own array already holds it) and computed mask for FusedMemory.write. */
         private void store(FusedAccess a, int k) {
-            if (g.stageSlots[k] != l.slot(a.value())) {
+            if (!g.ownStage[k]) {
                 code.aload(stage[k]).iload(lane);
                 push(code, a.value());
                 code.arrayStore(LaneCode.kind(Storage.of(a.type())));
             }
-            if (mask[k] >= 0 && g.maskSlots[k] != l.slot(a.mask())) {
+            if (mask[k] >= 0 && !g.ownMask[k]) {
                 code.aload(mask[k]).iload(lane);
                 push(code, a.mask());
                 code.arrayStore(TypeKind.BOOLEAN);

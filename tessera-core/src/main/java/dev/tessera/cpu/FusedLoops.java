@@ -13,8 +13,8 @@ interface FusedLoops {
 
     /**
      * Computes every lane: access k reads or writes {@code segments[k]} from byte offset
-     * {@code offsets[k * chunks + c]} in chunk c, bounds already checked. Values other steps read
-     * are written to their arrays.
+     * {@code offsets[k * chunks + c]} in chunk c, bounds already checked ({@link FusedMemory}).
+     * Values other steps read are written to their arrays.
      */
     void run(ExecFrame f, MemorySegment[] segments, long[] offsets);
 }

@@ -43,9 +43,6 @@ final class FusedMemory {
         return true;
     }
 
-    /** A chunk of a load: {@code n} elements from byte {@code off} into {@code stage[at..at+n)} (for generated code). */
-    static void read(DType t, MemorySegment seg, long off, Object stage, int at, int n) { MemoryAccess.read(t, seg, off, stage, at, n); }
-
     /** Whether {@code mask[at..at+n)} is all true (a vectorized scan). */
     static boolean allActive(boolean[] mask, int at, int n) {
         return Arrays.mismatch(mask, at, at + n, MemoryRules.ALL_ACTIVE, 0, n) < 0;

@@ -83,6 +83,8 @@ final class FusionGroup {
      * it has one); -1 for a load no lane reads. maskSlots: a store's mask, staged or its own (-1: none).
      */
     int[] stageSlots, maskSlots;
+    /** Per access, whether the stage is the value's own array (nothing to copy into it) and likewise a store's mask. */
+    boolean[] ownStage, ownMask;
 
     /** Decides the above once the group is closed. */
     void plan(Lowering l) {
@@ -120,14 +122,19 @@ final class FusionGroup {
         }
         laneOps.addAll(closure(laneRoots, stores));
         addressOps.addAll(closure(accesses.stream().map(FusedAccess::offsets).toList(), Set.of()));
-        stageSlots = new int[accesses.size()];
-        maskSlots = new int[accesses.size()];
-        for (int k = 0; k < accesses.size(); k++) {
+        int n = accesses.size();
+        stageSlots = new int[n];
+        maskSlots = new int[n];
+        ownStage = new boolean[n];
+        ownMask = new boolean[n];
+        for (int k = 0; k < n; k++) {
             FusedAccess a = accesses.get(k);
             Value staged = a.isStore() ? a.value() : a.op().results().getFirst();
+            ownStage[k] = hasArray(staged, l);
             if (!a.isStore() && !laneOps.contains(a.op())) stageSlots[k] = -1;
-            else stageSlots[k] = hasArray(staged, l) ? l.slot(staged) : l.scratch(Storage.of(a.type()), lanes);
-            maskSlots[k] = !a.isStore() || a.mask() == null ? -1 : hasArray(a.mask(), l) ? l.slot(a.mask()) : l.scratch(Storage.BOOL, lanes);
+            else stageSlots[k] = ownStage[k] ? l.slot(staged) : l.scratch(Storage.of(a.type()), lanes);
+            ownMask[k] = a.isStore() && a.mask() != null && hasArray(a.mask(), l);
+            maskSlots[k] = !a.isStore() || a.mask() == null ? -1 : ownMask[k] ? l.slot(a.mask()) : l.scratch(Storage.BOOL, lanes);
         }
     }
 

@@ -28,7 +28,7 @@ final class LaneCode {
     /** The operands to push, in order, and what then computes the result from them. */
     record Recipe(List<Value> operands, Consumer<CodeBuilder> apply) {}
 
-    static final ClassDesc LANE_OPS = desc(LaneOps.class), LANE_ACCESS = desc(LaneAccess.class),
+    static final ClassDesc LANE_OPS = desc(LaneOps.class),
             ELEMENTWISE = desc(ElementwiseRules.class), MATH_RULES = desc(MathRules.class), NUMERICS = desc(Numerics.class),
             DTYPE = desc(DType.class), ROUNDING = desc(Numerics.Rounding.class), UNARY_FN = desc(Op.Unary.Fn.class),
             MATH = desc(Math.class), INTEGER = desc(Integer.class), LONG = desc(Long.class), FLOAT = desc(Float.class),

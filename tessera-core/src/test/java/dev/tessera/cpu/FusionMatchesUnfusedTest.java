@@ -261,6 +261,16 @@ class FusionMatchesUnfusedTest {
         store(out.add(offs), load(p, mask, 0.0).mul(2), mask);
     }
 
+    /** The mask is the same in every program (computed once per launch); the other value is computed in the loop. */
+    @Kernel
+    static void computedOther(Tile x, Tile out, Tile n, @Constexpr int BLOCK) {
+        Tile row = programId(0).mul(n), cols = arange(0, BLOCK);
+        Tile mask = cols.lt(n);
+        Tile a = load(x.add(row).add(cols), mask, 0.0);
+        Tile b = load(x.add(row.add(cols)), mask, a.mul(2).add(1));
+        store(out.add(row.add(cols)), a.add(b), mask);
+    }
+
     @Test
     void loopsReductionsAndPointerTiles() {
         int n = 300;
@@ -274,6 +284,11 @@ class FusionMatchesUnfusedTest {
             ir = Jit.kernel(FusionMatchesUnfusedTest.class, "softmax").specialize(x, x, n, 512).ir();
         }
         assertTrue(BothWays.check("softmax", ir, new int[] {10},
+                () -> new Object[] {Tensor.randn(DType.F32, 4, BothWays.CPU, 10 * n), Tensor.zeros(DType.F32, BothWays.CPU, 10 * n), n}) > 0);
+        try (Tensor x = Tensor.zeros(DType.F32, BothWays.CPU, 10 * n)) {
+            ir = Jit.kernel(FusionMatchesUnfusedTest.class, "computedOther").specialize(x, x, n, 512).ir();
+        }
+        assertTrue(BothWays.check("computed other", ir, new int[] {9},
                 () -> new Object[] {Tensor.randn(DType.F32, 4, BothWays.CPU, 10 * n), Tensor.zeros(DType.F32, BothWays.CPU, 10 * n), n}) > 0);
         try (Tensor x = Tensor.zeros(DType.F32, BothWays.CPU, n)) {
             ir = Jit.kernel(FusionMatchesUnfusedTest.class, "pickPointers").specialize(x, x, x, n, 128).ir();
