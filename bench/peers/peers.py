@@ -7,7 +7,7 @@ Each case prints one JSON object a line in Tessera's results format:
 The Triton kernels here are our own straightforward implementations of the usual fused kernels
 (one program per row for the row-wise ones), the way a Triton user would write them.
 
-usage: peers.py [--cases all|copy,add,softmax,layernorm,rmsnorm,matmul] [--out FILE]
+usage: peers.py [--cases all|copy,add,softmax,layernorm,rmsnorm,matmul,launch] [--out FILE]
 """
 import argparse
 import datetime
@@ -151,8 +151,33 @@ def case_matmul(out):
         record(out, "matmul", f"{n}x{n}x{n}", dtype, "cublas", ms, tflops=2 * n ** 3 / ms / 1e9)
 
 
+def case_launch(out):
+    """Host time per launch, measured as `tessera overhead` measures Tessera's: rounds of launches of
+    a one-program vector add, back to back, synchronizing (untimed) between rounds."""
+    import time
+    n = 1 << 16
+    x, y = torch.randn(n, device="cuda"), torch.randn(n, device="cuda")
+    o = torch.empty_like(x)
+    providers = {"torch": lambda: torch.add(x, y, out=o),
+                 "triton": lambda: add_kernel[(1,)](x, y, o, n, BLOCK=1024)}
+    for name, fn in providers.items():
+        for _ in range(2000):
+            fn()
+        torch.cuda.synchronize()
+        for label, count, per_round in (("back to back", 5, 20000), ("after the device drained", 41, 512)):
+            rounds = []
+            for _ in range(count):
+                t0 = time.perf_counter()
+                for _ in range(per_round):
+                    fn()
+                rounds.append((time.perf_counter() - t0) / per_round * 1e6)
+                torch.cuda.synchronize()
+            median = sorted(rounds)[len(rounds) // 2]
+            print(f"host time per cached launch, {name}, {label} ({count} rounds of {per_round}): median {median:.2f} us", flush=True)
+
+
 CASES = {"copy": case_copy, "add": case_add, "softmax": case_softmax, "layernorm": case_layernorm,
-         "rmsnorm": case_rmsnorm, "matmul": case_matmul}
+         "rmsnorm": case_rmsnorm, "matmul": case_matmul, "launch": case_launch}
 
 
 def main():

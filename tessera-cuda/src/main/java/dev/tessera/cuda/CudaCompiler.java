@@ -23,24 +23,51 @@ final class CudaCompiler {
     private static final int DEFAULT_SHARED_LIMIT = 48 * 1024;
     private static final AtomicInteger IDS = new AtomicInteger(1);
 
+    /**
+     * Local memory per thread a kernel may use under the occupancy cap of large blocks (see
+     * {@link PtxCodegen#minBlocksPerSm}) before the uncapped PTX is tried instead. Row kernels
+     * spill a few values across their reductions and still gain from the second resident block
+     * (H200: softmax f32 of 16384 columns with 24 bytes of spills, 3965 GB/s against 3265
+     * uncapped; RMSNorm bf16 with 4 bytes, 3646 against 2815); a 256x128 matmul tile spills
+     * 656 bytes in its inner loop.
+     */
+    static final int CAPPED_LOCAL_ALLOWANCE = 64;
+
     static CudaKernel compile(KernelIR ir, LaunchOptions options, CudaDevice device, Target target) {
         PtxModule ptx = PtxCodegen.generate(ir, options, target);
         if (ptx.sharedBytes() > device.sharedMemoryPerBlockOptin()) {
             throw new IllegalArgumentException(ir.name() + " needs " + ptx.sharedBytes() + " bytes of shared memory per program, more than "
                     + device.name() + " allows (" + device.sharedMemoryPerBlockOptin() + "); use smaller blocks");
         }
+        CudaKernel k = compileAndLoad(ir, ptx, device);
+        if (k.localBytes() > CAPPED_LOCAL_ALLOWANCE && PtxCodegen.minBlocksPerSm(ptx.threads()) > 0) {
+            // the occupancy cap made ptxas spill much: local-memory traffic costs more than occupancy gains
+            CudaKernel uncapped = compileAndLoad(ir, PtxCodegen.generate(ir, options, target, false), device);
+            CudaKernel kept = uncapped.localBytes() < k.localBytes() ? uncapped : k;
+            (kept == k ? uncapped : k).module.close();
+            k = kept;
+        }
+        if (k.ptx.hasDebugParams()) DeviceErrors.register(k);
+        return k;
+    }
+
+    private static CudaKernel compileAndLoad(KernelIR ir, PtxModule ptx, CudaDevice device) {
         CubinImage cubin = device.context().compileToCubin(ptx.ptx());
-        return load(ir, ptx, cubin.bytes(), cubin.infoLog(), device);
+        return loadUnregistered(ir, ptx, cubin.bytes(), cubin.infoLog(), device);
     }
 
     /** A kernel from a cubin made earlier (here or by a previous process, through the disk cache). */
     static CudaKernel load(KernelIR ir, PtxModule ptx, byte[] cubin, String linkLog, CudaDevice device) {
+        CudaKernel k = loadUnregistered(ir, ptx, cubin, linkLog, device);
+        if (ptx.hasDebugParams()) DeviceErrors.register(k);
+        return k;
+    }
+
+    private static CudaKernel loadUnregistered(KernelIR ir, PtxModule ptx, byte[] cubin, String linkLog, CudaDevice device) {
         CudaContext context = device.context();
         CudaModule module = context.loadCubin(cubin);
         CudaFunction function = module.function(ptx.entry());
         if (ptx.sharedBytes() > DEFAULT_SHARED_LIMIT) function.setMaxDynamicSharedBytes(ptx.sharedBytes());
-        CudaKernel k = new CudaKernel(IDS.getAndIncrement(), device.index(), ir, ptx, cubin, linkLog, module, function);
-        if (ptx.hasDebugParams()) DeviceErrors.register(k);
-        return k;
+        return new CudaKernel(IDS.getAndIncrement(), device.index(), ir, ptx, cubin, linkLog, module, function);
     }
 }

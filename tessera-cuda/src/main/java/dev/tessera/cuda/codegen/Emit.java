@@ -34,6 +34,11 @@ final class Emit {
                 DType d = (DType) t;
                 float f = d == DType.F32 ? value.floatValue() : Numerics.round(value.doubleValue(), d);
                 w.op("mov.f32 %s, %s", r, f32(f));
+                if (d.isNarrowFloat()) {
+                    String bits = w.reg(RegClass.B32);
+                    w.op("mov.b32 %s, %d", bits, Numerics.encode(value.doubleValue(), d));
+                    cx.recordNarrowBits(r, d, bits, null);
+                }
             }
             case F64 -> w.op("mov.f64 %s, %s", r, f64(value.doubleValue()));
             default -> throw new IllegalStateException(k.toString());

@@ -5,6 +5,7 @@ import dev.tessera.cuda.codegen.layout.LinearLayout;
 import dev.tessera.ir.KernelIR;
 import dev.tessera.ir.Op;
 import dev.tessera.ir.Value;
+import dev.tessera.types.DType;
 import dev.tessera.types.ElementType;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -29,6 +30,7 @@ final class Lowerer {
     private final Deque<Map<Value, Map<LinearLayout, TileValue>>> scopes = new ArrayDeque<>();
     private final Map<String, String> threadOffsets = new HashMap<>();
     private final Map<String, String> owners = new HashMap<>();
+    private final Map<String, NarrowBits> narrowBits = new HashMap<>();
     private String tid, lane, warp;
 
     Lowerer(KernelIR kernel, LayoutAssignment layouts, AxisInfo axis, Target target, int numWarps, DebugSites debug) {
@@ -97,6 +99,28 @@ final class Lowerer {
         RegClass k = RegClass.of(type);
         for (int i = 0; i < regs.length; i++) regs[i] = w.reg(k);
         return new TileValue(l, type, regs);
+    }
+
+    // ------------------------------------------------------------------ narrow floats' memory bits
+
+    /**
+     * What is known of a narrow float held in an f32 register where it was made: its type, its
+     * memory pattern (zero-extended in a 32-bit register), and the f32 it was rounded from, if it
+     * was. A store then writes the pattern (or converts two sources at once) instead of recovering
+     * it from the held value. Only registers written once are recorded, so the facts never go
+     * stale; a register may stand for values of several types (an fp8 value widened to f16 is the
+     * same f32), so the facts hold only for their own type.
+     */
+    record NarrowBits(DType type, String bits, String roundedFrom) {}
+
+    void recordNarrowBits(String held, DType type, String bits, String roundedFrom) {
+        narrowBits.put(held, new NarrowBits(type, bits, roundedFrom));
+    }
+
+    /** What is known of {@code held} as a value of {@code type}, or null. */
+    NarrowBits narrowBits(String held, DType type) {
+        NarrowBits known = narrowBits.get(held);
+        return known != null && known.type() == type ? known : null;
     }
 
     // ------------------------------------------------------------------ thread index

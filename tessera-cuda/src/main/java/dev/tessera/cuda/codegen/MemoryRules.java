@@ -7,6 +7,8 @@ import dev.tessera.ir.Op.Load;
 import dev.tessera.ir.Op.Store;
 import dev.tessera.ir.Value;
 import dev.tessera.types.DType;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * Lowering of global loads and stores. Each run of consecutive registers that AxisInfo proves
@@ -24,22 +26,23 @@ final class MemoryRules {
         TileValue other = l.other() == null ? null : cx.operand(l, l.other());
         DType t = l.result().type().dtype();
         int vec = vector(cx, l.pointer(), l.mask(), out);
-        TileValue result = cx.fresh(out, t);
         String qualifiers = l.isVolatile() ? ".volatile" : cacheQualifier(l.cache(), l.eviction(), true);
         // A volatile location may change between the loads of the threads holding copies of an
         // element (a scalar: every thread), and copies must agree (branches on scalars must not
         // diverge): one thread loads, and shares what it read.
         String owner = l.isVolatile() ? cx.owner(out) : null;
+        String[] regs = new String[out.numRegs()];
         for (int g = 0; g < out.numRegs(); g += vec) {
             String pred = mask == null ? owner : owner == null ? mask.reg(g) : and(cx, mask.reg(g), owner);
-            loadGroup(cx, t, ptr.reg(g), pred, owner != null ? null : other, result, g, vec, qualifiers);
+            loadGroup(cx, t, ptr.reg(g), pred, owner != null ? null : other, regs, g, vec, qualifiers);
         }
+        TileValue result = new TileValue(out, t, regs);
         if (owner != null) {
             TileValue shared = LayoutConversion.shareFromOwners(result, cx);
             if (other == null || mask == null) return shared;
-            String[] regs = new String[shared.size()];
-            for (int r = 0; r < regs.length; r++) regs[r] = Emit.select(cx, shared.regClass(), mask.reg(r), shared.reg(r), other.reg(r));
-            return new TileValue(out, t, regs);
+            String[] selected = new String[shared.size()];
+            for (int r = 0; r < selected.length; r++) selected[r] = Emit.select(cx, shared.regClass(), mask.reg(r), shared.reg(r), other.reg(r));
+            return new TileValue(out, t, selected);
         }
         return result;
     }
@@ -88,7 +91,8 @@ final class MemoryRules {
         };
     }
 
-    private static void loadGroup(Lowerer cx, DType t, String address, String pred, TileValue other, TileValue result, int g, int vec, String q) {
+    /** Loads registers {@code g .. g+vec} of {@code regs}; masked-off lanes keep {@code other} (or 0). */
+    private static void loadGroup(Lowerer cx, DType t, String address, String pred, TileValue other, String[] regs, int g, int vec, String q) {
         PtxWriter w = cx.w;
         String guard = pred == null ? "" : "@" + pred + " ";
         String v = vec == 1 ? "" : ".v" + vec;
@@ -96,7 +100,7 @@ final class MemoryRules {
         if (direct(t)) {
             StringBuilder list = new StringBuilder();
             for (int j = 0; j < vec; j++) {
-                String r = result.reg(g + j);
+                String r = regs[g + j] = w.reg(k);
                 if (pred != null) {
                     if (other != null) Emit.move(cx, k, r, other.reg(g + j));
                     else w.op("mov%s %s, 0", k == RegClass.F32 ? ".b32" : k.bits(), r);
@@ -106,13 +110,19 @@ final class MemoryRules {
             w.op("%sld.global%s%s%s %s, [%s]", guard, q, v, memType(t), vec == 1 ? list : "{" + list + "}", address);
             return;
         }
-        // narrower than a register: load whole words (or one byte/half), then unpack
+        // narrower than a register: whole words (or one byte/half) preset to other's bits, loaded, unpacked
         int es = t.byteSize(), total = vec * es;
-        int words = Math.max(1, total / 4);
+        int words = Math.max(1, total / 4), perWord = Math.min(vec, 4 / es);
         String[] word = new String[words];
         for (int i = 0; i < words; i++) {
             word[i] = w.reg(RegClass.B32);
-            w.op("mov.b32 %s, 0", word[i]);
+            if (pred != null && other != null) {
+                String[] fields = new String[perWord];
+                for (int j = 0; j < perWord; j++) fields[j] = memoryBits(cx, t, other.reg(g + i * perWord + j));
+                w.op("mov.b32 %s, %s", word[i], pack(cx, fields, es));
+            } else {
+                w.op("mov.b32 %s, 0", word[i]);
+            }
         }
         if (total >= 4) {
             String list = words == 1 ? word[0] : "{" + String.join(", ", word) + "}";
@@ -120,31 +130,59 @@ final class MemoryRules {
         } else {
             w.op("%sld.global%s.%s %s, [%s]", guard, q, total == 1 ? "u8" : "u16", word[0], address);
         }
-        for (int j = 0; j < vec; j++) {
-            int byteOffset = j * es;
-            String wd = word[byteOffset / 4];
-            int bit = (byteOffset % 4) * 8;
-            String value = unpack(cx, t, wd, bit);
-            String r = result.reg(g + j);
-            if (pred != null && other != null) {
-                String sel = Emit.select(cx, k, pred, value, other.reg(g + j));
-                Emit.move(cx, k, r, sel);
-            } else {
-                Emit.move(cx, k, r, value);
-            }
-        }
+        String[] unpacked = unpack(cx, t, word, vec);
+        System.arraycopy(unpacked, 0, regs, g, vec);
     }
 
-    /** Element of type {@code t} at bit {@code bit} of a loaded word, as its register holds it. */
-    private static String unpack(Lowerer cx, DType t, String word, int bit) {
+    /** Fields of {@code es} bytes, lowest first, packed into one 32-bit register. */
+    private static String pack(Lowerer cx, String[] fields, int es) {
+        String word = fields[0];
+        for (int j = 1; j < fields.length; j++) {
+            String merged = cx.w.reg(RegClass.B32);
+            if (es == 2) cx.w.op("prmt.b32 %s, %s, %s, 0x5410", merged, word, fields[j]);
+            else cx.w.op("bfi.b32 %s, %s, %s, %d, %d", merged, fields[j], word, j * es * 8, es * 8);
+            word = merged;
+        }
+        return word;
+    }
+
+    /** The {@code count} elements of type {@code t} packed in {@code words}, as their registers hold them. */
+    private static String[] unpack(Lowerer cx, DType t, String[] words, int count) {
         PtxWriter w = cx.w;
-        int width = t == DType.I1 ? 8 : t.bits();
-        String field = w.reg(RegClass.B32);
-        boolean signed = t == DType.I8 || t == DType.I16;
-        w.op("bfe.%s %s, %s, %d, %d", signed ? "s32" : "u32", field, word, bit, width);
-        if (t == DType.I1) return Emit.toPred(cx, field);
-        if (t.isNarrowFloat()) return NarrowFloats.held(cx, field, t);
-        return field;
+        int es = t.byteSize();
+        String[] regs = new String[count], bits = new String[count], values = new String[count];
+        Map<String, String[]> halves = new HashMap<>();
+        for (int j = 0; j < count; j++) {
+            String word = words[j * es / 4];
+            int bit = (j * es % 4) * 8;
+            bits[j] = w.reg(RegClass.B32);
+            if (t == DType.BF16 || t == DType.F16) {
+                // a 16-bit float is one half of the word: its f32 value without extracting the field first
+                if (bit == 0) w.op("and.b32 %s, %s, 65535", bits[j], word);
+                else w.op("shr.u32 %s, %s, 16", bits[j], word);
+                values[j] = w.reg(RegClass.F32);
+                if (t == DType.BF16) {
+                    String top = w.reg(RegClass.B32);
+                    if (bit == 0) w.op("shl.b32 %s, %s, 16", top, word);
+                    else w.op("and.b32 %s, %s, -65536", top, word);
+                    w.op("mov.b32 %s, %s", values[j], top);
+                } else {
+                    String[] half = halves.computeIfAbsent(word, wd -> {
+                        String lo = w.reg(RegClass.B16), hi = w.reg(RegClass.B16);
+                        w.op("mov.b32 {%s, %s}, %s", lo, hi, wd);
+                        return new String[] {lo, hi};
+                    });
+                    w.op("cvt.f32.f16 %s, %s", values[j], half[bit / 16]);
+                }
+                continue;
+            }
+            boolean signed = t == DType.I8 || t == DType.I16;
+            w.op("bfe.%s %s, %s, %d, %d", signed ? "s32" : "u32", bits[j], word, bit, t == DType.I1 ? 8 : t.bits());
+            if (t == DType.I1) regs[j] = Emit.toPred(cx, bits[j]);
+            else if (t.isNarrowFloat()) values[j] = NarrowFloats.fromBits(cx, bits[j], t);
+            else regs[j] = bits[j];
+        }
+        return t.isNarrowFloat() ? NarrowFloats.held(cx, bits, values, t) : regs;
     }
 
     static void store(Store s, Lowerer cx) {
@@ -179,18 +217,15 @@ final class MemoryRules {
             return;
         }
         int es = t.byteSize(), total = vec * es;
-        int words = Math.max(1, total / 4);
+        int words = Math.max(1, total / 4), perWord = Math.min(vec, 4 / es);
         String[] word = new String[words];
-        for (int j = 0; j < vec; j++) {
-            int byteOffset = j * es;
-            int wi = byteOffset / 4, bit = (byteOffset % 4) * 8;
-            String bits = memoryBits(cx, t, value.reg(g + j));
-            if (word[wi] == null) {
-                word[wi] = bits;
-            } else {
-                String merged = w.reg(RegClass.B32);
-                w.op("bfi.b32 %s, %s, %s, %d, %d", merged, bits, word[wi], bit, es * 8);
-                word[wi] = merged;
+        for (int i = 0; i < words; i++) {
+            int first = g + i * perWord;
+            word[i] = perWord == 2 && t == DType.BF16 ? packRounded(cx, value.reg(first), value.reg(first + 1)) : null;
+            if (word[i] == null) {
+                String[] fields = new String[perWord];
+                for (int j = 0; j < perWord; j++) fields[j] = memoryBits(cx, t, value.reg(first + j));
+                word[i] = pack(cx, fields, es);
             }
         }
         if (total >= 4) {
@@ -199,6 +234,18 @@ final class MemoryRules {
         } else {
             w.op("%sst.global%s.%s [%s], %s", guard, q, total == 1 ? "u8" : "u16", address, word[0]);
         }
+    }
+
+    /**
+     * Two bf16 values freshly rounded from f32 (a convert, an operation's result) stored as one
+     * conversion of both sources: the same bits as rounding each, NaN included. Null otherwise.
+     */
+    private static String packRounded(Lowerer cx, String low, String high) {
+        Lowerer.NarrowBits lo = cx.narrowBits(low, DType.BF16), hi = cx.narrowBits(high, DType.BF16);
+        if (lo == null || hi == null || lo.roundedFrom() == null || hi.roundedFrom() == null) return null;
+        String word = cx.w.reg(RegClass.B32);
+        cx.w.op("cvt.rn.bf16x2.f32 %s, %s, %s", word, hi.roundedFrom(), lo.roundedFrom());
+        return word;
     }
 
     /** The memory bits of one element as it is held (narrow floats keep their patterns, see NarrowFloats.held). */

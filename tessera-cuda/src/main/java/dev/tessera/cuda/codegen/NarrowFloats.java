@@ -36,29 +36,27 @@ final class NarrowFloats {
         };
     }
 
-    /** {@code f} rounded to nearest even in {@code t}, as an f32 value. */
+    /**
+     * {@code f} rounded to nearest even in {@code t}, as an f32 value; the rounded pattern is
+     * recorded beside it (see {@link Lowerer.NarrowBits}) and costs nothing unless a store uses it.
+     */
     static String round(Lowerer cx, String f, DType t) {
         PtxWriter w = cx.w;
-        switch (t) {
-            case F16 -> {
-                String h = w.reg(RegClass.B16), out = w.reg(RegClass.F32);
-                w.op("cvt.rn.f16.f32 %s, %s", h, f);
-                w.op("cvt.f32.f16 %s, %s", out, h);
-                return out;
-            }
-            case BF16 -> {
-                if (cx.target.nativeBf16()) {
-                    String h = w.reg(RegClass.B16), out = w.reg(RegClass.F32);
-                    w.op("cvt.rn.bf16.f32 %s, %s", h, f);
-                    w.op("cvt.f32.bf16 %s, %s", out, h);
-                    return out;
-                }
-                return fromBits(cx, toBits(cx, f, t, Rounding.NEAREST_EVEN), t);
-            }
-            default -> {
-                return fromBits(cx, toBits(cx, f, t, Rounding.NEAREST_EVEN), t);
-            }
+        if (t == DType.F16 || (t == DType.BF16 && cx.target.nativeBf16())) {
+            String type = t == DType.F16 ? "f16" : "bf16";
+            String h = w.reg(RegClass.B16), out = w.reg(RegClass.F32), bits = w.reg(RegClass.B32);
+            w.op("cvt.rn.%s.f32 %s, %s", type, h, f);
+            w.op("cvt.f32.%s %s, %s", type, out, h);
+            w.op("cvt.u32.u16 %s, %s", bits, h);
+            // the pattern heldBits gives the held value: an f16 NaN is stored as the format's NaN
+            if (t == DType.F16) bits = fixNan(cx, f, bits, format(t));
+            cx.recordNarrowBits(out, t, bits, f);
+            return out;
         }
+        String bits = toBits(cx, f, t, Rounding.NEAREST_EVEN);
+        String out = fromBits(cx, bits, t);
+        cx.recordNarrowBits(out, t, bits, null);
+        return out;
     }
 
     /** The bits of {@code f} (an f32 register) rounded to {@code t}, in the low bits of a 32-bit register. */
@@ -221,23 +219,46 @@ final class NarrowFloats {
      * store puts back the same bits (bf16 patterns are f32 top halves and need no tag).
      */
     static String held(Lowerer cx, String bits, DType t) {
-        String v = fromBits(cx, bits, t);
-        if (t == DType.BF16) return v;
+        return held(cx, new String[] {bits}, new String[] {fromBits(cx, bits, t)}, t)[0];
+    }
+
+    /**
+     * {@link #held} for several patterns at once, given their f32 values ({@link #fromBits} or an
+     * equivalent conversion). NaN patterns are rare: one test covers all the values, and only
+     * threads that meet one run the tagging.
+     */
+    static String[] held(Lowerer cx, String[] bits, String[] values, DType t) {
         PtxWriter w = cx.w;
-        // NaN patterns are rare: the tagging runs only in threads that meet one
-        String out = w.reg(RegClass.F32), nan = w.reg(RegClass.PRED), skip = w.label("held");
-        w.op("mov.f32 %s, %s", out, v);
-        w.op("testp.notanumber.f32 %s, %s", nan, v);
-        w.op("@!%s bra %s", nan, skip);
-        int width = t.bits(), signBit = 1 << (width - 1);
-        String sign = w.reg(RegClass.B32), tagged = w.reg(RegClass.B32);
-        w.op("and.b32 %s, %s, %d", sign, bits, signBit);
-        w.op("shl.b32 %s, %s, %d", sign, sign, 32 - width);
-        w.op("and.b32 %s, %s, %d", tagged, bits, (1 << width) - 1);
-        w.op("or.b32 %s, %s, %d", tagged, tagged, QUIET_NAN | tag(t) << 16);
-        w.op("or.b32 %s, %s, %s", tagged, tagged, sign);
-        w.op("mov.b32 %s, %s", out, tagged);
-        w.place(skip);
+        int n = bits.length;
+        String[] out = values.clone();
+        if (t != DType.BF16) {
+            String anyNan = null;
+            for (int i = 0; i < n; i += 2) {
+                String p = w.reg(RegClass.PRED), b = values[Math.min(i + 1, n - 1)];
+                if (anyNan == null) w.op("setp.nan.f32 %s, %s, %s", p, values[i], b);
+                else w.op("setp.nan.or.f32 %s, %s, %s, %s", p, values[i], b, anyNan);
+                anyNan = p;
+            }
+            for (int i = 0; i < n; i++) {
+                out[i] = w.reg(RegClass.F32);
+                w.op("mov.f32 %s, %s", out[i], values[i]);
+            }
+            String skip = w.label("held");
+            w.op("@!%s bra %s", anyNan, skip);
+            int width = t.bits(), signBit = 1 << (width - 1);
+            for (int i = 0; i < n; i++) {
+                String nan = w.reg(RegClass.PRED), sign = w.reg(RegClass.B32), tagged = w.reg(RegClass.B32);
+                w.op("testp.notanumber.f32 %s, %s", nan, values[i]);
+                w.op("and.b32 %s, %s, %d", sign, bits[i], signBit);
+                w.op("shl.b32 %s, %s, %d", sign, sign, 32 - width);
+                w.op("and.b32 %s, %s, %d", tagged, bits[i], (1 << width) - 1);
+                w.op("or.b32 %s, %s, %d", tagged, tagged, QUIET_NAN | tag(t) << 16);
+                w.op("or.b32 %s, %s, %s", tagged, tagged, sign);
+                w.op("@%s mov.b32 %s, %s", nan, out[i], tagged);
+            }
+            w.place(skip);
+        }
+        for (int i = 0; i < n; i++) cx.recordNarrowBits(out[i], t, bits[i], null);
         return out;
     }
 
@@ -272,6 +293,8 @@ final class NarrowFloats {
      * any other NaN the format's canonical NaN.
      */
     static String heldBits(Lowerer cx, String f, DType t) {
+        Lowerer.NarrowBits known = cx.narrowBits(f, t);
+        if (known != null) return known.bits();
         PtxWriter w = cx.w;
         String raw = w.reg(RegClass.B32), nan = w.reg(RegClass.PRED), out = w.reg(RegClass.B32), skip = w.label("held_bits");
         w.op("mov.b32 %s, %s", raw, f);

@@ -32,6 +32,8 @@ class DemoKernelsPtxasTest {
                 new Case("copy f32", ir(DemoKernels.class, "copy", args(ptr(DType.F32), ptr(DType.F32), i32Div16()), "BLOCK", 4096), 4),
                 new Case("softmax f32", ir(DemoKernels.class, "softmax", args(ptr(DType.F32), ptr(DType.F32), i32Div16(), i32Div16()), "BLOCK", 4096), 8),
                 new Case("softmax bf16", ir(DemoKernels.class, "softmax", args(ptr(DType.BF16), ptr(DType.BF16), i32Div16(), i32Div16()), "BLOCK", 8192), 16),
+                new Case("softmax f32 long rows", ir(DemoKernels.class, "softmax", args(ptr(DType.F32), ptr(DType.F32), i32Div16(), i32Div16()), "BLOCK", 16384), 16),
+                new Case("softmax bf16 long rows", ir(DemoKernels.class, "softmax", args(ptr(DType.BF16), ptr(DType.BF16), i32Div16(), i32Div16()), "BLOCK", 16384), 16),
                 new Case("layernorm f16", ir(DemoKernels.class, "layerNorm", args(ptr(DType.F16), ptr(DType.F16), ptr(DType.F16), ptr(DType.F16),
                         i32Div16(), i32Div16(), scalar(DType.F32)), "BLOCK", 8192), 16),
                 new Case("softmax2d f32", ir(DemoKernels.class, "softmax2d", args(ptr(DType.F32), ptr(DType.F32), i32(), i32Div16()), "BM", 4, "BN", 256), 4),
