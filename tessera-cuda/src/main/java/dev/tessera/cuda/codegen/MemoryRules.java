@@ -7,7 +7,10 @@ import dev.tessera.ir.Op.Load;
 import dev.tessera.ir.Op.Store;
 import dev.tessera.ir.Value;
 import dev.tessera.types.DType;
+import dev.tessera.types.Numerics.Rounding;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -219,14 +222,39 @@ final class MemoryRules {
         int es = t.byteSize(), total = vec * es;
         int words = Math.max(1, total / 4), perWord = Math.min(vec, 4 / es);
         String[] word = new String[words];
+        List<Integer> f16Pairs = new ArrayList<>();
+        String anyNan = null;
         for (int i = 0; i < words; i++) {
             int first = g + i * perWord;
-            word[i] = perWord == 2 && t == DType.BF16 ? packRounded(cx, value.reg(first), value.reg(first + 1)) : null;
-            if (word[i] == null) {
-                String[] fields = new String[perWord];
-                for (int j = 0; j < perWord; j++) fields[j] = memoryBits(cx, t, value.reg(first + j));
-                word[i] = pack(cx, fields, es);
+            Lowerer.NarrowBits lo = perWord == 2 ? cx.narrowBits(value.reg(first), t) : null, hi = lo == null ? null : cx.narrowBits(value.reg(first + 1), t);
+            if (lo != null && hi != null && lo.roundedFrom() != null && hi.roundedFrom() != null) {
+                // both freshly rounded from f32: one conversion of the two sources
+                word[i] = w.reg(RegClass.B32);
+                w.op("cvt.rn.%sx2.f32 %s, %s, %s", t == DType.BF16 ? "bf16" : "f16", word[i], hi.roundedFrom(), lo.roundedFrom());
+                if (t == DType.F16) {
+                    // the conversion's NaN is not the format's: fixed below, in threads that meet one
+                    String p = w.reg(RegClass.PRED);
+                    if (anyNan == null) w.op("setp.nan.f32 %s, %s, %s", p, lo.roundedFrom(), hi.roundedFrom());
+                    else w.op("setp.nan.or.f32 %s, %s, %s, %s", p, lo.roundedFrom(), hi.roundedFrom(), anyNan);
+                    anyNan = p;
+                    f16Pairs.add(i);
+                }
+                continue;
             }
+            String[] fields = new String[perWord];
+            for (int j = 0; j < perWord; j++) fields[j] = memoryBits(cx, t, value.reg(first + j));
+            word[i] = pack(cx, fields, es);
+        }
+        if (anyNan != null) {
+            String skip = w.label("f16_nan");
+            w.op("@!%s bra %s", anyNan, skip);
+            for (int i : f16Pairs) {
+                int first = g + i * perWord;
+                String lo = NarrowFloats.toBits(cx, cx.narrowBits(value.reg(first), t).roundedFrom(), t, Rounding.NEAREST_EVEN);
+                String hi = NarrowFloats.toBits(cx, cx.narrowBits(value.reg(first + 1), t).roundedFrom(), t, Rounding.NEAREST_EVEN);
+                w.op("prmt.b32 %s, %s, %s, 0x5410", word[i], lo, hi);
+            }
+            w.place(skip);
         }
         if (total >= 4) {
             String list = words == 1 ? word[0] : "{" + String.join(", ", word) + "}";
@@ -234,18 +262,6 @@ final class MemoryRules {
         } else {
             w.op("%sst.global%s.%s [%s], %s", guard, q, total == 1 ? "u8" : "u16", address, word[0]);
         }
-    }
-
-    /**
-     * Two bf16 values freshly rounded from f32 (a convert, an operation's result) stored as one
-     * conversion of both sources: the same bits as rounding each, NaN included. Null otherwise.
-     */
-    private static String packRounded(Lowerer cx, String low, String high) {
-        Lowerer.NarrowBits lo = cx.narrowBits(low, DType.BF16), hi = cx.narrowBits(high, DType.BF16);
-        if (lo == null || hi == null || lo.roundedFrom() == null || hi.roundedFrom() == null) return null;
-        String word = cx.w.reg(RegClass.B32);
-        cx.w.op("cvt.rn.bf16x2.f32 %s, %s, %s", word, hi.roundedFrom(), lo.roundedFrom());
-        return word;
     }
 
     /** The memory bits of one element as it is held (narrow floats keep their patterns, see NarrowFloats.held). */

@@ -135,24 +135,43 @@ final class ReductionRules {
         cx.smem.sync();
         String[][] result = new String[acc.length][];
         for (int o = 0; o < acc.length; o++) {
+            String[][] loaded = new String[parts.length][];
+            int partBase = 0;
+            for (int p = 0; p < parts.length; p++) {
+                loaded[p] = loadSlots(cx, parts[p], slot[o], base, partBase, slots, partBytes[p]);
+                partBase += out.shape().numel() * slots * partBytes[p];
+            }
             String[] a = null;
             for (int k = 0; k < slots; k++) {
                 String[] v = new String[parts.length];
-                int partBase = 0;
-                for (int p = 0; p < parts.length; p++) {
-                    String addr = w.reg(RegClass.B32);
-                    w.op("mad.lo.u32 %s, %s, %d, %s", addr, slot[o], partBytes[p], base);
-                    String raw = w.reg(parts[p] == RegClass.PRED ? RegClass.B32 : parts[p]);
-                    w.op("ld.shared%s %s, [%s+%d]", sharedType(parts[p]), raw, addr, partBase + k * partBytes[p]);
-                    v[p] = parts[p] == RegClass.PRED ? Emit.toPred(cx, raw) : raw;
-                    partBase += out.shape().numel() * slots * partBytes[p];
-                }
+                for (int p = 0; p < parts.length; p++) v[p] = parts[p] == RegClass.PRED ? Emit.toPred(cx, loaded[p][k]) : loaded[p][k];
                 a = a == null ? v : comb.combine(a, v);
             }
             result[o] = a;
         }
         cx.smem.end();
         return result;
+    }
+
+    /**
+     * One result element's partials of one part, slot by slot, read with loads of up to 16 bytes
+     * where they line up: a slot index is a multiple of the slot count, and the array starts
+     * 16-byte aligned.
+     */
+    private static String[] loadSlots(Lowerer cx, RegClass k, String slot, String base, int partBase, int slots, int bytes) {
+        PtxWriter w = cx.w;
+        String addr = w.reg(RegClass.B32);
+        w.op("mad.lo.u32 %s, %s, %d, %s", addr, slot, bytes, base);
+        int vec = Math.min(slots, 16 / bytes);
+        while (partBase % (vec * bytes) != 0) vec /= 2;
+        RegClass raw = k == RegClass.PRED ? RegClass.B32 : k;
+        String[] out = new String[slots];
+        for (int s = 0; s < slots; s += vec) {
+            for (int j = 0; j < vec; j++) out[s + j] = w.reg(raw);
+            String list = vec == 1 ? out[s] : "{" + String.join(", ", java.util.Arrays.copyOfRange(out, s, s + vec)) + "}";
+            w.op("ld.shared%s%s %s, [%s+%d]", vec == 1 ? "" : ".v" + vec, sharedType(k), list, addr, partBase + s * bytes);
+        }
+        return out;
     }
 
     static String sharedType(RegClass k) {
