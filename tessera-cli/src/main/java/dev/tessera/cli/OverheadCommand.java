@@ -49,7 +49,8 @@ final class OverheadCommand implements Callable<Integer> {
             JitKernel cached = Jit.kernel(VectorAdd.class, "add");
             Object[] args = {x, y, out, n, 1024};
             var g = grid(1);
-            for (int i = 0; i < 2000; i++) cached.launch(g, args);
+            // enough launches for the JIT compiler to compile the launch path before it is timed
+            for (int i = 0; i < 30_000; i++) cached.launch(g, args);
             d.backendImpl().synchronize(d.index());
             double[] steady = rounds(cached, g, args, d, 5, launches);
             // fewer than a GPU queue holds, the device idle at the start of each: the cost after a pause

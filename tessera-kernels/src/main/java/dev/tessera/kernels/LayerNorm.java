@@ -30,7 +30,7 @@ public final class LayerNorm {
         Tile variance = sum(centered.mul(centered), 0).div(n.to(F32));
         Tile r = rsqrt(variance.add(eps));
         Tile weight = load(w.add(cols), mask).to(F32), bias = load(b.add(cols), mask).to(F32);
-        store(y.add(row.mul(rowStride)).add(cols), centered.mul(r).mul(weight).add(bias), mask);
+        store(y.add(row.mul(rowStride)).add(cols), fma(centered.mul(r), weight, bias), mask);
         store(mean.add(row), mu);
         store(rstd.add(row), r);
     }

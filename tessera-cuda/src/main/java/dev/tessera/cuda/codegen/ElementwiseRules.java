@@ -72,10 +72,42 @@ final class ElementwiseRules {
         return map2(out, b.result().type().element(), x, y, (p, q) -> ScalarOps.binary(cx, b.fn(), t, p, q), cx);
     }
 
+    /**
+     * A comparison, computed once per run of registers that AxisInfo proves equal (a mask such as
+     * {@code cols < n} with n a multiple of 16 is constant over each aligned run of 16 columns).
+     */
     static TileValue compare(Compare c, LinearLayout out, Lowerer cx) {
         TileValue x = cx.get(c.lhs(), out), y = cx.get(c.rhs(), out);
         var type = c.lhs().type().element();
-        return map2(out, DType.I1, x, y, (p, q) -> ScalarOps.compare(cx, c.fn(), type, p, q), cx);
+        int[] leader = constantRuns(cx.axis.of(c.result()).constancy(), out);
+        String[] regs = new String[out.numRegs()];
+        Map<String, String> done = new HashMap<>();
+        for (int i = 0; i < regs.length; i++) {
+            String a = x.reg(i), b = y.reg(i);
+            regs[i] = leader[i] != i ? regs[leader[i]] : done.computeIfAbsent(a + "," + b, k -> ScalarOps.compare(cx, c.fn(), type, a, b));
+        }
+        return new TileValue(out, DType.I1, regs);
+    }
+
+    /**
+     * For each register, the first register holding an element of the same aligned run of
+     * {@code constancy[d]} elements along every dimension d: the same value wherever the thread is,
+     * since a register's element is its register part XOR the thread's part.
+     */
+    static int[] constantRuns(int[] constancy, LinearLayout out) {
+        Shape shape = out.shape();
+        int within = 0;
+        for (int d = 0; d < shape.rank(); d++) {
+            int run = Integer.highestOneBit(Math.max(1, Math.min(constancy[d], shape.dim(d))));
+            within |= (run - 1) << LinearLayout.dimShift(shape, d);
+        }
+        int[] leader = new int[out.numRegs()];
+        Map<Integer, Integer> first = new HashMap<>();
+        for (int r = 0; r < leader.length; r++) {
+            Integer earlier = first.putIfAbsent(out.regPart(r) & ~within, r);
+            leader[r] = earlier == null ? r : earlier;
+        }
+        return leader;
     }
 
     static TileValue select(Select s, LinearLayout out, Lowerer cx) {
