@@ -88,14 +88,15 @@ public final class JitKernel {
         if (args.length != params.size()) {
             throw launchError(method.name() + " takes " + params.size() + " arguments " + names(params) + ", got " + args.length);
         }
-        List<Object> runtime = new ArrayList<>(params.size());
+        Object[] runtime = new Object[method.runtimeParams().size()];
         Map<String, Object> constexprs = new LinkedHashMap<>();
+        int r = 0;
         for (int i = 0; i < args.length; i++) {
             KernelMethod.Param p = params.get(i);
-            if (p.isConstexpr()) constexprs.put(p.name(), args[i]);
-            else runtime.add(args[i]);
+            if (p.isConstexpr()) constexprs.put(p.name(), constexprValue(p, args[i]));
+            else runtime[r++] = args[i];
         }
-        return bind(runtime.toArray(), constexprs);
+        return new Bound(runtime, constexprs, deviceOf(runtime));
     }
 
     private Bound bind(Object[] runtimeArgs, Map<String, Object> given) {
@@ -115,6 +116,12 @@ public final class JitKernel {
                         + method.constexprParams().stream().map(KernelMethod.Param::name).toList() + ")");
             }
         }
+        return new Bound(runtimeArgs, constexprs, deviceOf(runtimeArgs));
+    }
+
+    /** The device of the tensor arguments (all on one), or the default device when there are none. */
+    private Device deviceOf(Object[] runtimeArgs) {
+        List<KernelMethod.Param> runtimeParams = method.runtimeParams();
         Device device = null;
         for (int i = 0; i < runtimeArgs.length; i++) {
             Object a = runtimeArgs[i];
@@ -132,7 +139,7 @@ public final class JitKernel {
                         + "; runtime arguments are tensors or Java numbers");
             }
         }
-        return new Bound(runtimeArgs, constexprs, device != null ? device : Device.defaultDevice());
+        return device != null ? device : Device.defaultDevice();
     }
 
     private Object constexprValue(KernelMethod.Param p, Object v) {
