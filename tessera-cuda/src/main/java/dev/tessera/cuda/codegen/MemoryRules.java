@@ -226,7 +226,8 @@ final class MemoryRules {
         String anyNan = null;
         for (int i = 0; i < words; i++) {
             int first = g + i * perWord;
-            Lowerer.NarrowBits lo = perWord == 2 ? cx.narrowBits(value.reg(first), t) : null, hi = lo == null ? null : cx.narrowBits(value.reg(first + 1), t);
+            Lowerer.NarrowBits lo = perWord == 2 ? cx.narrowBits(value.reg(first), t) : null;
+            Lowerer.NarrowBits hi = lo == null ? null : cx.narrowBits(value.reg(first + 1), t);
             if (lo != null && hi != null && lo.roundedFrom() != null && hi.roundedFrom() != null) {
                 // both freshly rounded from f32: one conversion of the two sources
                 word[i] = w.reg(RegClass.B32);
@@ -250,9 +251,9 @@ final class MemoryRules {
             w.op("@!%s bra %s", anyNan, skip);
             for (int i : f16Pairs) {
                 int first = g + i * perWord;
-                String lo = NarrowFloats.toBits(cx, cx.narrowBits(value.reg(first), t).roundedFrom(), t, Rounding.NEAREST_EVEN);
-                String hi = NarrowFloats.toBits(cx, cx.narrowBits(value.reg(first + 1), t).roundedFrom(), t, Rounding.NEAREST_EVEN);
-                w.op("prmt.b32 %s, %s, %s, 0x5410", word[i], lo, hi);
+                String low = NarrowFloats.toBits(cx, cx.narrowBits(value.reg(first), t).roundedFrom(), t, Rounding.NEAREST_EVEN);
+                String high = NarrowFloats.toBits(cx, cx.narrowBits(value.reg(first + 1), t).roundedFrom(), t, Rounding.NEAREST_EVEN);
+                w.op("prmt.b32 %s, %s, %s, 0x5410", word[i], low, high);
             }
             w.place(skip);
         }
