@@ -126,6 +126,36 @@ class ConversionOpsTest {
         }
     }
 
+    /**
+     * The same values rounded by the store itself (a converted tile stored to narrow memory: 16-bit
+     * pairs go through one {@code cvt.*x2.f32}), read back as bit patterns: Numerics' patterns,
+     * and for f16 NaN exactly the format's NaN, as the CPU backend stores it.
+     */
+    @ParameterizedTest(name = "{0} store {1}")
+    @MethodSource("narrow")
+    void storesRoundLikeNumerics(Device device, DType t) {
+        require(device);
+        float[] values = probeValues(t, 1 << 18);
+        int n = values.length - 3; // not a multiple of the block or of a vector
+        double[] d = new double[n];
+        for (int i = 0; i < n; i++) d[i] = values[i];
+        DType bitsType = t.bits() == 8 ? DType.U8 : DType.U16;
+        Tensor x = Tensor.from(d, DType.F32, device, n), narrow = Tensor.full(t, 0, device, n), out = Tensor.full(bitsType, 0, device, n);
+        Grid grid = Grid.grid((n + 1023) / 1024);
+        Jit.kernel(OpKernels.class, "storeRounded").launch(grid, x, narrow, n, 1024);
+        Jit.kernel(OpKernels.class, "patterns").launch(grid, narrow, out, n, 1024);
+        long[] got = out.toLongArray();
+        for (int i = 0; i < n; i++) {
+            int want = Numerics.encode(values[i], t) & ((1 << t.bits()) - 1);
+            boolean nan = Float.isNaN(Numerics.decode(want, t));
+            boolean ok = nan && t != DType.F16 ? Float.isNaN(Numerics.decode((int) got[i], t)) : want == got[i];
+            if (!ok) {
+                fail(t + ": " + values[i] + " (0x" + Integer.toHexString(Float.floatToRawIntBits(values[i])) + ") at " + i
+                        + " stored as 0x" + Long.toHexString(got[i]) + ", Numerics says 0x" + Integer.toHexString(want));
+            }
+        }
+    }
+
     /** Each representable value, the midpoints to its neighbours and one f32 ulp either side, plus random f32 bit patterns. */
     static float[] probeValues(DType t, int total) {
         List<Float> v = new ArrayList<>();

@@ -246,4 +246,18 @@ final class OpKernels {
         Tile narrow = TOWARD_ZERO ? v.to(T, Numerics.Rounding.TOWARD_ZERO) : v.to(T);
         store(out.add(o), narrow.bitcast(out.elementType()), m);
     }
+
+    /** f32 values stored to a narrow-float tensor: the store rounds. */
+    @Kernel
+    static void storeRounded(Tile x, Tile out, Tile n, @Constexpr int BLOCK) {
+        Tile o = offs(BLOCK), m = o.lt(n);
+        store(out.add(o), load(x.add(o), m).to(out.elementType()), m);
+    }
+
+    /** A narrow-float tensor's bit patterns (u8/u16). */
+    @Kernel
+    static void patterns(Tile x, Tile out, Tile n, @Constexpr int BLOCK) {
+        Tile o = offs(BLOCK), m = o.lt(n);
+        store(out.add(o), load(x.add(o), m).bitcast(out.elementType()), m);
+    }
 }
