@@ -23,13 +23,15 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(SeedExtension.class)
 class FuzzCudaTest {
+    /** Relative tolerance for outputs of approximate math (see FuzzHarness.compare). */
+    static final double TOLERANCE = 2e-3;
 
     @Test
     void cpuAndGpuAgreeOnRandomPrograms(@Seed long seed) throws IOException {
         Device gpu = TestDevices.require(new Device("cuda", 0));
         int count = Integer.getInteger("tessera.fuzz.count", 200);
         long start = System.nanoTime();
-        List<FuzzHarness.Mismatch> found = FuzzHarness.campaign(seed, count, FuzzHarness.on(Device.cpu()), FuzzHarness.on(gpu), 2e-3);
+        List<FuzzHarness.Mismatch> found = FuzzHarness.campaign(seed, count, FuzzHarness.on(Device.cpu()), FuzzHarness.on(gpu), TOLERANCE);
         String report = "fuzz: " + count + " programs from seed " + seed + ", " + found.size() + " mismatches, "
                 + (System.nanoTime() - start) / 1_000_000_000 + " s\n"
                 + String.join("\n", found.stream().map(FuzzHarness.Mismatch::toString).toList()) + "\n";
