@@ -1,5 +1,6 @@
 package dev.tessera.cuda;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.tessera.backend.Backend;
@@ -25,7 +26,8 @@ import org.junit.jupiter.api.Test;
  * and {@link JitKernel#launch} (binding, specialization key, cache lookup). Each layer is measured
  * after enough calls for the JIT compiler to have compiled it, in rounds of back-to-back launches
  * (the GPU's queue fills, so a round can be bounded by the device) and in short rounds after the
- * device drained. A measurement, not a check: it writes $OUT/launch.md (or target/launch.md).
+ * device drained, each checked to have done the kernel's work. It writes $OUT/launch.md (or
+ * target/launch.md); the timings are figures to read, not assertions.
  */
 class LaunchOverheadGpuTest {
     private static final int WARM_UP = 30_000;
@@ -50,9 +52,13 @@ class LaunchOverheadGpuTest {
             Runnable driver = () -> k.function.launch(1, 1, 1, k.ptx.threads(), 1, 1, k.ptx.sharedBytes(), stream, packed);
             Runnable backendLaunch = () -> backend.launch(k, grid, raw, 0);
             Runnable jitLaunch = () -> jit.launch(g, x, out, 1024, 1024);
-            rows.add(row("cuLaunchKernel, arguments packed once", driver, backend));
-            rows.add(row("CudaBackend.launch", backendLaunch, backend));
-            rows.add(row("JitKernel.launch", jitLaunch, backend));
+            float[] want = x.toFloatArray();
+            for (var layer : java.util.List.of(java.util.Map.entry("cuLaunchKernel, arguments packed once", driver),
+                    java.util.Map.entry("CudaBackend.launch", backendLaunch), java.util.Map.entry("JitKernel.launch", jitLaunch))) {
+                out.fill(Double.NaN);
+                rows.add(row(layer.getKey(), layer.getValue(), backend));
+                assertArrayEquals(want, out.toFloatArray(), layer.getKey() + " launched the copy");
+            }
         }
         String table = String.join("\n", rows) + "\n";
         System.out.print(table);
