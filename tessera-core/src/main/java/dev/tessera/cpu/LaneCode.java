@@ -208,7 +208,6 @@ final class LaneCode {
                 case NEG -> CodeBuilder::fneg;
                 case ABS -> call(MATH, "abs", CD_float, CD_float);
                 case EXP -> call(LANE_OPS, "expF", CD_float, CD_float);
-                case EXP2 -> call(LANE_OPS, "exp2F", CD_float, CD_float);
                 default -> integerOnly ? null : pushEnum(UNARY_FN, fn).andThen(call(LANE_OPS, "unaryF", CD_float, CD_float, UNARY_FN));
             };
             case DOUBLE -> switch (fn) {

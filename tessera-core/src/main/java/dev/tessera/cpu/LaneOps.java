@@ -69,8 +69,6 @@ final class LaneOps {
 
     static float expF(float v) { return (float) Math.exp(v); }
 
-    static float exp2F(float v) { return (float) Math.exp(v * MathRules.LN2); }
-
     static float unaryF(float v, Op.Unary.Fn fn) { return (float) MathRules.apply(fn, v); }
 
     static double unaryD(double v, Op.Unary.Fn fn) { return MathRules.apply(fn, v); }

@@ -7,8 +7,7 @@ import dev.tessera.types.DType;
 final class MathRules {
     private MathRules() {}
 
-    static final double LN2 = Math.log(2.0);
-    private static final double INV_LN2 = 1.0 / Math.log(2.0);
+    private static final double LN2 = Math.log(2.0), INV_LN2 = 1.0 / Math.log(2.0);
 
     static Step unary(Op.Unary u, Lowering l) {
         int x = l.slot(u.x()), r = l.slot(u.result());
@@ -56,7 +55,6 @@ final class MathRules {
             case FLOOR -> f -> { float[] a = f.floats(x), o = f.floats(r); for (int i = 0; i < o.length; i++) o[i] = (float) Math.floor(a[i]); };
             case CEIL -> f -> { float[] a = f.floats(x), o = f.floats(r); for (int i = 0; i < o.length; i++) o[i] = (float) Math.ceil(a[i]); };
             case EXP -> f -> { float[] a = f.floats(x), o = f.floats(r); for (int i = 0; i < o.length; i++) o[i] = (float) Math.exp(a[i]); };
-            case EXP2 -> f -> { float[] a = f.floats(x), o = f.floats(r); for (int i = 0; i < o.length; i++) o[i] = (float) Math.exp(a[i] * LN2); };
             default -> f -> { float[] a = f.floats(x), o = f.floats(r); for (int i = 0; i < o.length; i++) o[i] = (float) apply(fn, a[i]); };
         };
     }
