@@ -80,13 +80,7 @@ final class ElementwiseRules {
         TileValue x = cx.get(c.lhs(), out), y = cx.get(c.rhs(), out);
         var type = c.lhs().type().element();
         int[] leader = constantRuns(cx.axis.of(c.result()).constancy(), out);
-        String[] regs = new String[out.numRegs()];
-        Map<String, String> done = new HashMap<>();
-        for (int i = 0; i < regs.length; i++) {
-            String a = x.reg(i), b = y.reg(i);
-            regs[i] = leader[i] != i ? regs[leader[i]] : done.computeIfAbsent(a + "," + b, k -> ScalarOps.compare(cx, c.fn(), type, a, b));
-        }
-        return new TileValue(out, DType.I1, regs);
+        return map2(out, DType.I1, x, y, leader, (p, q) -> ScalarOps.compare(cx, c.fn(), type, p, q));
     }
 
     /**
@@ -170,11 +164,17 @@ final class ElementwiseRules {
 
     private static TileValue map2(LinearLayout out, dev.tessera.types.ElementType type, TileValue x, TileValue y,
                                   java.util.function.BinaryOperator<String> f, Lowerer cx) {
+        return map2(out, type, x, y, null, f);
+    }
+
+    /** As above; where {@code leader[i] != i}, register i repeats register leader[i] (known equal). */
+    private static TileValue map2(LinearLayout out, dev.tessera.types.ElementType type, TileValue x, TileValue y, int[] leader,
+                                  java.util.function.BinaryOperator<String> f) {
         String[] regs = new String[out.numRegs()];
         Map<String, String> done = new HashMap<>();
         for (int i = 0; i < regs.length; i++) {
             String a = x.reg(i), b = y.reg(i);
-            regs[i] = done.computeIfAbsent(a + "," + b, k -> f.apply(a, b));
+            regs[i] = leader != null && leader[i] != i ? regs[leader[i]] : done.computeIfAbsent(a + "," + b, k -> f.apply(a, b));
         }
         return new TileValue(out, type, regs);
     }

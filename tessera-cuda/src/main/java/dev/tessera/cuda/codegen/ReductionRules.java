@@ -4,6 +4,7 @@ import dev.tessera.cuda.codegen.layout.LinearLayout;
 import dev.tessera.ir.Op.Reduce;
 import dev.tessera.ir.Shape;
 import dev.tessera.types.DType;
+import java.util.Arrays;
 
 /**
  * Reductions along one axis, in three steps: within each thread over the registers along the axis;
@@ -168,7 +169,7 @@ final class ReductionRules {
         String[] out = new String[slots];
         for (int s = 0; s < slots; s += vec) {
             for (int j = 0; j < vec; j++) out[s + j] = w.reg(raw);
-            String list = vec == 1 ? out[s] : "{" + String.join(", ", java.util.Arrays.copyOfRange(out, s, s + vec)) + "}";
+            String list = vec == 1 ? out[s] : "{" + String.join(", ", Arrays.copyOfRange(out, s, s + vec)) + "}";
             w.op("ld.shared%s%s %s, [%s+%d]", vec == 1 ? "" : ".v" + vec, sharedType(k), list, addr, partBase + s * bytes);
         }
         return out;
