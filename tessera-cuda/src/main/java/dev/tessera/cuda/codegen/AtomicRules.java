@@ -1,6 +1,6 @@
 package dev.tessera.cuda.codegen;
 
-import dev.tessera.cuda.codegen.layout.LinearLayout;
+import dev.tessera.cuda.codegen.layout.DistributedLayout;
 import dev.tessera.ir.MemoryOrder;
 import dev.tessera.ir.Op.AtomicCas;
 import dev.tessera.ir.Op.AtomicRmw;
@@ -16,7 +16,7 @@ import dev.tessera.types.DType;
 final class AtomicRules {
     private AtomicRules() {}
 
-    static TileValue rmw(AtomicRmw op, LinearLayout out, Lowerer cx) {
+    static TileValue rmw(AtomicRmw op, DistributedLayout out, Lowerer cx) {
         TileValue ptr = cx.operand(op, op.pointer()), val = cx.operand(op, op.value());
         TileValue mask = op.mask() == null ? null : cx.operand(op, op.mask());
         DType t = op.value().type().dtype();
@@ -38,7 +38,7 @@ final class AtomicRules {
         return LayoutConversion.shareFromOwners(result, cx);
     }
 
-    static TileValue cas(AtomicCas op, LinearLayout out, Lowerer cx) {
+    static TileValue cas(AtomicCas op, DistributedLayout out, Lowerer cx) {
         TileValue ptr = cx.operand(op, op.pointer()), cmp = cx.operand(op, op.compare()), val = cx.operand(op, op.value());
         DType t = op.value().type().dtype();
         String q = qualifiers(op.semantic(), op.scope());

@@ -1,6 +1,6 @@
 package dev.tessera.cuda.codegen;
 
-import dev.tessera.cuda.codegen.layout.LinearLayout;
+import dev.tessera.cuda.codegen.layout.DistributedLayout;
 import dev.tessera.ir.Op;
 import dev.tessera.ir.Op.For;
 import dev.tessera.ir.Op.If;
@@ -92,7 +92,7 @@ final class ControlRules {
 
     /** The carried registers as the condition region's argument (its layout may be assigned separately). */
     private static TileValue retype(TileValue c, Lowerer cx, Value arg) {
-        LinearLayout l = cx.layoutOf(arg);
+        DistributedLayout l = cx.layoutOf(arg);
         return l.equals(c.layout()) ? c : LayoutConversion.convert(c, l, cx);
     }
 

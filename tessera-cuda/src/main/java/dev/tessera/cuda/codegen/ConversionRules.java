@@ -1,6 +1,6 @@
 package dev.tessera.cuda.codegen;
 
-import dev.tessera.cuda.codegen.layout.LinearLayout;
+import dev.tessera.cuda.codegen.layout.DistributedLayout;
 import dev.tessera.ir.Op.Bitcast;
 import dev.tessera.ir.Op.Convert;
 import dev.tessera.types.DType;
@@ -17,7 +17,7 @@ import java.util.Map;
 final class ConversionRules {
     private ConversionRules() {}
 
-    static TileValue convert(Convert c, LinearLayout out, Lowerer cx) {
+    static TileValue convert(Convert c, DistributedLayout out, Lowerer cx) {
         DType from = c.source().type().dtype(), to = c.result().type().dtype();
         Rounding rounding = c.rounding() == null ? Rounding.NEAREST_EVEN : c.rounding();
         TileValue x = cx.get(c.source(), out);
@@ -172,7 +172,7 @@ final class ConversionRules {
 
     // ------------------------------------------------------------------ bitcast
 
-    static TileValue bitcast(Bitcast b, LinearLayout out, Lowerer cx) {
+    static TileValue bitcast(Bitcast b, DistributedLayout out, Lowerer cx) {
         TileValue x = cx.get(b.source(), out);
         var fromT = b.source().type().element();
         var toT = b.result().type().element();

@@ -1,6 +1,6 @@
 package dev.tessera.cuda.codegen;
 
-import dev.tessera.cuda.codegen.layout.LinearLayout;
+import dev.tessera.cuda.codegen.layout.DistributedLayout;
 import dev.tessera.ir.Loc;
 import dev.tessera.ir.Op.Assert;
 import dev.tessera.ir.Op.Print;
@@ -32,7 +32,7 @@ final class DebugRules {
         String fail = w.label("assert_failed");
         w.op("@!%s bra %s", all, fail);
         int site = cx.debug.add(a.loc(), "device assertion failed: " + a.message(), true);
-        LinearLayout l = c.layout();
+        DistributedLayout l = c.layout();
         w.inCold(() -> {
             w.place(fail);
             // the first failing element this thread holds
@@ -94,7 +94,7 @@ final class DebugRules {
         for (Value v : p.values()) {
             TileValue t = cx.primary(v);
             String fmt = cx.printFormat("pid (%u, %u, %u) idx (%u) " + p.prefix().replace("%", "%%") + spec(v, p.hex()) + "\n");
-            LinearLayout l = t.layout();
+            DistributedLayout l = t.layout();
             String owner = cx.owner(l);
             String offset = l.threadMask() == 0 ? null : cx.threadOffset(l);
             for (int r = 0; r < t.size(); r++) {

@@ -1,6 +1,6 @@
 package dev.tessera.cuda.codegen;
 
-import dev.tessera.cuda.codegen.layout.LinearLayout;
+import dev.tessera.cuda.codegen.layout.DistributedLayout;
 import dev.tessera.ir.Op.Dot;
 import dev.tessera.types.DType;
 import java.util.ArrayList;
@@ -21,7 +21,7 @@ final class DotRules {
 
     private static final int UNROLL = 8, PAD_BYTES = 16;
 
-    static TileValue dot(Dot op, LinearLayout out, Lowerer cx) {
+    static TileValue dot(Dot op, DistributedLayout out, Lowerer cx) {
         PtxWriter w = cx.w;
         TileValue a = cx.operand(op, op.a()), b = cx.operand(op, op.b()), acc = cx.operand(op, op.acc());
         DType in = op.a().type().dtype(), accType = op.acc().type().dtype();
@@ -41,7 +41,7 @@ final class DotRules {
 
         // the thread's rows and columns of the result
         String offset = out.threadMask() == 0 ? null : cx.threadOffset(out);
-        int logN = LinearLayout.log2(n);
+        int logN = DistributedLayout.log2(n);
         Map<Integer, Integer> rowIndex = new LinkedHashMap<>(), colIndex = new LinkedHashMap<>();
         for (int r = 0; r < out.numRegs(); r++) {
             int e = out.regPart(r);
@@ -95,8 +95,8 @@ final class DotRules {
     /** Writes an operand into its shared array: A transposed (row k holds column k), B as is. */
     private static void stage(Lowerer cx, TileValue v, String base, int start, int rowBytes, int eb, String st, boolean transpose, boolean tf32) {
         PtxWriter w = cx.w;
-        LinearLayout l = v.layout();
-        int cols = l.shape().dim(1), logC = LinearLayout.log2(cols);
+        DistributedLayout l = v.layout();
+        int cols = l.shape().dim(1), logC = DistributedLayout.log2(cols);
         String offset = l.threadMask() == 0 ? null : cx.threadOffset(l);
         String addr = w.reg(RegClass.B32);
         // address of (i, j): transposed: j * rowBytes + i * eb; else i * rowBytes + j * eb

@@ -1,6 +1,6 @@
 package dev.tessera.cuda.codegen;
 
-import dev.tessera.cuda.codegen.layout.LinearLayout;
+import dev.tessera.cuda.codegen.layout.DistributedLayout;
 import dev.tessera.ir.Op;
 import dev.tessera.ir.Op.*;
 import dev.tessera.ir.Shape;
@@ -15,19 +15,19 @@ import java.util.Map;
 final class ElementwiseRules {
     private ElementwiseRules() {}
 
-    static TileValue constant(Constant c, LinearLayout out, Lowerer cx) {
+    static TileValue constant(Constant c, DistributedLayout out, Lowerer cx) {
         String r = Emit.constant(cx, c.result().type().element(), c.value());
         return repeat(out, c.result().type().element(), r);
     }
 
-    static TileValue repeat(LinearLayout out, dev.tessera.types.ElementType type, String reg) {
+    static TileValue repeat(DistributedLayout out, dev.tessera.types.ElementType type, String reg) {
         String[] regs = new String[out.numRegs()];
         java.util.Arrays.fill(regs, reg);
         return new TileValue(out, type, regs);
     }
 
     /** [start, end): each register's coordinate is the thread's part plus a constant. */
-    static TileValue arange(Arange a, LinearLayout out, Lowerer cx) {
+    static TileValue arange(Arange a, DistributedLayout out, Lowerer cx) {
         String[] regs = new String[out.numRegs()];
         boolean threads = out.threadMask() != 0;
         String offset = threads ? cx.threadOffset(out) : null;
@@ -40,11 +40,11 @@ final class ElementwiseRules {
         return new TileValue(out, DType.I32, regs);
     }
 
-    static TileValue splat(Splat s, LinearLayout out, Lowerer cx) {
+    static TileValue splat(Splat s, DistributedLayout out, Lowerer cx) {
         return repeat(out, s.result().type().element(), cx.primary(s.source()).reg(0));
     }
 
-    static TileValue broadcast(Broadcast b, LinearLayout out, Lowerer cx) {
+    static TileValue broadcast(Broadcast b, DistributedLayout out, Lowerer cx) {
         Shape src = b.source().type().shape();
         TileValue s = cx.get(b.source(), LayoutAssignment.derivedOperandLayout(b, b.source(), out));
         String[] regs = new String[out.numRegs()];
@@ -53,20 +53,20 @@ final class ElementwiseRules {
     }
 
     /** expand_dims, reshape, permute and hints: the same registers, relabeled. */
-    static TileValue relabel(Op op, LinearLayout out, Lowerer cx) {
+    static TileValue relabel(Op op, DistributedLayout out, Lowerer cx) {
         var source = op.operands().getFirst();
         TileValue s = cx.get(source, LayoutAssignment.derivedOperandLayout(op, source, out));
         return new TileValue(out, op.results().getFirst().type().element(), s.regs());
     }
 
-    static TileValue unary(Unary u, LinearLayout out, Lowerer cx) {
+    static TileValue unary(Unary u, DistributedLayout out, Lowerer cx) {
         DType t = u.result().type().dtype();
         TileValue x = cx.get(u.x(), out);
         return map(out, u.result().type().element(), x.size(), i -> x.reg(i),
                 key -> Emit.normalize(cx, ScalarOps.unary(cx, u.fn(), t, key[0]), t), cx);
     }
 
-    static TileValue binary(Binary b, LinearLayout out, Lowerer cx) {
+    static TileValue binary(Binary b, DistributedLayout out, Lowerer cx) {
         DType t = b.result().type().dtype();
         TileValue x = cx.get(b.lhs(), out), y = cx.get(b.rhs(), out);
         return map2(out, b.result().type().element(), x, y, (p, q) -> ScalarOps.binary(cx, b.fn(), t, p, q), cx);
@@ -76,7 +76,7 @@ final class ElementwiseRules {
      * A comparison, computed once per run of registers that AxisInfo proves equal (a mask such as
      * {@code cols < n} with n a multiple of 16 is constant over each aligned run of 16 columns).
      */
-    static TileValue compare(Compare c, LinearLayout out, Lowerer cx) {
+    static TileValue compare(Compare c, DistributedLayout out, Lowerer cx) {
         TileValue x = cx.get(c.lhs(), out), y = cx.get(c.rhs(), out);
         var type = c.lhs().type().element();
         int[] leader = constantRuns(cx.axis.of(c.result()).constancy(), out);
@@ -88,12 +88,12 @@ final class ElementwiseRules {
      * {@code constancy[d]} elements along every dimension d: the same value wherever the thread is,
      * since a register's element is its register part XOR the thread's part.
      */
-    static int[] constantRuns(int[] constancy, LinearLayout out) {
+    static int[] constantRuns(int[] constancy, DistributedLayout out) {
         Shape shape = out.shape();
         int within = 0;
         for (int d = 0; d < shape.rank(); d++) {
             int run = Integer.highestOneBit(Math.max(1, Math.min(constancy[d], shape.dim(d))));
-            within |= (run - 1) << LinearLayout.dimShift(shape, d);
+            within |= (run - 1) << DistributedLayout.dimShift(shape, d);
         }
         int[] leader = new int[out.numRegs()];
         Map<Integer, Integer> first = new HashMap<>();
@@ -104,7 +104,7 @@ final class ElementwiseRules {
         return leader;
     }
 
-    static TileValue select(Select s, LinearLayout out, Lowerer cx) {
+    static TileValue select(Select s, DistributedLayout out, Lowerer cx) {
         TileValue c = cx.get(s.condition(), out), x = cx.get(s.ifTrue(), out), y = cx.get(s.ifFalse(), out);
         RegClass k = RegClass.of(s.result().type().element());
         Map<String, String> done = new HashMap<>();
@@ -117,7 +117,7 @@ final class ElementwiseRules {
         return new TileValue(out, s.result().type().element(), regs);
     }
 
-    static TileValue fma(Fma f, LinearLayout out, Lowerer cx) {
+    static TileValue fma(Fma f, DistributedLayout out, Lowerer cx) {
         DType t = f.result().type().dtype();
         TileValue a = cx.get(f.a(), out), b = cx.get(f.b(), out), c = cx.get(f.c(), out);
         String[] regs = new String[out.numRegs()];
@@ -134,7 +134,7 @@ final class ElementwiseRules {
     }
 
     /** pointer + offset elements, in 64 bits. */
-    static TileValue ptrAdd(PtrAdd p, LinearLayout out, Lowerer cx) {
+    static TileValue ptrAdd(PtrAdd p, DistributedLayout out, Lowerer cx) {
         TileValue ptr = cx.get(p.pointer(), out), off = cx.get(p.offset(), out);
         DType ot = p.offset().type().dtype();
         int es = p.pointer().type().pointee().byteSize();
@@ -151,7 +151,7 @@ final class ElementwiseRules {
 
     interface Scalar1 { String apply(String[] key); }
 
-    private static TileValue map(LinearLayout out, dev.tessera.types.ElementType type, int n, java.util.function.IntFunction<String> source,
+    private static TileValue map(DistributedLayout out, dev.tessera.types.ElementType type, int n, java.util.function.IntFunction<String> source,
                                  Scalar1 f, Lowerer cx) {
         String[] regs = new String[n];
         Map<String, String> done = new HashMap<>();
@@ -162,13 +162,13 @@ final class ElementwiseRules {
         return new TileValue(out, type, regs);
     }
 
-    private static TileValue map2(LinearLayout out, dev.tessera.types.ElementType type, TileValue x, TileValue y,
+    private static TileValue map2(DistributedLayout out, dev.tessera.types.ElementType type, TileValue x, TileValue y,
                                   java.util.function.BinaryOperator<String> f, Lowerer cx) {
         return map2(out, type, x, y, null, f);
     }
 
     /** As above; where {@code leader[i] != i}, register i repeats register leader[i] (known equal). */
-    private static TileValue map2(LinearLayout out, dev.tessera.types.ElementType type, TileValue x, TileValue y, int[] leader,
+    private static TileValue map2(DistributedLayout out, dev.tessera.types.ElementType type, TileValue x, TileValue y, int[] leader,
                                   java.util.function.BinaryOperator<String> f) {
         String[] regs = new String[out.numRegs()];
         Map<String, String> done = new HashMap<>();

@@ -1,7 +1,7 @@
 package dev.tessera.cuda.codegen;
 
 import dev.tessera.passes.AxisInfo;
-import dev.tessera.cuda.codegen.layout.LinearLayout;
+import dev.tessera.cuda.codegen.layout.DistributedLayout;
 import dev.tessera.cuda.codegen.layout.Layouts;
 import dev.tessera.ir.KernelIR;
 import dev.tessera.ir.Op;
@@ -30,11 +30,11 @@ final class LayoutAssignment {
     final int numWarps;
     private final AxisInfo axis;
     private final Rematerialization remat;
-    private final Map<Value, LinearLayout> want = new IdentityHashMap<>();
-    private final Map<Value, LinearLayout> layout = new IdentityHashMap<>();
-    private final Map<Op, Map<Value, LinearLayout>> required = new IdentityHashMap<>();
-    private final Map<Op, LinearLayout> memoryLayout = new IdentityHashMap<>();
-    private final Map<Value, Set<LinearLayout>> eager = new IdentityHashMap<>();
+    private final Map<Value, DistributedLayout> want = new IdentityHashMap<>();
+    private final Map<Value, DistributedLayout> layout = new IdentityHashMap<>();
+    private final Map<Op, Map<Value, DistributedLayout>> required = new IdentityHashMap<>();
+    private final Map<Op, DistributedLayout> memoryLayout = new IdentityHashMap<>();
+    private final Map<Value, Set<DistributedLayout>> eager = new IdentityHashMap<>();
 
     LayoutAssignment(KernelIR kernel, int numWarps, AxisInfo axis, Rematerialization remat) {
         this.numWarps = numWarps;
@@ -46,26 +46,26 @@ final class LayoutAssignment {
         collectEager(kernel.body());
     }
 
-    LinearLayout scalar() { return LinearLayout.scalar(numWarps); }
+    DistributedLayout scalar() { return DistributedLayout.scalar(numWarps); }
 
     /** The layout {@code v} is produced in. */
-    LinearLayout layoutOf(Value v) {
+    DistributedLayout layoutOf(Value v) {
         if (v.type().isScalar()) return scalar();
-        LinearLayout l = layout.get(v);
+        DistributedLayout l = layout.get(v);
         if (l == null) throw new IllegalStateException("no layout for " + v + " : " + v.type());
         return l;
     }
 
     /** The layout {@code op} reads {@code operand} in. */
-    LinearLayout required(Op op, Value operand) {
+    DistributedLayout required(Op op, Value operand) {
         if (operand.type().isScalar()) return scalar();
-        Map<Value, LinearLayout> m = required.get(op);
-        LinearLayout l = m == null ? null : m.get(operand);
+        Map<Value, DistributedLayout> m = required.get(op);
+        DistributedLayout l = m == null ? null : m.get(operand);
         return l != null ? l : layoutOf(operand);
     }
 
     /** Layouts {@code v} must also be converted to right after its definition. */
-    Set<LinearLayout> eagerConversions(Value v) { return eager.getOrDefault(v, Set.of()); }
+    Set<DistributedLayout> eagerConversions(Value v) { return eager.getOrDefault(v, Set.of()); }
 
     boolean isRematerializable(Value v) { return remat.isRematerializable(v); }
 
@@ -75,7 +75,7 @@ final class LayoutAssignment {
     // ------------------------------------------------------------------ anchors
 
     /** The coalesced layout of a load, store or atomic through {@code pointer}. */
-    LinearLayout memoryLayout(Op op) {
+    DistributedLayout memoryLayout(Op op) {
         return memoryLayout.computeIfAbsent(op, o -> {
             Value pointer = o.operands().getFirst();
             Value mask = switch (o) {
@@ -115,7 +115,7 @@ final class LayoutAssignment {
 
     // ------------------------------------------------------------------ phase 1: what users want
 
-    private void setWant(Value v, LinearLayout l) {
+    private void setWant(Value v, DistributedLayout l) {
         if (v == null || l == null || v.type().isScalar()) return;
         want.putIfAbsent(v, l);
     }
@@ -128,25 +128,25 @@ final class LayoutAssignment {
     private void wantOp(Op op) {
         switch (op) {
             case Load l -> {
-                LinearLayout m = memoryLayout(l);
+                DistributedLayout m = memoryLayout(l);
                 setWant(l.pointer(), m);
                 setWant(l.mask(), m);
                 setWant(l.other(), m);
             }
             case Store s -> {
-                LinearLayout m = memoryLayout(s);
+                DistributedLayout m = memoryLayout(s);
                 setWant(s.pointer(), m);
                 setWant(s.value(), m);
                 setWant(s.mask(), m);
             }
             case AtomicRmw a -> {
-                LinearLayout m = memoryLayout(a);
+                DistributedLayout m = memoryLayout(a);
                 setWant(a.pointer(), m);
                 setWant(a.value(), m);
                 setWant(a.mask(), m);
             }
             case AtomicCas a -> {
-                LinearLayout m = memoryLayout(a);
+                DistributedLayout m = memoryLayout(a);
                 setWant(a.pointer(), m);
                 setWant(a.compare(), m);
                 setWant(a.value(), m);
@@ -154,11 +154,11 @@ final class LayoutAssignment {
             case Dot d -> setWant(d.acc(), dotLayout(d));
             case Scan s -> setWant(s.input(), Layouts.scan(s.input().type().shape(), s.axis(), numWarps));
             case Split s -> {
-                LinearLayout w = want.get(s.results().get(0));
+                DistributedLayout w = want.get(s.results().get(0));
                 setWant(s.source(), w != null ? w.joined() : splitLayout(s.source().type().shape()));
             }
             case Join j -> {
-                LinearLayout w = want.get(j.result());
+                DistributedLayout w = want.get(j.result());
                 if (w != null && w.lastBitRegister() >= 0) {
                     setWant(j.lhs(), w.splitHalf());
                     setWant(j.rhs(), w.splitHalf());
@@ -173,7 +173,7 @@ final class LayoutAssignment {
                 }
                 wantRegion(f.body());
                 for (int i = 0; i < args.size(); i++) {
-                    LinearLayout w = want.getOrDefault(f.results().get(i), want.get(args.get(i)));
+                    DistributedLayout w = want.getOrDefault(f.results().get(i), want.get(args.get(i)));
                     setWant(yields.get(i), w);
                     setWant(f.inits().get(i), w);
                 }
@@ -184,7 +184,7 @@ final class LayoutAssignment {
                 wantRegion(w.body());
                 wantRegion(w.condition());
                 for (int i = 0; i < w.inits().size(); i++) {
-                    LinearLayout l = want.getOrDefault(w.results().get(i), want.getOrDefault(w.body().args().get(i), want.get(w.condition().args().get(i))));
+                    DistributedLayout l = want.getOrDefault(w.results().get(i), want.getOrDefault(w.body().args().get(i), want.get(w.condition().args().get(i))));
                     setWant(yields.get(i), l);
                     setWant(w.inits().get(i), l);
                 }
@@ -199,7 +199,7 @@ final class LayoutAssignment {
                 wantRegion(i.elseRegion());
             }
             default -> {
-                LinearLayout w = op.results().size() == 1 ? want.get(op.results().getFirst()) : null;
+                DistributedLayout w = op.results().size() == 1 ? want.get(op.results().getFirst()) : null;
                 if (w != null && isDerived(op)) {
                     for (Value v : op.operands()) setWant(v, derivedOperandLayout(op, v, w));
                 }
@@ -231,8 +231,8 @@ final class LayoutAssignment {
     }
 
     /** The layout {@code op} needs {@code operand} in to produce its result in {@code out}. */
-    static LinearLayout derivedOperandLayout(Op op, Value operand, LinearLayout out) {
-        if (operand.type().isScalar()) return LinearLayout.scalar(out.numWarps());
+    static DistributedLayout derivedOperandLayout(Op op, Value operand, DistributedLayout out) {
+        if (operand.type().isScalar()) return DistributedLayout.scalar(out.numWarps());
         return switch (op) {
             case Broadcast b -> out.projected(b.source().type().shape());
             case ExpandDims e -> out.withShape(e.source().type().shape());
@@ -248,86 +248,86 @@ final class LayoutAssignment {
 
     // ------------------------------------------------------------------ phase 2: what producers give
 
-    private void require(Op op, Value v, LinearLayout l) {
+    private void require(Op op, Value v, DistributedLayout l) {
         if (v == null || v.type().isScalar()) return;
         required.computeIfAbsent(op, k -> new IdentityHashMap<>()).put(v, l);
     }
 
-    private void set(Value v, LinearLayout l) { layout.put(v, v.type().isScalar() ? scalar() : l); }
+    private void set(Value v, DistributedLayout l) { layout.put(v, v.type().isScalar() ? scalar() : l); }
 
     private void assignRegion(Region r) {
         for (Op op : r.ops()) assignOp(op);
     }
 
-    private LinearLayout wantedOrDefault(Value v) {
-        LinearLayout w = want.get(v);
+    private DistributedLayout wantedOrDefault(Value v) {
+        DistributedLayout w = want.get(v);
         return w != null ? w : Layouts.defaultLayout(v.type().shape(), numWarps);
     }
 
     private void assignOp(Op op) {
         switch (op) {
             case Load l -> {
-                LinearLayout m = memoryLayout(l);
+                DistributedLayout m = memoryLayout(l);
                 require(l, l.pointer(), m);
                 require(l, l.mask(), m);
                 require(l, l.other(), m);
                 set(l.result(), m);
             }
             case Store s -> {
-                LinearLayout m = memoryLayout(s);
+                DistributedLayout m = memoryLayout(s);
                 require(s, s.pointer(), m);
                 require(s, s.value(), m);
                 require(s, s.mask(), m);
             }
             case AtomicRmw a -> {
-                LinearLayout m = memoryLayout(a);
+                DistributedLayout m = memoryLayout(a);
                 for (Value v : a.operands()) require(a, v, m);
                 set(a.result(), m);
             }
             case AtomicCas a -> {
-                LinearLayout m = memoryLayout(a);
+                DistributedLayout m = memoryLayout(a);
                 for (Value v : a.operands()) require(a, v, m);
                 set(a.result(), m);
             }
             case Constant c -> set(c.result(), wantedOrDefault(c.result()));
             case Arange a -> set(a.result(), wantedOrDefault(a.result()));
             case Join j -> {
-                LinearLayout l = layoutOf(j.lhs());
+                DistributedLayout l = layoutOf(j.lhs());
                 require(j, j.lhs(), l);
                 require(j, j.rhs(), l);
                 set(j.result(), l.joined());
             }
             case Split s -> {
-                LinearLayout l = layoutOf(s.source());
+                DistributedLayout l = layoutOf(s.source());
                 if (l.lastBitRegister() < 0) l = splitLayout(s.source().type().shape());
                 require(s, s.source(), l);
                 for (Value r : s.results()) set(r, l.splitHalf());
             }
             case Cat c -> {
-                LinearLayout l = layoutOf(c.lhs());
+                DistributedLayout l = layoutOf(c.lhs());
                 require(c, c.lhs(), l);
                 require(c, c.rhs(), l);
                 set(c.result(), l.catted());
             }
             case Reduce r -> {
-                LinearLayout l = layoutOf(r.input());
+                DistributedLayout l = layoutOf(r.input());
                 require(r, r.input(), l);
                 set(r.result(), l.sliced(r.axis()));
                 if (r.combine() != null) scalarRegion(r.combine());
             }
             case Scan s -> {
-                LinearLayout l = layoutOf(s.input());
+                DistributedLayout l = layoutOf(s.input());
                 if (!isScanFriendly(l, s.axis())) l = Layouts.scan(s.input().type().shape(), s.axis(), numWarps);
                 require(s, s.input(), l);
                 set(s.result(), l);
                 if (s.combine() != null) scalarRegion(s.combine());
             }
             case Sort s -> {
-                LinearLayout l = want.containsKey(s.result()) ? want.get(s.result()) : layoutOf(s.source());
+                DistributedLayout l = want.containsKey(s.result()) ? want.get(s.result()) : layoutOf(s.source());
                 set(s.result(), l);
             }
             case Dot d -> {
-                LinearLayout c = dotLayout(d);
+                DistributedLayout c = dotLayout(d);
                 require(d, d.acc(), c);
                 set(d.result(), c);
             }
@@ -337,7 +337,7 @@ final class LayoutAssignment {
             default -> {
                 if (isDerived(op)) {
                     Value result = op.results().getFirst();
-                    LinearLayout l = result.type().isScalar() ? scalar() : chooseDerived(op, result);
+                    DistributedLayout l = result.type().isScalar() ? scalar() : chooseDerived(op, result);
                     set(result, l);
                     for (Value v : op.operands()) require(op, v, derivedOperandLayout(op, v, l));
                 } else {
@@ -351,9 +351,9 @@ final class LayoutAssignment {
      * The result layout of an elementwise or relabeling op: among what its user wants and what
      * its operands already have, the one costing fewest conversions through shared memory.
      */
-    private LinearLayout chooseDerived(Op op, Value result) {
-        List<LinearLayout> candidates = new ArrayList<>();
-        LinearLayout w = want.get(result);
+    private DistributedLayout chooseDerived(Op op, Value result) {
+        List<DistributedLayout> candidates = new ArrayList<>();
+        DistributedLayout w = want.get(result);
         if (w != null) candidates.add(w);
         boolean relabel = op instanceof Broadcast || op instanceof ExpandDims || op instanceof Reshape || op instanceof Permute;
         if (relabel && !(op instanceof Broadcast)) {
@@ -363,13 +363,13 @@ final class LayoutAssignment {
             for (Value v : op.operands()) if (!v.type().isScalar()) candidates.add(layoutOf(v));
         }
         if (candidates.isEmpty()) return Layouts.defaultLayout(result.type().shape(), numWarps);
-        LinearLayout best = null;
+        DistributedLayout best = null;
         int bestCost = Integer.MAX_VALUE;
-        for (LinearLayout c : candidates) {
+        for (DistributedLayout c : candidates) {
             int cost = c.equals(w) || w == null || remat.isRematerializable(result) ? 0 : 1;
             for (Value v : op.operands()) {
                 if (v.type().isScalar() || remat.isRematerializable(v)) continue;
-                LinearLayout have = layoutOf(v), need = derivedOperandLayout(op, v, c);
+                DistributedLayout have = layoutOf(v), need = derivedOperandLayout(op, v, c);
                 if (!have.equals(need) && !have.convertsLocallyTo(need)) cost += 2;
             }
             if (cost < bestCost) {
@@ -381,7 +381,7 @@ final class LayoutAssignment {
     }
 
     /** What a relabeling op makes of its source's layout. */
-    private static LinearLayout natural(Op op, LinearLayout src) {
+    private static DistributedLayout natural(Op op, DistributedLayout src) {
         return switch (op) {
             case ExpandDims e -> src.withShape(e.result().type().shape());
             case Reshape r -> src.withShape(r.result().type().shape());
@@ -398,9 +398,9 @@ final class LayoutAssignment {
     private void forLoop(For f) {
         List<Value> args = f.body().args().subList(1, f.body().args().size());
         List<Value> yields = ((Yield) f.body().terminator()).values();
-        LinearLayout[] carried = new LinearLayout[args.size()];
+        DistributedLayout[] carried = new DistributedLayout[args.size()];
         for (int i = 0; i < carried.length; i++) {
-            LinearLayout w = want.getOrDefault(f.results().get(i), want.get(args.get(i)));
+            DistributedLayout w = want.getOrDefault(f.results().get(i), want.get(args.get(i)));
             carried[i] = w != null ? w : layoutOf(f.inits().get(i));
         }
         set(f.body().args().getFirst(), scalar());
@@ -414,9 +414,9 @@ final class LayoutAssignment {
 
     private void whileLoop(While w) {
         List<Value> yields = ((Yield) w.body().terminator()).values();
-        LinearLayout[] carried = new LinearLayout[w.inits().size()];
+        DistributedLayout[] carried = new DistributedLayout[w.inits().size()];
         for (int i = 0; i < carried.length; i++) {
-            LinearLayout l = want.getOrDefault(w.results().get(i), want.getOrDefault(w.body().args().get(i), want.get(w.condition().args().get(i))));
+            DistributedLayout l = want.getOrDefault(w.results().get(i), want.getOrDefault(w.body().args().get(i), want.get(w.condition().args().get(i))));
             carried[i] = l != null ? l : layoutOf(w.inits().get(i));
         }
         iterateCarried(w.condition().args(), yields, carried, () -> {
@@ -433,7 +433,7 @@ final class LayoutAssignment {
     }
 
     /** Settles loop-carried layouts: a yield produced in another layout (and not cheap to recompute) moves the carried layout to it. */
-    private void iterateCarried(List<Value> args, List<Value> yields, LinearLayout[] carried, Runnable assignBody) {
+    private void iterateCarried(List<Value> args, List<Value> yields, DistributedLayout[] carried, Runnable assignBody) {
         for (int round = 0; round < 3; round++) {
             for (int i = 0; i < carried.length; i++) set(args.get(i), carried[i]);
             assignBody.run();
@@ -441,7 +441,7 @@ final class LayoutAssignment {
             for (int i = 0; i < carried.length; i++) {
                 Value y = yields.get(i);
                 if (y.type().isScalar() || remat.isRematerializable(y)) continue;
-                LinearLayout l = layoutOf(y);
+                DistributedLayout l = layoutOf(y);
                 if (!l.equals(carried[i])) {
                     carried[i] = l;
                     changed = true;
@@ -459,7 +459,7 @@ final class LayoutAssignment {
         List<Value> ty = ((Yield) i.thenRegion().terminator()).values(), ey = ((Yield) i.elseRegion().terminator()).values();
         for (int k = 0; k < i.results().size(); k++) {
             Value t = ty.get(k), e = ey.get(k);
-            LinearLayout l = want.get(i.results().get(k));
+            DistributedLayout l = want.get(i.results().get(k));
             if (l == null || !(remat.isRematerializable(t) && remat.isRematerializable(e))) {
                 l = !remat.isRematerializable(t) || remat.isRematerializable(e) ? layoutOf(t) : layoutOf(e);
             }
@@ -473,11 +473,11 @@ final class LayoutAssignment {
 
     private void collectEager(Region r) {
         for (Op op : r.ops()) {
-            Map<Value, LinearLayout> req = required.get(op);
+            Map<Value, DistributedLayout> req = required.get(op);
             if (req != null) {
                 req.forEach((v, l) -> {
                     if (v.type().isScalar() || remat.isRematerializable(v)) return;
-                    LinearLayout have = layoutOf(v);
+                    DistributedLayout have = layoutOf(v);
                     if (!have.equals(l) && !have.convertsLocallyTo(l)) eager.computeIfAbsent(v, k -> new LinkedHashSet<>()).add(l);
                 });
             }
@@ -487,13 +487,13 @@ final class LayoutAssignment {
 
     // ------------------------------------------------------------------ special layouts
 
-    LinearLayout dotLayout(Dot d) {
+    DistributedLayout dotLayout(Dot d) {
         Shape s = d.result().type().shape();
         return Layouts.dot(s.dim(0), s.dim(1), numWarps);
     }
 
     /** A layout holding the last dimension (of size 2) in a thread's registers. */
-    LinearLayout splitLayout(Shape shape) {
+    DistributedLayout splitLayout(Shape shape) {
         int rank = shape.rank();
         int[] spt = new int[rank];
         java.util.Arrays.fill(spt, 1);
@@ -505,9 +505,9 @@ final class LayoutAssignment {
      * Whether a scan along {@code axis} can run on {@code l} directly: the axis's bits are held by
      * registers, then consecutive lane bits, then consecutive warp bits, from low to high.
      */
-    static boolean isScanFriendly(LinearLayout l, int axis) {
+    static boolean isScanFriendly(DistributedLayout l, int axis) {
         Shape s = l.shape();
-        int shift = LinearLayout.dimShift(s, axis), bits = LinearLayout.log2(s.dim(axis));
+        int shift = DistributedLayout.dimShift(s, axis), bits = DistributedLayout.log2(s.dim(axis));
         int stage = 0, lastReg = -1, lastLane = -1, lastWarp = -1;
         for (int k = 0; k < bits; k++) {
             int b = 1 << (shift + k);

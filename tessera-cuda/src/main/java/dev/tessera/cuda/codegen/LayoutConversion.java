@@ -1,6 +1,6 @@
 package dev.tessera.cuda.codegen;
 
-import dev.tessera.cuda.codegen.layout.LinearLayout;
+import dev.tessera.cuda.codegen.layout.DistributedLayout;
 
 /**
  * Moves a value from one layout to another. When every thread already holds what it needs the
@@ -11,8 +11,8 @@ import dev.tessera.cuda.codegen.layout.LinearLayout;
 final class LayoutConversion {
     private LayoutConversion() {}
 
-    static TileValue convert(TileValue src, LinearLayout target, Lowerer cx) {
-        LinearLayout from = src.layout();
+    static TileValue convert(TileValue src, DistributedLayout target, Lowerer cx) {
+        DistributedLayout from = src.layout();
         if (from.equals(target)) return src;
         if (from.convertsLocallyTo(target)) {
             String[] regs = new String[target.numRegs()];
@@ -51,7 +51,7 @@ final class LayoutConversion {
     static int paddedIndex(int i) { return i + (i >> 5) * 4; }
 
     /** The thread's padded byte offset in layout {@code l} (prologue register). */
-    static String threadByteOffset(Lowerer cx, LinearLayout l, int eb) {
+    static String threadByteOffset(Lowerer cx, DistributedLayout l, int eb) {
         String t = cx.threadOffset(l);
         return cx.w.inPrologue(() -> {
             String hi = cx.w.reg(RegClass.B32), r = cx.w.reg(RegClass.B32);
@@ -63,7 +63,7 @@ final class LayoutConversion {
     }
 
     private static void writeAll(Lowerer cx, TileValue v, String base, String pred) {
-        LinearLayout l = v.layout();
+        DistributedLayout l = v.layout();
         RegClass k = v.regClass();
         int eb = elementBytes(k);
         String addr = cx.w.reg(RegClass.B32);
@@ -79,7 +79,7 @@ final class LayoutConversion {
         }
     }
 
-    private static TileValue readAll(Lowerer cx, LinearLayout l, dev.tessera.types.ElementType type, String base) {
+    private static TileValue readAll(Lowerer cx, DistributedLayout l, dev.tessera.types.ElementType type, String base) {
         RegClass k = RegClass.of(type);
         int eb = elementBytes(k);
         String addr = cx.w.reg(RegClass.B32);
@@ -98,7 +98,7 @@ final class LayoutConversion {
     }
 
     /** How many low registers hold consecutive flat elements (up to 16 bytes). */
-    static int vectorRun(LinearLayout l, int eb) {
+    static int vectorRun(DistributedLayout l, int eb) {
         int run = 0;
         while (run < l.regBits() && l.regBasis(run) == 1 << run) run++;
         return Math.min(1 << run, 16 / eb);

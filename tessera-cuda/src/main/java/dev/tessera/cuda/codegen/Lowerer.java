@@ -1,7 +1,7 @@
 package dev.tessera.cuda.codegen;
 
 import dev.tessera.passes.AxisInfo;
-import dev.tessera.cuda.codegen.layout.LinearLayout;
+import dev.tessera.cuda.codegen.layout.DistributedLayout;
 import dev.tessera.ir.KernelIR;
 import dev.tessera.ir.Op;
 import dev.tessera.ir.Value;
@@ -27,7 +27,7 @@ final class Lowerer {
     final int numWarps;
     final SharedMemory smem = new SharedMemory(w);
     final DebugSites debug;
-    private final Deque<Map<Value, Map<LinearLayout, TileValue>>> scopes = new ArrayDeque<>();
+    private final Deque<Map<Value, Map<DistributedLayout, TileValue>>> scopes = new ArrayDeque<>();
     private final Map<String, String> threadOffsets = new HashMap<>();
     private final Map<String, String> owners = new HashMap<>();
     private final Map<String, NarrowBits> narrowBits = new HashMap<>();
@@ -45,10 +45,10 @@ final class Lowerer {
 
     // ------------------------------------------------------------------ values
 
-    LinearLayout layoutOf(Value v) { return layouts.layoutOf(v); }
+    DistributedLayout layoutOf(Value v) { return layouts.layoutOf(v); }
 
     /** {@code v} in layout {@code l}: made already, recomputed (cheap values) or converted through shared memory. */
-    TileValue get(Value v, LinearLayout l) {
+    TileValue get(Value v, DistributedLayout l) {
         TileValue t = lookup(v, l);
         if (t != null) return t;
         if (!v.type().isScalar() && layouts.isRematerializable(v)) {
@@ -69,10 +69,10 @@ final class Lowerer {
     /** {@code v} in the layout it was produced in. */
     TileValue primary(Value v) { return get(v, layoutOf(v)); }
 
-    private TileValue lookup(Value v, LinearLayout l) {
+    private TileValue lookup(Value v, DistributedLayout l) {
         if (v.type().isScalar()) l = layouts.scalar();
-        for (Map<Value, Map<LinearLayout, TileValue>> scope : scopes) {
-            Map<LinearLayout, TileValue> m = scope.get(v);
+        for (Map<Value, Map<DistributedLayout, TileValue>> scope : scopes) {
+            Map<DistributedLayout, TileValue> m = scope.get(v);
             if (m != null && m.containsKey(l)) return m.get(l);
         }
         return null;
@@ -84,7 +84,7 @@ final class Lowerer {
             throw new IllegalStateException("value " + v + " lowered in " + t.layout() + ", assigned " + layoutOf(v));
         }
         scopes.peek().computeIfAbsent(v, k -> new HashMap<>()).put(t.layout(), t);
-        for (LinearLayout l : layouts.eagerConversions(v)) {
+        for (DistributedLayout l : layouts.eagerConversions(v)) {
             scopes.peek().get(v).put(l, LayoutConversion.convert(t, l, this));
         }
     }
@@ -94,7 +94,7 @@ final class Lowerer {
     void popScope() { scopes.pop(); }
 
     /** A value with fresh registers of {@code type} in layout {@code l}. */
-    TileValue fresh(LinearLayout l, ElementType type) {
+    TileValue fresh(DistributedLayout l, ElementType type) {
         String[] regs = new String[l.numRegs()];
         RegClass k = RegClass.of(type);
         for (int i = 0; i < regs.length; i++) regs[i] = w.reg(k);
@@ -148,7 +148,7 @@ final class Lowerer {
      * The flat-index bits a thread's lane and warp contribute in layout {@code l} (a register set
      * once in the prologue): element of register r = this | l.regPart(r).
      */
-    String threadOffset(LinearLayout l) {
+    String threadOffset(DistributedLayout l) {
         StringBuilder key = new StringBuilder();
         for (int i = 0; i < 5; i++) key.append(l.laneBasis(i)).append(',');
         key.append('|');
@@ -190,7 +190,7 @@ final class Lowerer {
      * A predicate true in exactly one thread of each group holding copies of the same elements
      * (lanes and warps differing only in replicated bits), or null when no thread holds copies.
      */
-    String owner(LinearLayout l) {
+    String owner(DistributedLayout l) {
         int lanes = l.replicatedLaneMask(), warps = l.replicatedWarpMask();
         if (lanes == 0 && warps == 0) return null;
         return owners.computeIfAbsent(lanes + "/" + warps, k -> w.inPrologue(() -> {

@@ -1,7 +1,7 @@
 package dev.tessera.cuda.codegen;
 
 import dev.tessera.passes.AxisInfo;
-import dev.tessera.cuda.codegen.layout.LinearLayout;
+import dev.tessera.cuda.codegen.layout.DistributedLayout;
 import dev.tessera.ir.MemoryOrder;
 import dev.tessera.ir.Op.Load;
 import dev.tessera.ir.Op.Store;
@@ -23,7 +23,7 @@ import java.util.Map;
 final class MemoryRules {
     private MemoryRules() {}
 
-    static TileValue load(Load l, LinearLayout out, Lowerer cx) {
+    static TileValue load(Load l, DistributedLayout out, Lowerer cx) {
         TileValue ptr = cx.operand(l, l.pointer());
         TileValue mask = l.mask() == null ? null : cx.operand(l, l.mask());
         TileValue other = l.other() == null ? null : cx.operand(l, l.other());
@@ -51,12 +51,12 @@ final class MemoryRules {
     }
 
     /** The elements per access for this op in layout {@code out}: the run of low registers along one dimension, as far as AxisInfo allows. */
-    static int vector(Lowerer cx, Value pointer, Value mask, LinearLayout out) {
+    static int vector(Lowerer cx, Value pointer, Value mask, DistributedLayout out) {
         if (out.regBits() == 0) return 1;
         int b0 = out.regBasis(0), pos = Integer.numberOfTrailingZeros(b0);
         var shape = out.shape();
         int dim = -1;
-        for (int d = 0; d < shape.rank(); d++) if (LinearLayout.dimShift(shape, d) == pos) dim = d;
+        for (int d = 0; d < shape.rank(); d++) if (DistributedLayout.dimShift(shape, d) == pos) dim = d;
         if (dim < 0) return 1;
         int run = 1;
         while (run < out.regBits() && out.regBasis(run) == b0 << run) run++;
@@ -189,7 +189,7 @@ final class MemoryRules {
     }
 
     static void store(Store s, Lowerer cx) {
-        LinearLayout layout = cx.layouts.memoryLayout(s);
+        DistributedLayout layout = cx.layouts.memoryLayout(s);
         TileValue ptr = cx.operand(s, s.pointer());
         TileValue value = cx.operand(s, s.value());
         TileValue mask = s.mask() == null ? null : cx.operand(s, s.mask());

@@ -1,6 +1,6 @@
 package dev.tessera.cuda.codegen;
 
-import dev.tessera.cuda.codegen.layout.LinearLayout;
+import dev.tessera.cuda.codegen.layout.DistributedLayout;
 import dev.tessera.ir.Op;
 import dev.tessera.ir.Op.*;
 import dev.tessera.ir.Printer;
@@ -37,7 +37,7 @@ final class PtxLowering {
     }
 
     /** The single result of {@code op} in layout {@code out}. */
-    static TileValue value(Op op, LinearLayout out, Lowerer cx) {
+    static TileValue value(Op op, DistributedLayout out, Lowerer cx) {
         return switch (op) {
             case ProgramId p -> ProgramRules.programId(p, cx);
             case NumPrograms n -> ProgramRules.numPrograms(n, cx);

@@ -1,6 +1,6 @@
 package dev.tessera.cuda.codegen;
 
-import dev.tessera.cuda.codegen.layout.LinearLayout;
+import dev.tessera.cuda.codegen.layout.DistributedLayout;
 import dev.tessera.ir.Op.Reduce;
 import dev.tessera.ir.Shape;
 import dev.tessera.types.DType;
@@ -15,14 +15,14 @@ import java.util.Arrays;
 final class ReductionRules {
     private ReductionRules() {}
 
-    static TileValue reduce(Reduce op, LinearLayout out, Lowerer cx) {
+    static TileValue reduce(Reduce op, DistributedLayout out, Lowerer cx) {
         TileValue in = cx.operand(op, op.input());
-        LinearLayout l = in.layout();
+        DistributedLayout l = in.layout();
         int axis = op.axis();
         DType t = op.input().type().dtype();
         Combiner comb = new Combiner(cx, op.kind(), op.combine(), t);
         Shape shape = l.shape();
-        int shift = LinearLayout.dimShift(shape, axis), axisMask = (shape.dim(axis) - 1) << shift;
+        int shift = DistributedLayout.dimShift(shape, axis), axisMask = (shape.dim(axis) - 1) << shift;
         String axisThread = comb.isArg() ? axisCoordinateOfThread(cx, l, shift, axisMask) : null;
 
         // 1. within the thread, in register (= axis) order
@@ -76,7 +76,7 @@ final class ReductionRules {
     }
 
     /** The axis coordinate the thread's lanes and warps contribute (for arg reductions). */
-    private static String axisCoordinateOfThread(Lowerer cx, LinearLayout l, int shift, int axisMask) {
+    private static String axisCoordinateOfThread(Lowerer cx, DistributedLayout l, int shift, int axisMask) {
         if ((l.threadMask() & axisMask) == 0) return null;
         String t = cx.threadOffset(l), r = cx.w.reg(RegClass.B32);
         cx.w.op("and.b32 %s, %s, %d", r, t, axisMask);
@@ -91,7 +91,7 @@ final class ReductionRules {
         return r;
     }
 
-    private static String[][] acrossWarps(Lowerer cx, Combiner comb, LinearLayout l, LinearLayout out, String[][] acc, int axisMask) {
+    private static String[][] acrossWarps(Lowerer cx, Combiner comb, DistributedLayout l, DistributedLayout out, String[][] acc, int axisMask) {
         PtxWriter w = cx.w;
         int warpsAlong = 0;
         for (int bit = 0; bit < l.warpBits(); bit++) if ((l.warpBasis(bit) & axisMask) != 0) warpsAlong++;

@@ -1,6 +1,6 @@
 package dev.tessera.cuda.codegen;
 
-import dev.tessera.cuda.codegen.layout.LinearLayout;
+import dev.tessera.cuda.codegen.layout.DistributedLayout;
 import dev.tessera.ir.Op.Scan;
 import dev.tessera.ir.Shape;
 import dev.tessera.types.DType;
@@ -18,16 +18,16 @@ import java.util.List;
 final class ScanRules {
     private ScanRules() {}
 
-    static TileValue scan(Scan op, LinearLayout out, Lowerer cx) {
+    static TileValue scan(Scan op, DistributedLayout out, Lowerer cx) {
         TileValue in = cx.operand(op, op.input());
-        LinearLayout l = in.layout();
+        DistributedLayout l = in.layout();
         PtxWriter w = cx.w;
         DType t = op.input().type().dtype();
         Combiner comb = new Combiner(cx, op.kind(), op.combine(), t);
         RegClass k = RegClass.of(t);
         boolean reverse = op.reverse();
         Shape shape = l.shape();
-        int axis = op.axis(), shift = LinearLayout.dimShift(shape, axis), bits = LinearLayout.log2(shape.dim(axis));
+        int axis = op.axis(), shift = DistributedLayout.dimShift(shape, axis), bits = DistributedLayout.log2(shape.dim(axis));
         int axisMask = (shape.dim(axis) - 1) << shift;
 
         // which register bits, lane bits and warp bits run along the axis
@@ -80,7 +80,7 @@ final class ScanRules {
         return new TileValue(out, op.result().type().element(), regs);
     }
 
-    private static void acrossWarps(Lowerer cx, Combiner comb, LinearLayout l, List<int[]> runs, String[] x, int axisMask, int shift,
+    private static void acrossWarps(Lowerer cx, Combiner comb, DistributedLayout l, List<int[]> runs, String[] x, int axisMask, int shift,
                                     int bits, int laneLow, int lanes, int warpLow, int warps, boolean reverse) {
         PtxWriter w = cx.w;
         RegClass k = RegClass.of(comb.type);

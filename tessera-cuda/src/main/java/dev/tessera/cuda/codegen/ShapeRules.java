@@ -1,6 +1,6 @@
 package dev.tessera.cuda.codegen;
 
-import dev.tessera.cuda.codegen.layout.LinearLayout;
+import dev.tessera.cuda.codegen.layout.DistributedLayout;
 import dev.tessera.ir.Op.Cat;
 import dev.tessera.ir.Op.Join;
 import dev.tessera.ir.Op.Split;
@@ -12,7 +12,7 @@ import dev.tessera.ir.Op.Split;
 final class ShapeRules {
     private ShapeRules() {}
 
-    static TileValue join(Join j, LinearLayout out, Lowerer cx) {
+    static TileValue join(Join j, DistributedLayout out, Lowerer cx) {
         TileValue a = cx.operand(j, j.lhs()), b = cx.operand(j, j.rhs());
         String[] regs = new String[out.numRegs()];
         for (int i = 0; i < a.size(); i++) {
@@ -24,9 +24,9 @@ final class ShapeRules {
 
     static void split(Split s, Lowerer cx) {
         TileValue src = cx.operand(s, s.source());
-        LinearLayout l = src.layout();
+        DistributedLayout l = src.layout();
         int q = l.lastBitRegister();
-        LinearLayout half = l.splitHalf();
+        DistributedLayout half = l.splitHalf();
         for (int which = 0; which < 2; which++) {
             String[] regs = new String[half.numRegs()];
             for (int i = 0; i < regs.length; i++) {
@@ -37,7 +37,7 @@ final class ShapeRules {
         }
     }
 
-    static TileValue cat(Cat c, LinearLayout out, Lowerer cx) {
+    static TileValue cat(Cat c, DistributedLayout out, Lowerer cx) {
         TileValue a = cx.operand(c, c.lhs()), b = cx.operand(c, c.rhs());
         String[] regs = new String[out.numRegs()];
         System.arraycopy(a.regs(), 0, regs, 0, a.size());

@@ -1,6 +1,6 @@
 package dev.tessera.cuda.codegen;
 
-import dev.tessera.cuda.codegen.layout.LinearLayout;
+import dev.tessera.cuda.codegen.layout.DistributedLayout;
 import dev.tessera.ir.Op.Sort;
 import dev.tessera.types.DType;
 
@@ -14,7 +14,7 @@ import dev.tessera.types.DType;
 final class SortRules {
     private SortRules() {}
 
-    static TileValue sort(Sort op, LinearLayout out, Lowerer cx) {
+    static TileValue sort(Sort op, DistributedLayout out, Lowerer cx) {
         TileValue in = cx.primary(op.source());
         PtxWriter w = cx.w;
         DType t = op.source().type().dtype();
@@ -23,10 +23,10 @@ final class SortRules {
         String kt = wide ? "u64" : "u32";
         int kb = wide ? 8 : 4;
         var shape = op.source().type().shape();
-        int n = shape.dim(shape.rank() - 1), numel = shape.numel(), logN = LinearLayout.log2(n);
+        int n = shape.dim(shape.rank() - 1), numel = shape.numel(), logN = DistributedLayout.log2(n);
         String base = cx.smem.begin(numel * kb);
         // keys in
-        LinearLayout l = in.layout();
+        DistributedLayout l = in.layout();
         String offset = l.threadMask() == 0 ? null : cx.threadOffset(l);
         for (int r = 0; r < in.size(); r++) {
             String key = toKey(cx, t, in.reg(r));
@@ -40,7 +40,7 @@ final class SortRules {
         int threads = 32 * cx.numWarps, pairs = numel / 2;
         for (int k = 2; k <= n; k <<= 1) {
             for (int j = k >> 1; j >= 1; j >>= 1) {
-                int lj = LinearLayout.log2(j);
+                int lj = DistributedLayout.log2(j);
                 for (int first = 0; first < pairs; first += threads) {
                     String p = w.reg(RegClass.B32);
                     w.op("add.u32 %s, %s, %d", p, cx.tid(), first);

@@ -1,6 +1,6 @@
 package dev.tessera.cuda.codegen;
 
-import dev.tessera.cuda.codegen.layout.LinearLayout;
+import dev.tessera.cuda.codegen.layout.DistributedLayout;
 import dev.tessera.types.ElementType;
 
 /**
@@ -8,7 +8,7 @@ import dev.tessera.types.ElementType;
  * of the layout's register index. A scalar has one register, the same in every thread. Registers
  * may repeat (a splat or a constant names one register for every element).
  */
-public record TileValue(LinearLayout layout, ElementType type, String[] regs) {
+public record TileValue(DistributedLayout layout, ElementType type, String[] regs) {
     public TileValue {
         if (regs.length != layout.numRegs()) {
             throw new IllegalArgumentException(regs.length + " registers for " + layout);

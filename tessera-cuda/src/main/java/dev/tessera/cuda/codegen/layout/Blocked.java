@@ -19,7 +19,7 @@ public record Blocked(int[] sizePerThread, int[] threadsPerWarp, int[] warpsPerC
         if (sizePerThread.length != rank || threadsPerWarp.length != rank || warpsPerCTA.length != rank) {
             throw new IllegalArgumentException("blocked layout arrays of different ranks");
         }
-        if (Arrays.stream(threadsPerWarp).reduce(1, (a, b) -> a * b) != LinearLayout.LANES) {
+        if (Arrays.stream(threadsPerWarp).reduce(1, (a, b) -> a * b) != DistributedLayout.LANES) {
             throw new IllegalArgumentException("threadsPerWarp must multiply to 32: " + Arrays.toString(threadsPerWarp));
         }
         sizePerThread = sizePerThread.clone();
@@ -31,32 +31,32 @@ public record Blocked(int[] sizePerThread, int[] threadsPerWarp, int[] warpsPerC
     public int numWarps() { return Arrays.stream(warpsPerCTA).reduce(1, (a, b) -> a * b); }
 
     @Override
-    public LinearLayout linear(Shape shape) {
+    public DistributedLayout linear(Shape shape) {
         int rank = order.length;
         if (shape.rank() != rank) throw new IllegalArgumentException(this + " applied to " + shape);
         int[] bits = new int[rank], used = new int[rank];
-        for (int d = 0; d < rank; d++) bits[d] = LinearLayout.log2(shape.dim(d));
+        for (int d = 0; d < rank; d++) bits[d] = DistributedLayout.log2(shape.dim(d));
         List<Integer> reg = new ArrayList<>(), lane = new ArrayList<>(), warp = new ArrayList<>();
         // registers: the elements a thread holds side by side (never more than the tile has)
         for (int d : order) {
-            int n = Math.min(LinearLayout.log2(sizePerThread[d]), bits[d]);
+            int n = Math.min(DistributedLayout.log2(sizePerThread[d]), bits[d]);
             for (int b = 0; b < n; b++) reg.add(bit(shape, d, used[d]++));
         }
         // lanes, then warps; positions beyond the tile wrap around: those threads hold copies
         for (int d : order) {
-            for (int b = 0; b < LinearLayout.log2(threadsPerWarp[d]); b++) lane.add(used[d] < bits[d] ? bit(shape, d, used[d]++) : 0);
+            for (int b = 0; b < DistributedLayout.log2(threadsPerWarp[d]); b++) lane.add(used[d] < bits[d] ? bit(shape, d, used[d]++) : 0);
         }
         for (int d : order) {
-            for (int b = 0; b < LinearLayout.log2(warpsPerCTA[d]); b++) warp.add(used[d] < bits[d] ? bit(shape, d, used[d]++) : 0);
+            for (int b = 0; b < DistributedLayout.log2(warpsPerCTA[d]); b++) warp.add(used[d] < bits[d] ? bit(shape, d, used[d]++) : 0);
         }
         // what is left of each dimension repeats the pattern in more registers
         for (int d : order) {
             while (used[d] < bits[d]) reg.add(bit(shape, d, used[d]++));
         }
-        return new LinearLayout(shape, toArray(reg), toArray(lane), toArray(warp));
+        return new DistributedLayout(shape, toArray(reg), toArray(lane), toArray(warp));
     }
 
-    private static int bit(Shape s, int d, int b) { return 1 << (LinearLayout.dimShift(s, d) + b); }
+    private static int bit(Shape s, int d, int b) { return 1 << (DistributedLayout.dimShift(s, d) + b); }
 
     private static int[] toArray(List<Integer> l) { return l.stream().mapToInt(Integer::intValue).toArray(); }
 

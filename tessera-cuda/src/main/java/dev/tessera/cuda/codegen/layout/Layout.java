@@ -10,5 +10,5 @@ import dev.tessera.ir.Shape;
 public sealed interface Layout permits Blocked, Slice {
 
     /** This layout applied to a tile of {@code shape}. */
-    LinearLayout linear(Shape shape);
+    DistributedLayout linear(Shape shape);
 }

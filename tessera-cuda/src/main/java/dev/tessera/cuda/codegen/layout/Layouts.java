@@ -14,7 +14,7 @@ public final class Layouts {
     public static Blocked blocked(Shape shape, int[] sizePerThread, int[] order, int numWarps) {
         int rank = shape.rank();
         int[] tpw = new int[rank], wpc = new int[rank];
-        int remainingLanes = LinearLayout.LANES, remainingWarps = numWarps, remainingThreads = LinearLayout.LANES * numWarps;
+        int remainingLanes = DistributedLayout.LANES, remainingWarps = numWarps, remainingThreads = DistributedLayout.LANES * numWarps;
         int prevLanes = 1, prevWarps = 1;
         for (int i = 0; i < rank - 1; i++) {
             int d = order[i];
@@ -27,7 +27,7 @@ public final class Layouts {
             prevLanes *= tpw[d];
             prevWarps *= wpc[d];
         }
-        tpw[order[rank - 1]] = LinearLayout.LANES / prevLanes;
+        tpw[order[rank - 1]] = DistributedLayout.LANES / prevLanes;
         wpc[order[rank - 1]] = numWarps / prevWarps;
         return new Blocked(sizePerThread, tpw, wpc, order);
     }
@@ -42,8 +42,8 @@ public final class Layouts {
     }
 
     /** One element per thread along every dimension, row-major. */
-    public static LinearLayout defaultLayout(Shape shape, int numWarps) {
-        if (shape.isScalar()) return LinearLayout.scalar(numWarps);
+    public static DistributedLayout defaultLayout(Shape shape, int numWarps) {
+        if (shape.isScalar()) return DistributedLayout.scalar(numWarps);
         int[] spt = new int[shape.rank()];
         java.util.Arrays.fill(spt, 1);
         return blocked(shape, spt, rowMajor(shape.rank()), numWarps).linear(shape);
@@ -53,9 +53,9 @@ public final class Layouts {
      * For a memory access: {@code vector} consecutive elements per thread along {@code order[0]}
      * (one 128-bit access when the elements allow), but never more than the thread's share of the tile.
      */
-    public static LinearLayout coalesced(Shape shape, int[] order, int vector, int numWarps) {
-        if (shape.isScalar()) return LinearLayout.scalar(numWarps);
-        int threads = LinearLayout.LANES * numWarps;
+    public static DistributedLayout coalesced(Shape shape, int[] order, int vector, int numWarps) {
+        if (shape.isScalar()) return DistributedLayout.scalar(numWarps);
+        int threads = DistributedLayout.LANES * numWarps;
         int perThread = Math.max(1, Math.min(vector, shape.numel() / threads));
         int[] spt = new int[shape.rank()];
         java.util.Arrays.fill(spt, 1);
@@ -67,7 +67,7 @@ public final class Layouts {
      * For a dot's result computed with FMAs: each thread owns a rectangle of the result (rows from
      * A, columns from B read once per k step), eight lanes down and four across a warp.
      */
-    public static LinearLayout dot(int m, int n, int numWarps) {
+    public static DistributedLayout dot(int m, int n, int numWarps) {
         int wm = numWarps, wn = 1;
         while (wm > 1 && m / (wm * 8) < n / (wn * 4)) {
             wm /= 2;
@@ -82,14 +82,14 @@ public final class Layouts {
      * warps in that order with no repetition, so that a thread's run, a warp's run and the
      * program's run follow one another along the axis.
      */
-    public static LinearLayout scan(Shape shape, int axis, int numWarps) {
+    public static DistributedLayout scan(Shape shape, int axis, int numWarps) {
         int rank = shape.rank();
         int[] order = new int[rank];
         order[0] = axis;
         for (int i = 1, d = rank - 1; i < rank; d--) if (d != axis) order[i++] = d;
         int[] spt = new int[rank];
         java.util.Arrays.fill(spt, 1);
-        spt[axis] = Math.max(1, shape.dim(axis) / (LinearLayout.LANES * numWarps));
+        spt[axis] = Math.max(1, shape.dim(axis) / (DistributedLayout.LANES * numWarps));
         return blocked(shape, spt, order, numWarps).linear(shape);
     }
 }

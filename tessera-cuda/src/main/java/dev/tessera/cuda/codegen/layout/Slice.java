@@ -9,7 +9,7 @@ import dev.tessera.ir.Shape;
 public record Slice(Layout parent, int dim) implements Layout {
 
     @Override
-    public LinearLayout linear(Shape shape) {
+    public DistributedLayout linear(Shape shape) {
         // With a size-1 dimension the parent puts nothing of it in registers and only zero lane and
         // warp bases, so dropping it keeps every other basis as the parent placed it.
         return parent.linear(shape.inserting(dim, 1)).withShape(shape);

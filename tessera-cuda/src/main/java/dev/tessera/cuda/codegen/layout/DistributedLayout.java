@@ -5,25 +5,28 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Where each element of a tile lives: a linear map over GF(2) from (register index, lane, warp) to
- * the element's row-major flat index in the tile. Each input bit has a basis, the flat index its
- * set bits contribute; the element is the XOR of the bases of the set bits. Tile dimensions are
- * powers of two, so every layout Tessera makes (see {@link Blocked}, {@link Slice}) has bases that
- * are single bits of the flat index or zero; a zero lane or warp basis means those threads hold
- * copies of the same elements (replication).
+ * Where each element of a tile lives in a program's registers: the {@link LinearLayout} from the
+ * input dimensions (register, lane, warp) to the tile's row-major flat index, kept in the compact
+ * form that code generation indexes in its inner loops. Each input bit has a basis, the flat index
+ * its set bits contribute; the element is the XOR of the bases of the set bits. Tile dimensions are
+ * powers of two, and every distributed layout Tessera makes (blocked, slice, and the tensor cores'
+ * mma and operand layouts) has bases that are single bits of the flat index or zero, so the
+ * element is also the OR of its bases; a zero lane or warp basis means those threads hold copies of
+ * the same elements (replication). Layouts that need XOR bases (swizzled shared memory) are
+ * general {@link LinearLayout}s; {@link #toLinear()} gives this one in that form.
  *
  * <p>Working on this form rather than on each layout kind makes the shape ops free relabelings:
  * reshape and expand_dims keep the flat index, permute moves bits, join/split/cat add or remove
  * one register bit. This is the representation Triton moved to ("linear layouts").
  */
-public final class LinearLayout {
+public final class DistributedLayout {
     public static final int LANES = 32;
     private static final int LANE_BITS = 5;
 
     private final Shape shape;
     private final int[] reg, lane, warp;
 
-    public LinearLayout(Shape shape, int[] reg, int[] lane, int[] warp) {
+    public DistributedLayout(Shape shape, int[] reg, int[] lane, int[] warp) {
         if (lane.length != LANE_BITS) throw new IllegalArgumentException("a warp has 32 lanes: " + lane.length + " lane bases");
         this.shape = shape;
         this.reg = reg.clone();
@@ -48,8 +51,8 @@ public final class LinearLayout {
     }
 
     /** The layout of a scalar: one register, the same value in every thread. */
-    public static LinearLayout scalar(int numWarps) {
-        return new LinearLayout(Shape.SCALAR, new int[0], new int[LANE_BITS], new int[log2(numWarps)]);
+    public static DistributedLayout scalar(int numWarps) {
+        return new DistributedLayout(Shape.SCALAR, new int[0], new int[LANE_BITS], new int[log2(numWarps)]);
     }
 
     public Shape shape() { return shape; }
@@ -136,13 +139,13 @@ public final class LinearLayout {
     // ------------------------------------------------------------------ relabelings (free in registers)
 
     /** The same registers under another shape of equal size: reshape and expand_dims keep the flat index. */
-    public LinearLayout withShape(Shape s) {
+    public DistributedLayout withShape(Shape s) {
         if (s.numel() != shape.numel()) throw new IllegalArgumentException(shape + " -> " + s);
-        return new LinearLayout(s, reg, lane, warp);
+        return new DistributedLayout(s, reg, lane, warp);
     }
 
     /** Result dimension i is this layout's dimension order[i]. */
-    public LinearLayout permuted(List<Integer> order) {
+    public DistributedLayout permuted(List<Integer> order) {
         int[] dims = new int[shape.rank()];
         for (int i = 0; i < dims.length; i++) dims[i] = shape.dim(order.get(i));
         Shape out = Shape.of(dims);
@@ -152,7 +155,7 @@ public final class LinearLayout {
             int from = dimShift(shape, src), to = dimShift(out, i);
             for (int b = 0; b < log2(shape.dim(src)); b++) newPos[from + b] = to + b;
         }
-        return new LinearLayout(out, mapBits(reg, newPos), mapBits(lane, newPos), mapBits(warp, newPos));
+        return new DistributedLayout(out, mapBits(reg, newPos), mapBits(lane, newPos), mapBits(warp, newPos));
     }
 
     private static int[] mapBits(int[] bases, int[] newPos) {
@@ -162,7 +165,7 @@ public final class LinearLayout {
     }
 
     /** Removes dimension {@code dim}: the layout of a reduction's result. Registers along it merge. */
-    public LinearLayout sliced(int dim) {
+    public DistributedLayout sliced(int dim) {
         int shift = dimShift(shape, dim), bits = log2(shape.dim(dim));
         int low = (1 << shift) - 1;
         java.util.function.IntUnaryOperator drop = b -> {
@@ -170,7 +173,7 @@ public final class LinearLayout {
             return (b & low) | ((b >>> (shift + bits)) << shift);
         };
         int[] r = Arrays.stream(reg).map(drop).filter(b -> b != 0).toArray();
-        return new LinearLayout(shape.without(dim), r, Arrays.stream(lane).map(drop).toArray(),
+        return new DistributedLayout(shape.without(dim), r, Arrays.stream(lane).map(drop).toArray(),
                 Arrays.stream(warp).map(drop).toArray());
     }
 
@@ -191,7 +194,7 @@ public final class LinearLayout {
      * The layout a broadcast's source must have for each thread to find the elements it broadcasts
      * in its own registers: this layout with the bits of the broadcast dimensions dropped.
      */
-    public LinearLayout projected(Shape source) {
+    public DistributedLayout projected(Shape source) {
         int rank = shape.rank();
         int keep = 0;
         for (int d = 0; d < rank; d++) {
@@ -200,7 +203,7 @@ public final class LinearLayout {
         final int keepMask = keep;
         java.util.function.IntUnaryOperator project = b -> (b & keepMask) == 0 ? 0 : compress(b, keepMask);
         int[] r = Arrays.stream(reg).map(project).filter(b -> b != 0).toArray();
-        return new LinearLayout(source, r, Arrays.stream(lane).map(project).toArray(), Arrays.stream(warp).map(project).toArray());
+        return new DistributedLayout(source, r, Arrays.stream(lane).map(project).toArray(), Arrays.stream(warp).map(project).toArray());
     }
 
     /** The source register of {@link #projected(Shape)} holding the element of this layout's register {@code r}. */
@@ -230,11 +233,11 @@ public final class LinearLayout {
     }
 
     /** Join's result: a new last dimension of 2 held in a new lowest register bit. */
-    public LinearLayout joined() {
+    public DistributedLayout joined() {
         int[] r = new int[reg.length + 1];
         r[0] = 1;
         for (int i = 0; i < reg.length; i++) r[i + 1] = reg[i] << 1;
-        return new LinearLayout(shape.inserting(shape.rank(), 2), r, shift(lane, 1), shift(warp, 1));
+        return new DistributedLayout(shape.inserting(shape.rank(), 2), r, shift(lane, 1), shift(warp, 1));
     }
 
     /** The register bit holding the last dimension when it has size 2, or -1 if lanes or warps hold it. */
@@ -244,19 +247,19 @@ public final class LinearLayout {
     }
 
     /** Split's results: the last dimension (size 2, held in register bit {@link #lastBitRegister()}) removed. */
-    public LinearLayout splitHalf() {
+    public DistributedLayout splitHalf() {
         int q = lastBitRegister();
         if (q < 0) throw new IllegalStateException("split needs the last dimension in registers: " + this);
         int[] r = new int[reg.length - 1];
         for (int i = 0, j = 0; i < reg.length; i++) if (i != q) r[j++] = reg[i] >>> 1;
-        return new LinearLayout(shape.without(shape.rank() - 1), r, shift(lane, -1), shift(warp, -1));
+        return new DistributedLayout(shape.without(shape.rank() - 1), r, shift(lane, -1), shift(warp, -1));
     }
 
     /** Cat's result: dimension 0 doubled, the new top bit held in a new highest register bit. */
-    public LinearLayout catted() {
+    public DistributedLayout catted() {
         int[] r = Arrays.copyOf(reg, reg.length + 1);
         r[reg.length] = shape.numel();
-        return new LinearLayout(shape.withDim(0, shape.dim(0) * 2), r, lane, warp);
+        return new DistributedLayout(shape.withDim(0, shape.dim(0) * 2), r, lane, warp);
     }
 
     private static int[] shift(int[] bases, int by) {
@@ -269,7 +272,7 @@ public final class LinearLayout {
      * Whether every thread already holds, in its registers, each element {@code target} gives it:
      * then a conversion only renames registers.
      */
-    public boolean convertsLocallyTo(LinearLayout target) {
+    public boolean convertsLocallyTo(DistributedLayout target) {
         if (!target.shape.equals(shape) || !Arrays.equals(lane, target.lane) || !Arrays.equals(warp, target.warp)) return false;
         int span = 0;
         for (int b : reg) span |= b;
@@ -278,7 +281,7 @@ public final class LinearLayout {
     }
 
     /** The register of this layout holding the element that {@code target}'s register {@code r} holds (see {@link #convertsLocallyTo}). */
-    public int localSource(LinearLayout target, int r) {
+    public int localSource(DistributedLayout target, int r) {
         int want = target.regPart(r);
         int out = 0;
         for (int i = 0; i < reg.length; i++) if ((want & reg[i]) != 0) out |= 1 << i;
@@ -287,7 +290,7 @@ public final class LinearLayout {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof LinearLayout l && shape.equals(l.shape) && Arrays.equals(reg, l.reg)
+        return o instanceof DistributedLayout l && shape.equals(l.shape) && Arrays.equals(reg, l.reg)
                 && Arrays.equals(lane, l.lane) && Arrays.equals(warp, l.warp);
     }
 
