@@ -28,6 +28,7 @@ import java.util.Set;
  */
 final class LayoutAssignment {
     final int numWarps;
+    private final Target target;
     private final AxisInfo axis;
     private final Rematerialization remat;
     private final Map<Value, DistributedLayout> want = new IdentityHashMap<>();
@@ -36,8 +37,9 @@ final class LayoutAssignment {
     private final Map<Op, DistributedLayout> memoryLayout = new IdentityHashMap<>();
     private final Map<Value, Set<DistributedLayout>> eager = new IdentityHashMap<>();
 
-    LayoutAssignment(KernelIR kernel, int numWarps, AxisInfo axis, Rematerialization remat) {
+    LayoutAssignment(KernelIR kernel, int numWarps, Target target, AxisInfo axis, Rematerialization remat) {
         this.numWarps = numWarps;
+        this.target = target;
         this.axis = axis;
         this.remat = remat;
         for (KernelIR.Param p : kernel.params()) layout.put(p.value(), scalar());
@@ -489,7 +491,14 @@ final class LayoutAssignment {
 
     DistributedLayout dotLayout(Dot d) {
         Shape s = d.result().type().shape();
+        if (tensorCore(d) != null) return TensorCores.Tiling.of(s.dim(0), s.dim(1), numWarps).accumulator();
         return Layouts.dot(s.dim(0), s.dim(1), numWarps);
+    }
+
+    /** The tensor-core instruction {@code d} runs on, or null for the FMA loops. */
+    TensorCores.Mma tensorCore(Dot d) {
+        TensorCores.Mma mma = TensorCores.select(d, target);
+        return mma != null && d.a().type().shape().dim(1) % mma.k() == 0 ? mma : null;
     }
 
     /** A layout holding the last dimension (of size 2) in a thread's registers. */

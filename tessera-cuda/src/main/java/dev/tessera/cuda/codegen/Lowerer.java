@@ -31,6 +31,7 @@ final class Lowerer {
     private final Map<String, String> threadOffsets = new HashMap<>();
     private final Map<String, String> owners = new HashMap<>();
     private final Map<String, NarrowBits> narrowBits = new HashMap<>();
+    private final Map<String, String> prologueValues = new HashMap<>();
     private String tid, lane, warp;
 
     Lowerer(KernelIR kernel, LayoutAssignment layouts, AxisInfo axis, Target target, int numWarps, DebugSites debug) {
@@ -141,6 +142,19 @@ final class Lowerer {
     }
 
     String lane() { tid(); return lane; }
+
+    /**
+     * A register that depends only on the thread index (and registers of the same kind), computed
+     * once, in the prologue, the first time {@code key} is asked for.
+     */
+    String once(String key, java.util.function.Supplier<String> emit) {
+        String known = prologueValues.get(key);
+        if (known == null) {
+            known = w.inPrologue(emit);
+            prologueValues.put(key, known);
+        }
+        return known;
+    }
 
     String warp() { tid(); return warp; }
 

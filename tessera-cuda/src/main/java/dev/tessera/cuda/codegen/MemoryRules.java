@@ -138,7 +138,7 @@ final class MemoryRules {
     }
 
     /** Fields of {@code es} bytes, lowest first, packed into one 32-bit register. */
-    private static String pack(Lowerer cx, String[] fields, int es) {
+    static String pack(Lowerer cx, String[] fields, int es) {
         String word = fields[0];
         for (int j = 1; j < fields.length; j++) {
             String merged = cx.w.reg(RegClass.B32);

@@ -40,7 +40,7 @@ public final class PtxCodegen {
         int numWarps = options.numWarps();
         AxisInfo axis = AxisInfo.analyze(kernel);
         Rematerialization remat = new Rematerialization(kernel);
-        LayoutAssignment layouts = new LayoutAssignment(kernel, numWarps, axis, remat);
+        LayoutAssignment layouts = new LayoutAssignment(kernel, numWarps, target, axis, remat);
         DebugSites debug = new DebugSites();
         Lowerer cx = new Lowerer(kernel, layouts, axis, target, numWarps, debug);
         PtxWriter w = cx.w;

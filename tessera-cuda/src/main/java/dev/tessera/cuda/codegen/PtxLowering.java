@@ -65,7 +65,10 @@ final class PtxLowering {
             case Reduce r -> ReductionRules.reduce(r, out, cx);
             case Scan s -> ScanRules.scan(s, out, cx);
             case Sort s -> SortRules.sort(s, out, cx);
-            case Dot d -> DotRules.dot(d, out, cx);
+            case Dot d -> {
+                TensorCores.Mma mma = cx.layouts.tensorCore(d);
+                yield mma != null ? MmaRules.dot(d, mma, out, cx) : DotRules.dot(d, out, cx);
+            }
             default -> throw new IllegalStateException("not a single-value op: " + Printer.print(op));
         };
     }

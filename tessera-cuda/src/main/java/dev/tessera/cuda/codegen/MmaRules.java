@@ -1,0 +1,260 @@
+package dev.tessera.cuda.codegen;
+
+import dev.tessera.cuda.codegen.TensorCores.Mma;
+import dev.tessera.cuda.codegen.TensorCores.Tiling;
+import dev.tessera.cuda.codegen.layout.DistributedLayout;
+import dev.tessera.ir.Op.Dot;
+import dev.tessera.types.DType;
+
+/**
+ * The matrix product on tensor cores ({@code mma.sync}). Each operand tile goes to shared memory
+ * in a {@link SwizzledTile} (from registers here; straight from global memory with
+ * {@code cp.async} when a pipelined loop feeds it), then every warp reads its fragments with
+ * {@code ldmatrix} and runs {@code repM × repN} instructions per k step on accumulators held in
+ * the {@link Tiling#accumulator() mma layout}.
+ *
+ * <p>An operand's tile is stored with K contiguous (rows of A are m, rows of B are n) unless it is
+ * 16-bit and its registers run along the other dimension, in which case it is stored as it is
+ * held and read with {@code ldmatrix.trans}; 8- and 32-bit fragments have no transposing load,
+ * so they are always stored with K contiguous.
+ */
+final class MmaRules {
+    private MmaRules() {}
+
+    /** Which operand: A is [M, K] (rows m), B is [K, N] (columns n). */
+    enum Role { A, B }
+
+    /**
+     * One operand in shared memory: its tile, whether K is its contiguous dimension, and the
+     * {@code ldmatrix} pattern that reads it (see {@link LdMatrix}).
+     */
+    record Operand(Role role, boolean kContiguous, SwizzledTile tile, int mn, int k, DType type) {
+        static Operand of(Role role, int mn, int k, DType type, boolean kContiguous) {
+            int eb = type.byteSize();
+            SwizzledTile tile = kContiguous ? SwizzledTile.of(mn, k, eb) : SwizzledTile.of(k, mn, eb);
+            return new Operand(role, kContiguous, tile, mn, k, type);
+        }
+
+        /** The stored (row, col) of the operand's logical element (i, j): A's (m, k), B's (k, n). */
+        int[] stored(int i, int j) {
+            int mnIndex = role == Role.A ? i : j, kIndex = role == Role.A ? j : i;
+            return kContiguous ? new int[] {mnIndex, kIndex} : new int[] {kIndex, mnIndex};
+        }
+    }
+
+    /**
+     * An {@code ldmatrix} pattern: lane l supplies the address of row {@code (l & 7) | bit3} and
+     * 16-byte chunk {@code chunk} of the fragment, where bit3 and chunk are lane bit 3 or 4 (or
+     * nothing); matrix j of the instruction becomes fragment register j. For A the four matrices
+     * are a0..a3 of one instruction tile; for B two tiles' b0, b1 (x4) or one tile's (x2).
+     */
+    record LdMatrix(int count, boolean trans, int rowBit3FromLane, int chunkFromLane) {
+        static LdMatrix of(Operand o, boolean pair) {
+            boolean a = o.role() == Role.A;
+            if (o.kContiguous()) return a ? new LdMatrix(4, false, 3, 4) : pair ? new LdMatrix(4, false, 4, 3) : new LdMatrix(2, false, -1, 3);
+            return a ? new LdMatrix(4, true, 4, 3) : pair ? new LdMatrix(4, true, 3, 4) : new LdMatrix(2, true, 3, -1);
+        }
+    }
+
+    static TileValue dot(Dot op, Mma mma, DistributedLayout out, Lowerer cx) {
+        PtxWriter w = cx.w;
+        int m = op.a().type().shape().dim(0), k = op.a().type().shape().dim(1), n = op.b().type().shape().dim(1);
+        Tiling tiling = Tiling.of(m, n, cx.numWarps);
+        if (!tiling.accumulator().equals(out)) throw new IllegalStateException("dot result in " + out + ", not the mma layout");
+        TileValue a = cx.operand(op, op.a()), b = cx.operand(op, op.b()), acc = cx.operand(op, op.acc());
+        DType in = op.a().type().dtype();
+        Operand oa = Operand.of(Role.A, m, k, in, kContiguous(a.layout(), 1, in));
+        Operand ob = Operand.of(Role.B, n, k, in, kContiguous(b.layout(), 0, in));
+        int offsetB = (oa.tile().bytes() + 127) & ~127;
+        String base = cx.smem.begin(offsetB + ob.tile().bytes());
+        w.comment("mma " + mma.instruction() + ": stage A" + (oa.kContiguous() ? "" : "^T") + " and B" + (ob.kContiguous() ? "^T" : "")
+                + " in swizzled shared memory; " + tiling.wm() + "x" + tiling.wn() + " warps, " + tiling.repM() + "x" + tiling.repN() + " tiles each");
+        stage(cx, a, oa, base, 0, op.precision() == Dot.Precision.TF32);
+        stage(cx, b, ob, base, offsetB, op.precision() == Dot.Precision.TF32);
+        cx.smem.sync();
+        TileValue result = cx.fresh(out, acc.type());
+        for (int r = 0; r < out.numRegs(); r++) Emit.move(cx, result.regClass(), result.reg(r), acc.reg(r));
+        multiply(cx, mma, tiling, oa, base, 0, ob, base, offsetB, result.regs());
+        cx.smem.end();
+        return result;
+    }
+
+    /**
+     * Whether an operand held in {@code l} is stored with K contiguous: always for 8- and 32-bit
+     * types; for 16-bit ones when its registers do not run along the other dimension.
+     */
+    static boolean kContiguous(DistributedLayout l, int kDim, DType type) {
+        if (type.bits() != 16 || l.regBits() == 0) return true;
+        int shift = DistributedLayout.dimShift(l.shape(), kDim), bits = DistributedLayout.log2(l.shape().dim(kDim));
+        int b = l.regBasis(0);
+        return (b >>> shift & ((1 << bits) - 1)) != 0;
+    }
+
+    /**
+     * The accumulators {@code acc} += A·B over the whole K of the operands in shared memory (A at
+     * {@code aBase + aOffset}, B at {@code bBase + bOffset}); fully unrolled over K.
+     */
+    static void multiply(Lowerer cx, Mma mma, Tiling t, Operand oa, String aBase, int aOffset, Operand ob, String bBase, int bOffset, String[] acc) {
+        PtxWriter w = cx.w;
+        int steps = oa.k() / mma.k();
+        boolean pairB = t.repN() % 2 == 0;
+        LdMatrix la = LdMatrix.of(oa, true), lb = LdMatrix.of(ob, pairB);
+        String threadA = threadPart(cx, t, oa, la), threadB = threadPart(cx, t, ob, lb);
+        for (int s = 0; s < steps; s++) {
+            String[][] fa = new String[t.repM()][], fb = new String[t.repN()][];
+            for (int mi = 0; mi < t.repM(); mi++) {
+                fa[mi] = load(cx, oa, la, threadA, aBase, aOffset, TensorCores.Mma.M * mi, s * TensorCores.Mma.ROW_BYTES);
+            }
+            for (int ni = 0; ni < t.repN(); ni += pairB ? 2 : 1) {
+                String[] regs = load(cx, ob, lb, threadB, bBase, bOffset, TensorCores.Mma.N * ni, s * TensorCores.Mma.ROW_BYTES);
+                fb[ni] = new String[] {regs[0], regs[1]};
+                if (pairB) fb[ni + 1] = new String[] {regs[2], regs[3]};
+            }
+            for (int mi = 0; mi < t.repM(); mi++) {
+                for (int ni = 0; ni < t.repN(); ni++) {
+                    int c = 4 * (ni + t.repN() * mi);
+                    String d = "{" + acc[c] + ", " + acc[c + 1] + ", " + acc[c + 2] + ", " + acc[c + 3] + "}";
+                    w.op("%s %s, {%s}, {%s}, %s", mma.instruction(), d, String.join(", ", fa[mi]), String.join(", ", fb[ni]), d);
+                }
+            }
+        }
+    }
+
+    /**
+     * A lane's offset in an operand's tile for pattern {@code p}, for the fragment at the warp's
+     * origin (computed once, in the prologue): the lane's row and chunk from its bits, plus the
+     * warp's first row (A) or column (B) of the result.
+     */
+    private static String threadPart(Lowerer cx, Tiling t, Operand o, LdMatrix p) {
+        String key = "mma:" + t + o + p;
+        return cx.once(key, () -> {
+            PtxWriter w = cx.w;
+            String lane = cx.lane(), warp = cx.warp();
+            // the warp's first row (A: rows of the result) or column (B) along mn
+            String mnBase = w.reg(RegClass.B32);
+            if (o.role() == Role.A) {
+                w.op("bfe.u32 %s, %s, %d, %d", mnBase, warp, DistributedLayout.log2(t.wn()), DistributedLayout.log2(t.wm()));
+                w.op("mul.lo.u32 %s, %s, %d", mnBase, mnBase, t.warpRows());
+            } else {
+                w.op("and.b32 %s, %s, %d", mnBase, warp, t.wn() - 1);
+                w.op("mul.lo.u32 %s, %s, %d", mnBase, mnBase, t.warpCols());
+            }
+            String row = w.reg(RegClass.B32), chunk = w.reg(RegClass.B32);
+            w.op("and.b32 %s, %s, 7", row, lane);
+            if (p.rowBit3FromLane() >= 0) {
+                String bit = w.reg(RegClass.B32);
+                w.op("bfe.u32 %s, %s, %d, 1", bit, lane, p.rowBit3FromLane());
+                w.op("shl.b32 %s, %s, 3", bit, bit);
+                w.op("or.b32 %s, %s, %s", row, row, bit);
+            }
+            if (p.chunkFromLane() >= 0) w.op("bfe.u32 %s, %s, %d, 1", chunk, lane, p.chunkFromLane());
+            else w.op("mov.u32 %s, 0", chunk);
+            int chunkElems = SwizzledTile.CHUNK / o.type().byteSize();
+            String col = w.reg(RegClass.B32);
+            w.op("mul.lo.u32 %s, %s, %d", col, chunk, chunkElems);
+            // the warp's base along mn is a row when mn is the stored row (K contiguous), else a column
+            if (o.kContiguous()) w.op("add.u32 %s, %s, %s", row, row, mnBase);
+            else w.op("add.u32 %s, %s, %s", col, col, mnBase);
+            return o.tile().offset(cx, row, col);
+        });
+    }
+
+    /**
+     * One {@code ldmatrix} at fragment origin (mnOrigin along mn, kBytes along k): the origin's
+     * row part is a multiple of 8 rows (the swizzle's period) and is added as an immediate, its
+     * column part has bits disjoint from the lane's and is XORed in.
+     */
+    private static String[] load(Lowerer cx, Operand o, LdMatrix p, String thread, String base, int offset, int mnOrigin, int kBytes) {
+        PtxWriter w = cx.w;
+        int kOrigin = kBytes / o.type().byteSize();
+        int rowOrigin = o.kContiguous() ? mnOrigin : kOrigin, colOrigin = o.kContiguous() ? kOrigin : mnOrigin;
+        int xor = o.tile().offset(0, colOrigin);
+        String key = "mma-addr:" + thread + ":" + base + ":" + offset + ":" + xor;
+        String addr = cx.once(key, () -> {
+            String r = w.reg(RegClass.B32);
+            if (xor != 0) w.op("xor.b32 %s, %s, %d", r, thread, xor);
+            else w.op("mov.u32 %s, %s", r, thread);
+            w.op("add.u32 %s, %s, %s", r, r, base);
+            return r;
+        });
+        String[] regs = new String[p.count()];
+        for (int j = 0; j < regs.length; j++) regs[j] = w.reg(RegClass.B32);
+        w.op("ldmatrix.sync.aligned.m8n8.x%d%s.shared.b16 {%s}, [%s+%d]", p.count(), p.trans() ? ".trans" : "", String.join(", ", regs), addr,
+                offset + rowOrigin * o.tile().rowBytes());
+        return regs;
+    }
+
+    /**
+     * Writes an operand held in registers into its swizzled tile: runs of registers that are
+     * consecutive in the tile go out as one store of up to 16 bytes, in the operand's memory format
+     * (tf32 inputs rounded to tf32 as Numerics.roundTf32 does).
+     */
+    private static void stage(Lowerer cx, TileValue v, Operand o, String base, int start, boolean tf32) {
+        PtxWriter w = cx.w;
+        DistributedLayout l = v.layout();
+        int cols = l.shape().dim(1), logC = DistributedLayout.log2(cols);
+        DType t = o.type();
+        int eb = t.byteSize();
+        String thread = null;
+        if (l.threadMask() != 0) {
+            String flat = cx.threadOffset(l);
+            thread = cx.once("mma-stage:" + l + o, () -> {
+                String i = w.reg(RegClass.B32), j = w.reg(RegClass.B32);
+                w.op("shr.u32 %s, %s, %d", i, flat, logC);
+                w.op("and.b32 %s, %s, %d", j, flat, cols - 1);
+                boolean swap = o.stored(0, 1)[0] == 1; // stored row is the logical column
+                return o.tile().offset(cx, swap ? j : i, swap ? i : j);
+            });
+        }
+        int n = v.size();
+        int[] offsets = new int[n];
+        for (int r = 0; r < n; r++) {
+            int e = l.regPart(r);
+            int[] rc = o.stored(e >>> logC, e & (cols - 1));
+            offsets[r] = o.tile().offset(rc[0], rc[1]);
+        }
+        for (int r = 0; r < n; ) {
+            int run = 1;
+            while (run * 2 * eb <= 16 && r + run * 2 <= n && offsets[r] % (run * 2 * eb) == 0 && consecutive(offsets, r, run * 2, eb)) run *= 2;
+            String[] fields = new String[run];
+            for (int j = 0; j < run; j++) fields[j] = bits(cx, v.reg(r + j), t, tf32);
+            String addr = w.reg(RegClass.B32);
+            if (thread == null) w.op("add.u32 %s, %s, %d", addr, base, start + offsets[r]);
+            else {
+                w.op("xor.b32 %s, %s, %d", addr, thread, offsets[r]);
+                w.op("add.u32 %s, %s, %s", addr, addr, base);
+            }
+            int bytes = run * eb;
+            if (bytes < 4) {
+                w.op("st.shared.%s [%s+%d], %s", bytes == 1 ? "u8" : "u16", addr, thread == null ? 0 : start,
+                        bytes == 1 || run == 1 ? fields[0] : MemoryRules.pack(cx, fields, eb));
+            } else {
+                int perWord = 4 / eb, words = bytes / 4;
+                String[] word = new String[words];
+                for (int i = 0; i < words; i++) {
+                    String[] part = java.util.Arrays.copyOfRange(fields, i * perWord, (i + 1) * perWord);
+                    word[i] = perWord == 1 ? part[0] : MemoryRules.pack(cx, part, eb);
+                }
+                w.op("st.shared%s.b32 [%s+%d], %s", words == 1 ? "" : ".v" + words, addr, thread == null ? 0 : start,
+                        words == 1 ? word[0] : "{" + String.join(", ", word) + "}");
+            }
+            r += run;
+        }
+    }
+
+    private static boolean consecutive(int[] offsets, int from, int count, int eb) {
+        for (int j = 1; j < count; j++) if (offsets[from + j] != offsets[from] + j * eb) return false;
+        return true;
+    }
+
+    /** An element's memory bits in a 32-bit register (tf32: the f32 rounded to tf32). */
+    private static String bits(Lowerer cx, String reg, DType t, boolean tf32) {
+        if (t == DType.F32) {
+            String r = cx.w.reg(RegClass.B32);
+            if (tf32) cx.w.op("cvt.rna.tf32.f32 %s, %s", r, reg);
+            else cx.w.op("mov.b32 %s, %s", r, reg);
+            return r;
+        }
+        return MemoryRules.memoryBits(cx, t, reg);
+    }
+}

@@ -1,0 +1,114 @@
+package dev.tessera.cuda.codegen;
+
+import dev.tessera.cuda.codegen.layout.DistributedLayout;
+import dev.tessera.ir.Op.Dot;
+import dev.tessera.ir.Shape;
+import dev.tessera.types.DType;
+import java.util.List;
+
+/**
+ * The tensor-core instructions code generation uses, as data (as tinygrad keeps its
+ * {@code TensorCore} table): one row per {@code mma.sync} shape and operand type, and the layouts
+ * that follow from it. Every row has m = 16 and n = 8, and k such that a row of an operand
+ * fragment is 32 bytes (16 halves, 8 tf32, 32 bytes), so the fragments of every row share one
+ * register pattern and one {@code ldmatrix} addressing: an A fragment is 16 rows by 32 bytes,
+ * a B fragment 8 columns by 32 bytes.
+ */
+final class TensorCores {
+    private TensorCores() {}
+
+    /**
+     * One {@code mma.sync.aligned.m16n8kK.row.col} instruction.
+     *
+     * @param k        the reduction depth of one instruction
+     * @param operand  the operands' element type (f32 means tf32: inputs rounded to tf32)
+     * @param acc      the accumulator's type
+     * @param minSm    the first compute capability that has it
+     * @param types    the PTX type suffix: d, a, b, c
+     */
+    record Mma(int k, DType operand, DType acc, int minSm, String types) {
+        static final int M = 16, N = 8, ROW_BYTES = 32;
+
+        /** Operand elements per 32-bit register. */
+        int packed() { return 32 / operand.bits(); }
+
+        /** log2 of {@link #packed()}. */
+        int packedBits() { return Integer.numberOfTrailingZeros(packed()); }
+
+        String instruction() { return "mma.sync.aligned.m16n8k" + k + ".row.col." + types; }
+    }
+
+    static final List<Mma> MMA = List.of(
+            new Mma(16, DType.F16, DType.F32, 80, "f32.f16.f16.f32"),
+            new Mma(16, DType.BF16, DType.F32, 80, "f32.bf16.bf16.f32"),
+            new Mma(8, DType.F32, DType.F32, 80, "f32.tf32.tf32.f32"),
+            new Mma(32, DType.I8, DType.I32, 80, "s32.s8.s8.s32"),
+            new Mma(32, DType.U8, DType.I32, 80, "s32.u8.u8.s32"),
+            new Mma(32, DType.FP8E4M3, DType.F32, 89, "f32.e4m3.e4m3.f32"),
+            new Mma(32, DType.FP8E5M2, DType.F32, 89, "f32.e5m2.e5m2.f32"));
+
+    /**
+     * The instruction for {@code dot} on {@code target}, or null when it stays on FMAs: f64, f32 at
+     * ieee precision, f16 accumulating in f16 (the CPU rounds each step to f16, the tensor cores
+     * would not), fp8 below sm_89.
+     */
+    static Mma select(Dot dot, Target target) {
+        DType in = dot.a().type().dtype(), acc = dot.acc().type().dtype();
+        if (in == DType.F32 && dot.precision() != Dot.Precision.TF32) return null;
+        if (in.isNarrowFloat() && in.bits() == 8 && !target.nativeFp8()) return null;
+        for (Mma m : MMA) {
+            if (m.operand() == in && m.acc() == acc && target.sm() >= m.minSm()) return m;
+        }
+        return null;
+    }
+
+    /**
+     * How a program's warps split a [m, n] result: {@code wm × wn} warps, each computing
+     * {@code repM × repN} instruction tiles (Triton's rule: double the dimension with more
+     * instruction tiles per warp left). Warps beyond {@code wm × wn} hold copies.
+     */
+    record Tiling(int m, int n, int numWarps, int wm, int wn) {
+        static Tiling of(int m, int n, int numWarps) {
+            int wm = 1, wn = 1;
+            while (wm * wn < numWarps) {
+                boolean canM = m / (Mma.M * wm) >= 2, canN = n / (Mma.N * wn) >= 2;
+                if (!canM && !canN) break;
+                if (canM && (!canN || m / Mma.M / wm >= n / Mma.N / wn)) wm *= 2;
+                else wn *= 2;
+            }
+            return new Tiling(m, n, numWarps, wm, wn);
+        }
+
+        int repM() { return m / (Mma.M * wm); }
+
+        int repN() { return n / (Mma.N * wn); }
+
+        /** Rows of the result one warp computes. */
+        int warpRows() { return m / wm; }
+
+        /** Columns of the result one warp computes. */
+        int warpCols() { return n / wn; }
+
+        /**
+         * The accumulator's layout: per instruction tile, register bit 0 is column bit 0, lane bits
+         * 0-1 columns 1-2, lane bits 2-4 rows 0-2, register bit 1 row 3 (PTX's m16n8 C fragment);
+         * then the warp's repetitions along n, then along m, in registers; then warps along n, then m.
+         * Register {@code c + 4 * (ni + repN * mi)} is element c of instruction tile (mi, ni).
+         */
+        DistributedLayout accumulator() {
+            int nShift = 0, mShift = DistributedLayout.log2(n);
+            int rn = DistributedLayout.log2(repN()), rm = DistributedLayout.log2(repM());
+            int[] reg = new int[2 + rn + rm];
+            reg[0] = 1 << nShift;
+            reg[1] = 1 << (mShift + 3);
+            for (int i = 0; i < rn; i++) reg[2 + i] = 1 << (nShift + 3 + i);
+            for (int i = 0; i < rm; i++) reg[2 + rn + i] = 1 << (mShift + 4 + i);
+            int[] lane = {1 << (nShift + 1), 1 << (nShift + 2), 1 << mShift, 1 << (mShift + 1), 1 << (mShift + 2)};
+            int warpBits = DistributedLayout.log2(numWarps), wnBits = DistributedLayout.log2(wn), wmBits = DistributedLayout.log2(wm);
+            int[] warp = new int[warpBits];
+            for (int i = 0; i < wnBits; i++) warp[i] = 1 << (nShift + 3 + rn + i);
+            for (int i = 0; i < wmBits; i++) warp[wnBits + i] = 1 << (mShift + 4 + rm + i);
+            return new DistributedLayout(Shape.of(m, n), reg, lane, warp);
+        }
+    }
+}
