@@ -35,7 +35,7 @@ final class ControlRules {
             copy(cx, List.of(init), List.of(c));
             carried.add(c);
         }
-        if (!isPositiveConstant(cx, f.step())) DebugRules.check(cx, "setp.gt." + Emit.intType(ivType), step, "range step must be positive", f.loc());
+        checkStep(f, step, cx);
         RegClass ivk = RegClass.of(ivType);
         String iv = w.reg(ivk);
         Emit.move(cx, ivk, iv, lower);
@@ -58,6 +58,13 @@ final class ControlRules {
         w.place(end);
         cx.smem.assumeDirty();
         for (int i = 0; i < args.size(); i++) cx.define(f.results().get(i), carried.get(i));
+    }
+
+    /** A run-time check that the loop's step is positive, unless it is a positive constant. */
+    static void checkStep(For f, String step, Lowerer cx) {
+        if (!isPositiveConstant(cx, f.step())) {
+            DebugRules.check(cx, "setp.gt." + Emit.intType(f.lower().type().dtype()), step, "range step must be positive", f.loc());
+        }
     }
 
     static void whileLoop(While wl, Lowerer cx) {

@@ -51,17 +51,24 @@ final class MemoryRules {
     }
 
     /** The elements per access for this op in layout {@code out}: the run of low registers along one dimension, as far as AxisInfo allows. */
-    static int vector(Lowerer cx, Value pointer, Value mask, DistributedLayout out) {
-        if (out.regBits() == 0) return 1;
-        int b0 = out.regBasis(0), pos = Integer.numberOfTrailingZeros(b0);
-        var shape = out.shape();
-        int dim = -1;
-        for (int d = 0; d < shape.rank(); d++) if (DistributedLayout.dimShift(shape, d) == pos) dim = d;
+    static int vector(Lowerer cx, Value pointer, Value mask, DistributedLayout out) { return vector(cx.layouts, pointer, mask, out); }
+
+    static int vector(LayoutAssignment layouts, Value pointer, Value mask, DistributedLayout out) {
+        int dim = vectorDim(out);
         if (dim < 0) return 1;
-        int run = 1;
+        int b0 = out.regBasis(0), run = 1;
         while (run < out.regBits() && out.regBasis(run) == b0 << run) run++;
-        int allowed = cx.layouts.vectorWidth(pointer, mask, dim);
+        int allowed = layouts.vectorWidth(pointer, mask, dim);
         return Math.min(1 << run, allowed);
+    }
+
+    /** The dimension a thread's lowest registers run along (the one its accesses are vectors of), or -1. */
+    static int vectorDim(DistributedLayout out) {
+        if (out.regBits() == 0) return -1;
+        int pos = Integer.numberOfTrailingZeros(out.regBasis(0));
+        var shape = out.shape();
+        for (int d = 0; d < shape.rank(); d++) if (DistributedLayout.dimShift(shape, d) == pos) return d;
+        return -1;
     }
 
     private static String cacheQualifier(MemoryOrder.Cache cache, MemoryOrder.Eviction eviction, boolean load) {

@@ -3,6 +3,7 @@ package dev.tessera.cuda.codegen;
 import dev.tessera.cuda.codegen.TensorCores.Mma;
 import dev.tessera.cuda.codegen.TensorCores.Tiling;
 import dev.tessera.cuda.codegen.layout.DistributedLayout;
+import dev.tessera.cuda.codegen.layout.SwizzledTile;
 import dev.tessera.ir.Op.Dot;
 import dev.tessera.types.DType;
 
@@ -100,13 +101,14 @@ final class MmaRules {
         boolean pairB = t.repN() % 2 == 0;
         LdMatrix la = LdMatrix.of(oa, true), lb = LdMatrix.of(ob, pairB);
         String threadA = threadPart(cx, t, oa, la), threadB = threadPart(cx, t, ob, lb);
+        java.util.Map<String, String> addresses = new java.util.HashMap<>();
         for (int s = 0; s < steps; s++) {
             String[][] fa = new String[t.repM()][], fb = new String[t.repN()][];
             for (int mi = 0; mi < t.repM(); mi++) {
-                fa[mi] = load(cx, oa, la, threadA, aBase, aOffset, TensorCores.Mma.M * mi, s * TensorCores.Mma.ROW_BYTES);
+                fa[mi] = load(cx, oa, la, threadA, aBase, aOffset, TensorCores.Mma.M * mi, s * TensorCores.Mma.ROW_BYTES, addresses);
             }
             for (int ni = 0; ni < t.repN(); ni += pairB ? 2 : 1) {
-                String[] regs = load(cx, ob, lb, threadB, bBase, bOffset, TensorCores.Mma.N * ni, s * TensorCores.Mma.ROW_BYTES);
+                String[] regs = load(cx, ob, lb, threadB, bBase, bOffset, TensorCores.Mma.N * ni, s * TensorCores.Mma.ROW_BYTES, addresses);
                 fb[ni] = new String[] {regs[0], regs[1]};
                 if (pairB) fb[ni + 1] = new String[] {regs[2], regs[3]};
             }
@@ -155,7 +157,7 @@ final class MmaRules {
             // the warp's base along mn is a row when mn is the stored row (K contiguous), else a column
             if (o.kContiguous()) w.op("add.u32 %s, %s, %s", row, row, mnBase);
             else w.op("add.u32 %s, %s, %s", col, col, mnBase);
-            return o.tile().offset(cx, row, col);
+            return o.tile().offset(cx.w, row, col);
         });
     }
 
@@ -164,17 +166,20 @@ final class MmaRules {
      * row part is a multiple of 8 rows (the swizzle's period) and is added as an immediate, its
      * column part has bits disjoint from the lane's and is XORed in.
      */
-    private static String[] load(Lowerer cx, Operand o, LdMatrix p, String thread, String base, int offset, int mnOrigin, int kBytes) {
+    private static String[] load(Lowerer cx, Operand o, LdMatrix p, String thread, String base, int offset, int mnOrigin, int kBytes,
+                                 java.util.Map<String, String> addresses) {
         PtxWriter w = cx.w;
         int kOrigin = kBytes / o.type().byteSize();
         int rowOrigin = o.kContiguous() ? mnOrigin : kOrigin, colOrigin = o.kContiguous() ? kOrigin : mnOrigin;
         int xor = o.tile().offset(0, colOrigin);
-        String key = "mma-addr:" + thread + ":" + base + ":" + offset + ":" + xor;
-        String addr = cx.once(key, () -> {
+        String lane = xor == 0 ? thread : cx.once("mma-xor:" + thread + ":" + xor, () -> {
             String r = w.reg(RegClass.B32);
-            if (xor != 0) w.op("xor.b32 %s, %s, %d", r, thread, xor);
-            else w.op("mov.u32 %s, %s", r, thread);
-            w.op("add.u32 %s, %s, %s", r, r, base);
+            w.op("xor.b32 %s, %s, %d", r, thread, xor);
+            return r;
+        });
+        String addr = addresses.computeIfAbsent(lane + "+" + base, key -> {
+            String r = w.reg(RegClass.B32);
+            w.op("add.u32 %s, %s, %s", r, lane, base);
             return r;
         });
         String[] regs = new String[p.count()];
@@ -195,17 +200,7 @@ final class MmaRules {
         int cols = l.shape().dim(1), logC = DistributedLayout.log2(cols);
         DType t = o.type();
         int eb = t.byteSize();
-        String thread = null;
-        if (l.threadMask() != 0) {
-            String flat = cx.threadOffset(l);
-            thread = cx.once("mma-stage:" + l + o, () -> {
-                String i = w.reg(RegClass.B32), j = w.reg(RegClass.B32);
-                w.op("shr.u32 %s, %s, %d", i, flat, logC);
-                w.op("and.b32 %s, %s, %d", j, flat, cols - 1);
-                boolean swap = o.stored(0, 1)[0] == 1; // stored row is the logical column
-                return o.tile().offset(cx, swap ? j : i, swap ? i : j);
-            });
-        }
+        String thread = threadOffset(cx, l, o);
         int n = v.size();
         int[] offsets = new int[n];
         for (int r = 0; r < n; r++) {
@@ -240,6 +235,69 @@ final class MmaRules {
             }
             r += run;
         }
+    }
+
+    /**
+     * The offset in {@code o}'s tile of the thread's part of an element held in layout {@code l}
+     * (a prologue register; null when lanes and warps contribute nothing): a register's element is
+     * then at this XOR the offset of the register's own part.
+     */
+    static String threadOffset(Lowerer cx, DistributedLayout l, Operand o) {
+        if (l.threadMask() == 0) return null;
+        int cols = l.shape().dim(1), logC = DistributedLayout.log2(cols);
+        String flat = cx.threadOffset(l);
+        return cx.once("stored-thread:" + l + o, () -> {
+            PtxWriter w = cx.w;
+            String i = w.reg(RegClass.B32), j = w.reg(RegClass.B32);
+            w.op("shr.u32 %s, %s, %d", i, flat, logC);
+            w.op("and.b32 %s, %s, %d", j, flat, cols - 1);
+            boolean swap = o.stored(0, 1)[0] == 1; // the stored row is the logical column
+            return o.tile().offset(w, swap ? j : i, swap ? i : j);
+        });
+    }
+
+    /**
+     * A dot of a pipelined loop: operands with a buffer are read from {@code slot} of it, the
+     * others are staged from registers into scratch shared memory first.
+     */
+    static TileValue sharedDot(dev.tessera.cuda.codegen.gpu.GpuOp.SharedDot sd, dev.tessera.cuda.codegen.gpu.GpuProgram program,
+                               String slot, Lowerer cx) {
+        Dot op = sd.dot();
+        Mma mma = cx.layouts.tensorCore(op);
+        DistributedLayout out = cx.layoutOf(op.result());
+        int m = op.a().type().shape().dim(0), k = op.a().type().shape().dim(1), n = op.b().type().shape().dim(1);
+        Tiling tiling = Tiling.of(m, n, cx.numWarps);
+        DType in = op.a().type().dtype();
+        boolean tf32 = op.precision() == Dot.Precision.TF32;
+        TileValue acc = cx.operand(op, op.acc());
+        Operand oa, ob;
+        String aBase, bBase;
+        int aOffset = 0, bOffset = 0;
+        TileValue a = sd.a() == null ? cx.operand(op, op.a()) : null, b = sd.b() == null ? cx.operand(op, op.b()) : null;
+        oa = Operand.of(Role.A, m, k, in, sd.a() != null ? sd.a().kContiguous() : kContiguous(a.layout(), 1, in));
+        ob = Operand.of(Role.B, n, k, in, sd.b() != null ? sd.b().kContiguous() : kContiguous(b.layout(), 0, in));
+        boolean scratch = a != null || b != null;
+        String scratchBase = scratch ? cx.smem.begin((a != null ? (oa.tile().bytes() + 127) & ~127 : 0) + (b != null ? ob.tile().bytes() : 0)) : null;
+        if (a != null) {
+            aBase = scratchBase;
+            stage(cx, a, oa, aBase, 0, tf32);
+            bOffset = (oa.tile().bytes() + 127) & ~127;
+        } else {
+            aBase = PipelineRules.slotBase(sd.a(), program, slot, cx);
+        }
+        if (b != null) {
+            bBase = scratchBase;
+            stage(cx, b, ob, bBase, bOffset, tf32);
+        } else {
+            bBase = PipelineRules.slotBase(sd.b(), program, slot, cx);
+            bOffset = 0;
+        }
+        if (scratch) cx.smem.sync();
+        TileValue result = cx.fresh(out, acc.type());
+        for (int r = 0; r < out.numRegs(); r++) Emit.move(cx, result.regClass(), result.reg(r), acc.reg(r));
+        multiply(cx, mma, tiling, oa, aBase, aOffset, ob, bBase, bOffset, result.regs());
+        if (scratch) cx.smem.end();
+        return result;
     }
 
     private static boolean consecutive(int[] offsets, int from, int count, int eb) {

@@ -38,7 +38,11 @@ class DemoKernelsPtxasTest {
                         i32Div16(), i32Div16(), scalar(DType.F32)), "BLOCK", 8192), 16),
                 new Case("softmax2d f32", ir(DemoKernels.class, "softmax2d", args(ptr(DType.F32), ptr(DType.F32), i32(), i32Div16()), "BM", 4, "BN", 256), 4),
                 new Case("matmul f32", ir(DemoKernels.class, "matmul", args(ptr(DType.F32), ptr(DType.F32), ptr(DType.F32), i32Div16(), i32Div16(), i32Div16()),
-                        "BM", 64, "BN", 64, "BK", 32), 4));
+                        "BM", 64, "BN", 64, "BK", 32), 4),
+                new Case("matmul bf16 tensor cores", ir(DemoKernels.class, "matmul", args(ptr(DType.BF16), ptr(DType.BF16), ptr(DType.F32), i32Div16(),
+                        i32Div16(), i32Div16()), "BM", 128, "BN", 128, "BK", 32), 8),
+                new Case("matmul f16 tensor cores n%16!=0", ir(DemoKernels.class, "matmul", args(ptr(DType.F16), ptr(DType.F16), ptr(DType.F16), i32(),
+                        i32(), i32Div16()), "BM", 64, "BN", 128, "BK", 64), 4));
         return cases.stream().flatMap(c -> Stream.of(Arguments.of(c, 8, 0), Arguments.of(c, 9, 0)));
     }
 

@@ -1,6 +1,7 @@
-package dev.tessera.cuda.codegen;
+package dev.tessera.cuda.codegen.layout;
 
-import dev.tessera.cuda.codegen.layout.DistributedLayout;
+import dev.tessera.cuda.codegen.PtxWriter;
+import dev.tessera.cuda.codegen.RegClass;
 
 /**
  * A 2-D tile in shared memory as the tensor cores' {@code ldmatrix} reads it: {@code rows} rows of
@@ -16,27 +17,26 @@ import dev.tessera.cuda.codegen.layout.DistributedLayout;
  * the constant's, which is how code generation addresses it. The phase repeats every
  * {@code perPhase × maxPhase ≤ 8} rows, so moving by a multiple of 8 rows is a plain addition.
  */
-record SwizzledTile(int rows, int rowBytes, int elementBytes, int perPhase, int maxPhase) {
-    static final int CHUNK = 16;
+public record SwizzledTile(int rows, int rowBytes, int elementBytes, int perPhase, int maxPhase) {
+    public static final int CHUNK = 16;
 
-    static SwizzledTile of(int rows, int cols, int elementBytes) {
+    public static SwizzledTile of(int rows, int cols, int elementBytes) {
         int rowBytes = cols * elementBytes;
         int perPhase = Math.max(1, 128 / rowBytes), maxPhase = Math.max(1, Math.min(8, rowBytes / CHUNK));
         return new SwizzledTile(rows, rowBytes, elementBytes, perPhase, maxPhase);
     }
 
-    int bytes() { return rows * rowBytes; }
+    public int bytes() { return rows * rowBytes; }
 
     /** The byte offset of element (row, col). */
-    int offset(int row, int col) {
+    public int offset(int row, int col) {
         int colBytes = col * elementBytes;
         int chunk = (colBytes / CHUNK) ^ (row / perPhase % maxPhase);
         return row * rowBytes + chunk * CHUNK + colBytes % CHUNK;
     }
 
     /** The byte offset of (row, col) given as registers, computed with bit operations; returns a register. */
-    String offset(Lowerer cx, String row, String col) {
-        PtxWriter w = cx.w;
+    public String offset(PtxWriter w, String row, String col) {
         int eShift = DistributedLayout.log2(elementBytes), rShift = DistributedLayout.log2(rowBytes);
         String colBytes = w.reg(RegClass.B32), out = w.reg(RegClass.B32);
         w.op("shl.b32 %s, %s, %d", colBytes, col, eShift);

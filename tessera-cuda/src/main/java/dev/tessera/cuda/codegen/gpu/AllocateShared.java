@@ -1,0 +1,28 @@
+package dev.tessera.cuda.codegen.gpu;
+
+import java.util.IdentityHashMap;
+import java.util.Map;
+
+/**
+ * Gives every shared buffer its place: one after another from offset 0, each on 128 bytes. The
+ * buffers of one pipelined loop live during that loop only, and loops run one after another, so
+ * buffers of different loops share the space (each loop's buffers start again at 0).
+ */
+public final class AllocateShared {
+    private AllocateShared() {}
+
+    public static GpuProgram run(GpuProgram p) {
+        Map<SharedBuffer, Integer> offsets = new IdentityHashMap<>();
+        for (GpuOp op : p.body()) {
+            if (!(op instanceof GpuOp.PipelinedFor pf)) continue;
+            int next = 0;
+            for (GpuOp a : pf.ahead()) {
+                if (a instanceof GpuOp.AsyncCopy c) {
+                    offsets.put(c.buffer(), next);
+                    next += c.buffer().bytes();
+                }
+            }
+        }
+        return new GpuProgram(p.kernel(), p.body(), p.buffers(), offsets);
+    }
+}

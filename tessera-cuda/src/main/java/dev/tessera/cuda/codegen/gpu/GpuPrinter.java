@@ -1,0 +1,60 @@
+package dev.tessera.cuda.codegen.gpu;
+
+import dev.tessera.ir.Op;
+import dev.tessera.ir.Printer;
+import dev.tessera.ir.Value;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * The GPU IR as text ({@code TESSERA_DUMP=gpu}): one op a line as the core printer writes it,
+ * each result followed by its layout, GPU ops by name, a pipelined loop's stages indented.
+ */
+public final class GpuPrinter {
+    private GpuPrinter() {}
+
+    /** {@code layout} describes a value's layout (its encoding). */
+    public static String print(GpuProgram p, String stage, Function<Value, String> layout) {
+        StringBuilder out = new StringBuilder("// ---- " + p.kernel().name() + ": gpu ir after " + stage + "\n");
+        for (SharedBuffer b : p.buffers()) {
+            out.append(b).append(p.offsets().containsKey(b) ? " at " + p.offsets().get(b) : "").append('\n');
+        }
+        ops(out, p.body(), "", layout);
+        return out.toString();
+    }
+
+    private static void ops(StringBuilder out, List<GpuOp> ops, String indent, Function<Value, String> layout) {
+        for (GpuOp op : ops) {
+            switch (op) {
+                case GpuOp.Core(Op core) -> out.append(indent).append(core(core, layout)).append('\n');
+                case GpuOp.AsyncCopy c -> out.append(indent).append("async_copy ").append(c.load().pointer()).append(" mask ")
+                        .append(c.load().mask()).append(" -> ").append("%smem").append(c.buffer().id()).append("[ahead slot]   // ")
+                        .append(c.load().result()).append(" = ").append(firstLine(c.load())).append('\n');
+                case GpuOp.SharedDot d -> out.append(indent).append(d.dot().result()).append(" = mma ")
+                        .append(d.a() == null ? d.dot().a() : "%smem" + d.a().id() + "[current slot]").append(", ")
+                        .append(d.b() == null ? d.dot().b() : "%smem" + d.b().id() + "[current slot]").append(", ").append(d.dot().acc())
+                        .append(" : ").append(d.dot().result().type()).append(' ').append(layout.apply(d.dot().result())).append('\n');
+                case GpuOp.PipelinedFor pf -> {
+                    out.append(indent).append("pipelined_for stages=").append(pf.stages()).append(" carried-ahead=").append(pf.aheadCarried())
+                            .append("   // ").append(firstLine(pf.loop())).append('\n');
+                    out.append(indent).append("  stage 0 (").append(pf.stages() - 1).append(" iterations ahead):\n");
+                    ops(out, pf.ahead(), indent + "    ", layout);
+                    out.append(indent).append("  stage 1:\n");
+                    ops(out, pf.current(), indent + "    ", layout);
+                }
+            }
+        }
+    }
+
+    private static String core(Op op, Function<Value, String> layout) {
+        String s = firstLine(op);
+        if (op.results().size() == 1 && !op.result().type().isScalar() && op.regions().isEmpty()) s += "   " + layout.apply(op.result());
+        return s;
+    }
+
+    private static String firstLine(Op op) {
+        String s = Printer.print(op);
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl) + " ...";
+    }
+}

@@ -1,0 +1,177 @@
+package dev.tessera.cuda.codegen.gpu;
+
+import dev.tessera.cuda.codegen.layout.SwizzledTile;
+import dev.tessera.ir.Op;
+import dev.tessera.ir.Op.*;
+import dev.tessera.ir.Region;
+import dev.tessera.ir.Value;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Software pipelining of the loops that feed tensor-core dots (Triton's pipeliner, with two
+ * stages of ops and {@code num_stages} buffers). In a top-level {@code for} loop, each load whose
+ * only use is a dot operand on tensor cores, and whose tile can be copied in 4- to 16-byte pieces
+ * (see {@link Facts#asyncContiguousDim}), becomes an {@link GpuOp.AsyncCopy}; the copies and
+ * the backward slice of their addresses and masks form stage 0, which runs {@code stages − 1}
+ * iterations ahead of the rest (see {@link GpuOp.PipelinedFor}).
+ *
+ * <p>A loop is left as it is when the rotation would change its meaning: stage 0 may hold only
+ * pure ops (no other loads, stores, atomics, dots, reductions, debugging ops or nested
+ * regions); nothing outside stage 0 may read a value stage 0 makes, or a carried value it updates
+ * (those hold a later iteration's values in the pipelined loop), except the copies' dots; and the
+ * loop's final values of those carried values must be unused after it.
+ */
+public final class PipelineLoops {
+    private PipelineLoops() {}
+
+    /** What the pass needs to know of the target and the analyses. */
+    public interface Facts {
+        /** Whether {@code dot} runs on tensor cores. */
+        boolean onTensorCores(Dot dot);
+
+        /**
+         * The dimension of {@code load}'s tile along which its addresses are contiguous and aligned
+         * enough for {@code cp.async} pieces of at least 4 bytes with one mask each, or -1.
+         */
+        int asyncContiguousDim(Load load);
+
+        /** Whether {@code v}, a load's {@code other}, is zero (the copies zero-fill). */
+        boolean isZero(Value v);
+    }
+
+    public static GpuProgram run(GpuProgram p, int stages, Facts facts) {
+        if (stages < 2) return p;
+        Set<Value> usedAfter = new HashSet<>();
+        for (Op op : p.kernel().body().ops()) collectUses(op, usedAfter);
+        List<GpuOp> body = new ArrayList<>();
+        List<SharedBuffer> buffers = new ArrayList<>(p.buffers());
+        for (GpuOp op : p.body()) {
+            GpuOp.PipelinedFor pf = op instanceof GpuOp.Core(For f) ? pipeline(f, stages, facts, usedAfter, buffers) : null;
+            body.add(pf != null ? pf : op);
+        }
+        return new GpuProgram(p.kernel(), body, buffers, p.offsets());
+    }
+
+    private static void collectUses(Op op, Set<Value> uses) {
+        uses.addAll(op.operands());
+        for (Region r : op.regions()) for (Op inner : r.ops()) collectUses(inner, uses);
+    }
+
+    private static GpuOp.PipelinedFor pipeline(For f, int stages, Facts facts, Set<Value> usedOutside, List<SharedBuffer> buffers) {
+        Region body = f.body();
+        List<Op> ops = body.ops().subList(0, body.ops().size() - 1);
+        Yield yield = (Yield) body.terminator();
+        Map<Value, Op> producer = new IdentityHashMap<>();
+        Map<Value, List<Op>> users = new IdentityHashMap<>();
+        for (Op op : body.ops()) {
+            if (op instanceof For || op instanceof If || op instanceof While) return null;
+            for (Value v : op.results()) producer.put(v, op);
+            for (Value v : op.operands()) users.computeIfAbsent(v, k -> new ArrayList<>()).add(op);
+        }
+        // the loads to copy asynchronously, with their buffers
+        Map<Load, SharedBuffer> copies = new IdentityHashMap<>();
+        Map<Dot, SharedBuffer[]> dots = new IdentityHashMap<>();
+        for (Op op : ops) {
+            if (!(op instanceof Dot d) || !facts.onTensorCores(d)) continue;
+            SharedBuffer[] operands = new SharedBuffer[2];
+            for (int i = 0; i < 2; i++) {
+                Value x = i == 0 ? d.a() : d.b();
+                if (!(producer.get(x) instanceof Load l) || users.get(x).size() != 1 || x == (i == 0 ? d.b() : d.a())) continue;
+                if (l.other() != null && !facts.isZero(l.other())) continue;
+                int dim = facts.asyncContiguousDim(l);
+                int kDim = i == 0 ? 1 : 0;
+                var type = l.result().type().dtype();
+                if (dim < 0 || (type.bits() != 16 && dim != kDim)) continue;
+                var shape = l.result().type().shape();
+                boolean kContiguous = dim == kDim;
+                int rows = shape.dim(1 - dim), cols = shape.dim(dim);
+                SharedBuffer b = new SharedBuffer(buffers.size() + copies.size(), l, i == 0, kContiguous,
+                        SwizzledTile.of(rows, cols, type.byteSize()), stages);
+                copies.put(l, b);
+                operands[i] = b;
+            }
+            if (operands[0] != null || operands[1] != null) dots.put(d, operands);
+        }
+        if (copies.isEmpty()) return null;
+
+        // stage 0: the copies and the backward slice of their operands (through carried values' updates)
+        Set<Op> ahead = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<Integer> aheadCarried = new LinkedHashSet<>();
+        List<Value> work = new ArrayList<>();
+        for (Load l : copies.keySet()) {
+            ahead.add(l);
+            work.addAll(l.operands());
+        }
+        List<Value> args = body.args();
+        while (!work.isEmpty()) {
+            Value v = work.removeLast();
+            int arg = args.indexOf(v);
+            if (arg > 0) {
+                if (aheadCarried.add(arg - 1)) work.add(yield.values().get(arg - 1));
+                continue;
+            }
+            Op op = producer.get(v);
+            if (op == null || ahead.contains(op)) continue;
+            if (!isPure(op)) return null;
+            ahead.add(op);
+            work.addAll(op.operands());
+        }
+        // nothing else may see stage 0's values or the carried values it runs ahead
+        Set<Value> aheadValues = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Op op : ahead) aheadValues.addAll(op.results());
+        for (int c : aheadCarried) aheadValues.add(args.get(c + 1));
+        for (Op op : ops) {
+            if (ahead.contains(op)) continue;
+            for (Value v : op.operands()) {
+                boolean copied = producer.get(v) instanceof Load l && copies.containsKey(l) && op instanceof Dot;
+                if (aheadValues.contains(v) && !copied) return null;
+            }
+        }
+        for (int c = 0; c < yield.values().size(); c++) {
+            boolean isAhead = aheadCarried.contains(c);
+            Value y = yield.values().get(c);
+            if (!isAhead && aheadValues.contains(y)) return null;
+            if (isAhead && usedOutside.contains(f.results().get(c))) return null;
+        }
+
+        List<GpuOp> stage0 = new ArrayList<>(), stage1 = new ArrayList<>();
+        for (Op op : ops) {
+            if (ahead.contains(op)) stage0.add(op instanceof Load l && copies.containsKey(l) ? new GpuOp.AsyncCopy(l, copies.get(l)) : new GpuOp.Core(op));
+            else if (op instanceof Dot d && dots.containsKey(d)) stage1.add(new GpuOp.SharedDot(d, dots.get(d)[0], dots.get(d)[1]));
+            else stage1.add(new GpuOp.Core(op));
+        }
+        buffers.addAll(copies.values());
+        return new GpuOp.PipelinedFor(f, stages, stage0, stage1, List.copyOf(aheadCarried));
+    }
+
+    /** Ops that stage 0 may run ahead: they read nothing but their operands and have no effect. */
+    private static boolean isPure(Op op) {
+        return switch (op) {
+            case Constant c -> true;
+            case Arange a -> true;
+            case Splat s -> true;
+            case Broadcast b -> true;
+            case ExpandDims e -> true;
+            case Reshape r -> true;
+            case Permute p -> true;
+            case Hint h -> true;
+            case Unary u -> true;
+            case Binary b -> true;
+            case Compare c -> true;
+            case Select s -> true;
+            case Fma f -> true;
+            case Convert c -> true;
+            case Bitcast b -> true;
+            case PtrAdd p -> true;
+            case ProgramId p -> true;
+            case NumPrograms n -> true;
+            default -> false;
+        };
+    }
+}

@@ -1,0 +1,30 @@
+package dev.tessera.cuda.codegen.gpu;
+
+import dev.tessera.cuda.codegen.layout.SwizzledTile;
+import dev.tessera.ir.Op;
+
+/**
+ * A multi-buffered tile in shared memory that a pipelined loop copies a dot operand into:
+ * {@code slots} copies of {@code tile}, one per stage in flight.
+ *
+ * @param id           its number in the program (for printing)
+ * @param source       the load whose tiles it holds
+ * @param isA          whether it holds the dot's A operand (else B)
+ * @param kContiguous  whether the operand's K dimension is the tile's contiguous one (else it is
+ *                     read with {@code ldmatrix.trans})
+ * @param tile         one slot's swizzled layout
+ * @param slots        how many slots
+ */
+public record SharedBuffer(int id, Op.Load source, boolean isA, boolean kContiguous, SwizzledTile tile, int slots) {
+
+    /** Bytes of one slot, rounded up so that every slot starts on 128 bytes. */
+    public int slotBytes() { return (tile.bytes() + 127) & ~127; }
+
+    public int bytes() { return slotBytes() * slots; }
+
+    @Override
+    public String toString() {
+        return "%smem" + id + "<" + slots + " x " + source.result().type() + (isA ? " A" : " B") + (kContiguous ? " k-contiguous" : " mn-contiguous")
+                + ", " + tile.rowBytes() + "-byte rows, swizzle " + tile.perPhase() + "/" + tile.maxPhase() + ">";
+    }
+}
