@@ -44,6 +44,7 @@ final class PipelineRules {
             carried.add(c);
         }
         ControlRules.checkStep(f, step, cx);
+        cx.smem.reserve(program.reservedBytes(pf));
         w.comment("pipelined: " + stages + " stages; prologue");
         for (int s = 0; s < stages - 1; s++) {
             String iv = w.reg(ivk);
@@ -96,6 +97,7 @@ final class PipelineRules {
         w.place(end);
         w.op("cp.async.wait_group 0");
         w.op("bar.sync 0");
+        cx.smem.release();
         cx.smem.assumeDirty();
         for (int i = 0; i < args.size(); i++) cx.define(f.results().get(i), carried.get(i));
     }

@@ -61,7 +61,6 @@ public final class PtxCodegen {
             cx.define(p.value(), loadParam(cx, p.value(), name, kind));
         }
         GpuProgram program = gpuProgram(kernel, options, target, layouts, remat);
-        cx.smem.reserve(program.reservedBytes());
         for (GpuOp op : program.body()) {
             switch (op) {
                 case GpuOp.Core(Op core) -> PtxLowering.lower(core, cx);

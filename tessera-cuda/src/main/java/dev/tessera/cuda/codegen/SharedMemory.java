@@ -12,35 +12,40 @@ final class SharedMemory {
     private final PtxWriter w;
     private int bytes, reserved;
     private boolean dirty;
-    private String base, scratch;
+    private String base;
+    private final java.util.Map<Integer, String> scratchBases = new java.util.HashMap<>();
 
     SharedMemory(PtxWriter w) { this.w = w; }
 
-    /** The reserved bytes and the largest scratch size any op asked for. */
-    int bytes() { return reserved + bytes; }
+    /** The most any point of the program uses: reserved buffers plus the scratch used beside them. */
+    int bytes() { return bytes; }
 
     /**
      * Keeps the first {@code n} bytes for buffers that live across ops (a pipelined loop's, see
-     * gpu.AllocateShared); scratch starts after them. Called before anything is lowered.
+     * gpu.AllocateShared) until {@link #release()}; scratch asked for meanwhile starts after them.
+     * Waits first if an earlier op may still be reading the scratch the buffers now cover.
      */
     void reserve(int n) {
-        if (scratch != null) throw new IllegalStateException("shared memory reserved after use");
+        if (dirty) w.op("bar.sync 0");
+        dirty = false;
         reserved = (n + 127) & ~127;
+        bytes = Math.max(bytes, reserved);
     }
+
+    /** The reserved buffers are dead (their users have waited and passed a barrier): scratch may use their space again. */
+    void release() { reserved = 0; }
 
     /** Reserves {@code n} bytes of scratch and waits for earlier readers; returns the 32-bit address of the scratch's start. */
     String begin(int n) {
-        bytes = Math.max(bytes, (n + 15) & ~15);
+        bytes = Math.max(bytes, reserved + ((n + 15) & ~15));
         if (dirty) w.op("bar.sync 0");
         dirty = false;
-        if (scratch == null) {
-            scratch = reserved == 0 ? base() : w.inPrologue(() -> {
-                String r = w.reg(RegClass.B32);
-                w.op("add.u32 %s, %s, %d", r, base(), reserved);
-                return r;
-            });
-        }
-        return scratch;
+        int at = reserved;
+        return at == 0 ? base() : scratchBases.computeIfAbsent(at, k -> w.inPrologue(() -> {
+            String r = w.reg(RegClass.B32);
+            w.op("add.u32 %s, %s, %d", r, base(), k);
+            return r;
+        }));
     }
 
     /** After writes, before reads by other threads. */

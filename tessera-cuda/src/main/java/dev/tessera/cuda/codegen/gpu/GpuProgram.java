@@ -9,9 +9,9 @@ import java.util.Map;
 
 /**
  * A kernel in the GPU IR: its top-level ops, the shared buffers they use and where each starts
- * ({@link AllocateShared}). Shared memory below {@link #reservedBytes()} belongs to the buffers for
- * the whole kernel; the scratch space that single ops use (layout conversions, reductions, dots
- * staged from registers) starts above it.
+ * ({@link AllocateShared}). While a pipelined loop runs, shared memory below
+ * {@link #reservedBytes} belongs to its buffers and the scratch space that single ops use (layout
+ * conversions, reductions, dots staged from registers) starts above it; elsewhere scratch has it all.
  */
 public record GpuProgram(KernelIR kernel, List<GpuOp> body, List<SharedBuffer> buffers, Map<SharedBuffer, Integer> offsets) {
 
@@ -28,9 +28,10 @@ public record GpuProgram(KernelIR kernel, List<GpuOp> body, List<SharedBuffer> b
         return new GpuProgram(kernel, ops, List.of(), Map.of());
     }
 
-    public int reservedBytes() {
+    /** The bytes the buffers of {@code loop} take from the start of shared memory while it runs. */
+    public int reservedBytes(GpuOp.PipelinedFor loop) {
         int end = 0;
-        for (SharedBuffer b : buffers) end = Math.max(end, offset(b) + b.bytes());
+        for (GpuOp op : loop.ahead()) if (op instanceof GpuOp.AsyncCopy c) end = Math.max(end, offset(c.buffer()) + c.buffer().bytes());
         return end;
     }
 
