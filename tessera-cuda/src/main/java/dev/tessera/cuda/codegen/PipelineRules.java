@@ -17,11 +17,12 @@ import java.util.List;
 /**
  * Lowering of {@link GpuOp.PipelinedFor}: the prologue issues the copies of iterations
  * 0 … stages − 2 (one commit group each); iteration i of the loop waits until only
- * stages − 2 groups are in flight (its own has landed), passes a barrier (every warp has also
- * finished reading the slot that iteration i − 1 used), runs the current stage on slot
- * {@code i % stages}, then stage 0 of iteration i + stages − 1 into slot {@code (i − 1) % stages},
- * and commits; after the loop, every copy is waited for. Copies of iterations at or past the
- * loop's end are issued with a source size of 0, which zero-fills and reads nothing.
+ * stages − 2 groups are in flight (its own has landed) and passes a barrier (so every warp has
+ * finished reading the slot iteration i − 1 used), issues stage 0 of iteration i + stages − 1
+ * into that slot, {@code (i − 1) % stages}, as one commit group (its copies fly while this
+ * iteration computes), then runs the current stage on slot {@code i % stages}; after the loop,
+ * every copy is waited for. Copies of iterations at or past the loop's end are issued with a
+ * source size of 0, which zero-fills and reads nothing.
  */
 final class PipelineRules {
     private PipelineRules() {}
@@ -63,8 +64,12 @@ final class PipelineRules {
         w.op("bar.sync 0");
         cx.pushScope();
         cx.smem.assumeDirty();
+        // stage 0 of iteration i + stages - 1 first, so its copies are in flight while this one computes
+        String ivAhead = w.reg(ivk);
+        w.op("mad.lo.%s %s, %s, %d, %s", it, ivAhead, step, stages - 1, iv);
+        ahead(pf, program, cx, ivAhead, upper, carried, slotWrite);
         cx.define(f.body().args().getFirst(), new TileValue(cx.layouts.scalar(), ivType, new String[] {iv}));
-        for (int i = 0; i < args.size(); i++) cx.define(args.get(i), carried.get(i));
+        for (int i = 0; i < args.size(); i++) if (!pf.aheadCarried().contains(i)) cx.define(args.get(i), carried.get(i));
         for (GpuOp op : pf.current()) {
             switch (op) {
                 case GpuOp.Core(var core) -> PtxLowering.lower(core, cx);
@@ -81,9 +86,6 @@ final class PipelineRules {
             next.add(cx.operand(yield, yield.values().get(i)));
             into.add(carried.get(i));
         }
-        String ivAhead = w.reg(ivk);
-        w.op("mad.lo.%s %s, %s, %d, %s", it, ivAhead, step, stages - 1, iv);
-        ahead(pf, program, cx, ivAhead, upper, carried, slotWrite);
         ControlRules.copy(cx, next, into);
         cx.popScope();
         for (String slot : new String[] {slotRead, slotWrite}) {
