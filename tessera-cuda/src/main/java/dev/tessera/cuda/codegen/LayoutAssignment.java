@@ -36,6 +36,7 @@ final class LayoutAssignment {
     private final Map<Op, Map<Value, DistributedLayout>> required = new IdentityHashMap<>();
     private final Map<Op, DistributedLayout> memoryLayout = new IdentityHashMap<>();
     private final Map<Value, Set<DistributedLayout>> eager = new IdentityHashMap<>();
+    private final Set<Dot> chained = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
 
     LayoutAssignment(KernelIR kernel, int numWarps, Target target, AxisInfo axis, Rematerialization remat) {
         this.numWarps = numWarps;
@@ -43,6 +44,7 @@ final class LayoutAssignment {
         this.axis = axis;
         this.remat = remat;
         for (KernelIR.Param p : kernel.params()) layout.put(p.value(), scalar());
+        findChains(kernel.body());
         wantRegion(kernel.body());
         assignRegion(kernel.body());
         collectEager(kernel.body());
@@ -153,7 +155,10 @@ final class LayoutAssignment {
                 setWant(a.compare(), m);
                 setWant(a.value(), m);
             }
-            case Dot d -> setWant(d.acc(), dotLayout(d));
+            case Dot d -> {
+                setWant(d.acc(), dotLayout(d));
+                if (chained.contains(d) && d.a().type().dtype().bits() == 16) setWant(d.a(), aFragmentLayout(d));
+            }
             case Scan s -> setWant(s.input(), Layouts.scan(s.input().type().shape(), s.axis(), numWarps));
             case Split s -> {
                 DistributedLayout w = want.get(s.results().get(0));
@@ -491,8 +496,55 @@ final class LayoutAssignment {
 
     DistributedLayout dotLayout(Dot d) {
         Shape s = d.result().type().shape();
-        if (tensorCore(d) != null) return TensorCores.Tiling.of(s.dim(0), s.dim(1), numWarps).accumulator();
+        if (tensorCore(d) != null) return tiling(d).accumulator();
         return Layouts.dot(s.dim(0), s.dim(1), numWarps);
+    }
+
+    /** How the warps of a program split a tensor-core dot's result. */
+    TensorCores.Tiling tiling(Dot d) {
+        Shape s = d.result().type().shape();
+        return chained.contains(d) ? TensorCores.Tiling.rows(s.dim(0), s.dim(1), numWarps) : TensorCores.Tiling.of(s.dim(0), s.dim(1), numWarps);
+    }
+
+    /**
+     * The layout in which {@code d}'s A operand is already its mma A fragments: the accumulator
+     * layout of a dot with A's shape whose warps own whole rows, as {@code d}'s own warps do.
+     */
+    DistributedLayout aFragmentLayout(Dot d) {
+        Shape a = d.a().type().shape();
+        return TensorCores.Tiling.rows(a.dim(0), a.dim(1), numWarps).accumulator();
+    }
+
+    /**
+     * Finds dots whose A operand is computed elementwise from another tensor-core dot's result
+     * (through at most {@link #CHAIN_DEPTH} elementwise ops of the same shape): both get the
+     * rows tiling, so the first one's accumulators become the second one's A operand in registers.
+     */
+    private void findChains(Region r) {
+        for (Op op : r.ops()) {
+            for (Region nested : op.regions()) findChains(nested);
+            if (op instanceof Dot d2 && tensorCore(d2) != null && d2.a().type().dtype().bits() == 16) {
+                Dot d1 = producingDot(d2.a(), d2.a().type().shape(), 0);
+                if (d1 != null) {
+                    chained.add(d1);
+                    chained.add(d2);
+                }
+            }
+        }
+    }
+
+    private static final int CHAIN_DEPTH = 12;
+
+    private Dot producingDot(Value v, Shape shape, int depth) {
+        if (depth > CHAIN_DEPTH || !v.type().shape().equals(shape)) return null;
+        Op op = remat.producer(v);
+        if (op instanceof Dot d) return tensorCore(d) != null ? d : null;
+        if (op == null || !(op instanceof Convert || op instanceof Unary || op instanceof Binary || op instanceof Select || op instanceof Fma)) return null;
+        for (Value x : op.operands()) {
+            Dot d = producingDot(x, shape, depth + 1);
+            if (d != null) return d;
+        }
+        return null;
     }
 
     /** The tensor-core instruction {@code d} runs on, or null for the FMA loops. */

@@ -60,24 +60,50 @@ final class MmaRules {
     static TileValue dot(Dot op, Mma mma, DistributedLayout out, Lowerer cx) {
         PtxWriter w = cx.w;
         int m = op.a().type().shape().dim(0), k = op.a().type().shape().dim(1), n = op.b().type().shape().dim(1);
-        Tiling tiling = Tiling.of(m, n, cx.numWarps);
+        Tiling tiling = cx.layouts.tiling(op);
         if (!tiling.accumulator().equals(out)) throw new IllegalStateException("dot result in " + out + ", not the mma layout");
         TileValue a = cx.operand(op, op.a()), b = cx.operand(op, op.b()), acc = cx.operand(op, op.acc());
         DType in = op.a().type().dtype();
+        AFragments inRegisters = registerFragments(cx, op, tiling, a);
         Operand oa = Operand.of(Role.A, m, k, in, kContiguous(a.layout(), 1, in));
         Operand ob = Operand.of(Role.B, n, k, in, kContiguous(b.layout(), 0, in));
-        int offsetB = (oa.tile().bytes() + 127) & ~127;
+        int offsetB = inRegisters != null ? 0 : (oa.tile().bytes() + 127) & ~127;
         String base = cx.smem.begin(offsetB + ob.tile().bytes());
-        w.comment("mma " + mma.instruction() + ": stage A" + (oa.kContiguous() ? "" : "^T") + " and B" + (ob.kContiguous() ? "^T" : "")
-                + " in swizzled shared memory; " + tiling.wm() + "x" + tiling.wn() + " warps, " + tiling.repM() + "x" + tiling.repN() + " tiles each");
-        stage(cx, a, oa, base, 0, op.precision() == Dot.Precision.TF32);
+        w.comment("mma " + mma.instruction() + ": " + (inRegisters != null ? "A from registers, " : "stage A" + (oa.kContiguous() ? "" : "^T") + " and ")
+                + "B" + (ob.kContiguous() ? "^T" : "") + " in swizzled shared memory; " + tiling.wm() + "x" + tiling.wn() + " warps, "
+                + tiling.repM() + "x" + tiling.repN() + " tiles each");
+        if (inRegisters == null) stage(cx, a, oa, base, 0, op.precision() == Dot.Precision.TF32);
         stage(cx, b, ob, base, offsetB, op.precision() == Dot.Precision.TF32);
         cx.smem.sync();
         TileValue result = cx.fresh(out, acc.type());
         for (int r = 0; r < out.numRegs(); r++) Emit.move(cx, result.regClass(), result.reg(r), acc.reg(r));
-        multiply(cx, mma, tiling, oa, base, 0, ob, base, offsetB, result.regs());
+        if (inRegisters != null) multiply(cx, mma, tiling, inRegisters, ob, base, offsetB, result.regs());
+        else multiply(cx, mma, tiling, oa, base, 0, ob, base, offsetB, result.regs());
         cx.smem.end();
         return result;
+    }
+
+    /**
+     * A's fragments straight from its registers when it is held in the accumulator layout of a
+     * rows tiling (see {@link Tiling#rows}) like this dot's: the C fragments of instruction tiles
+     * 2s and 2s + 1 along K are the A fragment of k step s (a0 = c0c1 of tile 2s, a1 = its c2c3,
+     * a2, a3 the same of tile 2s + 1), each pair packed into one register. Null when A is held
+     * otherwise, or its elements are not 16-bit.
+     */
+    static AFragments registerFragments(Lowerer cx, Dot op, Tiling t, TileValue a) {
+        DType type = op.a().type().dtype();
+        if (type.bits() != 16 || t.wn() != 1 || !a.layout().equals(cx.layouts.aFragmentLayout(op))) return null;
+        int tilesK = op.a().type().shape().dim(1) / Mma.N;
+        return (s, mi) -> {
+            String[] f = new String[4];
+            for (int j = 0; j < 4; j++) {
+                int tile = 2 * s + (j >> 1), c = 2 * (j & 1);
+                int r = c + 4 * (tile + tilesK * mi);
+                String lo = MemoryRules.memoryBits(cx, type, a.reg(r)), hi = MemoryRules.memoryBits(cx, type, a.reg(r + 1));
+                f[j] = MemoryRules.pack(cx, new String[] {lo, hi}, 2);
+            }
+            return f;
+        };
     }
 
     /**
@@ -96,17 +122,29 @@ final class MmaRules {
      * {@code aBase + aOffset}, B at {@code bBase + bOffset}); fully unrolled over K.
      */
     static void multiply(Lowerer cx, Mma mma, Tiling t, Operand oa, String aBase, int aOffset, Operand ob, String bBase, int bOffset, String[] acc) {
+        LdMatrix la = LdMatrix.of(oa, true);
+        String threadA = threadPart(cx, t, oa, la);
+        java.util.Map<String, String> addresses = new java.util.HashMap<>();
+        multiply(cx, mma, t, (s, mi) -> load(cx, oa, la, threadA, aBase, aOffset, TensorCores.Mma.M * mi, s * TensorCores.Mma.ROW_BYTES, addresses),
+                ob, bBase, bOffset, acc);
+    }
+
+    /** The A fragment (four registers) of instruction tile row {@code mi} at k step {@code step}. */
+    interface AFragments {
+        String[] at(int step, int mi);
+    }
+
+    /** As above, with A's fragments from {@code fragments}. */
+    static void multiply(Lowerer cx, Mma mma, Tiling t, AFragments fragments, Operand ob, String bBase, int bOffset, String[] acc) {
         PtxWriter w = cx.w;
-        int steps = oa.k() / mma.k();
+        int steps = ob.k() / mma.k();
         boolean pairB = t.repN() % 2 == 0;
-        LdMatrix la = LdMatrix.of(oa, true), lb = LdMatrix.of(ob, pairB);
-        String threadA = threadPart(cx, t, oa, la), threadB = threadPart(cx, t, ob, lb);
+        LdMatrix lb = LdMatrix.of(ob, pairB);
+        String threadB = threadPart(cx, t, ob, lb);
         java.util.Map<String, String> addresses = new java.util.HashMap<>();
         for (int s = 0; s < steps; s++) {
             String[][] fa = new String[t.repM()][], fb = new String[t.repN()][];
-            for (int mi = 0; mi < t.repM(); mi++) {
-                fa[mi] = load(cx, oa, la, threadA, aBase, aOffset, TensorCores.Mma.M * mi, s * TensorCores.Mma.ROW_BYTES, addresses);
-            }
+            for (int mi = 0; mi < t.repM(); mi++) fa[mi] = fragments.at(s, mi);
             for (int ni = 0; ni < t.repN(); ni += pairB ? 2 : 1) {
                 String[] regs = load(cx, ob, lb, threadB, bBase, bOffset, TensorCores.Mma.N * ni, s * TensorCores.Mma.ROW_BYTES, addresses);
                 fb[ni] = new String[] {regs[0], regs[1]};
@@ -266,7 +304,7 @@ final class MmaRules {
         Mma mma = cx.layouts.tensorCore(op);
         DistributedLayout out = cx.layoutOf(op.result());
         int m = op.a().type().shape().dim(0), k = op.a().type().shape().dim(1), n = op.b().type().shape().dim(1);
-        Tiling tiling = Tiling.of(m, n, cx.numWarps);
+        Tiling tiling = cx.layouts.tiling(op);
         DType in = op.a().type().dtype();
         boolean tf32 = op.precision() == Dot.Precision.TF32;
         TileValue acc = cx.operand(op, op.acc());
@@ -274,7 +312,9 @@ final class MmaRules {
         String aBase, bBase;
         int aOffset = 0, bOffset = 0;
         TileValue a = sd.a() == null ? cx.operand(op, op.a()) : null, b = sd.b() == null ? cx.operand(op, op.b()) : null;
-        oa = Operand.of(Role.A, m, k, in, sd.a() != null ? sd.a().kContiguous() : kContiguous(a.layout(), 1, in));
+        AFragments inRegisters = a == null ? null : registerFragments(cx, op, tiling, a);
+        if (inRegisters != null) a = null;
+        oa = Operand.of(Role.A, m, k, in, sd.a() != null ? sd.a().kContiguous() : a == null || kContiguous(a.layout(), 1, in));
         ob = Operand.of(Role.B, n, k, in, sd.b() != null ? sd.b().kContiguous() : kContiguous(b.layout(), 0, in));
         boolean scratch = a != null || b != null;
         String scratchBase = scratch ? cx.smem.begin((a != null ? (oa.tile().bytes() + 127) & ~127 : 0) + (b != null ? ob.tile().bytes() : 0)) : null;
@@ -283,7 +323,7 @@ final class MmaRules {
             stage(cx, a, oa, aBase, 0, tf32);
             bOffset = (oa.tile().bytes() + 127) & ~127;
         } else {
-            aBase = PipelineRules.slotBase(sd.a(), program, slot, cx);
+            aBase = sd.a() == null ? null : PipelineRules.slotBase(sd.a(), program, slot, cx);
         }
         if (b != null) {
             bBase = scratchBase;
@@ -295,7 +335,8 @@ final class MmaRules {
         if (scratch) cx.smem.sync();
         TileValue result = cx.fresh(out, acc.type());
         for (int r = 0; r < out.numRegs(); r++) Emit.move(cx, result.regClass(), result.reg(r), acc.reg(r));
-        multiply(cx, mma, tiling, oa, aBase, aOffset, ob, bBase, bOffset, result.regs());
+        if (inRegisters != null) multiply(cx, mma, tiling, inRegisters, ob, bBase, bOffset, result.regs());
+        else multiply(cx, mma, tiling, oa, aBase, aOffset, ob, bBase, bOffset, result.regs());
         if (scratch) cx.smem.end();
         return result;
     }

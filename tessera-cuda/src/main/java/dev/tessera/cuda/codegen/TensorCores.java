@@ -79,6 +79,15 @@ final class TensorCores {
             return new Tiling(m, n, numWarps, wm, wn);
         }
 
+        /**
+         * Every warp owns whole rows of the result ({@code wn = 1}): the tiling of a dot whose
+         * result becomes the A operand of another (attention's P·V after Q·Kᵀ), where each warp's
+         * accumulators are then exactly its A fragments, and of that second dot.
+         */
+        static Tiling rows(int m, int n, int numWarps) {
+            return new Tiling(m, n, numWarps, Math.min(numWarps, m / Mma.M), 1);
+        }
+
         int repM() { return m / (Mma.M * wm); }
 
         int repN() { return n / (Mma.N * wn); }

@@ -77,4 +77,25 @@ public final class DemoKernels {
         }
         store(c.add(rm.col().mul(N)).add(rn.row()), acc.get().to(c.elementType()), rm.col().lt(M).and(rn.row().lt(N)));
     }
+
+    /** Flash attention's forward loop for one block of queries (one head): online softmax over key blocks, P·V with P in registers. */
+    @Kernel
+    public static void attention(Tile q, Tile k, Tile v, Tile o, Tile n, Tile scale, @Constexpr int D, @Constexpr int BM, @Constexpr int BN) {
+        Tile start = programId(0).mul(BM);
+        Tile rm = start.add(arange(0, BM)), rn = arange(0, BN), rd = arange(0, D);
+        Tile qt = load(q.add(rm.col().mul(D)).add(rd.row()), rm.col().lt(n), 0.0);
+        Var m = var(full(F32, Double.NEGATIVE_INFINITY, BM)), l = var(zeros(F32, BM)), acc = var(zeros(F32, BM, D));
+        for (Tile s : range(0, n, BN)) {
+            Tile cols = s.add(rn);
+            Tile kt = load(k.add(cols.row().mul(D)).add(rd.col()), cols.row().lt(n), 0.0);
+            Tile scores = where(cols.row().lt(n), dot(qt, kt).mul(scale), Double.NEGATIVE_INFINITY);
+            Tile mNew = maximum(m.get(), max(scores, 1));
+            Tile p = exp2(scores.sub(mNew.col())), alpha = exp2(m.get().sub(mNew));
+            l.set(l.get().mul(alpha).add(sum(p, 1)));
+            Tile vt = load(v.add(cols.col().mul(D)).add(rd.row()), cols.col().lt(n), 0.0);
+            acc.set(acc.get().mul(alpha.col()).add(dot(p.to(vt.dtype()), vt)));
+            m.set(mNew);
+        }
+        store(o.add(rm.col().mul(D)).add(rd.row()), acc.get().div(l.get().col()).to(o.elementType()), rm.col().lt(n));
+    }
 }

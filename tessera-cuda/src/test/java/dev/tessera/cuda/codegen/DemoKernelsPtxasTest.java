@@ -42,7 +42,9 @@ class DemoKernelsPtxasTest {
                 new Case("matmul bf16 tensor cores", ir(DemoKernels.class, "matmul", args(ptr(DType.BF16), ptr(DType.BF16), ptr(DType.F32), i32Div16(),
                         i32Div16(), i32Div16()), "BM", 128, "BN", 128, "BK", 32), 8),
                 new Case("matmul f16 tensor cores n%16!=0", ir(DemoKernels.class, "matmul", args(ptr(DType.F16), ptr(DType.F16), ptr(DType.F16), i32(),
-                        i32(), i32Div16()), "BM", 64, "BN", 128, "BK", 64), 4));
+                        i32(), i32Div16()), "BM", 64, "BN", 128, "BK", 64), 4),
+                new Case("attention bf16 d64", ir(DemoKernels.class, "attention", args(ptr(DType.BF16), ptr(DType.BF16), ptr(DType.BF16), ptr(DType.BF16),
+                        i32Div16(), scalar(DType.F32)), "D", 64, "BM", 128, "BN", 64), 8));
         return cases.stream().flatMap(c -> Stream.of(Arguments.of(c, 8, 0), Arguments.of(c, 9, 0)));
     }
 
