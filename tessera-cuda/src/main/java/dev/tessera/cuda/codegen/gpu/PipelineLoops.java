@@ -23,9 +23,11 @@ import java.util.Set;
  *
  * <p>A loop is left as it is when the rotation would change its meaning: stage 0 may hold only
  * pure ops (no other loads, stores, atomics, dots, reductions, debugging ops or nested
- * regions); nothing outside stage 0 may read a value stage 0 makes, or a carried value it updates
- * (those hold a later iteration's values in the pipelined loop), except the copies' dots; and the
- * loop's final values of those carried values must be unused after it.
+ * regions); stage 1 may not read a carried value stage 0 updates (in the pipelined loop it holds
+ * a later iteration's value), nor a stage-0 value computed from one; stage-0 values computed
+ * from the induction variable and loop invariants alone, stage 1 computes again for its own
+ * iteration (those ops appear in both stages); and the loop's final values of the carried values
+ * stage 0 updates must be unused after it.
  */
 public final class PipelineLoops {
     private PipelineLoops() {}
@@ -122,29 +124,37 @@ public final class PipelineLoops {
             ahead.add(op);
             work.addAll(op.operands());
         }
-        // nothing else may see stage 0's values or the carried values it runs ahead
-        Set<Value> aheadValues = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
-        for (Op op : ahead) aheadValues.addAll(op.results());
-        for (int c : aheadCarried) aheadValues.add(args.get(c + 1));
+        // Stage 1 may compute a stage-0 value again for its own iteration when it depends only on
+        // the induction variable and values from outside (not on a carried value stage 0 runs
+        // ahead); anything else it would see a later iteration's value of.
+        Set<Op> again = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<Value> aheadArgs = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        for (int c : aheadCarried) aheadArgs.add(args.get(c + 1));
+        List<Value> needed = new ArrayList<>();
         for (Op op : ops) {
             if (ahead.contains(op)) continue;
             for (Value v : op.operands()) {
                 boolean copied = producer.get(v) instanceof Load l && copies.containsKey(l) && op instanceof Dot;
-                if (aheadValues.contains(v) && !copied) return null;
+                if (!copied) needed.add(v);
             }
         }
-        for (int c = 0; c < yield.values().size(); c++) {
-            boolean isAhead = aheadCarried.contains(c);
-            Value y = yield.values().get(c);
-            if (!isAhead && aheadValues.contains(y)) return null;
-            if (isAhead && usedOutside.contains(f.results().get(c))) return null;
+        for (int c = 0; c < yield.values().size(); c++) if (!aheadCarried.contains(c)) needed.add(yield.values().get(c));
+        while (!needed.isEmpty()) {
+            Value v = needed.removeLast();
+            if (aheadArgs.contains(v)) return null;
+            Op op = producer.get(v);
+            if (op == null || !ahead.contains(op) || again.contains(op)) continue;
+            if (op instanceof Load) return null;
+            again.add(op);
+            needed.addAll(op.operands());
         }
+        for (int c : aheadCarried) if (usedOutside.contains(f.results().get(c))) return null;
 
         List<GpuOp> stage0 = new ArrayList<>(), stage1 = new ArrayList<>();
         for (Op op : ops) {
             if (ahead.contains(op)) stage0.add(op instanceof Load l && copies.containsKey(l) ? new GpuOp.AsyncCopy(l, copies.get(l)) : new GpuOp.Core(op));
-            else if (op instanceof Dot d && dots.containsKey(d)) stage1.add(new GpuOp.SharedDot(d, dots.get(d)[0], dots.get(d)[1]));
-            else stage1.add(new GpuOp.Core(op));
+            if (op instanceof Dot d && dots.containsKey(d)) stage1.add(new GpuOp.SharedDot(d, dots.get(d)[0], dots.get(d)[1]));
+            else if (!ahead.contains(op) || again.contains(op)) stage1.add(new GpuOp.Core(op));
         }
         buffers.addAll(copies.values());
         return new GpuOp.PipelinedFor(f, stages, stage0, stage1, List.copyOf(aheadCarried));

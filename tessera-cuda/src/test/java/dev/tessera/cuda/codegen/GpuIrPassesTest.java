@@ -1,0 +1,132 @@
+package dev.tessera.cuda.codegen;
+
+import static dev.tessera.cuda.codegen.Kernels.*;
+import static dev.tessera.lang.TL.*;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tessera.backend.LaunchOptions;
+import dev.tessera.cuda.codegen.gpu.GpuOp;
+import dev.tessera.cuda.codegen.gpu.GpuProgram;
+import dev.tessera.cuda.codegen.gpu.SharedBuffer;
+import dev.tessera.cuda.driver.PtxTarget;
+import dev.tessera.ir.KernelIR;
+import dev.tessera.lang.Constexpr;
+import dev.tessera.lang.Kernel;
+import dev.tessera.lang.Tile;
+import dev.tessera.lang.Var;
+import dev.tessera.passes.AxisInfo;
+import dev.tessera.types.DType;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The GPU IR's passes on traced kernels: which loops are pipelined, how their ops split into stages, and which are left alone. */
+class GpuIrPassesTest {
+    static final Target SM90 = Target.of(PtxTarget.of(9, 0, 13000));
+
+    /** The library's shape: pointers carried in Vars and advanced each iteration. */
+    @Kernel
+    public static void carriedPointers(Tile a, Tile b, Tile c, Tile K, @Constexpr int BM, @Constexpr int BN, @Constexpr int BK,
+                                       @Constexpr boolean STORE_LAST_POINTER) {
+        Tile rm = arange(0, BM), rn = arange(0, BN), rk = arange(0, BK);
+        Var aPtr = var(a.add(rm.col().mul(K)).add(rk.row()));
+        Var bPtr = var(b.add(rk.col().mul(BN)).add(rn.row()));
+        Var acc = var(zeros(F32, BM, BN));
+        for (Tile k : range(0, cdiv(K, BK))) {
+            Tile left = K.sub(k.mul(BK));
+            acc.set(dot(load(aPtr.get(), rk.row().lt(left), 0.0), load(bPtr.get(), rk.col().lt(left), 0.0), acc.get()));
+            aPtr.set(aPtr.get().add(BK));
+            bPtr.set(bPtr.get().add(BK * BN));
+        }
+        store(c.add(rm.col().mul(BN)).add(rn.row()), acc.get());
+        if (STORE_LAST_POINTER) store(c.add(rm.col().mul(BN)).add(rk.row()), load(aPtr.get()).to(F32));
+    }
+
+    /** A loaded tile that a store reads besides the dot: it must stay a register load. */
+    @Kernel
+    public static void tileAlsoStored(Tile a, Tile b, Tile c, Tile K, @Constexpr int BM, @Constexpr int BN, @Constexpr int BK) {
+        Tile rm = arange(0, BM), rn = arange(0, BN), rk = arange(0, BK);
+        Var acc = var(zeros(F32, BM, BN));
+        for (Tile k : range(0, K, BK)) {
+            Tile at = load(a.add(rm.col().mul(K)).add(k.add(rk).row()));
+            Tile bt = load(b.add(k.add(rk).col().mul(BN)).add(rn.row()));
+            acc.set(dot(at, bt, acc.get()));
+            store(c.add(rm.col().mul(BK)).add(rk.row()), at.to(F32));
+        }
+        store(c.add(rm.col().mul(BN)).add(rn.row()), acc.get());
+    }
+
+    static GpuProgram gpu(KernelIR ir, int warps, int stages) {
+        AxisInfo axis = AxisInfo.analyze(ir);
+        Rematerialization remat = new Rematerialization(ir);
+        LayoutAssignment layouts = new LayoutAssignment(ir, warps, SM90, axis, remat);
+        return PtxCodegen.gpuProgram(ir, new LaunchOptions(warps, stages), SM90, layouts, remat);
+    }
+
+    static KernelIR matmul(DType t) {
+        return ir(DemoKernels.class, "matmul", args(ptr(t), ptr(t), ptr(DType.F32), i32Div16(), i32Div16(), i32Div16()), "BM", 128, "BN", 128, "BK", 32);
+    }
+
+    @Test
+    void aMatmulLoopIsPipelinedWithBothOperandsCopied() {
+        GpuProgram p = gpu(matmul(DType.BF16), 8, 3);
+        GpuOp.PipelinedFor loop = only(p, GpuOp.PipelinedFor.class);
+        assertEquals(3, loop.stages());
+        List<SharedBuffer> buffers = loop.ahead().stream().filter(o -> o instanceof GpuOp.AsyncCopy).map(o -> ((GpuOp.AsyncCopy) o).buffer()).toList();
+        assertEquals(2, buffers.size());
+        assertTrue(buffers.get(0).isA() && buffers.get(0).kContiguous(), "A [BM, BK] row-major is K-contiguous");
+        assertTrue(!buffers.get(1).isA() && !buffers.get(1).kContiguous(), "B [BK, BN] row-major is N-contiguous (read with ldmatrix.trans)");
+        GpuOp.SharedDot dot = (GpuOp.SharedDot) loop.current().stream().filter(o -> o instanceof GpuOp.SharedDot).findFirst().orElseThrow();
+        assertTrue(dot.a() == buffers.get(0) && dot.b() == buffers.get(1));
+        assertTrue(loop.current().stream().noneMatch(o -> o instanceof GpuOp.Core(dev.tessera.ir.Op.Load l)), "no load is left in stage 1");
+        assertEquals(List.of(), loop.aheadCarried());
+        // the buffers: 3 slots each, A's at 0, B's after it; scratch gets the space back after the loop
+        assertEquals(0, p.offset(buffers.get(0)));
+        assertEquals(buffers.get(0).bytes(), p.offset(buffers.get(1)));
+        assertEquals(3 * (128 * 32 * 2 + 32 * 128 * 2), p.reservedBytes(loop));
+    }
+
+    @Test
+    void carriedPointersRunAheadWithTheirCopies() {
+        KernelIR ir = ir(GpuIrPassesTest.class, "carriedPointers", args(ptr(DType.F16), ptr(DType.F16), ptr(DType.F32), i32Div16()),
+                "BM", 64, "BN", 64, "BK", 32, "STORE_LAST_POINTER", false);
+        GpuOp.PipelinedFor loop = only(gpu(ir, 4, 4), GpuOp.PipelinedFor.class);
+        assertEquals(2, loop.aheadCarried().size(), "both pointers are updated in stage 0: " + loop.aheadCarried());
+        long dotsInStage0 = loop.ahead().stream().filter(o -> o instanceof GpuOp.Core(dev.tessera.ir.Op.Dot d)).count();
+        assertEquals(0, dotsInStage0);
+    }
+
+    @Test
+    void aLoopWhoseAheadValuesAreUsedAfterItIsNotPipelined() {
+        KernelIR ir = ir(GpuIrPassesTest.class, "carriedPointers", args(ptr(DType.F16), ptr(DType.F16), ptr(DType.F32), i32Div16()),
+                "BM", 64, "BN", 64, "BK", 32, "STORE_LAST_POINTER", true);
+        assertTrue(gpu(ir, 4, 3).body().stream().noneMatch(o -> o instanceof GpuOp.PipelinedFor));
+    }
+
+    @Test
+    void aLoadWithAnotherUseStaysInRegisters() {
+        KernelIR ir = ir(GpuIrPassesTest.class, "tileAlsoStored", args(ptr(DType.BF16), ptr(DType.BF16), ptr(DType.F32), i32Div16()),
+                "BM", 64, "BN", 64, "BK", 32);
+        GpuOp.PipelinedFor loop = only(gpu(ir, 4, 3), GpuOp.PipelinedFor.class);
+        long copies = loop.ahead().stream().filter(o -> o instanceof GpuOp.AsyncCopy).count();
+        assertEquals(1, copies, "only B is copied asynchronously");
+        assertTrue(loop.current().stream().anyMatch(o -> o instanceof GpuOp.Core(dev.tessera.ir.Op.Load l)), "A's load stays in stage 1");
+        // k + rk feeds both loads: stage 1 computes it again for its own iteration
+        assertTrue(loop.ahead().stream().anyMatch(o -> loop.current().contains(o) && o instanceof GpuOp.Core), "an op of both stages");
+        GpuOp.SharedDot dot = (GpuOp.SharedDot) loop.current().stream().filter(o -> o instanceof GpuOp.SharedDot).findFirst().orElseThrow();
+        assertTrue(dot.a() == null && dot.b() != null);
+    }
+
+    @Test
+    void oneStageOrFmaDotsLeaveLoopsAlone() {
+        assertTrue(gpu(matmul(DType.BF16), 4, 1).body().stream().noneMatch(o -> o instanceof GpuOp.PipelinedFor), "num_stages = 1");
+        assertTrue(gpu(matmul(DType.F32), 4, 3).body().stream().noneMatch(o -> o instanceof GpuOp.PipelinedFor), "ieee f32 dots run on FMAs");
+    }
+
+    private static <T extends GpuOp> T only(GpuProgram p, Class<T> kind) {
+        List<GpuOp> found = p.body().stream().filter(kind::isInstance).toList();
+        assertEquals(1, found.size(), () -> "expected one " + kind.getSimpleName() + " in " + p.body());
+        return assertInstanceOf(kind, found.getFirst());
+    }
+}
