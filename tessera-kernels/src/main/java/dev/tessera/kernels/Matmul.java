@@ -87,6 +87,10 @@ public final class Matmul {
      */
     public static final List<dev.tessera.autotune.Config> CONFIGS = List.of(
             new Config(128, 256, 64, 8, 8, 3).toTuned(),
+            new Config(128, 256, 64, 8, 8, 4).toTuned(),
+            new Config(256, 128, 64, 8, 8, 3).toTuned(),
+            new Config(128, 256, 64, 8, 16, 3).toTuned(),
+            new Config(256, 128, 64, 8, 16, 3).toTuned(),
             new Config(128, 256, 32, 8, 8, 4).toTuned(),
             new Config(256, 128, 32, 8, 8, 4).toTuned(),
             new Config(128, 128, 64, 8, 4, 3).toTuned(),
