@@ -1,5 +1,7 @@
 package dev.tessera.cuda.codegen;
 
+import dev.tessera.cuda.codegen.gpu.GpuOp;
+import dev.tessera.cuda.codegen.gpu.GpuProgram;
 import dev.tessera.cuda.codegen.layout.DistributedLayout;
 import dev.tessera.ir.Op;
 import dev.tessera.ir.Op.For;
@@ -23,8 +25,9 @@ import java.util.Set;
 final class ControlRules {
     private ControlRules() {}
 
-    static void forLoop(For f, Lowerer cx) {
+    static void forLoop(GpuOp.For loop, GpuProgram program, Lowerer cx) {
         PtxWriter w = cx.w;
+        For f = loop.source();
         DType ivType = f.lower().type().dtype();
         String lower = cx.primary(f.lower()).reg(0), upper = cx.primary(f.upper()).reg(0), step = cx.primary(f.step()).reg(0);
         List<Value> args = f.body().args().subList(1, f.body().args().size());
@@ -48,7 +51,7 @@ final class ControlRules {
         cx.smem.assumeDirty();
         cx.define(f.body().args().getFirst(), new TileValue(cx.layouts.scalar(), ivType, new String[] {iv}));
         for (int i = 0; i < args.size(); i++) cx.define(args.get(i), carried.get(i));
-        Yield y = lowerBody(f.body(), cx);
+        Yield y = lowerBody(loop.body(), program, cx);
         List<TileValue> next = new ArrayList<>();
         for (Value v : y.values()) next.add(cx.operand(y, v));
         copy(cx, next, carried);
@@ -67,8 +70,9 @@ final class ControlRules {
         }
     }
 
-    static void whileLoop(While wl, Lowerer cx) {
+    static void whileLoop(GpuOp.While loop, GpuProgram program, Lowerer cx) {
         PtxWriter w = cx.w;
+        While wl = loop.source();
         List<TileValue> carried = new ArrayList<>();
         for (int i = 0; i < wl.inits().size(); i++) {
             Value arg = wl.condition().args().get(i);
@@ -82,11 +86,11 @@ final class ControlRules {
         cx.pushScope();
         cx.smem.assumeDirty();
         for (int i = 0; i < carried.size(); i++) cx.define(wl.condition().args().get(i), retype(carried.get(i), cx, wl.condition().args().get(i)));
-        Yield cy = lowerBody(wl.condition(), cx);
+        Yield cy = lowerBody(loop.condition(), program, cx);
         String go = cx.operand(cy, cy.values().getFirst()).reg(0);
         w.op("@!%s bra %s", go, end);
         for (int i = 0; i < carried.size(); i++) cx.define(wl.body().args().get(i), carried.get(i));
-        Yield by = lowerBody(wl.body(), cx);
+        Yield by = lowerBody(loop.body(), program, cx);
         List<TileValue> next = new ArrayList<>();
         for (Value v : by.values()) next.add(cx.operand(by, v));
         copy(cx, next, carried);
@@ -103,33 +107,43 @@ final class ControlRules {
         return l.equals(c.layout()) ? c : LayoutConversion.convert(c, l, cx);
     }
 
-    static void ifThenElse(If i, Lowerer cx) {
+    static void ifThenElse(GpuOp.If branch, GpuProgram program, Lowerer cx) {
         PtxWriter w = cx.w;
+        If i = branch.source();
         String cond = cx.primary(i.condition()).reg(0);
         List<TileValue> results = new ArrayList<>();
         for (Value r : i.results()) results.add(cx.fresh(cx.layoutOf(r), r.type().element()));
         String elseLabel = w.label("else"), end = w.label("endif");
         w.op("@!%s bra %s", cond, elseLabel);
-        branch(i.thenRegion(), results, cx);
+        branch(branch.thenRegion(), program, results, cx);
         w.op("bra %s", end);
         w.place(elseLabel);
-        branch(i.elseRegion(), results, cx);
+        branch(branch.elseRegion(), program, results, cx);
         w.place(end);
         cx.smem.assumeDirty();
         for (int k = 0; k < results.size(); k++) cx.define(i.results().get(k), results.get(k));
     }
 
-    private static void branch(Region r, List<TileValue> results, Lowerer cx) {
+    private static void branch(GpuOp.Region r, GpuProgram program, List<TileValue> results, Lowerer cx) {
         cx.pushScope();
         cx.smem.assumeDirty();
-        Yield y = lowerBody(r, cx);
+        Yield y = lowerBody(r, program, cx);
         List<TileValue> values = new ArrayList<>();
         for (Value v : y.values()) values.add(cx.operand(y, v));
         copy(cx, values, results);
         cx.popScope();
     }
 
-    /** Lowers a region's ops up to its yield, which it returns. */
+    /** Lowers a GPU region's ops up to its yield, whose core op it returns. */
+    static Yield lowerBody(GpuOp.Region r, GpuProgram program, Lowerer cx) {
+        for (GpuOp op : r.ops()) {
+            if (op instanceof GpuOp.Yield y) return y.source();
+            GpuLowering.lower(op, program, cx);
+        }
+        throw new IllegalStateException("region without a yield");
+    }
+
+    /** Lowers a core region's ops (a combine function's: scalar, no control flow) up to its yield, which it returns. */
     static Yield lowerBody(Region r, Lowerer cx) {
         for (Op op : r.ops()) {
             if (op instanceof Yield y) return y;

@@ -1,6 +1,7 @@
 package dev.tessera.cuda.codegen;
 
 import dev.tessera.passes.AxisInfo;
+import dev.tessera.cuda.codegen.gpu.TensorCores;
 import dev.tessera.cuda.codegen.layout.DistributedLayout;
 import dev.tessera.cuda.codegen.layout.Layouts;
 import dev.tessera.ir.KernelIR;
@@ -548,10 +549,7 @@ final class LayoutAssignment {
     }
 
     /** The tensor-core instruction {@code d} runs on, or null for the FMA loops. */
-    TensorCores.Mma tensorCore(Dot d) {
-        TensorCores.Mma mma = TensorCores.select(d, target);
-        return mma != null && d.a().type().shape().dim(1) % mma.k() == 0 ? mma : null;
-    }
+    TensorCores.Mma tensorCore(Dot d) { return TensorCores.select(d, target.sm(), target.nativeFp8()); }
 
     /** A layout holding the last dimension (of size 2) in a thread's registers. */
     DistributedLayout splitLayout(Shape shape) {

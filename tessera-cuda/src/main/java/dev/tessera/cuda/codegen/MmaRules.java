@@ -1,7 +1,11 @@
 package dev.tessera.cuda.codegen;
 
-import dev.tessera.cuda.codegen.TensorCores.Mma;
-import dev.tessera.cuda.codegen.TensorCores.Tiling;
+import dev.tessera.cuda.codegen.gpu.GpuOp;
+import dev.tessera.cuda.codegen.gpu.GpuProgram;
+import dev.tessera.cuda.codegen.gpu.TensorCores;
+import dev.tessera.cuda.codegen.gpu.TensorCores.Mma;
+import dev.tessera.cuda.codegen.gpu.TensorCores.Tiling;
+import dev.tessera.cuda.codegen.gpu.TensorCores;
 import dev.tessera.cuda.codegen.layout.DistributedLayout;
 import dev.tessera.cuda.codegen.layout.SwizzledTile;
 import dev.tessera.ir.Op.Dot;
@@ -55,32 +59,6 @@ final class MmaRules {
             if (o.kContiguous()) return a ? new LdMatrix(4, false, 3, 4) : pair ? new LdMatrix(4, false, 4, 3) : new LdMatrix(2, false, -1, 3);
             return a ? new LdMatrix(4, true, 4, 3) : pair ? new LdMatrix(4, true, 3, 4) : new LdMatrix(2, true, 3, -1);
         }
-    }
-
-    static TileValue dot(Dot op, Mma mma, DistributedLayout out, Lowerer cx) {
-        PtxWriter w = cx.w;
-        int m = op.a().type().shape().dim(0), k = op.a().type().shape().dim(1), n = op.b().type().shape().dim(1);
-        Tiling tiling = cx.layouts.tiling(op);
-        if (!tiling.accumulator().equals(out)) throw new IllegalStateException("dot result in " + out + ", not the mma layout");
-        TileValue a = cx.operand(op, op.a()), b = cx.operand(op, op.b()), acc = cx.operand(op, op.acc());
-        DType in = op.a().type().dtype();
-        AFragments inRegisters = registerFragments(cx, op, tiling, a);
-        Operand oa = Operand.of(Role.A, m, k, in, kContiguous(a.layout(), 1, in));
-        Operand ob = Operand.of(Role.B, n, k, in, kContiguous(b.layout(), 0, in));
-        int offsetB = inRegisters != null ? 0 : (oa.tile().bytes() + 127) & ~127;
-        String base = cx.smem.begin(offsetB + ob.tile().bytes());
-        w.comment("mma " + mma.instruction() + ": " + (inRegisters != null ? "A from registers, " : "stage A" + (oa.kContiguous() ? "" : "^T") + " and ")
-                + "B" + (ob.kContiguous() ? "^T" : "") + " in swizzled shared memory; " + tiling.wm() + "x" + tiling.wn() + " warps, "
-                + tiling.repM() + "x" + tiling.repN() + " tiles each");
-        if (inRegisters == null) stage(cx, a, oa, base, 0, op.precision() == Dot.Precision.TF32);
-        stage(cx, b, ob, base, offsetB, op.precision() == Dot.Precision.TF32);
-        cx.smem.sync();
-        TileValue result = cx.fresh(out, acc.type());
-        for (int r = 0; r < out.numRegs(); r++) Emit.move(cx, result.regClass(), result.reg(r), acc.reg(r));
-        if (inRegisters != null) multiply(cx, mma, tiling, inRegisters, ob, base, offsetB, result.regs());
-        else multiply(cx, mma, tiling, oa, base, 0, ob, base, offsetB, result.regs());
-        cx.smem.end();
-        return result;
     }
 
     /**
@@ -295,49 +273,50 @@ final class MmaRules {
     }
 
     /**
-     * A dot of a pipelined loop: operands with a buffer are read from {@code slot} of it, the
-     * others are staged from registers into scratch shared memory first.
+     * A tensor-core dot: operands with a buffer are read from {@code slot} of it (a pipelined
+     * loop's current slot), the others come from registers: A as fragments directly when it is
+     * held in the A-fragment layout, else A and B staged into scratch shared memory first.
      */
-    static TileValue sharedDot(dev.tessera.cuda.codegen.gpu.GpuOp.SharedDot sd, dev.tessera.cuda.codegen.gpu.GpuProgram program,
-                               String slot, Lowerer cx) {
-        Dot op = sd.dot();
-        Mma mma = cx.layouts.tensorCore(op);
+    static TileValue mma(GpuOp.Mma mma, GpuProgram program, String slot, Lowerer cx) {
+        Dot op = mma.dot();
+        Tiling tiling = mma.tiling();
         DistributedLayout out = cx.layoutOf(op.result());
+        if (!tiling.accumulator().equals(out)) throw new IllegalStateException("dot result in " + out + ", not the mma layout of " + tiling);
         int m = op.a().type().shape().dim(0), k = op.a().type().shape().dim(1), n = op.b().type().shape().dim(1);
-        Tiling tiling = cx.layouts.tiling(op);
         DType in = op.a().type().dtype();
         boolean tf32 = op.precision() == Dot.Precision.TF32;
         TileValue acc = cx.operand(op, op.acc());
-        Operand oa, ob;
-        String aBase, bBase;
-        int aOffset = 0, bOffset = 0;
-        TileValue a = sd.a() == null ? cx.operand(op, op.a()) : null, b = sd.b() == null ? cx.operand(op, op.b()) : null;
+        TileValue a = mma.a() == null ? cx.operand(op, op.a()) : null, b = mma.b() == null ? cx.operand(op, op.b()) : null;
         AFragments inRegisters = a == null ? null : registerFragments(cx, op, tiling, a);
-        if (inRegisters != null) a = null;
-        oa = Operand.of(Role.A, m, k, in, sd.a() != null ? sd.a().kContiguous() : a == null || kContiguous(a.layout(), 1, in));
-        ob = Operand.of(Role.B, n, k, in, sd.b() != null ? sd.b().kContiguous() : kContiguous(b.layout(), 0, in));
-        boolean scratch = a != null || b != null;
-        String scratchBase = scratch ? cx.smem.begin((a != null ? (oa.tile().bytes() + 127) & ~127 : 0) + (b != null ? ob.tile().bytes() : 0)) : null;
-        if (a != null) {
-            aBase = scratchBase;
-            stage(cx, a, oa, aBase, 0, tf32);
-            bOffset = (oa.tile().bytes() + 127) & ~127;
-        } else {
-            aBase = sd.a() == null ? null : PipelineRules.slotBase(sd.a(), program, slot, cx);
+        TileValue staged = inRegisters != null ? null : a;
+        Operand oa = Operand.of(Role.A, m, k, in, mma.a() != null ? mma.a().kContiguous() : staged == null || kContiguous(staged.layout(), 1, in));
+        Operand ob = Operand.of(Role.B, n, k, in, mma.b() != null ? mma.b().kContiguous() : kContiguous(b.layout(), 0, in));
+        cx.w.comment(mma.instr().instruction() + ": A " + (mma.a() != null ? "from " + mma.a() : inRegisters != null ? "from registers" : "staged")
+                + ", B " + (mma.b() != null ? "from " + mma.b() : "staged") + "; " + tiling.wm() + "x" + tiling.wn() + " warps, "
+                + tiling.repM() + "x" + tiling.repN() + " tiles each");
+        int aBytes = staged != null ? (oa.tile().bytes() + 127) & ~127 : 0, bBytes = b != null ? ob.tile().bytes() : 0;
+        String scratch = aBytes + bBytes > 0 ? cx.smem.begin(aBytes + bBytes) : null;
+        String aBase = null, bBase;
+        int bOffset = 0;
+        if (staged != null) {
+            aBase = scratch;
+            stage(cx, staged, oa, aBase, 0, tf32);
+        } else if (mma.a() != null) {
+            aBase = PipelineRules.slotBase(mma.a(), program, slot, cx);
         }
         if (b != null) {
-            bBase = scratchBase;
+            bBase = scratch;
+            bOffset = aBytes;
             stage(cx, b, ob, bBase, bOffset, tf32);
         } else {
-            bBase = PipelineRules.slotBase(sd.b(), program, slot, cx);
-            bOffset = 0;
+            bBase = PipelineRules.slotBase(mma.b(), program, slot, cx);
         }
-        if (scratch) cx.smem.sync();
+        if (scratch != null) cx.smem.sync();
         TileValue result = cx.fresh(out, acc.type());
         for (int r = 0; r < out.numRegs(); r++) Emit.move(cx, result.regClass(), result.reg(r), acc.reg(r));
-        if (inRegisters != null) multiply(cx, mma, tiling, inRegisters, ob, bBase, bOffset, result.regs());
-        else multiply(cx, mma, tiling, oa, aBase, aOffset, ob, bBase, bOffset, result.regs());
-        if (scratch) cx.smem.end();
+        if (inRegisters != null) multiply(cx, mma.instr(), tiling, inRegisters, ob, bBase, bOffset, result.regs());
+        else multiply(cx, mma.instr(), tiling, oa, aBase, 0, ob, bBase, bOffset, result.regs());
+        if (scratch != null) cx.smem.end();
         return result;
     }
 

@@ -73,10 +73,7 @@ final class PipelineRules {
         for (GpuOp op : pf.current()) {
             switch (op) {
                 case GpuOp.Core(var core) -> PtxLowering.lower(core, cx);
-                case GpuOp.SharedDot sd -> {
-                    cx.w.comment("dot reading slot " + slotRead + ": " + sd.dot().result());
-                    cx.define(sd.dot().result(), MmaRules.sharedDot(sd, program, slotRead, cx));
-                }
+                case GpuOp.Mma m -> cx.define(m.dot().result(), MmaRules.mma(m, program, slotRead, cx));
                 default -> throw new IllegalStateException("not a current-stage op: " + op);
             }
         }

@@ -2,6 +2,7 @@ package dev.tessera.cuda.codegen;
 
 import dev.tessera.passes.AxisInfo;
 import dev.tessera.backend.LaunchOptions;
+import dev.tessera.cuda.codegen.gpu.AccelerateDot;
 import dev.tessera.cuda.codegen.gpu.AllocateShared;
 import dev.tessera.cuda.codegen.gpu.GpuOp;
 import dev.tessera.cuda.codegen.gpu.GpuPrinter;
@@ -61,13 +62,7 @@ public final class PtxCodegen {
             cx.define(p.value(), loadParam(cx, p.value(), name, kind));
         }
         GpuProgram program = gpuProgram(kernel, options, target, layouts, remat);
-        for (GpuOp op : program.body()) {
-            switch (op) {
-                case GpuOp.Core(Op core) -> PtxLowering.lower(core, cx);
-                case GpuOp.PipelinedFor pf -> PipelineRules.lower(pf, program, cx);
-                default -> throw new IllegalStateException("not a top-level GPU op: " + op);
-            }
-        }
+        for (GpuOp op : program.body()) GpuLowering.lower(op, program, cx);
 
         if (cx.usesErrorBuffer()) {
             cx.errorBuffer();
@@ -87,19 +82,18 @@ public final class PtxCodegen {
 
     /**
      * The GPU IR of the kernel, through its passes (each printed with {@code TESSERA_DUMP=gpu}):
-     * every core op in its assigned layout (dots on tensor cores in the mma layout), then loops
-     * that feed tensor-core dots pipelined over {@code num_stages} shared buffers, then the
-     * buffers placed in shared memory.
+     * every core op in its assigned layout, then dots on tensor cores (the instruction and warp
+     * tiling layout assignment chose), then loops that feed them pipelined over
+     * {@code num_stages} shared buffers, then the buffers placed in shared memory.
      */
     static GpuProgram gpuProgram(KernelIR kernel, LaunchOptions options, Target target, LayoutAssignment layouts, Rematerialization remat) {
         boolean dump = dev.tessera.runtime.Dump.wants("gpu");
         java.util.function.Function<Value, String> describe = v -> "#" + layouts.layoutOf(v);
         GpuProgram p = GpuProgram.of(kernel);
         if (dump) System.err.print(GpuPrinter.print(p, "layout assignment", describe));
+        p = AccelerateDot.run(p, d -> layouts.tensorCore(d) == null ? null : new AccelerateDot.Choice(layouts.tensorCore(d), layouts.tiling(d)));
+        if (dump) System.err.print(GpuPrinter.print(p, "accelerate dot", describe));
         p = PipelineLoops.run(p, options.numStages(), new PipelineLoops.Facts() {
-            @Override
-            public boolean onTensorCores(Op.Dot dot) { return layouts.tensorCore(dot) != null; }
-
             @Override
             public int asyncContiguousDim(Op.Load load) {
                 var layout = layouts.layoutOf(load.result());

@@ -18,9 +18,9 @@ final class PtxLowering {
         switch (op) {
             case Store s -> MemoryRules.store(s, cx);
             case Split s -> ShapeRules.split(s, cx);
-            case For f -> ControlRules.forLoop(f, cx);
-            case If i -> ControlRules.ifThenElse(i, cx);
-            case While w -> ControlRules.whileLoop(w, cx);
+            case For f -> throw new IllegalStateException("loops are lowered from the GPU IR (GpuLowering)");
+            case If i -> throw new IllegalStateException("branches are lowered from the GPU IR (GpuLowering)");
+            case While w -> throw new IllegalStateException("loops are lowered from the GPU IR (GpuLowering)");
             case Yield y -> throw new IllegalStateException("yield outside its region's lowering");
             case Assert a -> DebugRules.deviceAssert(a, cx);
             case Print p -> DebugRules.print(p, cx);
@@ -65,10 +65,7 @@ final class PtxLowering {
             case Reduce r -> ReductionRules.reduce(r, out, cx);
             case Scan s -> ScanRules.scan(s, out, cx);
             case Sort s -> SortRules.sort(s, out, cx);
-            case Dot d -> {
-                TensorCores.Mma mma = cx.layouts.tensorCore(d);
-                yield mma != null ? MmaRules.dot(d, mma, out, cx) : DotRules.dot(d, out, cx);
-            }
+            case Dot d -> DotRules.dot(d, out, cx); // tensor-core dots are GpuOp.Mma
             default -> throw new IllegalStateException("not a single-value op: " + Printer.print(op));
         };
     }

@@ -77,7 +77,7 @@ class GpuIrPassesTest {
         assertEquals(2, buffers.size());
         assertTrue(buffers.get(0).isA() && buffers.get(0).kContiguous(), "A [BM, BK] row-major is K-contiguous");
         assertTrue(!buffers.get(1).isA() && !buffers.get(1).kContiguous(), "B [BK, BN] row-major is N-contiguous (read with ldmatrix.trans)");
-        GpuOp.SharedDot dot = (GpuOp.SharedDot) loop.current().stream().filter(o -> o instanceof GpuOp.SharedDot).findFirst().orElseThrow();
+        GpuOp.Mma dot = (GpuOp.Mma) loop.current().stream().filter(o -> o instanceof GpuOp.Mma).findFirst().orElseThrow();
         assertTrue(dot.a() == buffers.get(0) && dot.b() == buffers.get(1));
         assertTrue(loop.current().stream().noneMatch(o -> o instanceof GpuOp.Core(dev.tessera.ir.Op.Load l)), "no load is left in stage 1");
         assertEquals(List.of(), loop.aheadCarried());
@@ -114,8 +114,18 @@ class GpuIrPassesTest {
         assertTrue(loop.current().stream().anyMatch(o -> o instanceof GpuOp.Core(dev.tessera.ir.Op.Load l)), "A's load stays in stage 1");
         // k + rk feeds both loads: stage 1 computes it again for its own iteration
         assertTrue(loop.ahead().stream().anyMatch(o -> loop.current().contains(o) && o instanceof GpuOp.Core), "an op of both stages");
-        GpuOp.SharedDot dot = (GpuOp.SharedDot) loop.current().stream().filter(o -> o instanceof GpuOp.SharedDot).findFirst().orElseThrow();
+        GpuOp.Mma dot = (GpuOp.Mma) loop.current().stream().filter(o -> o instanceof GpuOp.Mma).findFirst().orElseThrow();
         assertTrue(dot.a() == null && dot.b() != null);
+    }
+
+    @Test
+    void tensorCoreDotsBecomeMmaOpsInsideUnpipelinedLoopsToo() {
+        GpuProgram p = gpu(matmul(DType.BF16), 4, 1);
+        GpuOp.For loop = only(p, GpuOp.For.class);
+        GpuOp.Mma mma = (GpuOp.Mma) loop.body().ops().stream().filter(o -> o instanceof GpuOp.Mma).findFirst().orElseThrow();
+        assertEquals("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32", mma.instr().instruction());
+        assertTrue(mma.a() == null && mma.b() == null, "operands in registers");
+        assertEquals(4, mma.tiling().wm() * mma.tiling().wn());
     }
 
     @Test

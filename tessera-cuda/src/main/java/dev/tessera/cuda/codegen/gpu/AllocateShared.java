@@ -5,15 +5,16 @@ import java.util.Map;
 
 /**
  * Gives every shared buffer its place: one after another from offset 0, each on 128 bytes. The
- * buffers of one pipelined loop live during that loop only, and loops run one after another, so
- * buffers of different loops share the space (each loop's buffers start again at 0).
+ * buffers of one pipelined loop live during that loop only (it drains them before it ends), and
+ * such loops never nest, so the buffers of different loops share the space: each loop's start
+ * again at 0.
  */
 public final class AllocateShared {
     private AllocateShared() {}
 
     public static GpuProgram run(GpuProgram p) {
         Map<SharedBuffer, Integer> offsets = new IdentityHashMap<>();
-        for (GpuOp op : p.body()) {
+        for (GpuOp op : p.allOps()) {
             if (!(op instanceof GpuOp.PipelinedFor pf)) continue;
             int next = 0;
             for (GpuOp a : pf.ahead()) {

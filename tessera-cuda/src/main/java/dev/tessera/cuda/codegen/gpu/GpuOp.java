@@ -6,15 +6,46 @@ import java.util.List;
 /**
  * The ops of the GPU IR, the CUDA backend's stage between the optimized core IR and PTX (as
  * Triton's TritonGPU dialect sits between {@code tt} and LLVM). Core ops pass through unchanged,
- * each lowered by its own rule in the layout its values were assigned; the GPU-only ops say what
- * core IR cannot: which loads become asynchronous copies into shared memory, which dots read
- * their operands from there, and how a loop is split into pipeline stages. These ops never reach
- * the core IR or the CPU backend.
+ * each lowered by its own rule in the layout its values were assigned; control flow is mirrored
+ * so that GPU ops can sit in loop bodies and branches; the GPU-only ops say what core IR cannot:
+ * which dots run on tensor cores and how, which loads become asynchronous copies into shared
+ * memory, and how a loop is split into pipeline stages. These ops never reach the core IR or the
+ * CPU backend.
  */
 public sealed interface GpuOp {
 
-    /** A core op, lowered by its rule. */
+    /** A region of GPU ops: a loop body, a branch, a loop condition; ends with a {@link Yield}. */
+    record Region(List<dev.tessera.ir.Value> args, List<GpuOp> ops) {
+        public Region {
+            args = List.copyOf(args);
+            ops = List.copyOf(ops);
+        }
+
+        public Yield terminator() { return (Yield) ops.getLast(); }
+    }
+
+    /** A core op, lowered by its rule (the combine regions of reductions and scans stay core: they are scalar). */
     record Core(Op op) implements GpuOp {}
+
+    /** The core loop {@code source} with its body in GPU ops (its values, bounds and carried values are the source's). */
+    record For(Op.For source, Region body) implements GpuOp {}
+
+    /** The core branch {@code source} with its regions in GPU ops. */
+    record If(Op.If source, Region thenRegion, Region elseRegion) implements GpuOp {}
+
+    /** The core while loop {@code source} with its regions in GPU ops. */
+    record While(Op.While source, Region condition, Region body) implements GpuOp {}
+
+    /** Ends a region: the source yield's values. */
+    record Yield(Op.Yield source) implements GpuOp {}
+
+    /**
+     * A dot on tensor cores: {@code instr} per instruction tile, warps split as {@code tiling}.
+     * Each operand with a buffer is read from the current slot of it (in a pipelined loop);
+     * the others come from registers (staged through scratch shared memory, or, for an A held in
+     * the accumulator layout of a rows tiling, used as fragments directly).
+     */
+    record Mma(Op.Dot dot, TensorCores.Mma instr, TensorCores.Tiling tiling, SharedBuffer a, SharedBuffer b) implements GpuOp {}
 
     /**
      * A software-pipelined {@code for} loop. Its body is split in two stages: {@code ahead} (the
@@ -22,13 +53,13 @@ public sealed interface GpuOp {
      * need, including the updates of the carried values they read) runs {@code stages - 1}
      * iterations ahead of {@code current} (everything else: the dots and what consumes them).
      * Lowered as: a prologue running {@code ahead} for iterations 0 … stages − 2, then a loop whose
-     * iteration i waits for the copies of iteration i, runs {@code current} for i and {@code ahead}
-     * for i + stages − 1 into the slot that iteration i − 1 has finished reading; then a drain.
+     * iteration i waits for the copies of iteration i, runs {@code ahead} for i + stages − 1 into
+     * the slot that iteration i − 1 has finished reading and {@code current} for i; then a drain.
      *
      * @param loop          the core loop (its body's ops are the ones in the stages)
      * @param stages        buffers per copied operand (Triton's num_stages)
      * @param ahead         stage 0, in the body's order: {@link Core} ops and {@link AsyncCopy}s
-     * @param current       stage 1, in the body's order: {@link Core} ops and {@link SharedDot}s
+     * @param current       stage 1, in the body's order: {@link Core} ops and {@link Mma}s
      * @param aheadCarried  indices (into the loop's carried values) that stage 0 reads and updates:
      *                      in the pipelined loop they hold the values of iteration i + stages − 1
      */
@@ -44,10 +75,7 @@ public sealed interface GpuOp {
     /**
      * A load whose tile is copied from global memory into one slot of {@code buffer} with
      * {@code cp.async} (masked-off elements and iterations past the loop's end are zero-filled);
-     * its value is read only by a {@link SharedDot}.
+     * its value is read only by an {@link Mma}.
      */
     record AsyncCopy(Op.Load load, SharedBuffer buffer) implements GpuOp {}
-
-    /** A dot whose operands (those with a buffer; null: in registers) are read from the current slot of their buffers. */
-    record SharedDot(Op.Dot dot, SharedBuffer a, SharedBuffer b) implements GpuOp {}
 }

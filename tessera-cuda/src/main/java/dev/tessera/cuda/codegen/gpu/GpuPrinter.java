@@ -8,7 +8,7 @@ import java.util.function.Function;
 
 /**
  * The GPU IR as text ({@code TESSERA_DUMP=gpu}): one op a line as the core printer writes it,
- * each result followed by its layout, GPU ops by name, a pipelined loop's stages indented.
+ * each result followed by its layout, GPU ops by name, regions and pipeline stages indented.
  */
 public final class GpuPrinter {
     private GpuPrinter() {}
@@ -27,16 +27,35 @@ public final class GpuPrinter {
         for (GpuOp op : ops) {
             switch (op) {
                 case GpuOp.Core(Op core) -> out.append(indent).append(core(core, layout)).append('\n');
+                case GpuOp.Yield y -> out.append(indent).append(firstLine(y.source())).append('\n');
+                case GpuOp.For l -> {
+                    out.append(indent).append(header(l.source())).append('\n');
+                    ops(out, l.body().ops(), indent + "  ", layout);
+                }
+                case GpuOp.If i -> {
+                    out.append(indent).append(header(i.source())).append('\n');
+                    ops(out, i.thenRegion().ops(), indent + "  ", layout);
+                    out.append(indent).append("} else {\n");
+                    ops(out, i.elseRegion().ops(), indent + "  ", layout);
+                }
+                case GpuOp.While w -> {
+                    out.append(indent).append(header(w.source())).append('\n');
+                    ops(out, w.condition().ops(), indent + "  ", layout);
+                    out.append(indent).append("} do {\n");
+                    ops(out, w.body().ops(), indent + "  ", layout);
+                }
                 case GpuOp.AsyncCopy c -> out.append(indent).append("async_copy ").append(c.load().pointer()).append(" mask ")
-                        .append(c.load().mask()).append(" -> ").append("%smem").append(c.buffer().id()).append("[ahead slot]   // ")
-                        .append(c.load().result()).append(" = ").append(firstLine(c.load())).append('\n');
-                case GpuOp.SharedDot d -> out.append(indent).append(d.dot().result()).append(" = mma ")
-                        .append(d.a() == null ? d.dot().a() : "%smem" + d.a().id() + "[current slot]").append(", ")
-                        .append(d.b() == null ? d.dot().b() : "%smem" + d.b().id() + "[current slot]").append(", ").append(d.dot().acc())
-                        .append(" : ").append(d.dot().result().type()).append(' ').append(layout.apply(d.dot().result())).append('\n');
+                        .append(c.load().mask()).append(" -> %smem").append(c.buffer().id()).append("[ahead slot]   // for ")
+                        .append(c.load().result()).append('\n');
+                case GpuOp.Mma m -> out.append(indent).append(m.dot().result()).append(" = ").append(m.instr().instruction()).append(' ')
+                        .append(m.a() == null ? m.dot().a() : "%smem" + m.a().id() + "[current slot]").append(", ")
+                        .append(m.b() == null ? m.dot().b() : "%smem" + m.b().id() + "[current slot]").append(", ").append(m.dot().acc())
+                        .append(" {warps=").append(m.tiling().wm()).append("x").append(m.tiling().wn()).append(", tiles=")
+                        .append(m.tiling().repM()).append("x").append(m.tiling().repN()).append("} : ").append(m.dot().result().type())
+                        .append("   ").append(layout.apply(m.dot().result())).append('\n');
                 case GpuOp.PipelinedFor pf -> {
-                    out.append(indent).append("pipelined_for stages=").append(pf.stages()).append(" carried-ahead=").append(pf.aheadCarried())
-                            .append("   // ").append(firstLine(pf.loop())).append('\n');
+                    out.append(indent).append("pipelined ").append(header(pf.loop())).append("   // stages=").append(pf.stages())
+                            .append(", carried ahead: ").append(pf.aheadCarried()).append('\n');
                     out.append(indent).append("  stage 0 (").append(pf.stages() - 1).append(" iterations ahead):\n");
                     ops(out, pf.ahead(), indent + "    ", layout);
                     out.append(indent).append("  stage 1:\n");
@@ -51,6 +70,8 @@ public final class GpuPrinter {
         if (op.results().size() == 1 && !op.result().type().isScalar() && op.regions().isEmpty()) s += "   " + layout.apply(op.result());
         return s;
     }
+
+    private static String header(Op op) { return firstLine(op).replace(" ...", ""); }
 
     private static String firstLine(Op op) {
         String s = Printer.print(op);

@@ -2,10 +2,12 @@ package dev.tessera.cuda.codegen.gpu;
 
 import dev.tessera.ir.KernelIR;
 import dev.tessera.ir.Op;
+import dev.tessera.ir.Region;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * A kernel in the GPU IR: its top-level ops, the shared buffers they use and where each starts
@@ -21,11 +23,76 @@ public record GpuProgram(KernelIR kernel, List<GpuOp> body, List<SharedBuffer> b
         offsets = java.util.Collections.unmodifiableMap(new IdentityHashMap<>(offsets));
     }
 
-    /** The program that lowers every core op as it is: the GPU IR before any pass. */
+    /** The kernel in the GPU IR before any pass: every core op as it is, control flow mirrored. */
     public static GpuProgram of(KernelIR kernel) {
-        List<GpuOp> ops = new ArrayList<>();
-        for (Op op : kernel.body().ops()) ops.add(new GpuOp.Core(op));
-        return new GpuProgram(kernel, ops, List.of(), Map.of());
+        return new GpuProgram(kernel, convert(kernel.body().ops()), List.of(), Map.of());
+    }
+
+    private static List<GpuOp> convert(List<Op> ops) {
+        List<GpuOp> out = new ArrayList<>();
+        for (Op op : ops) {
+            out.add(switch (op) {
+                case Op.For f -> new GpuOp.For(f, convert(f.body()));
+                case Op.If i -> new GpuOp.If(i, convert(i.thenRegion()), convert(i.elseRegion()));
+                case Op.While w -> new GpuOp.While(w, convert(w.condition()), convert(w.body()));
+                case Op.Yield y -> new GpuOp.Yield(y);
+                default -> new GpuOp.Core(op);
+            });
+        }
+        return out;
+    }
+
+    private static GpuOp.Region convert(Region r) { return new GpuOp.Region(r.args(), convert(r.ops())); }
+
+    /** This program with every op, at every depth, replaced by {@code f} (applied after its regions). */
+    public GpuProgram map(UnaryOperator<GpuOp> f) { return withBody(map(body, f)); }
+
+    public GpuProgram withBody(List<GpuOp> newBody) { return new GpuProgram(kernel, newBody, buffers, offsets); }
+
+    private static List<GpuOp> map(List<GpuOp> ops, UnaryOperator<GpuOp> f) {
+        List<GpuOp> out = new ArrayList<>();
+        for (GpuOp op : ops) {
+            GpuOp inner = switch (op) {
+                case GpuOp.For l -> new GpuOp.For(l.source(), map(l.body(), f));
+                case GpuOp.If i -> new GpuOp.If(i.source(), map(i.thenRegion(), f), map(i.elseRegion(), f));
+                case GpuOp.While w -> new GpuOp.While(w.source(), map(w.condition(), f), map(w.body(), f));
+                case GpuOp.PipelinedFor p -> new GpuOp.PipelinedFor(p.loop(), p.stages(), map(p.ahead(), f), map(p.current(), f), p.aheadCarried());
+                default -> op;
+            };
+            out.add(f.apply(inner));
+        }
+        return out;
+    }
+
+    private static GpuOp.Region map(GpuOp.Region r, UnaryOperator<GpuOp> f) { return new GpuOp.Region(r.args(), map(r.ops(), f)); }
+
+    /** Every op at every depth, outer ones before the ops of their regions. */
+    public List<GpuOp> allOps() {
+        List<GpuOp> out = new ArrayList<>();
+        collect(body, out);
+        return out;
+    }
+
+    private static void collect(List<GpuOp> ops, List<GpuOp> out) {
+        for (GpuOp op : ops) {
+            out.add(op);
+            switch (op) {
+                case GpuOp.For l -> collect(l.body().ops(), out);
+                case GpuOp.If i -> {
+                    collect(i.thenRegion().ops(), out);
+                    collect(i.elseRegion().ops(), out);
+                }
+                case GpuOp.While w -> {
+                    collect(w.condition().ops(), out);
+                    collect(w.body().ops(), out);
+                }
+                case GpuOp.PipelinedFor p -> {
+                    collect(p.ahead(), out);
+                    collect(p.current(), out);
+                }
+                default -> { }
+            }
+        }
     }
 
     /** The bytes the buffers of {@code loop} take from the start of shared memory while it runs. */

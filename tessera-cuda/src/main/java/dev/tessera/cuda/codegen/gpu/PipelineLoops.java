@@ -15,8 +15,9 @@ import java.util.Set;
 
 /**
  * Software pipelining of the loops that feed tensor-core dots (Triton's pipeliner, with two
- * stages of ops and {@code num_stages} buffers). In a top-level {@code for} loop, each load whose
- * only use is a dot operand on tensor cores, and whose tile can be copied in 4- to 16-byte pieces
+ * stages of ops and {@code num_stages} buffers). In an innermost {@code for} loop (at any depth),
+ * each load whose only use is an operand of an {@link GpuOp.Mma}, and whose tile can be copied in
+ * 4- to 16-byte pieces
  * (see {@link Facts#asyncContiguousDim}), becomes an {@link GpuOp.AsyncCopy}; the copies and
  * the backward slice of their addresses and masks form stage 0, which runs {@code stages − 1}
  * iterations ahead of the rest (see {@link GpuOp.PipelinedFor}).
@@ -34,9 +35,6 @@ public final class PipelineLoops {
 
     /** What the pass needs to know of the target and the analyses. */
     public interface Facts {
-        /** Whether {@code dot} runs on tensor cores. */
-        boolean onTensorCores(Dot dot);
-
         /**
          * The dimension of {@code load}'s tile along which its addresses are contiguous and aligned
          * enough for {@code cp.async} pieces of at least 4 bytes with one mask each, or -1.
@@ -49,15 +47,14 @@ public final class PipelineLoops {
 
     public static GpuProgram run(GpuProgram p, int stages, Facts facts) {
         if (stages < 2) return p;
-        Set<Value> usedAfter = new HashSet<>();
-        for (Op op : p.kernel().body().ops()) collectUses(op, usedAfter);
-        List<GpuOp> body = new ArrayList<>();
+        Set<Value> used = new HashSet<>();
+        for (Op op : p.kernel().body().ops()) collectUses(op, used);
         List<SharedBuffer> buffers = new ArrayList<>(p.buffers());
-        for (GpuOp op : p.body()) {
-            GpuOp.PipelinedFor pf = op instanceof GpuOp.Core(For f) ? pipeline(f, stages, facts, usedAfter, buffers) : null;
-            body.add(pf != null ? pf : op);
-        }
-        return new GpuProgram(p.kernel(), body, buffers, p.offsets());
+        GpuProgram out = p.map(op -> {
+            GpuOp.PipelinedFor pf = op instanceof GpuOp.For f ? pipeline(f, stages, facts, used, buffers) : null;
+            return pf != null ? pf : op;
+        });
+        return new GpuProgram(out.kernel(), out.body(), buffers, out.offsets());
     }
 
     private static void collectUses(Op op, Set<Value> uses) {
@@ -65,7 +62,11 @@ public final class PipelineLoops {
         for (Region r : op.regions()) for (Op inner : r.ops()) collectUses(inner, uses);
     }
 
-    private static GpuOp.PipelinedFor pipeline(For f, int stages, Facts facts, Set<Value> usedOutside, List<SharedBuffer> buffers) {
+    /** {@code loop} pipelined, or null; {@code usedOutside} holds every value any op of the kernel reads. */
+    private static GpuOp.PipelinedFor pipeline(GpuOp.For loop, int stages, Facts facts, Set<Value> usedOutside, List<SharedBuffer> buffers) {
+        For f = loop.source();
+        Map<Op, GpuOp.Mma> mmas = new IdentityHashMap<>();
+        for (GpuOp op : loop.body().ops()) if (op instanceof GpuOp.Mma m) mmas.put(m.dot(), m);
         Region body = f.body();
         List<Op> ops = body.ops().subList(0, body.ops().size() - 1);
         Yield yield = (Yield) body.terminator();
@@ -80,7 +81,7 @@ public final class PipelineLoops {
         Map<Load, SharedBuffer> copies = new IdentityHashMap<>();
         Map<Dot, SharedBuffer[]> dots = new IdentityHashMap<>();
         for (Op op : ops) {
-            if (!(op instanceof Dot d) || !facts.onTensorCores(d)) continue;
+            if (!(op instanceof Dot d) || !mmas.containsKey(d)) continue;
             SharedBuffer[] operands = new SharedBuffer[2];
             for (int i = 0; i < 2; i++) {
                 Value x = i == 0 ? d.a() : d.b();
@@ -153,7 +154,11 @@ public final class PipelineLoops {
         List<GpuOp> stage0 = new ArrayList<>(), stage1 = new ArrayList<>();
         for (Op op : ops) {
             if (ahead.contains(op)) stage0.add(op instanceof Load l && copies.containsKey(l) ? new GpuOp.AsyncCopy(l, copies.get(l)) : new GpuOp.Core(op));
-            if (op instanceof Dot d && dots.containsKey(d)) stage1.add(new GpuOp.SharedDot(d, dots.get(d)[0], dots.get(d)[1]));
+            if (op instanceof Dot d && mmas.containsKey(d)) {
+                GpuOp.Mma m = mmas.get(d);
+                SharedBuffer[] operands = dots.getOrDefault(d, new SharedBuffer[2]);
+                stage1.add(new GpuOp.Mma(d, m.instr(), m.tiling(), operands[0], operands[1]));
+            }
             else if (!ahead.contains(op) || again.contains(op)) stage1.add(new GpuOp.Core(op));
         }
         buffers.addAll(copies.values());

@@ -1,4 +1,4 @@
-package dev.tessera.cuda.codegen;
+package dev.tessera.cuda.codegen.gpu;
 
 import dev.tessera.cuda.codegen.layout.DistributedLayout;
 import dev.tessera.ir.Op.Dot;
@@ -14,7 +14,7 @@ import java.util.List;
  * register pattern and one {@code ldmatrix} addressing: an A fragment is 16 rows by 32 bytes,
  * a B fragment 8 columns by 32 bytes.
  */
-final class TensorCores {
+public final class TensorCores {
     private TensorCores() {}
 
     /**
@@ -26,19 +26,19 @@ final class TensorCores {
      * @param minSm    the first compute capability that has it
      * @param types    the PTX type suffix: d, a, b, c
      */
-    record Mma(int k, DType operand, DType acc, int minSm, String types) {
-        static final int M = 16, N = 8, ROW_BYTES = 32;
+    public record Mma(int k, DType operand, DType acc, int minSm, String types) {
+        public static final int M = 16, N = 8, ROW_BYTES = 32;
 
         /** Operand elements per 32-bit register. */
-        int packed() { return 32 / operand.bits(); }
+        public int packed() { return 32 / operand.bits(); }
 
         /** log2 of {@link #packed()}. */
-        int packedBits() { return Integer.numberOfTrailingZeros(packed()); }
+        public int packedBits() { return Integer.numberOfTrailingZeros(packed()); }
 
-        String instruction() { return "mma.sync.aligned.m16n8k" + k + ".row.col." + types; }
+        public String instruction() { return "mma.sync.aligned.m16n8k" + k + ".row.col." + types; }
     }
 
-    static final List<Mma> MMA = List.of(
+    public static final List<Mma> MMA = List.of(
             new Mma(16, DType.F16, DType.F32, 80, "f32.f16.f16.f32"),
             new Mma(16, DType.BF16, DType.F32, 80, "f32.bf16.bf16.f32"),
             new Mma(8, DType.F32, DType.F32, 80, "f32.tf32.tf32.f32"),
@@ -48,16 +48,17 @@ final class TensorCores {
             new Mma(32, DType.FP8E5M2, DType.F32, 89, "f32.e5m2.e5m2.f32"));
 
     /**
-     * The instruction for {@code dot} on {@code target}, or null when it stays on FMAs: f64, f32 at
-     * ieee precision, f16 accumulating in f16 (the CPU rounds each step to f16, the tensor cores
-     * would not), fp8 below sm_89.
+     * The instruction for {@code dot} on compute capability {@code sm} (with the fp8 conversions
+     * when {@code fp8}), or null when it stays on FMAs: f64, f32 at ieee precision, f16
+     * accumulating in f16 (the CPU rounds each step to f16, the tensor cores would not), fp8 below
+     * sm_89, and a K that is not a multiple of the instruction's.
      */
-    static Mma select(Dot dot, Target target) {
+    public static Mma select(Dot dot, int sm, boolean fp8) {
         DType in = dot.a().type().dtype(), acc = dot.acc().type().dtype();
         if (in == DType.F32 && dot.precision() != Dot.Precision.TF32) return null;
-        if (in.isNarrowFloat() && in.bits() == 8 && !target.nativeFp8()) return null;
+        if (in.isNarrowFloat() && in.bits() == 8 && !fp8) return null;
         for (Mma m : MMA) {
-            if (m.operand() == in && m.acc() == acc && target.sm() >= m.minSm()) return m;
+            if (m.operand() == in && m.acc() == acc && sm >= m.minSm()) return dot.a().type().shape().dim(1) % m.k() == 0 ? m : null;
         }
         return null;
     }
@@ -67,8 +68,8 @@ final class TensorCores {
      * {@code repM × repN} instruction tiles (Triton's rule: double the dimension with more
      * instruction tiles per warp left). Warps beyond {@code wm × wn} hold copies.
      */
-    record Tiling(int m, int n, int numWarps, int wm, int wn) {
-        static Tiling of(int m, int n, int numWarps) {
+    public record Tiling(int m, int n, int numWarps, int wm, int wn) {
+        public static Tiling of(int m, int n, int numWarps) {
             int wm = 1, wn = 1;
             while (wm * wn < numWarps) {
                 boolean canM = m / (Mma.M * wm) >= 2, canN = n / (Mma.N * wn) >= 2;
@@ -84,19 +85,19 @@ final class TensorCores {
          * result becomes the A operand of another (attention's P·V after Q·Kᵀ), where each warp's
          * accumulators are then exactly its A fragments, and of that second dot.
          */
-        static Tiling rows(int m, int n, int numWarps) {
+        public static Tiling rows(int m, int n, int numWarps) {
             return new Tiling(m, n, numWarps, Math.min(numWarps, m / Mma.M), 1);
         }
 
-        int repM() { return m / (Mma.M * wm); }
+        public int repM() { return m / (Mma.M * wm); }
 
-        int repN() { return n / (Mma.N * wn); }
+        public int repN() { return n / (Mma.N * wn); }
 
         /** Rows of the result one warp computes. */
-        int warpRows() { return m / wm; }
+        public int warpRows() { return m / wm; }
 
         /** Columns of the result one warp computes. */
-        int warpCols() { return n / wn; }
+        public int warpCols() { return n / wn; }
 
         /**
          * The accumulator's layout: per instruction tile, register bit 0 is column bit 0, lane bits
@@ -104,7 +105,7 @@ final class TensorCores {
          * then the warp's repetitions along n, then along m, in registers; then warps along n, then m.
          * Register {@code c + 4 * (ni + repN * mi)} is element c of instruction tile (mi, ni).
          */
-        DistributedLayout accumulator() {
+        public DistributedLayout accumulator() {
             int nShift = 0, mShift = DistributedLayout.log2(n);
             int rn = DistributedLayout.log2(repN()), rm = DistributedLayout.log2(repM());
             int[] reg = new int[2 + rn + rm];

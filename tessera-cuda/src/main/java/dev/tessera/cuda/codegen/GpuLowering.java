@@ -1,0 +1,48 @@
+package dev.tessera.cuda.codegen;
+
+import dev.tessera.cuda.codegen.gpu.GpuOp;
+import dev.tessera.cuda.codegen.gpu.GpuProgram;
+
+/**
+ * The GPU IR's lowering table: core ops go to their rules ({@link PtxLowering}), control flow to
+ * {@link ControlRules}, pipelined loops to {@link PipelineRules}, tensor-core dots outside them to
+ * {@link MmaRules} with their operands from registers. Asynchronous copies and yields have no
+ * meaning alone: their loop lowers them.
+ */
+final class GpuLowering {
+    private GpuLowering() {}
+
+    static void lower(GpuOp op, GpuProgram program, Lowerer cx) {
+        switch (op) {
+            case GpuOp.Core(var core) -> PtxLowering.lower(core, cx);
+            case GpuOp.For f -> {
+                cx.w.comment(header(f.source()));
+                ControlRules.forLoop(f, program, cx);
+            }
+            case GpuOp.If i -> {
+                cx.w.comment(header(i.source()));
+                ControlRules.ifThenElse(i, program, cx);
+            }
+            case GpuOp.While w -> {
+                cx.w.comment(header(w.source()));
+                ControlRules.whileLoop(w, program, cx);
+            }
+            case GpuOp.PipelinedFor p -> {
+                cx.w.comment("pipelined " + header(p.loop()));
+                PipelineRules.lower(p, program, cx);
+            }
+            case GpuOp.Mma m -> {
+                cx.w.comment(header(m.dot()));
+                cx.define(m.dot().result(), MmaRules.mma(m, program, null, cx));
+            }
+            case GpuOp.AsyncCopy c -> throw new IllegalStateException("an async copy outside its pipelined loop: " + c);
+            case GpuOp.Yield y -> throw new IllegalStateException("yield outside its region's lowering");
+        }
+    }
+
+    private static String header(dev.tessera.ir.Op op) {
+        String s = dev.tessera.ir.Printer.print(op);
+        int nl = s.indexOf('\n');
+        return (nl < 0 ? s : s.substring(0, nl)) + (op.loc().isKnown() ? "  (" + op.loc() + ")" : "");
+    }
+}
