@@ -90,6 +90,8 @@ public final class Matmul {
             new Config(128, 256, 64, 8, 8, 4).toTuned(),
             new Config(256, 128, 64, 8, 8, 3).toTuned(),
             new Config(128, 256, 64, 8, 16, 3).toTuned(),
+            new Config(128, 256, 128, 8, 8, 2).toTuned(),
+            new Config(128, 128, 128, 8, 4, 3).toTuned(),
             new Config(256, 128, 64, 8, 16, 3).toTuned(),
             new Config(128, 256, 32, 8, 8, 4).toTuned(),
             new Config(256, 128, 32, 8, 8, 4).toTuned(),
