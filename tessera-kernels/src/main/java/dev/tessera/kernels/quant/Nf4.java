@@ -25,7 +25,7 @@ import java.util.List;
  * value the index of the nearest of 16 codes ({@link #CODE}: quantiles of a normal distribution
  * scaled to [-1, 1], with an exact 0) to {@code x · (1 / absmax)}. "Nearest" is decided as
  * bitsandbytes' decision tree does: the code index is the number of midpoints between neighbouring
- * codes ({@link #THRESHOLDS}, f32) that the scaled value is strictly above, so a value on a
+ * codes ({@link #THRESHOLDS}, f32, bitsandbytes' constants) that the scaled value is strictly above, so a value on a
  * midpoint takes the lower code and NaN takes code 0. Two indices share a byte, the first element
  * in the high nibble; an odd-length tensor's last low nibble holds the code of 0 (the padding is
  * quantized as a zero). An all-zero block has absmax 0, its values scale to 0·∞ = NaN and take code
@@ -60,14 +60,17 @@ public final class Nf4 {
             0.07958029955625534f, 0.16093020141124725f, 0.24611230194568634f, 0.33791524171829224f,
             0.44070982933044434f, 0.5626170039176941f, 0.7229568362236023f, 1.0f};
 
-    /** The 15 decision thresholds: midpoints of neighbouring codes, computed in f64 and rounded to f32. */
-    public static final float[] THRESHOLDS = midpoints(CODE);
-
-    private static float[] midpoints(float[] code) {
-        float[] t = new float[code.length - 1];
-        for (int i = 0; i < t.length; i++) t[i] = (float) (((double) code[i] + code[i + 1]) / 2);
-        return t;
-    }
+    /**
+     * The 15 decision thresholds: the midpoints of neighbouring codes as bitsandbytes' decision tree
+     * writes them, the shortest decimal of each f64 midpoint, read as f32 by the compiler. An exact
+     * midpoint of two f32 values is often a tie between two f32 values; the decimal is not, and for
+     * thresholds 0, 8, 12 and 14 it rounds the other way than ties-to-even would, so these are the
+     * published constants rather than computed midpoints.
+     */
+    public static final float[] THRESHOLDS = {
+            -0.8480964004993439f, -0.6106329262256622f, -0.4599952697753906f, -0.33967943489551544f, -0.23460740596055984f,
+            -0.13791173323988914f, -0.045525018125772476f, 0.03979014977812767f, 0.1202552504837513f, 0.2035212516784668f,
+            0.2920137718319893f, 0.3893125355243683f, 0.5016634166240692f, 0.6427869200706482f, 0.8614784181118011f};
 
     private static final float[] DYNAMIC_MAP = createDynamicMap();
 
