@@ -32,8 +32,11 @@ import java.util.Arrays;
  * As in llama.cpp's reference quantizers ({@code quantize_row_q8_0_ref}, {@code quantize_row_q4_0_ref}),
  * {@code 1/d} is taken from the f32 d (0 where d is 0), before d is rounded to f16 to be stored;
  * every step is the same f32 arithmetic, so the bytes are those llama.cpp writes. An all-zero block
- * gets d = 0 (Q4_0: -0.0, as max / -8 gives) and quants 0 (Q4_0: code 8). NaN is not part of the
- * formats: it is left out of the amax and quantizes to 0 (Q8_0) or code 0 (Q4_0).
+ * gets d = 0 (Q4_0: -0.0, as max / -8 gives) and quants 0 (Q4_0: code 8). Where 1/d overflows
+ * (blocks of subnormal-sized values: amax below about 3.7e-37 for Q8_0, |max| below 2^-125 for
+ * Q4_0) x · (1/d) is infinite or NaN, whose conversion to an integer C leaves undefined; such
+ * values quantize to 0 (Q8_0) and code 0 (Q4_0), as x86 builds of llama.cpp give. NaN is not part
+ * of the formats: it is left out of the amax and quantizes the same way.
  *
  * <p>Dequantization gives {@code q · d} (Q4_0: {@code (q - 8) · d}) in f32, rounded once to f32,
  * f16 or bf16. The matrix-vector kernels compute {@code y = W·x} for W [M, K] stored as M rows of
@@ -77,6 +80,9 @@ public final class Gguf {
 
     // ------------------------------------------------------------------ kernels
 
+    /** Where v is neither infinite nor NaN. */
+    static Tile isFinite(Tile v) { return abs(v).lt(Double.POSITIVE_INFINITY); }
+
     /** The f16 scales of blocks {@code b}, which start every blockBytes bytes (an even number, so they are 2-byte aligned). */
     static Tile scaleOf(Tile blocks, Tile b, int blockBytes, Tile mask) {
         return load(blocks.asPointerTo(F16).add(b.mul(blockBytes / 2)), mask, 0.0).to(F32);
@@ -95,7 +101,8 @@ public final class Gguf {
         Tile d = divRn(max(abs(v), 1), scalar(127.0));
         Tile inverse = where(d.eq(0.0), 0.0, divRn(scalar(1.0), d));
         store(blocks.asPointerTo(F16).add(b.mul(Format.Q8_0.blockBytes / 2)), d.to(F16), mask);
-        Tile q = roundHalfAway(v.mul(inverse.col())).to(I8);
+        Tile scaled = v.mul(inverse.col());
+        Tile q = where(isFinite(scaled), roundHalfAway(scaled), 0).to(I8);
         store(quantsOf(blocks, b, Format.Q8_0.blockBytes, j).asPointerTo(I8), q, mask.col());
     }
 
@@ -113,7 +120,8 @@ public final class Gguf {
         Tile d = divRn(max, scalar(-8.0));
         Tile inverse = where(d.eq(0.0), 0.0, divRn(scalar(1.0), d));
         store(blocks.asPointerTo(F16).add(b.mul(Format.Q4_0.blockBytes / 2)), d.to(F16), mask);
-        Tile q = minimum(v.mul(inverse.col()).add(8.5).to(I32), 15L);              // x · (1/d) + 8.5 > 0: truncation is floor
+        Tile scaled = v.mul(inverse.col());
+        Tile q = where(isFinite(scaled), minimum(scaled.add(8.5).to(I32), 15L), 0);   // x · (1/d) + 8.5 > 0: truncation is floor
         Tile[] halves = split(q.reshape(BLOCKS, 2, BLOCK / 2).permute(0, 2, 1));    // [B, 16] each: elements j and j + 16
         Tile bytes = halves[0].or(halves[1].shl(4)).to(U8);
         store(quantsOf(blocks, b, Format.Q4_0.blockBytes, arange(0, BLOCK / 2)), bytes, mask.col());
