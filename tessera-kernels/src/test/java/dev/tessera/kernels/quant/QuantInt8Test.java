@@ -112,9 +112,11 @@ class QuantInt8Test {
         try (Tensor x = Tensor.from(normal(seed, m * n, 1), dtype, d, m, n); Int8.Quantized q = Int8.quantizeRows(x);
              Tensor back = Int8.dequantize(q, DType.F32)) {
             double[] xv = x.toDoubleArray(), bv = back.toDoubleArray(), s = q.scales().toDoubleArray();
+            Ref ref = reference(xv, m, n, true, null);
+            Check.equal(ref.q(), q.values().toLongArray(), "codes");
             for (int i = 0; i < m * n; i++) {
-                double step = s[i / n];
-                assertTrue(Math.abs(bv[i] - xv[i]) <= step * 0.5 * (1 + 1e-6), "element " + i + ": " + bv[i] + " for " + xv[i]);
+                double step = s[i / n];   // half a step, and the f32 roundings of x / scale and q · scale (|q| ≤ 127: 2^-16 of a step)
+                assertTrue(Math.abs(bv[i] - xv[i]) <= step * (0.5 + 0x1p-16), "element " + i + ": " + bv[i] + " for " + xv[i]);
             }
         }
     }
