@@ -46,7 +46,7 @@ import picocli.CommandLine.Parameters;
                 "  tessera bench softmax --dtype bf16 --device cuda:0 --sizes 1k..16k"})
 final class BenchCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "<kernel>", description = "vector-add, softmax, layer-norm or matmul")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "<kernel>", description = "vector-add, softmax, layer-norm, rms-norm, matmul, or a quantization kernel (see --list)")
     String kernel;
 
     @Option(names = "--sizes", paramLabel = "<sizes>",
@@ -226,10 +226,10 @@ final class BenchCommand implements Callable<Integer> {
     static void printList() {
         System.out.println("Kernels:");
         for (KernelBench k : KernelBench.ALL) {
-            System.out.printf("  %-11s %s%s%n", k.name(), k.description(), k.tuner().isPresent() ? " [autotuned]" : "");
+            System.out.printf("  %-15s %s%s%n", k.name(), k.description(), k.tuner().isPresent() ? " [autotuned]" : "");
         }
         System.out.println("Providers:");
-        for (BenchProvider p : BenchProviders.all()) System.out.printf("  %-11s %s%n", p.name(), p.description());
+        for (BenchProvider p : BenchProviders.all()) System.out.printf("  %-15s %s%n", p.name(), p.description());
     }
 
     /** For {@link TuneCommand}: the tuners of the kernels that have one. */

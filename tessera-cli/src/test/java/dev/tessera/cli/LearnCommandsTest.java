@@ -119,4 +119,16 @@ class LearnCommandsTest {
         assertEquals(0, softmax.code(), softmax.out() + softmax.err());
         assertTrue(softmax.out().contains("all variants match the float64 reference"), softmax.out());
     }
+
+    @Test
+    void advancedChapters() {
+        Run list = tessera("advanced");
+        assertEquals(0, list.code(), list.err());
+        assertTrue(list.out().contains("tessera advanced quantization"), list.out());
+        Run source = tessera("advanced", "3", "--readme");
+        assertTrue(source.out().contains("public final class Advanced03Quantization"), source.out());
+        Run unknown = tessera("advanced", "9");
+        assertEquals(1, unknown.code());
+        assertTrue(unknown.err().contains("no advanced chapter '9'"), unknown.err());
+    }
 }

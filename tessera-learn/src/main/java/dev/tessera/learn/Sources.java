@@ -28,7 +28,7 @@ public final class Sources {
         }
     }
 
-    /** The README of a package of this module ("basics", "puzzles", "patterns", "visualize"), or null. */
+    /** The README of a package of this module ("basics", "puzzles", "patterns", "advanced", "visualize"), or null. */
     public static String readme(String section) {
         return resource("dev/tessera/learn/" + section + "/README.md");
     }

@@ -18,8 +18,12 @@ public final class JavaProvider implements BenchProvider {
 
     @Override
     public String unsupported(Problem p) {
+        if (!KERNELS.contains(p.kernel().name())) return "the plain Java provider has no " + p.kernel().name();
         return p.dtype() == DType.F32 ? null : "the plain Java provider computes in f32 only";
     }
+
+    /** The kernels it implements. */
+    private static final java.util.Set<String> KERNELS = java.util.Set.of("vector-add", "softmax", "layer-norm", "rms-norm", "matmul");
 
     @Override
     public Workload prepare(Problem p) {

@@ -64,8 +64,40 @@ public final class KernelBench {
             pow2(7, 9), new long[] {256, 512, 1024, 2048, 3072, 4096}, (x, s) -> new long[] {x, x, x},
             s -> isCpu(s.device()) ? Metric.gflops(x -> 2.0 * x * x * x) : Metric.tflops(x -> 2.0 * x * x * x), Matmul.TUNER);
 
+    // Quantization (dev.tessera.kernels.quant): GB/s of the bytes each kernel must move at the least,
+    // inputs read once and outputs written once; --dtype is that of the float side.
+
+    public static final KernelBench INT8_QUANTIZE = new KernelBench("int8-quantize", "per-row int8 quantization of [rows, N] (rows = 4096 unless --rows)", "N",
+            pow2(8, 12), pow2(9, 14), (x, s) -> new long[] {s.rows(), x},
+            s -> Metric.gbps(x -> s.rows() * (x * (s.dtype().byteSize() + 1.0) + 4)), null);
+
+    public static final KernelBench FP8_QUANTIZE = new KernelBench("fp8-quantize", "e4m3 quantization of [rows, N] in 1x128 tiles (rows = 4096 unless --rows)", "N",
+            pow2(8, 12), pow2(9, 14), (x, s) -> new long[] {s.rows(), x},
+            s -> Metric.gbps(x -> s.rows() * (x * (s.dtype().byteSize() + 1.0) + 4.0 * Math.ceil(x / 128.0))), null);
+
+    public static final KernelBench NF4_DEQUANTIZE = new KernelBench("nf4-dequantize", "NF4 (f32 absmax) to N values", "N",
+            pow2(18, 22), pow2(20, 28), (x, s) -> new long[] {x},
+            s -> Metric.gbps(x -> x * (0.5 + 4.0 / 64 + s.dtype().byteSize())), null);
+
+    public static final KernelBench NF4_GEMV = new KernelBench("nf4-gemv", "y = W.x with W [N, N] in NF4 (f32 absmax), batch 1", "N",
+            pow2(9, 11), pow2(10, 14), (x, s) -> new long[] {x, x},
+            s -> Metric.gbps(x -> x * x * (0.5 + 4.0 / 64) + 2.0 * x * s.dtype().byteSize()), null);
+
+    public static final KernelBench Q4_0_DEQUANTIZE = new KernelBench("q4_0-dequantize", "GGUF Q4_0 to N values", "N",
+            pow2(18, 22), pow2(20, 28), (x, s) -> new long[] {x},
+            s -> Metric.gbps(x -> x * (18.0 / 32 + s.dtype().byteSize())), null);
+
+    public static final KernelBench Q4_0_GEMV = new KernelBench("q4_0-gemv", "y = W.x with W [N, N] in GGUF Q4_0, batch 1", "N",
+            pow2(9, 11), pow2(10, 14), (x, s) -> new long[] {x, x},
+            s -> Metric.gbps(x -> x * x * 18.0 / 32 + 2.0 * x * s.dtype().byteSize()), null);
+
+    public static final KernelBench Q8_0_GEMV = new KernelBench("q8_0-gemv", "y = W.x with W [N, N] in GGUF Q8_0, batch 1", "N",
+            pow2(9, 11), pow2(10, 14), (x, s) -> new long[] {x, x},
+            s -> Metric.gbps(x -> x * x * 34.0 / 32 + 2.0 * x * s.dtype().byteSize()), null);
+
     /** Every kernel benchmark, in the order {@code tessera bench --list} shows them. */
-    public static final List<KernelBench> ALL = List.of(VECTOR_ADD, SOFTMAX, LAYER_NORM, RMS_NORM, MATMUL);
+    public static final List<KernelBench> ALL = List.of(VECTOR_ADD, SOFTMAX, LAYER_NORM, RMS_NORM, MATMUL,
+            INT8_QUANTIZE, FP8_QUANTIZE, NF4_DEQUANTIZE, NF4_GEMV, Q4_0_DEQUANTIZE, Q4_0_GEMV, Q8_0_GEMV);
 
     /** The benchmark named {@code name} ({@code "softmax"}, {@code "vector-add"}; {@code _} and case are ignored). */
     public static KernelBench named(String name) {
@@ -73,7 +105,7 @@ public final class KernelBench {
         if (n.equals("vector_add") || n.equals("vectoradd") || n.equals("add")) n = "vector-add";
         if (n.equals("layernorm")) n = "layer-norm";
         if (n.equals("rmsnorm")) n = "rms-norm";
-        for (KernelBench k : ALL) if (k.name.equals(n)) return k;
+        for (KernelBench k : ALL) if (k.name.replace('_', '-').equals(n)) return k;   // q4_0-gemv, q4-0-gemv
         throw new IllegalArgumentException("no kernel benchmark named '" + name + "'; choose one of "
                 + ALL.stream().map(KernelBench::name).toList());
     }

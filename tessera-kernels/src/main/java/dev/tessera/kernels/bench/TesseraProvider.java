@@ -9,6 +9,10 @@ import dev.tessera.kernels.RmsNorm;
 import dev.tessera.kernels.Matmul;
 import dev.tessera.kernels.Softmax;
 import dev.tessera.kernels.VectorAdd;
+import dev.tessera.kernels.quant.Fp8;
+import dev.tessera.kernels.quant.Gguf;
+import dev.tessera.kernels.quant.Int8;
+import dev.tessera.kernels.quant.Nf4;
 import dev.tessera.runtime.Device;
 import dev.tessera.runtime.Tensor;
 import dev.tessera.types.DType;
@@ -89,6 +93,45 @@ public final class TesseraProvider implements BenchProvider {
                     Autotuner tuner = p.settings().tuner(Matmul.TUNER);
                     Matmul.tuned(tuner, a, b, c, ieee);
                     return Workload.of(() -> Matmul.tuned(tuner, a, b, c, ieee), timer, free, bestOf(tuner));
+                }
+                case "int8-quantize" -> {
+                    Tensor x = own(owned, Tensor.randn(t, seed, d, p.dims()));
+                    Int8.Quantized q = Int8.quantizeRows(x);
+                    owned.add(q.values());
+                    owned.add(q.scales());
+                    return Workload.of(() -> Int8.quantizeRows(x, q), timer, free, "one row per program");
+                }
+                case "fp8-quantize" -> {
+                    Tensor x = own(owned, Tensor.randn(t, seed, d, p.dims()));
+                    Fp8.Quantized q = Fp8.quantize(x, DType.FP8E4M3, Fp8.Scaling.TILE_1X128);
+                    owned.add(q.values());
+                    owned.add(q.scales());
+                    return Workload.of(() -> Fp8.quantize(x, q), timer, free, "amax pass, then quantize pass");
+                }
+                case "nf4-dequantize", "q4_0-dequantize" -> {
+                    Tensor x = own(owned, Tensor.randn(t, seed, d, p.dims()));
+                    Tensor out = own(owned, Tensor.empty(t, d, p.dims()));
+                    if (p.kernel().name().startsWith("nf4")) {
+                        Nf4.Quantized q = Nf4.quantize(x);
+                        owned.addAll(List.of(q.packed(), q.code(), ((Nf4.Plain) q.absmax()).values()));
+                        return Workload.of(() -> Nf4.dequantize(q, out), timer, free, null);
+                    }
+                    Gguf.Quantized q = Gguf.quantize(x, Gguf.Format.Q4_0);
+                    owned.add(q.blocks());
+                    return Workload.of(() -> Gguf.dequantize(q, out), timer, free, null);
+                }
+                case "nf4-gemv", "q4_0-gemv", "q8_0-gemv" -> {
+                    long n = p.dims()[0];
+                    Tensor w = own(owned, Tensor.randn(t, seed, d, n, n)), x = own(owned, Tensor.randn(t, seed + 1, d, n));
+                    Tensor y = own(owned, Tensor.empty(t, d, n));
+                    if (p.kernel().name().startsWith("nf4")) {
+                        Nf4.Quantized q = Nf4.quantize(w);
+                        owned.addAll(List.of(q.packed(), q.code(), ((Nf4.Plain) q.absmax()).values()));
+                        return Workload.of(() -> Nf4.gemv(q, x, y), timer, free, null);
+                    }
+                    Gguf.Quantized q = Gguf.quantize(w, p.kernel().name().startsWith("q4") ? Gguf.Format.Q4_0 : Gguf.Format.Q8_0);
+                    owned.add(q.blocks());
+                    return Workload.of(() -> Gguf.gemv(q, x, y), timer, free, null);
                 }
                 default -> throw new IllegalArgumentException("tessera has no implementation of " + p.kernel().name());
             }

@@ -1,0 +1,195 @@
+package dev.tessera.kernels.quant;
+
+import static dev.tessera.kernels.quant.QuantSupport.*;
+import static dev.tessera.lang.TL.*;
+import static dev.tessera.runtime.Grid.grid;
+
+import dev.tessera.lang.Kernel;
+import dev.tessera.lang.Tile;
+import dev.tessera.runtime.Grid;
+import dev.tessera.runtime.Jit;
+import dev.tessera.runtime.JitKernel;
+import dev.tessera.runtime.Tensor;
+import dev.tessera.types.DType;
+import dev.tessera.types.Numerics;
+
+/**
+ * FP8 quantization of a matrix with f32 scales, at the four granularities FP8 inference uses:
+ * one scale per tensor, per row, per 1×128 tile of a row (activations, as DeepSeek-V3 quantizes
+ * them) and per 128×128 block (weights).
+ *
+ * <p>Each scale block gets {@code scale = amax / 448} for e4m3 ({@code amax / 57344} for e5m2),
+ * and its values {@code q = fp8(x / scale)}: the division correctly rounded in f32, then Tessera's
+ * conversion, which rounds to nearest even and saturates to ±448 (±57344) — the OCP FP8
+ * specification's saturating mode, identical on the CPU and on GPUs. torch's
+ * {@code x.to(torch.float8_e4m3fn)} differs there: it has no saturation, so a quotient that rounds
+ * past the largest finite value (|v| ≥ 464 for e4m3fn, ≥ 61440 for e5m2) becomes NaN (e4m3fn) or
+ * infinity (e5m2) where Tessera gives ±448 (±57344). With scale = amax / 448 the quotients stay
+ * within range by construction, so the two agree on finite inputs; they part only on infinities
+ * and on scales chosen elsewhere.
+ *
+ * <p>Edge values: an all-zero block has scale 0 and quantizes to zeros; NaN is left out of the
+ * amax and stays NaN; an infinity makes its block's scale infinite, so its finite values quantize
+ * to 0 and the infinity to NaN (∞/∞). Dequantization gives {@code fp8 · scale} in f32, rounded
+ * once to f32, f16 or bf16.
+ */
+public final class Fp8 {
+    private Fp8() {}
+
+    /** Which values share a scale: rows × columns of one scale block ({@code 0} for the whole dimension). */
+    public enum Scaling {
+        TENSOR(0, 0), ROW(1, 0), TILE_1X128(1, 128), BLOCK_128X128(128, 128);
+
+        final int rows, cols;
+
+        Scaling(int rows, int cols) {
+            this.rows = rows;
+            this.cols = cols;
+        }
+
+        /** Rows of x a scale block spans (all of them where 0). */
+        int blockRows(int m) { return rows == 0 ? Math.max(m, 1) : rows; }
+
+        int blockCols(int n) { return cols == 0 ? Math.max(n, 1) : cols; }
+    }
+
+    /**
+     * A quantized matrix: {@code values} fp8 [M, N] and {@code scales} f32 [ceil(M / block rows),
+     * ceil(N / block columns)] ([1, 1] per tensor, [M, 1] per row, [M, ceil(N/128)] for 1×128 tiles,
+     * [ceil(M/128), ceil(N/128)] for 128×128 blocks); x ≈ values · scale of their block.
+     */
+    public record Quantized(Tensor values, Tensor scales, Scaling scaling) implements AutoCloseable {
+        public Quantized {
+            if (!values.dtype().isFp8()) throw new IllegalArgumentException("FP8 values must be fp8e4m3 or fp8e5m2, not " + values.dtype());
+            requireRank("FP8 values", values, 2);
+            requireContiguous("FP8 values", values);
+            requireDtype("FP8 scales", scales, DType.F32);
+            int m = (int) values.shape(0), n = (int) values.shape(1);
+            requireShape("FP8 scales", scales, cdiv(m, scaling.blockRows(m)), cdiv(n, scaling.blockCols(n)));
+            requireSameDevice("FP8 scales", scales, values);
+        }
+
+        @Override
+        public void close() {
+            values.close();
+            scales.close();
+        }
+    }
+
+    /** Tiles of every FP8 kernel: 32 rows of 128 columns, so a tile never spans two column blocks. */
+    static final int TR = 32, TC = 128;
+
+    // ------------------------------------------------------------------ kernels
+
+    /**
+     * Each tile's amax per row, folded into its scale block's amax with an atomic max (amax starts
+     * at 0): every granularity with one kernel, as a tile row lies in one scale block.
+     */
+    @Kernel
+    static void amax(Tile x, Tile amax, Tile m, Tile n, Tile blockRows, Tile blockCols, Tile scaleCols) {
+        Tile rows = programId(0).mul(TR).add(arange(0, TR)), cols = programId(1).mul(TC).add(arange(0, TC));
+        Tile mask = rows.col().lt(m).and(cols.row().lt(n));
+        Tile v = abs(load(x.add(rows.to(I64).mul(n).col()).add(cols.row()), mask, 0.0).to(F32));
+        Tile block = rows.div(blockRows).mul(scaleCols).add(programId(1).mul(TC).div(blockCols));
+        atomicMax(amax.add(block), max(v, 1), rows.lt(m));
+    }
+
+    /** q = fp8(x / scale) for a tile; the tiles at the top-left corner of a scale block write its scale. */
+    @Kernel
+    static void quantize(Tile x, Tile amax, Tile q, Tile scales, Tile m, Tile n, Tile blockRows, Tile blockCols, Tile scaleCols,
+                         Tile fp8Max) {
+        Tile rows = programId(0).mul(TR).add(arange(0, TR)), cols = programId(1).mul(TC).add(arange(0, TC));
+        Tile col0 = programId(1).mul(TC);
+        Tile block = rows.div(blockRows).mul(scaleCols).add(col0.div(blockCols));
+        Tile scale = divRn(load(amax.add(block), rows.lt(m), 0.0), fp8Max);
+        Tile corner = rows.lt(m).and(rows.rem(blockRows).eq(0)).and(col0.rem(blockCols).eq(0));
+        store(scales.add(block), scale, corner);
+        Tile offsets = rows.to(I64).mul(n).col().add(cols.row());
+        Tile mask = rows.col().lt(m).and(cols.row().lt(n));
+        Tile v = load(x.add(offsets), mask, 0.0).to(F32);
+        store(q.add(offsets), divRn(v, where(scale.eq(0.0), 1.0, scale).col()).to(q.elementType()), mask);
+    }
+
+    /** out = fp8 · scale of the value's block, rounded once to out's dtype. */
+    @Kernel
+    static void dequantize(Tile q, Tile scales, Tile out, Tile m, Tile n, Tile blockRows, Tile blockCols, Tile scaleCols) {
+        Tile rows = programId(0).mul(TR).add(arange(0, TR)), cols = programId(1).mul(TC).add(arange(0, TC));
+        Tile block = rows.div(blockRows).mul(scaleCols).add(programId(1).mul(TC).div(blockCols));
+        Tile scale = load(scales.add(block), rows.lt(m), 0.0);
+        Tile offsets = rows.to(I64).mul(n).col().add(cols.row());
+        Tile mask = rows.col().lt(m).and(cols.row().lt(n));
+        store(out.add(offsets), load(q.add(offsets), mask, 0.0).to(F32).mul(scale.col()), mask);
+    }
+
+    static final JitKernel AMAX = Jit.kernel(Fp8.class, "amax");
+    static final JitKernel QUANTIZE = Jit.kernel(Fp8.class, "quantize");
+    static final JitKernel DEQUANTIZE = Jit.kernel(Fp8.class, "dequantize");
+
+    /** The launch helper of this family: a grid of [32, 128] tiles, 4 warps. */
+    private static void launch(JitKernel kernel, int m, int n, Object... args) {
+        Grid g = grid(cdiv(m, TR), cdiv(n, TC));
+        kernel.withOptions(4, 1).launch(g, args);
+    }
+
+    // ------------------------------------------------------------------ host API
+
+    /** The largest finite value of an FP8 type: 448 (e4m3) or 57344 (e5m2). */
+    public static double largest(DType fp8) {
+        if (!fp8.isFp8()) throw new IllegalArgumentException(fp8 + " is not an FP8 type");
+        return Numerics.maxFinite(fp8);
+    }
+
+    /**
+     * x [M, N] (or [N], taken as one row; f32, f16 or bf16, contiguous) quantized to {@code fp8}
+     * (fp8e4m3 or fp8e5m2) with f32 scales of the given granularity.
+     */
+    public static Quantized quantize(Tensor x, DType fp8, Scaling scaling) {
+        largest(fp8);
+        int[] mn = checkInput(x);
+        int sr = cdiv(mn[0], scaling.blockRows(mn[0])), sc = cdiv(mn[1], scaling.blockCols(mn[1]));
+        Quantized out = new Quantized(Tensor.empty(fp8, x.device(), mn[0], mn[1]), Tensor.empty(DType.F32, x.device(), sr, sc), scaling);
+        quantize(x, out);
+        return out;
+    }
+
+    /** x quantized into {@code out}: its values' dtype is the FP8 format, its scaling the granularity. */
+    public static void quantize(Tensor x, Quantized out) {
+        int[] mn = checkInput(x);
+        int m = mn[0], n = mn[1];
+        requireShape("out values", out.values(), m, n);
+        requireSameDevice("out values", out.values(), x);
+        Scaling s = out.scaling();
+        int br = s.blockRows(m), bc = s.blockCols(n), sc = (int) out.scales().shape(1);
+        try (Tensor amax = Tensor.zeros(DType.F32, x.device(), out.scales().shape())) {
+            launch(AMAX, m, n, x, amax, m, n, br, bc, sc);
+            launch(QUANTIZE, m, n, x, amax, out.values(), out.scales(), m, n, br, bc, sc, (float) largest(out.values().dtype()));
+        }
+    }
+
+    /** The values back as {@code dtype} (f32, f16 or bf16), [M, N]. */
+    public static Tensor dequantize(Quantized q, DType dtype) {
+        requireFloat("the dequantized dtype", dtype);
+        Tensor out = Tensor.empty(dtype, q.values().device(), q.values().shape());
+        dequantize(q, out);
+        return out;
+    }
+
+    /** {@link #dequantize(Quantized, DType)} into {@code out} (f32, f16 or bf16, [M, N], contiguous). */
+    public static void dequantize(Quantized q, Tensor out) {
+        requireFloat("out", out);
+        requireShape("out", out, q.values().shape());
+        requireContiguous("out", out);
+        requireSameDevice("out", out, q.values());
+        int m = (int) q.values().shape(0), n = (int) q.values().shape(1);
+        Scaling s = q.scaling();
+        launch(DEQUANTIZE, m, n, q.values(), q.scales(), out, m, n, s.blockRows(m), s.blockCols(n), (int) q.scales().shape(1));
+    }
+
+    /** [M, N] of a contiguous f32/f16/bf16 matrix, or [1, N] of a vector. */
+    private static int[] checkInput(Tensor x) {
+        requireFloat("x", x);
+        requireContiguous("x", x);
+        if (x.rank() != 1 && x.rank() != 2) throw new IllegalArgumentException("x must be a matrix or a vector, got " + x);
+        return new int[] {x.rank() == 1 ? 1 : intSize("rows", x.shape(0)), intSize("columns", x.shape(-1))};
+    }
+}

@@ -1,0 +1,89 @@
+package dev.tessera.kernels.quant;
+
+import static dev.tessera.lang.TL.*;
+
+import dev.tessera.lang.Tile;
+import dev.tessera.runtime.Tensor;
+import dev.tessera.types.DType;
+import java.util.Arrays;
+
+/**
+ * What the quantization families share: the two roundings their formats are defined with, written
+ * in the tile language so that the CPU and the GPU round alike, and the checks of the host APIs.
+ */
+final class QuantSupport {
+    private QuantSupport() {}
+
+    /** 1.5·2^23: adding it to an f32 of magnitude below 2^22 leaves no fraction bits, so the adder rounds. */
+    private static final double RINT_SHIFT = 0x1.8p23;
+
+    /**
+     * v rounded to the nearest integer, ties to even (as {@code torch.round} and {@code Math.rint}),
+     * for |v| < 2^22 and NaN (which stays NaN): v + 1.5·2^23 has a unit last place, so the f32
+     * addition rounds v to an integer with the IEEE rule, and subtracting the constant back is exact.
+     */
+    static Tile rint(Tile v) { return v.add(RINT_SHIFT).sub(RINT_SHIFT); }
+
+    /**
+     * v rounded to the nearest integer, ties away from zero (C's {@code roundf}), as i32: the
+     * truncated value, plus one step away from zero where the dropped fraction is at least a half
+     * (v − trunc(v) is exact for |v| < 2^23). NaN gives 0.
+     */
+    static Tile roundHalfAway(Tile v) {
+        Tile t = v.to(I32);
+        Tile away = abs(v.sub(t.to(F32))).ge(0.5);
+        return where(away, t.add(where(v.lt(0.0), -1, 1)), t);
+    }
+
+    // ------------------------------------------------------------------ host-side checks
+
+    /** The floating types the quantizers read and the dequantizers write. */
+    static void requireFloat(String what, Tensor t) {
+        DType d = t.dtype();
+        if (d != DType.F32 && d != DType.F16 && d != DType.BF16) {
+            throw new IllegalArgumentException(what + " must be f32, f16 or bf16, not " + d + " (" + t + ")");
+        }
+    }
+
+    static void requireFloat(String what, DType d) {
+        if (d != DType.F32 && d != DType.F16 && d != DType.BF16) {
+            throw new IllegalArgumentException(what + " must be f32, f16 or bf16, not " + d);
+        }
+    }
+
+    static void requireContiguous(String what, Tensor t) {
+        if (!t.isContiguous()) throw new IllegalArgumentException(what + " must be contiguous (call contiguous() first): " + t);
+    }
+
+    static void requireRank(String what, Tensor t, int rank) {
+        if (t.rank() != rank) throw new IllegalArgumentException(what + " must have rank " + rank + ", got " + t);
+    }
+
+    static void requireDtype(String what, Tensor t, DType d) {
+        if (t.dtype() != d) throw new IllegalArgumentException(what + " must be " + d + ", not " + t.dtype() + " (" + t + ")");
+    }
+
+    static void requireShape(String what, Tensor t, long... shape) {
+        if (!Arrays.equals(t.shape(), shape)) {
+            throw new IllegalArgumentException(what + " must have shape " + Arrays.toString(shape) + ", got " + t);
+        }
+    }
+
+    static void requireSameDevice(String what, Tensor t, Tensor other) {
+        if (!t.device().equals(other.device())) {
+            throw new IllegalArgumentException(what + " is on " + t.device() + " but the data is on " + other.device());
+        }
+    }
+
+    /** The number of elements of a shape. */
+    static long elements(long[] shape) {
+        long n = 1;
+        for (long s : shape) n = Math.multiplyExact(n, s);
+        return n;
+    }
+
+    static int intSize(String what, long n) {
+        if (n > Integer.MAX_VALUE) throw new IllegalArgumentException(what + " " + n + " is larger than 2^31 - 1");
+        return (int) n;
+    }
+}

@@ -1,0 +1,41 @@
+package dev.tessera.learn.advanced;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.tessera.learn.Sources;
+import dev.tessera.runtime.Device;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** The advanced chapters run on the CPU and say what they should. */
+class AdvancedChaptersTest {
+
+    @Test
+    void quantizationChapterRunsOnTheCpu() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
+            Chapter.get("quantization").run(out, Device.cpu(), true);
+        }
+        String text = bytes.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("every GEMV matches float64 of its dequantized weights"), text);
+        assertTrue(text.contains("GGUF Q4_0") && text.contains("NF4, double-quantized") && text.contains("fp8 e4m3"), text);
+        assertTrue(text.matches("(?s).*NF4 moves 3\\.[0-9]+x fewer bytes than bf16, Q4_0 3\\.[0-9]+x.*"), text);
+        assertNotNull(Sources.of(Advanced03Quantization.class), "source bundled for --readme");
+        assertNotNull(Sources.readme("advanced"), "advanced/README.md");
+        assertEquals("quantization", Chapter.get("3").name());
+    }
+
+    @Test
+    void measureCountsTheBytesOfEachGemv() {
+        Advanced03Quantization.Result r = Advanced03Quantization.measure(Device.cpu(), 64, 256, true);
+        assertEquals(6, r.formats().size());
+        double vectors = 2.0 * 256 + 2.0 * 64;
+        assertEquals(2.0 * 64 * 256 + vectors, r.gemvs().get(0).bytes());
+        assertEquals(64 * 256 * (0.5 + 4.0 / 64) + vectors, r.gemvs().get(1).bytes());
+        assertEquals(64 * 256 * 18.0 / 32 + vectors, r.gemvs().get(2).bytes());
+        for (Advanced03Quantization.Gemv g : r.gemvs()) assertTrue(g.maxRelativeError() < 1e-2 && g.ms() > 0, g.toString());
+        for (Advanced03Quantization.Format f : r.formats()) assertTrue(f.relativeError() > 0 && f.relativeError() < 0.2, f.toString());
+    }
+}
