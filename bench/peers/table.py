@@ -75,7 +75,7 @@ def main(paths):
     if throughput:
         if bandwidth:
             print()
-        print("Matmul: TFLOP/s = 2·M·N·K / median time (for i8, integer operations); shape is MxNxK; "
+        print("Matmul: throughput = 2·M·N·K / median time (for i8, integer operations); shape is MxNxK; "
               "triton is the best of its configs, named in the last column.\n")
         print("| kernel | layout | shape | dtype | unit | tessera | triton | cublas | tessera / cublas | tessera / triton "
               "| tessera config | triton config |")
