@@ -5,9 +5,18 @@ Each case prints one JSON object a line in Tessera's results format:
   {"kernel", "shape", "dtype", "provider", "ms" (median), "GBps" or "TFLOPs", "device", "date"}
 
 The Triton kernels here are our own straightforward implementations of the usual fused kernels
-(one program per row for the row-wise ones), the way a Triton user would write them.
+(one program per row for the row-wise ones), the way a Triton user would write them; the matmul is
+the structure of Triton's matrix-multiplication tutorial, timed with each of a small fixed set of
+H100/H200 configs (the best one is reported and named). Matmul records also carry "layout": "A@B"
+(B [K, N] row-major) or "A@W.T" (B given as W [N, K] row-major, transposed: what nn.Linear
+computes), and "config" for Triton. TFLOP/s = 2*M*N*K / time (for i8, integer operations).
 
-usage: peers.py [--cases all|copy,add,softmax,layernorm,rmsnorm,matmul,launch] [--out FILE]
+Cases: copy, add, softmax, layernorm, rmsnorm, launch; matmul (f16 and bf16 at 1024^3, 4096^3 and
+8192^3), matmul-tf32 and matmul-int8 (4096^3), matmul-llm (f16 and bf16, M in 64, 128, 512, 4096 by
+(N, K) in (4096, 4096), (11008, 4096), (4096, 11008), (128256, 4096), both layouts). A provider
+that fails is reported on stderr and left out; the other measurements go on.
+
+usage: peers.py [--cases all|copy,add,softmax,layernorm,rmsnorm,matmul,matmul-tf32,matmul-int8,matmul-llm,launch] [--out FILE]
 """
 import argparse
 import datetime
@@ -63,6 +72,153 @@ def rmsnorm_kernel(x, y, w, stride, n, eps, BLOCK: tl.constexpr):
     tl.store(y + row * stride + cols, v * r * wv, mask=mask)
 
 
+@triton.jit
+def matmul_kernel(a_ptr, b_ptr, c_ptr, M, N, K, stride_am, stride_ak, stride_bk, stride_bn, stride_cm, stride_cn,
+                  BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, GROUP_M: tl.constexpr,
+                  ACC_TYPE: tl.constexpr):
+    """Triton's tutorial matmul (03-matrix-multiplication): grouped program order for L2 reuse, a
+    K loop of masked tile loads into tl.dot. ACC_TYPE is tl.float32, or tl.int32 for i8 inputs; the
+    result is stored converted to C's dtype."""
+    pid = tl.program_id(axis=0)
+    num_pid_m = tl.cdiv(M, BLOCK_M)
+    num_pid_n = tl.cdiv(N, BLOCK_N)
+    num_pid_in_group = GROUP_M * num_pid_n
+    group_id = pid // num_pid_in_group
+    first_pid_m = group_id * GROUP_M
+    group_size_m = min(num_pid_m - first_pid_m, GROUP_M)
+    pid_m = first_pid_m + ((pid % num_pid_in_group) % group_size_m)
+    pid_n = (pid % num_pid_in_group) // group_size_m
+    offs_am = (pid_m * BLOCK_M + tl.arange(0, BLOCK_M)) % M
+    offs_bn = (pid_n * BLOCK_N + tl.arange(0, BLOCK_N)) % N
+    offs_k = tl.arange(0, BLOCK_K)
+    a_ptrs = a_ptr + (offs_am[:, None] * stride_am + offs_k[None, :] * stride_ak)
+    b_ptrs = b_ptr + (offs_k[:, None] * stride_bk + offs_bn[None, :] * stride_bn)
+    accumulator = tl.zeros((BLOCK_M, BLOCK_N), dtype=ACC_TYPE)
+    for k in range(0, tl.cdiv(K, BLOCK_K)):
+        a = tl.load(a_ptrs, mask=offs_k[None, :] < K - k * BLOCK_K, other=0)
+        b = tl.load(b_ptrs, mask=offs_k[:, None] < K - k * BLOCK_K, other=0)
+        accumulator = tl.dot(a, b, accumulator)
+        a_ptrs += BLOCK_K * stride_ak
+        b_ptrs += BLOCK_K * stride_bk
+    c = accumulator.to(c_ptr.dtype.element_ty)
+    offs_cm = pid_m * BLOCK_M + tl.arange(0, BLOCK_M)
+    offs_cn = pid_n * BLOCK_N + tl.arange(0, BLOCK_N)
+    c_ptrs = c_ptr + stride_cm * offs_cm[:, None] + stride_cn * offs_cn[None, :]
+    c_mask = (offs_cm[:, None] < M) & (offs_cn[None, :] < N)
+    tl.store(c_ptrs, c, mask=c_mask)
+
+
+# (name, BLOCK_M, BLOCK_N, BLOCK_K, GROUP_M, num_stages, num_warps): good configs on H100/H200 from
+# the tutorial's list; Tessera's Matmul.CONFIGS holds all four too (among others it tunes over)
+MATMUL_CONFIGS = (
+    ("128x256x64 s3 w8", 128, 256, 64, 8, 3, 8),
+    ("128x128x64 s4 w4", 128, 128, 64, 8, 4, 4),
+    ("64x256x32 s4 w4", 64, 256, 32, 8, 4, 4),
+    ("128x128x32 s4 w4", 128, 128, 32, 8, 4, 4),
+)
+
+
+def triton_matmul(a, b, c, cfg):
+    _, bm, bn, bk, group, stages, warps = cfg
+    m, k = a.shape
+    n = b.shape[1]
+    acc = tl.int32 if a.dtype == torch.int8 else tl.float32
+    grid = (triton.cdiv(m, bm) * triton.cdiv(n, bn),)
+    return lambda: matmul_kernel[grid](a, b, c, m, n, k, a.stride(0), a.stride(1), b.stride(0), b.stride(1),
+                                       c.stride(0), c.stride(1), BLOCK_M=bm, BLOCK_N=bn, BLOCK_K=bk, GROUP_M=group,
+                                       ACC_TYPE=acc, num_stages=stages, num_warps=warps)
+
+
+def warn(message):
+    print("peers: " + message, file=sys.stderr, flush=True)
+
+
+def one_line(e):
+    text = " ".join(str(e).split())
+    return f"{type(e).__name__}: {text[:300]}"
+
+
+def matches(c, ref, dtype):
+    """Whether a peer's product agrees with cuBLAS's: exactly for i8, else within a relative error
+    (of the largest magnitude) that f16/bf16 output rounding and tf32 inputs stay well inside."""
+    if dtype == "i8":
+        return torch.equal(c, ref)
+    scale = ref.float().abs().max().item() or 1.0
+    return (c.float() - ref.float()).abs().max().item() / scale < 2e-2
+
+
+def matmul_inputs(m, n, k, dtype, layout):
+    """A [M, K] row-major and B [K, N]: row-major, or for "A@W.T" the transpose of a row-major W [N, K]."""
+    if dtype == "i8":
+        a = torch.randint(-128, 128, (m, k), device="cuda", dtype=torch.int8)
+        w = torch.randint(-128, 128, (n, k) if layout == "A@W.T" else (k, n), device="cuda", dtype=torch.int8)
+    else:
+        t = torch.float32 if dtype == "tf32" else DTYPES[dtype]
+        a = torch.randn(m, k, device="cuda", dtype=t)
+        w = torch.randn((n, k) if layout == "A@W.T" else (k, n), device="cuda", dtype=t)
+    return a, (w.t() if layout == "A@W.T" else w)
+
+
+def measure_matmul(out, m, n, k, dtype, layout):
+    """cuBLAS (through torch) and the best of the Triton configs at one shape, dtype and layout."""
+    shape, tflops = f"{m}x{n}x{k}", lambda ms: 2.0 * m * n * k / ms / 1e9
+    a, b = matmul_inputs(m, n, k, dtype, layout)
+    cublas_layout = layout
+    if dtype == "i8":
+        cublas = lambda: torch._int_mm(a, b)
+        try:
+            ref = cublas()
+        except RuntimeError as e:
+            # cuBLASLt's int8 path may want B column-major; time it that way and say so in the record
+            warn(f"matmul {shape} i8: torch._int_mm with row-major B failed ({one_line(e)}); timing it with B column-major")
+            b_col = b.t().contiguous().t()
+            cublas = lambda: torch._int_mm(a, b_col)
+            cublas_layout = layout + " (cuBLAS: B column-major)"
+            ref = cublas()
+    else:
+        cublas = lambda: torch.matmul(a, b)
+        ref = cublas()
+    ms = bench(cublas)
+    record(out, "matmul", shape, dtype, "cublas", ms, tflops=tflops(ms), layout=cublas_layout)
+
+    c = torch.empty(m, n, device="cuda", dtype=torch.int32 if dtype == "i8" else a.dtype)
+    trials, best = {}, None
+    for cfg in MATMUL_CONFIGS:
+        fn = triton_matmul(a, b, c, cfg)
+        try:
+            fn()  # compiles; a config too large for the device fails here (OutOfResources)
+            torch.cuda.synchronize()
+            if not matches(c, ref, dtype):
+                trials[cfg[0]] = "wrong result"
+                warn(f"matmul {shape} {dtype} {layout}: Triton {cfg[0]} disagrees with cuBLAS; not timed")
+                continue
+            ms = bench(fn)
+        except Exception as e:  # noqa: BLE001 -- any failure skips this config with its reason
+            trials[cfg[0]] = one_line(e)
+            warn(f"matmul {shape} {dtype} {layout}: Triton {cfg[0]} skipped: {one_line(e)}")
+            continue
+        trials[cfg[0]] = round(ms, 6)
+        if best is None or ms < best[1]:
+            best = (cfg[0], ms)
+    if best is not None:
+        record(out, "matmul", shape, dtype, "triton", best[1], tflops=tflops(best[1]), layout=layout, config=best[0], trials=trials)
+    del a, b, c, ref
+
+
+def run_matmuls(out, shapes, dtypes, layouts):
+    for dtype in dtypes:
+        for layout in layouts:
+            for m, n, k in shapes:
+                try:
+                    measure_matmul(out, m, n, k, dtype, layout)
+                except Exception as e:  # noqa: BLE001 -- report and go on with the next shape
+                    warn(f"matmul {m}x{n}x{k} {dtype} {layout} failed: {one_line(e)}")
+                torch.cuda.empty_cache()
+
+
+LLM_SHAPES = [(m, n, k) for m in (64, 128, 512, 4096) for n, k in ((4096, 4096), (11008, 4096), (4096, 11008), (128256, 4096))]
+
+
 def row_warps(block):
     return 16 if block >= 8192 else 8 if block >= 2048 else 4
 
@@ -71,7 +227,7 @@ def bench(fn):
     return triton.testing.do_bench(fn, warmup=25, rep=100, return_mode="median")
 
 
-def record(out, kernel, shape, dtype, provider, ms, gbps=None, tflops=None):
+def record(out, kernel, shape, dtype, provider, ms, gbps=None, tflops=None, **extra):
     obj = {"kernel": kernel, "shape": shape, "dtype": dtype, "provider": provider, "ms": round(ms, 6)}
     if gbps is not None:
         obj["GBps"] = round(gbps, 3)
@@ -79,6 +235,7 @@ def record(out, kernel, shape, dtype, provider, ms, gbps=None, tflops=None):
         obj["TFLOPs"] = round(tflops, 3)
     obj["device"] = torch.cuda.get_device_name()
     obj["date"] = datetime.date.today().isoformat()
+    obj.update(extra)  # after the standard fields, as Tessera's records put theirs
     out.write(json.dumps(obj) + "\n")
     out.flush()
 
@@ -144,11 +301,26 @@ def case_rmsnorm(out):
 
 
 def case_matmul(out):
-    for n, dtype in ((1024, "f16"), (4096, "bf16"), (512, "f32")):
-        a = torch.randn(n, n, device="cuda", dtype=DTYPES[dtype])
-        b = torch.randn(n, n, device="cuda", dtype=DTYPES[dtype])
-        ms = bench(lambda: torch.matmul(a, b))
-        record(out, "matmul", f"{n}x{n}x{n}", dtype, "cublas", ms, tflops=2 * n ** 3 / ms / 1e9)
+    run_matmuls(out, [(n, n, n) for n in (1024, 4096, 8192)], ("f16", "bf16"), ("A@B",))
+
+
+def case_matmul_tf32(out):
+    """f32 inputs with tensor cores in tf32: torch's allow_tf32, Triton's default for f32 tl.dot."""
+    before = torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = True
+    try:
+        run_matmuls(out, [(4096, 4096, 4096)], ("tf32",), ("A@B",))
+    finally:
+        torch.backends.cuda.matmul.allow_tf32 = before
+
+
+def case_matmul_int8(out):
+    """i8 inputs, i32 accumulator and output: torch._int_mm (cuBLASLt), Triton's tl.dot into int32."""
+    run_matmuls(out, [(4096, 4096, 4096)], ("i8",), ("A@B",))
+
+
+def case_matmul_llm(out):
+    run_matmuls(out, LLM_SHAPES, ("f16", "bf16"), ("A@B", "A@W.T"))
 
 
 def case_launch(out):
@@ -177,7 +349,8 @@ def case_launch(out):
 
 
 CASES = {"copy": case_copy, "add": case_add, "softmax": case_softmax, "layernorm": case_layernorm,
-         "rmsnorm": case_rmsnorm, "matmul": case_matmul, "launch": case_launch}
+         "rmsnorm": case_rmsnorm, "matmul": case_matmul, "matmul-tf32": case_matmul_tf32,
+         "matmul-int8": case_matmul_int8, "matmul-llm": case_matmul_llm, "launch": case_launch}
 
 
 def main():
@@ -186,6 +359,9 @@ def main():
     parser.add_argument("--out", default="-")
     args = parser.parse_args()
     names = list(CASES) if args.cases == "all" else args.cases.split(",")
+    unknown = [n for n in names if n not in CASES]
+    if unknown:
+        parser.error(f"unknown case(s) {', '.join(unknown)}; the cases are {', '.join(CASES)}")
     out = sys.stdout if args.out == "-" else open(args.out, "a")
     for name in names:
         CASES[name](out)

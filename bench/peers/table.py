@@ -1,17 +1,42 @@
 #!/usr/bin/env python3
-"""Joins results files (JSON lines in Tessera's format) into one Markdown table per metric:
-one row per (kernel, shape, dtype), one column per provider, plus Tessera's ratio to Triton and,
-for bandwidth, its share of the measured device copy bandwidth.
+"""Joins results files (JSON lines in Tessera's format) into Markdown tables.
+
+Bandwidth (GB/s): one row per (kernel, shape, dtype), one column per provider, plus Tessera's ratio
+to Triton and its share of the measured device copy bandwidth.
+
+Throughput (TFLOP/s, GFLOP/s; matmul): one row per (kernel, layout, shape, dtype), with Tessera,
+Triton (its best config, named), cuBLAS, Tessera / cuBLAS and Tessera / Triton, and the config each
+ran. A matmul record's "layout" is "A@B" (B [K, N] row-major, the default when absent) or "A@W.T"
+(B given as W [N, K] row-major, transposed).
 
 usage: table.py FILE.jsonl [FILE.jsonl ...]
 """
 import json
+import re
 import sys
 from collections import OrderedDict
 
+KNOWN = ("tessera", "triton", "torch", "cublas")
+THROUGHPUT = {"TFLOPs": "TFLOP/s", "GFLOPs": "GFLOP/s"}
+
+
+def short_config(text):
+    """'tuned: BM=128, BN=256, BK=64, GROUP=8, warps=8, stages=3' -> '128x256x64 s3 w8 (tuned)'; others as they are."""
+    if not text:
+        return "-"
+    v = dict(re.findall(r"(BM|BN|BK|warps|stages)=(\d+)", text))
+    if not all(k in v for k in ("BM", "BN", "BK", "warps", "stages")):
+        return text
+    how = text.split(":")[0] if ":" in text else ""
+    return f"{v['BM']}x{v['BN']}x{v['BK']} s{v['stages']} w{v['warps']}" + (f" ({how})" if how else "")
+
+
+def ratio(a, b):
+    return f"{a / b:.2f}" if a and b else "-"
+
 
 def main(paths):
-    rows, providers, copy = OrderedDict(), [], None
+    bandwidth, throughput, providers, copy = OrderedDict(), OrderedDict(), [], None
     for path in paths:
         with open(path) as f:
             for line in f:
@@ -22,26 +47,49 @@ def main(paths):
                 if r["kernel"] == "copy":
                     copy = r.get("GBps")
                     continue
-                metric = "GBps" if "GBps" in r else "TFLOPs" if "TFLOPs" in r else None
+                if "GBps" in r:
+                    key = (r["kernel"], r["shape"], r["dtype"])
+                    bandwidth.setdefault(key, {})[r["provider"]] = r["GBps"]
+                    if r["provider"] not in providers:
+                        providers.append(r["provider"])
+                    continue
+                metric = next((m for m in THROUGHPUT if m in r), None)
                 if metric is None:
                     continue
-                key = (r["kernel"], r["shape"], r["dtype"], metric)
-                rows.setdefault(key, {})[r["provider"]] = r[metric]
-                if r["provider"] not in providers:
-                    providers.append(r["provider"])
-    order = [p for p in ("tessera", "triton", "torch", "cublas") if p in providers] + \
-            [p for p in providers if p not in ("tessera", "triton", "torch", "cublas")]
-    if copy:
-        print(f"device copy bandwidth (torch, read + write): {copy:.0f} GB/s\n")
-    print("| kernel | shape | dtype | unit | " + " | ".join(order) + " | tessera / triton | tessera / copy |")
-    print("|---|---|---|---|" + "---|" * len(order) + "---|---|")
-    for (kernel, shape, dtype, metric), vals in rows.items():
-        cells = [f"{vals[p]:.1f}" if p in vals else "-" for p in order]
-        t, tr = vals.get("tessera"), vals.get("triton")
-        ratio = f"{t / tr:.2f}" if t and tr else "-"
-        share = f"{100 * t / copy:.0f}%" if t and copy and metric == "GBps" else "-"
-        unit = "GB/s" if metric == "GBps" else "TFLOP/s"
-        print(f"| {kernel} | {shape} | {dtype} | {unit} | " + " | ".join(cells) + f" | {ratio} | {share} |")
+                key = (r["kernel"], r.get("layout", "A@B").split(" ")[0], r["shape"], r["dtype"], metric)
+                # a later record of the same key (a re-run) replaces an earlier one
+                throughput.setdefault(key, {})[r["provider"]] = (r[metric], r.get("config"), r.get("layout"))
+
+    if bandwidth:
+        order = [p for p in KNOWN if p in providers] + [p for p in providers if p not in KNOWN]
+        if copy:
+            print(f"device copy bandwidth (torch, read + write): {copy:.0f} GB/s\n")
+        print("| kernel | shape | dtype | unit | " + " | ".join(order) + " | tessera / triton | tessera / copy |")
+        print("|---|---|---|---|" + "---|" * len(order) + "---|---|")
+        for (kernel, shape, dtype), vals in bandwidth.items():
+            cells = [f"{vals[p]:.1f}" if p in vals else "-" for p in order]
+            t, tr = vals.get("tessera"), vals.get("triton")
+            share = f"{100 * t / copy:.0f}%" if t and copy else "-"
+            print(f"| {kernel} | {shape} | {dtype} | GB/s | " + " | ".join(cells) + f" | {ratio(t, tr)} | {share} |")
+
+    if throughput:
+        if bandwidth:
+            print()
+        print("Matmul: throughput = 2·M·N·K / median time (for i8, integer operations); shape is MxNxK; "
+              "triton is the best of its configs, named in the last column.\n")
+        print("| kernel | layout | shape | dtype | unit | tessera | triton | cublas | tessera / cublas | tessera / triton "
+              "| tessera config | triton config |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        for (kernel, layout, shape, dtype, metric), vals in throughput.items():
+            get = lambda p: vals[p][0] if p in vals else None  # noqa: E731
+            t, tr, cb = get("tessera"), get("triton"), get("cublas") or get("torch")
+            cells = [f"{v:.1f}" if v is not None else "-" for v in (t, tr, cb)]
+            unit = "TOP/s" if dtype == "i8" and metric == "TFLOPs" else THROUGHPUT[metric]
+            notes = [l for p in ("cublas", "torch") if p in vals for l in [vals[p][2]] if l and l != layout]
+            shown_layout = layout + (f" [{notes[0]}]" if notes else "")
+            print(f"| {kernel} | {shown_layout} | {shape} | {dtype} | {unit} | " + " | ".join(cells)
+                  + f" | {ratio(t, cb)} | {ratio(t, tr)} | {short_config(vals.get('tessera', (0, None))[1])} "
+                  + f"| {short_config(vals.get('triton', (0, None))[1])} |")
 
 
 if __name__ == "__main__":

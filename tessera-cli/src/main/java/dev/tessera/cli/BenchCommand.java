@@ -2,6 +2,8 @@ package dev.tessera.cli;
 
 import dev.tessera.autotune.Autotuner;
 import dev.tessera.bench.BenchOptions;
+import dev.tessera.bench.Benchmarker;
+import dev.tessera.bench.DeviceTimers;
 import dev.tessera.bench.ResultRecord;
 import dev.tessera.bench.ResultsLog;
 import dev.tessera.bench.SweepResult;
@@ -9,7 +11,9 @@ import dev.tessera.kernels.bench.BenchProvider;
 import dev.tessera.kernels.bench.BenchProviders;
 import dev.tessera.kernels.bench.BenchSettings;
 import dev.tessera.kernels.bench.BenchSuite;
+import dev.tessera.kernels.Matmul;
 import dev.tessera.kernels.bench.KernelBench;
+import dev.tessera.kernels.bench.MatmulShape;
 import dev.tessera.kernels.bench.Problem;
 import dev.tessera.runtime.Device;
 import dev.tessera.types.DType;
@@ -35,13 +39,16 @@ import picocli.CommandLine.Parameters;
                 ""},
         footer = {"",
                 "Kernels: vector-add (N elements), softmax and layer-norm (rows of length N,",
-                "4096 rows), matmul (M = N = K). tessera bench --list shows them all.",
+                "4096 rows), matmul (M = N = K, or the MxNxK problems of --shapes or --sweep).",
+                "tessera bench --list shows them all.",
                 "",
                 "Examples:",
                 "  tessera bench softmax",
                 "  tessera bench softmax --plot       (writes bench/results/softmax-f32-cpu.*)",
                 "  tessera bench softmax --plot out/softmax.png   (+ .svg .md .csv)",
                 "  tessera bench matmul --sizes 128..512 --tune",
+                "  tessera bench matmul --dtype f16 --sweep llm --b-transposed --tune --device cuda:0",
+                "  tessera bench matmul --dtype i8 --shapes 4096x4096x4096 --config BM=128,BN=128,BK=64,warps=4,stages=4",
                 "  tessera bench vector-add --sizes 2^24 --providers tessera,java",
                 "  tessera bench softmax --dtype bf16 --device cuda:0 --sizes 1k..16k"})
 final class BenchCommand implements Callable<Integer> {
@@ -53,8 +60,24 @@ final class BenchCommand implements Callable<Integer> {
             description = "sizes to sweep: a list (1024,4096), a doubling range (256..16384), 2^24, 64k; default depends on kernel and device")
     String sizes;
 
-    @Option(names = "--dtype", paramLabel = "<dtype>", description = "element type: f32 (default), f16, bf16")
+    @Option(names = "--dtype", paramLabel = "<dtype>",
+            description = "element type: f32 (default), f16, bf16; matmul also tf32 (f32 inputs rounded to tf32) and i8 (i32 accumulator and output)")
     String dtype = "f32";
+
+    @Option(names = "--shapes", paramLabel = "<MxNxK,...>", description = "matmul: the problems to time, e.g. 4096x4096x4096,64x11008x4096")
+    String shapes;
+
+    @Option(names = "--sweep", paramLabel = "<name>",
+            description = "matmul: a named list of problems: square (1024^3, 4096^3, 8192^3) or llm (M in 64, 128, 512, 4096 by (N, K) in"
+                    + " (4096, 4096), (11008, 4096), (4096, 11008), (128256, 4096))")
+    String sweep;
+
+    @Option(names = "--b-transposed", description = "matmul: B given as W.T of a row-major W [N, K] (strides (1, K)), as x @ W.T in a linear layer")
+    boolean bTransposed;
+
+    @Option(names = "--config", paramLabel = "<config>",
+            description = "matmul without --tune: this blocking instead of the default, e.g. BM=128,BN=256,BK=64,GROUP=8,warps=8,stages=3")
+    String config;
 
     @Option(names = "--device", paramLabel = "<device>", description = "cpu, cuda or cuda:N (default: the best device present)")
     String device;
@@ -78,6 +101,16 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--verbose-tuning", description = "with --tune: print every config's time and the winner")
     boolean verboseTuning;
+
+    @Option(names = "--tune-rep-ms", paramLabel = "<ms>", description = "with --tune: timed budget per config (default: the tuner's, 100)")
+    Double tuneRepMs;
+
+    @Option(names = "--tune-warmup-ms", paramLabel = "<ms>", description = "with --tune: warm-up budget per config (default: the tuner's, 25, or 100 on the CPU)")
+    Double tuneWarmupMs;
+
+    @Option(names = "--time-limit", paramLabel = "<s>",
+            description = "start no measurement after this many seconds; those left are reported as not measured (the rest are kept)")
+    Double timeLimit;
 
     @Option(names = "--rows", paramLabel = "<n>", description = "rows of softmax and layer-norm (default: ${DEFAULT-VALUE})")
     long rows = 4096;
@@ -114,13 +147,20 @@ final class BenchCommand implements Callable<Integer> {
             }
             return 0;
         }
-        KernelBench kb = KernelBench.named(kernel);
+        Choices c;
+        try {
+            c = choices();
+        } catch (IllegalArgumentException e) {
+            System.err.println("tessera bench: " + e.getMessage());
+            return 2;
+        }
+        KernelBench kb = c.kernel();
         Device d = device == null ? Device.defaultDevice() : Device.parse(device).require();
-        BenchSettings settings = BenchSettings.of(DType.parse(dtype), d).withSeed(seed).withRows(rows).withTune(tune).withIeee(!tf32)
-                .withTuners(t -> verboseTuning || retune
-                        ? t.toBuilder().verbose(verboseTuning).cache(retune ? t.cache().refreshing() : t.cache()).build() : t);
+        BenchSettings settings = BenchSettings.of(c.dtype(), d).withSeed(seed).withRows(rows).withTune(tune).withIeee(c.ieee())
+                .withShapes(c.shapes()).withBTransposed(bTransposed).withMatmulConfig(c.config())
+                .withTuners(t -> deriveTuner(t, d));
         if (tune && kb.tuner().isEmpty()) System.err.println("tessera bench: " + kb.name() + " has no autotuner; --tune has no effect");
-        long[] xs = sizes != null ? Sizes.parse(sizes) : kb.defaultSizes(d);
+        long[] xs = kb.listedSizes(settings) != null ? kb.listedSizes(settings) : sizes != null ? Sizes.parse(sizes) : kb.defaultSizes(d);
         if (plotOption != null) {
             plot = plotOption.isBlank()
                     ? ResultsLog.defaultDir().resolve(kb.name() + "-" + settings.dtype() + "-" + d.toString().replace(':', '-') + ".png")
@@ -130,9 +170,10 @@ final class BenchCommand implements Callable<Integer> {
         BenchOptions options = BenchOptions.defaults().withRepMs(repMs)
                 .withWarmupMs(warmupMs != null ? warmupMs : d.backend().equals("cpu") ? 500 : 25);
         BenchSuite suite = new BenchSuite(kb, settings, options);
+        if (timeLimit != null) suite.stopAfter(timeLimit);
 
         if (d.backend().equals("cpu") && !noJvmWarmup) {
-            System.err.println("warming up the JVM at " + kb.xName() + "=" + xs[0] + " (--no-jvm-warmup to skip)...");
+            System.err.println("warming up the JVM at " + kb.xName(settings) + "=" + xs[0] + " (--no-jvm-warmup to skip)...");
             suite.warmUp(chosen, xs[0], 1000);
         }
         SweepResult r = suite.report(xs, chosen).build().run();
@@ -146,25 +187,76 @@ final class BenchCommand implements Callable<Integer> {
         return r.errors().isEmpty() ? 0 : 1;
     }
 
-    /** The records with the provider's note (the config it ran: fixed, or the tuned one) as field "config". */
+    /**
+     * The records with the kernel's fields for the run (matmul: the layout) and the provider's note
+     * (the config it ran: fixed, or the tuned one) as field "config".
+     */
     private static List<ResultRecord> withNotes(List<ResultRecord> records, BenchSuite suite, KernelBench kb, BenchSettings s, long[] xs) {
         List<ResultRecord> out = new ArrayList<>();
+        Map<String, Object> runFields = kb.recordFields(s);
         for (ResultRecord rec : records) {
             String note = null;
             Map<Long, String> byX = suite.notes().get(rec.provider());
             if (byX != null) {
                 for (long x : xs) if (kb.shape(x, s).equals(rec.shape()) && byX.containsKey(x)) note = byX.get(x);
             }
-            if (note == null) {
+            if (note == null && runFields.isEmpty()) {
                 out.add(rec);
                 continue;
             }
             Map<String, Object> extra = new java.util.LinkedHashMap<>(rec.extra());
-            extra.put("config", note.replace(" (from the tuning cache)", ""));
+            extra.putAll(runFields);
+            if (note != null) extra.put("config", note.replace(" (from the tuning cache)", ""));
             out.add(new ResultRecord(rec.kernel(), rec.shape(), rec.dtype(), rec.provider(), rec.ms(), rec.metricKey(), rec.metricValue(),
                     rec.device(), rec.date(), extra));
         }
         return out;
+    }
+
+    /** What the options ask for, checked together; an IllegalArgumentException names the first bad option. */
+    record Choices(KernelBench kernel, DType dtype, boolean ieee, List<MatmulShape> shapes, Matmul.Config config) {}
+
+    Choices choices() {
+        KernelBench kb = KernelBench.named(kernel);
+        boolean matmul = kb == KernelBench.MATMUL;
+        String dt = dtype.strip().toLowerCase(java.util.Locale.ROOT);
+        boolean tf32Dtype = dt.equals("tf32");
+        DType t = tf32Dtype ? DType.F32 : dt.equals("int8") ? DType.I8 : DType.parse(dt);
+        if (!matmul && (tf32Dtype || t == DType.I8)) {
+            throw new IllegalArgumentException("--dtype " + dtype + " is for matmul only; " + kb.name() + " takes f32, f16 or bf16");
+        }
+        if (tf32 && t != DType.F32) {
+            throw new IllegalArgumentException("--tf32 rounds f32 matmul inputs to tf32; it does not apply to --dtype " + dtype);
+        }
+        if (tf32 && !matmul) throw new IllegalArgumentException("--tf32 is for matmul only");
+        for (String[] o : new String[][] {{"--shapes", shapes}, {"--sweep", sweep}, {"--config", config},
+                {"--b-transposed", bTransposed ? "" : null}}) {
+            if (o[1] != null && !matmul) throw new IllegalArgumentException(o[0] + " is for matmul only");
+        }
+        if (shapes != null && sweep != null) throw new IllegalArgumentException("give --shapes or --sweep, not both");
+        if ((shapes != null || sweep != null) && sizes != null) {
+            throw new IllegalArgumentException("--sizes gives square problems; leave it out with " + (shapes != null ? "--shapes" : "--sweep"));
+        }
+        if (config != null && tune) throw new IllegalArgumentException("--config fixes the blocking; leave out --tune (or --config)");
+        if (timeLimit != null && !(timeLimit > 0)) throw new IllegalArgumentException("--time-limit takes a positive number of seconds, got " + timeLimit);
+        if (tuneRepMs != null && !(tuneRepMs > 0)) throw new IllegalArgumentException("--tune-rep-ms takes a positive number of milliseconds, got " + tuneRepMs);
+        if (tuneWarmupMs != null && !(tuneWarmupMs >= 0)) throw new IllegalArgumentException("--tune-warmup-ms takes milliseconds >= 0, got " + tuneWarmupMs);
+        List<MatmulShape> listed = shapes != null ? MatmulShape.parseList(shapes) : sweep != null ? MatmulShape.sweep(sweep) : List.of();
+        return new Choices(kb, t, !(tf32 || tf32Dtype), listed, config != null ? Matmul.Config.parse(config) : null);
+    }
+
+    /** The library's tuner with this run's verbosity, cache policy and timing budget. */
+    private Autotuner deriveTuner(Autotuner t, Device d) {
+        if (!verboseTuning && !retune && tuneRepMs == null && tuneWarmupMs == null) return t;
+        Autotuner.Builder b = t.toBuilder().verbose(verboseTuning).cache(retune ? t.cache().refreshing() : t.cache());
+        if (tuneRepMs != null || tuneWarmupMs != null) {
+            BenchOptions o = BenchOptions.defaults().withTimer(DeviceTimers.forDevice(d.toString()));
+            if (d.backend().equals("cpu")) o = o.withWarmupMs(100);
+            if (tuneRepMs != null) o = o.withRepMs(tuneRepMs);
+            if (tuneWarmupMs != null) o = o.withWarmupMs(tuneWarmupMs);
+            b.benchmarker(Benchmarker.of(o));
+        }
+        return b.build();
     }
 
     private List<BenchProvider> chooseProviders(KernelBench kb, BenchSettings settings, long x) {
@@ -213,7 +305,14 @@ final class BenchCommand implements Callable<Integer> {
         if (!dtype.equals("f32")) a.addAll(List.of("--dtype", dtype));
         if (device != null) a.addAll(List.of("--device", device));
         if (providers != null) a.addAll(List.of("--providers", String.join(",", providers)));
+        if (shapes != null) a.addAll(List.of("--shapes", shapes));
+        if (sweep != null) a.addAll(List.of("--sweep", sweep));
+        if (bTransposed) a.add("--b-transposed");
+        if (config != null) a.addAll(List.of("--config", config));
         if (tune) a.add("--tune");
+        if (tuneRepMs != null) a.addAll(List.of("--tune-rep-ms", Double.toString(tuneRepMs)));
+        if (tuneWarmupMs != null) a.addAll(List.of("--tune-warmup-ms", Double.toString(tuneWarmupMs)));
+        if (timeLimit != null) a.addAll(List.of("--time-limit", Double.toString(timeLimit)));
         if (rows != 4096) a.addAll(List.of("--rows", Long.toString(rows)));
         if (tf32) a.add("--tf32");
         if (repMs != 100) a.addAll(List.of("--rep-ms", Double.toString(repMs)));

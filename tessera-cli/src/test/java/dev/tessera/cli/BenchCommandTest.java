@@ -104,6 +104,71 @@ class BenchCommandTest {
         assertTrue(va.out().contains("java") && !va.out().contains("tessera"), va.out());
     }
 
+    /** The results-log lines that contain every one of {@code parts}. */
+    static List<String> logged(String... parts) throws java.io.IOException {
+        Path results = Path.of(System.getProperty("tessera.results.dir"));
+        try (Stream<Path> files = Files.list(results)) {
+            return files.filter(f -> f.toString().endsWith(".jsonl")).flatMap(f -> {
+                try {
+                    return Files.readAllLines(f).stream();
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).filter(l -> Stream.of(parts).allMatch(l::contains)).toList();
+        }
+    }
+
+    @Test
+    void matmulShapesLayoutsAndDtypesReachTheTableAndTheRecords() throws Exception {
+        Run r = tessera(args("bench", "matmul", "--device", "cpu", "--dtype", "f32", "--shapes", "96x80x72,40x24x56", "--b-transposed",
+                "--providers", "tessera", "--config", "BM=32,BN=32,BK=32,warps=4,stages=3"));
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("shape") && r.out().contains("96x80x72") && r.out().contains("40x24x56"), r.out());
+        assertTrue(r.out().contains("fixed: BM=32, BN=32, BK=32, GROUP=8, warps=4, stages=3"), r.out());
+        assertFalse(logged("\"shape\":\"40x24x56\"", "\"layout\":\"A@W.T\"", "\"dtype\":\"f32\"", "\"provider\":\"tessera\"",
+                "\"GFLOPs\":", "\"config\":\"fixed: BM=32").isEmpty(), r.err());
+
+        Run tf32 = tessera(args("bench", "matmul", "--device", "cpu", "--dtype", "tf32", "--shapes", "48x48x48"));
+        assertEquals(0, tf32.code(), tf32.out() + tf32.err());
+        assertTrue(tf32.err().contains("leaving out provider java: the plain Java provider computes in full f32 precision, not tf32"), tf32.err());
+        assertFalse(logged("\"shape\":\"48x48x48\"", "\"dtype\":\"tf32\"", "\"layout\":\"A@B\"").isEmpty());
+
+        Run i8 = tessera(args("bench", "matmul", "--device", "cpu", "--dtype", "i8", "--shapes", "64x32x48", "--tune", "--tune-rep-ms", "1",
+                "--tune-warmup-ms", "0", "--no-log"));
+        assertEquals(0, i8.code(), i8.out() + i8.err());
+        assertTrue(i8.out().contains("(i8, cpu)") && i8.out().contains("tuned: BM="), i8.out());
+    }
+
+    @Test
+    void badOptionsStopWithOneLineAndExitCode2() {
+        String[][] cases = {
+                {"--dtype i8 is for matmul only", "bench", "softmax", "--dtype", "i8"},
+                {"bad matmul shape '64x64': write MxNxK", "bench", "matmul", "--shapes", "64x64"},
+                {"--config fixes the blocking; leave out --tune", "bench", "matmul", "--config", "BM=64,BN=64,BK=32", "--tune"},
+                {"--shapes is for matmul only", "bench", "vector-add", "--shapes", "64x64x64"},
+                {"give --shapes or --sweep, not both", "bench", "matmul", "--shapes", "64x64x64", "--sweep", "llm"},
+                {"no matmul sweep named 'big'", "bench", "matmul", "--sweep", "big"},
+                {"--tf32 rounds f32 matmul inputs to tf32; it does not apply to --dtype f16", "bench", "matmul", "--dtype", "f16", "--tf32"},
+                {"--time-limit takes a positive number of seconds", "bench", "matmul", "--time-limit", "0"},
+                {"BM=100 must be a power of 2", "bench", "matmul", "--config", "BM=100,BN=64,BK=32"},
+                {"unknown dtype 'f13'", "bench", "matmul", "--dtype", "f13"},
+        };
+        for (String[] c : cases) {
+            Run r = tessera(java.util.Arrays.copyOfRange(c, 1, c.length));
+            assertEquals(2, r.code(), String.join(" ", c) + ":\n" + r.out() + r.err());
+            assertTrue(r.err().startsWith("tessera bench: ") && r.err().contains(c[0]) && r.err().strip().lines().count() == 1,
+                    String.join(" ", c) + ":\n" + r.err());
+        }
+    }
+
+    @Test
+    void measurementsNotStartedWithinTheTimeLimitAreReportedAsNotMeasured() {
+        Run r = tessera(args("bench", "matmul", "--device", "cpu", "--shapes", "32x32x32,48x48x48", "--providers", "tessera",
+                "--time-limit", "1e-9", "--no-log"));
+        assertEquals(1, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("not measured: the time limit of 1.0E-9 s ran out before 48x48x48"), r.err());
+    }
+
     @Test
     void plotWithoutAFileWritesBesideTheResultsLog() {
         Run r = tessera(args("bench", "vector-add", "--sizes", "4096", "--device", "cpu", "--plot"));

@@ -2,6 +2,7 @@ package dev.tessera.runtime;
 
 import dev.tessera.backend.Backend;
 import dev.tessera.backend.CompiledKernel;
+import dev.tessera.backend.KernelResources;
 import dev.tessera.backend.LaunchOptions;
 import dev.tessera.ir.KernelIR;
 import dev.tessera.passes.Pipeline;
@@ -31,6 +32,7 @@ final class Compiler {
         Backend backend = device.backendImpl();
         String key = cache == null ? null : CacheKey.of(method.qualifiedName(), traced, args, constexprs, options, backend, device.index());
         CompiledKernel compiled = key == null ? null : restore(cache, key, traced, options, backend, device);
+        boolean fromDiskCache = compiled != null;
         if (compiled == null) {
             KernelIR optimized = Pipeline.standard().run(traced);
             compiled = backend.compile(optimized, options, device.index());
@@ -40,6 +42,7 @@ final class Compiler {
         compiled.artifacts().forEach((kind, text) -> {
             if (!kind.equals("ir")) Dump.artifact(kind, method.name(), text);
         });
+        Dump.resources(KernelResources.label(method.name(), constexprs, options), device, compiled.resources(), fromDiskCache);
         return compiled;
     }
 

@@ -123,7 +123,7 @@ public final class CudaBackend implements Backend {
         KernelCodec.Decoded d = KernelCodec.decode(data);
         if (d == null || d.ptx().threads() != options.numWarps() * 32) return null;
         try {
-            return CudaCompiler.load(optimized, d.ptx(), d.cubin(), null, device(device));
+            return CudaCompiler.load(optimized, d.ptx(), d.cubin(), null, device(device), options);
         } catch (RuntimeException e) {
             return null; // a cubin this device or driver cannot load: compile afresh
         }

@@ -1,5 +1,6 @@
 package dev.tessera.cuda;
 
+import dev.tessera.backend.KernelResources;
 import dev.tessera.backend.LaunchOptions;
 import dev.tessera.cuda.codegen.PtxCodegen;
 import dev.tessera.cuda.codegen.PtxModule;
@@ -35,14 +36,12 @@ final class CudaCompiler {
 
     static CudaKernel compile(KernelIR ir, LaunchOptions options, CudaDevice device, Target target) {
         PtxModule ptx = PtxCodegen.generate(ir, options, target);
-        if (ptx.sharedBytes() > device.sharedMemoryPerBlockOptin()) {
-            throw new IllegalArgumentException(ir.name() + " needs " + ptx.sharedBytes() + " bytes of shared memory per program, more than "
-                    + device.name() + " allows (" + device.sharedMemoryPerBlockOptin() + "); use smaller blocks");
-        }
-        CudaKernel k = compileAndLoad(ir, ptx, device);
+        // before ptxas runs: what the code generator asks each launch for must fit the opt-in limit
+        checkShared(ir, options, ptx.sharedBytes(), device.sharedMemoryPerBlockOptin());
+        CudaKernel k = compileAndLoad(ir, ptx, device, options);
         if (k.localBytes() > CAPPED_LOCAL_ALLOWANCE && PtxCodegen.minBlocksPerSm(ptx.threads()) > 0) {
             // the occupancy cap made ptxas spill much: local-memory traffic costs more than occupancy gains
-            CudaKernel uncapped = compileAndLoad(ir, PtxCodegen.generate(ir, options, target, false), device);
+            CudaKernel uncapped = compileAndLoad(ir, PtxCodegen.generate(ir, options, target, false), device, options);
             CudaKernel kept = uncapped.localBytes() < k.localBytes() ? uncapped : k;
             (kept == k ? uncapped : k).module.close();
             k = kept;
@@ -51,23 +50,53 @@ final class CudaCompiler {
         return k;
     }
 
-    private static CudaKernel compileAndLoad(KernelIR ir, PtxModule ptx, CudaDevice device) {
+    private static CudaKernel compileAndLoad(KernelIR ir, PtxModule ptx, CudaDevice device, LaunchOptions options) {
         CubinImage cubin = device.context().compileToCubin(ptx.ptx());
-        return loadUnregistered(ir, ptx, cubin.bytes(), cubin.infoLog(), device);
+        return loadUnregistered(ir, ptx, cubin.bytes(), cubin.infoLog(), device, options);
     }
 
     /** A kernel from a cubin made earlier (here or by a previous process, through the disk cache). */
-    static CudaKernel load(KernelIR ir, PtxModule ptx, byte[] cubin, String linkLog, CudaDevice device) {
-        CudaKernel k = loadUnregistered(ir, ptx, cubin, linkLog, device);
+    static CudaKernel load(KernelIR ir, PtxModule ptx, byte[] cubin, String linkLog, CudaDevice device, LaunchOptions options) {
+        CudaKernel k = loadUnregistered(ir, ptx, cubin, linkLog, device, options);
         if (ptx.hasDebugParams()) DeviceErrors.register(k);
         return k;
     }
 
-    private static CudaKernel loadUnregistered(KernelIR ir, PtxModule ptx, byte[] cubin, String linkLog, CudaDevice device) {
+    private static CudaKernel loadUnregistered(KernelIR ir, PtxModule ptx, byte[] cubin, String linkLog, CudaDevice device,
+                                               LaunchOptions options) {
         CudaContext context = device.context();
         CudaModule module = context.loadCubin(cubin);
-        CudaFunction function = module.function(ptx.entry());
-        if (ptx.sharedBytes() > DEFAULT_SHARED_LIMIT) function.setMaxDynamicSharedBytes(ptx.sharedBytes());
-        return new CudaKernel(IDS.getAndIncrement(), device.index(), ir, ptx, cubin, linkLog, module, function);
+        try {
+            CudaFunction function = module.function(ptx.entry());
+            CudaKernel k = new CudaKernel(IDS.getAndIncrement(), device.index(), ir, ptx, cubin, linkLog, module, function);
+            // once loaded, the driver knows the static shared memory and the registers: a kernel that
+            // cannot be launched as compiled fails here, naming its config, not at its first launch
+            checkLoaded(ir, options, k.resources, device.sharedMemoryPerBlockOptin());
+            if (ptx.sharedBytes() > DEFAULT_SHARED_LIMIT) function.setMaxDynamicSharedBytes(ptx.sharedBytes());
+            return k;
+        } catch (RuntimeException e) {
+            module.close();
+            throw e;
+        }
+    }
+
+    /** Fails with the kernel's config and the limit when the dynamic shared memory asked for exceeds the opt-in limit. */
+    static void checkShared(KernelIR ir, LaunchOptions options, long dynamicSharedBytes, long optinLimit) {
+        if (dynamicSharedBytes > optinLimit) {
+            throw KernelResources.sharedMemoryExceeded(label(ir, options), dynamicSharedBytes, optinLimit);
+        }
+    }
+
+    /** The same for the loaded function: static plus dynamic shared memory, and threads its registers allow. */
+    static void checkLoaded(KernelIR ir, LaunchOptions options, KernelResources r, long optinLimit) {
+        if (r.sharedBytes() > optinLimit) throw KernelResources.sharedMemoryExceeded(label(ir, options), r.sharedBytes(), optinLimit);
+        if (r.maxThreadsPerBlock() < r.threadsPerBlock()) {
+            throw KernelResources.tooFewThreads(label(ir, options), r.registers(), r.maxThreadsPerBlock(), r.threadsPerBlock());
+        }
+    }
+
+    /** The kernel's name, constexprs and launch options, as users and the autotuner name a config. */
+    static String label(KernelIR ir, LaunchOptions options) {
+        return KernelResources.label(ir.name(), ir.constants(), options);
     }
 }

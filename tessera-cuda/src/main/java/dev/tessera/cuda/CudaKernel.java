@@ -1,6 +1,7 @@
 package dev.tessera.cuda;
 
 import dev.tessera.backend.CompiledKernel;
+import dev.tessera.backend.KernelResources;
 import dev.tessera.cuda.codegen.PtxModule;
 import dev.tessera.cuda.driver.CudaFunction;
 import dev.tessera.cuda.driver.CudaModule;
@@ -9,10 +10,12 @@ import dev.tessera.ir.Printer;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A kernel compiled for one CUDA device: its PTX, the cubin the driver's linker made of it, the
- * loaded function and what a launch needs (threads, dynamic shared memory, argument kinds).
+ * loaded function and what a launch needs (threads, dynamic shared memory, argument kinds), and
+ * the resources the driver reports the loaded function takes.
  */
 final class CudaKernel implements CompiledKernel {
     final int id;
@@ -24,6 +27,7 @@ final class CudaKernel implements CompiledKernel {
     final PtxModule.ParamKind[] params;
     final byte[] cubin;
     final boolean synchronousFaults;
+    final KernelResources resources;
     private final Map<String, String> artifacts;
 
     CudaKernel(int id, int device, KernelIR ir, PtxModule ptx, byte[] cubin, String linkLog, CudaModule module, CudaFunction function) {
@@ -36,12 +40,16 @@ final class CudaKernel implements CompiledKernel {
         this.params = ptx.params().toArray(PtxModule.ParamKind[]::new);
         this.cubin = cubin;
         this.synchronousFaults = ptx.debug().hasAssertions();
+        // read once, after loading: the attributes are the driver's word on the code it will run
+        this.resources = new KernelResources(function.registers(), function.staticSharedBytes(), ptx.sharedBytes(),
+                function.localBytes(), ptx.threads(), function.maxThreadsPerBlock());
         Map<String, String> a = new LinkedHashMap<>();
         a.put("ir", Printer.print(ir));
         a.put("ptx", ptx.ptx());
         a.put("cubin", Base64.getEncoder().encodeToString(cubin));
-        a.put("resources", "registers=" + function.registers() + " local=" + function.localBytes() + " shared=" + ptx.sharedBytes()
-                + " threads=" + ptx.threads() + (linkLog == null || linkLog.isBlank() ? "" : "\n" + linkLog.strip()));
+        // ptxas's own report (registers, spill stores and loads, stack frame), as the driver's linker logged it;
+        // TESSERA_DUMP=resources prints the loaded function's figures on one line instead
+        if (linkLog != null && !linkLog.isBlank()) a.put("jit-log", linkLog.strip());
         this.artifacts = Map.copyOf(a);
     }
 
@@ -53,9 +61,12 @@ final class CudaKernel implements CompiledKernel {
     @Override
     public Map<String, String> artifacts() { return artifacts; }
 
+    @Override
+    public Optional<KernelResources> resources() { return Optional.of(resources); }
+
     /** Registers per thread, as the driver compiled it. */
-    int registers() { return function.registers(); }
+    int registers() { return resources.registers(); }
 
     /** Local memory (spills and stack) per thread. */
-    int localBytes() { return function.localBytes(); }
+    int localBytes() { return resources.localBytes(); }
 }

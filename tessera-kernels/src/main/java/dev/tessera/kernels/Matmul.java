@@ -18,9 +18,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * C = A·B for row-major or strided A [M, K] and B [K, N]. Programs walk the output in groups of
- * GROUP rows of tiles, so programs running at the same time share rows of A and columns of B in
- * cache; each accumulates its [BM, BN] tile in f32 over K in steps of BK.
+ * C = A·B for row-major or strided A [M, K] and B [K, N] (B given as Wᵀ of a row-major W [N, K], as
+ * {@code x @ W.T} in a linear layer, is B with strides (1, K)). Programs walk the output in groups
+ * of GROUP rows of tiles, so programs running at the same time share rows of A and columns of B in
+ * cache; each accumulates its [BM, BN] tile over K in steps of BK, in f32 for floating-point inputs
+ * (f16, bf16, f32 as tf32 or in full precision) and in i32 for i8 inputs, and stores it converted
+ * to C's dtype.
  */
 public final class Matmul {
     private Matmul() {}
@@ -38,11 +41,12 @@ public final class Matmul {
         Tile rm = pm.mul(BM).add(arange(0, BM)), rn = pn.mul(BN).add(arange(0, BN)), rk = arange(0, BK);
         Var aPtr = var(a.add(rm.col().mul(sam)).add(rk.row().mul(sak)));
         Var bPtr = var(b.add(rk.col().mul(sbk)).add(rn.row().mul(sbn)));
-        Var acc = var(zeros(F32, BM, BN));
+        // trace-time choice: integer dots are exact in i32 (i8 products summed over K < 2^17 cannot overflow)
+        Var acc = var(zeros(a.elementType().isFloat() ? F32 : I32, BM, BN));
         for (Tile k : range(0, cdiv(K, BK))) {
             Tile left = K.sub(k.mul(BK));
-            Tile at = load(aPtr.get(), rm.col().lt(M).and(rk.row().lt(left)), 0.0);
-            Tile bt = load(bPtr.get(), rk.col().lt(left).and(rn.row().lt(N)), 0.0);
+            Tile at = load(aPtr.get(), rm.col().lt(M).and(rk.row().lt(left)), 0);
+            Tile bt = load(bPtr.get(), rk.col().lt(left).and(rn.row().lt(N)), 0);
             acc.set(dot(at, bt, acc.get(), IEEE ? Op.Dot.Precision.IEEE : null));
             aPtr.set(aPtr.get().add(sak.mul(BK)));
             bPtr.set(bPtr.get().add(sbk.mul(BK)));
@@ -56,6 +60,47 @@ public final class Matmul {
     public record Config(int bm, int bn, int bk, int group, int warps, int stages) {
         public static final Config DEFAULT = new Config(64, 64, 32, 8, 4, 3);
 
+        /**
+         * A config written as {@code BM=128,BN=256,BK=64,GROUP=8,warps=8,stages=3} (commas or spaces
+         * between; GROUP, warps and stages default to 8, 4 and 3), as {@code tessera bench --config}
+         * takes it and {@link #toTuned()} prints it.
+         */
+        public static Config parse(String text) {
+            Map<String, Integer> v = new java.util.LinkedHashMap<>();
+            for (String item : text.strip().split("[,\\s]+")) {
+                if (item.isEmpty()) continue;
+                int eq = item.indexOf('=');
+                String name = eq < 0 ? "" : item.substring(0, eq).strip();
+                String key = switch (name.toUpperCase(java.util.Locale.ROOT)) {
+                    case "BM", "BN", "BK", "GROUP" -> name.toUpperCase(java.util.Locale.ROOT);
+                    case "WARPS", "NUM_WARPS" -> "warps";
+                    case "STAGES", "NUM_STAGES" -> "stages";
+                    default -> throw new IllegalArgumentException("bad matmul config item '" + item
+                            + "': write BM=128,BN=256,BK=64 and optionally GROUP=8,warps=8,stages=3");
+                };
+                try {
+                    v.put(key, Integer.parseInt(item.substring(eq + 1).strip()));
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("bad matmul config item '" + item + "': " + name + " takes a whole number");
+                }
+            }
+            for (String needed : List.of("BM", "BN", "BK")) {
+                if (!v.containsKey(needed)) throw new IllegalArgumentException("matmul config '" + text + "' lacks " + needed
+                        + "; write BM=128,BN=256,BK=64 and optionally GROUP=8,warps=8,stages=3");
+            }
+            for (String pow : List.of("BM", "BN", "BK")) {
+                int b = v.get(pow);
+                if (b < 16 || Integer.bitCount(b) != 1) {
+                    throw new IllegalArgumentException("matmul config '" + text + "': " + pow + "=" + b
+                            + " must be a power of 2 of at least 16 (dot multiplies 16x16 pieces)");
+                }
+            }
+            int group = v.getOrDefault("GROUP", 8), warps = v.getOrDefault("warps", 4), stages = v.getOrDefault("stages", 3);
+            if (group < 1) throw new IllegalArgumentException("matmul config '" + text + "': GROUP must be at least 1");
+            new dev.tessera.backend.LaunchOptions(warps, stages);   // checks warps and stages with their own messages
+            return new Config(v.get("BM"), v.get("BN"), v.get("BK"), group, warps, stages);
+        }
+
         /** This blocking as an autotuner config. */
         public dev.tessera.autotune.Config toTuned() {
             return dev.tessera.autotune.Config.of("BM", bm, "BN", bn, "BK", bk, "GROUP", group).warps(warps).stages(stages);
@@ -67,7 +112,7 @@ public final class Matmul {
         }
     }
 
-    /** c = a·b with the given blocking; f32 operands use tf32 unless {@code ieee}. */
+    /** c = a·b with the given blocking; f32 operands use tf32 unless {@code ieee}; i8 operands need an i32 {@code c}. */
     public static void matmul(Tensor a, Tensor b, Tensor c, Config cfg, boolean ieee) {
         int m = Math.toIntExact(a.shape(0)), k = Math.toIntExact(a.shape(1)), n = Math.toIntExact(b.shape(1));
         if (b.shape(0) != k || c.shape(0) != m || c.shape(1) != n) {
@@ -82,7 +127,8 @@ public final class Matmul {
     // ------------------------------------------------------------------ autotuned
 
     /**
-     * Candidate blockings: the classic Triton set for GPUs (large tiles, deep pipelines) plus the
+     * Candidate blockings: the classic Triton set for GPUs (large tiles, deep pipelines; the first
+     * four are the H100/H200 configs bench/peers/peers.py times Triton's matmul with) plus the
      * smaller tiles that suit the CPU backend.
      */
     public static final List<dev.tessera.autotune.Config> CONFIGS = List.of(
@@ -97,6 +143,7 @@ public final class Matmul {
             new Config(256, 128, 32, 8, 8, 4).toTuned(),
             new Config(128, 128, 64, 8, 4, 3).toTuned(),
             new Config(128, 128, 32, 8, 8, 4).toTuned(),
+            new Config(128, 128, 64, 8, 4, 4).toTuned(),
             new Config(64, 256, 32, 8, 4, 4).toTuned(),
             new Config(128, 128, 32, 8, 4, 4).toTuned(),
             new Config(128, 64, 32, 8, 4, 4).toTuned(),
@@ -110,13 +157,14 @@ public final class Matmul {
             new Config(32, 128, 64, 8, 4, 3).toTuned());
 
     /**
-     * The autotuner: keyed by M, N, K (and dtypes, and the precision flag); drops tiles much larger
-     * than the problem; on a device that reports {@code sharedMemoryPerBlock}, skips configs whose
-     * pipelined A and B tiles do not fit.
+     * The autotuner: keyed by M, N, K and the strides of A's rows and of B (so B given as Wᵀ tunes
+     * apart from a row-major B), the dtypes and the precision flag; drops tiles much larger than the
+     * problem; on a device that reports {@code sharedMemoryPerBlock}, skips configs whose pipelined A
+     * and B tiles do not fit.
      */
     public static final Autotuner TUNER = Autotuner.builder(KERNEL)
             .configs(CONFIGS)
-            .key("M", "N", "K")
+            .key("M", "N", "K", "sak", "sbk", "sbn")
             .prune(Matmul::prune)
             .resources(Matmul::sharedMemory)
             .build();

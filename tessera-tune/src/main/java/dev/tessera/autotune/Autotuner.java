@@ -3,6 +3,8 @@ package dev.tessera.autotune;
 import dev.tessera.backend.Backend;
 import dev.tessera.backend.Buffer;
 import dev.tessera.backend.DeviceInfo;
+import dev.tessera.backend.KernelResources;
+import dev.tessera.backend.ResourceLimitException;
 import dev.tessera.bench.BenchOptions;
 import dev.tessera.bench.BenchResult;
 import dev.tessera.bench.Benchmarker;
@@ -52,7 +54,9 @@ import java.util.function.Function;
  *   <li>with a performance model ({@link Builder#performanceModel}) only the {@code k} configs with
  *       the smallest estimates go on;</li>
  *   <li>each remaining config is compiled and run once (a failure skips it with the compiler's or
- *       the fault's message); then each is timed with the {@link Benchmarker}, in
+ *       the fault's message; a kernel the backend finds too large for the device once compiled, a
+ *       {@link ResourceLimitException}, is skipped as exceeding a resource limit, with the message
+ *       naming the config and the limit); then each is timed with the {@link Benchmarker}, in
  *       {@link Builder#rounds interleaved rounds} on the CPU (by default {@code doBench} with the device's timer);
  *       arguments named by {@link Builder#resetToZero} are zeroed before every call and those named
  *       by {@link Builder#restoreValue} are put back after each config, so user data is never
@@ -427,7 +431,7 @@ public final class Autotuner {
     }
 
     /** A config compiled and run once, ready to time; or the trial that says why it cannot be. */
-    private record Prepared(Config config, Runnable call, TuningResult.Trial failed) {}
+    private record Prepared(Config config, Runnable call, TuningResult.Trial failed, KernelResources resources) {}
 
     /**
      * Compiles {@code c} and runs it once (untimed), so that compile errors and faults show before
@@ -437,11 +441,12 @@ public final class Autotuner {
                              List<Tensor> zeroed, List<Snapshot> saved) {
         JitKernel k = kernel.withOptions(c.options());
         Map<String, Object> cx;
+        KernelResources resources;
         try {
             cx = constexprsFor(c, fixed, args);
-            k.specialize(runtimeArgs, cx);
+            resources = k.specialize(runtimeArgs, cx).resources().orElse(null);
         } catch (RuntimeException | StackOverflowError e) {
-            return new Prepared(c, null, new TuningResult.Trial(c, null, "does not compile: " + oneLine(e)));
+            return new Prepared(c, null, new TuningResult.Trial(c, null, compileFailure(e)), null);
         }
         Map<String, Object> launchCx = cx;
         Runnable call = zeroed.isEmpty() ? () -> k.launch(grid, runtimeArgs, launchCx) : () -> {
@@ -450,9 +455,9 @@ public final class Autotuner {
         };
         try {
             call.run();
-            return new Prepared(c, call, null);
+            return new Prepared(c, call, null, resources);
         } catch (RuntimeException e) {
-            return new Prepared(c, null, new TuningResult.Trial(c, null, "failed when run: " + oneLine(e)));
+            return new Prepared(c, null, new TuningResult.Trial(c, null, "failed when run: " + oneLine(e), resources), null);
         } finally {
             for (Snapshot s : saved) s.restore();
         }
@@ -463,11 +468,11 @@ public final class Autotuner {
         try {
             BenchResult r = bench.bench(p.call());
             if (!(r.medianMs() >= 0) || Double.isInfinite(r.medianMs())) {
-                return new TuningResult.Trial(c, null, "timing failed (median " + r.medianMs() + " ms)");
+                return new TuningResult.Trial(c, null, "timing failed (median " + r.medianMs() + " ms)", p.resources());
             }
-            return new TuningResult.Trial(c, r, null);
+            return new TuningResult.Trial(c, r, null, p.resources());
         } catch (RuntimeException e) {
-            return new TuningResult.Trial(c, null, "failed when run: " + oneLine(e));
+            return new TuningResult.Trial(c, null, "failed when run: " + oneLine(e), p.resources());
         } finally {
             for (Snapshot s : saved) s.restore();
         }
@@ -565,6 +570,19 @@ public final class Autotuner {
 
     private void warn(String message) {
         log.println("autotune " + name + ": " + message);
+    }
+
+    /**
+     * Why a config did not compile. A kernel that compiled but needs more of the device than a block
+     * may have (a {@link ResourceLimitException} anywhere in the causes, e.g. shared memory over the
+     * opt-in limit) is reported like the estimated limits are, with the backend's message, which
+     * names the config and the limit.
+     */
+    static String compileFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ResourceLimitException r) return "exceeds a resource limit: " + oneLine(r);
+        }
+        return "does not compile: " + oneLine(e);
     }
 
     private static String oneLine(Throwable e) {

@@ -1,5 +1,6 @@
 package dev.tessera.autotune;
 
+import dev.tessera.backend.KernelResources;
 import dev.tessera.bench.BenchResult;
 import dev.tessera.bench.TextTable;
 import java.nio.file.Path;
@@ -23,8 +24,14 @@ import java.util.Locale;
 public record TuningResult(String kernel, String key, String device, Config best, List<Trial> trials, boolean fromCache,
                            Path file, double tuningMs) {
 
-    /** One config: timed ({@code result} set) or skipped ({@code skipped} says why). */
-    public record Trial(Config config, BenchResult result, String skipped) {
+    /**
+     * One config: timed ({@code result} set) or skipped ({@code skipped} says why); {@code resources}
+     * is what its compiled kernel takes of the device (null where it did not compile, on the CPU, or
+     * for a result read from the tuning cache).
+     */
+    public record Trial(Config config, BenchResult result, String skipped, KernelResources resources) {
+        public Trial(Config config, BenchResult result, String skipped) { this(config, result, skipped, null); }
+
         public boolean timed() { return result != null; }
 
         /** The median milliseconds, NaN when skipped. */
@@ -46,13 +53,19 @@ public record TuningResult(String kernel, String key, String device, Config best
         return trials.stream().filter(t -> t.config().equals(best) && t.timed()).mapToDouble(Trial::ms).findFirst().orElse(Double.NaN);
     }
 
-    /** A table of configs, their times (or why skipped), and a mark on the winner. */
+    /**
+     * A table of configs, their times (or why skipped), and a mark on the winner; with a column of
+     * registers, shared and local memory where the backend reports them (a GPU).
+     */
     public TextTable table() {
-        TextTable t = TextTable.of("config", "ms", "");
+        boolean withResources = trials.stream().anyMatch(t -> t.resources() != null);
+        TextTable t = withResources ? TextTable.of("config", "ms", "resources", "") : TextTable.of("config", "ms", "");
         for (Trial trial : trials) {
             boolean win = trial.config().equals(best);
-            t.addRow(trial.config().toString(), trial.timed() ? String.format(Locale.ROOT, "%.4f", trial.ms()) : "-",
-                    win ? "<- best" : trial.timed() ? "" : "skipped: " + trial.skipped());
+            String ms = trial.timed() ? String.format(Locale.ROOT, "%.4f", trial.ms()) : "-";
+            String mark = win ? "<- best" : trial.timed() ? "" : "skipped: " + trial.skipped();
+            if (withResources) t.addRow(trial.config().toString(), ms, trial.resources() != null ? trial.resources().brief() : "-", mark);
+            else t.addRow(trial.config().toString(), ms, mark);
         }
         return t;
     }

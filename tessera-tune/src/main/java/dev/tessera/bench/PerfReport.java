@@ -33,7 +33,7 @@ public final class PerfReport {
     private final LongFunction<String> shape;
     private final Metric metric;
     private final List<Provider> providers;
-    private final boolean logX, logY, printTable, failFast;
+    private final boolean logX, logY, printTable, failFast, shapeColumn;
     private final int width, height;
     private final Progress.Mode progress;
     private final PrintStream out, err;
@@ -55,6 +55,7 @@ public final class PerfReport {
         logY = b.logY;
         printTable = b.printTable;
         failFast = b.failFast;
+        shapeColumn = b.shapeColumn;
         width = b.width;
         height = b.height;
         progress = b.progress;
@@ -150,6 +151,8 @@ public final class PerfReport {
     public List<Provider> providers() { return providers; }
     public boolean logX() { return logX; }
     public boolean logY() { return logY; }
+    /** Whether tables show each x's shape beside it (when x only numbers the problems). */
+    public boolean shapeColumn() { return shapeColumn; }
     public int chartWidth() { return width; }
     public int chartHeight() { return height; }
 
@@ -161,7 +164,7 @@ public final class PerfReport {
         private LongFunction<String> shape;
         private Metric metric = Metric.ms();
         private final List<Provider> providers = new ArrayList<>();
-        private boolean logX, logY, printTable = true, failFast;
+        private boolean logX, logY, printTable = true, failFast, shapeColumn;
         private int width = 800, height = 600;
         private Progress.Mode progress = Progress.Mode.AUTO;
         private PrintStream out = System.out, err = System.err;
@@ -207,6 +210,9 @@ public final class PerfReport {
 
         /** Y axis label (default: the metric's unit, e.g. {@code "GB/s"}). */
         public Builder yLabel(String l) { yLabel = l; return this; }
+
+        /** Tables show each x's shape in a column after x (for sweeps whose x only numbers the problems). */
+        public Builder shapeColumn(boolean b) { shapeColumn = b; return this; }
 
         /** Logarithmic x axis on the chart. */
         public Builder logX(boolean b) { logX = b; return this; }

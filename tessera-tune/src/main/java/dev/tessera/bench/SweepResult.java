@@ -83,16 +83,18 @@ public final class SweepResult {
         return sb.append(", ").append(device).append(", ").append(date).toString();
     }
 
-    /** The table: x, then the metric of each provider ({@code -} where it failed). */
+    /** The table: x (and its shape, where the report asks for it), then the metric of each provider ({@code -} where it failed). */
     public TextTable table() {
         List<String> headers = new ArrayList<>();
         headers.add(report.xName());
+        if (report.shapeColumn()) headers.add("shape");
         headers.addAll(providerNames());
         TextTable t = new TextTable(headers);
         long[] xs = report.xValues();
         for (int i = 0; i < xs.length; i++) {
             List<String> row = new ArrayList<>();
             row.add(Long.toString(xs[i]));
+            if (report.shapeColumn()) row.add(report.shape(xs[i]));
             for (Cell c : cells[i]) row.add(Fmt.number(c.metric()));
             t.addRow(row);
         }

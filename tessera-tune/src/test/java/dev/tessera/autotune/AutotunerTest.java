@@ -3,6 +3,7 @@ package dev.tessera.autotune;
 import static dev.tessera.runtime.Grid.grid;
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.tessera.backend.KernelResources;
 import dev.tessera.bench.Progress;
 import dev.tessera.runtime.Device;
 import dev.tessera.runtime.Grid;
@@ -148,6 +149,41 @@ class AutotunerTest {
             assertTrue(log().contains("skipped config " + bad), "skips are logged:\n" + log());
             assertArrayEquals(x.toFloatArray(), out.toFloatArray());
         }
+    }
+
+    @Test
+    void aKernelTooLargeForTheDeviceIsSkippedWithTheBackendsMessage() {
+        int n = 5000;
+        try (Tensor x = Tensor.randn(DType.F32, 6, Device.cpu(), n); Tensor out = Tensor.zeros(DType.F32, Device.cpu(), n)) {
+            Config tooLarge = Config.of("BLOCK", 2048), fits = Config.of("BLOCK", 512);
+            Autotuner tuner = base(TestKernels.COPY_WITH_LIMIT).configs(tooLarge, fits).key("n").benchmarker(TestKernels.quick()).build();
+            tuner.launch(byBlock(n), x, out, n);
+            TuningResult r = tuner.results().values().iterator().next();
+            assertEquals(fits, r.best());
+            String why = r.trials().stream().filter(t -> t.config().equals(tooLarge)).findFirst().orElseThrow().skipped();
+            assertEquals("exceeds a resource limit: copyWithLimit[BLOCK=2048, stages=3, warps=4]: needs 131072 bytes of shared memory,"
+                    + " the device allows 65536 per block", why);
+            assertTrue(log().contains("skipped config " + tooLarge + ": exceeds a resource limit: copyWithLimit[BLOCK=2048"), log());
+            assertTrue(r.table().toString().contains("needs 131072 bytes of shared memory"), r.table().toString());
+            assertArrayEquals(x.toFloatArray(), out.toFloatArray());
+        }
+        assertEquals("does not compile: boom", Autotuner.compileFailure(new IllegalStateException("boom")));
+        assertEquals("exceeds a resource limit: k[]: needs 2 bytes of shared memory, the device allows 1 per block",
+                Autotuner.compileFailure(new RuntimeException("wrapped", KernelResources.sharedMemoryExceeded("k[]", 2, 1))));
+    }
+
+    @Test
+    void theTableShowsEachConfigsRegistersAndMemoryWhereTheBackendReportsThem() {
+        Config a = Config.of("BLOCK", 128), b = Config.of("BLOCK", 256);
+        TuningResult r = new TuningResult("k", "n=1", "cuda:0 test", a, List.of(
+                new TuningResult.Trial(a, dev.tessera.bench.BenchResult.ofMs(1.5), null, new KernelResources(40, 0, 2048, 0, 128, 1024)),
+                new TuningResult.Trial(b, null, "failed when run: fault", new KernelResources(96, 0, 4096, 24, 128, 640))), false, null, 1);
+        String table = r.table().toString();
+        assertTrue(table.contains("resources") && table.contains("40 regs, 2048 B shared, 0 B local")
+                && table.contains("96 regs, 4096 B shared, 24 B local"), table);
+        TuningResult cpu = new TuningResult("k", "n=1", "cpu", a, List.of(new TuningResult.Trial(a, dev.tessera.bench.BenchResult.ofMs(1), null)),
+                false, null, 1);
+        assertFalse(cpu.table().toString().contains("resources"), "no column where no backend reported any:\n" + cpu.table());
     }
 
     @Test

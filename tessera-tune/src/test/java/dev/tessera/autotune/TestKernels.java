@@ -2,6 +2,8 @@ package dev.tessera.autotune;
 
 import static dev.tessera.lang.TL.*;
 
+import dev.tessera.backend.KernelResources;
+import dev.tessera.backend.LaunchOptions;
 import dev.tessera.bench.BenchOptions;
 import dev.tessera.bench.BenchResult;
 import dev.tessera.bench.Benchmarker;
@@ -52,7 +54,24 @@ final class TestKernels {
         store(x.add(offs), load(x.add(offs), mask).add(1), mask);
     }
 
+    /**
+     * out = x, for a backend that refuses blocks above 1024: it stands in for a GPU backend whose
+     * compiled kernel needs more shared memory than a block may have (the CUDA backend throws the
+     * same exception, with the same message, once the module is compiled).
+     */
+    @Kernel
+    static void copyWithLimit(Tile x, Tile out, Tile n, @Constexpr int BLOCK) {
+        if (BLOCK > 1024) {
+            String label = KernelResources.label("copyWithLimit", java.util.Map.of("BLOCK", BLOCK), new LaunchOptions(4, 3));
+            throw KernelResources.sharedMemoryExceeded(label, 64L * BLOCK, 65536);
+        }
+        Tile offs = programId(0).mul(BLOCK).add(arange(0, BLOCK));
+        Tile mask = offs.lt(n);
+        store(out.add(offs), load(x.add(offs), mask, 0.0), mask);
+    }
+
     static final JitKernel COPY = Jit.kernel(TestKernels.class, "copyWithExtraWork");
+    static final JitKernel COPY_WITH_LIMIT = Jit.kernel(TestKernels.class, "copyWithLimit");
     static final JitKernel PLANTED = Jit.kernel(TestKernels.class, "plantedCost");
     static final JitKernel ATOMIC_SUM = Jit.kernel(TestKernels.class, "atomicSum");
     static final JitKernel INCREMENT = Jit.kernel(TestKernels.class, "increment");

@@ -26,6 +26,8 @@ public final class BenchSuite {
     private final BenchSettings settings;
     private final BenchOptions options;
     private final Map<String, Map<Long, String>> notes = new ConcurrentHashMap<>();
+    private volatile long deadlineNanos = Long.MAX_VALUE;
+    private volatile double timeLimitSeconds;
 
     public BenchSuite(KernelBench kernel, BenchSettings settings, BenchOptions options) {
         this.kernel = kernel;
@@ -37,20 +39,38 @@ public final class BenchSuite {
 
     public BenchSettings settings() { return settings; }
 
+    /**
+     * Stops starting measurements {@code seconds} from now: those not begun by then fail with a
+     * message saying so (the sweep keeps what it measured), so a slow path cannot take a whole
+     * time-limited run (the GPU report's). A measurement under way, tuning included, runs to its end.
+     */
+    public BenchSuite stopAfter(double seconds) {
+        if (!(seconds > 0)) throw new IllegalArgumentException("the time limit must be a positive number of seconds, got " + seconds);
+        timeLimitSeconds = seconds;
+        deadlineNanos = System.nanoTime() + (long) (seconds * 1e9);
+        return this;
+    }
+
     /** A report builder over {@code sizes} and {@code providers}; callers may adjust it before {@code build()}. */
     public PerfReport.Builder report(long[] sizes, List<BenchProvider> providers) {
-        String dtype = settings.dtype().toString();
-        PerfReport.Builder b = PerfReport.builder(kernel.name() + "-" + dtype + "-" + settings.device().backend())
-                .title(kernel.name() + " (" + dtype + ", " + settings.device() + ")")
+        String dtype = settings.dtypeLabel(kernel);
+        boolean listed = kernel.listedSizes(settings) != null;
+        PerfReport.Builder b = PerfReport.builder(kernel.name() + "-" + dtype + (settings.bTransposed() ? "-bt" : "") + "-"
+                        + settings.device().backend())
+                .title(kernel.name() + " (" + dtype + (settings.bTransposed() ? ", B as W.T" : "") + ", " + settings.device() + ")")
                 .kernel(kernel.name()).dtype(dtype)
-                .x(kernel.xName(), sizes).shape(x -> kernel.shape(x, settings))
-                .metric(kernel.metric(settings)).logX(true);
+                .x(kernel.xName(settings), sizes).shape(x -> kernel.shape(x, settings)).shapeColumn(listed)
+                .metric(kernel.metric(settings)).logX(!listed);
         for (BenchProvider p : providers) b.provider(Provider.of(p.name(), x -> measure(p, x)));
         return b;
     }
 
     /** Prepares, times and frees one measurement. */
     public BenchResult measure(BenchProvider provider, long x) {
+        if (System.nanoTime() > deadlineNanos) {
+            throw new IllegalStateException("not measured: the time limit of " + timeLimitSeconds + " s ran out before "
+                    + kernel.shape(x, settings));
+        }
         Problem problem = new Problem(kernel, x, settings);
         String why = provider.unsupported(problem);
         if (why != null) throw new UnsupportedOperationException(provider.name() + ": " + why);

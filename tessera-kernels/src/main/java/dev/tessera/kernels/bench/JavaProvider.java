@@ -19,7 +19,10 @@ public final class JavaProvider implements BenchProvider {
     @Override
     public String unsupported(Problem p) {
         if (!KERNELS.contains(p.kernel().name())) return "the plain Java provider has no " + p.kernel().name();
-        return p.dtype() == DType.F32 ? null : "the plain Java provider computes in f32 only";
+        if (p.dtype() != DType.F32) return "the plain Java provider computes in f32 only";
+        if (p.kernel() == KernelBench.MATMUL && !p.settings().ieee()) return "the plain Java provider computes in full f32 precision, not tf32";
+        if (p.kernel() == KernelBench.MATMUL && p.settings().bTransposed()) return "the plain Java provider has no loop for B given as W.T";
+        return null;
     }
 
     /** The kernels it implements. */

@@ -60,9 +60,24 @@ public final class KernelBench {
             pow2(8, 12), pow2(9, 14), (x, s) -> new long[] {s.rows(), x},
             s -> Metric.gbps(x -> 2.0 * s.rows() * x * s.dtype().byteSize()), null);
 
-    public static final KernelBench MATMUL = new KernelBench("matmul", "C[M, N] = A[M, K]·B[K, N] with M = N = K", "M=N=K",
-            pow2(7, 9), new long[] {256, 512, 1024, 2048, 3072, 4096}, (x, s) -> new long[] {x, x, x},
-            s -> isCpu(s.device()) ? Metric.gflops(x -> 2.0 * x * x * x) : Metric.tflops(x -> 2.0 * x * x * x), Matmul.TUNER);
+    public static final KernelBench MATMUL = new KernelBench("matmul",
+            "C[M, N] = A[M, K]·B[K, N] with M = N = K, or the MxNxK problems of --shapes or --sweep", "M=N=K",
+            pow2(7, 9), new long[] {256, 512, 1024, 2048, 3072, 4096}, KernelBench::matmulDims,
+            s -> isCpu(s.device()) ? Metric.gflops(x -> matmulFlops(x, s)) : Metric.tflops(x -> matmulFlops(x, s)), Matmul.TUNER);
+
+    /** M, N, K at x: the x-th of the settings' shapes (counting from 1) when there are any, else M = N = K = x. */
+    private static long[] matmulDims(long x, BenchSettings s) {
+        if (s.shapes().isEmpty()) return new long[] {x, x, x};
+        if (x < 1 || x > s.shapes().size()) {
+            throw new IllegalArgumentException("matmul shape #" + x + " does not exist: the run has " + s.shapes().size() + " shapes");
+        }
+        return s.shapes().get((int) x - 1).dims();
+    }
+
+    private static double matmulFlops(long x, BenchSettings s) {
+        long[] d = matmulDims(x, s);
+        return 2.0 * d[0] * d[1] * d[2];
+    }
 
     // Quantization (dev.tessera.kernels.quant): GB/s of the bytes each kernel must move at the least,
     // inputs read once and outputs written once; --dtype is that of the float side.
@@ -124,6 +139,25 @@ public final class KernelBench {
 
     /** The name of the swept size in tables and on the x axis. */
     public String xName() { return xName; }
+
+    /** As {@link #xName()}, but {@code #} where x numbers a list of matmul shapes. */
+    public String xName(BenchSettings s) { return this == MATMUL && !s.shapes().isEmpty() ? "#" : xName; }
+
+    /** The swept x values of a run that lists its matmul shapes (1 … n), or null when it does not. */
+    public long[] listedSizes(BenchSettings s) {
+        if (this != MATMUL || s.shapes().isEmpty()) return null;
+        return java.util.stream.LongStream.rangeClosed(1, s.shapes().size()).toArray();
+    }
+
+    /**
+     * Fields every results record of the run carries besides the standard ones: for matmul the
+     * operand layout, {@code "A@B"} (B [K, N] row-major) or {@code "A@W.T"} (B given as W [N, K]
+     * row-major, transposed: what {@code nn.Linear} computes), as bench/peers/peers.py names it.
+     */
+    public java.util.Map<String, Object> recordFields(BenchSettings s) {
+        if (this != MATMUL) return java.util.Map.of();
+        return java.util.Map.of("layout", s.bTransposed() ? "A@W.T" : "A@B");
+    }
 
     /** Default sizes: small enough for a 2-core CPU in a minute or two, or the GPU sweep. */
     public long[] defaultSizes(Device d) { return (isCpu(d) ? cpuSizes : gpuSizes).clone(); }

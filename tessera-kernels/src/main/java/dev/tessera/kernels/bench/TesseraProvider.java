@@ -34,8 +34,10 @@ public final class TesseraProvider implements BenchProvider {
     @Override
     public String unsupported(Problem p) {
         if (!p.device().isAvailable()) return "device " + p.device() + " is not available";
+        if (p.kernel() == KernelBench.MATMUL && p.dtype() == DType.I8) return null;   // i8 products accumulate in i32
         if (!p.dtype().isFloat() || p.dtype().isFp8() || p.dtype() == DType.F64) {
-            return "the library kernels take f32, f16 or bf16 inputs";
+            return p.kernel() == KernelBench.MATMUL ? "the matmul kernel takes f32 (or tf32), f16, bf16 or i8 inputs"
+                    : "the library kernels take f32, f16 or bf16 inputs";
         }
         return null;
     }
@@ -83,12 +85,18 @@ public final class TesseraProvider implements BenchProvider {
                 }
                 case "matmul" -> {
                     long m = p.dims()[0], n = p.dims()[1], k = p.dims()[2];
-                    Tensor a = own(owned, Tensor.randn(t, seed, d, m, k)), b = own(owned, Tensor.randn(t, seed + 1, d, k, n));
-                    Tensor c = own(owned, Tensor.empty(DType.F32, d, m, n));
+                    // inputs made on the device (the LM-head weight alone is 525 M values); B either row-major
+                    // [K, N] or the transpose of a row-major W [N, K] (strides (1, K)), as x @ W.T in a linear layer
+                    Tensor a = own(owned, BenchInputs.random(t, seed, d, m, k));
+                    Tensor b = p.settings().bTransposed()
+                            ? own(owned, own(owned, BenchInputs.random(t, seed + 1, d, n, k)).transpose(0, 1))
+                            : own(owned, BenchInputs.random(t, seed + 1, d, k, n));
+                    // C in the dtype torch.matmul and Triton's tutorial kernel write: the inputs' for floats, i32 for i8
+                    Tensor c = own(owned, Tensor.empty(t == DType.I8 ? DType.I32 : t, d, m, n));
                     boolean ieee = p.settings().ieee();
                     if (!p.settings().tune()) {
-                        return Workload.of(() -> Matmul.matmul(a, b, c, Matmul.Config.DEFAULT, ieee), timer, free,
-                                "fixed: " + Matmul.Config.DEFAULT.toTuned());
+                        Matmul.Config cfg = p.settings().matmulConfig() != null ? p.settings().matmulConfig() : Matmul.Config.DEFAULT;
+                        return Workload.of(() -> Matmul.matmul(a, b, c, cfg, ieee), timer, free, "fixed: " + cfg.toTuned());
                     }
                     Autotuner tuner = p.settings().tuner(Matmul.TUNER);
                     Matmul.tuned(tuner, a, b, c, ieee);
