@@ -23,7 +23,7 @@ class FuzzPtxcheckTest {
     @Test
     void randomProgramsAssemble(@Seed long seed) {
         Device ptxcheck = TestDevices.require(new Device("ptxcheck", 0));
-        List<FuzzHarness.Mismatch> found = FuzzHarness.campaign(seed, 30, FuzzHarness.on(Device.cpu()), FuzzHarness.on(ptxcheck), 0.0);
+        List<FuzzHarness.Mismatch> found = FuzzHarness.campaign(seed, 20, FuzzHarness.on(Device.cpu()), FuzzHarness.on(ptxcheck), 0.0);
         assertTrue(found.isEmpty(), () -> found.size() + " programs misbehaved, first: " + found.getFirst());
     }
 }
