@@ -6,6 +6,7 @@ import dev.tessera.lang.Constexpr;
 import dev.tessera.lang.Kernel;
 import dev.tessera.lang.Tile;
 import dev.tessera.lang.Var;
+import dev.tessera.types.DType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -16,9 +17,9 @@ import java.util.SplittableRandom;
  * of the program draws from its own random stream, so leaving a step out keeps the others' choices.
  *
  * <p>Tiles are tagged exact when both backends must compute them bit for bit (IEEE add, mul,
- * comparisons, integer arithmetic, rounding of exact values); comparisons, floor and float-to-int
- * conversions only take exact tiles, so an ulp of difference in an approximate function never
- * flips a branch into a large mismatch.
+ * comparisons, integer arithmetic, rounding of exact values, dots whose every partial sum is
+ * exact); comparisons, floor and float-to-int conversions only take exact tiles, so an ulp of
+ * difference in an approximate function never flips a branch into a large mismatch.
  */
 public final class FuzzKernel {
     private FuzzKernel() {}
@@ -78,7 +79,7 @@ public final class FuzzKernel {
         private int axis(SplittableRandom r) { return p.twoDimensional() ? r.nextInt(2) : 0; }
 
         private void step(SplittableRandom r) {
-            switch (r.nextInt(12)) {
+            switch (r.nextInt(13)) {
                 case 0 -> { // exact float arithmetic
                     Val x = pick(floats, r), y = pick(floats, r);
                     Tile t = switch (r.nextInt(5)) {
@@ -183,11 +184,84 @@ public final class FuzzKernel {
                     floats.add(new Val(load(a.add(shifted), m, 0.0), true));
                     ints.add(new Val(load(c.add(shifted), m, 0L), true));
                 }
+                case 11 -> dotStep(r);
                 default -> { // floor of exact values
                     Val x = pickExact(floats, r);
                     floats.add(new Val(floor(x.t().mul(4.0)), true));
                 }
             }
         }
+
+        /**
+         * [m, k]·[k, n] with each of m, n, k from 16 to 128, in f16, bf16, f32 (tf32) or i8, with or
+         * without an accumulator; or a run-time loop of 1 to 3 steps along K whose loads feed the
+         * dot. Operands are loaded from the inputs at offsets wrapped into [0, n) or masked beyond
+         * n; outside a loop a 16×16 operand may instead be a pool value reshaped. Float operands
+         * are dyadic, multiples of 1/16 in [-2, 2], or raw. Dyadic dots are exact whatever the order
+         * of additions, a tensor core's included: every partial sum of up to 384 products and an
+         * accumulator is a multiple of 2^-8 below 2^11 (19 bits). Raw operands are rounded to the
+         * dtype alike on both backends (f16 and bf16 to nearest even, tf32 ties away), so the
+         * products are exact and only the order of f32 additions differs, as in sums: approximate.
+         * i8 dots are exact.
+         */
+        private void dotStep(SplittableRandom r) {
+            DType t = new DType[] {F16, BF16, F32, I8}[r.nextInt(4)];
+            boolean loop = r.nextBoolean(), integer = t == I8, exact = integer || r.nextBoolean();
+            boolean masked = r.nextInt(4) == 0, withAcc = r.nextBoolean();
+            int m = 16 << r.nextInt(4), nn = 16 << r.nextInt(4), kk = 16 << r.nextInt(4), trips = loop ? 1 + r.nextInt(3) : 1;
+            // row-major A [m, kk·trips], B [kk·trips, nn] and the accumulator [m, nn], at a shift from the program's block
+            Tile rows = arange(0, m).col(), cols = arange(0, nn).row(), ks = arange(0, kk);
+            Tile base = programId(0).mul(BLOCK).add(r.nextInt(1000));
+            Tile aOff = base.add(rows.mul(kk * trips)).add(ks.row()), bOff = base.add(ks.col().mul(nn)).add(cols);
+            Tile cOff = base.add(rows.mul(nn)).add(cols);
+            Tile init = !withAcc ? zeros(integer ? I32 : F32, m, nn) : integer ? input(c, cOff, masked) : entries(input(a, cOff, masked), exact);
+            Tile d;
+            if (loop) {
+                Var acc = var(init);
+                for (Tile i : range(0, trips)) {
+                    Tile x = operand(integer ? c : a, aOff.add(i.mul(kk)), masked, t, exact);
+                    Tile y = operand(integer ? c : b, bOff.add(i.mul(kk * nn)), masked, t, exact);
+                    acc.set(dot(x, y, acc.get()));
+                }
+                d = acc.get();
+            } else {
+                Tile x = m == 16 && kk == 16 && r.nextBoolean() ? pooled(r, t, exact) : operand(integer ? c : a, aOff, masked, t, exact);
+                Tile y = kk == 16 && nn == 16 && r.nextBoolean() ? pooled(r, t, exact) : operand(integer ? c : b, bOff, masked, t, exact);
+                d = withAcc ? dot(x, y, init) : dot(x, y);
+            }
+            // back to the block's shape: [m·nn / BLOCK, BLOCK], each group weighted (1, 2, ...) and summed, or the groups' maximum
+            int groups = m * nn / BLOCK;
+            Tile g = d.reshape(groups, BLOCK), w = arange(1, groups + 1).col();
+            if (integer) {
+                ints.add(new Val(blockShaped(sum(g.mul(w), 0)), true));
+            } else if (exact) { // multiples of 2^-8 below 2^11: 256·d is an exact integer, and so is the weighted sum of those (i32 wraps alike)
+                ints.add(new Val(blockShaped(sum(g.mul(256.0).to(I32).mul(w), 0)), true));
+                floats.add(new Val(blockShaped(max(g, 0)), true));
+            } else { // scaled to about 1, as sums are
+                double spread = Math.sqrt(kk * trips) * Math.pow(groups, 1.5);
+                floats.add(new Val(blockShaped(sum(g.mul(w), 0).mul(Math.scalb(1.0, -Math.getExponent(spread)))), false));
+            }
+        }
+
+        /** The input's elements at the offsets, wrapped into [0, n) or masked (zeros) beyond it. */
+        private Tile input(Tile src, Tile off, boolean masked) {
+            return masked ? load(src.add(off), off.lt(n), 0L) : load(src.add(off.rem(n)));
+        }
+
+        /** f32 inputs made dyadic (multiples of 1/16 in [-2, 2]), or left as they are. */
+        private static Tile entries(Tile x, boolean exact) { return exact ? floor(clamp(x, -2.0, 2.0).mul(16.0)).mul(0.0625) : x; }
+
+        /** A dot operand of dtype t: i8 from the i32 input (wrapping), floats from an f32 input. */
+        private Tile operand(Tile src, Tile off, boolean masked, DType t, boolean exact) {
+            Tile x = input(src, off, masked);
+            return t == I8 ? x.to(I8) : entries(x, exact).to(t);
+        }
+
+        /** A 16×16 operand from an exact pool value. */
+        private Tile pooled(SplittableRandom r, DType t, boolean exact) {
+            return t == I8 ? pick(ints, r).t().reshape(16, 16).to(I8) : entries(pickExact(floats, r).t().reshape(16, 16), exact).to(t);
+        }
+
+        private Tile blockShaped(Tile x) { return p.twoDimensional() ? x.reshape(ROWS, COLS) : x; }
     }
 }

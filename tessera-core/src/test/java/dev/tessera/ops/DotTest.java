@@ -14,7 +14,6 @@ import dev.tessera.runtime.Jit;
 import dev.tessera.runtime.JitKernel;
 import dev.tessera.runtime.Tensor;
 import dev.tessera.testing.Check;
-import dev.tessera.testing.ReferenceNumerics;
 import dev.tessera.testing.Seed;
 import dev.tessera.testing.SeedExtension;
 import dev.tessera.testing.Tolerance;
@@ -85,41 +84,18 @@ class DotTest {
         DType out = integer ? DType.I32 : in == DType.F64 ? DType.F64 : cfg.mode().equals("f16 accumulator") ? DType.F16 : DType.F32;
         for (int[] mnk : new int[][] {{16, 16, 16}, {50, 40, 70}, {33, 65, 17}}) {
             int m = mnk[0], n = mnk[1], k = mnk[2];
-            Tensor a = operand(in, d, r, m * k), b = operand(in, d, r, k * n);
+            Tensor a = Dots.operand(in, d, r, m * k), b = Dots.operand(in, d, r, k * n);
             Tensor acc0 = integer ? randomInts(DType.I32, d, r, -1000, 1000, m * n) : randomFloats(DType.F32, d, r, m * n, -2, 2);
             Tensor c = poisoned(out, d, (long) m * n);
             MATMUL.launch(grid(cdiv(m, 32), cdiv(n, 32)), a, b, c, acc0, m, n, k, cfg.mode(), 32, 32, 32);
-            double[] A = a.toDoubleArray(), B = b.toDoubleArray(), C0 = acc0.toDoubleArray();
+            double[] A = a.toDoubleArray(), B = b.toDoubleArray();
             if (in == DType.F32 && !cfg.mode().equals("ieee")) { // tf32, also the default: the tensor cores see the inputs rounded
-                for (int i = 0; i < A.length; i++) A[i] = ReferenceNumerics.tf32((float) A[i]);
-                for (int i = 0; i < B.length; i++) B[i] = ReferenceNumerics.tf32((float) B[i]);
+                A = Dots.tf32(A);
+                B = Dots.tf32(B);
             }
-            double[] ref = new double[m * n];
-            double worst = 0;
-            for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) {
-                double s = cfg.mode().equals("with accumulator") ? C0[i * n + j] : 0, abs = Math.abs(s);
-                for (int p = 0; p < k; p++) {
-                    s += A[i * k + p] * B[p * n + j];
-                    abs += Math.abs(A[i * k + p] * B[p * n + j]);
-                }
-                ref[i * n + j] = s;
-                worst = Math.max(worst, abs);
-            }
-            String what = "dot " + cfg + " " + m + "x" + n + "x" + k;
-            if (integer) {
-                Check.equal(java.util.Arrays.stream(ref).mapToLong(v -> (long) v).toArray(), c.toLongArray(), what);
-            } else {
-                // the accumulator's rounding over k products: relative to the sum of their magnitudes
-                Tolerance t = Tolerance.of(out);
-                Check.close(ref, c.toDoubleArray(), new Tolerance(t.relativeNorm() * 4, t.atol() * Math.max(1, worst), t.rtol()), what);
-            }
+            Dots.Reference ref = Dots.product(A, B, cfg.mode().equals("with accumulator") ? acc0.toDoubleArray() : null, m, n, k);
+            Dots.check(ref, c, "dot " + cfg + " " + m + "x" + n + "x" + k);
         }
-    }
-
-    private static Tensor operand(DType t, Device d, SplittableRandom r, int n) {
-        if (t == DType.I8) return randomInts(t, d, r, -128, 127, n);
-        if (t == DType.U8) return randomInts(t, d, r, 0, 255, n);
-        return randomFloats(t, d, r, n, -2, 2);
     }
 
     @Kernel

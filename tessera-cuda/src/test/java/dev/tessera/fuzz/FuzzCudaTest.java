@@ -16,9 +16,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * The differential fuzzer between the CPU and the first GPU: random well-typed tile programs
  * (elementwise chains, broadcasts, reductions, scans, masked loads, loops with carried values,
- * atomics, branches) must agree within a tolerance that only approximate math can use up. The
- * number of programs is {@code tessera.fuzz.count} (1000 for the GPU report, fewer by default);
- * mismatches are minimized and written, with their replay lines, to {@code $TESSERA_OUT/fuzz.txt} when
+ * atomics, branches, dots alone and in loops) must agree within a tolerance that only approximate
+ * math and the order of float additions can use up. The number of programs is
+ * {@code tessera.fuzz.count} (1000 for the GPU report, fewer by default); mismatches are
+ * minimized and written, with their replay lines, to {@code $TESSERA_OUT/fuzz.txt} when
  * TESSERA_OUT is set. Skips where there is no GPU.
  */
 @ExtendWith(SeedExtension.class)
