@@ -45,9 +45,7 @@ public record GpuProgram(KernelIR kernel, List<GpuOp> body, List<SharedBuffer> b
     private static GpuOp.Region convert(Region r) { return new GpuOp.Region(r.args(), convert(r.ops())); }
 
     /** This program with every op, at every depth, replaced by {@code f} (applied after its regions). */
-    public GpuProgram map(UnaryOperator<GpuOp> f) { return withBody(map(body, f)); }
-
-    public GpuProgram withBody(List<GpuOp> newBody) { return new GpuProgram(kernel, newBody, buffers, offsets); }
+    public GpuProgram map(UnaryOperator<GpuOp> f) { return new GpuProgram(kernel, map(body, f), buffers, offsets); }
 
     private static List<GpuOp> map(List<GpuOp> ops, UnaryOperator<GpuOp> f) {
         List<GpuOp> out = new ArrayList<>();

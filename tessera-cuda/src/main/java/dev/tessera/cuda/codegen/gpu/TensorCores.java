@@ -29,12 +29,6 @@ public final class TensorCores {
     public record Mma(int k, DType operand, DType acc, int minSm, String types) {
         public static final int M = 16, N = 8, ROW_BYTES = 32;
 
-        /** Operand elements per 32-bit register. */
-        public int packed() { return 32 / operand.bits(); }
-
-        /** log2 of {@link #packed()}. */
-        public int packedBits() { return Integer.numberOfTrailingZeros(packed()); }
-
         public String instruction() { return "mma.sync.aligned.m16n8k" + k + ".row.col." + types; }
     }
 
