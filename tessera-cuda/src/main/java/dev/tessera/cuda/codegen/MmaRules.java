@@ -30,14 +30,17 @@ final class MmaRules {
     enum Role { A, B }
 
     /**
-     * One operand in shared memory: its tile, whether K is its contiguous dimension, and the
-     * {@code ldmatrix} pattern that reads it (see {@link LdMatrix}).
+     * One operand in shared memory: its tile, whether K is its contiguous dimension, and whether
+     * its fragments must be rounded to tf32 once loaded (an f32 tile copied as it is: the tensor
+     * cores would truncate it, where Tessera rounds to nearest, ties away, on every backend).
      */
-    record Operand(Role role, boolean kContiguous, SwizzledTile tile, int mn, int k, DType type) {
-        static Operand of(Role role, int mn, int k, DType type, boolean kContiguous) {
+    record Operand(Role role, boolean kContiguous, SwizzledTile tile, int mn, int k, DType type, boolean roundToTf32) {
+        static Operand of(Role role, int mn, int k, DType type, boolean kContiguous) { return of(role, mn, k, type, kContiguous, false); }
+
+        static Operand of(Role role, int mn, int k, DType type, boolean kContiguous, boolean roundToTf32) {
             int eb = type.byteSize();
             SwizzledTile tile = kContiguous ? SwizzledTile.of(mn, k, eb) : SwizzledTile.of(k, mn, eb);
-            return new Operand(role, kContiguous, tile, mn, k, type);
+            return new Operand(role, kContiguous, tile, mn, k, type, roundToTf32);
         }
 
         /** The stored (row, col) of the operand's logical element (i, j): A's (m, k), B's (k, n). */
@@ -202,6 +205,7 @@ final class MmaRules {
         for (int j = 0; j < regs.length; j++) regs[j] = w.reg(RegClass.B32);
         w.op("ldmatrix.sync.aligned.m8n8.x%d%s.shared.b16 {%s}, [%s+%d]", p.count(), p.trans() ? ".trans" : "", String.join(", ", regs), addr,
                 offset + rowOrigin * o.tile().rowBytes());
+        if (o.roundToTf32()) for (String r : regs) w.op("cvt.rna.tf32.f32 %s, %s", r, r);
         return regs;
     }
 
@@ -289,8 +293,9 @@ final class MmaRules {
         TileValue a = mma.a() == null ? cx.operand(op, op.a()) : null, b = mma.b() == null ? cx.operand(op, op.b()) : null;
         AFragments inRegisters = a == null ? null : registerFragments(cx, op, tiling, a);
         TileValue staged = inRegisters != null ? null : a;
-        Operand oa = Operand.of(Role.A, m, k, in, mma.a() != null ? mma.a().kContiguous() : staged == null || kContiguous(staged.layout(), 1, in));
-        Operand ob = Operand.of(Role.B, n, k, in, mma.b() != null ? mma.b().kContiguous() : kContiguous(b.layout(), 0, in));
+        Operand oa = Operand.of(Role.A, m, k, in, mma.a() != null ? mma.a().kContiguous() : staged == null || kContiguous(staged.layout(), 1, in),
+                tf32 && mma.a() != null);
+        Operand ob = Operand.of(Role.B, n, k, in, mma.b() != null ? mma.b().kContiguous() : kContiguous(b.layout(), 0, in), tf32 && mma.b() != null);
         cx.w.comment(mma.instr().instruction() + ": A " + (mma.a() != null ? "from " + mma.a() : inRegisters != null ? "from registers" : "staged")
                 + ", B " + (mma.b() != null ? "from " + mma.b() : "staged") + "; " + tiling.wm() + "x" + tiling.wn() + " warps, "
                 + tiling.repM() + "x" + tiling.repN() + " tiles each");
