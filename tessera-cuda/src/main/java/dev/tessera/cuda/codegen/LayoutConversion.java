@@ -3,9 +3,12 @@ package dev.tessera.cuda.codegen;
 import dev.tessera.cuda.codegen.layout.ConversionPlan;
 import dev.tessera.cuda.codegen.layout.DistributedLayout;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Moves a value from one layout to another, as {@link ConversionPlan} classifies it. When every
@@ -145,8 +148,8 @@ final class LayoutConversion {
     static int shuffleInstructions(ConversionPlan plan, RegClass k) {
         DistributedLayout target = plan.target();
         int words = words(k), selects = plan.candidates() - 1, n = 0;
-        java.util.Set<Long> moves = new java.util.HashSet<>();
-        java.util.Set<Integer> laneXors = new java.util.HashSet<>(), sources = new java.util.HashSet<>();
+        Set<Long> moves = new HashSet<>();
+        Set<Integer> laneXors = new HashSet<>(), sources = new HashSet<>();
         for (int r = 0; r < target.numRegs(); r++) {
             if (!moves.add(moveKey(plan, r))) continue;
             boolean local = isLocal(plan, r);
@@ -183,7 +186,7 @@ final class LayoutConversion {
     private static boolean isLocal(ConversionPlan plan, int r) { return plan.lanesStay() && plan.laneConstant(r) == 0; }
 
     /** The source registers a selection for target register r chooses among, by the selection's bits (bit j set: XOR its j-th register). */
-    private static List<Integer> candidates(ConversionPlan plan, int r) {
+    static List<Integer> candidates(ConversionPlan plan, int r) {
         List<Integer> out = new ArrayList<>(List.of(plan.baseRegister(r)));
         for (int g : selectionBasis(plan.selectionImage()).registers()) {
             int size = out.size();
@@ -197,9 +200,9 @@ final class LayoutConversion {
      * parity of {@code tid & masks[j]} is odd, so that the selection image of any thread index is
      * the XOR of the basis registers its parities pick.
      */
-    private record SelectionBasis(List<Integer> registers, List<Integer> masks) {}
+    record SelectionBasis(List<Integer> registers, List<Integer> masks) {}
 
-    private static SelectionBasis selectionBasis(int[] image) {
+    static SelectionBasis selectionBasis(int[] image) {
         List<Integer> registers = new ArrayList<>(), masks = new ArrayList<>();
         for (int t = 0; t < image.length; t++) {
             int v = image[t], used = 0;
@@ -266,7 +269,7 @@ final class LayoutConversion {
     private static String sourceLaneOfThread(Lowerer cx, ConversionPlan plan) {
         if (plan.lanesStay()) return cx.lane();
         int[] image = plan.laneOfThread();
-        if (java.util.Arrays.stream(image).allMatch(v -> v == 0)) return null;
+        if (Arrays.stream(image).allMatch(v -> v == 0)) return null;
         return cx.w.inPrologue(() -> {
             int keep = 0;
             for (int t = 0; t < 5; t++) if (image[t] == 1 << t) keep |= 1 << t;

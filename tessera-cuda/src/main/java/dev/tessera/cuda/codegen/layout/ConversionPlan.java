@@ -1,5 +1,6 @@
 package dev.tessera.cuda.codegen.layout;
 
+import dev.tessera.ir.Shape;
 import java.util.Arrays;
 import java.util.List;
 
@@ -113,14 +114,14 @@ public final class ConversionPlan {
         for (int i = 0; i < reg.length; i++) reg[i] = target.regBasis(i);
         for (int i = 0; i < 5; i++) lane[i] = target.laneBasis(i) ^ source.laneBasis(i);
         for (int i = 0; i < warp.length; i++) warp[i] = target.warpBasis(i) ^ source.warpBasis(i);
-        var shape = target.shape();
+        Shape shape = target.shape();
         LinearLayout.Builder b = LinearLayout.builder().in(LinearLayout.REGISTER, coordinates(shape, reg)).in(LinearLayout.LANE, coordinates(shape, lane))
                 .in(LinearLayout.WARP, coordinates(shape, warp));
         for (int d = 0; d < shape.rank(); d++) b.out(LinearLayout.dim(d), shape.dim(d));
         return b.build();
     }
 
-    private static int[][] coordinates(dev.tessera.ir.Shape shape, int[] flat) {
+    private static int[][] coordinates(Shape shape, int[] flat) {
         int[][] out = new int[flat.length][shape.rank()];
         for (int i = 0; i < flat.length; i++) for (int d = 0; d < shape.rank(); d++) out[i][d] = DistributedLayout.coordinate(shape, d, flat[i]);
         return out;

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * register, each lane reads one lane of its warp, selections before or after) delivering every
  * target element.
  */
-class ConversionPlanTest {
+public class ConversionPlanTest {
 
     @Test
     void identicalLayoutsOnlyRename() {
@@ -232,7 +232,7 @@ class ConversionPlanTest {
 
     // ------------------------------------------------------------------ random layouts
 
-    static Shape randomShape(Random rnd) {
+    public static Shape randomShape(Random rnd) {
         int rank = 1 + rnd.nextInt(3), bits = rnd.nextInt(10);
         int[] dims = new int[rank];
         java.util.Arrays.fill(dims, 1);
@@ -244,7 +244,7 @@ class ConversionPlanTest {
      * Any single-bit distributed layout covering the tile: the flat-index bits shuffled over
      * registers, lane slots and warp slots, the empty slots copies.
      */
-    static DistributedLayout randomLayout(Random rnd, Shape shape, int numWarps) {
+    public static DistributedLayout randomLayout(Random rnd, Shape shape, int numWarps) {
         int n = Integer.numberOfTrailingZeros(shape.numel()), warpBits = Integer.numberOfTrailingZeros(numWarps);
         List<Integer> bits = new ArrayList<>();
         for (int i = 0; i < n; i++) bits.add(i);
