@@ -4,6 +4,17 @@ package dev.tessera.cuda.codegen;
 final class Shuffles {
     private Shuffles() {}
 
+    /**
+     * {@code shfl.sync.idx} of one 32-bit word ({@code k} is F32 or B32): the word lane
+     * {@code lane} (a register or an immediate, of the same warp) holds. Every lane of the warp
+     * must execute it.
+     */
+    static String shuffleIndexed(Lowerer cx, RegClass k, String word, String lane) {
+        String out = cx.w.reg(k);
+        cx.w.op("shfl.sync.idx.b32 %s, %s, %s, 31, -1", out, word, lane);
+        return out;
+    }
+
     /** {@code shfl.sync.<mode>} of {@code v}: bfly (xor lane mask), up or down (by delta). */
     static String shuffle(Lowerer cx, RegClass k, String v, String mode, int operand) {
         PtxWriter w = cx.w;

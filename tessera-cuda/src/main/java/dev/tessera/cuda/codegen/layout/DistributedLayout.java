@@ -288,6 +288,68 @@ public final class DistributedLayout {
         return out;
     }
 
+    // ------------------------------------------------------------------ the general form
+
+    /**
+     * This layout as a {@link LinearLayout}: inputs register, lane (32) and warp, outputs the tile
+     * coordinates dim0 .. dim{rank-1} with the shape's sizes (none for a scalar). Each basis is the
+     * coordinates of its flat-index bit.
+     */
+    public LinearLayout toLinear() {
+        LinearLayout.Builder b = LinearLayout.builder()
+                .in(LinearLayout.REGISTER, coordinates(reg))
+                .in(LinearLayout.LANE, coordinates(lane))
+                .in(LinearLayout.WARP, coordinates(warp));
+        for (int d = 0; d < shape.rank(); d++) b.out(LinearLayout.dim(d), shape.dim(d));
+        return b.build();
+    }
+
+    private int[][] coordinates(int[] flatBases) {
+        int[][] out = new int[flatBases.length][shape.rank()];
+        for (int i = 0; i < flatBases.length; i++) for (int d = 0; d < shape.rank(); d++) out[i][d] = coordinate(shape, d, flatBases[i]);
+        return out;
+    }
+
+    /**
+     * The distributed layout of a {@link LinearLayout} from register, lane (size 32) and warp (in
+     * any order) to the tile dimensions dim0 .. dim{n-1} in that order, whose bases are each one
+     * bit of the tile's flat index or zero, with no zero register basis and no bit used twice (the
+     * compact form's invariants). Anything else, an XOR-swizzled layout for one, is an
+     * {@link IllegalArgumentException} saying what does not fit.
+     */
+    public static DistributedLayout fromLinear(LinearLayout l) {
+        List<String> ins = List.of(LinearLayout.REGISTER, LinearLayout.LANE, LinearLayout.WARP);
+        if (l.inDimNames().size() != 3 || !l.inDimNames().containsAll(ins)) {
+            throw new IllegalArgumentException("a distributed layout's inputs are register, lane and warp, not " + l.inDimNames() + ": " + l);
+        }
+        if (l.inDimSize(LinearLayout.LANE) != LANES) throw new IllegalArgumentException("a warp has 32 lanes, not " + l.inDimSize(LinearLayout.LANE) + ": " + l);
+        int rank = l.outDimNames().size();
+        int[] dims = new int[rank];
+        for (int d = 0; d < rank; d++) {
+            if (!l.outDimNames().get(d).equals(LinearLayout.dim(d))) {
+                throw new IllegalArgumentException("a distributed layout's outputs are the tile dimensions dim0, dim1, ... in order, not " + l.outDimNames() + ": " + l);
+            }
+            dims[d] = l.outDimSize(LinearLayout.dim(d));
+        }
+        Shape s = Shape.of(dims);
+        int[][] flat = new int[3][];
+        for (int k = 0; k < 3; k++) {
+            int[][] bases = l.bases(ins.get(k));
+            flat[k] = new int[bases.length];
+            for (int i = 0; i < bases.length; i++) {
+                int f = 0;
+                for (int d = 0; d < rank; d++) f |= bases[i][d] << dimShift(s, d);
+                if (Integer.bitCount(f) > 1) {
+                    throw new IllegalArgumentException(ins.get(k) + " bit " + i + " maps to " + Arrays.toString(bases[i])
+                            + ", not one bit of the tile's flat index (a general linear layout, not a distributed one): " + l);
+                }
+                if (f == 0 && k == 0) throw new IllegalArgumentException("register bit " + i + " maps to zero: a thread holds no copies in its registers: " + l);
+                flat[k][i] = f;
+            }
+        }
+        return new DistributedLayout(s, flat[0], flat[1], flat[2]);
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof DistributedLayout l && shape.equals(l.shape) && Arrays.equals(reg, l.reg)
