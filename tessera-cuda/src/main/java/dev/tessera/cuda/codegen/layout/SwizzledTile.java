@@ -4,12 +4,13 @@ import dev.tessera.cuda.codegen.PtxWriter;
 import dev.tessera.cuda.codegen.RegClass;
 
 /**
- * A 2-D tile in shared memory as the tensor cores' {@code ldmatrix} reads it: {@code rows} rows of
- * {@code rowBytes} bytes (the tile's contiguous dimension), cut into 16-byte chunks whose index is
- * XORed with the row's phase, {@code (row / perPhase) % maxPhase} (Triton's swizzled shared
- * layout with 16-byte vectors). The phase changes every 128 bytes of rows, so the eight rows one
- * 8×8 matrix of {@code ldmatrix} reads (one chunk of eight consecutive rows) and the chunks eight
- * lanes store at once fall in eight different groups of banks: conflict-free both ways.
+ * A 2-D tile in shared memory as the tensor cores' {@code ldmatrix} reads it, byte-addressed: the
+ * closed form of {@link SharedLayout#forTensorCoreOperand} (see {@link #layout()}) that code
+ * generation computes with bit operations. {@code rows} rows of {@code rowBytes} bytes (the
+ * tile's contiguous dimension) cut into 16-byte chunks whose index is XORed with the row's phase,
+ * {@code (row / perPhase) % maxPhase}. The phase changes every 128 bytes of rows, so the eight
+ * rows one 8×8 matrix of {@code ldmatrix} reads (one chunk of eight consecutive rows) and the
+ * chunks eight lanes store at once fall in eight different groups of banks: conflict-free both ways.
  *
  * <p>The byte offset of (row, col) is linear over GF(2) in the bits of row and col (rows are a
  * power of two bytes, the phase is a bit field of the row, the chunk is XORed): so the offset of a
@@ -27,6 +28,11 @@ public record SwizzledTile(int rows, int rowBytes, int elementBytes, int perPhas
     }
 
     public int bytes() { return rows * rowBytes; }
+
+    /** The same tile as a shared layout (offset in elements to (row, col)), whose closed form this is. */
+    public SharedLayout layout() {
+        return SharedLayout.forTensorCoreOperand(dev.tessera.ir.Shape.of(rows, rowBytes / elementBytes), new int[] {1, 0}, elementBytes);
+    }
 
     /** The byte offset of element (row, col). */
     public int offset(int row, int col) {
