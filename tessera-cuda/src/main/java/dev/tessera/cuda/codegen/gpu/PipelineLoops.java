@@ -2,6 +2,7 @@ package dev.tessera.cuda.codegen.gpu;
 
 import dev.tessera.cuda.codegen.layout.SwizzledTile;
 import dev.tessera.ir.Op;
+import dev.tessera.passes.Effects;
 import dev.tessera.ir.Op.*;
 import dev.tessera.ir.Region;
 import dev.tessera.ir.Value;
@@ -23,8 +24,7 @@ import java.util.Set;
  * iterations ahead of the rest (see {@link GpuOp.PipelinedFor}).
  *
  * <p>A loop is left as it is when the rotation would change its meaning: stage 0 may hold only
- * pure ops (no other loads, stores, atomics, dots, reductions, debugging ops or nested
- * regions); stage 1 may not read a carried value stage 0 updates (in the pipelined loop it holds
+ * pure ops (no other loads, no stores, atomics, debugging ops or nested regions, and no dots); stage 1 may not read a carried value stage 0 updates (in the pipelined loop it holds
  * a later iteration's value), nor a stage-0 value computed from one; stage-0 values computed
  * from the induction variable and loop invariants alone, stage 1 computes again for its own
  * iteration (those ops appear in both stages); and the loop's final values of the carried values
@@ -165,28 +165,9 @@ public final class PipelineLoops {
         return new GpuOp.PipelinedFor(f, stages, stage0, stage1, List.copyOf(aheadCarried));
     }
 
-    /** Ops that stage 0 may run ahead: they read nothing but their operands and have no effect. */
-    private static boolean isPure(Op op) {
-        return switch (op) {
-            case Constant c -> true;
-            case Arange a -> true;
-            case Splat s -> true;
-            case Broadcast b -> true;
-            case ExpandDims e -> true;
-            case Reshape r -> true;
-            case Permute p -> true;
-            case Hint h -> true;
-            case Unary u -> true;
-            case Binary b -> true;
-            case Compare c -> true;
-            case Select s -> true;
-            case Fma f -> true;
-            case Convert c -> true;
-            case Bitcast b -> true;
-            case PtrAdd p -> true;
-            case ProgramId p -> true;
-            case NumPrograms n -> true;
-            default -> false;
-        };
-    }
+    /**
+     * Ops that stage 0 may run ahead: those that compute their results from their operands alone
+     * (the core passes' notion), except dots, which are what stage 1 is for.
+     */
+    private static boolean isPure(Op op) { return Effects.isPure(op) && !(op instanceof Dot); }
 }
