@@ -24,6 +24,23 @@ public interface Backend {
 
     Buffer allocate(int device, long bytes);
 
+    /**
+     * Host memory used in place as device memory, for {@code Tensor.wrap}: no copy; the buffer's
+     * {@link Buffer#close} stops Tessera using it and never frees it (the caller owns it).
+     */
+    default Buffer wrapHost(int device, MemorySegment memory) {
+        throw new UnsupportedOperationException("the " + name() + " backend cannot use host memory in place; copy it in with Tensor.of");
+    }
+
+    /**
+     * Memory that another library allocated on the device ({@code bytes} from {@code address}),
+     * used in place, for {@code Tensor.fromDevicePointer}; as with {@link #wrapHost}, closing the
+     * buffer never frees it.
+     */
+    default Buffer wrapDevice(int device, long address, long bytes) {
+        throw new UnsupportedOperationException("the " + name() + " backend cannot use memory allocated outside Tessera");
+    }
+
     /** Host to device. */
     void copyIn(MemorySegment source, Buffer target, long targetOffset, long bytes);
 

@@ -41,6 +41,16 @@ public final class CpuBackend implements Backend {
     @Override
     public Buffer allocate(int device, long bytes) { return CpuMemory.allocate(bytes); }
 
+    @Override
+    public Buffer wrapHost(int device, MemorySegment memory) { return CpuMemory.wrap(memory); }
+
+    /** On the CPU a device pointer is a host address (Tessera's own {@code dataPointer()}s are not: they are checked handles). */
+    @Override
+    public Buffer wrapDevice(int device, long address, long bytes) {
+        if (address == 0) throw new IllegalArgumentException("null pointer");
+        return CpuMemory.wrap(MemorySegment.ofAddress(address).reinterpret(bytes));
+    }
+
     private static CpuBuffer cpu(Buffer b) {
         if (b instanceof CpuBuffer c) return c;
         throw new IllegalArgumentException("not a CPU buffer: " + b);

@@ -22,6 +22,7 @@ public final class CpuMemory {
     static final class Allocation {
         final int slot;
         final MemorySegment segment;
+        /** Null for memory the caller owns ({@link #wrap}): freeing it only forgets it. */
         final Arena arena;
         final long size;
 
@@ -33,6 +34,9 @@ public final class CpuMemory {
         }
     }
 
+    /** Never started: a thread that owns no arena, to ask whether a segment is confined to its owner. */
+    private static final Thread OTHER_THREAD = Thread.ofPlatform().unstarted(() -> {});
+
     private static volatile Allocation[] table = new Allocation[1024];
     private static int nextSlot = 1; // slot 0 is never used, so address 0 is never valid
     private static final ArrayDeque<Integer> freed = new ArrayDeque<>();
@@ -40,8 +44,29 @@ public final class CpuMemory {
 
     private CpuMemory() {}
 
-    static synchronized CpuBuffer allocate(long bytes) {
+    static CpuBuffer allocate(long bytes) {
         if (bytes > ORIGIN) throw new IllegalArgumentException("a CPU buffer holds at most " + ORIGIN + " bytes, asked " + bytes);
+        Arena arena = Arena.ofShared();
+        MemorySegment seg = arena.allocate((Math.max(bytes, 1) + 7) & ~7L, 64); // whole words, for atomics on 16-bit elements
+        return register(seg, arena, bytes);
+    }
+
+    /**
+     * The caller's memory as a CPU buffer, in place: kernels check their accesses against
+     * {@code memory}'s size, and closing the buffer leaves the memory alone. Atomics need it
+     * aligned to their element (16-bit ones to the 4-byte word that holds them).
+     */
+    static CpuBuffer wrap(MemorySegment memory) {
+        if (memory.byteSize() > ORIGIN) throw new IllegalArgumentException("a CPU buffer holds at most " + ORIGIN + " bytes, given " + memory.byteSize());
+        if (memory.isReadOnly()) throw new IllegalArgumentException("a read-only segment cannot be a tensor's memory (kernels may store to it)");
+        if (!memory.isAccessibleBy(OTHER_THREAD)) {
+            throw new IllegalArgumentException("a segment of a confined arena is usable by its own thread only, and kernels run on a pool of threads;"
+                    + " allocate it with Arena.ofShared(), Arena.ofAuto() or Arena.global()");
+        }
+        return register(memory, null, memory.byteSize());
+    }
+
+    private static synchronized CpuBuffer register(MemorySegment seg, Arena arena, long bytes) {
         int slot;
         if (nextSlot < MAX_SLOTS) {
             slot = nextSlot++;
@@ -55,8 +80,6 @@ public final class CpuMemory {
             System.arraycopy(table, 0, bigger, 0, table.length);
             table = bigger;
         }
-        Arena arena = Arena.ofShared();
-        MemorySegment seg = arena.allocate((Math.max(bytes, 1) + 7) & ~7L, 64); // whole words, for atomics on 16-bit elements
         Allocation a = new Allocation(slot, seg, arena, bytes);
         Allocation[] t = table;
         t[slot] = a;
@@ -70,7 +93,7 @@ public final class CpuMemory {
         table[a.slot] = null;
         freed.add(a.slot);
         live--;
-        a.arena.close();
+        if (a.arena != null) a.arena.close();
     }
 
     /** How many buffers are allocated and not yet freed (tests check for leaks). */

@@ -89,17 +89,105 @@ public final class Tensor implements AutoCloseable {
 
     public static Tensor from(double[] values, DType dtype, long... shape) { return from(values, dtype, Device.defaultDevice(), shape); }
 
-    public static Tensor of(float[] values, long... shape) {
-        double[] d = new double[values.length];
-        for (int i = 0; i < d.length; i++) d[i] = values[i];
-        return from(d, DType.F32, shape);
+    public static Tensor of(float[] values, long... shape) { return of(values, Device.defaultDevice(), shape); }
+
+    /** An f32 tensor holding {@code values} (row-major), copied in one bulk copy. */
+    public static Tensor of(float[] values, Device device, long... shape) {
+        return fromBits(MemorySegment.ofArray(values), values.length, DType.F32, device, shape);
     }
 
-    public static Tensor of(double[] values, long... shape) { return from(values, DType.F64, shape); }
+    public static Tensor of(double[] values, long... shape) { return of(values, Device.defaultDevice(), shape); }
 
-    public static Tensor of(int[] values, long... shape) { return fromLongs(Arrays.stream(values).asLongStream().toArray(), DType.I32, Device.defaultDevice(), shape); }
+    public static Tensor of(double[] values, Device device, long... shape) {
+        return fromBits(MemorySegment.ofArray(values), values.length, DType.F64, device, shape);
+    }
 
-    public static Tensor of(long[] values, long... shape) { return fromLongs(values, DType.I64, Device.defaultDevice(), shape); }
+    public static Tensor of(int[] values, long... shape) { return of(values, Device.defaultDevice(), shape); }
+
+    /** An i32 tensor holding {@code values}, copied in one bulk copy. */
+    public static Tensor of(int[] values, Device device, long... shape) {
+        return fromBits(MemorySegment.ofArray(values), values.length, DType.I32, device, shape);
+    }
+
+    public static Tensor of(long[] values, long... shape) { return of(values, Device.defaultDevice(), shape); }
+
+    public static Tensor of(long[] values, Device device, long... shape) {
+        return fromBits(MemorySegment.ofArray(values), values.length, DType.I64, device, shape);
+    }
+
+    /**
+     * A tensor of a 16-bit dtype (f16, bf16, i16, u16) whose elements are {@code bits} as they are:
+     * the raw bit patterns, copied in one bulk copy (no rounding, no conversion).
+     */
+    public static Tensor ofBits(short[] bits, DType dtype, Device device, long... shape) {
+        return fromBits(MemorySegment.ofArray(bits), bits.length, dtype, device, shape);
+    }
+
+    /** A tensor of an 8-bit dtype (i8, u8, fp8) whose elements are {@code bits} as they are. */
+    public static Tensor ofBits(byte[] bits, DType dtype, Device device, long... shape) {
+        return fromBits(MemorySegment.ofArray(bits), bits.length, dtype, device, shape);
+    }
+
+    /** A contiguous tensor whose elements are the {@code count} elements of host memory {@code bits}. */
+    private static Tensor fromBits(MemorySegment bits, long count, DType dtype, Device device, long[] shape) {
+        long[] s = shape.length == 0 ? new long[] {count} : shape;
+        if (numel(s) != count) throw new IllegalArgumentException(count + " values do not fill a tensor of shape " + Arrays.toString(s));
+        if (bits.byteSize() != count * dtype.byteSize()) {
+            throw new IllegalArgumentException("elements of " + bits.byteSize() / count + " bytes given for " + dtype + " (" + dtype.byteSize() + " bytes)");
+        }
+        Tensor t = empty(dtype, device, s);
+        if (count > 0) t.device.backendImpl().copyIn(bits, t.storage.buffer, 0, bits.byteSize());
+        return t;
+    }
+
+    /**
+     * The caller's host memory as a CPU tensor, in place (no copy): kernels read and write
+     * {@code memory} itself, and their accesses are checked against its size. The caller owns the
+     * memory: closing the tensor (or losing it) never frees it, and it must stay alive while a
+     * kernel uses the tensor. Elements are in native byte order; {@code memory} must be aligned to
+     * the element size. Heap segments ({@code MemorySegment.ofArray}) work too.
+     */
+    public static Tensor wrap(MemorySegment memory, DType dtype, long... shape) {
+        return wrap(memory, dtype, shape, contiguousStrides(shape));
+    }
+
+    /** {@link #wrap(MemorySegment, DType, long...)} with strides in elements (none negative). */
+    public static Tensor wrap(MemorySegment memory, DType dtype, long[] shape, long[] strides) {
+        checkFits(dtype, shape, strides, memory.byteSize(), "a segment");
+        if (memory.maxByteAlignment() < dtype.byteSize()) {
+            throw new IllegalArgumentException("a segment aligned to " + memory.maxByteAlignment() + " bytes cannot hold " + dtype + " elements (" + dtype.byteSize() + "-byte aligned)");
+        }
+        Device cpu = Device.cpu();
+        return new Tensor(new Storage(cpu.backendImpl().wrapHost(cpu.index(), memory)), cpu, dtype, shape.clone(), strides.clone(), 0);
+    }
+
+    /**
+     * A contiguous tensor over {@code bytes} of memory at {@code address} on {@code device} that
+     * another library allocated (cuBLAS, JCuda, TornadoVM...; a host address on the CPU), used in
+     * place. As with {@link #wrap}, the caller owns the memory and must keep it alive; {@link
+     * #dataPointer()} gives the address back. CUDA memory must belong to the device's primary
+     * context (the runtime API's, which Tessera shares).
+     */
+    public static Tensor fromDevicePointer(long address, long bytes, Device device, DType dtype, long... shape) {
+        checkFits(dtype, shape, contiguousStrides(shape), bytes, "a device allocation");
+        Device d = device.require();
+        return new Tensor(new Storage(d.backendImpl().wrapDevice(d.index(), address, Math.max(1, bytes))), d, dtype, shape.clone(), contiguousStrides(shape), 0);
+    }
+
+    private static void checkFits(DType dtype, long[] shape, long[] strides, long bytes, String what) {
+        if (shape.length != strides.length) throw new IllegalArgumentException(shape.length + " dimensions and " + strides.length + " strides");
+        long last = 0;
+        for (int d = 0; d < shape.length; d++) {
+            if (strides[d] < 0) throw new IllegalArgumentException("negative stride " + strides[d] + " in " + Arrays.toString(strides));
+            if (shape[d] == 0) return;
+            last += (shape[d] - 1) * strides[d];
+        }
+        long need = numel(shape) == 0 ? 0 : (last + 1) * dtype.byteSize();
+        if (need > bytes) {
+            throw new IllegalArgumentException(dtype + Arrays.toString(shape) + " with strides " + Arrays.toString(strides) + " needs "
+                    + need + " bytes, " + what + " of " + bytes + " bytes is too small");
+        }
+    }
 
     /** Integers stored exactly (wrapped to {@code dtype}). */
     public static Tensor fromLongs(long[] values, DType dtype, Device device, long... shape) {
@@ -158,7 +246,11 @@ public final class Tensor implements AutoCloseable {
 
     public long numel() { return numel(shape); }
 
-    /** The device address of element [0, 0, ...]: what a kernel receives for this tensor. */
+    /**
+     * The device address of element [0, 0, ...]: what a kernel receives for this tensor. On a GPU it
+     * is the real device pointer, to hand to another library (valid while this tensor is open). On
+     * the CPU it is a checked handle into Tessera's table of buffers, not a host address.
+     */
     public long dataPointer() {
         checkOpen();
         return storage.buffer.address() + offset * dtype.byteSize();
@@ -204,6 +296,18 @@ public final class Tensor implements AutoCloseable {
         return share(dtype, s, strides.clone(), offset + start * strides[dim]);
     }
 
+    /**
+     * The same memory read as {@code newType}, bit for bit (a bitcast view: bf16 as i16, f32 as
+     * i32...), with this tensor's shape and strides; the two dtypes must have one width.
+     */
+    public Tensor viewAs(DType newType) {
+        if (newType.byteSize() != dtype.byteSize() || (newType == DType.I1) != (dtype == DType.I1)) {
+            throw new IllegalArgumentException("cannot view " + this + " as " + newType + ": a bitcast view needs a dtype of the same width ("
+                    + dtype.byteSize() * 8 + " bits" + (dtype == DType.I1 || newType == DType.I1 ? "; i1 only as itself" : "") + ")");
+        }
+        return share(newType, shape.clone(), strides.clone(), offset);
+    }
+
     private Tensor share(DType dt, long[] s, long[] st, long off) {
         checkOpen();
         storage.retain();
@@ -218,6 +322,10 @@ public final class Tensor implements AutoCloseable {
     /** The elements in row-major order, converted to double. */
     public double[] toDoubleArray() {
         double[] out = new double[Math.toIntExact(numel())];
+        if (dtype == DType.F64) {
+            readBits(MemorySegment.ofArray(out));
+            return out;
+        }
         readHost((host, base) -> {
             long[] idx = new long[shape.length];
             for (int i = 0; i < out.length; i++) {
@@ -228,16 +336,68 @@ public final class Tensor implements AutoCloseable {
         return out;
     }
 
+    /** The elements in row-major order as floats: one bulk copy for f32, else converted through double. */
     public float[] toFloatArray() {
+        if (dtype == DType.F32) {
+            float[] out = new float[Math.toIntExact(numel())];
+            readBits(MemorySegment.ofArray(out));
+            return out;
+        }
         double[] d = toDoubleArray();
         float[] f = new float[d.length];
         for (int i = 0; i < d.length; i++) f[i] = (float) d[i];
         return f;
     }
 
-    /** The elements as exact integers (sign- or zero-extended by dtype). */
+    /** The raw bits of a 16-bit dtype's elements (f16, bf16, i16, u16) in row-major order. */
+    public short[] toShortArray() {
+        requireWidth(2, "toShortArray");
+        short[] out = new short[Math.toIntExact(numel())];
+        readBits(MemorySegment.ofArray(out));
+        return out;
+    }
+
+    /** The raw bits of an 8-bit dtype's elements (i1 as 0 and 1) in row-major order. */
+    public byte[] toByteArray() {
+        requireWidth(1, "toByteArray");
+        byte[] out = new byte[Math.toIntExact(numel())];
+        readBits(MemorySegment.ofArray(out));
+        return out;
+    }
+
+    private void requireWidth(int bytes, String what) {
+        if (dtype.byteSize() != bytes) {
+            throw new IllegalArgumentException(what + " needs a dtype of " + bytes * 8 + " bits, not " + dtype + "; use viewAs or toDoubleArray");
+        }
+    }
+
+    /** Copies the elements' bits, row-major, into {@code target} (exactly numel × element size bytes). */
+    private void readBits(MemorySegment target) {
+        int es = dtype.byteSize();
+        if (numel() == 0) return;
+        if (isContiguous()) {
+            checkOpen();
+            device.backendImpl().synchronize(device.index());
+            device.backendImpl().copyOut(storage.buffer, offset * es, target, target.byteSize());
+            Reference.reachabilityFence(this); // (as in write)
+            return;
+        }
+        readHost((host, base) -> {
+            long[] idx = new long[shape.length];
+            for (long i = 0, n = numel(); i < n; i++) {
+                MemorySegment.copy(host, base(idx, base), target, i * es, es);
+                next(idx);
+            }
+        });
+    }
+
+    /** The elements as exact integers (sign- or zero-extended by dtype; one bulk copy for i64 and u64). */
     public long[] toLongArray() {
         long[] out = new long[Math.toIntExact(numel())];
+        if (dtype == DType.I64 || dtype == DType.U64) {
+            readBits(MemorySegment.ofArray(out));
+            return out;
+        }
         readHost((host, base) -> {
             long[] idx = new long[shape.length];
             for (int i = 0; i < out.length; i++) {
@@ -248,7 +408,15 @@ public final class Tensor implements AutoCloseable {
         return out;
     }
 
-    public int[] toIntArray() { return Arrays.stream(toLongArray()).mapToInt(v -> (int) v).toArray(); }
+    /** The elements as ints: one bulk copy for i32 and u32 (u32's bits as they are), else through {@link #toLongArray}. */
+    public int[] toIntArray() {
+        if (dtype == DType.I32 || dtype == DType.U32) {
+            int[] out = new int[Math.toIntExact(numel())];
+            readBits(MemorySegment.ofArray(out));
+            return out;
+        }
+        return Arrays.stream(toLongArray()).mapToInt(v -> (int) v).toArray();
+    }
 
     /** Overwrites every element with {@code values} (row-major), converted to this dtype. */
     public void write(double[] values) {

@@ -9,6 +9,7 @@ import dev.tessera.cuda.codegen.PtxModule;
 import dev.tessera.cuda.codegen.Target;
 import dev.tessera.cuda.driver.CudaDevice;
 import dev.tessera.cuda.driver.CudaDriver;
+import dev.tessera.cuda.driver.DeviceBuffer;
 import dev.tessera.cuda.driver.KernelArgs;
 import dev.tessera.cuda.driver.PtxTarget;
 import dev.tessera.ir.KernelIR;
@@ -72,6 +73,11 @@ public final class CudaBackend implements Backend {
     @Override
     public Buffer allocate(int device, long bytes) {
         return new CudaBuffer(this, device, device(device).context().allocate(Math.max(1, bytes)));
+    }
+
+    @Override
+    public Buffer wrapDevice(int device, long address, long bytes) {
+        return new CudaBuffer(this, device, DeviceBuffer.borrow(device(device).context(), address, bytes));
     }
 
     @Override

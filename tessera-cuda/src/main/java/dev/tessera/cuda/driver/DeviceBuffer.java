@@ -24,11 +24,25 @@ public final class DeviceBuffer implements AutoCloseable {
     private final long address;
     private final long byteSize;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** False for memory another library allocated ({@link #borrow}): closing does not free it. */
+    private final boolean owned;
 
-    private DeviceBuffer(CudaContext context, long address, long byteSize) {
+    private DeviceBuffer(CudaContext context, long address, long byteSize, boolean owned) {
         this.context = context;
         this.address = address;
         this.byteSize = byteSize;
+        this.owned = owned;
+    }
+
+    /**
+     * {@code bytes} of device memory from {@code address} that someone else allocated in this
+     * context (cuBLAS, JCuda, TornadoVM): copies and kernels use it in place, {@link #close()} only
+     * stops this object using it, and it is not counted in {@link LiveAllocations}.
+     */
+    public static DeviceBuffer borrow(CudaContext context, long address, long bytes) {
+        if (address == 0) throw new IllegalArgumentException("null device pointer");
+        if (bytes <= 0) throw new IllegalArgumentException("a device buffer needs a positive size, not " + bytes);
+        return new DeviceBuffer(context, address, bytes, false);
     }
 
     static DeviceBuffer allocate(CudaContext context, long bytes) {
@@ -38,7 +52,7 @@ public final class DeviceBuffer implements AutoCloseable {
             MemorySegment out = arena.allocate(JAVA_LONG);
             int rc = Cu.cuMemAlloc(out, bytes);
             if (rc != Cu.CUDA_SUCCESS) throw CudaException.of(rc, "cuMemAlloc of " + bytes + " bytes on " + where(context));
-            var buffer = new DeviceBuffer(context, out.get(JAVA_LONG, 0), bytes);
+            var buffer = new DeviceBuffer(context, out.get(JAVA_LONG, 0), bytes, true);
             LiveAllocations.add(buffer);
             return buffer;
         }
@@ -189,7 +203,7 @@ public final class DeviceBuffer implements AutoCloseable {
     /** Frees the memory; later calls do nothing. Frees asynchronously to queued work, as cuMemFree does. */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) return;
+        if (!closed.compareAndSet(false, true) || !owned) return;
         LiveAllocations.remove(this);
         context.makeCurrent();
         int rc = Cu.cuMemFree(address);

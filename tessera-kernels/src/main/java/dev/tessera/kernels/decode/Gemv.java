@@ -1,0 +1,82 @@
+package dev.tessera.kernels.decode;
+
+import static dev.tessera.lang.TL.*;
+import static dev.tessera.runtime.Grid.grid;
+
+import dev.tessera.lang.Constexpr;
+import dev.tessera.lang.Kernel;
+import dev.tessera.lang.Tile;
+import dev.tessera.lang.Var;
+import dev.tessera.runtime.Jit;
+import dev.tessera.runtime.JitKernel;
+import dev.tessera.runtime.Tensor;
+
+/**
+ * y = W·x (+ bias) (+ residual) for W row-major [M, K] and 1 to 16 tokens x [T, K], y [T, M]: the
+ * projections of a decoding step. Each program owns BM rows of W and streams them once, in BK
+ * columns at a time, for all T tokens (the tokens are unrolled at trace time, so the weights,
+ * which dominate the traffic, are read once however many tokens there are).
+ */
+public final class Gemv {
+    private Gemv() {}
+
+    /** The most tokens one launch takes (each is unrolled into the kernel). */
+    public static final int MAX_TOKENS = 16;
+
+    @Kernel
+    static void gemv(Tile w, Tile x, Tile y, Tile bias, Tile residual, Tile m, Tile k, Tile xStride, Tile yStride,
+                     @Constexpr int T, @Constexpr int BM, @Constexpr int BK, @Constexpr boolean HAS_BIAS, @Constexpr boolean HAS_RESIDUAL) {
+        Tile rows = programId(0).mul(BM).add(arange(0, BM)).to(I64);
+        Tile rowMask = rows.lt(m);
+        Tile cols = arange(0, BK);
+        Var[] acc = new Var[T];
+        for (int t = 0; t < T; t++) acc[t] = var(zeros(F32, BM, BK));
+        for (Tile k0 : range(0, k, BK)) {
+            Tile ks = cols.add(k0);
+            Tile kMask = ks.lt(k);
+            Tile wTile = load(w.add(rows.col().mul(k).add(ks.row())), rowMask.col().and(kMask.row()), 0.0).to(F32);
+            for (int t = 0; t < T; t++) {
+                Tile xs = load(x.add(xStride.mul(t)).add(ks), kMask, 0.0).to(F32);
+                acc[t].set(acc[t].get().add(wTile.mul(xs.row())));
+            }
+        }
+        Tile extra = zeros(F32, BM);
+        if (HAS_BIAS) extra = load(bias.add(rows), rowMask, 0.0).to(F32);
+        for (int t = 0; t < T; t++) {
+            Tile out = sum(acc[t].get(), 1).add(extra);
+            if (HAS_RESIDUAL) out = out.add(load(residual.add(yStride.mul(t)).add(rows), rowMask, 0.0).to(F32));
+            store(y.add(yStride.mul(t)).add(rows), out, rowMask);
+        }
+    }
+
+    public static final JitKernel KERNEL = Jit.kernel(Gemv.class, "gemv");
+
+    /** y = W·x for W [M, K] and x [K] → y [M], or x [T, K] → y [T, M] with 1 ≤ T ≤ 16. */
+    public static void gemv(Tensor w, Tensor x, Tensor y) { gemv(w, x, null, null, y); }
+
+    /**
+     * y = W·x + bias + residual; {@code bias} [M] and {@code residual} (shaped as y; it may be y
+     * itself, for an in-place residual add) may each be null. Rows of x and y must be contiguous.
+     */
+    public static void gemv(Tensor w, Tensor x, Tensor bias, Tensor residual, Tensor y) {
+        if (w.rank() != 2 || !w.isContiguous()) throw new IllegalArgumentException("W must be a contiguous [M, K] matrix, not " + w);
+        long m = w.shape(0), k = w.shape(1);
+        int tokens = x.rank() == 1 ? 1 : Math.toIntExact(x.shape(0));
+        if (x.shape(-1) != k || x.stride(-1) != 1 || x.rank() > 2) throw new IllegalArgumentException("x must be [K] or [T, K] with K = " + k + " and contiguous rows, not " + x);
+        if (y.shape(-1) != m || y.stride(-1) != 1 || y.rank() != x.rank() || (y.rank() == 2 && y.shape(0) != tokens)) {
+            throw new IllegalArgumentException("y must be [" + (x.rank() == 2 ? tokens + ", " : "") + m + "] with contiguous rows, not " + y);
+        }
+        if (tokens < 1 || tokens > MAX_TOKENS) throw new IllegalArgumentException("a GEMV takes 1 to " + MAX_TOKENS + " tokens, not " + tokens + "; use a matmul");
+        if (bias != null && (bias.numel() != m || !bias.isContiguous())) throw new IllegalArgumentException("bias must be a contiguous [" + m + "], not " + bias);
+        if (residual != null && (!java.util.Arrays.equals(residual.shape(), y.shape()) || !java.util.Arrays.equals(residual.strides(), y.strides()))) {
+            throw new IllegalArgumentException("the residual must have y's shape and strides, not " + residual);
+        }
+        long xStride = x.rank() == 2 ? x.stride(0) : k, yStride = y.rank() == 2 ? y.stride(0) : m;
+        boolean gpu = !w.device().backend().equals("cpu");
+        // GPUs: 16 rows of 256 columns per program (4 warps) keeps enough loads in flight; the CPU
+        // wants fewer, longer programs, each a fixed cost
+        int bm = gpu ? 16 : 32, bk = gpu ? 256 : 512;
+        KERNEL.withOptions(4, 1).launch(grid(cdiv(Math.toIntExact(m), bm)), w, x, y, bias != null ? bias : y, residual != null ? residual : y,
+                m, k, xStride, yStride, tokens, bm, bk, bias != null, residual != null);
+    }
+}
