@@ -64,7 +64,7 @@ final class Packing {
                 w.op("cvt.f32.f16 %s, %s", values[j], half[high ? 1 : 0]);
             }
         }
-        String[] out = NarrowFloats.held(cx, j -> half(cx, words[j / 2], j & 1), values, t);
+        String[] out = t == DType.F16 ? tagNans(cx, words, values) : values;
         for (int j = 0; j < count; j++) cx.recordPackedOrigin(out[j], t, words[j / 2], j & 1);
         return out;
     }
