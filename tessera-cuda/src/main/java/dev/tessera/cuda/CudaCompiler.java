@@ -39,15 +39,33 @@ final class CudaCompiler {
         // before ptxas runs: what the code generator asks each launch for must fit the opt-in limit
         checkShared(ir, options, ptx.sharedBytes(), device.sharedMemoryPerBlockOptin());
         CudaKernel k = compileAndLoad(ir, ptx, device, options);
-        if (k.localBytes() > CAPPED_LOCAL_ALLOWANCE && PtxCodegen.minBlocksPerSm(ptx.threads()) > 0) {
+        int floor = PtxCodegen.minBlocksPerSm(ptx.threads());
+        if (floor > 0 && k.localBytes() > CAPPED_LOCAL_ALLOWANCE) {
             // the occupancy cap made ptxas spill much: local-memory traffic costs more than occupancy gains
             CudaKernel uncapped = compileAndLoad(ir, PtxCodegen.generate(ir, options, target, false), device, options);
             CudaKernel kept = uncapped.localBytes() < k.localBytes() ? uncapped : k;
             (kept == k ? uncapped : k).module.close();
             k = kept;
+        } else if (floor > 0 && residentBlocks(k.registers(), ptx.threads()) <= floor) {
+            // ptxas spends the registers the floor leaves it; left alone it may need few enough for
+            // one more resident block (layer norm f16 with packed halves: 58 capped, 40 uncapped)
+            CudaKernel uncapped = compileAndLoad(ir, PtxCodegen.generate(ir, options, target, false), device, options);
+            boolean better = uncapped.localBytes() <= k.localBytes()
+                    && residentBlocks(uncapped.registers(), ptx.threads()) > residentBlocks(k.registers(), ptx.threads());
+            (better ? k : uncapped).module.close();
+            if (better) k = uncapped;
         }
         if (k.ptx.hasDebugParams()) DeviceErrors.register(k);
         return k;
+    }
+
+    /**
+     * Blocks of {@code threads} that fit an SM's 64 K registers at {@code registers} a thread
+     * (allocated per warp in units of 256, so a thread's count rounds up to a multiple of 8).
+     */
+    static int residentBlocks(int registers, int threads) {
+        int perThread = (Math.max(1, registers) + 7) / 8 * 8;
+        return 65536 / (perThread * threads);
     }
 
     private static CudaKernel compileAndLoad(KernelIR ir, PtxModule ptx, CudaDevice device, LaunchOptions options) {

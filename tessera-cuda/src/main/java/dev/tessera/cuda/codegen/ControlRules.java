@@ -33,8 +33,9 @@ final class ControlRules {
         List<Value> args = f.body().args().subList(1, f.body().args().size());
         List<TileValue> carried = new ArrayList<>();
         for (int i = 0; i < args.size(); i++) {
-            TileValue init = cx.operand(f, f.inits().get(i));
-            TileValue c = cx.fresh(cx.layoutOf(args.get(i)), args.get(i).type().element());
+            // a value carried packed stays packed (two 16-bit floats per register) if it enters the loop so
+            TileValue init = cx.operandAny(f, f.inits().get(i));
+            TileValue c = cx.fresh(cx.layoutOf(args.get(i)), args.get(i).type().element(), init.isPacked());
             copy(cx, List.of(init), List.of(c));
             carried.add(c);
         }
@@ -53,7 +54,7 @@ final class ControlRules {
         for (int i = 0; i < args.size(); i++) cx.define(args.get(i), carried.get(i));
         Yield y = lowerBody(loop.body(), program, cx);
         List<TileValue> next = new ArrayList<>();
-        for (Value v : y.values()) next.add(cx.operand(y, v));
+        for (Value v : y.values()) next.add(cx.operandAny(y, v));
         copy(cx, next, carried);
         cx.popScope();
         w.op("add.%s %s, %s, %s", Emit.intType(ivType), iv, iv, step);
@@ -76,8 +77,8 @@ final class ControlRules {
         List<TileValue> carried = new ArrayList<>();
         for (int i = 0; i < wl.inits().size(); i++) {
             Value arg = wl.condition().args().get(i);
-            TileValue init = cx.operand(wl, wl.inits().get(i));
-            TileValue c = cx.fresh(cx.layoutOf(wl.body().args().get(i)), arg.type().element());
+            TileValue init = cx.operandAny(wl, wl.inits().get(i));
+            TileValue c = cx.fresh(cx.layoutOf(wl.body().args().get(i)), arg.type().element(), init.isPacked());
             copy(cx, List.of(init), List.of(c));
             carried.add(c);
         }
@@ -92,7 +93,7 @@ final class ControlRules {
         for (int i = 0; i < carried.size(); i++) cx.define(wl.body().args().get(i), carried.get(i));
         Yield by = lowerBody(loop.body(), program, cx);
         List<TileValue> next = new ArrayList<>();
-        for (Value v : by.values()) next.add(cx.operand(by, v));
+        for (Value v : by.values()) next.add(cx.operandAny(by, v));
         copy(cx, next, carried);
         cx.popScope();
         w.op("bra %s", head);
@@ -152,24 +153,30 @@ final class ControlRules {
         throw new IllegalStateException("region without a yield");
     }
 
-    /** to[i] = from[i] for all i at once (through temporaries when a source is also a destination). */
+    /**
+     * to[i] = from[i] for all i at once (through temporaries when a source is also a destination);
+     * each source is first put in its destination's representation (packed or not).
+     */
     static void copy(Lowerer cx, List<TileValue> from, List<TileValue> to) {
+        List<TileValue> converted = new ArrayList<>();
+        for (int i = 0; i < from.size(); i++) converted.add(Packing.as(cx, from.get(i), to.get(i)));
+        from = converted;
         Set<String> destinations = new HashSet<>();
-        for (TileValue t : to) destinations.addAll(List.of(t.regs()));
+        for (TileValue t : to) destinations.addAll(List.of(t.words()));
         boolean overlap = false;
-        for (TileValue f : from) for (String r : f.regs()) overlap |= destinations.contains(r);
+        for (TileValue f : from) for (String r : f.words()) overlap |= destinations.contains(r);
         List<TileValue> sources = from;
         if (overlap) {
             sources = new ArrayList<>();
             for (TileValue f : from) {
-                TileValue tmp = cx.fresh(f.layout(), f.type());
-                for (int r = 0; r < f.size(); r++) Emit.move(cx, f.regClass(), tmp.reg(r), f.reg(r));
+                TileValue tmp = cx.fresh(f.layout(), f.type(), f.isPacked());
+                for (int r = 0; r < f.numWords(); r++) Emit.move(cx, f.regClass(), tmp.word(r), f.word(r));
                 sources.add(tmp);
             }
         }
         for (int i = 0; i < to.size(); i++) {
             TileValue s = sources.get(i), d = to.get(i);
-            for (int r = 0; r < d.size(); r++) Emit.move(cx, d.regClass(), d.reg(r), s.reg(r));
+            for (int r = 0; r < d.numWords(); r++) Emit.move(cx, d.regClass(), d.word(r), s.word(r));
         }
     }
 

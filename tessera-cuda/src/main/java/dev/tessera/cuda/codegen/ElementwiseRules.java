@@ -46,7 +46,14 @@ final class ElementwiseRules {
 
     static TileValue broadcast(Broadcast b, DistributedLayout out, Lowerer cx) {
         Shape src = b.source().type().shape();
-        TileValue s = cx.get(b.source(), LayoutAssignment.derivedOperandLayout(b, b.source(), out));
+        TileValue s = cx.getAny(b.source(), LayoutAssignment.derivedOperandLayout(b, b.source(), out));
+        if (s.isPacked() && TileValue.packable(s.type(), out)) {
+            return Packing.gather(cx, out, b.result().type().element(), new TileValue[] {s}, new Packing.Origin() {
+                public int source(int e) { return 0; }
+                public int index(int e) { return out.projectedRegister(src, e); }
+            });
+        }
+        s = Packing.unpack(cx, s);
         String[] regs = new String[out.numRegs()];
         for (int r = 0; r < regs.length; r++) regs[r] = s.reg(out.projectedRegister(src, r));
         return new TileValue(out, b.result().type().element(), regs);
@@ -55,8 +62,9 @@ final class ElementwiseRules {
     /** expand_dims, reshape, permute and hints: the same registers, relabeled. */
     static TileValue relabel(Op op, DistributedLayout out, Lowerer cx) {
         var source = op.operands().getFirst();
-        TileValue s = cx.get(source, LayoutAssignment.derivedOperandLayout(op, source, out));
-        return new TileValue(out, op.results().getFirst().type().element(), s.regs());
+        TileValue s = cx.getAny(source, LayoutAssignment.derivedOperandLayout(op, source, out));
+        // the register order is kept, so a packed value's pairs stay pairs
+        return new TileValue(out, op.results().getFirst().type().element(), s.words(), s.packing());
     }
 
     static TileValue unary(Unary u, DistributedLayout out, Lowerer cx) {
@@ -105,8 +113,14 @@ final class ElementwiseRules {
     }
 
     static TileValue select(Select s, DistributedLayout out, Lowerer cx) {
-        TileValue c = cx.get(s.condition(), out), x = cx.get(s.ifTrue(), out), y = cx.get(s.ifFalse(), out);
-        RegClass k = RegClass.of(s.result().type().element());
+        TileValue c = cx.get(s.condition(), out);
+        var type = s.result().type().element();
+        if (TileValue.packable(type, out)) {
+            TileValue px = cx.getAny(s.ifTrue(), out), py = cx.getAny(s.ifFalse(), out);
+            if (px.isPacked() || py.isPacked()) return selectPacked(cx, c, Packing.pack(cx, px), Packing.pack(cx, py));
+        }
+        TileValue x = cx.get(s.ifTrue(), out), y = cx.get(s.ifFalse(), out);
+        RegClass k = RegClass.of(type);
         Map<String, String> done = new HashMap<>();
         String[] regs = new String[out.numRegs()];
         for (int i = 0; i < regs.length; i++) {
@@ -115,6 +129,25 @@ final class ElementwiseRules {
             regs[i] = done.computeIfAbsent(key, k2 -> Emit.select(cx, k, c.reg(j), x.reg(j), y.reg(j)));
         }
         return new TileValue(out, s.result().type().element(), regs);
+    }
+
+    /**
+     * A select of packed 16-bit floats: one {@code selp.b32} per word where both halves' conditions
+     * are the same register, else a {@code selp.b32} per half and a {@code prmt} of the two.
+     */
+    private static TileValue selectPacked(Lowerer cx, TileValue c, TileValue x, TileValue y) {
+        Map<String, String> done = new HashMap<>();
+        String[] words = new String[x.numWords()];
+        for (int i = 0; i < words.length; i++) {
+            String c0 = c.reg(2 * i), c1 = c.reg(2 * i + 1), a = x.word(i), b = y.word(i);
+            words[i] = done.computeIfAbsent(c0 + "," + c1 + "," + a + "," + b, k -> {
+                String lo = Emit.select(cx, RegClass.B32, c0, a, b);
+                if (c0.equals(c1) || a.equals(b)) return lo;
+                String hi = Emit.select(cx, RegClass.B32, c1, a, b);
+                return Packing.select(cx, lo, 0, hi, 1);
+            });
+        }
+        return TileValue.packed(x.layout(), x.type(), words);
     }
 
     static TileValue fma(Fma f, DistributedLayout out, Lowerer cx) {

@@ -25,6 +25,7 @@ final class LayoutConversion {
     static TileValue convert(TileValue src, DistributedLayout target, Lowerer cx) {
         DistributedLayout from = src.layout();
         if (from.equals(target)) return src;
+        if (src.isPacked()) return convertPacked(src, target, cx);
         if (from.convertsLocallyTo(target)) {
             String[] regs = new String[target.numRegs()];
             for (int r = 0; r < regs.length; r++) regs[r] = src.reg(from.localSource(target, r));
@@ -42,6 +43,25 @@ final class LayoutConversion {
         TileValue out = readAll(cx, target, src.type(), base);
         cx.smem.end();
         return out;
+    }
+
+    /**
+     * A packed value in another layout: a renaming keeps words whose pairs stay together and
+     * re-pairs the others with {@code prmt}; through shared memory, each element's pattern moves
+     * as a 32-bit word and the patterns are paired again where they land (bit-exact, NaN
+     * payloads included). Where the target cannot hold the value packed, it is unpacked.
+     */
+    private static TileValue convertPacked(TileValue src, DistributedLayout target, Lowerer cx) {
+        DistributedLayout from = src.layout();
+        if (!TileValue.packable(src.type(), target)) return convert(Packing.unpack(cx, src), target, cx);
+        if (from.convertsLocallyTo(target)) {
+            return Packing.gather(cx, target, src.type(), new TileValue[] {src}, new Packing.Origin() {
+                public int source(int e) { return 0; }
+                public int index(int e) { return from.localSource(target, e); }
+            });
+        }
+        TileValue moved = convert(Packing.bits(cx, src), target, cx);
+        return Packing.fromBits(cx, moved, (dev.tessera.types.DType) src.type());
     }
 
     /** Every thread ends up with what the owners of each element hold (after an atomic only the owner executed). */

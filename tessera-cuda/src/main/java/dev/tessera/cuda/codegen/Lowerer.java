@@ -27,7 +27,7 @@ final class Lowerer {
     final int numWarps;
     final SharedMemory smem = new SharedMemory(w);
     final DebugSites debug;
-    private final Deque<Map<Value, Map<DistributedLayout, TileValue>>> scopes = new ArrayDeque<>();
+    private final Deque<Map<Value, Map<Object, TileValue>>> scopes = new ArrayDeque<>();
     private final Map<String, String> threadOffsets = new HashMap<>();
     private final Map<String, String> owners = new HashMap<>();
     private final Map<String, NarrowBits> narrowBits = new HashMap<>();
@@ -48,35 +48,71 @@ final class Lowerer {
 
     DistributedLayout layoutOf(Value v) { return layouts.layoutOf(v); }
 
-    /** {@code v} in layout {@code l}: made already, recomputed (cheap values) or converted through shared memory. */
+    /**
+     * {@code v} in layout {@code l}, unpacked (one element per register, as arithmetic reads it):
+     * made already, recomputed (cheap values), converted through shared memory, or unpacked from
+     * its packed form here, at its first use in this scope.
+     */
     TileValue get(Value v, DistributedLayout l) {
-        TileValue t = lookup(v, l);
+        TileValue t = lookup(v, l, false);
+        if (t != null) return t;
+        t = getAny(v, l);
+        if (t.isPacked()) {
+            t = Packing.unpack(this, t);
+            remember(v, t);
+        }
+        return t;
+    }
+
+    /**
+     * {@code v} in layout {@code l} in whatever representation it has (packed where it was made
+     * packed, see {@link TileValue}): for rules that only move values (stores, selects,
+     * relabelings, loop-carried copies), which then keep 16-bit floats two to a register.
+     */
+    TileValue getAny(Value v, DistributedLayout l) {
+        TileValue t = lookup(v, l, true);
+        if (t == null) t = lookup(v, l, false);
         if (t != null) return t;
         if (!v.type().isScalar() && layouts.isRematerializable(v)) {
             Op producer = layouts.producerOf(v);
             t = PtxLowering.value(producer, l, this);
         } else {
-            TileValue have = lookup(v, layoutOf(v));
+            DistributedLayout home = layoutOf(v);
+            TileValue have = lookup(v, home, true);
+            if (have == null) have = lookup(v, home, false);
             if (have == null) throw new IllegalStateException("value " + v + " used before it was lowered");
             t = LayoutConversion.convert(have, l, this);
         }
-        scopes.peek().computeIfAbsent(v, k -> new HashMap<>()).put(l, t);
+        remember(v, t);
         return t;
     }
 
-    /** {@code op}'s operand {@code v} in the layout the op reads it in. */
+    /** {@code op}'s operand {@code v} in the layout the op reads it in, unpacked. */
     TileValue operand(Op op, Value v) { return get(v, layouts.required(op, v)); }
 
-    /** {@code v} in the layout it was produced in. */
+    /** {@code op}'s operand {@code v} in the layout the op reads it in, in any representation. */
+    TileValue operandAny(Op op, Value v) { return getAny(v, layouts.required(op, v)); }
+
+    /** {@code v} in the layout it was produced in, unpacked. */
     TileValue primary(Value v) { return get(v, layoutOf(v)); }
 
-    private TileValue lookup(Value v, DistributedLayout l) {
+    /** The key a value's registers are kept under: its layout, told apart by representation. */
+    private record PackedKey(DistributedLayout layout) {}
+
+    private static Object key(DistributedLayout l, boolean packed) { return packed ? new PackedKey(l) : l; }
+
+    private TileValue lookup(Value v, DistributedLayout l, boolean packed) {
         if (v.type().isScalar()) l = layouts.scalar();
-        for (Map<Value, Map<DistributedLayout, TileValue>> scope : scopes) {
-            Map<DistributedLayout, TileValue> m = scope.get(v);
-            if (m != null && m.containsKey(l)) return m.get(l);
+        Object k = key(l, packed);
+        for (Map<Value, Map<Object, TileValue>> scope : scopes) {
+            Map<Object, TileValue> m = scope.get(v);
+            if (m != null && m.containsKey(k)) return m.get(k);
         }
         return null;
+    }
+
+    private void remember(Value v, TileValue t) {
+        scopes.peek().computeIfAbsent(v, k -> new HashMap<>()).put(key(t.layout(), t.isPacked()), t);
     }
 
     /** Records {@code v}'s registers, then makes the conversions its users need once, here. */
@@ -84,10 +120,8 @@ final class Lowerer {
         if (!t.layout().equals(v.type().isScalar() ? layouts.scalar() : layoutOf(v))) {
             throw new IllegalStateException("value " + v + " lowered in " + t.layout() + ", assigned " + layoutOf(v));
         }
-        scopes.peek().computeIfAbsent(v, k -> new HashMap<>()).put(t.layout(), t);
-        for (DistributedLayout l : layouts.eagerConversions(v)) {
-            scopes.peek().get(v).put(l, LayoutConversion.convert(t, l, this));
-        }
+        remember(v, t);
+        for (DistributedLayout l : layouts.eagerConversions(v)) remember(v, LayoutConversion.convert(t, l, this));
     }
 
     void pushScope() { scopes.push(new IdentityHashMap<>()); }
@@ -95,11 +129,15 @@ final class Lowerer {
     void popScope() { scopes.pop(); }
 
     /** A value with fresh registers of {@code type} in layout {@code l}. */
-    TileValue fresh(DistributedLayout l, ElementType type) {
-        String[] regs = new String[l.numRegs()];
-        RegClass k = RegClass.of(type);
+    TileValue fresh(DistributedLayout l, ElementType type) { return fresh(l, type, false); }
+
+    /** As {@link #fresh(DistributedLayout, ElementType)}, packed (two 16-bit floats per .b32) if {@code packed}. */
+    TileValue fresh(DistributedLayout l, ElementType type, boolean packed) {
+        int packing = packed ? 2 : 1;
+        String[] regs = new String[l.numRegs() / packing];
+        RegClass k = packed ? RegClass.B32 : RegClass.of(type);
         for (int i = 0; i < regs.length; i++) regs[i] = w.reg(k);
-        return new TileValue(l, type, regs);
+        return new TileValue(l, type, regs, packing);
     }
 
     // ------------------------------------------------------------------ narrow floats' memory bits
@@ -110,12 +148,22 @@ final class Lowerer {
      * was. A store then writes the pattern (or converts two sources at once) instead of recovering
      * it from the held value. Only registers written once are recorded, so the facts never go
      * stale; a register may stand for values of several types (an fp8 value widened to f16 is the
-     * same f32), so the facts hold only for their own type.
+     * same f32), so the facts hold only for their own type. An element unpacked from a packed
+     * 16-bit pair (see {@link Packing}) also names its {@code word} and {@code half} (0 low, 1
+     * high): the word is the element's memory bits with its neighbour's, so packing the two again
+     * is the word itself; {@code bits} may then be null (extracted from the word where needed).
+     * A packed word is written once where it is made, or at the end of a loop body that carries
+     * it, after every use of the elements unpacked from it in that iteration.
      */
-    record NarrowBits(DType type, String bits, String roundedFrom) {}
+    record NarrowBits(DType type, String bits, String roundedFrom, String word, int half) {}
 
     void recordNarrowBits(String held, DType type, String bits, String roundedFrom) {
-        narrowBits.put(held, new NarrowBits(type, bits, roundedFrom));
+        narrowBits.put(held, new NarrowBits(type, bits, roundedFrom, null, 0));
+    }
+
+    /** Records that unpacked {@code held} is half {@code half} (0 low, 1 high) of packed {@code word}. */
+    void recordPackedOrigin(String held, DType type, String word, int half) {
+        narrowBits.put(held, new NarrowBits(type, null, null, word, half));
     }
 
     /** What is known of {@code held} as a value of {@code type}, or null. */

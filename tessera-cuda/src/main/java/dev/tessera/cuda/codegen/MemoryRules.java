@@ -7,11 +7,8 @@ import dev.tessera.ir.Op.Load;
 import dev.tessera.ir.Op.Store;
 import dev.tessera.ir.Value;
 import dev.tessera.types.DType;
-import dev.tessera.types.Numerics.Rounding;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Lowering of global loads and stores. Each run of consecutive registers that AxisInfo proves
@@ -34,6 +31,15 @@ final class MemoryRules {
         // element (a scalar: every thread), and copies must agree (branches on scalars must not
         // diverge): one thread loads, and shares what it read.
         String owner = l.isVolatile() ? cx.owner(out) : null;
+        if (owner == null && vec >= 2 && TileValue.packable(t, out)) {
+            // 16-bit floats stay packed: the loaded words are the value (two elements each)
+            TileValue otherWords = other == null || mask == null ? null : Packing.pack(cx, cx.operandAny(l, l.other()));
+            String[] words = new String[out.numRegs() / 2];
+            for (int g = 0; g < out.numRegs(); g += vec) {
+                loadWords(cx, mask == null ? null : mask.reg(g), otherWords, ptr.reg(g), words, g / 2, vec / 2, qualifiers);
+            }
+            return TileValue.packed(out, t, words);
+        }
         String[] regs = new String[out.numRegs()];
         for (int g = 0; g < out.numRegs(); g += vec) {
             String pred = mask == null ? owner : owner == null ? mask.reg(g) : and(cx, mask.reg(g), owner);
@@ -48,6 +54,17 @@ final class MemoryRules {
             return new TileValue(out, t, selected);
         }
         return result;
+    }
+
+    /** Loads words {@code first .. first+count} of a packed value; masked-off lanes keep {@code other}'s words (or 0). */
+    private static void loadWords(Lowerer cx, String pred, TileValue other, String address, String[] words, int first, int count, String q) {
+        PtxWriter w = cx.w;
+        for (int i = 0; i < count; i++) {
+            words[first + i] = w.reg(RegClass.B32);
+            if (pred != null) w.op("mov.b32 %s, %s", words[first + i], other == null ? "0" : other.word(first + i));
+        }
+        String list = count == 1 ? words[first] : "{" + String.join(", ", java.util.Arrays.copyOfRange(words, first, first + count)) + "}";
+        w.op("%sld.global%s%s.b32 %s, [%s]", pred == null ? "" : "@" + pred + " ", q, count == 1 ? "" : ".v" + count, list, address);
     }
 
     /** The elements per access for this op in layout {@code out}: the run of low registers along one dimension, as far as AxisInfo allows. */
@@ -159,33 +176,13 @@ final class MemoryRules {
     /** The {@code count} elements of type {@code t} packed in {@code words}, as their registers hold them. */
     private static String[] unpack(Lowerer cx, DType t, String[] words, int count) {
         PtxWriter w = cx.w;
+        if (t == DType.BF16 || t == DType.F16) return Packing.unpackWords(cx, t, words, count);
         int es = t.byteSize();
         String[] regs = new String[count], bits = new String[count], values = new String[count];
-        Map<String, String[]> halves = new HashMap<>();
         for (int j = 0; j < count; j++) {
             String word = words[j * es / 4];
             int bit = (j * es % 4) * 8;
             bits[j] = w.reg(RegClass.B32);
-            if (t == DType.BF16 || t == DType.F16) {
-                // a 16-bit float is one half of the word: its f32 value without extracting the field first
-                if (bit == 0) w.op("and.b32 %s, %s, 65535", bits[j], word);
-                else w.op("shr.u32 %s, %s, 16", bits[j], word);
-                values[j] = w.reg(RegClass.F32);
-                if (t == DType.BF16) {
-                    String top = w.reg(RegClass.B32);
-                    if (bit == 0) w.op("shl.b32 %s, %s, 16", top, word);
-                    else w.op("and.b32 %s, %s, -65536", top, word);
-                    w.op("mov.b32 %s, %s", values[j], top);
-                } else {
-                    String[] half = halves.computeIfAbsent(word, wd -> {
-                        String lo = w.reg(RegClass.B16), hi = w.reg(RegClass.B16);
-                        w.op("mov.b32 {%s, %s}, %s", lo, hi, wd);
-                        return new String[] {lo, hi};
-                    });
-                    w.op("cvt.f32.f16 %s, %s", values[j], half[bit / 16]);
-                }
-                continue;
-            }
             boolean signed = t == DType.I8 || t == DType.I16;
             w.op("bfe.%s %s, %s, %d, %d", signed ? "s32" : "u32", bits[j], word, bit, t == DType.I1 ? 8 : t.bits());
             if (t == DType.I1) regs[j] = Emit.toPred(cx, bits[j]);
@@ -198,7 +195,7 @@ final class MemoryRules {
     static void store(Store s, Lowerer cx) {
         DistributedLayout layout = cx.layouts.memoryLayout(s);
         TileValue ptr = cx.operand(s, s.pointer());
-        TileValue value = cx.operand(s, s.value());
+        TileValue value = cx.operandAny(s, s.value());
         TileValue mask = s.mask() == null ? null : cx.operand(s, s.mask());
         DType t = s.value().type().dtype();
         int vec = vector(cx, s.pointer(), s.mask(), layout);
@@ -206,7 +203,8 @@ final class MemoryRules {
         String q = cacheQualifier(s.cache(), s.eviction(), false);
         for (int g = 0; g < layout.numRegs(); g += vec) {
             String pred = mask == null ? owner : owner == null ? mask.reg(g) : and(cx, mask.reg(g), owner);
-            storeGroup(cx, t, ptr.reg(g), pred, value, g, vec, q);
+            if (value.isPacked()) storeWords(cx, ptr.reg(g), pred, value, g, vec, q);
+            else storeGroup(cx, t, ptr.reg(g), pred, value, g, vec, q);
         }
     }
 
@@ -214,6 +212,26 @@ final class MemoryRules {
         String r = cx.w.reg(RegClass.PRED);
         cx.w.op("and.pred %s, %s, %s", r, p, q);
         return r;
+    }
+
+    /** Stores elements {@code g .. g+vec} of a packed value: its words as they are (a lone element: its half). */
+    private static void storeWords(Lowerer cx, String address, String pred, TileValue value, int g, int vec, String q) {
+        PtxWriter w = cx.w;
+        String guard = pred == null ? "" : "@" + pred + " ";
+        if (vec == 1) {
+            String word = value.word(g >> 1);
+            if ((g & 1) == 1) {
+                String hi = w.reg(RegClass.B32);
+                w.op("shr.u32 %s, %s, 16", hi, word);
+                word = hi;
+            }
+            w.op("%sst.global%s.u16 [%s], %s", guard, q, address, word);
+            return;
+        }
+        int words = vec / 2;
+        String[] list = java.util.Arrays.copyOfRange(value.words(), g / 2, g / 2 + words);
+        w.op("%sst.global%s%s.b32 [%s], %s", guard, q, words == 1 ? "" : ".v" + words, address,
+                words == 1 ? list[0] : "{" + String.join(", ", list) + "}");
     }
 
     private static void storeGroup(Lowerer cx, DType t, String address, String pred, TileValue value, int g, int vec, String q) {
@@ -249,6 +267,10 @@ final class MemoryRules {
                 }
                 continue;
             }
+            if (perWord == 2 && es == 2) {
+                word[i] = Packing.pair(cx, t, value.reg(first), value.reg(first + 1));
+                continue;
+            }
             String[] fields = new String[perWord];
             for (int j = 0; j < perWord; j++) fields[j] = memoryBits(cx, t, value.reg(first + j));
             word[i] = pack(cx, fields, es);
@@ -256,12 +278,8 @@ final class MemoryRules {
         if (anyNan != null) {
             String skip = w.label("f16_nan");
             w.op("@!%s bra %s", anyNan, skip);
-            for (int i : f16Pairs) {
-                int first = g + i * perWord;
-                String low = NarrowFloats.toBits(cx, cx.narrowBits(value.reg(first), t).roundedFrom(), t, Rounding.NEAREST_EVEN);
-                String high = NarrowFloats.toBits(cx, cx.narrowBits(value.reg(first + 1), t).roundedFrom(), t, Rounding.NEAREST_EVEN);
-                w.op("prmt.b32 %s, %s, %s, 0x5410", word[i], low, high);
-            }
+            // from the converted words, so the f32 sources need not live through the branch
+            for (int i : f16Pairs) Packing.canonicalF16Nans(cx, word[i]);
             w.place(skip);
         }
         if (total >= 4) {

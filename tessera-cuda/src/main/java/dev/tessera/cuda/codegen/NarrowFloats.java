@@ -204,6 +204,9 @@ final class NarrowFloats {
 
     private static final int QUIET_NAN = 0x7FC0_0000;
 
+    /** The high bits of a held f16 NaN: a quiet f32 NaN with f16's tag (the pattern goes in the low 16 bits, its sign in bit 31). */
+    static int f16Tag() { return QUIET_NAN | tag(DType.F16) << 16; }
+
     private static int tag(DType t) {
         return switch (t) {
             case F16 -> 1;
@@ -224,12 +227,23 @@ final class NarrowFloats {
 
     /**
      * {@link #held} for several patterns at once, given their f32 values ({@link #fromBits} or an
-     * equivalent conversion). NaN patterns are rare: one test covers all the values, and only
-     * threads that meet one run the tagging.
+     * equivalent conversion, in fresh registers: NaNs are tagged in them, in place). NaN patterns
+     * are rare: one test covers all the values, and only threads that meet one run the tagging.
      */
     static String[] held(Lowerer cx, String[] bits, String[] values, DType t) {
+        String[] out = held(cx, i -> bits[i], values, t);
+        for (int i = 0; i < bits.length; i++) cx.recordNarrowBits(out[i], t, bits[i], null);
+        return out;
+    }
+
+    /**
+     * {@link #held} of values whose patterns {@code bitsOf} gives (zero-extended; it is asked only
+     * in threads that meet a NaN, inside the branch, so the patterns need not be live before it).
+     * Records nothing.
+     */
+    static String[] held(Lowerer cx, java.util.function.IntFunction<String> bitsOf, String[] values, DType t) {
         PtxWriter w = cx.w;
-        int n = bits.length;
+        int n = values.length;
         String[] out = values.clone();
         if (t != DType.BF16) {
             String anyNan = null;
@@ -239,26 +253,23 @@ final class NarrowFloats {
                 else w.op("setp.nan.or.f32 %s, %s, %s, %s", p, values[i], b, anyNan);
                 anyNan = p;
             }
-            for (int i = 0; i < n; i++) {
-                out[i] = w.reg(RegClass.F32);
-                w.op("mov.f32 %s, %s", out[i], values[i]);
-            }
+            // tagged in place: the values are fresh registers (a copy would keep both alive through the branch)
             String skip = w.label("held");
             w.op("@!%s bra %s", anyNan, skip);
             int width = t.bits(), signBit = 1 << (width - 1);
             for (int i = 0; i < n; i++) {
                 String nan = w.reg(RegClass.PRED), sign = w.reg(RegClass.B32), tagged = w.reg(RegClass.B32);
-                w.op("testp.notanumber.f32 %s, %s", nan, values[i]);
-                w.op("and.b32 %s, %s, %d", sign, bits[i], signBit);
+                w.op("testp.notanumber.f32 %s, %s", nan, out[i]);
+                String bits = bitsOf.apply(i);
+                w.op("and.b32 %s, %s, %d", sign, bits, signBit);
                 w.op("shl.b32 %s, %s, %d", sign, sign, 32 - width);
-                w.op("and.b32 %s, %s, %d", tagged, bits[i], (1 << width) - 1);
+                w.op("and.b32 %s, %s, %d", tagged, bits, (1 << width) - 1);
                 w.op("or.b32 %s, %s, %d", tagged, tagged, QUIET_NAN | tag(t) << 16);
                 w.op("or.b32 %s, %s, %s", tagged, tagged, sign);
                 w.op("@%s mov.b32 %s, %s", nan, out[i], tagged);
             }
             w.place(skip);
         }
-        for (int i = 0; i < n; i++) cx.recordNarrowBits(out[i], t, bits[i], null);
         return out;
     }
 
@@ -294,7 +305,8 @@ final class NarrowFloats {
      */
     static String heldBits(Lowerer cx, String f, DType t) {
         Lowerer.NarrowBits known = cx.narrowBits(f, t);
-        if (known != null) return known.bits();
+        if (known != null && known.bits() != null) return known.bits();
+        if (known != null) return Packing.half(cx, known.word(), known.half());
         PtxWriter w = cx.w;
         String raw = w.reg(RegClass.B32), nan = w.reg(RegClass.PRED), out = w.reg(RegClass.B32), skip = w.label("held_bits");
         w.op("mov.b32 %s, %s", raw, f);

@@ -7,7 +7,9 @@ import dev.tessera.types.PointerType;
 /**
  * The PTX register kinds values live in. Integers narrower than 32 bits are held in 32-bit
  * registers, sign- or zero-extended by their type; narrow floats (f16, bf16, fp8) are held as the
- * f32 value of the number, rounded back after every operation, as the CPU backend holds them.
+ * f32 value of the number, rounded back after every operation, as the CPU backend holds them,
+ * unless a value holds 16-bit floats packed, two per {@link #B32} register as their memory bits
+ * (see {@link TileValue#packing}): {@link #of} is the kind of one unpacked element.
  */
 public enum RegClass {
     PRED(".pred", "%p"),

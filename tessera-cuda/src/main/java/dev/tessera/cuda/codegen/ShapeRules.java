@@ -13,7 +13,15 @@ final class ShapeRules {
     private ShapeRules() {}
 
     static TileValue join(Join j, DistributedLayout out, Lowerer cx) {
-        TileValue a = cx.operand(j, j.lhs()), b = cx.operand(j, j.rhs());
+        TileValue pa = cx.operandAny(j, j.lhs()), pb = cx.operandAny(j, j.rhs());
+        if (pa.isPacked() && pb.isPacked()) {
+            // the joined dimension is register bit 0: each word pairs an element of each side
+            return Packing.gather(cx, out, j.result().type().element(), new TileValue[] {pa, pb}, new Packing.Origin() {
+                public int source(int e) { return e & 1; }
+                public int index(int e) { return e >> 1; }
+            });
+        }
+        TileValue a = Packing.unpack(cx, pa), b = Packing.unpack(cx, pb);
         String[] regs = new String[out.numRegs()];
         for (int i = 0; i < a.size(); i++) {
             regs[2 * i] = a.reg(i);
@@ -23,10 +31,21 @@ final class ShapeRules {
     }
 
     static void split(Split s, Lowerer cx) {
-        TileValue src = cx.operand(s, s.source());
+        TileValue src = cx.operandAny(s, s.source());
         DistributedLayout l = src.layout();
         int q = l.lastBitRegister();
         DistributedLayout half = l.splitHalf();
+        if (src.isPacked() && TileValue.packable(src.type(), half)) {
+            for (int which = 0; which < 2; which++) {
+                final int side = which;
+                cx.define(s.results().get(which), Packing.gather(cx, half, src.type(), new TileValue[] {src}, new Packing.Origin() {
+                    public int source(int e) { return 0; }
+                    public int index(int e) { return ((e >> q) << (q + 1)) | (side << q) | (e & ((1 << q) - 1)); }
+                }));
+            }
+            return;
+        }
+        src = Packing.unpack(cx, src);
         for (int which = 0; which < 2; which++) {
             String[] regs = new String[half.numRegs()];
             for (int i = 0; i < regs.length; i++) {
@@ -38,7 +57,15 @@ final class ShapeRules {
     }
 
     static TileValue cat(Cat c, DistributedLayout out, Lowerer cx) {
-        TileValue a = cx.operand(c, c.lhs()), b = cx.operand(c, c.rhs());
+        TileValue pa = cx.operandAny(c, c.lhs()), pb = cx.operandAny(c, c.rhs());
+        if (pa.isPacked() && pb.isPacked()) {
+            // the new register bit is the highest: the words follow each other
+            String[] words = new String[pa.numWords() + pb.numWords()];
+            System.arraycopy(pa.words(), 0, words, 0, pa.numWords());
+            System.arraycopy(pb.words(), 0, words, pa.numWords(), pb.numWords());
+            return TileValue.packed(out, c.result().type().element(), words);
+        }
+        TileValue a = Packing.unpack(cx, pa), b = Packing.unpack(cx, pb);
         String[] regs = new String[out.numRegs()];
         System.arraycopy(a.regs(), 0, regs, 0, a.size());
         System.arraycopy(b.regs(), 0, regs, a.size(), b.size());
