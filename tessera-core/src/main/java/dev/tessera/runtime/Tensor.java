@@ -57,8 +57,8 @@ public final class Tensor implements AutoCloseable {
 
     public static Tensor empty(DType dtype, Device device, long... shape) {
         Device d = device.require();
-        long n = numel(shape);
-        Buffer buffer = d.backendImpl().allocate(d.index(), Math.max(1, n * dtype.byteSize()));
+        // exactly the tensor's bytes: an empty tensor has none, so a kernel cannot write "element 0" of it
+        Buffer buffer = d.backendImpl().allocate(d.index(), byteSize(dtype, shape));
         return new Tensor(new Storage(buffer), d, dtype, shape.clone(), contiguousStrides(shape), 0);
     }
 
@@ -109,9 +109,10 @@ public final class Tensor implements AutoCloseable {
         }
         Tensor t = empty(dtype, device, s);
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment host = arena.allocate(Math.max(1, values.length * (long) dtype.byteSize()), 16);
+            long bytes = values.length * (long) dtype.byteSize();
+            MemorySegment host = arena.allocate(Math.max(1, bytes), 16);
             for (int i = 0; i < values.length; i++) HostCodec.putLong(host, (long) i * dtype.byteSize(), dtype, values[i]);
-            t.device.backendImpl().copyIn(host, t.storage.buffer, 0, host.byteSize());
+            t.device.backendImpl().copyIn(host, t.storage.buffer, 0, bytes);
         }
         return t;
     }
@@ -119,7 +120,7 @@ public final class Tensor implements AutoCloseable {
     /** Uniform values in [0, 1), reproducible from the seed. */
     public static Tensor rand(DType dtype, long seed, Device device, long... shape) {
         SplittableRandom r = new SplittableRandom(seed);
-        double[] v = new double[Math.toIntExact(numel(shape))];
+        double[] v = new double[hostLength("rand", shape)];
         for (int i = 0; i < v.length; i++) v[i] = r.nextDouble();
         return from(v, dtype, device, shape);
     }
@@ -127,7 +128,7 @@ public final class Tensor implements AutoCloseable {
     /** Standard normal values, reproducible from the seed. */
     public static Tensor randn(DType dtype, long seed, Device device, long... shape) {
         SplittableRandom r = new SplittableRandom(seed);
-        double[] v = new double[Math.toIntExact(numel(shape))];
+        double[] v = new double[hostLength("randn", shape)];
         for (int i = 0; i < v.length; i++) v[i] = r.nextGaussian();
         return from(v, dtype, device, shape);
     }
@@ -135,7 +136,7 @@ public final class Tensor implements AutoCloseable {
     /** Uniform integers in [low, high), reproducible from the seed. */
     public static Tensor randint(DType dtype, long seed, long low, long high, Device device, long... shape) {
         SplittableRandom r = new SplittableRandom(seed);
-        long[] v = new long[Math.toIntExact(numel(shape))];
+        long[] v = new long[hostLength("randint", shape)];
         for (int i = 0; i < v.length; i++) v[i] = r.nextLong(low, high);
         return fromLongs(v, dtype, device, shape);
     }
@@ -148,11 +149,11 @@ public final class Tensor implements AutoCloseable {
 
     public long[] shape() { return shape.clone(); }
 
-    public long shape(int dim) { return shape[dim < 0 ? dim + shape.length : dim]; }
+    public long shape(int dim) { return shape[dimension("shape", dim)]; }
 
     public long[] strides() { return strides.clone(); }
 
-    public long stride(int dim) { return strides[dim < 0 ? dim + strides.length : dim]; }
+    public long stride(int dim) { return strides[dimension("stride", dim)]; }
 
     public int rank() { return shape.length; }
 
@@ -177,15 +178,33 @@ public final class Tensor implements AutoCloseable {
         int free = -1;
         long known = 1;
         for (int i = 0; i < s.length; i++) {
-            if (s[i] == -1) free = i; else known *= s[i];
+            if (s[i] == -1 && free < 0) {
+                free = i;
+            } else if (s[i] < 0) {
+                throw new IllegalArgumentException("cannot view " + this + " as " + Arrays.toString(newShape)
+                        + ": dimension " + i + " is " + s[i] + (s[i] == -1 ? " and only one dimension may be -1" : ""));
+            } else {
+                known = Math.multiplyExact(known, s[i]);
+            }
         }
-        if (free >= 0) s[free] = numel() / known;
-        if (numel(s) != numel()) throw new IllegalArgumentException("cannot view " + this + " as " + Arrays.toString(newShape));
+        if (free >= 0) {
+            // with a 0 among the known dimensions every size fits the -1, so there is nothing to infer
+            if (known == 0) {
+                throw new IllegalArgumentException("cannot view " + this + " as " + Arrays.toString(newShape)
+                        + ": the -1 is ambiguous next to a dimension of size 0");
+            }
+            s[free] = numel() / known;
+        }
+        if (numel(s) != numel()) {
+            throw new IllegalArgumentException("cannot view " + this + " (" + numel() + " elements) as " + Arrays.toString(newShape));
+        }
         return share(dtype, s, contiguousStrides(s), offset);
     }
 
     /** Swaps two dimensions (no copy). */
     public Tensor transpose(int a, int b) {
+        a = dimension("transpose", a);
+        b = dimension("transpose", b);
         long[] s = shape.clone(), st = strides.clone();
         s[a] = shape[b];
         s[b] = shape[a];
@@ -196,8 +215,10 @@ public final class Tensor implements AutoCloseable {
 
     /** Elements [start, end) along {@code dim} (no copy). */
     public Tensor slice(int dim, long start, long end) {
+        dim = dimension("slice", dim);
         if (start < 0 || end > shape[dim] || start > end) {
-            throw new IndexOutOfBoundsException("slice [" + start + ", " + end + ") of dimension " + dim + " of " + this);
+            throw new IllegalArgumentException("slice [" + start + ", " + end + ") of dimension " + dim + " of " + this
+                    + ": needs 0 <= start <= end <= " + shape[dim]);
         }
         long[] s = shape.clone();
         s[dim] = end - start;
@@ -217,7 +238,7 @@ public final class Tensor implements AutoCloseable {
 
     /** The elements in row-major order, converted to double. */
     public double[] toDoubleArray() {
-        double[] out = new double[Math.toIntExact(numel())];
+        double[] out = new double[hostLength("toDoubleArray", shape)];
         readHost((host, base) -> {
             long[] idx = new long[shape.length];
             for (int i = 0; i < out.length; i++) {
@@ -237,7 +258,7 @@ public final class Tensor implements AutoCloseable {
 
     /** The elements as exact integers (sign- or zero-extended by dtype). */
     public long[] toLongArray() {
-        long[] out = new long[Math.toIntExact(numel())];
+        long[] out = new long[hostLength("toLongArray", shape)];
         readHost((host, base) -> {
             long[] idx = new long[shape.length];
             for (int i = 0; i < out.length; i++) {
@@ -256,9 +277,10 @@ public final class Tensor implements AutoCloseable {
         if (!isContiguous()) throw new IllegalStateException("write needs a contiguous tensor");
         try (Arena arena = Arena.ofConfined()) {
             int es = dtype.byteSize();
-            MemorySegment host = arena.allocate(Math.max(1, values.length * (long) es), 16);
+            long bytes = values.length * (long) es;
+            MemorySegment host = arena.allocate(Math.max(1, bytes), 16);
             for (int i = 0; i < values.length; i++) HostCodec.putDouble(host, (long) i * es, dtype, values[i]);
-            device.backendImpl().copyIn(host, storage.buffer, offset * es, host.byteSize());
+            device.backendImpl().copyIn(host, storage.buffer, offset * es, bytes);
         } finally {
             Reference.reachabilityFence(this); // the memory is freed once this tensor is unreachable, even mid-copy
         }
@@ -266,7 +288,7 @@ public final class Tensor implements AutoCloseable {
 
     /** Sets every element to {@code value} (NaN poisons float outputs before a test). */
     public Tensor fill(double value) {
-        double[] v = new double[Math.toIntExact(numel())];
+        double[] v = new double[hostLength("fill", shape)];
         Arrays.fill(v, value);
         if (isContiguous()) {
             write(v);
@@ -290,7 +312,7 @@ public final class Tensor implements AutoCloseable {
         int es = dtype.byteSize();
         readHost((host, base) -> {
             try (Arena arena = Arena.ofConfined()) {
-                MemorySegment packed = arena.allocate(Math.max(1, numel() * es), 16);
+                MemorySegment packed = arena.allocate(numel() * es, 16);
                 long[] idx = new long[shape.length];
                 for (long i = 0; i < numel(); i++) {
                     MemorySegment.copy(host, base(idx, base), packed, i * es, es);
@@ -354,14 +376,53 @@ public final class Tensor implements AutoCloseable {
         if (isClosed()) throw new IllegalStateException(this + " is closed");
     }
 
+    /** {@code dim} counted from the front (negative counts from the back), checked against this tensor's rank. */
+    private int dimension(String op, int dim) {
+        int d = dim < 0 ? dim + shape.length : dim;
+        if (d < 0 || d >= shape.length) {
+            throw new IllegalArgumentException(op + ": dimension " + dim + " is out of range for shape " + Arrays.toString(shape)
+                    + " (rank " + shape.length + (shape.length == 0 ? ")" : ", so -" + shape.length + " to " + (shape.length - 1) + ")"));
+        }
+        return d;
+    }
+
     static long numel(long[] shape) {
         long n = 1;
         for (long d : shape) {
-            if (d < 0) throw new IllegalArgumentException("negative dimension in " + Arrays.toString(shape));
-            n *= d;
+            if (d < 0) throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
+        }
+        for (long d : shape) {
+            try {
+                n = Math.multiplyExact(n, d);
+            } catch (ArithmeticException e) {
+                throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " has more than " + Long.MAX_VALUE + " elements");
+            }
         }
         return n;
     }
+
+    /** The bytes a contiguous tensor of {@code shape} occupies. */
+    static long byteSize(DType dtype, long[] shape) {
+        long n = numel(shape);
+        if (n > Long.MAX_VALUE / dtype.byteSize()) {
+            throw new IllegalArgumentException("a " + dtype + " tensor of shape " + Arrays.toString(shape) + " needs more than "
+                    + Long.MAX_VALUE + " bytes");
+        }
+        return n * dtype.byteSize();
+    }
+
+    /** The length of a Java array holding every element of {@code shape}, which must fit in one. */
+    private static int hostLength(String op, long[] shape) {
+        long n = numel(shape);
+        if (n > MAX_HOST_ARRAY) {
+            throw new IllegalArgumentException(op + ": shape " + Arrays.toString(shape) + " has " + n
+                    + " elements, more than a Java array holds (" + MAX_HOST_ARRAY + "); use a smaller shape or fill it with a kernel");
+        }
+        return (int) n;
+    }
+
+    /** The longest Java array the JVM reliably allocates. */
+    private static final int MAX_HOST_ARRAY = Integer.MAX_VALUE - 8;
 
     static long[] contiguousStrides(long[] shape) {
         long[] s = new long[shape.length];
