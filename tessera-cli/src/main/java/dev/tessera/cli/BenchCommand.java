@@ -12,6 +12,7 @@ import dev.tessera.kernels.bench.BenchSuite;
 import dev.tessera.kernels.bench.KernelBench;
 import dev.tessera.kernels.bench.Problem;
 import dev.tessera.runtime.Device;
+import dev.tessera.runtime.IoErrors;
 import dev.tessera.types.DType;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,15 +28,17 @@ import picocli.CommandLine.Parameters;
 /** Sweeps a library kernel over sizes for several providers and prints (and plots) the throughput. */
 @Command(name = "bench", sortOptions = false, mixinStandardHelpOptions = true,
         description = {
-                "Benchmark a library kernel over a range of sizes for each provider (tessera,",
-                "java, and those a backend module registers, e.g. torch or cublas on a GPU)",
-                "and print a table of GB/s or FLOP/s. Results are also appended as JSON lines",
+                "Benchmark a library kernel over a range of sizes against other providers.",
+                "",
+                "Times each provider (tessera, java, and those a backend module registers,",
+                "e.g. torch or cublas on a GPU) and prints a table of GB/s or FLOP/s. Results",
+                "are also appended as JSON lines",
                 "to bench/results/<date>-<device>.jsonl. Timing follows Triton's do_bench:",
                 "warm-up, caches flushed before each repetition, median of the repetitions.",
                 ""},
         footer = {"",
-                "Kernels: vector-add (N elements), softmax and layer-norm (rows of length N,",
-                "4096 rows), matmul (M = N = K). tessera bench --list shows them all.",
+                "Kernels: vector-add (N elements), softmax, layer-norm and rms-norm (rows of",
+                "length N, 4096 rows), matmul (M = N = K). tessera bench --list shows them all.",
                 "",
                 "Examples:",
                 "  tessera bench softmax",
@@ -46,8 +49,15 @@ import picocli.CommandLine.Parameters;
                 "  tessera bench softmax --dtype bf16 --device cuda:0 --sizes 1k..16k"})
 final class BenchCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "<kernel>", description = "vector-add, softmax, layer-norm or matmul")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "<kernel>", completionCandidates = KernelNames.class,
+            description = "one of: ${COMPLETION-CANDIDATES}")
     String kernel;
+
+    /** The kernel benchmarks' names, for the help (so a new kernel is listed there without editing it). */
+    static final class KernelNames implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() { return KernelBench.ALL.stream().map(KernelBench::name).iterator(); }
+    }
 
     @Option(names = "--sizes", paramLabel = "<sizes>",
             description = "sizes to sweep: a list (1024,4096), a doubling range (256..16384), 2^24, 64k; default depends on kernel and device")
@@ -116,6 +126,8 @@ final class BenchCommand implements Callable<Integer> {
         }
         KernelBench kb = KernelBench.named(kernel);
         Device d = device == null ? Device.defaultDevice() : Device.parse(device).require();
+        positive("--rows", rows);
+        positive("--rep-ms", repMs);
         BenchSettings settings = BenchSettings.of(DType.parse(dtype), d).withSeed(seed).withRows(rows).withTune(tune).withIeee(!tf32)
                 .withTuners(t -> verboseTuning || retune
                         ? t.toBuilder().verbose(verboseTuning).cache(retune ? t.cache().refreshing() : t.cache()).build() : t);
@@ -125,6 +137,7 @@ final class BenchCommand implements Callable<Integer> {
             plot = plotOption.isBlank()
                     ? ResultsLog.defaultDir().resolve(kb.name() + "-" + settings.dtype() + "-" + d.toString().replace(':', '-') + ".png")
                     : Path.of(plotOption);
+            checkWritable(plot);
         }
         List<BenchProvider> chosen = chooseProviders(kb, settings, xs[0]);
         BenchOptions options = BenchOptions.defaults().withRepMs(repMs)
@@ -144,6 +157,22 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (plot != null) writeFiles(r, suite);
         return r.errors().isEmpty() ? 0 : 1;
+    }
+
+    static void positive(String option, double value) {
+        if (!(value > 0)) throw new IllegalArgumentException(option + " must be positive, got " + value);
+    }
+
+    /** Fails before the sweep, not after it, when the chart cannot be written where it was asked for. */
+    private static void checkWritable(Path file) {
+        Path dir = file.toAbsolutePath().getParent();
+        try {
+            Files.createDirectories(dir);
+            Files.delete(Files.createTempFile(dir, ".tessera-plot-", ".tmp"));
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("cannot write --plot " + file + ": " + IoErrors.describe(e));
+        }
+        if (Files.isDirectory(file)) throw new IllegalArgumentException("cannot write --plot " + file + ": it is a directory");
     }
 
     /** The records with the provider's note (the config it ran: fixed, or the tuned one) as field "config". */
