@@ -32,9 +32,10 @@ import picocli.CommandLine.Parameters;
                 "",
                 "Times each provider (tessera, java, and those a backend module registers,",
                 "e.g. torch or cublas on a GPU) and prints a table of GB/s or FLOP/s. Results",
-                "are also appended as JSON lines",
-                "to bench/results/<date>-<device>.jsonl. Timing follows Triton's do_bench:",
-                "warm-up, caches flushed before each repetition, median of the repetitions.",
+                "are also appended as JSON lines to <date>-<device>.jsonl in the results",
+                "directory: --results DIR, else $XDG_DATA_HOME/tessera/results, else",
+                "~/.local/share/tessera/results. Timing follows Triton's do_bench: warm-up,",
+                "caches flushed before each repetition, median of the repetitions.",
                 ""},
         footer = {"",
                 "Kernels: vector-add (N elements), softmax, layer-norm and rms-norm (rows of",
@@ -42,7 +43,7 @@ import picocli.CommandLine.Parameters;
                 "",
                 "Examples:",
                 "  tessera bench softmax",
-                "  tessera bench softmax --plot       (writes bench/results/softmax-f32-cpu.*)",
+                "  tessera bench softmax --plot       (writes softmax-f32-cpu.* in the results directory)",
                 "  tessera bench softmax --plot out/softmax.png   (+ .svg .md .csv)",
                 "  tessera bench matmul --sizes 128..512 --tune",
                 "  tessera bench vector-add --sizes 2^24 --providers tessera,java",
@@ -75,7 +76,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--plot", paramLabel = "<file.png>", arity = "0..1", fallbackValue = "",
             description = "write the chart as PNG and SVG, and the table as .md and .csv, beside it"
-                    + " (without a file: bench/results/<kernel>-<dtype>-<device>.png)")
+                    + " (without a file: <kernel>-<dtype>-<device>.png in the results directory)")
     String plotOption;
 
     Path plot;
@@ -108,8 +109,12 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-jvm-warmup", description = "on the CPU, skip the untimed second of work before the sweep")
     boolean noJvmWarmup;
 
-    @Option(names = "--no-log", description = "do not append results to bench/results/")
+    @Option(names = "--no-log", description = "do not append results to the results directory")
     boolean noLog;
+
+    @Option(names = "--results", paramLabel = "<dir>",
+            description = "the results directory (default: $XDG_DATA_HOME/tessera/results, else ~/.local/share/tessera/results)")
+    Path results;
 
     @Option(names = "--list", description = "list the kernels and providers, then exit")
     boolean list;
@@ -135,7 +140,7 @@ final class BenchCommand implements Callable<Integer> {
         long[] xs = sizes != null ? Sizes.parse(sizes) : kb.defaultSizes(d);
         if (plotOption != null) {
             plot = plotOption.isBlank()
-                    ? ResultsLog.defaultDir().resolve(kb.name() + "-" + settings.dtype() + "-" + d.toString().replace(':', '-') + ".png")
+                    ? resultsDir().resolve(kb.name() + "-" + settings.dtype() + "-" + d.toString().replace(':', '-') + ".png")
                     : Path.of(plotOption);
             checkWritable(plot);
         }
@@ -151,13 +156,15 @@ final class BenchCommand implements Callable<Integer> {
         SweepResult r = suite.report(xs, chosen).build().run();
         printNotes(suite.notes());
         if (!noLog) {
-            ResultsLog log = ResultsLog.forDevice(r.device());
+            ResultsLog log = ResultsLog.forDevice(resultsDir(), r.device(), java.time.LocalDate.now());
             log.append(withNotes(r.records(), suite, kb, settings, xs));
             System.err.println("appended " + r.records().size() + " results to " + log.file());
         }
         if (plot != null) writeFiles(r, suite);
         return r.errors().isEmpty() ? 0 : 1;
     }
+
+    private Path resultsDir() { return results != null ? results : ResultsLog.defaultDir(); }
 
     static void positive(String option, double value) {
         if (!(value > 0)) throw new IllegalArgumentException(option + " must be positive, got " + value);
@@ -249,6 +256,7 @@ final class BenchCommand implements Callable<Integer> {
         if (retune) a.add("--retune");
         if (warmupMs != null) a.addAll(List.of("--warmup-ms", Double.toString(warmupMs)));
         if (plotOption != null) a.addAll(plotOption.isBlank() ? List.of("--plot") : List.of("--plot", plotOption));
+        if (results != null) a.addAll(List.of("--results", results.toString()));
         return a;
     }
 

@@ -106,4 +106,24 @@ class UsageErrorsTest {
                 "tessera: TESSERA_DUMP=ptx: PTX exists only for CUDA devices, and this kernel runs on cpu"), warnings, err);
         assertFalse(err.contains("Exception"), err);
     }
+
+    @Test
+    void cacheSizeListAndClear(@TempDir Path dir) {
+        String old = System.getProperty("tessera.cache.dir");
+        System.setProperty("tessera.cache.dir", dir.toString());
+        try (var x = dev.tessera.runtime.Tensor.zeros(dev.tessera.types.DType.F32, dev.tessera.runtime.Device.cpu(), 8)) {
+            dev.tessera.runtime.Jit.kernel(dev.tessera.kernels.VectorAdd.class, "add").specialize(x, x, x, 8, 64); // a fresh memory cache: written to disk
+            Run size = tessera("cache");
+            assertEquals(0, size.code(), size.err());
+            assertTrue(size.out().startsWith(dir + ": 1 compiled kernel, "), size.out());
+            Run list = tessera("cache", "list");
+            assertTrue(list.out().contains("add") && list.out().contains(".kernel"), list.out());
+            Run clear = tessera("cache", "clear");
+            assertTrue(clear.out().startsWith("removed 1 compiled kernel from " + dir), clear.out());
+            assertTrue(tessera("cache", "size").out().startsWith(dir + ": 0 compiled kernels"));
+        } finally {
+            if (old == null) System.clearProperty("tessera.cache.dir");
+            else System.setProperty("tessera.cache.dir", old);
+        }
+    }
 }

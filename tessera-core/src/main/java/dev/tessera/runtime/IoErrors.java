@@ -29,4 +29,11 @@ public final class IoErrors {
         }
         return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
+
+    /** As {@link #describe(IOException)}, naming {@code path} when the exception does not ("Is a directory" names nothing). */
+    public static String describe(java.nio.file.Path path, IOException e) {
+        String d = describe(e);
+        if (d.contains(path.toString())) return d;
+        return path + ": " + (d.isEmpty() ? d : Character.toLowerCase(d.charAt(0)) + d.substring(1));
+    }
 }
