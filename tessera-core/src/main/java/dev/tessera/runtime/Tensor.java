@@ -14,22 +14,34 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * An n-dimensional array on a device: a dtype, a shape, strides in elements, and a shared block of
  * device memory. Views ({@link #view}, {@link #transpose}, {@link #slice}) share memory with their
- * base. Memory is freed when every tensor using it is closed, or when they all become unreachable.
- * Passed to a kernel, a tensor becomes a pointer to its first element.
+ * base. Memory is freed when every tensor using it is closed, or when they all become unreachable;
+ * since unreachable tensors' memory is off the Java heap, allocating collects them before memory runs
+ * out (see {@link #liveBytes()}). Passed to a kernel, a tensor becomes a pointer to its first element.
  */
 public final class Tensor implements AutoCloseable {
     private static final Cleaner CLEANER = Cleaner.create();
 
-    /** The device memory and the number of open tensors that use it. */
+    /** The device memory, the bytes it was asked for, and the number of open tensors that use it. */
     private static final class Storage {
         final Buffer buffer;
+        final LiveMemory memory;
+        final long bytes;
         final AtomicInteger users = new AtomicInteger(1);
 
-        Storage(Buffer buffer) { this.buffer = buffer; }
+        Storage(LiveMemory memory, long bytes) {
+            this.memory = memory;
+            this.bytes = bytes;
+            this.buffer = memory.allocate(bytes);
+        }
 
         void retain() { users.incrementAndGet(); }
 
-        void release() { if (users.decrementAndGet() == 0) buffer.close(); }
+        void release() {
+            if (users.decrementAndGet() == 0) {
+                buffer.close();
+                memory.released(bytes);
+            }
+        }
     }
 
     private final Storage storage;
@@ -58,8 +70,8 @@ public final class Tensor implements AutoCloseable {
     public static Tensor empty(DType dtype, Device device, long... shape) {
         Device d = device.require();
         // exactly the tensor's bytes: an empty tensor has none, so a kernel cannot write "element 0" of it
-        Buffer buffer = d.backendImpl().allocate(d.index(), byteSize(dtype, shape));
-        return new Tensor(new Storage(buffer), d, dtype, shape.clone(), contiguousStrides(shape), 0);
+        Storage storage = new Storage(LiveMemory.of(d), byteSize(dtype, shape));
+        return new Tensor(storage, d, dtype, shape.clone(), contiguousStrides(shape), 0);
     }
 
     public static Tensor zeros(DType dtype, Device device, long... shape) {
@@ -164,6 +176,16 @@ public final class Tensor implements AutoCloseable {
         checkOpen();
         return storage.buffer.address() + offset * dtype.byteSize();
     }
+
+    /**
+     * The bytes of device memory held by tensors on every device: those still open, and those
+     * unreachable but not yet collected. Closing tensors when done keeps it low without waiting for
+     * the collector.
+     */
+    public static long liveBytes() { return LiveMemory.total(); }
+
+    /** As {@link #liveBytes()}, on one device. */
+    public static long liveBytes(Device device) { return LiveMemory.of(device).live(); }
 
     public boolean isContiguous() { return Arrays.equals(strides, contiguousStrides(shape)); }
 
