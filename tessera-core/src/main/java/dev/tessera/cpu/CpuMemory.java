@@ -2,24 +2,28 @@ package dev.tessera.cpu;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayDeque;
 
 /**
  * The CPU backend's device memory: off-heap segments in a table of live allocations. A device
- * address encodes the table slot in its top bits and the byte offset below, with the buffer placed
- * in the middle of its window so that small negative offsets still name the right buffer:
- * <pre>   address = slot &lt;&lt; 40 | (2^39 + byteOffset)</pre>
+ * address encodes a tag (the table slot and that slot's generation) in its top bits and the byte
+ * offset below, with the buffer placed in the middle of its window so that small negative offsets
+ * still name the right buffer:
+ * <pre>   address = (generation &lt;&lt; 22 | slot) &lt;&lt; 36 | (2^35 + byteOffset)</pre>
  * Every access decodes the address and checks it against the live buffer, which is what makes
- * out-of-bounds and use-after-free reports possible.
+ * out-of-bounds and use-after-free reports possible. Slots are handed out fresh until all 2^22 have
+ * been used, and only then reused, oldest freed first, each reuse with the next generation: an
+ * address kept from a freed buffer names no live one (it would take 32 reuses of its slot, over a
+ * hundred million allocations, to name a buffer again).
  */
 public final class CpuMemory {
-    static final int SLOT_SHIFT = 40;
+    static final int SLOT_SHIFT = 36;
     static final long WINDOW_MASK = (1L << SLOT_SHIFT) - 1;
-    static final long ORIGIN = 1L << 39;
-    private static final int MAX_SLOTS = 1 << 22;
+    static final long ORIGIN = 1L << 35;
+    static final int SLOT_BITS = 22, MAX_SLOTS = 1 << SLOT_BITS, GENERATIONS = 1 << 5;
 
     /** A live allocation. */
     static final class Allocation {
+        /** The slot and its generation: what the top bits of an address into this allocation hold. */
         final int slot;
         final MemorySegment segment;
         final Arena arena;
@@ -35,21 +39,27 @@ public final class CpuMemory {
 
     private static volatile Allocation[] table = new Allocation[1024];
     private static int nextSlot = 1; // slot 0 is never used, so address 0 is never valid
-    private static final ArrayDeque<Integer> freed = new ArrayDeque<>();
+    /** The tags of freed slots, oldest first: a ring of ints (not boxed), at most one per slot. */
+    private static int[] freed = new int[64];
+    private static int freedHead, freedCount;
     private static int live;
 
     private CpuMemory() {}
 
     static synchronized CpuBuffer allocate(long bytes) {
         if (bytes > ORIGIN) throw new IllegalArgumentException("a CPU buffer holds at most " + ORIGIN + " bytes, asked " + bytes);
-        int slot;
+        int tag;
         if (nextSlot < MAX_SLOTS) {
-            slot = nextSlot++;
-        } else if (!freed.isEmpty()) {
-            slot = freed.poll(); // only after millions of allocations: old addresses may alias then
+            tag = nextSlot++;
+        } else if (freedCount > 0) {
+            int old = freed[freedHead];
+            freedHead = (freedHead + 1) % freed.length;
+            freedCount--;
+            tag = ((((old >>> SLOT_BITS) + 1) % GENERATIONS) << SLOT_BITS) | (old & (MAX_SLOTS - 1));
         } else {
             throw new IllegalStateException("too many live CPU buffers (" + MAX_SLOTS + ")");
         }
+        int slot = tag & (MAX_SLOTS - 1);
         if (slot >= table.length) {
             Allocation[] bigger = new Allocation[Math.min(MAX_SLOTS, table.length * 2)];
             System.arraycopy(table, 0, bigger, 0, table.length);
@@ -57,20 +67,34 @@ public final class CpuMemory {
         }
         Arena arena = Arena.ofShared();
         MemorySegment seg = arena.allocate((Math.max(bytes, 1) + 7) & ~7L, 64); // whole words, for atomics on 16-bit elements
-        Allocation a = new Allocation(slot, seg, arena, bytes);
+        Allocation a = new Allocation(tag, seg, arena, bytes);
         Allocation[] t = table;
         t[slot] = a;
         table = t; // publish
         live++;
-        return new CpuBuffer(a, addressOf(slot, 0), bytes);
+        return new CpuBuffer(a, addressOf(tag, 0), bytes);
     }
 
     static synchronized void free(Allocation a) {
-        if (table[a.slot] != a) return;
-        table[a.slot] = null;
-        freed.add(a.slot);
+        int slot = a.slot & (MAX_SLOTS - 1);
+        if (table[slot] != a) return;
+        table[slot] = null;
+        if (freedCount == freed.length) {
+            int[] bigger = new int[Math.min(MAX_SLOTS, freed.length * 2)];
+            for (int i = 0; i < freedCount; i++) bigger[i] = freed[(freedHead + i) % freed.length];
+            freed = bigger;
+            freedHead = 0;
+        }
+        freed[(freedHead + freedCount++) % freed.length] = a.slot;
         live--;
         a.arena.close();
+    }
+
+    /** For tests: where fresh slots start ({@link #MAX_SLOTS}: none are left, so freed ones are reused); returns the old start. */
+    static synchronized int setNextFreshSlot(int next) {
+        int old = nextSlot;
+        nextSlot = next;
+        return old;
     }
 
     /** How many buffers are allocated and not yet freed (tests check for leaks). */
@@ -82,10 +106,12 @@ public final class CpuMemory {
 
     static long offsetOf(long address) { return (address & WINDOW_MASK) - ORIGIN; }
 
-    /** The live allocation an address points into, or null. */
+    /** The live allocation an address points into, or null (also for an address of a freed slot's earlier generation). */
     static Allocation lookup(long address) {
-        int slot = slotOf(address);
+        int tag = slotOf(address);
+        int slot = tag & (MAX_SLOTS - 1);
         Allocation[] t = table;
-        return slot > 0 && slot < t.length ? t[slot] : null;
+        Allocation a = slot > 0 && slot < t.length ? t[slot] : null;
+        return a != null && a.slot == tag ? a : null;
     }
 }
