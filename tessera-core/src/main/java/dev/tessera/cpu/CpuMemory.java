@@ -21,19 +21,33 @@ public final class CpuMemory {
     static final long ORIGIN = 1L << 35;
     static final int SLOT_BITS = 22, MAX_SLOTS = 1 << SLOT_BITS, GENERATIONS = 1 << 5;
 
-    /** A live allocation. */
+    /**
+     * A live allocation: a buffer, or a tensor view's part of one (then {@code base} is the
+     * buffer's and {@code baseOffset} where the view starts in it, for fault messages).
+     */
     static final class Allocation {
         /** The slot and its generation: what the top bits of an address into this allocation hold. */
         final int slot;
         final MemorySegment segment;
         final Arena arena;
         final long size;
+        final Allocation base;
+        final long baseOffset;
 
-        Allocation(int slot, MemorySegment segment, Arena arena, long size) {
+        Allocation(int slot, MemorySegment segment, Arena arena, long size, Allocation base, long baseOffset) {
             this.slot = slot;
             this.segment = segment;
             this.arena = arena;
             this.size = size;
+            this.base = base;
+            this.baseOffset = baseOffset;
+        }
+
+        /** "a buffer of 400 bytes", "a view of 40 bytes at byte 80 of a buffer of 400 bytes", with the element count of {@code es}. */
+        String describe(dev.tessera.types.DType t) {
+            String own = size + " bytes (" + size / t.byteSize() + " × " + t + ")";
+            return base == null ? "a buffer of " + own
+                    : "a view of " + own + " at byte " + baseOffset + " of a buffer of " + base.size + " bytes";
         }
     }
 
@@ -46,8 +60,22 @@ public final class CpuMemory {
 
     private CpuMemory() {}
 
-    static synchronized CpuBuffer allocate(long bytes) {
+    static CpuBuffer allocate(long bytes) {
         if (bytes > ORIGIN) throw new IllegalArgumentException("a CPU buffer holds at most " + ORIGIN + " bytes, asked " + bytes);
+        Arena arena = Arena.ofShared();
+        MemorySegment seg = arena.allocate((Math.max(bytes, 1) + 7) & ~7L, 64); // whole words, for atomics on 16-bit elements
+        return register(seg, arena, bytes, null, 0);
+    }
+
+    /** Bytes [offset, offset + bytes) of {@code base} under an address of their own (the memory stays the base's). */
+    static CpuBuffer allocateView(Allocation base, long offset, long bytes) {
+        if (offset < 0 || bytes < 0 || offset + bytes > base.size) {
+            throw new IllegalArgumentException("a view of bytes [" + offset + ", " + (offset + bytes) + ") of a buffer of " + base.size + " bytes");
+        }
+        return register(base.segment.asSlice(offset), null, bytes, base, offset);
+    }
+
+    private static synchronized CpuBuffer register(MemorySegment seg, Arena arena, long bytes, Allocation base, long baseOffset) {
         int tag;
         if (nextSlot < MAX_SLOTS) {
             tag = nextSlot++;
@@ -65,9 +93,7 @@ public final class CpuMemory {
             System.arraycopy(table, 0, bigger, 0, table.length);
             table = bigger;
         }
-        Arena arena = Arena.ofShared();
-        MemorySegment seg = arena.allocate((Math.max(bytes, 1) + 7) & ~7L, 64); // whole words, for atomics on 16-bit elements
-        Allocation a = new Allocation(tag, seg, arena, bytes);
+        Allocation a = new Allocation(tag, seg, arena, bytes, base, baseOffset);
         Allocation[] t = table;
         t[slot] = a;
         table = t; // publish
@@ -87,7 +113,8 @@ public final class CpuMemory {
         }
         freed[(freedHead + freedCount++) % freed.length] = a.slot;
         live--;
-        a.arena.close();
+        if (a.arena != null) a.arena.close(); // a view's memory is its base's
+
     }
 
     /** For tests: where fresh slots start ({@link #MAX_SLOTS}: none are left, so freed ones are reused); returns the old start. */

@@ -193,7 +193,8 @@ public final class JitKernel {
 
     static ArgSpec specOf(Object a) {
         return switch (a) {
-            case Tensor t -> new ArgSpec(new PointerType(t.dtype()), t.dataPointer() % 16 == 0 ? 16 : 1, false);
+            // the alignment of the memory itself (a CPU view's own address is always aligned)
+            case Tensor t -> new ArgSpec(new PointerType(t.dtype()), (t.buffer().address() + t.byteOffset()) % 16 == 0 ? 16 : 1, false);
             case Integer i -> intSpec(DType.I32, i);
             case Short s -> intSpec(DType.I32, s);
             case Byte b -> intSpec(DType.I32, b);

@@ -51,6 +51,8 @@ public final class Tensor implements AutoCloseable {
     private final Device device;
     /** Releases this tensor's use of the storage once: on close, or when the tensor becomes unreachable. */
     private final Cleaner.Cleanable release;
+    /** A view's own address on a backend that checks accesses against it; made at its first launch. */
+    private final ViewAddress view = new ViewAddress();
     private volatile boolean closed;
 
     private Tensor(Storage storage, Device device, DType dtype, long[] shape, long[] strides, long offset) {
@@ -60,7 +62,33 @@ public final class Tensor implements AutoCloseable {
         this.shape = shape;
         this.strides = strides;
         this.offset = offset;
-        this.release = CLEANER.register(this, storage::release);
+        ViewAddress v = view;
+        this.release = CLEANER.register(this, () -> {
+            v.close();
+            storage.release();
+        });
+    }
+
+    /**
+     * The buffer a backend made for a view ({@link Buffer#view}), so that a kernel given a slice
+     * cannot reach the rest of its base unnoticed; none for a tensor that spans its whole buffer.
+     */
+    private static final class ViewAddress {
+        private Buffer buffer;
+        private boolean made;
+
+        synchronized long address(Tensor t) {
+            if (!made) {
+                made = true;
+                long es = t.dtype.byteSize(), bytes = t.spanElements() * es;
+                if (t.offset != 0 || bytes != t.storage.buffer.byteSize()) buffer = t.storage.buffer.view(t.offset * es, bytes);
+            }
+            return buffer != null ? buffer.address() : t.storage.buffer.address() + t.offset * t.dtype.byteSize();
+        }
+
+        synchronized void close() {
+            if (buffer != null) buffer.close();
+        }
     }
 
     // ------------------------------------------------------------------ creation
@@ -171,10 +199,27 @@ public final class Tensor implements AutoCloseable {
 
     public long numel() { return numel(shape); }
 
-    /** The device address of element [0, 0, ...]: what a kernel receives for this tensor. */
+    /**
+     * The device address of element [0, 0, ...]: what a kernel receives for this tensor. On the CPU
+     * a view has an address of its own, whose accesses are checked against the view's elements (so
+     * it is not its base's address plus the offset; {@link #byteOffset()} is that offset).
+     */
     public long dataPointer() {
         checkOpen();
-        return storage.buffer.address() + offset * dtype.byteSize();
+        return view.address(this);
+    }
+
+    /** Where element [0, 0, ...] lies in {@link #buffer()}, in bytes. */
+    public long byteOffset() { return offset * dtype.byteSize(); }
+
+    /** The elements from the first to the last this tensor covers (strides are never negative); 0 when empty. */
+    private long spanElements() {
+        long span = 1;
+        for (int d = 0; d < shape.length; d++) {
+            if (shape[d] == 0) return 0;
+            span += (shape[d] - 1) * strides[d];
+        }
+        return span;
     }
 
     /**
