@@ -7,7 +7,9 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -248,7 +250,7 @@ public final class Tensor implements AutoCloseable {
             if (s[i] == -1 && free < 0) {
                 free = i;
             } else if (s[i] < 0) {
-                throw new IllegalArgumentException("cannot view " + this + " as " + Arrays.toString(newShape)
+                throw new IllegalArgumentException("cannot view " + describe() + " as " + Arrays.toString(newShape)
                         + ": dimension " + i + " is " + s[i] + (s[i] == -1 ? " and only one dimension may be -1" : ""));
             } else {
                 known = Math.multiplyExact(known, s[i]);
@@ -257,13 +259,13 @@ public final class Tensor implements AutoCloseable {
         if (free >= 0) {
             // with a 0 among the known dimensions every size fits the -1, so there is nothing to infer
             if (known == 0) {
-                throw new IllegalArgumentException("cannot view " + this + " as " + Arrays.toString(newShape)
+                throw new IllegalArgumentException("cannot view " + describe() + " as " + Arrays.toString(newShape)
                         + ": the -1 is ambiguous next to a dimension of size 0");
             }
             s[free] = numel() / known;
         }
         if (numel(s) != numel()) {
-            throw new IllegalArgumentException("cannot view " + this + " (" + numel() + " elements) as " + Arrays.toString(newShape));
+            throw new IllegalArgumentException("cannot view " + describe() + " (" + numel() + " elements) as " + Arrays.toString(newShape));
         }
         return share(dtype, s, contiguousStrides(s), offset);
     }
@@ -284,7 +286,7 @@ public final class Tensor implements AutoCloseable {
     public Tensor slice(int dim, long start, long end) {
         dim = dimension("slice", dim);
         if (start < 0 || end > shape[dim] || start > end) {
-            throw new IllegalArgumentException("slice [" + start + ", " + end + ") of dimension " + dim + " of " + this
+            throw new IllegalArgumentException("slice [" + start + ", " + end + ") of dimension " + dim + " of " + describe()
                     + ": needs 0 <= start <= end <= " + shape[dim]);
         }
         long[] s = shape.clone();
@@ -340,7 +342,7 @@ public final class Tensor implements AutoCloseable {
 
     /** Overwrites every element with {@code values} (row-major), converted to this dtype. */
     public void write(double[] values) {
-        if (values.length != numel()) throw new IllegalArgumentException(values.length + " values for " + this);
+        if (values.length != numel()) throw new IllegalArgumentException(values.length + " values for " + describe());
         if (!isContiguous()) throw new IllegalStateException("write needs a contiguous tensor");
         try (Arena arena = Arena.ofConfined()) {
             int es = dtype.byteSize();
@@ -399,9 +401,32 @@ public final class Tensor implements AutoCloseable {
 
     public boolean isClosed() { return closed || storage.buffer.isClosed(); }
 
+    /** "Tensor(f32[3, 4], cpu: 0.5, -1.25, 2.0, …, 7.0)": the first and last few values, for printing and debuggers. */
     @Override
     public String toString() {
+        String d = describe();
+        String values = isClosed() ? "closed" : numel() > 1 << 20 ? null : sampleValues();
+        return values == null ? d : d.substring(0, d.length() - 1) + ": " + values + ")";
+    }
+
+    /** "Tensor(f32[3, 4], cpu)", without values: for messages, which should not read device memory. */
+    String describe() {
         return "Tensor(" + dtype + Arrays.toString(shape) + ", " + device + (isContiguous() ? "" : ", strided") + ")";
+    }
+
+    private String sampleValues() {
+        try {
+            List<String> all = new ArrayList<>();
+            if (dtype.isFloat()) {
+                for (double v : toDoubleArray()) all.add(dtype == DType.F64 ? Double.toString(v) : Float.toString((float) v));
+            } else {
+                for (long v : toLongArray()) all.add(Long.toString(v));
+            }
+            if (all.size() <= 6) return String.join(", ", all);
+            return String.join(", ", all.subList(0, 3)) + ", …, " + String.join(", ", all.subList(all.size() - 3, all.size()));
+        } catch (RuntimeException e) {
+            return null; // a device in a failed state: the description alone
+        }
     }
 
     // ------------------------------------------------------------------ helpers
@@ -440,7 +465,7 @@ public final class Tensor implements AutoCloseable {
     }
 
     private void checkOpen() {
-        if (isClosed()) throw new IllegalStateException(this + " is closed");
+        if (isClosed()) throw new IllegalStateException(describe() + " is closed");
     }
 
     /** {@code dim} counted from the front (negative counts from the back), checked against this tensor's rank. */

@@ -76,4 +76,21 @@ class SizeErrorsTest {
         fails(IllegalStateException.class, () -> Device.parse("cpu:1").require(), "cpu:1 is not available", "the only cpu device here is cpu");
         assertEquals("cpu:1", new Device("cpu", 1).toString(), "a CPU device that does not exist is not printed as the one that does");
     }
+
+    @Test
+    void aTensorPrintsAFewValues() {
+        Tensor small = Tensor.from(new double[] {0.5, -1.25, 2}, DType.F32, Device.cpu(), 3);
+        assertEquals("Tensor(f32[3], cpu: 0.5, -1.25, 2.0)", small.toString());
+        try (Tensor ten = Tensor.fromLongs(new long[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, DType.I32, Device.cpu(), 2, 5)) {
+            assertEquals("Tensor(i32[2, 5], cpu: 0, 1, 2, …, 7, 8, 9)", ten.toString());
+        }
+        small.close();
+        assertEquals("Tensor(f32[3], cpu: closed)", small.toString());
+    }
+
+    @Test
+    void aMisspelledKernelSuggestsTheClosest() {
+        fails(IllegalArgumentException.class, () -> Jit.kernel(SizeErrorsTest.class, "storFirst"), "no method named 'storFirst'",
+                "did you mean 'storeFirst'?", "its @Kernel methods: storeFirst");
+    }
 }
