@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code tessera basics [LESSON]}: the first steps, each a small runnable program. */
-@Command(name = "basics", description = {"The basics: program ids, pointers, masks, block operations, profiling.",
+@Command(name = "basics", mixinStandardHelpOptions = true, version = Main.VERSION, description = {"The basics: program ids, pointers, masks, block operations, profiling.",
         "Without a lesson: the list. With one (number or name): runs it. `all` runs them all."})
 final class BasicsCommand implements Callable<Integer> {
     @Parameters(paramLabel = "LESSON", arity = "0..1", description = "a lesson's number or name, or all")

@@ -16,6 +16,7 @@ import dev.tessera.kernels.bench.KernelBench;
 import dev.tessera.kernels.bench.MatmulShape;
 import dev.tessera.kernels.bench.Problem;
 import dev.tessera.runtime.Device;
+import dev.tessera.runtime.IoErrors;
 import dev.tessera.types.DType;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,20 +32,23 @@ import picocli.CommandLine.Parameters;
 /** Sweeps a library kernel over sizes for several providers and prints (and plots) the throughput. */
 @Command(name = "bench", sortOptions = false, mixinStandardHelpOptions = true,
         description = {
-                "Benchmark a library kernel over a range of sizes for each provider (tessera,",
-                "java, and those a backend module registers, e.g. torch or cublas on a GPU)",
-                "and print a table of GB/s or FLOP/s. Results are also appended as JSON lines",
-                "to bench/results/<date>-<device>.jsonl. Timing follows Triton's do_bench:",
-                "warm-up, caches flushed before each repetition, median of the repetitions.",
+                "Benchmark a library kernel over a range of sizes against other providers.",
+                "",
+                "Times each provider (tessera, java, and those a backend module registers,",
+                "e.g. torch or cublas on a GPU) and prints a table of GB/s or FLOP/s. Results",
+                "are also appended as JSON lines to <date>-<device>.jsonl in the results",
+                "directory: --results DIR, else $XDG_DATA_HOME/tessera/results, else",
+                "~/.local/share/tessera/results. Timing follows Triton's do_bench: warm-up,",
+                "caches flushed before each repetition, median of the repetitions.",
                 ""},
         footer = {"",
-                "Kernels: vector-add (N elements), softmax and layer-norm (rows of length N,",
+                "Kernels: vector-add (N elements), softmax, layer-norm and rms-norm (rows of length N,",
                 "4096 rows), matmul (M = N = K, or the MxNxK problems of --shapes or --sweep).",
                 "tessera bench --list shows them all.",
                 "",
                 "Examples:",
                 "  tessera bench softmax",
-                "  tessera bench softmax --plot       (writes bench/results/softmax-f32-cpu.*)",
+                "  tessera bench softmax --plot       (writes softmax-f32-cpu.* in the results directory)",
                 "  tessera bench softmax --plot out/softmax.png   (+ .svg .md .csv)",
                 "  tessera bench matmul --sizes 128..512 --tune",
                 "  tessera bench matmul --dtype f16 --sweep llm --b-transposed --tune --device cuda:0",
@@ -53,8 +57,15 @@ import picocli.CommandLine.Parameters;
                 "  tessera bench softmax --dtype bf16 --device cuda:0 --sizes 1k..16k"})
 final class BenchCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "<kernel>", description = "vector-add, softmax, layer-norm, rms-norm, matmul, or a quantization kernel (see --list)")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "<kernel>", completionCandidates = KernelNames.class,
+            description = "one of: ${COMPLETION-CANDIDATES}")
     String kernel;
+
+    /** The kernel benchmarks' names, for the help (so a new kernel is listed there without editing it). */
+    static final class KernelNames implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() { return KernelBench.ALL.stream().map(KernelBench::name).iterator(); }
+    }
 
     @Option(names = "--sizes", paramLabel = "<sizes>",
             description = "sizes to sweep: a list (1024,4096), a doubling range (256..16384), 2^24, 64k; default depends on kernel and device")
@@ -88,7 +99,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--plot", paramLabel = "<file.png>", arity = "0..1", fallbackValue = "",
             description = "write the chart as PNG and SVG, and the table as .md and .csv, beside it"
-                    + " (without a file: bench/results/<kernel>-<dtype>-<device>.png)")
+                    + " (without a file: <kernel>-<dtype>-<device>.png in the results directory)")
     String plotOption;
 
     Path plot;
@@ -131,8 +142,12 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-jvm-warmup", description = "on the CPU, skip the untimed second of work before the sweep")
     boolean noJvmWarmup;
 
-    @Option(names = "--no-log", description = "do not append results to bench/results/")
+    @Option(names = "--no-log", description = "do not append results to the results directory")
     boolean noLog;
+
+    @Option(names = "--results", paramLabel = "<dir>",
+            description = "the results directory (default: $XDG_DATA_HOME/tessera/results, else ~/.local/share/tessera/results)")
+    Path results;
 
     @Option(names = "--list", description = "list the kernels and providers, then exit")
     boolean list;
@@ -156,6 +171,8 @@ final class BenchCommand implements Callable<Integer> {
         }
         KernelBench kb = c.kernel();
         Device d = device == null ? Device.defaultDevice() : Device.parse(device).require();
+        positive("--rows", rows);
+        positive("--rep-ms", repMs);
         BenchSettings settings = BenchSettings.of(c.dtype(), d).withSeed(seed).withRows(rows).withTune(tune).withIeee(c.ieee())
                 .withShapes(c.shapes()).withBTransposed(bTransposed).withMatmulConfig(c.config())
                 .withTuners(t -> deriveTuner(t, d));
@@ -163,8 +180,9 @@ final class BenchCommand implements Callable<Integer> {
         long[] xs = kb.listedSizes(settings) != null ? kb.listedSizes(settings) : sizes != null ? Sizes.parse(sizes) : kb.defaultSizes(d);
         if (plotOption != null) {
             plot = plotOption.isBlank()
-                    ? ResultsLog.defaultDir().resolve(kb.name() + "-" + settings.dtype() + "-" + d.toString().replace(':', '-') + ".png")
+                    ? resultsDir().resolve(kb.name() + "-" + settings.dtype() + "-" + d.toString().replace(':', '-') + ".png")
                     : Path.of(plotOption);
+            checkWritable(plot);
         }
         List<BenchProvider> chosen = chooseProviders(kb, settings, xs[0]);
         BenchOptions options = BenchOptions.defaults().withRepMs(repMs)
@@ -179,12 +197,30 @@ final class BenchCommand implements Callable<Integer> {
         SweepResult r = suite.report(xs, chosen).build().run();
         printNotes(suite.notes());
         if (!noLog) {
-            ResultsLog log = ResultsLog.forDevice(r.device());
+            ResultsLog log = ResultsLog.forDevice(resultsDir(), r.device(), java.time.LocalDate.now());
             log.append(withNotes(r.records(), suite, kb, settings, xs));
             System.err.println("appended " + r.records().size() + " results to " + log.file());
         }
         if (plot != null) writeFiles(r, suite);
         return r.errors().isEmpty() ? 0 : 1;
+    }
+
+    private Path resultsDir() { return results != null ? results : ResultsLog.defaultDir(); }
+
+    static void positive(String option, double value) {
+        if (!(value > 0)) throw new IllegalArgumentException(option + " must be positive, got " + value);
+    }
+
+    /** Fails before the sweep, not after it, when the chart cannot be written where it was asked for. */
+    private static void checkWritable(Path file) {
+        Path dir = file.toAbsolutePath().getParent();
+        try {
+            Files.createDirectories(dir);
+            Files.delete(Files.createTempFile(dir, ".tessera-plot-", ".tmp"));
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("cannot write --plot " + file + ": " + IoErrors.describe(e));
+        }
+        if (Files.isDirectory(file)) throw new IllegalArgumentException("cannot write --plot " + file + ": it is a directory");
     }
 
     /**
@@ -319,6 +355,7 @@ final class BenchCommand implements Callable<Integer> {
         if (retune) a.add("--retune");
         if (warmupMs != null) a.addAll(List.of("--warmup-ms", Double.toString(warmupMs)));
         if (plotOption != null) a.addAll(plotOption.isBlank() ? List.of("--plot") : List.of("--plot", plotOption));
+        if (results != null) a.addAll(List.of("--results", results.toString()));
         return a;
     }
 

@@ -8,9 +8,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** Runs the kernel gallery on a device and checks every result against a float64 reference. */
-@Command(name = "demo", description = {
-        "Run a gallery of kernels written in Tessera (vector add, fused softmax, layer norm, matmul)",
-        "on the best device present, check each against a float64 reference, and print a table."})
+@Command(name = "demo", mixinStandardHelpOptions = true, version = Main.VERSION, description = {
+        "Run a gallery of kernels written in Tessera and check each against a float64 reference.",
+        "The kernels (vector add, fused softmax, layer norm, matmul) run on the best device present;",
+        "a table shows each one's error, time and throughput."})
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--device", description = "cpu, cuda or cuda:N (default: the best device present)")
     String device;

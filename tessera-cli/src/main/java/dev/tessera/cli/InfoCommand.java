@@ -8,11 +8,11 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 
 /** Lists the backends on the class path and the devices each found. */
-@Command(name = "info", description = "Show the backends and devices Tessera finds on this machine.")
+@Command(name = "info", mixinStandardHelpOptions = true, version = Main.VERSION, description = "Show the backends and devices Tessera finds on this machine.")
 final class InfoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
-        System.out.println("Tessera 0.1.0 on Java " + Runtime.version() + " (" + System.getProperty("os.name") + ", "
+        System.out.println(Main.VERSION + " on Java " + Runtime.version() + " (" + System.getProperty("os.name") + ", "
                 + System.getProperty("os.arch") + ")");
         for (Backend b : Backends.all()) {
             if (b.devices().isEmpty()) {

@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
  * cache. Both in a JVM where Tessera's own code has already run once, as Triton's figures are
  * taken in a warm Python process.
  */
-@Command(name = "overhead", description = {
+@Command(name = "overhead", mixinStandardHelpOptions = true, version = Main.VERSION, description = {
         "Measure cold compile time (trace -> code -> loaded, disk cache off) and host launch overhead of a cached kernel.",
         "Example: tessera overhead --device cuda:0"})
 final class OverheadCommand implements Callable<Integer> {
@@ -31,6 +31,7 @@ final class OverheadCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        BenchCommand.positive("--launches", launches);
         System.setProperty("tessera.cache", "off");
         Device d = device == null ? Device.defaultDevice() : Device.parse(device).require();
         int n = 1 << 16;

@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code tessera patterns [NAME]}: the performance patterns, measured. */
-@Command(name = "patterns", description = {"Performance patterns, measured on this machine: softmax (fusion), matmul (grouped order, autotuning).",
+@Command(name = "patterns", mixinStandardHelpOptions = true, version = Main.VERSION, description = {"Performance patterns, measured on this machine: softmax (fusion), matmul (grouped order, autotuning).",
         "Without a name: the list. `all` runs them all."})
 final class PatternsCommand implements Callable<Integer> {
     @Parameters(paramLabel = "NAME", arity = "0..1", description = "softmax, matmul or all")

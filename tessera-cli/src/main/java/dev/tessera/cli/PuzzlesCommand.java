@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code tessera puzzles ...}: list, read, check and draw the puzzles. */
-@Command(name = "puzzles", description = {
+@Command(name = "puzzles", mixinStandardHelpOptions = true, version = Main.VERSION, description = {
         "The puzzles: kernels to write, each checked against a float64 reference.",
         "Your kernels are the files tessera-learn/src/main/java/dev/tessera/learn/puzzles/PuzzleNN*.java;",
         "edit one and run `tessera puzzles check N` (./tessera rebuilds what you changed).",
@@ -34,7 +34,7 @@ final class PuzzlesCommand implements Callable<Integer> {
 
     static long seed(Long given) { return given != null ? given : Math.floorMod(System.nanoTime() ^ 0x5DEECE66DL, 1_000_000L); }
 
-    @Command(name = "list", description = "Each puzzle and whether your version passes (runs every check, a few seconds).")
+    @Command(name = "list", mixinStandardHelpOptions = true, version = Main.VERSION, description = "Each puzzle and whether your version passes (runs every check, a few seconds).")
     static final class ListCmd implements Callable<Integer> {
         @Option(names = "--solution", description = "check the reference solutions instead of your kernels")
         boolean solution;
@@ -85,7 +85,7 @@ final class PuzzlesCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "show", description = "The statement of puzzle N and your kernel's current source.")
+    @Command(name = "show", mixinStandardHelpOptions = true, version = Main.VERSION, description = "The statement of puzzle N and your kernel's current source.")
     static final class Show implements Callable<Integer> {
         @Parameters(paramLabel = "N", description = "the puzzle's number (or its short name)")
         String puzzle;
@@ -108,7 +108,7 @@ final class PuzzlesCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "hint", description = "Hints for puzzle N, one level at a time.")
+    @Command(name = "hint", mixinStandardHelpOptions = true, version = Main.VERSION, description = "Hints for puzzle N, one level at a time.")
     static final class Hint implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "N", description = "the puzzle's number")
         String puzzle;
@@ -131,8 +131,9 @@ final class PuzzlesCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "check", description = {"Run your kernel for puzzle N on random inputs at several sizes (edge sizes included)",
-            "and compare with the float64 reference: mismatches with their positions, out-of-bounds accesses with their line."})
+    @Command(name = "check", mixinStandardHelpOptions = true, version = Main.VERSION, description = {"Check your kernel for puzzle N against the float64 reference.",
+            "It runs on random inputs at several sizes (edge sizes included); the report shows mismatches with their positions",
+            "and out-of-bounds accesses with their line."})
     static final class Check implements Callable<Integer> {
         @Parameters(paramLabel = "N", description = "the puzzle's number (or its short name)")
         String puzzle;
@@ -159,7 +160,7 @@ final class PuzzlesCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "solution", description = "The reference solution of puzzle N (try the hints first).")
+    @Command(name = "solution", mixinStandardHelpOptions = true, version = Main.VERSION, description = "The reference solution of puzzle N (try the hints first).")
     static final class Solution implements Callable<Integer> {
         @Parameters(paramLabel = "N", description = "the puzzle's number (or its short name)")
         String puzzle;
@@ -175,8 +176,9 @@ final class PuzzlesCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "visualize", description = {"Draw which elements each program of your kernel loads and stores (on the CPU):",
-            "an SVG per tensor for the chosen program, and a page (index.html) that steps through every program.",
+    @Command(name = "visualize", mixinStandardHelpOptions = true, version = Main.VERSION, description = {"Draw which elements each program of your kernel loads and stores.",
+            "It runs on the CPU and writes an SVG per tensor for the chosen program, and a page (index.html) that steps",
+            "through every program.",
             "Masked-off lanes are grey, out-of-bounds accesses red."})
     static final class Visualize implements Callable<Integer> {
         @Parameters(paramLabel = "N", description = "the puzzle's number (or its short name)")

@@ -27,12 +27,12 @@ final class Sizes {
             if (colon >= 0) {
                 String f = to.substring(colon + 1).strip();
                 if (!f.startsWith("x")) throw new IllegalArgumentException("bad step '" + f + "' in '" + s + "': write :x4 for a factor of 4");
-                factor = number(f.substring(1));
+                factor = parseNumber(f.substring(1));
                 to = to.substring(0, colon);
                 if (factor < 2) throw new IllegalArgumentException("the factor in '" + s + "' must be at least 2");
             }
             long lo = number(s.substring(0, dots)), hi = number(to);
-            if (lo <= 0 || hi < lo) throw new IllegalArgumentException("bad range '" + s + "': need 0 < from <= to");
+            if (hi < lo) throw new IllegalArgumentException("bad range '" + s + "': need from <= to");
             for (long x = lo; x <= hi; x = Math.multiplyExact(x, factor)) out.add(x);
         }
         if (out.isEmpty()) throw new IllegalArgumentException("no sizes in '" + text + "'");
@@ -40,6 +40,12 @@ final class Sizes {
     }
 
     private static long number(String s) {
+        long n = parseNumber(s);
+        if (n <= 0) throw new IllegalArgumentException("bad size '" + s.strip() + "': sizes must be at least 1");
+        return n;
+    }
+
+    private static long parseNumber(String s) {
         String t = s.strip();
         try {
             int caret = t.indexOf('^');

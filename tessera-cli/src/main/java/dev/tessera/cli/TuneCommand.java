@@ -23,9 +23,11 @@ import picocli.CommandLine.Parameters;
 /** Autotunes a library kernel for given sizes, printing every config's time and the winner. */
 @Command(name = "tune", sortOptions = false, mixinStandardHelpOptions = true,
         description = {
-                "Autotune a library kernel (softmax, matmul) for each size: time every config",
-                "that survives pruning and the device's resource limits, and print each",
-                "config's time (or why it was skipped) and the winner. Winners are saved in",
+                "Autotune a library kernel (softmax, matmul) and save the winning configs.",
+                "",
+                "For each size: time every config that survives pruning and the device's",
+                "resource limits, and print each config's time (or why it was skipped) and",
+                "the winner. Winners are saved in",
                 "the tuning cache ($TESSERA_CACHE_DIR, else ~/.cache/tessera, under autotune/)",
                 "and reused by later runs on the same device and compiler version.",
                 ""},
@@ -72,6 +74,8 @@ final class TuneCommand implements Callable<Integer> {
         KernelBench kb = KernelBench.named(kernel);
         Autotuner library = BenchCommand.tunerOf(kb);
         Device d = device == null ? Device.defaultDevice() : Device.parse(device).require();
+        BenchCommand.positive("--rows", rows);
+        BenchCommand.positive("--rep-ms", repMs);
         Benchmarker bench = Benchmarker.of(BenchOptions.defaults().withRepMs(repMs)
                 .withWarmupMs(warmupMs != null ? warmupMs : d.backend().equals("cpu") ? 100 : 25)
                 .withTimer(DeviceTimers.forDevice(d.toString())));

@@ -194,7 +194,7 @@ class BenchCommandTest {
         assertTrue(r.out().contains("winner: BM="), r.out());
         assertTrue(r.out().contains("pruned by the prune hook"), r.out());
         Run bad = tessera("tune", "vector-add");
-        assertEquals(1, bad.code());
+        assertEquals(2, bad.code());
         assertTrue(bad.err().contains("vector-add has no autotuner"), bad.err());
     }
 

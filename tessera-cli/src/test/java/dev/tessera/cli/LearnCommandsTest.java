@@ -24,13 +24,9 @@ class LearnCommandsTest {
         try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8); PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
             System.setOut(o);
             System.setErr(e);
-            CommandLine cl = new CommandLine(new Main());
+            CommandLine cl = Main.commandLine(); // with the real error handler: what a learner sees
             cl.setOut(new java.io.PrintWriter(o, true));
             cl.setErr(new java.io.PrintWriter(e, true));
-            cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-                cmd.getErr().println("tessera " + cmd.getCommandName() + ": " + ex.getMessage());
-                return 1;
-            });
             int code = cl.execute(args);
             return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
         } finally {
@@ -94,15 +90,16 @@ class LearnCommandsTest {
         assertTrue(Files.exists(dir.resolve("index.html")));
         for (String t : new String[] {"x", "y", "z"}) assertTrue(Files.exists(dir.resolve("pid-2-1-0-" + t + ".svg")), t);
         Run bad = tessera("puzzles", "visualize", "11", "--solution", "--pid", "9,9", "--out", dir.toString());
-        assertEquals(1, bad.code());
+        assertEquals(2, bad.code());
         assertTrue(bad.err().contains("no program with programId (9,9)"), bad.err());
     }
 
     @Test
     void unknownPuzzleIsAMessage() {
         Run r = tessera("puzzles", "check", "99");
-        assertEquals(1, r.code());
-        assertTrue(r.err().contains("no puzzle '99': there are 1 to 19"), r.err());
+        assertEquals(2, r.code());
+        assertTrue(r.err().startsWith("tessera puzzles check: no puzzle '99': there are 1 to 19"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), "one line, no stack trace: " + r.err());
     }
 
     @Test

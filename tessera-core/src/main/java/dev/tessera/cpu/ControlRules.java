@@ -32,6 +32,7 @@ final class ControlRules {
             if (step <= 0) throw new KernelFault(loc + ": " + f.where() + ": range step must be positive, got " + step);
             copyInto(f, inits, args);
             for (long v = from; v < to; v += step) {
+                f.stopIfInterrupted(loc);
                 if (wide) f.longs(iv)[0] = v; else f.ints(iv)[0] = (int) v;
                 Lowering.runAll(steps, f);
                 copyInto(f, yields, args);
@@ -49,9 +50,11 @@ final class ControlRules {
         int test = l.slot(((Op.Yield) op.condition().terminator()).values().getFirst());
         int[] yields = slots(l, ((Op.Yield) op.body().terminator()).values());
         int[] results = aliasSlots(l, op.results());
+        var loc = op.loc();
         return f -> {
             copyInto(f, inits, condArgs);
             while (true) {
+                f.stopIfInterrupted(loc);
                 Lowering.runAll(cond, f);
                 if (!f.bools(test)[0]) break;
                 copyInto(f, condArgs, bodyArgs);

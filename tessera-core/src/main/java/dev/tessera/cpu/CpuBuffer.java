@@ -37,6 +37,13 @@ final class CpuBuffer implements Buffer {
     public boolean isClosed() { return closed; }
 
     @Override
+    public Buffer view(long offset, long bytes) {
+        segment(); // fails if freed
+        // atomics on 16-bit elements work on aligned words of the segment, so a view keeps its base's word alignment
+        return offset % 8 == 0 ? CpuMemory.allocateView(allocation, offset, bytes) : null;
+    }
+
+    @Override
     public void close() {
         if (closed) return;
         closed = true;

@@ -1,5 +1,7 @@
 package dev.tessera.cpu;
 
+import dev.tessera.backend.KernelFault;
+
 /**
  * The state of one worker running programs of a kernel: one array per IR value (reused from program
  * to program and launch to launch), the current program id and the grid.
@@ -10,6 +12,8 @@ final class ExecFrame {
     final int[] pid = new int[3];
     final int[] grid = new int[3];
     long[] args;
+    /** The launch this frame works for: its interrupt stops it (see {@link #stopIfInterrupted}). */
+    CpuLauncher.Launch launch;
     /** Set while a launch is recorded: the recorder, and whether it records the current program. */
     AccessRecorder recorder;
     boolean recording;
@@ -55,6 +59,16 @@ final class ExecFrame {
     java.lang.foreign.MemorySegment[] segments(int n) {
         if (segments.length < n) segments = new java.lang.foreign.MemorySegment[n];
         return segments;
+    }
+
+    /**
+     * Ends the launch if the thread that launched it has been interrupted; checked between programs
+     * and in every trip of a run-time loop, so a loop that never ends can be stopped.
+     */
+    void stopIfInterrupted(Object loc) {
+        if (launch.interrupted()) {
+            throw new KernelFault((loc != null ? loc + ": " : "") + where() + ": the launch was interrupted (Thread.interrupt) and stopped");
+        }
     }
 
     /** "add (program 3, 0, 0)", for fault messages. */

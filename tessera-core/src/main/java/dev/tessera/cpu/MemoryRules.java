@@ -177,8 +177,7 @@ final class MemoryRules {
         } else if (off % es != 0 && off >= 0 && off < a.size) {
             what = "misaligned " + site.type() + " access at byte offset " + off;
         } else {
-            what = "out of bounds: byte offset " + off + " (element " + Math.floorDiv(off, es) + ") of a buffer of "
-                    + a.size + " bytes (" + a.size / es + " × " + site.type() + ")";
+            what = "out of bounds: byte offset " + off + " (element " + Math.floorDiv(off, es) + ") of " + a.describe(site.type());
         }
         return new KernelFault(site.loc() + ": " + f.where() + ": " + site.what() + " " + what + " [lane " + lane
                 + "]; mask the access or fix the offsets");

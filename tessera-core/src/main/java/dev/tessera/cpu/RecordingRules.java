@@ -41,8 +41,10 @@ final class RecordingRules {
         CpuMemory.Allocation a = CpuMemory.lookup(address);
         long off = CpuMemory.offsetOf(address);
         boolean inBounds = a != null && off >= 0 && off + es <= a.size && off % es == 0;
-        f.recorder.record(new Access(kind, f.pid[0], f.pid[1], f.pid[2], CpuMemory.addressOf(CpuMemory.slotOf(address), 0),
-                off, es, masked, !masked && !inBounds, lane, site.loc()));
+        // a view's lanes are reported in its buffer, as the recorder's callers know tensors by their buffers
+        long buffer = a != null && a.base != null ? CpuMemory.addressOf(a.base.slot, 0) : CpuMemory.addressOf(CpuMemory.slotOf(address), 0);
+        long at = a != null && a.base != null ? off + a.baseOffset : off;
+        f.recorder.record(new Access(kind, f.pid[0], f.pid[1], f.pid[2], buffer, at, es, masked, !masked && !inBounds, lane, site.loc()));
         return !masked && inBounds;
     }
 }

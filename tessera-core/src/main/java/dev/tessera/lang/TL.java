@@ -264,6 +264,34 @@ public final class TL {
 
     public static Tile ceil(Tile x) { return un(Op.Unary.Fn.CEIL, x); }
 
+    /**
+     * The nearest integer, ties to even (as {@link Math#rint}, C's {@code rint} and torch's
+     * {@code round}): 0.5 → 0, 1.5 → 2, 2.5 → 2, -0.3 → -0.0; NaN and ±inf stay. Integer tiles are
+     * returned as they are. Built from floor and selects, exact in every float dtype, so every backend
+     * has it.
+     */
+    public static Tile rint(Tile x) {
+        DType t = x.dtype();
+        if (!t.isFloat()) return x;
+        int fractionBits = switch (t) {
+            case F64 -> 52;
+            case F32 -> 23;
+            case F16 -> 10;
+            case BF16 -> 7;
+            case FP8E4M3 -> 3;
+            case FP8E5M2 -> 2;
+            default -> throw new IllegalStateException(t + " is not a float");
+        };
+        Tile f = floor(x), frac = x.sub(f); // exact: both lie in one binade's grid
+        Tile half = f.mul(0.5), odd = half.sub(floor(half)).mul(2); // 1 where f is odd
+        Tile r = where(frac.gt(0.5), f.add(1), where(frac.lt(0.5), f, f.add(odd)));
+        r = where(abs(x).ge(Math.scalb(1.0, fractionBits)), x, r); // already an integer, or infinite
+        return where(r.eq(0), x.mul(0), r); // the sign of zero follows x: rint(-0.3) is -0.0
+    }
+
+    /** {@link #rint}: round half to even. */
+    public static Tile round(Tile x) { return rint(x); }
+
     public static Tile popcount(Tile x) { return un(Op.Unary.Fn.POPCOUNT, x); }
 
     /** a * b + c with one rounding. */

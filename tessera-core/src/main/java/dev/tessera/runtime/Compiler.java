@@ -39,9 +39,7 @@ final class Compiler {
             byte[] data = key == null ? null : backend.serialize(compiled);
             if (data != null) cache.write(key, CacheEntry.of(traced, optimized, data).encode());
         }
-        compiled.artifacts().forEach((kind, text) -> {
-            if (!kind.equals("ir")) Dump.artifact(kind, method.name(), text);
-        });
+        Dump.artifacts(backend.name(), method.name(), compiled.artifacts());
         Dump.resources(KernelResources.label(method.name(), constexprs, options), device, compiled.resources(), fromDiskCache);
         return compiled;
     }

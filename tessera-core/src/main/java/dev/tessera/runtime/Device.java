@@ -10,6 +10,10 @@ import dev.tessera.backend.DeviceInfo;
  */
 public record Device(String backend, int index) {
 
+    public Device {
+        if (index < 0) throw new IllegalArgumentException("bad device '" + backend + ":" + index + "': the index must be 0 or more");
+    }
+
     public static Device cpu() { return new Device("cpu", 0); }
 
     public static Device cuda(int index) { return new Device("cuda", index); }
@@ -19,11 +23,14 @@ public record Device(String backend, int index) {
         String t = text.trim().toLowerCase(java.util.Locale.ROOT);
         int colon = t.indexOf(':');
         if (colon < 0) return new Device(t, 0);
+        int index;
         try {
-            return new Device(t.substring(0, colon), Integer.parseInt(t.substring(colon + 1)));
+            index = Integer.parseInt(t.substring(colon + 1));
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("bad device '" + text + "': expected cpu, cuda or cuda:N");
+            index = -1;
         }
+        if (index < 0) throw new IllegalArgumentException("bad device '" + text + "': expected cpu, cuda or cuda:N with N >= 0");
+        return new Device(t.substring(0, colon), index);
     }
 
     private static final class Default {
@@ -51,9 +58,15 @@ public record Device(String backend, int index) {
     /** This device, after checking it exists here (with the backend's reason if not). */
     public Device require() {
         Backend b = backendImpl();
-        if (index >= b.devices().size()) {
+        int count = b.devices().size();
+        if (index >= count) {
             String why = b.unavailableReason();
-            throw new IllegalStateException("device " + this + " is not available" + (why != null ? ": " + why : ""));
+            String which = switch (count) {
+                case 0 -> why != null ? why : "there are no " + backend + " devices here";
+                case 1 -> "the only " + backend + " device here is " + new Device(backend, 0);
+                default -> "the " + backend + " devices here are " + new Device(backend, 0) + " to " + new Device(backend, count - 1);
+            };
+            throw new IllegalStateException("device " + this + " is not available: " + which);
         }
         return this;
     }
@@ -61,5 +74,5 @@ public record Device(String backend, int index) {
     public DeviceInfo info() { return require().backendImpl().devices().get(index); }
 
     @Override
-    public String toString() { return backend.equals("cpu") ? "cpu" : backend + ":" + index; }
+    public String toString() { return backend.equals("cpu") && index == 0 ? "cpu" : backend + ":" + index; }
 }

@@ -3,22 +3,66 @@ package dev.tessera.runtime;
 import dev.tessera.backend.KernelResources;
 import dev.tessera.ir.KernelIR;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Shows what a kernel became, on request: {@code TESSERA_DUMP=ir,ptx} (or the system property
  * {@code tessera.dump}) prints the traced IR, the IR after each pass, and backend artifacts to
  * standard error; {@code TESSERA_DUMP=resources} prints one line per compiled kernel with the
- * registers, shared and local memory it takes ({@link #resourcesLine}).
+ * registers, shared and local memory it takes ({@link #resourcesLine}). A kind it does not know, or
+ * one the device in use does not make, is said once per process rather than ignored, so a typo
+ * does not look like a kernel with nothing to show.
  */
 public final class Dump {
     private Dump() {}
 
-    private static final Set<String> KINDS = Arrays.stream(
-                    System.getProperty("tessera.dump", System.getenv().getOrDefault("TESSERA_DUMP", "")).split(","))
-            .map(s -> s.trim().toLowerCase(Locale.ROOT)).filter(s -> !s.isEmpty()).collect(Collectors.toUnmodifiableSet());
+    /** A kind of dump, the backend that makes it (null: every backend) and what it is, in words. */
+    record Kind(String name, String backend, String what) {}
+
+    static final Map<String, Kind> KNOWN = Stream.of(new Kind("ir", null, "the traced IR"), new Kind("passes", null, "the IR after each pass"),
+                    new Kind("fusion", "cpu", "the fused loops"), new Kind("gpu", "cuda", "the GPU IR"), new Kind("ptx", "cuda", "PTX"),
+                    new Kind("cubin", "cuda", "the cubin"), new Kind("resources", "cuda", "register and memory use"),
+                    new Kind("all", null, "everything"))
+            .collect(Collectors.toMap(Kind::name, k -> k, (a, b) -> a, LinkedHashMap::new));
+
+    private static final Set<String> KINDS = parse(System.getProperty("tessera.dump", System.getenv().getOrDefault("TESSERA_DUMP", "")));
+
+    /** Warnings already printed, so each is said once. */
+    private static final Set<String> WARNED = ConcurrentHashMap.newKeySet();
+
+    static {
+        String unknown = unknownKinds(KINDS);
+        if (unknown != null) warnOnce(unknown);
+    }
+
+    static Set<String> parse(String spec) {
+        return Arrays.stream(spec.split(",")).map(s -> s.trim().toLowerCase(Locale.ROOT)).filter(s -> !s.isEmpty())
+                .collect(Collectors.toUnmodifiableSet());
+    }
+
+    /** The warning for kinds nobody makes, or null. */
+    static String unknownKinds(Set<String> kinds) {
+        var unknown = kinds.stream().filter(k -> !KNOWN.containsKey(k)).sorted().toList();
+        if (unknown.isEmpty()) return null;
+        return "tessera: TESSERA_DUMP " + (unknown.size() == 1 ? "kind '" + unknown.getFirst() + "' is" : "kinds " + unknown + " are")
+                + " not known; the kinds are " + String.join(", ", KNOWN.keySet());
+    }
+
+    /** The warning for kinds asked for that only another backend than {@code backend} makes, or null. */
+    static String otherBackendKinds(Set<String> kinds, String backend) {
+        var missing = kinds.stream().map(KNOWN::get).filter(k -> k != null && k.backend() != null && !k.backend().equals(backend))
+                .sorted(java.util.Comparator.comparing(Kind::name)).toList();
+        if (missing.isEmpty()) return null;
+        return missing.stream().map(k -> "TESSERA_DUMP=" + k.name() + ": " + k.what() + " exists only for "
+                        + k.backend().toUpperCase(Locale.ROOT) + " devices")
+                .collect(Collectors.joining("; ", "tessera: ", ", and this kernel runs on " + backend));
+    }
 
     public static boolean wants(String kind) { return KINDS.contains(kind) || KINDS.contains("all"); }
 
@@ -26,8 +70,18 @@ public final class Dump {
         if (wants("ir")) System.err.println("// ---- " + ir.name() + ": " + stage + "\n" + ir);
     }
 
-    static void artifact(String kind, String kernel, String text) {
-        if (wants(kind)) System.err.println("// ---- " + kernel + ": " + kind + "\n" + text);
+    /** Prints what was asked of a kernel compiled for {@code backend}, or says why it cannot. */
+    static void artifacts(String backend, String kernel, Map<String, String> artifacts) {
+        if (KINDS.isEmpty()) return;
+        String other = otherBackendKinds(KINDS, backend);
+        if (other != null) warnOnce(other);
+        artifacts.forEach((kind, text) -> {
+            if (!kind.equals("ir") && wants(kind)) System.err.println("// ---- " + kernel + ": " + kind + "\n" + text);
+        });
+    }
+
+    private static void warnOnce(String message) {
+        if (WARNED.add(message)) System.err.println(message);
     }
 
     static void resources(String label, Device device, java.util.Optional<KernelResources> resources, boolean fromDiskCache) {

@@ -21,7 +21,10 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * A kernel ready to launch. The first launch of each specialization (argument dtypes, alignment and
  * divisibility facts, constexpr values, launch options, device) traces and compiles it, once even
- * when many threads launch at the same time; later launches find it in memory.
+ * when many threads launch at the same time; later launches find it in memory. Memory keeps at most
+ * {@code tessera.jit.max.specializations} (default 256) compiled specializations per kernel, the
+ * least recently launched dropped first: one launched again is compiled again (from the disk cache
+ * when that is on), so a program that sweeps thousands of shapes does not keep them all.
  *
  * <pre>{@code
  * JitKernel add = Jit.kernel(VectorAdd.class, "add");
@@ -32,21 +35,35 @@ public final class JitKernel {
     private final KernelMethod method;
     private final LaunchOptions options;
     private final ConcurrentHashMap<SpecKey, Compilation> cache;
+    private final int maxSpecializations;
 
-    private JitKernel(KernelMethod method, LaunchOptions options, ConcurrentHashMap<SpecKey, Compilation> cache) {
+    private JitKernel(KernelMethod method, LaunchOptions options, ConcurrentHashMap<SpecKey, Compilation> cache, int maxSpecializations) {
         this.method = method;
         this.options = options;
         this.cache = cache;
+        this.maxSpecializations = maxSpecializations;
     }
 
     static JitKernel of(Class<?> owner, String name) {
-        return new JitKernel(KernelMethod.of(owner, name), LaunchOptions.DEFAULT, new ConcurrentHashMap<>());
+        return new JitKernel(KernelMethod.of(owner, name), LaunchOptions.DEFAULT, new ConcurrentHashMap<>(), maxSpecializations());
+    }
+
+    private static int maxSpecializations() {
+        String v = System.getProperty("tessera.jit.max.specializations");
+        if (v == null || v.isBlank()) return 256;
+        try {
+            int n = Integer.parseInt(v.strip());
+            if (n >= 1) return n;
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw new IllegalArgumentException("tessera.jit.max.specializations is '" + v + "': expected a whole number, 1 or more");
     }
 
     /** The same kernel compiled with other warps-per-program and pipelining depth (shares the cache). */
     public JitKernel withOptions(int numWarps, int numStages) { return withOptions(new LaunchOptions(numWarps, numStages)); }
 
-    public JitKernel withOptions(LaunchOptions newOptions) { return new JitKernel(method, newOptions, cache); }
+    public JitKernel withOptions(LaunchOptions newOptions) { return new JitKernel(method, newOptions, cache, maxSpecializations); }
 
     public String name() { return method.name(); }
 
@@ -54,7 +71,7 @@ public final class JitKernel {
 
     public LaunchOptions options() { return options; }
 
-    /** How many specializations have been compiled so far. */
+    /** How many compiled specializations are held in memory. */
     public int compiledCount() { return (int) cache.values().stream().filter(Compilation::isDone).count(); }
 
     /** Launches with every parameter given in order, constexprs included. */
@@ -176,7 +193,8 @@ public final class JitKernel {
 
     static ArgSpec specOf(Object a) {
         return switch (a) {
-            case Tensor t -> new ArgSpec(new PointerType(t.dtype()), t.dataPointer() % 16 == 0 ? 16 : 1, false);
+            // the alignment of the memory itself (a CPU view's own address is always aligned)
+            case Tensor t -> new ArgSpec(new PointerType(t.dtype()), (t.buffer().address() + t.byteOffset()) % 16 == 0 ? 16 : 1, false);
             case Integer i -> intSpec(DType.I32, i);
             case Short s -> intSpec(DType.I32, s);
             case Byte b -> intSpec(DType.I32, b);
@@ -192,8 +210,34 @@ public final class JitKernel {
 
     private CompiledKernel compiled(Bound b) {
         SpecKey key = key(b);
-        Compilation c = cache.computeIfAbsent(key, k -> new Compilation());
-        return c.get(() -> Compiler.compile(method, key.args(), b.constexprs, options, b.device), () -> cache.remove(key, c));
+        Compilation c = cache.get(key);
+        if (c == null) {
+            Compilation fresh = new Compilation();
+            c = cache.putIfAbsent(key, fresh);
+            if (c == null) {
+                c = fresh;
+                if (cache.size() > maxSpecializations) evictLeastRecentlyUsed(fresh);
+            }
+        }
+        c.lastUsed = System.nanoTime();
+        Compilation used = c;
+        return c.get(() -> Compiler.compile(method, key.args(), b.constexprs, options, b.device), () -> cache.remove(key, used));
+    }
+
+    /** Drops compiled specializations, oldest launch first, until the cache is within its bound (never {@code keep}). */
+    private void evictLeastRecentlyUsed(Compilation keep) {
+        synchronized (cache) {
+            while (cache.size() > maxSpecializations) {
+                Map.Entry<SpecKey, Compilation> oldest = null;
+                for (Map.Entry<SpecKey, Compilation> e : cache.entrySet()) {
+                    Compilation c = e.getValue();
+                    // one still compiling has threads waiting on it: it stays
+                    if (c != keep && c.isDone() && (oldest == null || c.lastUsed < oldest.getValue().lastUsed)) oldest = e;
+                }
+                if (oldest == null) return;
+                cache.remove(oldest.getKey(), oldest.getValue());
+            }
+        }
     }
 
     private void launchBound(Grid grid, Bound b) {
@@ -244,6 +288,8 @@ public final class JitKernel {
     /** One specialization's compilation, run once by whichever thread gets there first. */
     private static final class Compilation {
         private volatile CompiledKernel result;
+        /** When it was last launched (System.nanoTime), for eviction; a plain field, since a stale value only ages it a little. */
+        long lastUsed;
 
         boolean isDone() { return result != null; }
 

@@ -7,29 +7,50 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An n-dimensional array on a device: a dtype, a shape, strides in elements, and a shared block of
  * device memory. Views ({@link #view}, {@link #transpose}, {@link #slice}) share memory with their
- * base. Memory is freed when every tensor using it is closed, or when they all become unreachable.
- * Passed to a kernel, a tensor becomes a pointer to its first element.
+ * base. Memory is freed when every tensor using it is closed, or when they all become unreachable;
+ * since unreachable tensors' memory is off the Java heap, allocating collects them before memory runs
+ * out (see {@link #liveBytes()}). Passed to a kernel, a tensor becomes a pointer to its first element.
  */
 public final class Tensor implements AutoCloseable {
     private static final Cleaner CLEANER = Cleaner.create();
 
-    /** The device memory and the number of open tensors that use it. */
+    /** The device memory, the bytes it was asked for, and the number of open tensors that use it. */
     private static final class Storage {
         final Buffer buffer;
+        final LiveMemory memory;
+        final long bytes;
         final AtomicInteger users = new AtomicInteger(1);
 
-        Storage(Buffer buffer) { this.buffer = buffer; }
+        Storage(LiveMemory memory, long bytes) {
+            this.memory = memory;
+            this.bytes = bytes;
+            this.buffer = memory.allocate(bytes);
+        }
+
+        /** Memory the caller owns (wrapped or imported): not Tessera's to count or free. */
+        Storage(Buffer borrowed) {
+            this.memory = null;
+            this.bytes = 0;
+            this.buffer = borrowed;
+        }
 
         void retain() { users.incrementAndGet(); }
 
-        void release() { if (users.decrementAndGet() == 0) buffer.close(); }
+        void release() {
+            if (users.decrementAndGet() == 0) {
+                buffer.close();
+                if (memory != null) memory.released(bytes);
+            }
+        }
     }
 
     private final Storage storage;
@@ -39,6 +60,8 @@ public final class Tensor implements AutoCloseable {
     private final Device device;
     /** Releases this tensor's use of the storage once: on close, or when the tensor becomes unreachable. */
     private final Cleaner.Cleanable release;
+    /** A view's own address on a backend that checks accesses against it; made at its first launch. */
+    private final ViewAddress view = new ViewAddress();
     private volatile boolean closed;
 
     private Tensor(Storage storage, Device device, DType dtype, long[] shape, long[] strides, long offset) {
@@ -48,7 +71,33 @@ public final class Tensor implements AutoCloseable {
         this.shape = shape;
         this.strides = strides;
         this.offset = offset;
-        this.release = CLEANER.register(this, storage::release);
+        ViewAddress v = view;
+        this.release = CLEANER.register(this, () -> {
+            v.close();
+            storage.release();
+        });
+    }
+
+    /**
+     * The buffer a backend made for a view ({@link Buffer#view}), so that a kernel given a slice
+     * cannot reach the rest of its base unnoticed; none for a tensor that spans its whole buffer.
+     */
+    private static final class ViewAddress {
+        private Buffer buffer;
+        private boolean made;
+
+        synchronized long address(Tensor t) {
+            if (!made) {
+                made = true;
+                long es = t.dtype.byteSize(), bytes = t.spanElements() * es;
+                if (t.offset != 0 || bytes != t.storage.buffer.byteSize()) buffer = t.storage.buffer.view(t.offset * es, bytes);
+            }
+            return buffer != null ? buffer.address() : t.storage.buffer.address() + t.offset * t.dtype.byteSize();
+        }
+
+        synchronized void close() {
+            if (buffer != null) buffer.close();
+        }
     }
 
     // ------------------------------------------------------------------ creation
@@ -57,9 +106,9 @@ public final class Tensor implements AutoCloseable {
 
     public static Tensor empty(DType dtype, Device device, long... shape) {
         Device d = device.require();
-        long n = numel(shape);
-        Buffer buffer = d.backendImpl().allocate(d.index(), Math.max(1, n * dtype.byteSize()));
-        return new Tensor(new Storage(buffer), d, dtype, shape.clone(), contiguousStrides(shape), 0);
+        // exactly the tensor's bytes: an empty tensor has none, so a kernel cannot write "element 0" of it
+        Storage storage = new Storage(LiveMemory.of(d), byteSize(dtype, shape));
+        return new Tensor(storage, d, dtype, shape.clone(), contiguousStrides(shape), 0);
     }
 
     public static Tensor zeros(DType dtype, Device device, long... shape) {
@@ -197,9 +246,10 @@ public final class Tensor implements AutoCloseable {
         }
         Tensor t = empty(dtype, device, s);
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment host = arena.allocate(Math.max(1, values.length * (long) dtype.byteSize()), 16);
+            long bytes = values.length * (long) dtype.byteSize();
+            MemorySegment host = arena.allocate(Math.max(1, bytes), 16);
             for (int i = 0; i < values.length; i++) HostCodec.putLong(host, (long) i * dtype.byteSize(), dtype, values[i]);
-            t.device.backendImpl().copyIn(host, t.storage.buffer, 0, host.byteSize());
+            t.device.backendImpl().copyIn(host, t.storage.buffer, 0, bytes);
         }
         return t;
     }
@@ -207,7 +257,7 @@ public final class Tensor implements AutoCloseable {
     /** Uniform values in [0, 1), reproducible from the seed. */
     public static Tensor rand(DType dtype, long seed, Device device, long... shape) {
         SplittableRandom r = new SplittableRandom(seed);
-        double[] v = new double[Math.toIntExact(numel(shape))];
+        double[] v = new double[hostLength("rand", shape)];
         for (int i = 0; i < v.length; i++) v[i] = r.nextDouble();
         return from(v, dtype, device, shape);
     }
@@ -215,7 +265,7 @@ public final class Tensor implements AutoCloseable {
     /** Standard normal values, reproducible from the seed. */
     public static Tensor randn(DType dtype, long seed, Device device, long... shape) {
         SplittableRandom r = new SplittableRandom(seed);
-        double[] v = new double[Math.toIntExact(numel(shape))];
+        double[] v = new double[hostLength("randn", shape)];
         for (int i = 0; i < v.length; i++) v[i] = r.nextGaussian();
         return from(v, dtype, device, shape);
     }
@@ -223,7 +273,7 @@ public final class Tensor implements AutoCloseable {
     /** Uniform integers in [low, high), reproducible from the seed. */
     public static Tensor randint(DType dtype, long seed, long low, long high, Device device, long... shape) {
         SplittableRandom r = new SplittableRandom(seed);
-        long[] v = new long[Math.toIntExact(numel(shape))];
+        long[] v = new long[hostLength("randint", shape)];
         for (int i = 0; i < v.length; i++) v[i] = r.nextLong(low, high);
         return fromLongs(v, dtype, device, shape);
     }
@@ -236,11 +286,11 @@ public final class Tensor implements AutoCloseable {
 
     public long[] shape() { return shape.clone(); }
 
-    public long shape(int dim) { return shape[dim < 0 ? dim + shape.length : dim]; }
+    public long shape(int dim) { return shape[dimension("shape", dim)]; }
 
     public long[] strides() { return strides.clone(); }
 
-    public long stride(int dim) { return strides[dim < 0 ? dim + strides.length : dim]; }
+    public long stride(int dim) { return strides[dimension("stride", dim)]; }
 
     public int rank() { return shape.length; }
 
@@ -249,12 +299,37 @@ public final class Tensor implements AutoCloseable {
     /**
      * The device address of element [0, 0, ...]: what a kernel receives for this tensor. On a GPU it
      * is the real device pointer, to hand to another library (valid while this tensor is open). On
-     * the CPU it is a checked handle into Tessera's table of buffers, not a host address.
+     * the CPU it is a checked handle into Tessera's table of buffers, not a host address, and a
+     * view has an address of its own, whose accesses are checked against the view's elements (so
+     * it is not its base's address plus the offset; {@link #byteOffset()} is that offset).
      */
     public long dataPointer() {
         checkOpen();
-        return storage.buffer.address() + offset * dtype.byteSize();
+        return view.address(this);
     }
+
+    /** Where element [0, 0, ...] lies in {@link #buffer()}, in bytes. */
+    public long byteOffset() { return offset * dtype.byteSize(); }
+
+    /** The elements from the first to the last this tensor covers (strides are never negative); 0 when empty. */
+    private long spanElements() {
+        long span = 1;
+        for (int d = 0; d < shape.length; d++) {
+            if (shape[d] == 0) return 0;
+            span += (shape[d] - 1) * strides[d];
+        }
+        return span;
+    }
+
+    /**
+     * The bytes of device memory held by tensors on every device: those still open, and those
+     * unreachable but not yet collected. Closing tensors when done keeps it low without waiting for
+     * the collector.
+     */
+    public static long liveBytes() { return LiveMemory.total(); }
+
+    /** As {@link #liveBytes()}, on one device. */
+    public static long liveBytes(Device device) { return LiveMemory.of(device).live(); }
 
     public boolean isContiguous() { return Arrays.equals(strides, contiguousStrides(shape)); }
 
@@ -269,15 +344,33 @@ public final class Tensor implements AutoCloseable {
         int free = -1;
         long known = 1;
         for (int i = 0; i < s.length; i++) {
-            if (s[i] == -1) free = i; else known *= s[i];
+            if (s[i] == -1 && free < 0) {
+                free = i;
+            } else if (s[i] < 0) {
+                throw new IllegalArgumentException("cannot view " + describe() + " as " + Arrays.toString(newShape)
+                        + ": dimension " + i + " is " + s[i] + (s[i] == -1 ? " and only one dimension may be -1" : ""));
+            } else {
+                known = Math.multiplyExact(known, s[i]);
+            }
         }
-        if (free >= 0) s[free] = numel() / known;
-        if (numel(s) != numel()) throw new IllegalArgumentException("cannot view " + this + " as " + Arrays.toString(newShape));
+        if (free >= 0) {
+            // with a 0 among the known dimensions every size fits the -1, so there is nothing to infer
+            if (known == 0) {
+                throw new IllegalArgumentException("cannot view " + describe() + " as " + Arrays.toString(newShape)
+                        + ": the -1 is ambiguous next to a dimension of size 0");
+            }
+            s[free] = numel() / known;
+        }
+        if (numel(s) != numel()) {
+            throw new IllegalArgumentException("cannot view " + describe() + " (" + numel() + " elements) as " + Arrays.toString(newShape));
+        }
         return share(dtype, s, contiguousStrides(s), offset);
     }
 
     /** Swaps two dimensions (no copy). */
     public Tensor transpose(int a, int b) {
+        a = dimension("transpose", a);
+        b = dimension("transpose", b);
         long[] s = shape.clone(), st = strides.clone();
         s[a] = shape[b];
         s[b] = shape[a];
@@ -288,8 +381,10 @@ public final class Tensor implements AutoCloseable {
 
     /** Elements [start, end) along {@code dim} (no copy). */
     public Tensor slice(int dim, long start, long end) {
+        dim = dimension("slice", dim);
         if (start < 0 || end > shape[dim] || start > end) {
-            throw new IndexOutOfBoundsException("slice [" + start + ", " + end + ") of dimension " + dim + " of " + this);
+            throw new IllegalArgumentException("slice [" + start + ", " + end + ") of dimension " + dim + " of " + describe()
+                    + ": needs 0 <= start <= end <= " + shape[dim]);
         }
         long[] s = shape.clone();
         s[dim] = end - start;
@@ -321,7 +416,7 @@ public final class Tensor implements AutoCloseable {
 
     /** The elements in row-major order, converted to double. */
     public double[] toDoubleArray() {
-        double[] out = new double[Math.toIntExact(numel())];
+        double[] out = new double[hostLength("toDoubleArray", shape)];
         if (dtype == DType.F64) {
             readBits(MemorySegment.ofArray(out));
             return out;
@@ -393,7 +488,7 @@ public final class Tensor implements AutoCloseable {
 
     /** The elements as exact integers (sign- or zero-extended by dtype; one bulk copy for i64 and u64). */
     public long[] toLongArray() {
-        long[] out = new long[Math.toIntExact(numel())];
+        long[] out = new long[hostLength("toLongArray", shape)];
         if (dtype == DType.I64 || dtype == DType.U64) {
             readBits(MemorySegment.ofArray(out));
             return out;
@@ -420,13 +515,14 @@ public final class Tensor implements AutoCloseable {
 
     /** Overwrites every element with {@code values} (row-major), converted to this dtype. */
     public void write(double[] values) {
-        if (values.length != numel()) throw new IllegalArgumentException(values.length + " values for " + this);
+        if (values.length != numel()) throw new IllegalArgumentException(values.length + " values for " + describe());
         if (!isContiguous()) throw new IllegalStateException("write needs a contiguous tensor");
         try (Arena arena = Arena.ofConfined()) {
             int es = dtype.byteSize();
-            MemorySegment host = arena.allocate(Math.max(1, values.length * (long) es), 16);
+            long bytes = values.length * (long) es;
+            MemorySegment host = arena.allocate(Math.max(1, bytes), 16);
             for (int i = 0; i < values.length; i++) HostCodec.putDouble(host, (long) i * es, dtype, values[i]);
-            device.backendImpl().copyIn(host, storage.buffer, offset * es, host.byteSize());
+            device.backendImpl().copyIn(host, storage.buffer, offset * es, bytes);
         } finally {
             Reference.reachabilityFence(this); // the memory is freed once this tensor is unreachable, even mid-copy
         }
@@ -434,7 +530,7 @@ public final class Tensor implements AutoCloseable {
 
     /** Sets every element to {@code value} (NaN poisons float outputs before a test). */
     public Tensor fill(double value) {
-        double[] v = new double[Math.toIntExact(numel())];
+        double[] v = new double[hostLength("fill", shape)];
         Arrays.fill(v, value);
         if (isContiguous()) {
             write(v);
@@ -458,7 +554,7 @@ public final class Tensor implements AutoCloseable {
         int es = dtype.byteSize();
         readHost((host, base) -> {
             try (Arena arena = Arena.ofConfined()) {
-                MemorySegment packed = arena.allocate(Math.max(1, numel() * es), 16);
+                MemorySegment packed = arena.allocate(numel() * es, 16);
                 long[] idx = new long[shape.length];
                 for (long i = 0; i < numel(); i++) {
                     MemorySegment.copy(host, base(idx, base), packed, i * es, es);
@@ -478,9 +574,32 @@ public final class Tensor implements AutoCloseable {
 
     public boolean isClosed() { return closed || storage.buffer.isClosed(); }
 
+    /** "Tensor(f32[3, 4], cpu: 0.5, -1.25, 2.0, …, 7.0)": the first and last few values, for printing and debuggers. */
     @Override
     public String toString() {
+        String d = describe();
+        String values = isClosed() ? "closed" : numel() > 1 << 20 ? null : sampleValues();
+        return values == null ? d : d.substring(0, d.length() - 1) + ": " + values + ")";
+    }
+
+    /** "Tensor(f32[3, 4], cpu)", without values: for messages, which should not read device memory. */
+    String describe() {
         return "Tensor(" + dtype + Arrays.toString(shape) + ", " + device + (isContiguous() ? "" : ", strided") + ")";
+    }
+
+    private String sampleValues() {
+        try {
+            List<String> all = new ArrayList<>();
+            if (dtype.isFloat()) {
+                for (double v : toDoubleArray()) all.add(dtype == DType.F64 ? Double.toString(v) : Float.toString((float) v));
+            } else {
+                for (long v : toLongArray()) all.add(Long.toString(v));
+            }
+            if (all.size() <= 6) return String.join(", ", all);
+            return String.join(", ", all.subList(0, 3)) + ", …, " + String.join(", ", all.subList(all.size() - 3, all.size()));
+        } catch (RuntimeException e) {
+            return null; // a device in a failed state: the description alone
+        }
     }
 
     // ------------------------------------------------------------------ helpers
@@ -519,17 +638,56 @@ public final class Tensor implements AutoCloseable {
     }
 
     private void checkOpen() {
-        if (isClosed()) throw new IllegalStateException(this + " is closed");
+        if (isClosed()) throw new IllegalStateException(describe() + " is closed");
+    }
+
+    /** {@code dim} counted from the front (negative counts from the back), checked against this tensor's rank. */
+    private int dimension(String op, int dim) {
+        int d = dim < 0 ? dim + shape.length : dim;
+        if (d < 0 || d >= shape.length) {
+            throw new IllegalArgumentException(op + ": dimension " + dim + " is out of range for shape " + Arrays.toString(shape)
+                    + " (rank " + shape.length + (shape.length == 0 ? ")" : ", so -" + shape.length + " to " + (shape.length - 1) + ")"));
+        }
+        return d;
     }
 
     static long numel(long[] shape) {
         long n = 1;
         for (long d : shape) {
-            if (d < 0) throw new IllegalArgumentException("negative dimension in " + Arrays.toString(shape));
-            n *= d;
+            if (d < 0) throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
+        }
+        for (long d : shape) {
+            try {
+                n = Math.multiplyExact(n, d);
+            } catch (ArithmeticException e) {
+                throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " has more than " + Long.MAX_VALUE + " elements");
+            }
         }
         return n;
     }
+
+    /** The bytes a contiguous tensor of {@code shape} occupies. */
+    static long byteSize(DType dtype, long[] shape) {
+        long n = numel(shape);
+        if (n > Long.MAX_VALUE / dtype.byteSize()) {
+            throw new IllegalArgumentException("a " + dtype + " tensor of shape " + Arrays.toString(shape) + " needs more than "
+                    + Long.MAX_VALUE + " bytes");
+        }
+        return n * dtype.byteSize();
+    }
+
+    /** The length of a Java array holding every element of {@code shape}, which must fit in one. */
+    private static int hostLength(String op, long[] shape) {
+        long n = numel(shape);
+        if (n > MAX_HOST_ARRAY) {
+            throw new IllegalArgumentException(op + ": shape " + Arrays.toString(shape) + " has " + n
+                    + " elements, more than a Java array holds (" + MAX_HOST_ARRAY + "); use a smaller shape or fill it with a kernel");
+        }
+        return (int) n;
+    }
+
+    /** The longest Java array the JVM reliably allocates. */
+    private static final int MAX_HOST_ARRAY = Integer.MAX_VALUE - 8;
 
     static long[] contiguousStrides(long[] shape) {
         long[] s = new long[shape.length];

@@ -28,7 +28,14 @@ public final class KernelMethod {
     public static KernelMethod of(Class<?> owner, String name) {
         List<Method> candidates = Arrays.stream(owner.getDeclaredMethods()).filter(m -> m.getName().equals(name)).toList();
         if (candidates.isEmpty()) {
-            throw new IllegalArgumentException(owner.getName() + " has no method named '" + name + "'");
+            List<String> kernels = Arrays.stream(owner.getDeclaredMethods()).filter(m -> m.isAnnotationPresent(Kernel.class))
+                    .map(Method::getName).distinct().sorted().toList();
+            String closest = kernels.stream().min(java.util.Comparator.comparingInt(k -> editDistance(k.toLowerCase(), name.toLowerCase())))
+                    .orElse(null);
+            throw new IllegalArgumentException(owner.getName() + " has no method named '" + name + "'"
+                    + (closest != null && editDistance(closest.toLowerCase(), name.toLowerCase()) <= Math.max(2, name.length() / 3)
+                            ? "; did you mean '" + closest + "'?" : "")
+                    + (kernels.isEmpty() ? " (it has no @Kernel methods)" : " (its @Kernel methods: " + String.join(", ", kernels) + ")"));
         }
         List<Method> kernels = candidates.stream().filter(m -> m.isAnnotationPresent(Kernel.class)).toList();
         if (kernels.size() != 1) {
@@ -37,6 +44,22 @@ public final class KernelMethod {
                     : owner.getSimpleName() + "." + name + " is overloaded; kernels need unique names");
         }
         return of(kernels.getFirst());
+    }
+
+    /** Levenshtein distance, for suggesting the kernel a typo meant. */
+    static int editDistance(String a, String b) {
+        int[] prev = new int[b.length() + 1], cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) prev[j] = j;
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                cur[j] = Math.min(Math.min(cur[j - 1], prev[j]) + 1, prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
     }
 
     public static KernelMethod of(Method method) {

@@ -111,6 +111,20 @@ class OutOfBoundsTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.tessera.testing.TestDevices#all")
+    void storePastTheEndOfASliceFaultsNamingTheView(Device device) {
+        Device d = cpuOnly(device);
+        Tensor base = Tensor.full(DType.F32, -7, d, 1000), view = base.slice(0, 100, 300); // elements 100..299
+        Tensor x = Tensor.zeros(DType.F32, d, 200);
+        KernelFault f = assertThrows(KernelFault.class, () -> STORE.launch(grid(1), x, view, 200, BLOCK));
+        expect(f, "oob store", "store out of bounds", "byte offset 800 (element 200)",
+                "of a view of 800 bytes (200 × f32) at byte 400 of a buffer of 4000 bytes", "lane 200");
+        double[] guard = new double[1000];
+        Arrays.fill(guard, -7);
+        Check.close(guard, base.toDoubleArray(), Tolerance.EXACT, "the base, inside the view and past it, is untouched");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.tessera.testing.TestDevices#all")
     void loadPastTheEndFaults(Device device) {
         Device d = cpuOnly(device);
         int n = 300;

@@ -78,6 +78,67 @@ class DiskCacheTest {
     }
 
     @Test
+    void aWriteThatFailsIsSaidOnceWithThePathAndTheCause() throws IOException {
+        Path blocker = Files.writeString(dir.resolve("blocker"), "a file where the cache directory goes");
+        DiskCache cache = new DiskCache(blocker.resolve("cache"));
+        DiskCache.resetWriteFailureReport();
+        java.io.PrintStream old = System.err;
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        try {
+            System.setErr(new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
+            cache.write(KEY, new byte[] {1});
+            cache.write("cd".repeat(32), new byte[] {2});
+        } finally {
+            System.setErr(old);
+        }
+        List<String> lines = err.toString(StandardCharsets.UTF_8).lines().toList();
+        assertEquals(1, lines.size(), "once per process: " + lines);
+        assertTrue(lines.getFirst().startsWith("tessera: cannot write the kernel cache in " + blocker.resolve("cache") + " (")
+                && lines.getFirst().contains("not a directory"), lines.getFirst());
+        assertEquals(0, cache.writes());
+        assertEquals("a file where the cache directory goes", Files.readString(blocker), "nothing written");
+    }
+
+    @Test
+    void onlyRegularFilesOfSaneSizeAreRead() throws IOException {
+        DiskCache cache = new DiskCache(dir);
+        Files.createDirectories(dir);
+        Path entry = cache.entry(KEY);
+        Files.createSymbolicLink(entry, Path.of("/dev/zero")); // read whole, this was an OutOfMemoryError
+        assertNull(cache.read(KEY));
+        assertFalse(Files.exists(entry, java.nio.file.LinkOption.NOFOLLOW_LINKS), "the link is removed, not followed");
+
+        Files.createDirectories(entry.resolve("inside"));
+        Files.writeString(entry.resolve("inside/file"), "x");
+        assertNull(cache.read(KEY));
+        assertFalse(Files.exists(entry), "a directory where the entry goes is removed");
+        Files.createDirectories(entry.resolve("again"));
+        cache.write(KEY, new byte[] {4, 5});
+        assertArrayEquals(new byte[] {4, 5}, cache.read(KEY), "and a write replaces one");
+    }
+
+    @Test
+    void theLeastRecentlyUsedEntriesAreEvicted() throws IOException {
+        byte[] kb = new byte[1000];
+        DiskCache cache = new DiskCache(dir, 3 * 1200);
+        String a = "a".repeat(64), b = "b".repeat(64), c = "c".repeat(64), d = "d".repeat(64);
+        java.time.Instant now = java.time.Instant.now();
+        int age = 30;
+        for (String k : List.of(a, b, c)) {
+            cache.write(k, kb);
+            Files.setLastModifiedTime(cache.entry(k), java.nio.file.attribute.FileTime.from(now.minusSeconds(age -= 10)));
+        }
+        assertNotNull(cache.read(a)); // a is now the most recent
+        cache.write(d, kb);
+        assertEquals(List.of(c, a, d), cache.entries().stream().map(e -> e.file().getFileName().toString().replace(".kernel", "")).toList());
+        assertNull(cache.read(b), "b was the least recently used");
+        assertEquals(3, cache.clear());
+        assertEquals(List.of(), cache.entries());
+        assertThrows(IllegalArgumentException.class, () -> DiskCache.maxBytes(Map.of("tessera.cache.max.mb", "lots")));
+        assertEquals(5L << 20, DiskCache.maxBytes(Map.of("tessera.cache.max.mb", "5")));
+    }
+
+    @Test
     void locationFollowsPropertiesThenEnvironment() {
         Map<String, String> none = Map.of();
         Map<String, String> home = Map.of("user.home", "/home/u");

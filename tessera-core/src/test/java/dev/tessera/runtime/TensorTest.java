@@ -5,7 +5,6 @@ import static dev.tessera.runtime.Grid.grid;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -135,7 +134,7 @@ class TensorTest {
         Tensor sl = base.slice(0, 1, 3).slice(1, 2, 5); // rows 1..2, columns 2..4
         assertArrayEquals(new long[] {2, 3}, sl.shape());
         assertArrayEquals(new double[] {8, 9, 10, 14, 15, 16}, sl.toDoubleArray());
-        assertEquals(base.dataPointer() + (6 + 2) * 4, sl.dataPointer(), "a slice starts at its first element");
+        assertEquals((6 + 2) * 4, sl.byteOffset(), "a slice starts at its first element");
 
         Tensor flat = base.view(-1), cube = base.view(2, -1, 3);
         assertArrayEquals(new long[] {24}, flat.shape());
@@ -143,7 +142,7 @@ class TensorTest {
         assertArrayEquals(v, flat.toDoubleArray());
         assertThrows(IllegalStateException.class, () -> tr.view(24), "a view needs contiguous memory");
         assertThrows(IllegalArgumentException.class, () -> base.view(5, 5));
-        assertThrows(IndexOutOfBoundsException.class, () -> base.slice(1, 2, 7));
+        assertThrows(IllegalArgumentException.class, () -> base.slice(1, 2, 7));
 
         // views share memory: a kernel writing through one view shows in the others
         Tensor col = base.slice(1, 3, 4); // column 3, stride 6
@@ -188,6 +187,6 @@ class TensorTest {
         view.close();
         assertEquals(before, dev.tessera.cpu.CpuMemory.liveBuffers(), "freed with its last user");
         assertThrows(IllegalStateException.class, view::toDoubleArray);
-        assertNotEquals(0, Tensor.zeros(DType.I8, d, 0).buffer().byteSize(), "an empty tensor still has a (tiny) buffer");
+        assertEquals(0, Tensor.zeros(DType.I8, d, 0).buffer().byteSize(), "an empty tensor has no byte a kernel could write");
     }
 }

@@ -597,7 +597,7 @@ public final class Autotuner {
     static void zero(Tensor t) {
         if (!t.isContiguous()) throw new IllegalArgumentException("resetToZero needs a contiguous tensor, got " + t);
         Buffer b = t.buffer();
-        long offset = t.dataPointer() - b.address();
+        long offset = t.byteOffset();
         t.device().backendImpl().fill(b, offset, t.numel() * t.dtype().byteSize(), (byte) 0);
     }
 
@@ -613,7 +613,7 @@ public final class Autotuner {
             if (span != 0) for (int i = 0; i < shape.length; i++) span += (shape[i] - 1) * strides[i];
             long bytes = span * t.dtype().byteSize();
             Buffer b = t.buffer();
-            long offset = t.dataPointer() - b.address();
+            long offset = t.byteOffset();
             Backend backend = t.device().backendImpl();
             Buffer copy = backend.allocate(t.device().index(), Math.max(1, bytes));
             if (bytes > 0) backend.copy(b, offset, copy, 0, bytes);

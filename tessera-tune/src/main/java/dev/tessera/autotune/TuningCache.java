@@ -2,6 +2,7 @@ package dev.tessera.autotune;
 
 import dev.tessera.bench.JsonReader;
 import dev.tessera.bench.JsonWriter;
+import dev.tessera.runtime.IoErrors;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -135,7 +136,9 @@ public final class TuningCache {
             text = Files.readString(f, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             return new Lookup(null, null, f);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            return new Lookup(null, "unreadable (" + IoErrors.describe(f, e) + ")", f);
+        } catch (RuntimeException e) {
             return new Lookup(null, "unreadable (" + e + ")", f);
         }
         try {
@@ -218,7 +221,7 @@ public final class TuningCache {
             }
             return f;
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException("cannot write tuning results to " + f, e);
+            throw new java.io.UncheckedIOException("cannot write tuning results to " + f + ": " + IoErrors.describe(e), e);
         }
     }
 

@@ -13,8 +13,8 @@ import java.util.Locale;
 
 /**
  * A results log: a JSON-lines file of {@link ResultRecord}s that every Tessera benchmark appends
- * to, by default {@code bench/results/<date>-<device>.jsonl} (the directory can be moved with the
- * system property {@code tessera.results.dir}). Appends write whole lines in one call, so lines from
+ * to, by default {@code <date>-<device>.jsonl} in {@link #defaultDir()}, the user's data directory
+ * rather than the working one (a checkout would collect untracked files). Appends write whole lines in one call, so lines from
  * successive runs never interleave mid-line.
  */
 public final class ResultsLog {
@@ -33,10 +33,18 @@ public final class ResultsLog {
         return new ResultsLog(file);
     }
 
-    /** The results directory: {@code $tessera.results.dir}, else {@code bench/results}. */
-    public static Path defaultDir() {
-        String dir = System.getProperty(DIR_PROPERTY);
-        return dir != null && !dir.isBlank() ? Path.of(dir) : Path.of("bench", "results");
+    /**
+     * The results directory: the system property {@code tessera.results.dir}, else
+     * {@code $XDG_DATA_HOME/tessera/results}, else {@code ~/.local/share/tessera/results}.
+     */
+    public static Path defaultDir() { return defaultDir(System.getProperties(), System.getenv()); }
+
+    static Path defaultDir(java.util.Map<?, ?> properties, java.util.Map<String, String> env) {
+        Object dir = properties.get(DIR_PROPERTY);
+        if (dir != null && !dir.toString().isBlank()) return Path.of(dir.toString());
+        String data = env.get("XDG_DATA_HOME");
+        if (data != null && !data.isBlank()) return Path.of(data, "tessera", "results");
+        return Path.of(String.valueOf(properties.get("user.home")), ".local", "share", "tessera", "results");
     }
 
     /** Today's log for {@code device} in the default directory. */

@@ -133,6 +133,20 @@ class PersistenceTest {
     }
 
     @Test
+    void failuresKeepTheirCause() throws Exception {
+        TuningCache.Identity id = new TuningCache.Identity("dev.x.K.k", "n=1", "cpu", "c1", "configs");
+        TuningCache cache = TuningCache.at(cacheDir);
+        Files.createDirectories(cache.file(id)); // a directory where the result file goes
+        TuningCache.Lookup l = cache.load(id);
+        assertFalse(l.found());
+        assertTrue(l.ignoredBecause().contains(cache.file(id) + ": is a directory"), l.ignoredBecause());
+
+        Path blocker = Files.writeString(cacheDir.resolve("blocker"), "");
+        var e = assertThrows(java.io.UncheckedIOException.class, () -> TuningCache.at(blocker.resolve("autotune")).store(id, Config.of("B", 1), Map.of()));
+        assertTrue(e.getMessage().startsWith("cannot write tuning results to ") && e.getMessage().endsWith(": not a directory"), e.getMessage());
+    }
+
+    @Test
     void cacheDirectoryFollowsTheProperty() {
         String old = System.getProperty(TuningCache.DIR_PROPERTY);
         try {

@@ -70,16 +70,14 @@ class ResultsLogTest {
         assertEquals("amd-epyc-7b13-64-core-processor-2-threads", ResultsLog.slug("AMD EPYC 7B13 64-Core Processor (2 threads)"));
         assertEquals("device", ResultsLog.slug("日本"));
         assertTrue(ResultsLog.slug("x".repeat(100)).length() <= 64);
-        String old = System.getProperty(ResultsLog.DIR_PROPERTY);
-        try {
-            System.clearProperty(ResultsLog.DIR_PROPERTY);
-            assertEquals(Path.of("bench", "results"), ResultsLog.defaultDir());
-            assertEquals(Path.of("bench", "results", LocalDate.now() + "-nvidia-h200.jsonl"), ResultsLog.forDevice("NVIDIA H200").file());
-            System.setProperty(ResultsLog.DIR_PROPERTY, "/tmp/elsewhere");
-            assertEquals(Path.of("/tmp/elsewhere"), ResultsLog.defaultDir());
-        } finally {
-            if (old == null) System.clearProperty(ResultsLog.DIR_PROPERTY);
-            else System.setProperty(ResultsLog.DIR_PROPERTY, old);
-        }
+    }
+
+    @Test
+    void resultsGoToTheUsersDataDirectoryNotTheWorkingOne() {
+        Map<String, String> home = Map.of("user.home", "/home/u");
+        assertEquals(Path.of("/home/u/.local/share/tessera/results"), ResultsLog.defaultDir(home, Map.of()));
+        assertEquals(Path.of("/data/tessera/results"), ResultsLog.defaultDir(home, Map.of("XDG_DATA_HOME", "/data")));
+        assertEquals(Path.of("/tmp/elsewhere"), ResultsLog.defaultDir(Map.of("user.home", "/home/u", ResultsLog.DIR_PROPERTY, "/tmp/elsewhere"),
+                Map.of("XDG_DATA_HOME", "/data")), "scripts/gpu-report keeps its results where it says");
     }
 }

@@ -15,15 +15,6 @@ final class QuantSupport {
     private QuantSupport() {}
 
     /** 1.5·2^23: adding it to an f32 of magnitude below 2^22 leaves no fraction bits, so the adder rounds. */
-    private static final double RINT_SHIFT = 0x1.8p23;
-
-    /**
-     * v rounded to the nearest integer, ties to even (as {@code torch.round} and {@code Math.rint}),
-     * for |v| < 2^22 and NaN (which stays NaN): v + 1.5·2^23 has a unit last place, so the f32
-     * addition rounds v to an integer with the IEEE rule, and subtracting the constant back is exact.
-     */
-    static Tile rint(Tile v) { return v.add(RINT_SHIFT).sub(RINT_SHIFT); }
-
     /**
      * v rounded to the nearest integer, ties away from zero (C's {@code roundf}), as i32: the
      * truncated value, plus one step away from zero where the dropped fraction is at least a half
