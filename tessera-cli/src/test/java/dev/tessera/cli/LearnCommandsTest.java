@@ -125,7 +125,7 @@ class LearnCommandsTest {
         Run source = tessera("advanced", "3", "--readme");
         assertTrue(source.out().contains("public final class Advanced03Quantization"), source.out());
         Run unknown = tessera("advanced", "9");
-        assertEquals(1, unknown.code());
+        assertEquals(2, unknown.code(), "a user error exits 2");
         assertTrue(unknown.err().contains("no advanced chapter '9'"), unknown.err());
     }
 }
