@@ -102,20 +102,26 @@ public final class CudaBackend implements Backend {
         cuda(target).memory.fill(offset, bytes, value);
     }
 
-    /** "sm_90a/ptx9.0": what makes compiled code differ between devices. */
+    /** "sm_90a/ptx9.0": what makes compiled code differ between devices (and the testing switches below, when set). */
     @Override
     public String target(int device) {
         PtxTarget t = ptxTarget(device);
-        return t.arch() + "/ptx" + t.version();
+        return t.arch() + "/ptx" + t.version() + (softwareConversions() ? "/software-conversions" : "") + (noWgmma() ? "/no-wgmma" : "");
     }
+
+    // for testing the exact software sequences on a GPU that has the native conversions
+    private static boolean softwareConversions() { return Boolean.getBoolean("tessera.cuda.softwareConversions"); }
+
+    // for testing and measuring mma.sync on a Hopper GPU, whose dots otherwise go to wgmma
+    private static boolean noWgmma() { return "false".equals(System.getProperty("tessera.cuda.wgmma")); }
 
     private static PtxTarget ptxTarget(int device) { return PtxTarget.forDevice(device(device), CudaDriver.driverVersion()); }
 
     @Override
     public CompiledKernel compile(KernelIR kernel, LaunchOptions options, int device) {
         Target target = Target.of(ptxTarget(device));
-        // for testing the exact software sequences on a GPU that has the native conversions
-        if (Boolean.getBoolean("tessera.cuda.softwareConversions")) target = target.withSoftwareConversions();
+        if (softwareConversions()) target = target.withSoftwareConversions();
+        if (noWgmma()) target = target.withoutWgmma();
         return CudaCompiler.compile(kernel, options, device(device), target);
     }
 

@@ -6,7 +6,7 @@ import dev.tessera.cuda.codegen.gpu.GpuProgram;
 /**
  * The GPU IR's lowering table: core ops go to their rules ({@link PtxLowering}), control flow to
  * {@link ControlRules}, pipelined loops to {@link PipelineRules}, tensor-core dots outside them to
- * {@link MmaRules} with their operands from registers. Asynchronous copies and yields have no
+ * {@link MmaRules} or {@link WgmmaRules} with their operands from registers. Asynchronous copies and yields have no
  * meaning alone: their loop lowers them.
  */
 final class GpuLowering {
@@ -34,6 +34,10 @@ final class GpuLowering {
             case GpuOp.Mma m -> {
                 cx.w.comment(header(m.dot()));
                 cx.define(m.dot().result(), MmaRules.mma(m, program, null, cx));
+            }
+            case GpuOp.Wgmma m -> {
+                cx.w.comment(header(m.dot()));
+                cx.define(m.dot().result(), WgmmaRules.wgmma(m, program, null, cx));
             }
             case GpuOp.AsyncCopy c -> throw new IllegalStateException("an async copy outside its pipelined loop: " + c);
             case GpuOp.Yield y -> throw new IllegalStateException("yield outside its region's lowering");

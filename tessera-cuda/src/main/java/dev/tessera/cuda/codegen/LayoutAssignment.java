@@ -496,15 +496,27 @@ final class LayoutAssignment {
     // ------------------------------------------------------------------ special layouts
 
     DistributedLayout dotLayout(Dot d) {
+        TensorCores.Plan plan = plan(d);
+        if (plan != null) return plan.accumulator();
         Shape s = d.result().type().shape();
-        if (tensorCore(d) != null) return tiling(d).accumulator();
         return Layouts.dot(s.dim(0), s.dim(1), numWarps);
     }
 
-    /** How the warps of a program split a tensor-core dot's result. */
-    TensorCores.Tiling tiling(Dot d) {
+    /**
+     * How {@code d} runs on tensor cores, or null for the FMA loops: on {@code wgmma} where the
+     * target has it and the result splits into whole warpgroups of 64 rows, except chained dots
+     * (their A stays in registers, as {@code mma.sync} fragments whose warps own whole rows);
+     * else on {@code mma.sync}.
+     */
+    TensorCores.Plan plan(Dot d) {
+        TensorCores.Mma mma = tensorCore(d);
+        if (mma == null) return null;
         Shape s = d.result().type().shape();
-        return chained.contains(d) ? TensorCores.Tiling.rows(s.dim(0), s.dim(1), numWarps) : TensorCores.Tiling.of(s.dim(0), s.dim(1), numWarps);
+        if (chained.contains(d)) return new TensorCores.MmaPlan(mma, TensorCores.Tiling.rows(s.dim(0), s.dim(1), numWarps));
+        TensorCores.Wgmma wgmma = target.wgmma() ? TensorCores.selectWgmma(mma) : null;
+        TensorCores.WarpGroups groups = wgmma != null ? TensorCores.WarpGroups.of(s.dim(0), s.dim(1), numWarps) : null;
+        if (groups != null) return new TensorCores.WgmmaPlan(wgmma, groups);
+        return new TensorCores.MmaPlan(mma, TensorCores.Tiling.of(s.dim(0), s.dim(1), numWarps));
     }
 
     /**

@@ -214,7 +214,7 @@ final class MmaRules {
      * consecutive in the tile go out as one store of up to 16 bytes, in the operand's memory format
      * (tf32 inputs rounded to tf32 as Numerics.roundTf32 does).
      */
-    private static void stage(Lowerer cx, TileValue v, Operand o, String base, int start, boolean tf32) {
+    static void stage(Lowerer cx, TileValue v, Operand o, String base, int start, boolean tf32) {
         PtxWriter w = cx.w;
         DistributedLayout l = v.layout();
         int cols = l.shape().dim(1), logC = DistributedLayout.log2(cols);

@@ -61,6 +61,8 @@ final class PipelineRules {
         w.op("setp.ge.%s %s, %s, %s", it, done, iv, upper);
         w.op("@%s bra %s", done, end);
         w.op("cp.async.wait_group %d", stages - 2);
+        // the copies are generic-proxy writes; wgmma reads through the async proxy
+        if (pf.current().stream().anyMatch(op -> op instanceof GpuOp.Wgmma)) w.op("fence.proxy.async.shared::cta");
         w.op("bar.sync 0");
         cx.pushScope();
         cx.smem.assumeDirty();
@@ -74,6 +76,7 @@ final class PipelineRules {
             switch (op) {
                 case GpuOp.Core(var core) -> PtxLowering.lower(core, cx);
                 case GpuOp.Mma m -> cx.define(m.dot().result(), MmaRules.mma(m, program, slotRead, cx));
+                case GpuOp.Wgmma m -> cx.define(m.dot().result(), WgmmaRules.wgmma(m, program, slotRead, cx));
                 default -> throw new IllegalStateException("not a current-stage op: " + op);
             }
         }
@@ -155,8 +158,8 @@ final class PipelineRules {
         int vec = MemoryRules.vector(cx, l.pointer(), l.mask(), layout), bytes = vec * t.byteSize();
         if (bytes < 4) throw new IllegalStateException("cp.async of " + bytes + " bytes for " + l);
         var shape = l.result().type().shape();
-        Operand o = Operand.of(buffer.isA() ? Role.A : Role.B, shape.dim(buffer.isA() ? 0 : 1), shape.dim(buffer.isA() ? 1 : 0), t,
-                buffer.kContiguous());
+        Operand o = new Operand(buffer.isA() ? Role.A : Role.B, buffer.kContiguous(), buffer.tile(), shape.dim(buffer.isA() ? 0 : 1),
+                shape.dim(buffer.isA() ? 1 : 0), t, false);
         String base = slotBase(buffer, program, slot, cx);
         String thread = MmaRules.threadOffset(cx, layout, o);
         int cols = shape.dim(1), logC = DistributedLayout.log2(cols);

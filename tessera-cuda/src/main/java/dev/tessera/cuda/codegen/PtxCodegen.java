@@ -70,7 +70,9 @@ public final class PtxCodegen {
             declarations.add("\t.param .u64 " + DebugRules.ERROR_PARAM + " /* error record, checked at synchronize */");
             declarations.add("\t.param .u32 " + DebugRules.KERNEL_ID_PARAM);
         }
-        if (cx.smem.bytes() > 0) w.global(".extern .shared .align 16 .b8 " + SharedMemory.SYMBOL + "[];");
+        // wgmma's 128-byte swizzle matches the tiles' only from a base on 1024 bytes
+        int smemAlign = program.usesWgmma() ? 1024 : 16;
+        if (cx.smem.bytes() > 0) w.global(".extern .shared .align " + smemAlign + " .b8 " + SharedMemory.SYMBOL + "[];");
         String entry = entryName(kernel.name());
         String signature = "// " + kernel.name() + ": " + numWarps + " warps, " + cx.smem.bytes() + " bytes of shared memory\n"
                 + ".visible .entry " + entry + "(\n" + String.join(",\n", declarations) + "\n)\n.reqntid " + numWarps * 32 + ", 1, 1"
@@ -91,7 +93,7 @@ public final class PtxCodegen {
         java.util.function.Function<Value, String> describe = v -> "#" + layouts.layoutOf(v);
         GpuProgram p = GpuProgram.of(kernel);
         if (dump) System.err.print(GpuPrinter.print(p, "layout assignment", describe));
-        p = AccelerateDot.run(p, d -> layouts.tensorCore(d) == null ? null : new AccelerateDot.Choice(layouts.tensorCore(d), layouts.tiling(d)));
+        p = AccelerateDot.run(p, layouts::plan);
         if (dump) System.err.print(GpuPrinter.print(p, "accelerate dot", describe));
         p = PipelineLoops.run(p, options.numStages(), new PipelineLoops.Facts() {
             @Override

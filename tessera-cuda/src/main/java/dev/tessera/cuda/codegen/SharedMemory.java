@@ -36,11 +36,14 @@ final class SharedMemory {
     void release() { reserved = 0; }
 
     /** Reserves {@code n} bytes of scratch and waits for earlier readers; returns the 32-bit address of the scratch's start. */
-    String begin(int n) {
-        bytes = Math.max(bytes, reserved + ((n + 15) & ~15));
+    String begin(int n) { return begin(n, 16); }
+
+    /** As {@link #begin(int)}, the scratch's start on {@code alignment} bytes (a power of two; the array's own alignment at most). */
+    String begin(int n, int alignment) {
+        int at = (reserved + alignment - 1) & -alignment;
+        bytes = Math.max(bytes, at + ((n + 15) & ~15));
         if (dirty) w.op("bar.sync 0");
         dirty = false;
-        int at = reserved;
         return at == 0 ? base() : scratchBases.computeIfAbsent(at, k -> w.inPrologue(() -> {
             String r = w.reg(RegClass.B32);
             w.op("add.u32 %s, %s, %d", r, base(), k);

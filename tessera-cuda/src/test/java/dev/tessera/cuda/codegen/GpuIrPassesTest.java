@@ -23,7 +23,9 @@ import org.junit.jupiter.api.Test;
 
 /** The GPU IR's passes on traced kernels: which loops are pipelined, how their ops split into stages, and which are left alone. */
 class GpuIrPassesTest {
-    static final Target SM90 = Target.of(PtxTarget.of(9, 0, 13000));
+    static final Target SM90A = Target.of(PtxTarget.of(9, 0, 13000));
+    /** The same GPU with dots on mma.sync: what the pipelining tests below were written for. */
+    static final Target SM90 = SM90A.withoutWgmma();
 
     /** The library's shape: pointers carried in Vars and advanced each iteration. */
     @Kernel
@@ -57,11 +59,13 @@ class GpuIrPassesTest {
         store(c.add(rm.col().mul(BN)).add(rn.row()), acc.get());
     }
 
-    static GpuProgram gpu(KernelIR ir, int warps, int stages) {
+    static GpuProgram gpu(KernelIR ir, int warps, int stages) { return gpu(ir, warps, stages, SM90); }
+
+    static GpuProgram gpu(KernelIR ir, int warps, int stages, Target target) {
         AxisInfo axis = AxisInfo.analyze(ir);
         Rematerialization remat = new Rematerialization(ir);
-        LayoutAssignment layouts = new LayoutAssignment(ir, warps, SM90, axis, remat);
-        return PtxCodegen.gpuProgram(ir, new LaunchOptions(warps, stages), SM90, layouts, remat);
+        LayoutAssignment layouts = new LayoutAssignment(ir, warps, target, axis, remat);
+        return PtxCodegen.gpuProgram(ir, new LaunchOptions(warps, stages), target, layouts, remat);
     }
 
     static KernelIR matmul(DType t) {
@@ -126,6 +130,36 @@ class GpuIrPassesTest {
         assertEquals("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32", mma.instr().instruction());
         assertTrue(mma.a() == null && mma.b() == null, "operands in registers");
         assertEquals(4, mma.tiling().wm() * mma.tiling().wn());
+    }
+
+    @Test
+    void onSm90aTheMatmulRunsOnWarpgroupsWithCanonicalBuffers() {
+        GpuProgram p = gpu(matmul(DType.BF16), 8, 3, SM90A);
+        GpuOp.PipelinedFor loop = only(p, GpuOp.PipelinedFor.class);
+        GpuOp.Wgmma dot = (GpuOp.Wgmma) loop.current().stream().filter(o -> o instanceof GpuOp.Wgmma).findFirst().orElseThrow();
+        assertEquals("wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16", dot.instr().instruction(dot.groups().instrN()));
+        assertEquals(List.of(2, 1, 1, 1), List.of(dot.groups().gm(), dot.groups().gn(), dot.groups().repM(), dot.groups().repN()));
+        // A [128, 32] bf16 is K-major in 64-byte rows (the 64-byte swizzle); B [32, 128] is N-major in
+        // two atoms of 128 bytes, one after the other; every slot starts on its swizzle's pattern
+        SharedBuffer a = dot.a(), b = dot.b();
+        assertTrue(a.kContiguous() && a.tile().atomBytes() == 64 && a.tile().alignment() == 512);
+        assertTrue(!b.kContiguous() && b.tile().atomBytes() == 128 && b.tile().alignment() == 1024 && b.tile().rowBytes() == 256);
+        assertEquals(0, p.offset(a) % 512);
+        assertEquals(0, p.offset(b) % 1024);
+        assertEquals(0, a.slotBytes() % 512);
+        assertEquals(0, b.slotBytes() % 1024);
+        // the accumulator: warp w of a group owns rows 16w.., groups split the rows
+        assertEquals(dot.groups().accumulator(), new LayoutAssignment(matmul(DType.BF16), 8, SM90A, AxisInfo.analyze(matmul(DType.BF16)),
+                new Rematerialization(matmul(DType.BF16))).dotLayout(dot.dot()));
+    }
+
+    @Test
+    void warpgroupsNeedWholeGroupsAndSixtyFourRows() {
+        KernelIR small = ir(DemoKernels.class, "matmul", args(ptr(DType.F16), ptr(DType.F16), ptr(DType.F32), i32Div16(), i32Div16(), i32Div16()),
+                "BM", 32, "BN", 64, "BK", 32);
+        assertTrue(only(gpu(small, 4, 3, SM90A), GpuOp.PipelinedFor.class).current().stream().anyMatch(o -> o instanceof GpuOp.Mma), "32 rows: mma.sync");
+        assertTrue(only(gpu(matmul(DType.F16), 2, 3, SM90A), GpuOp.PipelinedFor.class).current().stream().anyMatch(o -> o instanceof GpuOp.Mma),
+                "2 warps: mma.sync");
     }
 
     @Test

@@ -4,7 +4,8 @@ import java.util.IdentityHashMap;
 import java.util.Map;
 
 /**
- * Gives every shared buffer its place: one after another from offset 0, each on 128 bytes. The
+ * Gives every shared buffer its place: one after another from offset 0, each on its tile's
+ * alignment (128 bytes; 1024 for a wgmma operand with the 128-byte swizzle). The
  * buffers of one pipelined loop live during that loop only (it drains them before it ends), and
  * such loops never nest, so the buffers of different loops share the space: each loop's start
  * again at 0.
@@ -19,6 +20,8 @@ public final class AllocateShared {
             int next = 0;
             for (GpuOp a : pf.ahead()) {
                 if (a instanceof GpuOp.AsyncCopy c) {
+                    int align = c.buffer().tile().alignment();
+                    next = (next + align - 1) & -align;
                     offsets.put(c.buffer(), next);
                     next += c.buffer().bytes();
                 }

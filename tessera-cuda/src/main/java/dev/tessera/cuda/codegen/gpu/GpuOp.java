@@ -1,6 +1,8 @@
 package dev.tessera.cuda.codegen.gpu;
 
+import dev.tessera.cuda.codegen.layout.SwizzledTile;
 import dev.tessera.ir.Op;
+import dev.tessera.types.DType;
 import java.util.List;
 
 /**
@@ -45,7 +47,49 @@ public sealed interface GpuOp {
      * the others come from registers (staged through scratch shared memory, or, for an A held in
      * the accumulator layout of a rows tiling, used as fragments directly).
      */
-    record Mma(Op.Dot dot, TensorCores.Mma instr, TensorCores.Tiling tiling, SharedBuffer a, SharedBuffer b) implements GpuOp {}
+    record Mma(Op.Dot dot, TensorCores.Mma instr, TensorCores.Tiling tiling, SharedBuffer a, SharedBuffer b) implements TensorCoreDot {
+        @Override
+        public Mma withOperands(SharedBuffer a, SharedBuffer b) { return new Mma(dot, instr, tiling, a, b); }
+
+        @Override
+        public SwizzledTile operandTile(int rows, int cols, DType type) { return SwizzledTile.of(rows, cols, type.byteSize()); }
+    }
+
+    /**
+     * A dot on Hopper's warpgroup tensor cores: {@code instr} per 64-row instruction, warpgroups
+     * split as {@code groups}; both operands are read from shared memory through matrix
+     * descriptors (from the current slot of a buffer, else staged there from registers).
+     */
+    record Wgmma(Op.Dot dot, TensorCores.Wgmma instr, TensorCores.WarpGroups groups, SharedBuffer a, SharedBuffer b) implements TensorCoreDot {
+        @Override
+        public Wgmma withOperands(SharedBuffer a, SharedBuffer b) { return new Wgmma(dot, instr, groups, a, b); }
+
+        /** Wgmma's canonical layout; none for a 16-bit operand copied MN-major in rows under 32 bytes (no swizzle mode reads it), nor for tf32. */
+        @Override
+        public SwizzledTile operandTile(int rows, int cols, DType type) {
+            if (!instr.readsRawCopies() || cols * type.byteSize() < 32) return null;
+            return SwizzledTile.canonical(rows, cols, type.byteSize());
+        }
+    }
+
+    /** A dot on tensor cores, either kind: what pipelining needs to give its operands shared buffers. */
+    sealed interface TensorCoreDot extends GpuOp {
+        Op.Dot dot();
+
+        /** The buffer A is read from, or null (from registers). */
+        SharedBuffer a();
+
+        /** The buffer B is read from, or null. */
+        SharedBuffer b();
+
+        TensorCoreDot withOperands(SharedBuffer a, SharedBuffer b);
+
+        /**
+         * The tile a pipelined copy puts an operand in (stored rows by cols),
+         * or null when this dot cannot read that operand as copied.
+         */
+        SwizzledTile operandTile(int rows, int cols, DType type);
+    }
 
     /**
      * A software-pipelined {@code for} loop. Its body is split in two stages: {@code ahead} (the
@@ -59,7 +103,7 @@ public sealed interface GpuOp {
      * @param loop          the core loop (its body's ops are the ones in the stages)
      * @param stages        buffers per copied operand (Triton's num_stages)
      * @param ahead         stage 0, in the body's order: {@link Core} ops and {@link AsyncCopy}s
-     * @param current       stage 1, in the body's order: {@link Core} ops and {@link Mma}s
+     * @param current       stage 1, in the body's order: {@link Core} ops and {@link TensorCoreDot}s
      * @param aheadCarried  indices (into the loop's carried values) that stage 0 reads and updates:
      *                      in the pipelined loop they hold the values of iteration i + stages − 1
      */

@@ -47,12 +47,10 @@ public final class GpuPrinter {
                 case GpuOp.AsyncCopy c -> out.append(indent).append("async_copy ").append(c.load().pointer()).append(" mask ")
                         .append(c.load().mask()).append(" -> %smem").append(c.buffer().id()).append("[ahead slot]   // for ")
                         .append(c.load().result()).append('\n');
-                case GpuOp.Mma m -> out.append(indent).append(m.dot().result()).append(" = ").append(m.instr().instruction()).append(' ')
-                        .append(m.a() == null ? m.dot().a() : "%smem" + m.a().id() + "[current slot]").append(", ")
-                        .append(m.b() == null ? m.dot().b() : "%smem" + m.b().id() + "[current slot]").append(", ").append(m.dot().acc())
-                        .append(" {warps=").append(m.tiling().wm()).append("x").append(m.tiling().wn()).append(", tiles=")
-                        .append(m.tiling().repM()).append("x").append(m.tiling().repN()).append("} : ").append(m.dot().result().type())
-                        .append("   ").append(layout.apply(m.dot().result())).append('\n');
+                case GpuOp.Mma m -> tensorCoreDot(out, indent, m, m.instr().instruction(), "warps=" + m.tiling().wm() + "x" + m.tiling().wn()
+                        + ", tiles=" + m.tiling().repM() + "x" + m.tiling().repN(), layout);
+                case GpuOp.Wgmma m -> tensorCoreDot(out, indent, m, m.instr().instruction(m.groups().instrN()), "warpgroups=" + m.groups().gm() + "x"
+                        + m.groups().gn() + ", instructions=" + m.groups().repM() + "x" + m.groups().repN(), layout);
                 case GpuOp.PipelinedFor pf -> {
                     out.append(indent).append("pipelined ").append(header(pf.loop())).append("   // stages=").append(pf.stages())
                             .append(", carried ahead: ").append(pf.aheadCarried()).append('\n');
@@ -63,6 +61,14 @@ public final class GpuPrinter {
                 }
             }
         }
+    }
+
+    private static void tensorCoreDot(StringBuilder out, String indent, GpuOp.TensorCoreDot m, String instruction, String split,
+                                      Function<Value, String> layout) {
+        out.append(indent).append(m.dot().result()).append(" = ").append(instruction).append(' ')
+                .append(m.a() == null ? m.dot().a() : "%smem" + m.a().id() + "[current slot]").append(", ")
+                .append(m.b() == null ? m.dot().b() : "%smem" + m.b().id() + "[current slot]").append(", ").append(m.dot().acc())
+                .append(" {").append(split).append("} : ").append(m.dot().result().type()).append("   ").append(layout.apply(m.dot().result())).append('\n');
     }
 
     private static String core(Op op, Function<Value, String> layout) {

@@ -93,6 +93,9 @@ public record GpuProgram(KernelIR kernel, List<GpuOp> body, List<SharedBuffer> b
         }
     }
 
+    /** Whether a dot runs on Hopper's warpgroup tensor cores (their tiles need shared memory on 1024 bytes). */
+    public boolean usesWgmma() { return allOps().stream().anyMatch(op -> op instanceof GpuOp.Wgmma); }
+
     /** The bytes the buffers of {@code loop} take from the start of shared memory while it runs. */
     public int reservedBytes(GpuOp.PipelinedFor loop) {
         int end = 0;

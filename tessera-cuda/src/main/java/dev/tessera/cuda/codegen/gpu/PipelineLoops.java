@@ -17,8 +17,8 @@ import java.util.Set;
 /**
  * Software pipelining of the loops that feed tensor-core dots (Triton's pipeliner, with two
  * stages of ops and {@code num_stages} buffers). In an innermost {@code for} loop (at any depth),
- * each load whose only use is an operand of an {@link GpuOp.Mma}, and whose tile can be copied in
- * 4- to 16-byte pieces
+ * each load whose only use is an operand of a tensor-core dot ({@link GpuOp.TensorCoreDot}) that can
+ * read it as copied, and whose tile can be copied in 4- to 16-byte pieces
  * (see {@link Facts#asyncContiguousDim}), becomes an {@link GpuOp.AsyncCopy}; the copies and
  * the backward slice of their addresses and masks form stage 0, which runs {@code stages − 1}
  * iterations ahead of the rest (see {@link GpuOp.PipelinedFor}).
@@ -65,8 +65,8 @@ public final class PipelineLoops {
     /** {@code loop} pipelined, or null; {@code usedOutside} holds every value any op of the kernel reads. */
     private static GpuOp.PipelinedFor pipeline(GpuOp.For loop, int stages, Facts facts, Set<Value> usedOutside, List<SharedBuffer> buffers) {
         For f = loop.source();
-        Map<Op, GpuOp.Mma> mmas = new IdentityHashMap<>();
-        for (GpuOp op : loop.body().ops()) if (op instanceof GpuOp.Mma m) mmas.put(m.dot(), m);
+        Map<Op, GpuOp.TensorCoreDot> mmas = new IdentityHashMap<>();
+        for (GpuOp op : loop.body().ops()) if (op instanceof GpuOp.TensorCoreDot m) mmas.put(m.dot(), m);
         Region body = f.body();
         List<Op> ops = body.ops().subList(0, body.ops().size() - 1);
         Yield yield = (Yield) body.terminator();
@@ -94,8 +94,9 @@ public final class PipelineLoops {
                 var shape = l.result().type().shape();
                 boolean kContiguous = dim == kDim;
                 int rows = shape.dim(1 - dim), cols = shape.dim(dim);
-                SharedBuffer b = new SharedBuffer(buffers.size() + copies.size(), l, i == 0, kContiguous,
-                        SwizzledTile.of(rows, cols, type.byteSize()), stages);
+                SwizzledTile tile = mmas.get(d).operandTile(rows, cols, type);
+                if (tile == null) continue;
+                SharedBuffer b = new SharedBuffer(buffers.size() + copies.size(), l, i == 0, kContiguous, tile, stages);
                 copies.put(l, b);
                 operands[i] = b;
             }
@@ -155,9 +156,8 @@ public final class PipelineLoops {
         for (Op op : ops) {
             if (ahead.contains(op)) stage0.add(op instanceof Load l && copies.containsKey(l) ? new GpuOp.AsyncCopy(l, copies.get(l)) : new GpuOp.Core(op));
             if (op instanceof Dot d && mmas.containsKey(d)) {
-                GpuOp.Mma m = mmas.get(d);
                 SharedBuffer[] operands = dots.getOrDefault(d, new SharedBuffer[2]);
-                stage1.add(new GpuOp.Mma(d, m.instr(), m.tiling(), operands[0], operands[1]));
+                stage1.add(mmas.get(d).withOperands(operands[0], operands[1]));
             }
             else if (!ahead.contains(op) || again.contains(op)) stage1.add(new GpuOp.Core(op));
         }

@@ -17,8 +17,8 @@ import dev.tessera.ir.Op;
  */
 public record SharedBuffer(int id, Op.Load source, boolean isA, boolean kContiguous, SwizzledTile tile, int slots) {
 
-    /** Bytes of one slot, rounded up so that every slot starts on 128 bytes. */
-    public int slotBytes() { return (tile.bytes() + 127) & ~127; }
+    /** Bytes of one slot, rounded up so that every slot starts on the tile's alignment (128 bytes, 1024 for wgmma's 128-byte swizzle). */
+    public int slotBytes() { return (tile.bytes() + tile.alignment() - 1) & -tile.alignment(); }
 
     public int bytes() { return slotBytes() * slots; }
 

@@ -13,6 +13,10 @@ import java.util.List;
  * fragment is 32 bytes (16 halves, 8 tf32, 32 bytes), so the fragments of every row share one
  * register pattern and one {@code ldmatrix} addressing: an A fragment is 16 rows by 32 bytes,
  * a B fragment 8 columns by 32 bytes.
+ *
+ * <p>Hopper's {@code wgmma.mma_async} ({@link Wgmma}, sm_90a) has its own rows: a warpgroup of
+ * four warps computes m = 64 rows by n = 8 … 256 columns per instruction, its operands read from
+ * shared memory through matrix descriptors; k is again 32 bytes of each operand's row.
  */
 public final class TensorCores {
     private TensorCores() {}
@@ -114,5 +118,115 @@ public final class TensorCores {
             for (int i = 0; i < wmBits; i++) warp[wnBits + i] = 1 << (mShift + 4 + rm + i);
             return new DistributedLayout(Shape.of(m, n), reg, lane, warp);
         }
+    }
+
+    /**
+     * One {@code wgmma.mma_async.sync.aligned.m64nNkK} instruction family (N chosen per dot).
+     *
+     * @param k            the reduction depth of one instruction (32 bytes of an operand row)
+     * @param operand      the operands' element type (f32 means tf32)
+     * @param acc          the accumulator's type
+     * @param types        the PTX type suffix: d, a, b
+     * @param transposable whether an operand may be MN-major (16-bit types only; others are read K-major)
+     * @param scaled       whether the instruction takes the immediate scales of A and B (all but the integer ones)
+     */
+    public record Wgmma(int k, DType operand, DType acc, String types, boolean transposable, boolean scaled) {
+        public static final int M = 64, MAX_N = 256, WARPS = 4;
+
+        public String instruction(int n) { return "wgmma.mma_async.sync.aligned.m64n" + n + "k" + k + "." + types; }
+
+        /**
+         * Whether a pipelined copy may put this operand into shared memory as it is in global
+         * memory: not for tf32, which the tensor cores would truncate, where Tessera rounds to
+         * nearest on every backend (such operands are staged from registers, rounded there).
+         */
+        public boolean readsRawCopies() { return operand != DType.F32; }
+    }
+
+    public static final List<Wgmma> WGMMA = List.of(
+            new Wgmma(16, DType.F16, DType.F32, "f32.f16.f16", true, true),
+            new Wgmma(16, DType.BF16, DType.F32, "f32.bf16.bf16", true, true),
+            new Wgmma(8, DType.F32, DType.F32, "f32.tf32.tf32", false, true),
+            new Wgmma(32, DType.I8, DType.I32, "s32.s8.s8", false, false),
+            new Wgmma(32, DType.U8, DType.I32, "s32.u8.u8", false, false),
+            new Wgmma(32, DType.FP8E4M3, DType.F32, "f32.e4m3.e4m3", false, true),
+            new Wgmma(32, DType.FP8E5M2, DType.F32, "f32.e5m2.e5m2", false, true));
+
+    /** The warpgroup instruction for a dot that {@code mma} (the {@code mma.sync} choice) would run, or null. */
+    public static Wgmma selectWgmma(Mma mma) {
+        for (Wgmma w : WGMMA) if (w.operand() == mma.operand() && w.acc() == mma.acc()) return w;
+        return null;
+    }
+
+    /**
+     * How a program's warpgroups split a [m, n] result for {@code wgmma}: {@code gm × gn} groups
+     * of four warps (Triton's choice on Hopper: along m first, as far as 64 rows a group allow,
+     * then along n), each computing {@code repM × repN} instructions of 64 rows by
+     * {@code instrN} columns. Null from {@link #of} when the shape does not fit (fewer than 64
+     * rows a group, fewer than 8 columns, or warps that are not whole groups).
+     */
+    public record WarpGroups(int m, int n, int numWarps, int gm, int gn, int instrN) {
+        public static WarpGroups of(int m, int n, int numWarps) {
+            if (numWarps % Wgmma.WARPS != 0 || m < Wgmma.M) return null;
+            int groups = numWarps / Wgmma.WARPS, gm = Math.min(groups, m / Wgmma.M), gn = groups / gm;
+            if (n % (8 * gn) != 0) return null;
+            return new WarpGroups(m, n, numWarps, gm, gn, Math.min(Wgmma.MAX_N, n / gn));
+        }
+
+        public int repM() { return m / (Wgmma.M * gm); }
+
+        public int repN() { return n / (instrN * gn); }
+
+        /** Rows of the result one warpgroup computes. */
+        public int groupRows() { return m / gm; }
+
+        /** Columns of the result one warpgroup computes. */
+        public int groupCols() { return n / gn; }
+
+        /** Accumulator registers of one instruction in each thread. */
+        public int regsPerInstruction() { return instrN / 2; }
+
+        /**
+         * The accumulator's layout, PTX's wgmma D fragment: within an instruction, register bit 0 is
+         * column bit 0, lane bits 0-1 columns 1-2, lane bits 2-4 rows 0-2, register bit 1 row 3,
+         * the next register bits columns 3 and up (the m16n8 C fragment repeated along n), and
+         * warp bits 0-1 rows 4-5 (each warp of a group owns 16 rows); then the group's repetitions
+         * along n, then along m, in registers; then groups along n, then m. Register
+         * {@code r + regsPerInstruction() * (ni + repN * mi)} is register r of instruction (mi, ni).
+         */
+        public DistributedLayout accumulator() {
+            int mShift = DistributedLayout.log2(n);
+            int in = DistributedLayout.log2(instrN / 8), rn = DistributedLayout.log2(repN()), rm = DistributedLayout.log2(repM());
+            int[] reg = new int[2 + in + rn + rm];
+            reg[0] = 1;
+            reg[1] = 1 << (mShift + 3);
+            for (int i = 0; i < in + rn; i++) reg[2 + i] = 1 << (3 + i);
+            for (int i = 0; i < rm; i++) reg[2 + in + rn + i] = 1 << (mShift + 6 + i);
+            int[] lane = {1 << 1, 1 << 2, 1 << mShift, 1 << (mShift + 1), 1 << (mShift + 2)};
+            int gnBits = DistributedLayout.log2(gn), gmBits = DistributedLayout.log2(gm);
+            int[] warp = new int[2 + gnBits + gmBits];
+            warp[0] = 1 << (mShift + 4);
+            warp[1] = 1 << (mShift + 5);
+            for (int i = 0; i < gnBits; i++) warp[2 + i] = 1 << (DistributedLayout.log2(groupCols()) + i);
+            for (int i = 0; i < gmBits; i++) warp[2 + gnBits + i] = 1 << (mShift + DistributedLayout.log2(groupRows()) + i);
+            return new DistributedLayout(Shape.of(m, n), reg, lane, warp);
+        }
+    }
+
+    /** How a dot runs on tensor cores: its instruction and how the warps split its result. */
+    public sealed interface Plan {
+        DistributedLayout accumulator();
+    }
+
+    /** {@code mma.sync} per warp. */
+    public record MmaPlan(Mma instr, Tiling tiling) implements Plan {
+        @Override
+        public DistributedLayout accumulator() { return tiling.accumulator(); }
+    }
+
+    /** {@code wgmma.mma_async} per warpgroup. */
+    public record WgmmaPlan(Wgmma instr, WarpGroups groups) implements Plan {
+        @Override
+        public DistributedLayout accumulator() { return groups.accumulator(); }
     }
 }

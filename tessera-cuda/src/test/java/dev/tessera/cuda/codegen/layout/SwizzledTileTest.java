@@ -20,4 +20,28 @@ class SwizzledTileTest {
         }
         assertEquals(rows * cols * elementBytes, tile.bytes());
     }
+
+    /**
+     * Wgmma's canonical tiles: rows cut into atoms of up to 128 bytes, the atoms of all rows one
+     * after another, and within a group of 8 rows the hardware's swizzle of the address (CuTe's
+     * Swizzle&lt;B, 4, 3&gt;: bits 4.. XORed with bits 7..), for a base on the pattern's alignment.
+     */
+    @ParameterizedTest(name = "{0} rows x {1} elements of {2} bytes")
+    @CsvSource({"128, 64, 2", "64, 32, 2", "32, 16, 2", "32, 128, 2", "64, 256, 2", "128, 32, 4", "64, 128, 1", "16, 64, 2", "64, 64, 4"})
+    void canonicalOffsetsAreTheHardwaresSwizzle(int rows, int cols, int elementBytes) {
+        SwizzledTile tile = SwizzledTile.canonical(rows, cols, elementBytes);
+        int swizzleBytes = Math.min(128, cols * elementBytes), bits = Integer.numberOfTrailingZeros(swizzleBytes / 16);
+        assertEquals(8 * swizzleBytes, tile.alignment());
+        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                int colBytes = c * elementBytes;
+                int plain = colBytes / swizzleBytes * rows * swizzleBytes + r * swizzleBytes + colBytes % swizzleBytes;
+                int swizzled = plain ^ ((plain >> 7) & ((1 << bits) - 1)) << 4;
+                assertEquals(swizzled, tile.offset(r, c), "(" + r + ", " + c + ") of " + tile);
+                seen.add(tile.offset(r, c) / elementBytes);
+            }
+        }
+        assertEquals(rows * cols, seen.size(), "every element its own place");
+    }
 }
