@@ -66,8 +66,12 @@ final class LiveMemory {
             throw new IllegalArgumentException("tessera.memory.limit.mb is '" + mb + "': expected a whole number of megabytes, 1 or more");
         }
         if (!d.backend().equals("cpu")) return Long.MAX_VALUE;
-        var os = ManagementFactory.getOperatingSystemMXBean();
-        return os instanceof com.sun.management.OperatingSystemMXBean m ? m.getTotalMemorySize() / 2 : Long.MAX_VALUE;
+        try {
+            var os = ManagementFactory.getOperatingSystemMXBean();
+            return os instanceof com.sun.management.OperatingSystemMXBean m ? m.getTotalMemorySize() / 2 : Long.MAX_VALUE;
+        } catch (LinkageError e) {
+            return Long.MAX_VALUE; // a runtime without the jdk.management module (a small jlink image) cannot tell
+        }
     }
 
     /** Allocates {@code bytes} on the device, collecting unclosed tensors first if that is what it takes. */

@@ -158,9 +158,16 @@ final class ControlRules {
      * each source is first put in its destination's representation (packed or not).
      */
     static void copy(Lowerer cx, List<TileValue> from, List<TileValue> to) {
-        List<TileValue> converted = new ArrayList<>();
-        for (int i = 0; i < from.size(); i++) converted.add(Packing.as(cx, from.get(i), to.get(i)));
+        // a value already in its destination's registers (a dot that accumulated in place) stays untouched
+        List<TileValue> converted = new ArrayList<>(), targets = new ArrayList<>();
+        for (int i = 0; i < from.size(); i++) {
+            TileValue f = Packing.as(cx, from.get(i), to.get(i));
+            if (java.util.Arrays.equals(f.words(), to.get(i).words())) continue;
+            converted.add(f);
+            targets.add(to.get(i));
+        }
         from = converted;
+        to = targets;
         Set<String> destinations = new HashSet<>();
         for (TileValue t : to) destinations.addAll(List.of(t.words()));
         boolean overlap = false;

@@ -15,13 +15,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Lowering of {@link GpuOp.PipelinedFor}: the prologue issues the copies of iterations
- * 0 … stages − 2 (one commit group each); iteration i of the loop waits until only
- * stages − 2 groups are in flight (its own has landed) and passes a barrier (so every warp has
- * finished reading the slot iteration i − 1 used), issues stage 0 of iteration i + stages − 1
- * into that slot, {@code (i − 1) % stages}, as one commit group (its copies fly while this
- * iteration computes), then runs the current stage on slot {@code i % stages}; after the loop,
- * every copy is waited for. Copies of iterations at or past the loop's end are issued with a
+ * Lowering of {@link GpuOp.PipelinedFor} with distance d (stages − 1, or stages − 2 with a wgmma
+ * in flight): the prologue issues the copies of iterations 0 … d − 1 (one commit group each);
+ * iteration i of the loop waits until only d − 1 groups are in flight (its own has landed) and
+ * passes a barrier (so every warp has finished reading the slot iteration i + d − stages used:
+ * i − 1's, or i − 2's, whose wgmma each warp waited for in iteration i − 1), issues stage 0 of
+ * iteration i + d into that slot as one commit group (its copies fly while this iteration
+ * computes), then runs the current stage on slot {@code i % stages}; after the loop, every dot
+ * and copy is waited for. Copies of iterations at or past the loop's end are issued with a
  * source size of 0, which zero-fills and reads nothing.
  */
 final class PipelineRules {
@@ -46,29 +47,30 @@ final class PipelineRules {
         }
         ControlRules.checkStep(f, step, cx);
         cx.smem.reserve(program.reservedBytes(pf));
-        w.comment("pipelined: " + stages + " stages; prologue");
-        for (int s = 0; s < stages - 1; s++) {
+        int distance = pf.distance();
+        w.comment("pipelined: " + stages + " stages, copies " + distance + " iterations ahead; prologue");
+        for (int s = 0; s < distance; s++) {
             String iv = w.reg(ivk);
             w.op("mad.lo.%s %s, %s, %d, %s", it, iv, step, s, lower);
             ahead(pf, program, cx, iv, upper, carried, Integer.toString(s));
         }
         String slotRead = w.reg(RegClass.B32), slotWrite = w.reg(RegClass.B32), iv = w.reg(ivk);
         w.op("mov.u32 %s, 0", slotRead);
-        w.op("mov.u32 %s, %d", slotWrite, stages - 1);
+        w.op("mov.u32 %s, %d", slotWrite, distance);
         Emit.move(cx, ivk, iv, lower);
         String head = w.label("pipelined_head"), end = w.label("pipelined_end"), done = w.reg(RegClass.PRED);
         w.place(head);
         w.op("setp.ge.%s %s, %s, %s", it, done, iv, upper);
         w.op("@%s bra %s", done, end);
-        w.op("cp.async.wait_group %d", stages - 2);
+        w.op("cp.async.wait_group %d", distance - 1);
         // the copies are generic-proxy writes; wgmma reads through the async proxy
         if (pf.current().stream().anyMatch(op -> op instanceof GpuOp.Wgmma)) w.op("fence.proxy.async.shared::cta");
         w.op("bar.sync 0");
         cx.pushScope();
         cx.smem.assumeDirty();
-        // stage 0 of iteration i + stages - 1 first, so its copies are in flight while this one computes
+        // stage 0 of iteration i + distance first, so its copies are in flight while this one computes
         String ivAhead = w.reg(ivk);
-        w.op("mad.lo.%s %s, %s, %d, %s", it, ivAhead, step, stages - 1, iv);
+        w.op("mad.lo.%s %s, %s, %d, %s", it, ivAhead, step, distance, iv);
         ahead(pf, program, cx, ivAhead, upper, carried, slotWrite);
         cx.define(f.body().args().getFirst(), new TileValue(cx.layouts.scalar(), ivType, new String[] {iv}));
         for (int i = 0; i < args.size(); i++) if (!pf.aheadCarried().contains(i)) cx.define(args.get(i), carried.get(i));
@@ -97,6 +99,7 @@ final class PipelineRules {
         w.op("add.%s %s, %s, %s", it, iv, iv, step);
         w.op("bra %s", head);
         w.place(end);
+        if (pf.current().stream().anyMatch(op -> op instanceof GpuOp.Wgmma m && m.async())) w.op("wgmma.wait_group.sync.aligned 0");
         w.op("cp.async.wait_group 0");
         w.op("bar.sync 0");
         cx.smem.release();

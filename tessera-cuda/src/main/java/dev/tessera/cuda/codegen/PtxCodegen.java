@@ -110,6 +110,9 @@ public final class PtxCodegen {
                 while (op instanceof Op.Splat s) op = remat.producer(s.source());
                 return op instanceof Op.Constant c && Double.doubleToRawLongBits(c.value().doubleValue()) == 0;
             }
+
+            @Override
+            public boolean accumulatesInPlace(Op.Dot d) { return layouts.layoutOf(d.acc()).equals(layouts.dotLayout(d)); }
         });
         if (dump) System.err.print(GpuPrinter.print(p, "pipeline loops", describe));
         p = AllocateShared.run(p);

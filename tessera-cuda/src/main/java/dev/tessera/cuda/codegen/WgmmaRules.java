@@ -18,7 +18,9 @@ import dev.tessera.types.DType;
  * tiles, through 64-bit matrix descriptors: a pipelined loop's buffer slot, or scratch that the
  * operand is staged into from registers. Each warpgroup runs {@code repM × repN} instructions
  * per k step on accumulators held in the {@link WarpGroups#accumulator() wgmma layout}, then
- * waits for them: the dot's result is complete when the rule ends, as every other op's is.
+ * waits for them: the dot's result is complete when the rule ends, as every other op's is,
+ * except for a dot a pipelined loop keeps in flight ({@link GpuOp.Wgmma#async()}), which waits
+ * only for the previous iteration's.
  *
  * <p>A descriptor holds the start address and, for the swizzle mode the tile's atoms give (128,
  * 64 or 32 bytes), the stride between groups of 8 rows (SBO, 8 atoms' rows) and between atoms
@@ -59,9 +61,16 @@ final class WgmmaRules {
             w.op("fence.proxy.async.shared::cta");
             cx.smem.sync();
         }
-        TileValue result = cx.fresh(out, acc.type());
-        for (int r = 0; r < out.numRegs(); r++) Emit.move(cx, result.regClass(), result.reg(r), acc.reg(r));
-        multiply(cx, instr, groups, oa, aBase, ob, bBase, result.regs());
+        TileValue result;
+        if (op.async()) {
+            // in place: the loop's carried registers, left for the next iteration's dot and the loop's end to wait for
+            if (!acc.layout().equals(out)) throw new IllegalStateException("an in-flight wgmma's accumulator in " + acc.layout() + ", not " + out);
+            result = acc;
+        } else {
+            result = cx.fresh(out, acc.type());
+            for (int r = 0; r < out.numRegs(); r++) Emit.move(cx, result.regClass(), result.reg(r), acc.reg(r));
+        }
+        multiply(cx, instr, groups, oa, aBase, ob, bBase, result.regs(), op.async() ? 1 : 0);
         if (scratch != null) cx.smem.end();
         return result;
     }
@@ -81,8 +90,9 @@ final class WgmmaRules {
         return new Operand(role, kContiguous, tile, mn, k, type, false);
     }
 
-    /** Every warpgroup's instructions over the whole K, on accumulators {@code acc}; then commit and wait. */
-    private static void multiply(Lowerer cx, Wgmma instr, WarpGroups g, Operand oa, String aBase, Operand ob, String bBase, String[] acc) {
+    /** Every warpgroup's instructions over the whole K, on accumulators {@code acc}; then commit, and wait until {@code pending} groups are left. */
+    private static void multiply(Lowerer cx, Wgmma instr, WarpGroups g, Operand oa, String aBase, Operand ob, String bBase, String[] acc,
+                                 int pending) {
         PtxWriter w = cx.w;
         String descA = descriptor(cx, oa, aBase, groupOffset(cx, g, oa)), descB = descriptor(cx, ob, bBase, groupOffset(cx, g, ob));
         String scaleD = cx.once("wgmma:scale-d", () -> {
@@ -106,7 +116,7 @@ final class WgmmaRules {
             }
         }
         w.op("wgmma.commit_group.sync.aligned");
-        w.op("wgmma.wait_group.sync.aligned 0");
+        w.op("wgmma.wait_group.sync.aligned %d", pending);
     }
 
     /**

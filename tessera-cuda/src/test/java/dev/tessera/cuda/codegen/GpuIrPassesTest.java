@@ -77,6 +77,7 @@ class GpuIrPassesTest {
         GpuProgram p = gpu(matmul(DType.BF16), 8, 3);
         GpuOp.PipelinedFor loop = only(p, GpuOp.PipelinedFor.class);
         assertEquals(3, loop.stages());
+        assertEquals(2, loop.distance(), "mma.sync is done with its slot when its rule ends");
         List<SharedBuffer> buffers = loop.ahead().stream().filter(o -> o instanceof GpuOp.AsyncCopy).map(o -> ((GpuOp.AsyncCopy) o).buffer()).toList();
         assertEquals(2, buffers.size());
         assertTrue(buffers.get(0).isA() && buffers.get(0).kContiguous(), "A [BM, BK] row-major is K-contiguous");
@@ -148,6 +149,12 @@ class GpuIrPassesTest {
         assertEquals(0, p.offset(b) % 1024);
         assertEquals(0, a.slotBytes() % 512);
         assertEquals(0, b.slotBytes() % 1024);
+        // one wgmma group stays in flight into the next iteration, so the copies run one iteration less ahead
+        assertTrue(dot.async(), "the accumulator is carried and read by nothing else");
+        assertEquals(1, loop.distance());
+        GpuOp.PipelinedFor twoStages = only(gpu(matmul(DType.BF16), 8, 2, SM90A), GpuOp.PipelinedFor.class);
+        assertEquals(1, twoStages.distance());
+        assertTrue(twoStages.current().stream().noneMatch(o -> o instanceof GpuOp.Wgmma w && w.async()), "two slots leave none for a pending dot");
         // the accumulator: warp w of a group owns rows 16w.., groups split the rows
         assertEquals(dot.groups().accumulator(), new LayoutAssignment(matmul(DType.BF16), 8, SM90A, AxisInfo.analyze(matmul(DType.BF16)),
                 new Rematerialization(matmul(DType.BF16))).dotLayout(dot.dot()));

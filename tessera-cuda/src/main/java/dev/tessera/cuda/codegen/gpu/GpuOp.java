@@ -58,11 +58,19 @@ public sealed interface GpuOp {
     /**
      * A dot on Hopper's warpgroup tensor cores: {@code instr} per 64-row instruction, warpgroups
      * split as {@code groups}; both operands are read from shared memory through matrix
-     * descriptors (from the current slot of a buffer, else staged there from registers).
+     * descriptors (from the current slot of a buffer, else staged there from registers). When
+     * {@code async}, the dot accumulates in place into its accumulator's registers (a pipelined
+     * loop's carried value, read by nothing else in the loop) and is waited for only by the
+     * next iteration's instructions (one group stays in flight) and the loop's end; otherwise it
+     * is complete when its rule ends.
      */
-    record Wgmma(Op.Dot dot, TensorCores.Wgmma instr, TensorCores.WarpGroups groups, SharedBuffer a, SharedBuffer b) implements TensorCoreDot {
+    record Wgmma(Op.Dot dot, TensorCores.Wgmma instr, TensorCores.WarpGroups groups, SharedBuffer a, SharedBuffer b, boolean async)
+            implements TensorCoreDot {
         @Override
-        public Wgmma withOperands(SharedBuffer a, SharedBuffer b) { return new Wgmma(dot, instr, groups, a, b); }
+        public Wgmma withOperands(SharedBuffer a, SharedBuffer b) { return new Wgmma(dot, instr, groups, a, b, async); }
+
+        /** This dot left running when its rule ends, into the next iteration (see {@link PipelinedFor#distance()}). */
+        public Wgmma inFlight() { return new Wgmma(dot, instr, groups, a, b, true); }
 
         /** Wgmma's canonical layout; none for a 16-bit operand copied MN-major in rows under 32 bytes (no swizzle mode reads it), nor for tf32. */
         @Override
@@ -94,22 +102,27 @@ public sealed interface GpuOp {
     /**
      * A software-pipelined {@code for} loop. Its body is split in two stages: {@code ahead} (the
      * asynchronous copies of the loads that feed dots, and every op their addresses and masks
-     * need, including the updates of the carried values they read) runs {@code stages - 1}
+     * need, including the updates of the carried values they read) runs {@code distance}
      * iterations ahead of {@code current} (everything else: the dots and what consumes them).
-     * Lowered as: a prologue running {@code ahead} for iterations 0 … stages − 2, then a loop whose
-     * iteration i waits for the copies of iteration i, runs {@code ahead} for i + stages − 1 into
-     * the slot that iteration i − 1 has finished reading and {@code current} for i; then a drain.
+     * Lowered as: a prologue running {@code ahead} for iterations 0 … distance − 1, then a loop
+     * whose iteration i waits for the copies of iteration i, runs {@code ahead} for i + distance
+     * into the slot iteration i + distance − stages read (finished by then) and {@code current}
+     * for i; then a drain.
      *
      * @param loop          the core loop (its body's ops are the ones in the stages)
      * @param stages        buffers per copied operand (Triton's num_stages)
+     * @param distance      how many iterations stage 0 runs ahead: stages − 1, or stages − 2 when a
+     *                      dot of stage 1 is still reading its slot as the next iteration begins
+     *                      (an {@link Wgmma#async() async} wgmma)
      * @param ahead         stage 0, in the body's order: {@link Core} ops and {@link AsyncCopy}s
      * @param current       stage 1, in the body's order: {@link Core} ops and {@link TensorCoreDot}s
      * @param aheadCarried  indices (into the loop's carried values) that stage 0 reads and updates:
-     *                      in the pipelined loop they hold the values of iteration i + stages − 1
+     *                      in the pipelined loop they hold the values of iteration i + distance
      */
-    record PipelinedFor(Op.For loop, int stages, List<GpuOp> ahead, List<GpuOp> current, List<Integer> aheadCarried)
+    record PipelinedFor(Op.For loop, int stages, int distance, List<GpuOp> ahead, List<GpuOp> current, List<Integer> aheadCarried)
             implements GpuOp {
         public PipelinedFor {
+            if (distance < 1 || distance >= stages) throw new IllegalArgumentException("distance " + distance + " with " + stages + " stages");
             ahead = List.copyOf(ahead);
             current = List.copyOf(current);
             aheadCarried = List.copyOf(aheadCarried);

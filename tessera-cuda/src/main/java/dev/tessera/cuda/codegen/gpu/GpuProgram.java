@@ -54,7 +54,7 @@ public record GpuProgram(KernelIR kernel, List<GpuOp> body, List<SharedBuffer> b
                 case GpuOp.For l -> new GpuOp.For(l.source(), map(l.body(), f));
                 case GpuOp.If i -> new GpuOp.If(i.source(), map(i.thenRegion(), f), map(i.elseRegion(), f));
                 case GpuOp.While w -> new GpuOp.While(w.source(), map(w.condition(), f), map(w.body(), f));
-                case GpuOp.PipelinedFor p -> new GpuOp.PipelinedFor(p.loop(), p.stages(), map(p.ahead(), f), map(p.current(), f), p.aheadCarried());
+                case GpuOp.PipelinedFor p -> new GpuOp.PipelinedFor(p.loop(), p.stages(), p.distance(), map(p.ahead(), f), map(p.current(), f), p.aheadCarried());
                 default -> op;
             };
             out.add(f.apply(inner));

@@ -43,6 +43,9 @@ public final class PipelineLoops {
 
         /** Whether {@code v}, a load's {@code other}, is zero (the copies zero-fill). */
         boolean isZero(Value v);
+
+        /** Whether the dot's accumulator is held in the layout of its result (so it can accumulate in place). */
+        boolean accumulatesInPlace(Dot d);
     }
 
     public static GpuProgram run(GpuProgram p, int stages, Facts facts) {
@@ -162,7 +165,35 @@ public final class PipelineLoops {
             else if (!ahead.contains(op) || again.contains(op)) stage1.add(new GpuOp.Core(op));
         }
         buffers.addAll(copies.values());
-        return new GpuOp.PipelinedFor(f, stages, stage0, stage1, List.copyOf(aheadCarried));
+        int inFlight = stages >= 3 ? inFlightDot(stage1, args, yield, users, aheadCarried, facts) : -1;
+        if (inFlight >= 0) stage1.set(inFlight, ((GpuOp.Wgmma) stage1.get(inFlight)).inFlight());
+        return new GpuOp.PipelinedFor(f, stages, inFlight >= 0 ? stages - 2 : stages - 1, stage0, stage1, List.copyOf(aheadCarried));
+    }
+
+    /**
+     * The index in stage 1 of the dot that may stay in flight into the next iteration (Triton keeps
+     * one wgmma group pending), or -1: the loop's only tensor-core dot, a wgmma reading both
+     * operands from buffers (a staged operand's scratch is written again the next iteration),
+     * whose accumulator is a carried value held in the result's layout that nothing else reads,
+     * and whose result nothing but the yield of that value reads. Stage 0 then runs one iteration
+     * less ahead, so that the slot it overwrites is one the pending dot no longer reads.
+     */
+    private static int inFlightDot(List<GpuOp> stage1, List<Value> args, Yield yield, Map<Value, List<Op>> users, Set<Integer> aheadCarried,
+                                   Facts facts) {
+        List<Integer> dots = new ArrayList<>();
+        for (int i = 0; i < stage1.size(); i++) if (stage1.get(i) instanceof GpuOp.TensorCoreDot) dots.add(i);
+        if (dots.size() != 1 || !(stage1.get(dots.getFirst()) instanceof GpuOp.Wgmma w) || w.a() == null || w.b() == null) return -1;
+        Dot d = w.dot();
+        int carried = args.indexOf(d.acc()) - 1;
+        if (carried < 0 || aheadCarried.contains(carried) || !facts.accumulatesInPlace(d)) return -1;
+        if (!onlyUser(users, d.acc(), d) || !onlyUser(users, d.result(), yield)) return -1;
+        if (yield.values().indexOf(d.result()) != carried || yield.values().lastIndexOf(d.result()) != carried) return -1;
+        return dots.getFirst();
+    }
+
+    private static boolean onlyUser(Map<Value, List<Op>> users, Value v, Op user) {
+        List<Op> u = users.getOrDefault(v, List.of());
+        return u.size() == 1 && u.getFirst() == user;
     }
 
     /**
