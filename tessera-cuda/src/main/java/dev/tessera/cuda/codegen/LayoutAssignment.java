@@ -504,27 +504,32 @@ final class LayoutAssignment {
 
     /**
      * How {@code d} runs on tensor cores, or null for the FMA loops: on {@code wgmma} where the
-     * target has it and the result splits into whole warpgroups of 64 rows, except chained dots
-     * (their A stays in registers, as {@code mma.sync} fragments whose warps own whole rows);
-     * else on {@code mma.sync}.
+     * target has it and the result splits into whole warpgroups of 64 rows, else on
+     * {@code mma.sync}; a chained pair with warps (or warpgroups) that own whole rows, so the
+     * second one's A stays in registers. Both dots of a pair have the rows of the first one's
+     * result and the same warps, so they make the same choice.
      */
     TensorCores.Plan plan(Dot d) {
         TensorCores.Mma mma = tensorCore(d);
         if (mma == null) return null;
         Shape s = d.result().type().shape();
-        if (chained.contains(d)) return new TensorCores.MmaPlan(mma, TensorCores.Tiling.rows(s.dim(0), s.dim(1), numWarps));
         TensorCores.Wgmma wgmma = target.wgmma() ? TensorCores.selectWgmma(mma) : null;
+        if (chained.contains(d)) {
+            TensorCores.WarpGroups rows = wgmma != null ? TensorCores.WarpGroups.rows(s.dim(0), s.dim(1), numWarps) : null;
+            return rows != null ? new TensorCores.WgmmaPlan(wgmma, rows) : new TensorCores.MmaPlan(mma, TensorCores.Tiling.rows(s.dim(0), s.dim(1), numWarps));
+        }
         TensorCores.WarpGroups groups = wgmma != null ? TensorCores.WarpGroups.of(s.dim(0), s.dim(1), numWarps) : null;
         if (groups != null) return new TensorCores.WgmmaPlan(wgmma, groups);
         return new TensorCores.MmaPlan(mma, TensorCores.Tiling.of(s.dim(0), s.dim(1), numWarps));
     }
 
     /**
-     * The layout in which {@code d}'s A operand is already its mma A fragments: the accumulator
-     * layout of a dot with A's shape whose warps own whole rows, as {@code d}'s own warps do.
+     * The layout in which {@code d}'s A operand is already its A fragments: the accumulator layout
+     * of a dot with A's shape whose warps (warpgroups, on wgmma) own whole rows, as {@code d}'s do.
      */
     DistributedLayout aFragmentLayout(Dot d) {
         Shape a = d.a().type().shape();
+        if (plan(d) instanceof TensorCores.WgmmaPlan) return TensorCores.WarpGroups.rows(a.dim(0), a.dim(1), numWarps).accumulator();
         return TensorCores.Tiling.rows(a.dim(0), a.dim(1), numWarps).accumulator();
     }
 

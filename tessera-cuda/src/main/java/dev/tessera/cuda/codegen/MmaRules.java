@@ -72,8 +72,19 @@ final class MmaRules {
      * otherwise, or its elements are not 16-bit.
      */
     static AFragments registerFragments(Lowerer cx, Dot op, Tiling t, TileValue a) {
+        if (t.wn() != 1) return null;
+        return fragmentsInRegisters(cx, op, a);
+    }
+
+    /**
+     * The A fragments of k step s and 16-row block mi when A is held in {@code d}'s A-fragment
+     * layout, 16-bit: the same four pairs of accumulator registers for mma.sync's m16n8 C
+     * fragments and for wgmma's, whose D fragment repeats m16n8's along n within a warp's 16 rows.
+     * Null when A is held otherwise.
+     */
+    static AFragments fragmentsInRegisters(Lowerer cx, Dot op, TileValue a) {
         DType type = op.a().type().dtype();
-        if (type.bits() != 16 || t.wn() != 1 || !a.layout().equals(cx.layouts.aFragmentLayout(op))) return null;
+        if (type.bits() != 16 || !a.layout().equals(cx.layouts.aFragmentLayout(op))) return null;
         int tilesK = op.a().type().shape().dim(1) / Mma.N;
         return (s, mi) -> {
             String[] f = new String[4];

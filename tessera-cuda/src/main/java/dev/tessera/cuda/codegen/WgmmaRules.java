@@ -46,14 +46,17 @@ final class WgmmaRules {
         boolean tf32 = dot.precision() == Dot.Precision.TF32;
         TileValue acc = cx.operand(dot, dot.acc());
         TileValue a = op.a() == null ? cx.operand(dot, dot.a()) : null, b = op.b() == null ? cx.operand(dot, dot.b()) : null;
-        Operand oa = op.a() != null ? buffered(op.a(), Role.A, m, k, in) : staged(Role.A, m, k, in, instr, a.layout());
+        // A straight from registers when it is held as the previous dot of a chain left it
+        MmaRules.AFragments inRegisters = a != null && groups.gn() == 1 ? MmaRules.fragmentsInRegisters(cx, dot, a) : null;
+        if (inRegisters != null) a = null;
+        Operand oa = op.a() != null || inRegisters != null ? buffered(op.a(), Role.A, m, k, in) : staged(Role.A, m, k, in, instr, a.layout());
         Operand ob = op.b() != null ? buffered(op.b(), Role.B, n, k, in) : staged(Role.B, n, k, in, instr, b.layout());
-        w.comment(instr.instruction(groups.instrN()) + ": A " + (op.a() != null ? "from " + op.a() : "staged") + ", B "
+        w.comment(instr.instruction(groups.instrN()) + ": A " + (op.a() != null ? "from " + op.a() : inRegisters != null ? "from registers" : "staged") + ", B "
                 + (op.b() != null ? "from " + op.b() : "staged") + "; " + groups.gm() + "x" + groups.gn() + " warpgroups, " + groups.repM() + "x"
                 + groups.repN() + " instructions each");
         int aBytes = a != null ? align(oa.tile().bytes(), ob.tile().alignment()) : 0, bBytes = b != null ? ob.tile().bytes() : 0;
-        String scratch = aBytes + bBytes > 0 ? cx.smem.begin(aBytes + bBytes, Math.max(oa.tile().alignment(), ob.tile().alignment())) : null;
-        String aBase = a != null ? scratch : PipelineRules.slotBase(op.a(), program, slot, cx);
+        String scratch = aBytes + bBytes > 0 ? cx.smem.begin(aBytes + bBytes, Math.max(a != null ? oa.tile().alignment() : 0, ob.tile().alignment())) : null;
+        String aBase = a != null ? scratch : op.a() != null ? PipelineRules.slotBase(op.a(), program, slot, cx) : null;
         String bBase = b != null ? offset(cx, scratch, aBytes) : PipelineRules.slotBase(op.b(), program, slot, cx);
         if (a != null) MmaRules.stage(cx, a, oa, aBase, 0, tf32);
         if (b != null) MmaRules.stage(cx, b, ob, bBase, 0, tf32);
@@ -70,14 +73,14 @@ final class WgmmaRules {
             result = cx.fresh(out, acc.type());
             for (int r = 0; r < out.numRegs(); r++) Emit.move(cx, result.regClass(), result.reg(r), acc.reg(r));
         }
-        multiply(cx, instr, groups, oa, aBase, ob, bBase, result.regs(), op.async() ? 1 : 0);
+        multiply(cx, instr, groups, oa, aBase, inRegisters, ob, bBase, result.regs(), op.async() ? 1 : 0);
         if (scratch != null) cx.smem.end();
         return result;
     }
 
-    /** The operand in a pipelined loop's buffer, as it was copied. */
+    /** The operand in a pipelined loop's buffer, as it was copied (or, with no buffer, an A in registers: K-major, no tile). */
     private static Operand buffered(SharedBuffer buffer, Role role, int mn, int k, DType type) {
-        return new Operand(role, buffer.kContiguous(), buffer.tile(), mn, k, type, false);
+        return buffer == null ? new Operand(role, true, null, mn, k, type, false) : new Operand(role, buffer.kContiguous(), buffer.tile(), mn, k, type, false);
     }
 
     /**
@@ -91,27 +94,36 @@ final class WgmmaRules {
     }
 
     /** Every warpgroup's instructions over the whole K, on accumulators {@code acc}; then commit, and wait until {@code pending} groups are left. */
-    private static void multiply(Lowerer cx, Wgmma instr, WarpGroups g, Operand oa, String aBase, Operand ob, String bBase, String[] acc,
-                                 int pending) {
+    private static void multiply(Lowerer cx, Wgmma instr, WarpGroups g, Operand oa, String aBase, MmaRules.AFragments aRegisters, Operand ob,
+                                 String bBase, String[] acc, int pending) {
         PtxWriter w = cx.w;
-        String descA = descriptor(cx, oa, aBase, groupOffset(cx, g, oa)), descB = descriptor(cx, ob, bBase, groupOffset(cx, g, ob));
+        String descA = aRegisters != null ? null : descriptor(cx, oa, aBase, groupOffset(cx, g, oa));
+        String descB = descriptor(cx, ob, bBase, groupOffset(cx, g, ob));
         String scaleD = cx.once("wgmma:scale-d", () -> {
             String p = w.reg(RegClass.PRED);
             w.op("setp.ne.u32 %s, 1, 0", p);
             return p;
         });
-        String tail = !instr.scaled() ? "" : instr.transposable() ? ", 1, 1, " + (oa.kContiguous() ? 0 : 1) + ", " + (ob.kContiguous() ? 0 : 1) : ", 1, 1";
+        // A in registers has no transpose flag of its own
+        String transA = aRegisters != null ? "" : (oa.kContiguous() ? 0 : 1) + ", ";
+        String tail = !instr.scaled() ? "" : instr.transposable() ? ", 1, 1, " + transA + (ob.kContiguous() ? 0 : 1) : ", 1, 1";
         int per = g.regsPerInstruction(), steps = oa.k() / instr.k();
+        // every operand (descriptors, A's fragments packed from registers) before the fence, which
+        // orders the registers' writes before the tensor cores read them
+        String[][] da = new String[steps][g.repM()], db = new String[steps][g.repN()];
+        for (int s = 0; s < steps; s++) {
+            for (int mi = 0; mi < g.repM(); mi++) {
+                da[s][mi] = aRegisters != null ? "{" + String.join(", ", aRegisters.at(s, mi)) + "}" : advance(cx, descA, oa, Wgmma.M * mi, s * instr.k());
+            }
+            for (int ni = 0; ni < g.repN(); ni++) db[s][ni] = advance(cx, descB, ob, g.instrN() * ni, s * instr.k());
+        }
         w.op("wgmma.fence.sync.aligned");
         for (int s = 0; s < steps; s++) {
-            String[] da = new String[g.repM()], db = new String[g.repN()];
-            for (int mi = 0; mi < g.repM(); mi++) da[mi] = advance(cx, descA, oa, Wgmma.M * mi, s * instr.k());
-            for (int ni = 0; ni < g.repN(); ni++) db[ni] = advance(cx, descB, ob, g.instrN() * ni, s * instr.k());
             for (int mi = 0; mi < g.repM(); mi++) {
                 for (int ni = 0; ni < g.repN(); ni++) {
                     int first = per * (ni + g.repN() * mi);
                     String d = "{" + String.join(", ", java.util.Arrays.copyOfRange(acc, first, first + per)) + "}";
-                    w.op("%s %s, %s, %s, %s%s", instr.instruction(g.instrN()), d, da[mi], db[ni], scaleD, tail);
+                    w.op("%s %s, %s, %s, %s%s", instr.instruction(g.instrN()), d, da[s][mi], db[s][ni], scaleD, tail);
                 }
             }
         }

@@ -175,6 +175,16 @@ public final class TensorCores {
             return new WarpGroups(m, n, numWarps, gm, gn, Math.min(Wgmma.MAX_N, n / gn));
         }
 
+        /**
+         * Every warpgroup owns whole rows of the result ({@code gn = 1}), or null: the split of a
+         * chained dot's pair (see {@link Tiling#rows}), where the first one's accumulators,
+         * converted elementwise, are the second one's A fragments in registers.
+         */
+        public static WarpGroups rows(int m, int n, int numWarps) {
+            if (numWarps % Wgmma.WARPS != 0 || m % (Wgmma.M * (numWarps / Wgmma.WARPS)) != 0 || n % 8 != 0) return null;
+            return new WarpGroups(m, n, numWarps, numWarps / Wgmma.WARPS, 1, Math.min(Wgmma.MAX_N, n));
+        }
+
         public int repM() { return m / (Wgmma.M * gm); }
 
         public int repN() { return n / (instrN * gn); }
