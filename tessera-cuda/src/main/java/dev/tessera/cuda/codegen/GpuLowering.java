@@ -40,6 +40,7 @@ final class GpuLowering {
                 cx.define(m.dot().result(), WgmmaRules.wgmma(m, program, null, cx));
             }
             case GpuOp.AsyncCopy c -> throw new IllegalStateException("an async copy outside its pipelined loop: " + c);
+            case GpuOp.StageOperand s -> throw new IllegalStateException("an invariant operand outside its pipelined loop: " + s);
             case GpuOp.Yield y -> throw new IllegalStateException("yield outside its region's lowering");
         }
     }

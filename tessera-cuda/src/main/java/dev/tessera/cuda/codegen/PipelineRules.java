@@ -47,6 +47,15 @@ final class PipelineRules {
         }
         ControlRules.checkStep(f, step, cx);
         cx.smem.reserve(program.reservedBytes(pf));
+        // invariant operands once; the first iteration's barrier (and fence) makes them visible
+        for (GpuOp.StageOperand s : pf.invariants()) {
+            SharedBuffer b = s.buffer();
+            var shape = s.value().type().shape();
+            Operand o = new Operand(b.isA() ? Role.A : Role.B, b.kContiguous(), b.tile(), shape.dim(b.isA() ? 0 : 1), shape.dim(b.isA() ? 1 : 0),
+                    s.value().type().dtype(), false);
+            w.comment("stage " + s.value() + " -> " + b);
+            MmaRules.stage(cx, cx.primary(s.value()), o, slotBase(b, program, "0", cx), 0, false);
+        }
         int distance = pf.distance();
         w.comment("pipelined: " + stages + " stages, copies " + distance + " iterations ahead; prologue");
         for (int s = 0; s < distance; s++) {
@@ -136,9 +145,10 @@ final class PipelineRules {
         w.op("cp.async.commit_group");
     }
 
-    /** The byte address of {@code slot} of {@code buffer} (a register or a constant slot number). */
+    /** The byte address of {@code slot} of {@code buffer} (a register or a constant slot number; a buffer of one slot has only slot 0). */
     static String slotBase(SharedBuffer buffer, GpuProgram program, String slot, Lowerer cx) {
         PtxWriter w = cx.w;
+        if (buffer.slots() == 1) slot = "0";
         String r = w.reg(RegClass.B32);
         if (slot.matches("\\d+")) {
             w.op("add.u32 %s, %s, %d", r, cx.smem.base(), program.offset(buffer) + Integer.parseInt(slot) * buffer.slotBytes());

@@ -170,6 +170,23 @@ class GpuIrPassesTest {
     }
 
     @Test
+    void attentionOnWarpgroupsStagesQOnceAndKeepsPInRegisters() {
+        KernelIR ir = ir(DemoKernels.class, "attention", args(ptr(DType.BF16), ptr(DType.BF16), ptr(DType.BF16), ptr(DType.BF16), i32Div16(),
+                scalar(DType.F32)), "D", 64, "BM", 128, "BN", 64);
+        for (Target target : List.of(SM90A, SM90)) {
+            GpuOp.PipelinedFor loop = only(gpu(ir, 8, 3, target), GpuOp.PipelinedFor.class);
+            assertEquals(1, loop.invariants().size(), "Q, loaded before the loop, is written to shared memory once");
+            SharedBuffer q = loop.invariants().getFirst().buffer();
+            assertTrue(q.isA() && q.slots() == 1);
+            List<GpuOp.TensorCoreDot> dots = loop.current().stream().filter(o -> o instanceof GpuOp.TensorCoreDot).map(o -> (GpuOp.TensorCoreDot) o).toList();
+            assertEquals(2, dots.size());
+            assertTrue(dots.get(0).a() == q && dots.get(0).b() != null, "Q·Kᵀ reads Q's buffer and K's slots");
+            assertTrue(dots.get(1).a() == null && dots.get(1).b() != null, "P·V takes P from registers");
+            assertTrue(dots.stream().allMatch(d -> d instanceof GpuOp.Wgmma == target.wgmma()), "wgmma exactly where the target has it");
+        }
+    }
+
+    @Test
     void oneStageOrFmaDotsLeaveLoopsAlone() {
         assertTrue(gpu(matmul(DType.BF16), 4, 1).body().stream().noneMatch(o -> o instanceof GpuOp.PipelinedFor), "num_stages = 1");
         assertTrue(gpu(matmul(DType.F32), 4, 3).body().stream().noneMatch(o -> o instanceof GpuOp.PipelinedFor), "ieee f32 dots run on FMAs");

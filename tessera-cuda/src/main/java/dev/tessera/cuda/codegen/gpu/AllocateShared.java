@@ -1,6 +1,7 @@
 package dev.tessera.cuda.codegen.gpu;
 
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -17,14 +18,15 @@ public final class AllocateShared {
         Map<SharedBuffer, Integer> offsets = new IdentityHashMap<>();
         for (GpuOp op : p.allOps()) {
             if (!(op instanceof GpuOp.PipelinedFor pf)) continue;
+            List<SharedBuffer> buffers = new java.util.ArrayList<>();
+            for (GpuOp a : pf.ahead()) if (a instanceof GpuOp.AsyncCopy c) buffers.add(c.buffer());
+            for (GpuOp.StageOperand s : pf.invariants()) buffers.add(s.buffer());
             int next = 0;
-            for (GpuOp a : pf.ahead()) {
-                if (a instanceof GpuOp.AsyncCopy c) {
-                    int align = c.buffer().tile().alignment();
-                    next = (next + align - 1) & -align;
-                    offsets.put(c.buffer(), next);
-                    next += c.buffer().bytes();
-                }
+            for (SharedBuffer b : buffers) {
+                int align = b.tile().alignment();
+                next = (next + align - 1) & -align;
+                offsets.put(b, next);
+                next += b.bytes();
             }
         }
         return new GpuProgram(p.kernel(), p.body(), p.buffers(), offsets);

@@ -114,20 +114,28 @@ public sealed interface GpuOp {
      * @param distance      how many iterations stage 0 runs ahead: stages − 1, or stages − 2 when a
      *                      dot of stage 1 is still reading its slot as the next iteration begins
      *                      (an {@link Wgmma#async() async} wgmma)
+     * @param invariants    dot operands defined before the loop, written into their buffers before the prologue
      * @param ahead         stage 0, in the body's order: {@link Core} ops and {@link AsyncCopy}s
      * @param current       stage 1, in the body's order: {@link Core} ops and {@link TensorCoreDot}s
      * @param aheadCarried  indices (into the loop's carried values) that stage 0 reads and updates:
      *                      in the pipelined loop they hold the values of iteration i + distance
      */
-    record PipelinedFor(Op.For loop, int stages, int distance, List<GpuOp> ahead, List<GpuOp> current, List<Integer> aheadCarried)
-            implements GpuOp {
+    record PipelinedFor(Op.For loop, int stages, int distance, List<StageOperand> invariants, List<GpuOp> ahead, List<GpuOp> current,
+                        List<Integer> aheadCarried) implements GpuOp {
         public PipelinedFor {
             if (distance < 1 || distance >= stages) throw new IllegalArgumentException("distance " + distance + " with " + stages + " stages");
+            invariants = List.copyOf(invariants);
             ahead = List.copyOf(ahead);
             current = List.copyOf(current);
             aheadCarried = List.copyOf(aheadCarried);
         }
     }
+
+    /**
+     * A loop-invariant dot operand held in registers, written once into {@code buffer} (one slot)
+     * before its pipelined loop begins, each thread its own part; the loop's dots read it there.
+     */
+    record StageOperand(dev.tessera.ir.Value value, SharedBuffer buffer) implements GpuOp {}
 
     /**
      * A load whose tile is copied from global memory into one slot of {@code buffer} with

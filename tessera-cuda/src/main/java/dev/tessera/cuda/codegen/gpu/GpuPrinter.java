@@ -44,6 +44,8 @@ public final class GpuPrinter {
                     out.append(indent).append("} do {\n");
                     ops(out, w.body().ops(), indent + "  ", layout);
                 }
+                case GpuOp.StageOperand s -> out.append(indent).append("stage ").append(s.value()).append(" -> %smem").append(s.buffer().id())
+                        .append("   // ").append(s.buffer()).append('\n');
                 case GpuOp.AsyncCopy c -> out.append(indent).append("async_copy ").append(c.load().pointer()).append(" mask ")
                         .append(c.load().mask()).append(" -> %smem").append(c.buffer().id()).append("[ahead slot]   // for ")
                         .append(c.load().result()).append('\n');
@@ -54,7 +56,11 @@ public final class GpuPrinter {
                 case GpuOp.PipelinedFor pf -> {
                     out.append(indent).append("pipelined ").append(header(pf.loop())).append("   // stages=").append(pf.stages())
                             .append(", carried ahead: ").append(pf.aheadCarried()).append('\n');
-                    out.append(indent).append("  stage 0 (").append(pf.stages() - 1).append(" iterations ahead):\n");
+                    if (!pf.invariants().isEmpty()) {
+                        out.append(indent).append("  before the loop:\n");
+                        ops(out, List.copyOf(pf.invariants()), indent + "    ", layout);
+                    }
+                    out.append(indent).append("  stage 0 (").append(pf.distance()).append(" iterations ahead):\n");
                     ops(out, pf.ahead(), indent + "    ", layout);
                     out.append(indent).append("  stage 1:\n");
                     ops(out, pf.current(), indent + "    ", layout);

@@ -54,7 +54,8 @@ public record GpuProgram(KernelIR kernel, List<GpuOp> body, List<SharedBuffer> b
                 case GpuOp.For l -> new GpuOp.For(l.source(), map(l.body(), f));
                 case GpuOp.If i -> new GpuOp.If(i.source(), map(i.thenRegion(), f), map(i.elseRegion(), f));
                 case GpuOp.While w -> new GpuOp.While(w.source(), map(w.condition(), f), map(w.body(), f));
-                case GpuOp.PipelinedFor p -> new GpuOp.PipelinedFor(p.loop(), p.stages(), p.distance(), map(p.ahead(), f), map(p.current(), f), p.aheadCarried());
+                case GpuOp.PipelinedFor p -> new GpuOp.PipelinedFor(p.loop(), p.stages(), p.distance(), p.invariants(), map(p.ahead(), f), map(p.current(), f),
+                        p.aheadCarried());
                 default -> op;
             };
             out.add(f.apply(inner));
@@ -100,6 +101,7 @@ public record GpuProgram(KernelIR kernel, List<GpuOp> body, List<SharedBuffer> b
     public int reservedBytes(GpuOp.PipelinedFor loop) {
         int end = 0;
         for (GpuOp op : loop.ahead()) if (op instanceof GpuOp.AsyncCopy c) end = Math.max(end, offset(c.buffer()) + c.buffer().bytes());
+        for (GpuOp.StageOperand s : loop.invariants()) end = Math.max(end, offset(s.buffer()) + s.buffer().bytes());
         return end;
     }
 

@@ -82,13 +82,27 @@ public final class PipelineLoops {
         }
         // the loads to copy asynchronously, with their buffers
         Map<Load, SharedBuffer> copies = new IdentityHashMap<>();
+        List<GpuOp.StageOperand> invariants = new ArrayList<>();
         Map<Dot, SharedBuffer[]> dots = new IdentityHashMap<>();
         for (Op op : ops) {
             if (!(op instanceof Dot d) || !mmas.containsKey(d)) continue;
             SharedBuffer[] operands = new SharedBuffer[2];
             for (int i = 0; i < 2; i++) {
                 Value x = i == 0 ? d.a() : d.b();
-                if (!(producer.get(x) instanceof Load l) || users.get(x).size() != 1 || x == (i == 0 ? d.b() : d.a())) continue;
+                if (x == (i == 0 ? d.b() : d.a())) continue;
+                if (!producer.containsKey(x) && !body.args().contains(x)) {
+                    // defined before the loop (attention's Q): into a buffer of its own once, not staged every iteration
+                    var type = x.type().dtype();
+                    var shape = x.type().shape();
+                    SwizzledTile tile = type.bits() > 16 ? null : i == 0 ? mmas.get(d).operandTile(shape.dim(0), shape.dim(1), type)
+                            : mmas.get(d).operandTile(shape.dim(1), shape.dim(0), type);
+                    if (tile == null) continue;
+                    SharedBuffer b = new SharedBuffer(buffers.size() + copies.size() + invariants.size(), x, i == 0, true, tile, 1);
+                    invariants.add(new GpuOp.StageOperand(x, b));
+                    operands[i] = b;
+                    continue;
+                }
+                if (!(producer.get(x) instanceof Load l) || users.get(x).size() != 1) continue;
                 if (l.other() != null && !facts.isZero(l.other())) continue;
                 int dim = facts.asyncContiguousDim(l);
                 int kDim = i == 0 ? 1 : 0;
@@ -99,7 +113,7 @@ public final class PipelineLoops {
                 int rows = shape.dim(1 - dim), cols = shape.dim(dim);
                 SwizzledTile tile = mmas.get(d).operandTile(rows, cols, type);
                 if (tile == null) continue;
-                SharedBuffer b = new SharedBuffer(buffers.size() + copies.size(), l, i == 0, kContiguous, tile, stages);
+                SharedBuffer b = new SharedBuffer(buffers.size() + copies.size() + invariants.size(), l.result(), i == 0, kContiguous, tile, stages);
                 copies.put(l, b);
                 operands[i] = b;
             }
@@ -165,9 +179,10 @@ public final class PipelineLoops {
             else if (!ahead.contains(op) || again.contains(op)) stage1.add(new GpuOp.Core(op));
         }
         buffers.addAll(copies.values());
+        for (GpuOp.StageOperand s : invariants) buffers.add(s.buffer());
         int inFlight = stages >= 3 ? inFlightDot(stage1, args, yield, users, aheadCarried, facts) : -1;
         if (inFlight >= 0) stage1.set(inFlight, ((GpuOp.Wgmma) stage1.get(inFlight)).inFlight());
-        return new GpuOp.PipelinedFor(f, stages, inFlight >= 0 ? stages - 2 : stages - 1, stage0, stage1, List.copyOf(aheadCarried));
+        return new GpuOp.PipelinedFor(f, stages, inFlight >= 0 ? stages - 2 : stages - 1, invariants, stage0, stage1, List.copyOf(aheadCarried));
     }
 
     /**
