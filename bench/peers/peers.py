@@ -109,7 +109,7 @@ def matmul_kernel(a_ptr, b_ptr, c_ptr, M, N, K, stride_am, stride_ak, stride_bk,
 
 
 # (name, BLOCK_M, BLOCK_N, BLOCK_K, GROUP_M, num_stages, num_warps): good configs on H100/H200 from
-# the tutorial's list; Tessera's Matmul.CONFIGS holds all four too (among others it tunes over)
+# the tutorial's list; Tessera's MatmulTuning.CONFIGS holds all four too (among others it tunes over)
 MATMUL_CONFIGS = (
     ("128x256x64 s3 w8", 128, 256, 64, 8, 3, 8),
     ("128x128x64 s4 w4", 128, 128, 64, 8, 4, 4),

@@ -2,8 +2,8 @@ package dev.tessera.kernels.bench;
 
 import dev.tessera.autotune.Autotuner;
 import dev.tessera.bench.Metric;
-import dev.tessera.kernels.Matmul;
-import dev.tessera.kernels.Softmax;
+import dev.tessera.kernels.activation.Softmax;
+import dev.tessera.kernels.matmul.MatmulTuning;
 import dev.tessera.runtime.Device;
 import dev.tessera.types.DType;
 import java.util.Arrays;
@@ -63,7 +63,7 @@ public final class KernelBench {
     public static final KernelBench MATMUL = new KernelBench("matmul",
             "C[M, N] = A[M, K]·B[K, N] with M = N = K, or the MxNxK problems of --shapes or --sweep", "M=N=K",
             pow2(7, 9), new long[] {256, 512, 1024, 2048, 3072, 4096}, KernelBench::matmulDims,
-            s -> isCpu(s.device()) ? Metric.gflops(x -> matmulFlops(x, s)) : Metric.tflops(x -> matmulFlops(x, s)), Matmul.TUNER);
+            s -> isCpu(s.device()) ? Metric.gflops(x -> matmulFlops(x, s)) : Metric.tflops(x -> matmulFlops(x, s)), MatmulTuning.TUNER);
 
     /** M, N, K at x: the x-th of the settings' shapes (counting from 1) when there are any, else M = N = K = x. */
     private static long[] matmulDims(long x, BenchSettings s) {

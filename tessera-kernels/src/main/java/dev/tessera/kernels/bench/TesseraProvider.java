@@ -4,11 +4,13 @@ import dev.tessera.autotune.Autotuner;
 import dev.tessera.autotune.TuningResult;
 import dev.tessera.bench.DeviceTimer;
 import dev.tessera.bench.DeviceTimers;
-import dev.tessera.kernels.LayerNorm;
-import dev.tessera.kernels.RmsNorm;
-import dev.tessera.kernels.Matmul;
-import dev.tessera.kernels.Softmax;
-import dev.tessera.kernels.VectorAdd;
+import dev.tessera.kernels.activation.Softmax;
+import dev.tessera.kernels.elementwise.VectorAdd;
+import dev.tessera.kernels.matmul.Matmul;
+import dev.tessera.kernels.matmul.MatmulConfig;
+import dev.tessera.kernels.matmul.MatmulTuning;
+import dev.tessera.kernels.norm.LayerNorm;
+import dev.tessera.kernels.norm.RmsNorm;
 import dev.tessera.kernels.quant.Fp8;
 import dev.tessera.kernels.quant.Gguf;
 import dev.tessera.kernels.quant.Int8;
@@ -95,10 +97,10 @@ public final class TesseraProvider implements BenchProvider {
                     Tensor c = own(owned, Tensor.empty(t == DType.I8 ? DType.I32 : t, d, m, n));
                     boolean ieee = p.settings().ieee();
                     if (!p.settings().tune()) {
-                        Matmul.Config cfg = p.settings().matmulConfig() != null ? p.settings().matmulConfig() : Matmul.Config.DEFAULT;
+                        MatmulConfig cfg = p.settings().matmulConfig() != null ? p.settings().matmulConfig() : MatmulConfig.DEFAULT;
                         return Workload.of(() -> Matmul.matmul(a, b, c, cfg, ieee), timer, free, "fixed: " + cfg.toTuned());
                     }
-                    Autotuner tuner = p.settings().tuner(Matmul.TUNER);
+                    Autotuner tuner = p.settings().tuner(MatmulTuning.TUNER);
                     Matmul.tuned(tuner, a, b, c, ieee);
                     return Workload.of(() -> Matmul.tuned(tuner, a, b, c, ieee), timer, free, bestOf(tuner));
                 }
