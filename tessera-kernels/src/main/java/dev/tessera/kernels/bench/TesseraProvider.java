@@ -6,6 +6,7 @@ import dev.tessera.bench.DeviceTimer;
 import dev.tessera.bench.DeviceTimers;
 import dev.tessera.kernels.activation.Softmax;
 import dev.tessera.kernels.elementwise.VectorAdd;
+import dev.tessera.kernels.loss.CrossEntropy;
 import dev.tessera.kernels.matmul.Matmul;
 import dev.tessera.kernels.matmul.MatmulConfig;
 import dev.tessera.kernels.matmul.MatmulTuning;
@@ -103,6 +104,28 @@ public final class TesseraProvider implements BenchProvider {
                     Autotuner tuner = p.settings().tuner(MatmulTuning.TUNER);
                     Matmul.tuned(tuner, a, b, c, ieee);
                     return Workload.of(() -> Matmul.tuned(tuner, a, b, c, ieee), timer, free, bestOf(tuner));
+                }
+                case "cross-entropy" -> {
+                    int rows = Math.toIntExact(p.dims()[0]), vocab = Math.toIntExact(p.dims()[1]);
+                    long before = Tensor.liveBytes(d);
+                    // after the first run the buffer holds gradients, not logits: the same work, other values
+                    Tensor logits = own(owned, BenchInputs.random(t, seed, d, rows, vocab));
+                    java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
+                    int[] y = new int[rows];
+                    for (int i = 0; i < rows; i++) y[i] = rnd.nextInt(vocab);
+                    Tensor labels = own(owned, Tensor.of(y, d, rows));
+                    long inputs = Tensor.liveBytes(d) - before;
+                    CrossEntropy.Workspace ws = CrossEntropy.Workspace.of(d, rows);
+                    AutoCloseable all = () -> {
+                        ws.close();
+                        free.close();
+                    };
+                    CrossEntropy.Options o = CrossEntropy.Options.DEFAULT.checkLabels(false);
+                    CrossEntropy.Config cfg = CrossEntropy.Config.defaultFor(logits);
+                    CrossEntropy.forward(logits, labels, o, cfg, ws);
+                    double extraMiB = (Tensor.liveBytes(d) - before - inputs) / 1048576.0;
+                    return Workload.of(() -> CrossEntropy.forward(logits, labels, o, cfg, ws), timer, all,
+                            String.format(java.util.Locale.ROOT, "block=%d warps=%d, mean, labels unchecked; extra %.3f MiB", cfg.block(), cfg.warps(), extraMiB));
                 }
                 case "int8-quantize" -> {
                     Tensor x = own(owned, Tensor.randn(t, seed, d, p.dims()));

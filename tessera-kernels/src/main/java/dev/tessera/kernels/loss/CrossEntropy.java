@@ -2,6 +2,7 @@ package dev.tessera.kernels.loss;
 
 import static dev.tessera.runtime.Grid.grid;
 
+import dev.tessera.runtime.Device;
 import dev.tessera.runtime.Tensor;
 import dev.tessera.types.DType;
 
@@ -14,7 +15,8 @@ import dev.tessera.types.DType;
  * <p>{@link #forward} also writes the gradient of the loss into the logits' own buffer in the same
  * pass (no second [T, V] tensor exists): after it the logits are gone and the buffer holds
  * d loss / d logits for an upstream gradient of 1; {@link #backward} scales it by the real one.
- * The extra memory is one f32 per row. {@link #loss} computes the loss alone and leaves the logits.
+ * The extra memory is one f32 per row ({@link Workspace}). {@link #loss} computes the loss alone and
+ * leaves the logits.
  */
 public final class CrossEntropy {
     private CrossEntropy() {}
@@ -76,6 +78,38 @@ public final class CrossEntropy {
     /** The loss (f32: a 0-d tensor for mean and sum, [T] for none; the caller closes it) and the saved context. */
     public record Result(Tensor loss, Context context) {}
 
+    /**
+     * The device memory a launch needs besides the logits and labels: one f32 loss per row, the count
+     * of rows not ignored and the reduced loss. A training loop keeps one per row count, so that its
+     * steps allocate nothing.
+     */
+    public record Workspace(Tensor rowLoss, Tensor count, Tensor total) implements AutoCloseable {
+        public static Workspace of(Device device, int rows) {
+            Tensor rowLoss = Tensor.empty(DType.F32, device, rows), count = null;
+            try {
+                count = Tensor.empty(DType.I32, device, 1);
+                return new Workspace(rowLoss, count, Tensor.empty(DType.F32, device));
+            } catch (RuntimeException | OutOfMemoryError e) {
+                rowLoss.close();
+                if (count != null) count.close();
+                throw e;
+            }
+        }
+
+        /** Its size in bytes. */
+        public long bytes() { return 4L * rowLoss.numel() + 8; }
+
+        @Override
+        public void close() {
+            rowLoss.close();
+            count.close();
+            total.close();
+        }
+
+        /** The loss a reduction returns: the total, or the rows' losses for none. */
+        Tensor loss(Reduction r) { return r == Reduction.NONE ? rowLoss : total; }
+    }
+
     /** The loss with the gradient written over the logits, blocked as {@link Config#defaultFor} says. */
     public static Result forward(Tensor logits, Tensor labels, Options options) {
         return forward(logits, labels, options, Config.defaultFor(logits));
@@ -83,12 +117,24 @@ public final class CrossEntropy {
 
     /** As {@link #forward(Tensor, Tensor, Options)} with this blocking. */
     public static Result forward(Tensor logits, Tensor labels, Options options, Config config) {
-        return new Result(run(LossLaunch.of(logits, labels), options, config, true), new Context(logits, options.reduction()));
+        LossLaunch l = LossLaunch.of(logits, labels);
+        return new Result(detached(l, options, config, true), new Context(logits, options.reduction()));
+    }
+
+    /**
+     * As {@link #forward(Tensor, Tensor, Options, Config)} in a workspace made for these rows: the
+     * result's loss is the workspace's (valid until the next call with it; close the workspace, not it).
+     */
+    public static Result forward(Tensor logits, Tensor labels, Options options, Config config, Workspace workspace) {
+        LossLaunch l = LossLaunch.of(logits, labels);
+        l.check(workspace);
+        run(l, options, config, true, workspace);
+        return new Result(workspace.loss(options.reduction()), new Context(logits, options.reduction()));
     }
 
     /** The loss alone; the logits are left as they are. */
     public static Tensor loss(Tensor logits, Tensor labels, Options options) {
-        return run(LossLaunch.of(logits, labels), options, Config.defaultFor(logits), false);
+        return detached(LossLaunch.of(logits, labels), options, Config.defaultFor(logits), false);
     }
 
     /**
@@ -103,37 +149,41 @@ public final class CrossEntropy {
             throw new IllegalArgumentException("the upstream gradient of a " + context.reduction() + " cross-entropy must be "
                     + (perRow ? "a contiguous [" + g.shape(0) + "]" : "one value") + ", not " + gradLoss);
         }
-        int n = Math.toIntExact(g.shape(1));
         Config cfg = Config.defaultFor(g);
-        CrossEntropyKernels.SCALE.withOptions(cfg.warps(), 1).launch(grid(Math.toIntExact(g.shape(0))), g, gradLoss, g.stride(0), n,
-                Math.max(16, Math.min(cfg.block(), dev.tessera.lang.TL.nextPowerOf2(n))), perRow);
+        LossLaunch l = LossLaunch.of(g, null);
+        CrossEntropyKernels.SCALE.withOptions(cfg.warps(), 1).launch(grid(l.rows()), g, gradLoss, g.stride(0), l.n(), l.block(cfg), perRow);
         return g;
     }
 
-    private static Tensor run(LossLaunch l, Options o, Config cfg, boolean grad) {
+    /** Runs in a workspace of its own and keeps only the loss of it. */
+    private static Tensor detached(LossLaunch l, Options o, Config cfg, boolean grad) {
+        Workspace ws = Workspace.of(l.logits().device(), l.rows());
+        Tensor loss = ws.loss(o.reduction());
+        try {
+            run(l, o, cfg, grad, ws);
+        } catch (RuntimeException e) {
+            ws.close();
+            throw e;
+        }
+        for (Tensor t : new Tensor[] {ws.rowLoss(), ws.count(), ws.total()}) if (t != loss) t.close();
+        return loss;
+    }
+
+    private static void run(LossLaunch l, Options o, Config cfg, boolean grad, Workspace ws) {
         Tensor logits = l.logits();
         boolean mean = o.reduction() == Reduction.MEAN;
         int reduceBlock = logits.device().backend().equals("cpu") ? 4096 : 1024;
-        Tensor rows = Tensor.empty(DType.F32, logits.device(), l.rows());
-        try (Tensor count = Tensor.zeros(DType.I32, logits.device(), 1)) {
-            if (mean || o.checkLabels()) {
-                CrossEntropyKernels.COUNT.withOptions(4, 1).launch(grid(1), l.labels(), count, l.rows(), l.n(), o.ignoreIndex(),
-                        reduceBlock, o.checkLabels());
-            }
-            if (l.rows() > 0) {
-                CrossEntropyKernels.ROWS.withOptions(cfg.warps(), 1).launch(grid(l.rows()), logits, l.labels(), rows, count, logits.stride(0), l.n(),
-                        o.ignoreIndex(), (float) o.labelSmoothing(), (float) o.logitScale(), (float) (o.softcap() > 0 ? o.softcap() : 1),
-                        (float) o.zLoss(), l.block(cfg), o.softcap() > 0, mean, grad);
-            }
-            if (o.reduction() == Reduction.NONE) return rows;
-            try (rows) {
-                Tensor out = Tensor.empty(DType.F32, logits.device());
-                CrossEntropyKernels.REDUCE.withOptions(4, 1).launch(grid(1), rows, count, out, l.rows(), reduceBlock, mean);
-                return out;
-            }
-        } catch (RuntimeException e) {
-            if (!rows.isClosed()) rows.close();
-            throw e;
+        if (mean || o.checkLabels()) {
+            CrossEntropyKernels.COUNT.withOptions(4, 1).launch(grid(1), l.labels(), ws.count(), l.rows(), l.n(), o.ignoreIndex(),
+                    reduceBlock, o.checkLabels());
+        }
+        if (l.rows() > 0) {
+            CrossEntropyKernels.ROWS.withOptions(cfg.warps(), 1).launch(grid(l.rows()), logits, l.labels(), ws.rowLoss(), ws.count(),
+                    logits.stride(0), l.n(), o.ignoreIndex(), (float) o.labelSmoothing(), (float) o.logitScale(),
+                    (float) (o.softcap() > 0 ? o.softcap() : 1), (float) o.zLoss(), l.block(cfg), o.softcap() > 0, mean, grad);
+        }
+        if (o.reduction() != Reduction.NONE) {
+            CrossEntropyKernels.REDUCE.withOptions(4, 1).launch(grid(1), ws.rowLoss(), ws.count(), ws.total(), l.rows(), reduceBlock, mean);
         }
     }
 }

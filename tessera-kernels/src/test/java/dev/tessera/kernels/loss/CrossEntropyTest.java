@@ -224,6 +224,29 @@ class CrossEntropyTest {
     }
 
     @Test
+    void aWorkspaceServesStepAfterStep(@Seed long seed) {
+        Device d = Device.cpu();
+        int rows = 7, vocab = 999;
+        long[] y = labels(seed, rows, vocab, 3, -100);
+        Options o = Options.DEFAULT.labelSmoothing(0.05);
+        try (Tensor labels = labelTensor(y, DType.I32, d); CrossEntropy.Workspace ws = CrossEntropy.Workspace.of(d, rows)) {
+            for (int step = 0; step < 2; step++) {
+                try (Tensor logits = logits(DType.F32, seed + step, d, rows, vocab)) {
+                    Ref ref = reference(logits.toDoubleArray(), y, vocab, o);
+                    CrossEntropy.Result r = CrossEntropy.forward(logits, labels, o, CrossEntropy.Config.defaultFor(logits), ws);
+                    assertSame(ws.total(), r.loss(), "the loss is the workspace's");
+                    closeLoss(ref.loss(), r.loss().toDoubleArray()[0], "step " + step + " seed " + seed);
+                    closeGrad(ref, logits.toDoubleArray(), DType.F32, 2e-5, 0, "step " + step + " seed " + seed);
+                }
+            }
+            try (Tensor other = Tensor.zeros(DType.F32, d, rows + 1, vocab); Tensor more = Tensor.zeros(DType.I32, d, rows + 1)) {
+                assertTrue(assertThrows(IllegalArgumentException.class, () -> CrossEntropy.forward(other, more, o, CrossEntropy.Config.defaultFor(other), ws))
+                        .getMessage().contains("a workspace for 7 rows"));
+            }
+        }
+    }
+
+    @Test
     void aMeanOverOnlyIgnoredRowsIsNaNWithAZeroGradient() {
         try (Tensor logits = Tensor.randn(DType.F32, 1, Device.cpu(), 2, 100); Tensor labels = labelTensor(new long[] {-100, -100}, DType.I32, Device.cpu())) {
             CrossEntropy.Result r = CrossEntropy.forward(logits, labels, Options.DEFAULT);
