@@ -42,10 +42,13 @@ public final class LayerNorm {
 
     /** Normalizes each row of the contiguous 2-D tensor x into y; mean and rstd get one f32 per row. */
     public static void forward(Tensor x, Tensor weight, Tensor bias, float eps, Tensor y, Tensor mean, Tensor rstd) {
-        int rows = Math.toIntExact(x.shape(0)), n = Math.toIntExact(x.shape(1));
-        int block = nextPowerOf2(n);
-        int warps = block >= 8192 ? 16 : block >= 2048 ? 8 : 4;
-        KERNEL.withOptions(warps, 1).launch(grid(rows), x, y, weight, bias, mean, rstd, x.stride(0), n, eps, block);
+        NormLaunch.rows("layer norm", x, y);
+        NormLaunch.vector("layer norm", "the weight", weight, x.shape(1));
+        NormLaunch.vector("layer norm", "the bias", bias, x.shape(1));
+        NormLaunch.perRow("layer norm", "mean", mean, x.shape(0));
+        NormLaunch.perRow("layer norm", "rstd", rstd, x.shape(0));
+        int rows = Math.toIntExact(x.shape(0)), n = Math.toIntExact(x.shape(1)), block = NormLaunch.block(n);
+        KERNEL.withOptions(NormLaunch.warps(block), 1).launch(grid(rows), x, y, weight, bias, mean, rstd, x.stride(0), n, eps, block);
     }
 
     // ------------------------------------------------------------------ training

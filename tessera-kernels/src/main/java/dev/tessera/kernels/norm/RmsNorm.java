@@ -40,10 +40,11 @@ public final class RmsNorm {
 
     /** Normalizes each row of the contiguous 2-D tensor x into y; rrms gets one f32 per row. */
     public static void forward(Tensor x, Tensor weight, float eps, Tensor y, Tensor rrms) {
-        int rows = Math.toIntExact(x.shape(0)), n = Math.toIntExact(x.shape(1));
-        int block = nextPowerOf2(n);
-        int warps = block >= 8192 ? 16 : block >= 2048 ? 8 : 4;
-        KERNEL.withOptions(warps, 1).launch(grid(rows), x, y, weight, rrms, x.stride(0), n, eps, block);
+        NormLaunch.rows("rms norm", x, y);
+        NormLaunch.vector("rms norm", "the weight", weight, x.shape(1));
+        NormLaunch.perRow("rms norm", "rrms", rrms, x.shape(0));
+        int rows = Math.toIntExact(x.shape(0)), n = Math.toIntExact(x.shape(1)), block = NormLaunch.block(n);
+        KERNEL.withOptions(NormLaunch.warps(block), 1).launch(grid(rows), x, y, weight, rrms, x.stride(0), n, eps, block);
     }
 
     // ------------------------------------------------------------------ training
