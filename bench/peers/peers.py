@@ -13,10 +13,12 @@ computes), and "config" for Triton. TFLOP/s = 2*M*N*K / time (for i8, integer op
 
 Cases: copy, add, softmax, layernorm, rmsnorm, launch; matmul (f16 and bf16 at 1024^3, 4096^3 and
 8192^3), matmul-tf32 and matmul-int8 (4096^3), matmul-llm (f16 and bf16, M in 64, 128, 512, 4096 by
-(N, K) in (4096, 4096), (11008, 4096), (4096, 11008), (128256, 4096), both layouts). A provider
+(N, K) in (4096, 4096), (11008, 4096), (4096, 11008), (128256, 4096), both layouts); cross-entropy
+(forward + backward on 8192x128256 bf16: torch eager, torch.compile and a Liger-style Triton kernel,
+each with "peak_extra_MiB"). A provider
 that fails is reported on stderr and left out; the other measurements go on.
 
-usage: peers.py [--cases all|copy,add,softmax,layernorm,rmsnorm,matmul,matmul-tf32,matmul-int8,matmul-llm,launch] [--out FILE]
+usage: peers.py [--cases all|copy,add,softmax,layernorm,rmsnorm,matmul,matmul-tf32,matmul-int8,matmul-llm,launch,cross-entropy] [--out FILE]
 """
 import argparse
 import datetime
@@ -108,8 +110,42 @@ def matmul_kernel(a_ptr, b_ptr, c_ptr, M, N, K, stride_am, stride_ak, stride_bk,
     tl.store(c_ptrs, c, mask=c_mask)
 
 
+@triton.jit
+def cross_entropy_kernel(x, labels, loss, inv_count, stride, n, ignore_index, BLOCK: tl.constexpr):
+    """Liger-style fused cross-entropy (mean): one program per row, an online log-sum-exp over blocks
+    of the row, then (softmax - onehot) / count written over the logits in a second pass; the row's
+    share of the loss goes to loss[row] (summed by torch after)."""
+    row = tl.program_id(0).to(tl.int64)
+    base = x + row * stride
+    y = tl.load(labels + row)
+    if y == ignore_index:
+        for j0 in range(0, n, BLOCK):
+            offs = j0 + tl.arange(0, BLOCK)
+            tl.store(base + offs, 0.0, mask=offs < n)
+        tl.store(loss + row, 0.0)
+        return
+    scale = tl.load(inv_count)
+    m = float("-inf")
+    d = 0.0
+    for j0 in range(0, n, BLOCK):
+        offs = j0 + tl.arange(0, BLOCK)
+        v = tl.load(base + offs, mask=offs < n, other=float("-inf")).to(tl.float32)
+        m_new = tl.maximum(m, tl.max(v, 0))
+        d = d * tl.exp(m - m_new) + tl.sum(tl.exp(v - m_new), 0)
+        m = m_new
+    lse = m + tl.log(d)
+    zy = tl.load(base + y).to(tl.float32)
+    for j0 in range(0, n, BLOCK):
+        offs = j0 + tl.arange(0, BLOCK)
+        v = tl.load(base + offs, mask=offs < n, other=0.0).to(tl.float32)
+        g = tl.exp(v - lse)
+        g = tl.where(offs == y, g - 1.0, g) * scale
+        tl.store(base + offs, g, mask=offs < n)
+    tl.store(loss + row, (lse - zy) * scale)
+
+
 # (name, BLOCK_M, BLOCK_N, BLOCK_K, GROUP_M, num_stages, num_warps): good configs on H100/H200 from
-# the tutorial's list; Tessera's Matmul.CONFIGS holds all four too (among others it tunes over)
+# the tutorial's list; Tessera's MatmulTuning.CONFIGS holds all four too (among others it tunes over)
 MATMUL_CONFIGS = (
     ("128x256x64 s3 w8", 128, 256, 64, 8, 3, 8),
     ("128x128x64 s4 w4", 128, 128, 64, 8, 4, 4),
@@ -348,9 +384,95 @@ def case_launch(out):
             print(f"host time per cached launch, {name}, {label} ({count} rounds of {per_round}): median {median:.2f} us", flush=True)
 
 
+def peak_extra_mib(fn, reset):
+    """Device memory fn takes beyond what is allocated before it (its inputs; outputs it keeps count):
+    torch.cuda.max_memory_allocated over one call, after reset() freed what the last call left."""
+    fn()
+    torch.cuda.synchronize()
+    reset()
+    torch.cuda.reset_peak_memory_stats()
+    base = torch.cuda.memory_allocated()
+    fn()
+    torch.cuda.synchronize()
+    return (torch.cuda.max_memory_allocated() - base) / 2**20
+
+
+def case_cross_entropy(out):
+    """Cross-entropy forward + backward (mean) on [8192, 128256] bf16 logits: torch eager and
+    torch.compile (loss, then .backward() into logits.grad), and the Liger-style Triton kernel that
+    writes the gradient over the logits (the best of two blockings, named). GB/s over the floor, the
+    logits read once and the gradient written once; "peak_extra_MiB" is the memory beyond the inputs."""
+    rows, vocab, dtype = 8192, 128256, "bf16"
+    shape, gb = f"{rows}x{vocab}", 2 * rows * vocab * 2 / 1e6
+    torch.manual_seed(0)
+    x = torch.randn(rows, vocab, device="cuda", dtype=DTYPES[dtype], requires_grad=True)
+    y = torch.randint(0, vocab, (rows,), device="cuda")
+    f = torch.nn.functional.cross_entropy
+
+    def eager():
+        x.grad = None
+        f(x, y).backward()
+
+    def no_grad():
+        x.grad = None
+
+    compiled_loss = torch.compile(lambda a, b: f(a, b))
+
+    def compiled():
+        x.grad = None
+        compiled_loss(x, y).backward()
+
+    eager()
+    ref_loss, ref_grad = f(x, y).item(), x.grad.clone()
+    for name, fn in (("torch", eager), ("torch.compile", compiled)):
+        try:
+            mib = peak_extra_mib(fn, no_grad)
+            ms = bench(fn)
+            record(out, "cross-entropy", shape, dtype, name, ms, gbps=gb / ms, peak_extra_MiB=round(mib, 1))
+        except Exception as e:  # noqa: BLE001 -- report and go on with the next provider
+            warn(f"cross-entropy {name} failed: {one_line(e)}")
+        x.grad = None
+    logits = x.detach().clone()
+    loss = torch.empty(rows, device="cuda", dtype=torch.float32)
+
+    def triton_ce(block, warps):
+        def run():
+            inv = 1.0 / (y != -100).sum(dtype=torch.float32)
+            cross_entropy_kernel[(rows,)](logits, y, loss, inv, logits.stride(0), vocab, -100, BLOCK=block, num_warps=warps)
+            return loss.sum()
+        return run
+
+    trials, best = {}, None
+    for block, warps in ((32768, 32), (8192, 16)):
+        name = f"BLOCK={block} warps={warps}"
+        try:
+            logits.copy_(x.detach())
+            got = triton_ce(block, warps)().item()
+            torch.cuda.synchronize()
+            if abs(got - ref_loss) > 1e-3 * abs(ref_loss) or not matches(logits, ref_grad, dtype):
+                trials[name] = "wrong result"
+                warn(f"cross-entropy: Triton {name} disagrees with torch; not timed")
+                continue
+            mib = peak_extra_mib(triton_ce(block, warps), lambda: None)
+            ms = bench(triton_ce(block, warps))
+        except Exception as e:  # noqa: BLE001 -- a blocking that fails is skipped with its reason
+            trials[name] = one_line(e)
+            warn(f"cross-entropy: Triton {name} skipped: {one_line(e)}")
+            continue
+        trials[name] = round(ms, 6)
+        if best is None or ms < best[1]:
+            best = (name, ms, mib)
+    if best is not None:
+        record(out, "cross-entropy", shape, dtype, "triton", best[1], gbps=gb / best[1], config=best[0],
+               peak_extra_MiB=round(best[2], 1), trials=trials)
+    del x, logits, ref_grad
+    torch.cuda.empty_cache()
+
+
 CASES = {"copy": case_copy, "add": case_add, "softmax": case_softmax, "layernorm": case_layernorm,
          "rmsnorm": case_rmsnorm, "matmul": case_matmul, "matmul-tf32": case_matmul_tf32,
-         "matmul-int8": case_matmul_int8, "matmul-llm": case_matmul_llm, "launch": case_launch}
+         "matmul-int8": case_matmul_int8, "matmul-llm": case_matmul_llm, "launch": case_launch,
+         "cross-entropy": case_cross_entropy}
 
 
 def main():

@@ -9,6 +9,9 @@ Triton (its best config, named), cuBLAS, Tessera / cuBLAS and Tessera / Triton, 
 ran. A matmul record's "layout" is "A@B" (B [K, N] row-major, the default when absent) or "A@W.T"
 (B given as W [N, K] row-major, transposed).
 
+Memory: for records that say how much device memory a provider took beyond its inputs (peers'
+"peak_extra_MiB"; Tessera's "extra N MiB" in its config), one row per (kernel, shape, dtype).
+
 usage: table.py FILE.jsonl [FILE.jsonl ...]
 """
 import json
@@ -36,7 +39,7 @@ def ratio(a, b):
 
 
 def main(paths):
-    bandwidth, throughput, providers, copy = OrderedDict(), OrderedDict(), [], None
+    bandwidth, throughput, memory, providers, copy = OrderedDict(), OrderedDict(), OrderedDict(), [], None
     for path in paths:
         with open(path) as f:
             for line in f:
@@ -47,6 +50,12 @@ def main(paths):
                 if r["kernel"] == "copy":
                     copy = r.get("GBps")
                     continue
+                extra = r.get("peak_extra_MiB")
+                if extra is None:
+                    found = re.search(r"extra ([0-9.]+) MiB", r.get("config") or "")
+                    extra = float(found.group(1)) if found else None
+                if extra is not None:
+                    memory.setdefault((r["kernel"], r["shape"], r["dtype"]), {})[r["provider"]] = extra
                 if "GBps" in r:
                     key = (r["kernel"], r["shape"], r["dtype"])
                     bandwidth.setdefault(key, {})[r["provider"]] = r["GBps"]
@@ -90,6 +99,15 @@ def main(paths):
             print(f"| {kernel} | {shown_layout} | {shape} | {dtype} | {unit} | " + " | ".join(cells)
                   + f" | {ratio(t, cb)} | {ratio(t, tr)} | {short_config(vals.get('tessera', (0, None))[1])} "
                   + f"| {short_config(vals.get('triton', (0, None))[1])} |")
+
+    if memory:
+        names = [p for p in KNOWN if any(p in v for v in memory.values())]
+        names += [p for v in memory.values() for p in v if p not in names]
+        print("\nDevice memory beyond the inputs, MiB (peak, torch.cuda.max_memory_allocated; Tessera: its live bytes)\n")
+        print("| kernel | shape | dtype | " + " | ".join(names) + " |")
+        print("|---|---|---|" + "---|" * len(names))
+        for (kernel, shape, dtype), vals in memory.items():
+            print(f"| {kernel} | {shape} | {dtype} | " + " | ".join((f"{vals[p]:.1f}" if vals[p] >= 1 else f"{vals[p]:.3f}") if p in vals else "-" for p in names) + " |")
 
 
 if __name__ == "__main__":

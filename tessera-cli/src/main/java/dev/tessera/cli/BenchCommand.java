@@ -11,10 +11,10 @@ import dev.tessera.kernels.bench.BenchProvider;
 import dev.tessera.kernels.bench.BenchProviders;
 import dev.tessera.kernels.bench.BenchSettings;
 import dev.tessera.kernels.bench.BenchSuite;
-import dev.tessera.kernels.Matmul;
 import dev.tessera.kernels.bench.KernelBench;
 import dev.tessera.kernels.bench.MatmulShape;
 import dev.tessera.kernels.bench.Problem;
+import dev.tessera.kernels.matmul.MatmulConfig;
 import dev.tessera.runtime.Device;
 import dev.tessera.runtime.IoErrors;
 import dev.tessera.types.DType;
@@ -250,7 +250,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** What the options ask for, checked together; an IllegalArgumentException names the first bad option. */
-    record Choices(KernelBench kernel, DType dtype, boolean ieee, List<MatmulShape> shapes, Matmul.Config config) {}
+    record Choices(KernelBench kernel, DType dtype, boolean ieee, List<MatmulShape> shapes, MatmulConfig config) {}
 
     Choices choices() {
         KernelBench kb = KernelBench.named(kernel);
@@ -278,7 +278,7 @@ final class BenchCommand implements Callable<Integer> {
         if (tuneRepMs != null && !(tuneRepMs > 0)) throw new IllegalArgumentException("--tune-rep-ms takes a positive number of milliseconds, got " + tuneRepMs);
         if (tuneWarmupMs != null && !(tuneWarmupMs >= 0)) throw new IllegalArgumentException("--tune-warmup-ms takes milliseconds >= 0, got " + tuneWarmupMs);
         List<MatmulShape> listed = shapes != null ? MatmulShape.parseList(shapes) : sweep != null ? MatmulShape.sweep(sweep) : List.of();
-        return new Choices(kb, t, !(tf32 || tf32Dtype), listed, config != null ? Matmul.Config.parse(config) : null);
+        return new Choices(kb, t, !(tf32 || tf32Dtype), listed, config != null ? MatmulConfig.parse(config) : null);
     }
 
     /** The library's tuner with this run's verbosity, cache policy and timing budget. */

@@ -1,9 +1,10 @@
 package dev.tessera.cli;
 
-import dev.tessera.kernels.LayerNorm;
-import dev.tessera.kernels.Matmul;
-import dev.tessera.kernels.Softmax;
-import dev.tessera.kernels.VectorAdd;
+import dev.tessera.kernels.activation.Softmax;
+import dev.tessera.kernels.elementwise.VectorAdd;
+import dev.tessera.kernels.matmul.Matmul;
+import dev.tessera.kernels.matmul.MatmulConfig;
+import dev.tessera.kernels.norm.LayerNorm;
 import dev.tessera.runtime.Device;
 import dev.tessera.runtime.Tensor;
 import dev.tessera.types.DType;
@@ -94,7 +95,7 @@ final class Gallery {
     private static Outcome matmul(Device d, long seed, int n, DType t) {
         try (Tensor a = Tensor.randn(t, seed, d, n, n); Tensor b = Tensor.randn(t, seed + 1, d, n, n);
              Tensor c = Tensor.full(DType.F32, Double.NaN, d, n, n)) {
-            Matmul.matmul(a, b, c, Matmul.Config.DEFAULT, true);
+            Matmul.matmul(a, b, c, MatmulConfig.DEFAULT, true);
             double[] av = a.toDoubleArray(), bv = b.toDoubleArray(), ref = new double[n * n];
             for (int i = 0; i < n; i++) {
                 for (int p = 0; p < n; p++) {
@@ -104,7 +105,7 @@ final class Gallery {
             }
             double err = maxError(ref, c.toDoubleArray());
             double tol = 1e-4 * Math.sqrt(n);
-            double ms = timeMs(d, () -> Matmul.matmul(a, b, c, Matmul.Config.DEFAULT, true));
+            double ms = timeMs(d, () -> Matmul.matmul(a, b, c, MatmulConfig.DEFAULT, true));
             double gflops = 2.0 * n * n * n / (ms * 1e6);
             return new Outcome(err, tol, err <= tol, ms, String.format("%.2f GFLOP/s", gflops));
         }

@@ -2,7 +2,7 @@ package dev.tessera.cli;
 
 import static dev.tessera.runtime.Grid.grid;
 
-import dev.tessera.kernels.VectorAdd;
+import dev.tessera.kernels.elementwise.VectorAdd;
 import dev.tessera.runtime.Device;
 import dev.tessera.runtime.Jit;
 import dev.tessera.runtime.JitKernel;

@@ -112,7 +112,7 @@ class UsageErrorsTest {
         String old = System.getProperty("tessera.cache.dir");
         System.setProperty("tessera.cache.dir", dir.toString());
         try (var x = dev.tessera.runtime.Tensor.zeros(dev.tessera.types.DType.F32, dev.tessera.runtime.Device.cpu(), 8)) {
-            dev.tessera.runtime.Jit.kernel(dev.tessera.kernels.VectorAdd.class, "add").specialize(x, x, x, 8, 64); // a fresh memory cache: written to disk
+            dev.tessera.runtime.Jit.kernel(dev.tessera.kernels.elementwise.VectorAdd.class, "add").specialize(x, x, x, 8, 64); // a fresh memory cache: written to disk
             Run size = tessera("cache");
             assertEquals(0, size.code(), size.err());
             assertTrue(size.out().startsWith(dir + ": 1 compiled kernel, "), size.out());

@@ -9,6 +9,10 @@ import dev.tessera.autotune.TuningResult;
 import dev.tessera.bench.BenchOptions;
 import dev.tessera.bench.Benchmarker;
 import dev.tessera.bench.Progress;
+import dev.tessera.kernels.activation.Softmax;
+import dev.tessera.kernels.matmul.Matmul;
+import dev.tessera.kernels.matmul.MatmulConfig;
+import dev.tessera.kernels.matmul.MatmulTuning;
 import dev.tessera.runtime.Device;
 import dev.tessera.runtime.Tensor;
 import dev.tessera.types.DType;
@@ -69,7 +73,7 @@ class AutotunedKernelsTest {
 
     @Test
     void tunedMatmulMatchesTheReferenceAndPrunesOversizedTiles() {
-        Autotuner tuner = quick(Matmul.TUNER);
+        Autotuner tuner = quick(MatmulTuning.TUNER);
         int m = 70, n = 50, k = 90;
         try (Tensor a = Tensor.randn(DType.F32, 13, Device.cpu(), m, k); Tensor b = Tensor.randn(DType.F32, 14, Device.cpu(), k, n);
              Tensor c = Tensor.full(DType.F32, Double.NaN, Device.cpu(), m, n)) {
@@ -87,21 +91,21 @@ class AutotunedKernelsTest {
             assertTrue(r.key().contains("IEEE=true"), r.key());
             assertTrue(r.skipped().stream().anyMatch(t -> t.config().intValue("BM") == 128 && t.skipped().equals("pruned by the prune hook")),
                     "tiles far larger than a 70x50 output are pruned:\n" + r.table());
-            Matmul.Config best = Matmul.Config.of(r.best());
+            MatmulConfig best = MatmulConfig.of(r.best());
             assertEquals(r.best(), best.toTuned());
         }
     }
 
     @Test
     void matmulConfigsSkipWhatDoesNotFitSharedMemory() {
-        Autotuner tuner = quick(Matmul.TUNER).toBuilder().limits(java.util.Map.of("sharedMemoryPerBlock", 48L * 1024))
+        Autotuner tuner = quick(MatmulTuning.TUNER).toBuilder().limits(java.util.Map.of("sharedMemoryPerBlock", 48L * 1024))
                 .launchOptionsMatter(d -> true).build();
         int s = 256;
         try (Tensor a = Tensor.randn(DType.F32, 15, Device.cpu(), s, s); Tensor b = Tensor.randn(DType.F32, 16, Device.cpu(), s, s);
              Tensor c = Tensor.zeros(DType.F32, Device.cpu(), s, s)) {
             Matmul.tuned(tuner, a, b, c, true);
             TuningResult r = tuner.results().values().iterator().next();
-            Config big = Matmul.CONFIGS.getFirst();   // 128x256x64, 3 stages: 288 KiB of f32 tiles
+            Config big = MatmulTuning.CONFIGS.getFirst();   // 128x256x64, 3 stages: 288 KiB of f32 tiles
             String why = r.trials().stream().filter(t -> t.config().equals(big)).findFirst().orElseThrow().skipped();
             assertTrue(why.contains("sharedMemoryPerBlock"), why);
         }

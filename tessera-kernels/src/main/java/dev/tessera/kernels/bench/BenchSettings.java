@@ -1,7 +1,7 @@
 package dev.tessera.kernels.bench;
 
 import dev.tessera.autotune.Autotuner;
-import dev.tessera.kernels.Matmul;
+import dev.tessera.kernels.matmul.MatmulConfig;
 import dev.tessera.runtime.Device;
 import dev.tessera.types.DType;
 import java.util.List;
@@ -25,11 +25,11 @@ import java.util.function.UnaryOperator;
  *                     empty for square problems M = N = K = x
  * @param bTransposed  matmul: B given as Wᵀ of a row-major W [N, K] (strides (1, K)), as {@code x @ W.T}
  *                     in a linear layer, instead of a row-major B [K, N]
- * @param matmulConfig matmul without tuning: this blocking instead of {@link Matmul.Config#DEFAULT}; null for the default
+ * @param matmulConfig matmul without tuning: this blocking instead of {@link MatmulConfig#DEFAULT}; null for the default
  */
 public record BenchSettings(DType dtype, Device device, long seed, long rows, boolean tune, boolean ieee,
                             UnaryOperator<Autotuner> tuners, Map<Autotuner, Autotuner> derived,
-                            List<MatmulShape> shapes, boolean bTransposed, Matmul.Config matmulConfig) {
+                            List<MatmulShape> shapes, boolean bTransposed, MatmulConfig matmulConfig) {
 
     public BenchSettings {
         Objects.requireNonNull(dtype, "dtype");
@@ -64,7 +64,7 @@ public record BenchSettings(DType dtype, Device device, long seed, long rows, bo
         return new BenchSettings(dtype, device, seed, rows, tune, ieee, tuners, null, shapes, t, matmulConfig);
     }
 
-    public BenchSettings withMatmulConfig(Matmul.Config c) {
+    public BenchSettings withMatmulConfig(MatmulConfig c) {
         return new BenchSettings(dtype, device, seed, rows, tune, ieee, tuners, null, shapes, bTransposed, c);
     }
 

@@ -2,8 +2,8 @@ package dev.tessera.kernels.bench;
 
 import dev.tessera.autotune.Autotuner;
 import dev.tessera.bench.Metric;
-import dev.tessera.kernels.Matmul;
-import dev.tessera.kernels.Softmax;
+import dev.tessera.kernels.activation.Softmax;
+import dev.tessera.kernels.matmul.MatmulTuning;
 import dev.tessera.runtime.Device;
 import dev.tessera.types.DType;
 import java.util.Arrays;
@@ -63,7 +63,7 @@ public final class KernelBench {
     public static final KernelBench MATMUL = new KernelBench("matmul",
             "C[M, N] = A[M, K]·B[K, N] with M = N = K, or the MxNxK problems of --shapes or --sweep", "M=N=K",
             pow2(7, 9), new long[] {256, 512, 1024, 2048, 3072, 4096}, KernelBench::matmulDims,
-            s -> isCpu(s.device()) ? Metric.gflops(x -> matmulFlops(x, s)) : Metric.tflops(x -> matmulFlops(x, s)), Matmul.TUNER);
+            s -> isCpu(s.device()) ? Metric.gflops(x -> matmulFlops(x, s)) : Metric.tflops(x -> matmulFlops(x, s)), MatmulTuning.TUNER);
 
     /** M, N, K at x: the x-th of the settings' shapes (counting from 1) when there are any, else M = N = K = x. */
     private static long[] matmulDims(long x, BenchSettings s) {
@@ -78,6 +78,15 @@ public final class KernelBench {
         long[] d = matmulDims(x, s);
         return 2.0 * d[0] * d[1] * d[2];
     }
+
+    /**
+     * Cross-entropy's loss and gradient (written over the logits) in one pass: GB/s of the floor,
+     * the logits read once and the gradient written once.
+     */
+    public static final KernelBench CROSS_ENTROPY = new KernelBench("cross-entropy",
+            "cross-entropy loss and gradient over [rows, V] logits, the gradient written over them (rows = 4096 unless --rows)", "V",
+            new long[] {1024, 4096}, new long[] {32000, 128256}, (x, s) -> new long[] {s.rows(), x},
+            s -> Metric.gbps(x -> 2.0 * s.rows() * x * s.dtype().byteSize()), null);
 
     // Quantization (dev.tessera.kernels.quant): GB/s of the bytes each kernel must move at the least,
     // inputs read once and outputs written once; --dtype is that of the float side.
@@ -111,7 +120,7 @@ public final class KernelBench {
             s -> Metric.gbps(x -> x * x * 34.0 / 32 + 2.0 * x * s.dtype().byteSize()), null);
 
     /** Every kernel benchmark, in the order {@code tessera bench --list} shows them. */
-    public static final List<KernelBench> ALL = List.of(VECTOR_ADD, SOFTMAX, LAYER_NORM, RMS_NORM, MATMUL,
+    public static final List<KernelBench> ALL = List.of(VECTOR_ADD, SOFTMAX, LAYER_NORM, RMS_NORM, MATMUL, CROSS_ENTROPY,
             INT8_QUANTIZE, FP8_QUANTIZE, NF4_DEQUANTIZE, NF4_GEMV, Q4_0_DEQUANTIZE, Q4_0_GEMV, Q8_0_GEMV);
 
     /** The benchmark named {@code name} ({@code "softmax"}, {@code "vector-add"}; {@code _} and case are ignored). */
@@ -120,6 +129,7 @@ public final class KernelBench {
         if (n.equals("vector_add") || n.equals("vectoradd") || n.equals("add")) n = "vector-add";
         if (n.equals("layernorm")) n = "layer-norm";
         if (n.equals("rmsnorm")) n = "rms-norm";
+        if (n.equals("crossentropy") || n.equals("ce")) n = "cross-entropy";
         for (KernelBench k : ALL) if (k.name.replace('_', '-').equals(n)) return k;   // q4_0-gemv, q4-0-gemv
         throw new IllegalArgumentException("no kernel benchmark named '" + name + "'; choose one of "
                 + ALL.stream().map(KernelBench::name).toList());

@@ -4,11 +4,14 @@ import dev.tessera.autotune.Autotuner;
 import dev.tessera.autotune.TuningResult;
 import dev.tessera.bench.DeviceTimer;
 import dev.tessera.bench.DeviceTimers;
-import dev.tessera.kernels.LayerNorm;
-import dev.tessera.kernels.RmsNorm;
-import dev.tessera.kernels.Matmul;
-import dev.tessera.kernels.Softmax;
-import dev.tessera.kernels.VectorAdd;
+import dev.tessera.kernels.activation.Softmax;
+import dev.tessera.kernels.elementwise.VectorAdd;
+import dev.tessera.kernels.loss.CrossEntropy;
+import dev.tessera.kernels.matmul.Matmul;
+import dev.tessera.kernels.matmul.MatmulConfig;
+import dev.tessera.kernels.matmul.MatmulTuning;
+import dev.tessera.kernels.norm.LayerNorm;
+import dev.tessera.kernels.norm.RmsNorm;
 import dev.tessera.kernels.quant.Fp8;
 import dev.tessera.kernels.quant.Gguf;
 import dev.tessera.kernels.quant.Int8;
@@ -95,12 +98,34 @@ public final class TesseraProvider implements BenchProvider {
                     Tensor c = own(owned, Tensor.empty(t == DType.I8 ? DType.I32 : t, d, m, n));
                     boolean ieee = p.settings().ieee();
                     if (!p.settings().tune()) {
-                        Matmul.Config cfg = p.settings().matmulConfig() != null ? p.settings().matmulConfig() : Matmul.Config.DEFAULT;
+                        MatmulConfig cfg = p.settings().matmulConfig() != null ? p.settings().matmulConfig() : MatmulConfig.DEFAULT;
                         return Workload.of(() -> Matmul.matmul(a, b, c, cfg, ieee), timer, free, "fixed: " + cfg.toTuned());
                     }
-                    Autotuner tuner = p.settings().tuner(Matmul.TUNER);
+                    Autotuner tuner = p.settings().tuner(MatmulTuning.TUNER);
                     Matmul.tuned(tuner, a, b, c, ieee);
                     return Workload.of(() -> Matmul.tuned(tuner, a, b, c, ieee), timer, free, bestOf(tuner));
+                }
+                case "cross-entropy" -> {
+                    int rows = Math.toIntExact(p.dims()[0]), vocab = Math.toIntExact(p.dims()[1]);
+                    long before = Tensor.liveBytes(d);
+                    // after the first run the buffer holds gradients, not logits: the same work, other values
+                    Tensor logits = own(owned, BenchInputs.random(t, seed, d, rows, vocab));
+                    java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
+                    int[] y = new int[rows];
+                    for (int i = 0; i < rows; i++) y[i] = rnd.nextInt(vocab);
+                    Tensor labels = own(owned, Tensor.of(y, d, rows));
+                    long inputs = Tensor.liveBytes(d) - before;
+                    CrossEntropy.Workspace ws = CrossEntropy.Workspace.of(d, rows);
+                    AutoCloseable all = () -> {
+                        ws.close();
+                        free.close();
+                    };
+                    CrossEntropy.Options o = CrossEntropy.Options.DEFAULT.checkLabels(false);
+                    CrossEntropy.Config cfg = CrossEntropy.Config.defaultFor(logits);
+                    CrossEntropy.forward(logits, labels, o, cfg, ws);
+                    double extraMiB = (Tensor.liveBytes(d) - before - inputs) / 1048576.0;
+                    return Workload.of(() -> CrossEntropy.forward(logits, labels, o, cfg, ws), timer, all,
+                            String.format(java.util.Locale.ROOT, "block=%d warps=%d, mean, labels unchecked; extra %.3f MiB", cfg.block(), cfg.warps(), extraMiB));
                 }
                 case "int8-quantize" -> {
                     Tensor x = own(owned, Tensor.randn(t, seed, d, p.dims()));

@@ -28,6 +28,32 @@ class AdvancedChaptersTest {
     }
 
     @Test
+    void fusedTrainingChapterRunsOnTheCpu() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
+            Chapter.get("fused-training").run(out, Device.cpu(), true);
+        }
+        String text = bytes.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("both ways agree"), text);
+        assertTrue(text.contains("2.0x fewer bytes"), text);
+        assertNotNull(Sources.of(Advanced02FusedTraining.class), "source bundled for --readme");
+        assertEquals("fused-training", Chapter.get("2").name());
+    }
+
+    @Test
+    void fusionsSaveTheirBytesAndMemory() {
+        int rows = 8, vocab = 3000, width = 500;
+        Advanced02FusedTraining.Result r = Advanced02FusedTraining.measure(Device.cpu(), rows, vocab, width, true);
+        assertEquals(4.0 * 2 * rows * vocab, r.unfusedLoss().bytes());
+        assertEquals(2.0 * 2 * rows * vocab, r.fusedLoss().bytes());
+        assertEquals(2L * 2 * rows * vocab + 4L * rows, r.unfusedLoss().extraBytes(), "probabilities, gradient and losses");
+        assertEquals(4L * rows + 8, r.fusedLoss().extraBytes(), "the workspace alone");
+        assertEquals(r.unfusedNorm().extraBytes(), r.fusedNorm().extraBytes(), "both keep h, y and rstd");
+        assertTrue(Advanced02FusedTraining.difference(r.unfusedLoss().result(), r.fusedLoss().result()) < 2e-2);
+        assertTrue(Math.abs(r.unfusedLoss().loss() - r.fusedLoss().loss()) < 1e-2 * Math.abs(r.fusedLoss().loss()));
+    }
+
+    @Test
     void measureCountsTheBytesOfEachGemv() {
         Advanced03Quantization.Result r = Advanced03Quantization.measure(Device.cpu(), 64, 256, true);
         assertEquals(6, r.formats().size());

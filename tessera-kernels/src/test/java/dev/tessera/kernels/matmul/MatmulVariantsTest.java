@@ -1,4 +1,4 @@
-package dev.tessera.kernels;
+package dev.tessera.kernels.matmul;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -24,7 +24,7 @@ class MatmulVariantsTest {
         int m = 70, n = 50, k = 90;
         try (Tensor a = Tensor.randint(DType.I8, 21, -128, 128, Device.cpu(), m, k); Tensor b = Tensor.randint(DType.I8, 22, -128, 128, Device.cpu(), k, n);
              Tensor c = Tensor.full(DType.I32, -1, Device.cpu(), m, n)) {
-            Matmul.matmul(a, b, c, Matmul.Config.DEFAULT, true);
+            Matmul.matmul(a, b, c, MatmulConfig.DEFAULT, true);
             long[] av = a.toLongArray(), bv = b.toLongArray(), got = c.toLongArray();
             for (int i = 0; i < m; i++) {
                 for (int j = 0; j < n; j++) {
@@ -42,7 +42,7 @@ class MatmulVariantsTest {
         try (Tensor a = Tensor.randn(DType.F32, 23, Device.cpu(), m, k); Tensor w = Tensor.randn(DType.F32, 24, Device.cpu(), n, k);
              Tensor b = w.transpose(0, 1); Tensor c = Tensor.full(DType.F32, Double.NaN, Device.cpu(), m, n)) {
             assertArrayEquals(new long[] {1, k}, b.strides(), "W.T reads B with strides (1, K)");
-            Matmul.matmul(a, b, c, new Matmul.Config(32, 64, 32, 4, 4, 3), true);
+            Matmul.matmul(a, b, c, new MatmulConfig(32, 64, 32, 4, 4, 3), true);
             double[] av = a.toDoubleArray(), wv = w.toDoubleArray(), got = c.toDoubleArray();
             for (int i = 0; i < m; i++) {
                 for (int j = 0; j < n; j++) {
@@ -59,7 +59,7 @@ class MatmulVariantsTest {
 
     @Test
     void aTransposedBTunesApartFromARowMajorOne() {
-        Autotuner tuner = Matmul.TUNER.toBuilder().cache(TuningCache.at(cache)).progress(Progress.Mode.NONE)
+        Autotuner tuner = MatmulTuning.TUNER.toBuilder().cache(TuningCache.at(cache)).progress(Progress.Mode.NONE)
                 .benchmarker(Benchmarker.of(BenchOptions.defaults().withFlushCache(false).withFixedCounts(0, 1))).build();
         int s = 48;
         try (Tensor a = Tensor.randn(DType.F32, 25, Device.cpu(), s, s); Tensor b = Tensor.randn(DType.F32, 26, Device.cpu(), s, s);
@@ -72,16 +72,16 @@ class MatmulVariantsTest {
 
     @Test
     void configsParseFromTextAndBadOnesSayWhy() {
-        assertEquals(new Matmul.Config(128, 256, 64, 8, 8, 3), Matmul.Config.parse("BM=128,BN=256,BK=64,GROUP=8,warps=8,stages=3"));
-        assertEquals(new Matmul.Config(64, 64, 32, 8, 4, 3), Matmul.Config.parse("BM=64 BN=64 BK=32"));
-        Matmul.Config c = new Matmul.Config(128, 128, 64, 8, 4, 4);
-        assertEquals(c, Matmul.Config.parse(c.toTuned().toString()), "what the tuner prints parses back: " + c.toTuned());
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> Matmul.Config.parse("BM=100,BN=64,BK=32")).getMessage()
+        assertEquals(new MatmulConfig(128, 256, 64, 8, 8, 3), MatmulConfig.parse("BM=128,BN=256,BK=64,GROUP=8,warps=8,stages=3"));
+        assertEquals(new MatmulConfig(64, 64, 32, 8, 4, 3), MatmulConfig.parse("BM=64 BN=64 BK=32"));
+        MatmulConfig c = new MatmulConfig(128, 128, 64, 8, 4, 4);
+        assertEquals(c, MatmulConfig.parse(c.toTuned().toString()), "what the tuner prints parses back: " + c.toTuned());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> MatmulConfig.parse("BM=100,BN=64,BK=32")).getMessage()
                 .contains("BM=100 must be a power of 2"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> Matmul.Config.parse("BM=64,BN=64")).getMessage().contains("lacks BK"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> Matmul.Config.parse("BM=64,BN=64,BK=32,XX=1")).getMessage()
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> MatmulConfig.parse("BM=64,BN=64")).getMessage().contains("lacks BK"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> MatmulConfig.parse("BM=64,BN=64,BK=32,XX=1")).getMessage()
                 .contains("bad matmul config item 'XX=1'"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> Matmul.Config.parse("BM=64,BN=64,BK=32,warps=3")).getMessage()
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> MatmulConfig.parse("BM=64,BN=64,BK=32,warps=3")).getMessage()
                 .contains("numWarps must be a power of 2"));
     }
 }

@@ -1,4 +1,4 @@
-package dev.tessera.kernels;
+package dev.tessera.kernels.elementwise;
 
 import static dev.tessera.lang.TL.*;
 import static dev.tessera.runtime.Grid.grid;

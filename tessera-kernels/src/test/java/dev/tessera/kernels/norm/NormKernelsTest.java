@@ -1,4 +1,4 @@
-package dev.tessera.kernels;
+package dev.tessera.kernels.norm;
 
 import dev.tessera.runtime.Device;
 import dev.tessera.runtime.Tensor;
@@ -12,7 +12,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** The library's normalization and softmax kernels against float64 references, on every device. */
+/** The library's normalization kernels against float64 references, on every device. */
 @ExtendWith(SeedExtension.class)
 class NormKernelsTest {
 
@@ -38,24 +38,6 @@ class NormKernelsTest {
             }
             Check.close(ref, y.toDoubleArray(), Tolerance.of(dtype).scaled(2), "rms norm " + dtype);
             Check.close(refR, rrms.toDoubleArray(), Tolerance.of(DType.F32).scaled(10), "rrms");
-        }
-    }
-
-    @ParameterizedTest
-    @MethodSource("cases")
-    void softmax(Device device, DType dtype, @Seed long seed) {
-        Device d = TestDevices.require(device);
-        int rows = 19, n = 777;
-        try (Tensor x = Tensor.randn(dtype, seed, d, rows, n); Tensor y = Tensor.full(dtype, Double.NaN, d, rows, n)) {
-            Softmax.softmax(x, y);
-            double[] xv = x.toDoubleArray(), ref = new double[rows * n];
-            for (int r = 0; r < rows; r++) {
-                double m = Double.NEGATIVE_INFINITY, s = 0;
-                for (int j = 0; j < n; j++) m = Math.max(m, xv[r * n + j]);
-                for (int j = 0; j < n; j++) s += Math.exp(xv[r * n + j] - m);
-                for (int j = 0; j < n; j++) ref[r * n + j] = Math.exp(xv[r * n + j] - m) / s;
-            }
-            Check.close(ref, y.toDoubleArray(), Tolerance.of(dtype), "softmax " + dtype);
         }
     }
 

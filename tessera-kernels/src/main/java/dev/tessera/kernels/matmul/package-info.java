@@ -1,0 +1,10 @@
+/**
+ * Matrix multiplication, the model for a family of the library: the kernel
+ * ({@link dev.tessera.kernels.matmul.MatmulKernel}), the host API
+ * ({@link dev.tessera.kernels.matmul.Matmul}: a fixed blocking or a tuned one), the blockings
+ * ({@link dev.tessera.kernels.matmul.MatmulConfig}, parsed from and printed as text), what the
+ * autotuner chooses among and prunes with its shared-memory model
+ * ({@link dev.tessera.kernels.matmul.MatmulTuning}), and one launch helper that checks the shapes
+ * and lays out the arguments for every launcher (MatmulLaunch).
+ */
+package dev.tessera.kernels.matmul;
