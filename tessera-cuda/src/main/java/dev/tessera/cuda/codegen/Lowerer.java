@@ -58,53 +58,10 @@ final class Lowerer {
         if (t != null) return t;
         t = getAny(v, l);
         if (t.isPacked()) {
-            t = Packing.unpack(this, t, !readAsNumbers(v));
+            t = Packing.unpack(this, t);
             remember(v, t);
         }
         return t;
-    }
-
-    /**
-     * Whether every use of {@code v} reads it only as a number: a float add, subtract, multiply or
-     * fma, or a comparison, directly or through a widening to f32 (which keeps the registers). The
-     * hardware's float arithmetic gives its own NaN whatever NaN it reads, so a NaN pattern read
-     * only there needs no tag (see {@link Packing#unpack(Lowerer, TileValue, boolean)}).
-     */
-    private boolean readAsNumbers(Value v) {
-        Boolean known = readAsNumbers.get(v);
-        if (known != null) return known;
-        boolean numbers = true;
-        for (Op user : users().getOrDefault(v, java.util.List.of())) {
-            numbers &= switch (user) {
-                case Op.Binary b -> b.result().type().dtype().isFloat()
-                        && (b.fn() == Op.Binary.Fn.ADD || b.fn() == Op.Binary.Fn.SUB || b.fn() == Op.Binary.Fn.MUL);
-                case Op.Fma f -> true;
-                case Op.Compare c -> true;
-                case Op.Convert c -> c.result().type().dtype() == DType.F32 && readAsNumbers(c.result());
-                default -> false;
-            };
-        }
-        readAsNumbers.put(v, numbers);
-        return numbers;
-    }
-
-    private final Map<Value, Boolean> readAsNumbers = new IdentityHashMap<>();
-    private Map<Value, java.util.List<Op>> users;
-
-    /** The ops that read each value, in every region. */
-    private Map<Value, java.util.List<Op>> users() {
-        if (users == null) {
-            users = new IdentityHashMap<>();
-            addUsers(kernel.body());
-        }
-        return users;
-    }
-
-    private void addUsers(dev.tessera.ir.Region r) {
-        for (Op op : r.ops()) {
-            for (Value operand : op.operands()) users.computeIfAbsent(operand, k -> new java.util.ArrayList<>()).add(op);
-            for (dev.tessera.ir.Region nested : op.regions()) addUsers(nested);
-        }
     }
 
     /**

@@ -18,22 +18,14 @@ final class Packing {
     private Packing() {}
 
     /** {@code v} unpacked (an unpacked {@code v} is returned as is). */
-    static TileValue unpack(Lowerer cx, TileValue v) { return unpack(cx, v, true); }
-
-    /**
-     * {@code v} unpacked, its f16 NaN patterns tagged as a load tags them where {@code tagNans}
-     * (the held value then carries its pattern through moves, selects and sign changes); without,
-     * for values read only as numbers (see {@link Lowerer#get}), each element is one
-     * {@code cvt.f32.f16} instead of five instructions.
-     */
-    static TileValue unpack(Lowerer cx, TileValue v, boolean tagNans) {
+    static TileValue unpack(Lowerer cx, TileValue v) {
         if (!v.isPacked()) return v;
         DType t = (DType) v.type();
         // each distinct word once (a broadcast repeats words), all behind one NaN test
         Map<String, Integer> index = new HashMap<>();
         java.util.List<String> distinct = new java.util.ArrayList<>();
         for (String word : v.words()) if (index.putIfAbsent(word, distinct.size()) == null) distinct.add(word);
-        String[] halves = unpackWords(cx, t, distinct.toArray(String[]::new), 2 * distinct.size(), tagNans);
+        String[] halves = unpackWords(cx, t, distinct.toArray(String[]::new), 2 * distinct.size());
         String[] regs = new String[v.size()];
         for (int i = 0; i < v.numWords(); i++) {
             int k = index.get(v.word(i));
@@ -45,11 +37,11 @@ final class Packing {
 
     /**
      * The {@code count} 16-bit floats of {@code words} (two per word, the low half first), as
-     * registers hold unpacked elements: the f32 value, f16 NaN patterns tagged as a load tags
-     * them (see {@link NarrowFloats#held}) where {@code tagNans}. Each remembers its word and
-     * half, and its pattern alone is extracted only where something asks for it.
+     * registers hold unpacked elements: the f32 value, NaN patterns tagged as a load tags them
+     * (see {@link NarrowFloats#held}, one test for all). Each remembers its word and half, and
+     * its pattern alone is extracted only where something asks for it.
      */
-    static String[] unpackWords(Lowerer cx, DType t, String[] words, int count, boolean tagNans) {
+    static String[] unpackWords(Lowerer cx, DType t, String[] words, int count) {
         PtxWriter w = cx.w;
         String[] values = new String[count];
         Map<String, String[]> halves = new HashMap<>();
@@ -72,7 +64,7 @@ final class Packing {
                 w.op("cvt.f32.f16 %s, %s", values[j], half[high ? 1 : 0]);
             }
         }
-        String[] out = t == DType.F16 && tagNans ? tagNans(cx, words, values) : values;
+        String[] out = t == DType.F16 ? tagNans(cx, words, values) : values;
         for (int j = 0; j < count; j++) cx.recordPackedOrigin(out[j], t, words[j / 2], j & 1);
         return out;
     }
