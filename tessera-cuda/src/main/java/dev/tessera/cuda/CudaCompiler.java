@@ -2,6 +2,7 @@ package dev.tessera.cuda;
 
 import dev.tessera.backend.KernelResources;
 import dev.tessera.backend.LaunchOptions;
+import dev.tessera.cuda.codegen.Occupancy;
 import dev.tessera.cuda.codegen.PtxCodegen;
 import dev.tessera.cuda.codegen.PtxModule;
 import dev.tessera.cuda.codegen.Target;
@@ -24,48 +25,27 @@ final class CudaCompiler {
     private static final int DEFAULT_SHARED_LIMIT = 48 * 1024;
     private static final AtomicInteger IDS = new AtomicInteger(1);
 
-    /**
-     * Local memory per thread a kernel may use under the occupancy cap of large blocks (see
-     * {@link PtxCodegen#minBlocksPerSm}) before the uncapped PTX is tried instead. Row kernels
-     * spill a few values across their reductions and still gain from the second resident block
-     * (H200: softmax f32 of 16384 columns with 24 bytes of spills, 3965 GB/s against 3265
-     * uncapped; RMSNorm bf16 with 4 bytes, 3646 against 2815); a 256x128 matmul tile spills
-     * 656 bytes in its inner loop.
-     */
-    static final int CAPPED_LOCAL_ALLOWANCE = 64;
-
     static CudaKernel compile(KernelIR ir, LaunchOptions options, CudaDevice device, Target target) {
         PtxModule ptx = PtxCodegen.generate(ir, options, target);
         // before ptxas runs: what the code generator asks each launch for must fit the opt-in limit
         checkShared(ir, options, ptx.sharedBytes(), device.sharedMemoryPerBlockOptin());
-        CudaKernel k = compileAndLoad(ir, ptx, device, options);
-        int floor = PtxCodegen.minBlocksPerSm(ptx.threads());
-        if (floor > 0 && k.localBytes() > CAPPED_LOCAL_ALLOWANCE) {
-            // the occupancy cap made ptxas spill much: local-memory traffic costs more than occupancy gains
-            CudaKernel uncapped = compileAndLoad(ir, PtxCodegen.generate(ir, options, target, false), device, options);
-            CudaKernel kept = uncapped.localBytes() < k.localBytes() ? uncapped : k;
-            (kept == k ? uncapped : k).module.close();
-            k = kept;
-        } else if (floor > 0 && residentBlocks(k.registers(), ptx.threads()) <= floor) {
-            // ptxas spends the registers the floor leaves it; left alone it may need few enough for
-            // one more resident block (layer norm f16 with packed halves: 58 capped, 40 uncapped)
-            CudaKernel uncapped = compileAndLoad(ir, PtxCodegen.generate(ir, options, target, false), device, options);
-            boolean better = uncapped.localBytes() <= k.localBytes()
-                    && residentBlocks(uncapped.registers(), ptx.threads()) > residentBlocks(k.registers(), ptx.threads());
-            (better ? k : uncapped).module.close();
-            if (better) k = uncapped;
-        }
+        int floor = Occupancy.minBlocksPerSm(ptx.threads());
+        Loaded kept = Occupancy.choose(ptx.threads(), minBlocks -> {
+            PtxModule build = minBlocks == floor ? ptx : PtxCodegen.generate(ir, options, target, minBlocks);
+            return new Loaded(compileAndLoad(ir, build, device, options));
+        }, discarded -> discarded.kernel().module.close());
+        CudaKernel k = kept.kernel();
         if (k.ptx.hasDebugParams()) DeviceErrors.register(k);
         return k;
     }
 
-    /**
-     * Blocks of {@code threads} that fit an SM's 64 K registers at {@code registers} a thread
-     * (allocated per warp in units of 256, so a thread's count rounds up to a multiple of 8).
-     */
-    static int residentBlocks(int registers, int threads) {
-        int perThread = (Math.max(1, registers) + 7) / 8 * 8;
-        return 65536 / (perThread * threads);
+    /** A loaded build, as {@link Occupancy#choose} reads it. */
+    private record Loaded(CudaKernel kernel) implements Occupancy.Build {
+        @Override
+        public int registers() { return kernel.registers(); }
+
+        @Override
+        public int localBytes() { return kernel.localBytes(); }
     }
 
     private static CudaKernel compileAndLoad(KernelIR ir, PtxModule ptx, CudaDevice device, LaunchOptions options) {

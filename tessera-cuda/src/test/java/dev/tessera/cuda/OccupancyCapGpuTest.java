@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.tessera.cuda.codegen.DemoKernels;
+import dev.tessera.cuda.codegen.Occupancy;
 import dev.tessera.cuda.driver.CudaDriver;
 import dev.tessera.runtime.Device;
 import dev.tessera.runtime.Jit;
@@ -31,7 +32,7 @@ class OccupancyCapGpuTest {
             assertEquals(0, matmul.localBytes(), "the uncapped kernel, kept because the capped one spilled too much");
             assertFalse(matmul.ptx.ptx().contains(".minnctapersm"), "the kept PTX is the uncapped one");
             CudaKernel softmax = (CudaKernel) Jit.kernel(DemoKernels.class, "softmax").withOptions(16, 1).specialize(x, x, 16384, 16384, 16384);
-            assertTrue(softmax.localBytes() <= CudaCompiler.CAPPED_LOCAL_ALLOWANCE, () -> softmax.localBytes() + " bytes of local memory");
+            assertTrue(softmax.localBytes() <= Occupancy.CAPPED_LOCAL_ALLOWANCE, () -> softmax.localBytes() + " bytes of local memory");
             assertTrue(softmax.ptx.ptx().contains(".minnctapersm 2"), "the capped PTX is kept where it fits");
             assertTrue(softmax.registers() <= 64, () -> softmax.registers() + " registers");
         }

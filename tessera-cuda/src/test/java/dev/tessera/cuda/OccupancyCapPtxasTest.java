@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.tessera.backend.LaunchOptions;
 import dev.tessera.cuda.codegen.DemoKernels;
+import dev.tessera.cuda.codegen.Occupancy;
 import dev.tessera.cuda.codegen.Ptxas;
 import dev.tessera.cuda.codegen.PtxCodegen;
 import dev.tessera.cuda.codegen.PtxModule;
@@ -19,17 +20,17 @@ import org.junit.jupiter.api.Test;
  * The occupancy floor of 512-thread blocks: ptxas keeps a long-row softmax within 64 registers
  * without spilling, and a kernel far too large for 64 registers spills much when capped, which is
  * why the CUDA compiler falls back to the uncapped PTX when the loaded kernel uses more local
- * memory than {@link CudaCompiler#CAPPED_LOCAL_ALLOWANCE} ({@code OccupancyCapGpuTest} checks that
+ * memory than {@link Occupancy#CAPPED_LOCAL_ALLOWANCE} ({@code OccupancyCapGpuTest} checks that
  * on a GPU).
  */
 class OccupancyCapPtxasTest {
 
     @Test
     void capOnlyForLargeBlocks() {
-        assertEquals(0, PtxCodegen.minBlocksPerSm(128));
-        assertEquals(0, PtxCodegen.minBlocksPerSm(256));
-        assertEquals(2, PtxCodegen.minBlocksPerSm(512));
-        assertEquals(0, PtxCodegen.minBlocksPerSm(1024));
+        assertEquals(0, Occupancy.minBlocksPerSm(128));
+        assertEquals(0, Occupancy.minBlocksPerSm(256));
+        assertEquals(2, Occupancy.minBlocksPerSm(512));
+        assertEquals(0, Occupancy.minBlocksPerSm(1024));
     }
 
     @Test
@@ -50,10 +51,10 @@ class OccupancyCapPtxasTest {
         assumeTrue(Ptxas.path().isPresent(), Ptxas.missingReason());
         KernelIR ir = bigMatmul();
         Target target = Ptxas.target(9, 0);
-        Ptxas.Report capped = Ptxas.assemble(PtxCodegen.generate(ir, new LaunchOptions(16, 1), target, true).ptx(), target.ptx().arch());
-        Ptxas.Report free = Ptxas.assemble(PtxCodegen.generate(ir, new LaunchOptions(16, 1), target, false).ptx(), target.ptx().arch());
+        Ptxas.Report capped = Ptxas.assemble(PtxCodegen.generate(ir, new LaunchOptions(16, 1), target, Occupancy.minBlocksPerSm(512)).ptx(), target.ptx().arch());
+        Ptxas.Report free = Ptxas.assemble(PtxCodegen.generate(ir, new LaunchOptions(16, 1), target, 0).ptx(), target.ptx().arch());
         assertTrue(capped.ok() && free.ok(), capped.output() + free.output());
-        assertTrue(capped.stackFrame() > CudaCompiler.CAPPED_LOCAL_ALLOWANCE, () -> "expected the capped kernel to spill much:\n" + capped.output());
+        assertTrue(capped.stackFrame() > Occupancy.CAPPED_LOCAL_ALLOWANCE, () -> "expected the capped kernel to spill much:\n" + capped.output());
         assertEquals(0, free.spillStores(), free.output());
     }
 

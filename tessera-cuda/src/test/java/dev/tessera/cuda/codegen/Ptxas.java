@@ -1,7 +1,10 @@
 package dev.tessera.cuda.codegen;
 
+import dev.tessera.backend.LaunchOptions;
 import dev.tessera.cuda.driver.PtxTarget;
+import dev.tessera.ir.KernelIR;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,6 +79,34 @@ public final class Ptxas {
             }
             Files.deleteIfExists(dir);
         }
+    }
+
+    /** A build as {@link Occupancy#choose} reads it: what ptxas said of the PTX asking for {@code minBlocks} blocks. */
+    public record Build(int minBlocks, Report report) implements Occupancy.Build {
+        @Override
+        public int registers() { return report.registers(); }
+
+        @Override
+        public int localBytes() { return Math.max(0, report.stackFrame()); }
+    }
+
+    /**
+     * The build the CUDA compiler keeps for {@code ir} on {@code numWarps} warps, chosen as it
+     * chooses ({@link Occupancy#choose}) with this ptxas in place of the driver's linker.
+     */
+    public static Build chosen(KernelIR ir, int numWarps, Target target) {
+        return Occupancy.choose(numWarps * 32, minBlocks -> {
+            try {
+                Report r = assemble(PtxCodegen.generate(ir, new LaunchOptions(numWarps, 1), target, minBlocks).ptx(), target.ptx().arch());
+                if (!r.ok()) throw new IllegalStateException("ptxas rejected the PTX:\n" + r.output());
+                return new Build(minBlocks, r);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }, discarded -> { });
     }
 
     private static int number(String text, String regex) {
