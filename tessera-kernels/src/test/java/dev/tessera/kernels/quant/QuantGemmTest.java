@@ -1,0 +1,145 @@
+package dev.tessera.kernels.quant;
+
+import static dev.tessera.kernels.quant.QuantTesting.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.tessera.runtime.Device;
+import dev.tessera.runtime.Tensor;
+import dev.tessera.testing.Seed;
+import dev.tessera.testing.SeedExtension;
+import dev.tessera.testing.TestDevices;
+import dev.tessera.types.DType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The quantized GEMMs against float64 products of their dequantized operands, on every device:
+ * sizes that are no multiple of the blocks, outputs poisoned with NaN before the run. One small
+ * blocking per kernel (few specializations: the ptxcheck device assembles each one twice).
+ */
+@ExtendWith(SeedExtension.class)
+class QuantGemmTest {
+    /** Odd sizes: two row tiles and a part, a partial column tile, K not a multiple of the K step (nor of 128). */
+    static final int M = 37, N = 75, K = 200;
+
+    /** Tiles of 32 × 64 over K steps of 64: i8 and fp8 dots need K steps of 32 at least. */
+    static final GemmConfig SMALL = new GemmConfig(32, 64, 64, 4, 4, 2);
+
+    /**
+     * out within outRounding·|ref| (the output's rounding) + accError·Σ|terms| (f32 accumulation,
+     * scaling) of the float64 reference; NaN never passes.
+     */
+    static void closeToSums(double[] ref, double[] magnitude, double[] out, double outRounding, double accError, String what) {
+        assertEquals(ref.length, out.length, what + ": number of results");
+        for (int i = 0; i < ref.length; i++) {
+            double bound = outRounding * Math.abs(ref[i]) + accError * magnitude[i] + Double.MIN_NORMAL;
+            if (!(Math.abs(out[i] - ref[i]) <= bound)) {
+                fail(what + ": element [" + i / (ref.length / M) + ", " + i % (ref.length / M) + "] is " + out[i] + ", expected " + ref[i]
+                        + " (|diff| " + Math.abs(out[i] - ref[i]) + " > " + bound + ")");
+            }
+        }
+    }
+
+    /** C = A·B in float64 and Σ|a·b| per element, for A [m, k] and B [k, n], both row-major. */
+    static double[][] product(double[] a, double[] b, int m, int n, int k) {
+        double[] c = new double[m * n], mag = new double[m * n];
+        for (int i = 0; i < m; i++) {
+            for (int p = 0; p < k; p++) {
+                double av = a[i * k + p];
+                for (int j = 0; j < n; j++) {
+                    c[i * n + j] += av * b[p * n + j];
+                    mag[i * n + j] += Math.abs(av * b[p * n + j]);
+                }
+            }
+        }
+        return new double[][] {c, mag};
+    }
+
+    /** x [r, c] transposed. */
+    static double[] transpose(double[] x, int r, int c) {
+        double[] t = new double[x.length];
+        for (int i = 0; i < r; i++) for (int j = 0; j < c; j++) t[j * r + i] = x[i * c + j];
+        return t;
+    }
+
+    /** The int8 codes times their scales, in float64: [rows, cols] with scales along the quantized axis. */
+    static double[] dequantized(Int8.Quantized q) {
+        long[] codes = q.values().toLongArray();
+        double[] s = q.scales().toDoubleArray();
+        int cols = (int) q.values().shape(1);
+        double[] out = new double[codes.length];
+        for (int i = 0; i < codes.length; i++) out[i] = codes[i] * s[q.axis() == Int8.Axis.ROWS ? i / cols : i % cols];
+        return out;
+    }
+
+    /** Random rows, with an all-zero row (scale 0) and a row of one large value among small ones. */
+    static double[] activations(long seed, int m, int k) {
+        double[] x = normal(seed, m * k, 2);
+        java.util.Arrays.fill(x, 3 * k, 4 * k, 0.0);
+        x[5 * k + 11] = 300;
+        return x;
+    }
+
+    // ------------------------------------------------------------------ INT8
+
+    @ParameterizedTest
+    @MethodSource("dev.tessera.testing.TestDevices#all")
+    void int8GemmAppliesRowAndColumnScales(Device device, @Seed long seed) {
+        Device d = TestDevices.require(device);
+        try (Tensor x = Tensor.from(activations(seed, M, K), DType.F32, d, M, K);
+             Tensor b = Tensor.from(normal(seed + 1, K * N, 0.5), DType.F32, d, K, N);
+             Tensor w = Tensor.from(normal(seed + 2, N * K, 0.5), DType.F32, d, N, K);
+             Int8.Quantized qa = Int8.quantizeRows(x); Int8.Quantized qb = Int8.quantizeColumns(b); Int8.Quantized qw = Int8.quantizeRows(w);
+             Tensor c = Tensor.full(DType.F32, Double.NaN, d, M, N); Tensor cw = Tensor.full(DType.BF16, Double.NaN, d, M, N)) {
+            double[] a = dequantized(qa);
+            // B [K, N] with a scale per column, out in f32: the i32 sum converted and scaled twice (3 f32 roundings)
+            Int8.matmul(qa, qb, c, SMALL);
+            double[][] ref = product(a, dequantized(qb), M, N, K);
+            closeToSums(ref[0], ref[1], c.toDoubleArray(), 0x1p-22, 0, "A·B, B [K, N] per column, f32 out");
+            // W [N, K] with a scale per row (per output channel), multiplied as Wᵀ, out in bf16
+            Int8.matmul(qa, qw, cw, SMALL);
+            double[][] refW = product(a, transpose(dequantized(qw), N, K), M, N, K);
+            closeToSums(refW[0], refW[1], cw.toDoubleArray(), 0x1p-8 + 0x1p-22, 0, "A·Wᵀ, W [N, K] per row, bf16 out");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.tessera.testing.TestDevices#all")
+    void w8a16DequantizesWeightsOnTheFly(Device device, @Seed long seed) {
+        Device d = TestDevices.require(device);
+        try (Tensor x = Tensor.from(activations(seed, M, K), DType.BF16, d, M, K);
+             Tensor w = Tensor.from(normal(seed + 1, N * K, 0.05), DType.F32, d, N, K);
+             Tensor b = Tensor.from(normal(seed + 2, K * N, 0.05), DType.F32, d, K, N);
+             Int8.Quantized qw = Int8.quantizeRows(w); Int8.Quantized qb = Int8.quantizeColumns(b);
+             Tensor y = Tensor.full(DType.BF16, Double.NaN, d, M, N); Tensor yb = Tensor.full(DType.F32, Double.NaN, d, M, N)) {
+            double[] xv = x.toDoubleArray();
+            // nn.Linear's layout: y = x·Wᵀ with a scale per output channel, y in bf16
+            Int8.matmulW8A16(x, qw, y, SMALL);
+            double[][] ref = product(xv, transpose(dequantized(qw), N, K), M, N, K);
+            closeToSums(ref[0], ref[1], y.toDoubleArray(), 0x1p-8, 0x1p-20, "x·Wᵀ, bf16 out");
+            // B [K, N] per column, y in f32
+            Int8.matmulW8A16(x, qb, yb, SMALL);
+            double[][] refB = product(xv, dequantized(qb), M, N, K);
+            closeToSums(refB[0], refB[1], yb.toDoubleArray(), 0x1p-23, 0x1p-20, "x·B, f32 out");
+        }
+    }
+
+    @Test
+    void int8GemmArgumentsAreChecked() {
+        Device d = Device.cpu();
+        try (Tensor x = Tensor.zeros(DType.F32, d, 4, 32); Tensor other = Tensor.zeros(DType.F32, d, 48, 8);
+             Int8.Quantized rows = Int8.quantizeRows(x); Int8.Quantized cols = Int8.quantizeColumns(x);
+             Int8.Quantized wrongK = Int8.quantizeColumns(other); Tensor h = Tensor.zeros(DType.BF16, d, 4, 32)) {
+            QuantInt8Test.assertMessage(() -> Int8.matmul(cols, cols, DType.F32), "A must be quantized per row");
+            QuantInt8Test.assertMessage(() -> Int8.matmul(rows, wrongK, DType.F32), "differ in K");
+            QuantInt8Test.assertMessage(() -> Int8.matmul(rows, rows, DType.I32), "must be f32, f16 or bf16");
+            QuantInt8Test.assertMessage(() -> Int8.matmulW8A16(x, rows), "f16 or bf16 activations");
+            try (Tensor y = Tensor.zeros(DType.BF16, d, 4, 5)) {
+                QuantInt8Test.assertMessage(() -> Int8.matmulW8A16(h, rows, y, GemmConfig.DEFAULT), "out must have shape [4, 4]");
+            }
+            QuantInt8Test.assertMessage(() -> new GemmConfig(48, 64, 64, 8, 4, 3), "power of 2");
+        }
+    }
+}
