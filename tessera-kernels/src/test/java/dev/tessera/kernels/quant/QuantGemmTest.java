@@ -126,6 +126,60 @@ class QuantGemmTest {
         }
     }
 
+    // ------------------------------------------------------------------ NF4
+
+    /** W as the NF4 matmul dequantizes it, in float64: CODE[q] · absmax (f32) rounded to {@code t}, from W's quantized state. */
+    static double[] dequantized(Nf4.Quantized q, DType t) {
+        long[] packed = q.packed().toLongArray();
+        float[] absmax = switch (q.absmax()) {
+            case Nf4.Plain p -> floats(p.values().toDoubleArray());
+            case Nf4.Nested d -> {
+                long[] codes = d.codes().toLongArray();
+                float[] map = floats(d.map().toDoubleArray()), scales = floats(d.scales().toDoubleArray());
+                float offset = (float) d.offset().toDoubleArray()[0];
+                float[] a = new float[codes.length];
+                for (int b = 0; b < a.length; b++) a[b] = map[(int) codes[b]] * scales[b / Nf4.NESTED_BLOCK] + offset;
+                yield a;
+            }
+        };
+        double[] w = new double[(int) q.numel()];
+        for (int i = 0; i < w.length; i++) {
+            int c = (int) (i % 2 == 0 ? packed[i / 2] >> 4 : packed[i / 2] & 15);
+            w[i] = round(Nf4.CODE[c] * absmax[i / Nf4.BLOCK], t);
+        }
+        return w;
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.tessera.testing.TestDevices#all")
+    void nf4MatmulDequantizesTilesIntoTheDot(Device device, @Seed long seed) {
+        Device d = TestDevices.require(device);
+        int k = 202;   // even, no multiple of 64: NF4 blocks run across W's rows
+        for (DType t : new DType[] {DType.BF16, DType.F16}) {
+            boolean nested = t == DType.F16;
+            try (Tensor x = Tensor.from(activations(seed, M, k), t, d, M, k); Tensor w = Tensor.from(normal(seed + 1, N * k, 0.05), t, d, N, k);
+                 Nf4.Quantized q = Nf4.quantize(w, nested); Tensor y = Tensor.full(t, Double.NaN, d, M, N)) {
+                Nf4.matmul(x, q, y, SMALL);
+                double[][] ref = product(x.toDoubleArray(), transpose(dequantized(q, t), N, k), M, N, k);
+                closeToSums(ref[0], ref[1], y.toDoubleArray(), t == DType.BF16 ? 0x1p-8 : 0x1p-11, 0x1p-20,
+                        "x·Wᵀ, W in NF4, " + t + (nested ? ", double-quantized absmax" : ""));
+            }
+        }
+    }
+
+    @Test
+    void nf4MatmulArgumentsAreChecked() {
+        Device d = Device.cpu();
+        try (Tensor w = Tensor.zeros(DType.BF16, d, 8, 33); Tensor we = Tensor.zeros(DType.BF16, d, 8, 32); Nf4.Quantized odd = Nf4.quantize(w);
+             Nf4.Quantized even = Nf4.quantize(we); Tensor x = Tensor.zeros(DType.BF16, d, 4, 32); Tensor x33 = Tensor.zeros(DType.BF16, d, 4, 33);
+             Tensor f = Tensor.zeros(DType.F32, d, 4, 32); Tensor flat = Tensor.zeros(DType.BF16, d, 64); Nf4.Quantized vector = Nf4.quantize(flat)) {
+            QuantInt8Test.assertMessage(() -> Nf4.matmul(x33, odd), "needs an even K");
+            QuantInt8Test.assertMessage(() -> Nf4.matmul(x33, even), "differ in K");
+            QuantInt8Test.assertMessage(() -> Nf4.matmul(f, even), "f16 or bf16 activations");
+            QuantInt8Test.assertMessage(() -> Nf4.matmul(x, vector), "needs a weight matrix [N, K]");
+        }
+    }
+
     @Test
     void int8GemmArgumentsAreChecked() {
         Device d = Device.cpu();
@@ -141,5 +195,11 @@ class QuantGemmTest {
             }
             QuantInt8Test.assertMessage(() -> new GemmConfig(48, 64, 64, 8, 4, 3), "power of 2");
         }
+    }
+
+    static float[] floats(double[] v) {
+        float[] f = new float[v.length];
+        for (int i = 0; i < v.length; i++) f[i] = (float) v[i];
+        return f;
     }
 }
