@@ -21,8 +21,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @ExtendWith(SeedExtension.class)
 class QuantGemmTest {
-    /** Odd sizes: two row tiles and a part, a partial column tile, K not a multiple of the K step (nor of 128). */
-    static final int M = 37, N = 75, K = 200;
+    /**
+     * Odd sizes: two row tiles and a part, a partial column tile, K no multiple of the K step (nor of
+     * 64 or 128) but of 16, so that rows of A start 16-byte aligned and its loads are pipelined
+     * with cp.async on a GPU, as in the benchmarks.
+     */
+    static final int M = 37, N = 75, K = 208;
 
     /** Tiles of 32 × 64 over K steps of 64: i8 and fp8 dots need K steps of 32 at least. */
     static final GemmConfig SMALL = new GemmConfig(32, 64, 64, 4, 4, 2);
@@ -84,6 +88,9 @@ class QuantGemmTest {
 
     // ------------------------------------------------------------------ INT8
 
+    /** The i32 sums are exact: what is left is the float64 reference's own rounding of its products and sums. */
+    static final double EXACT_SUM = 0x1p-45;
+
     @ParameterizedTest
     @MethodSource("dev.tessera.testing.TestDevices#all")
     void int8GemmAppliesRowAndColumnScales(Device device, @Seed long seed) {
@@ -97,11 +104,11 @@ class QuantGemmTest {
             // B [K, N] with a scale per column, out in f32: the i32 sum converted and scaled twice (3 f32 roundings)
             Int8.matmul(qa, qb, c, SMALL);
             double[][] ref = product(a, dequantized(qb), M, N, K);
-            closeToSums(ref[0], ref[1], c.toDoubleArray(), 0x1p-22, 0, "A·B, B [K, N] per column, f32 out");
+            closeToSums(ref[0], ref[1], c.toDoubleArray(), 0x1p-22, EXACT_SUM, "A·B, B [K, N] per column, f32 out");
             // W [N, K] with a scale per row (per output channel), multiplied as Wᵀ, out in bf16
             Int8.matmul(qa, qw, cw, SMALL);
             double[][] refW = product(a, transpose(dequantized(qw), N, K), M, N, K);
-            closeToSums(refW[0], refW[1], cw.toDoubleArray(), 0x1p-8 + 0x1p-22, 0, "A·Wᵀ, W [N, K] per row, bf16 out");
+            closeToSums(refW[0], refW[1], cw.toDoubleArray(), 0x1p-8 + 0x1p-22, EXACT_SUM, "A·Wᵀ, W [N, K] per row, bf16 out");
         }
     }
 
@@ -154,7 +161,7 @@ class QuantGemmTest {
     @MethodSource("dev.tessera.testing.TestDevices#all")
     void nf4MatmulDequantizesTilesIntoTheDot(Device device, @Seed long seed) {
         Device d = TestDevices.require(device);
-        int k = 202;   // even, no multiple of 64: NF4 blocks run across W's rows
+        int k = K;   // no multiple of 64: NF4 blocks run across W's rows
         for (DType t : new DType[] {DType.BF16, DType.F16}) {
             boolean nested = t == DType.F16;
             try (Tensor x = Tensor.from(activations(seed, M, k), t, d, M, k); Tensor w = Tensor.from(normal(seed + 1, N * k, 0.05), t, d, N, k);
@@ -177,6 +184,53 @@ class QuantGemmTest {
             QuantInt8Test.assertMessage(() -> Nf4.matmul(x33, even), "differ in K");
             QuantInt8Test.assertMessage(() -> Nf4.matmul(f, even), "f16 or bf16 activations");
             QuantInt8Test.assertMessage(() -> Nf4.matmul(x, vector), "needs a weight matrix [N, K]");
+        }
+    }
+
+    // ------------------------------------------------------------------ FP8
+
+    /** FP8 values times the scale of their block, in float64. */
+    static double[] dequantized(Fp8.Quantized q) {
+        double[] v = q.values().toDoubleArray(), s = q.scales().toDoubleArray();
+        int cols = (int) q.values().shape(1), sc = (int) q.scales().shape(1);
+        int br = q.scaling() == Fp8.Scaling.BLOCK_128X128 ? 128 : 1;
+        for (int i = 0; i < v.length; i++) v[i] *= s[(i / cols) / br * sc + (i % cols) / 128];
+        return v;
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.tessera.testing.TestDevices#all")
+    void fp8GemmAppliesBlockScalesPerKBlock(Device device, @Seed long seed) {
+        Device d = TestDevices.require(device);
+        int n = 200, k = 304;   // two weight row blocks, the second partial; K blocks of 128, 128 and 48
+        double[] wv = normal(seed + 1, n * k, 0.05);
+        for (int i = 0; i < 128 * k; i++) if (i % k >= 128) wv[i] *= 1000;   // block scales that differ by 10^3 within a row
+        try (Tensor x = Tensor.from(activations(seed, M, k), DType.BF16, d, M, k); Tensor w = Tensor.from(wv, DType.BF16, d, n, k);
+             Fp8.Quantized qa = Fp8.quantize(x, DType.FP8E4M3, Fp8.Scaling.TILE_1X128);
+             Fp8.Quantized qw = Fp8.quantize(w, DType.FP8E4M3, Fp8.Scaling.BLOCK_128X128);
+             Tensor y = Tensor.full(DType.F32, Double.NaN, d, M, n)) {
+            Fp8.matmul(qa, qw, y, SMALL);
+            double[][] ref = product(dequantized(qa), transpose(dequantized(qw), n, k), M, n, k);
+            // a GPU's FP8 mma keeps fewer bits than f32 in its sums (Hopper's about 14): 2^-12 of Σ|terms| covers it
+            closeToSums(ref[0], ref[1], y.toDoubleArray(), 0x1p-23, 0x1p-12, "A·Wᵀ, e4m3, 1x128 and 128x128 scales");
+        }
+    }
+
+    @Test
+    void fp8GemmArgumentsAreChecked() {
+        Device d = Device.cpu();
+        try (Tensor x = Tensor.zeros(DType.BF16, d, 4, 256); Tensor x2 = Tensor.zeros(DType.BF16, d, 4, 128);
+             Fp8.Quantized tiles = Fp8.quantize(x, DType.FP8E4M3, Fp8.Scaling.TILE_1X128);
+             Fp8.Quantized blocks = Fp8.quantize(x, DType.FP8E4M3, Fp8.Scaling.BLOCK_128X128);
+             Fp8.Quantized e5m2 = Fp8.quantize(x, DType.FP8E5M2, Fp8.Scaling.BLOCK_128X128);
+             Fp8.Quantized shortK = Fp8.quantize(x2, DType.FP8E4M3, Fp8.Scaling.BLOCK_128X128)) {
+            QuantInt8Test.assertMessage(() -> Fp8.matmul(blocks, blocks, DType.F32), "A must be quantized in 1x128 tiles");
+            QuantInt8Test.assertMessage(() -> Fp8.matmul(tiles, tiles, DType.F32), "W must be quantized in 128x128 blocks");
+            QuantInt8Test.assertMessage(() -> Fp8.matmul(tiles, e5m2, DType.F32), "in one format");
+            QuantInt8Test.assertMessage(() -> Fp8.matmul(tiles, shortK, DType.F32), "differ in K");
+            try (Tensor y = Tensor.zeros(DType.F32, d, 4, 4)) {
+                QuantInt8Test.assertMessage(() -> Fp8.matmul(tiles, blocks, y, new GemmConfig(64, 64, 256, 8, 4, 3)), "must divide 128");
+            }
         }
     }
 
