@@ -28,6 +28,9 @@ class QuantGemmTest {
      */
     static final int M = 37, N = 75, K = 208;
 
+    /** The bound on f32 sums of K products in any order (K · 2^-24 of Σ|terms|), tensor cores' included. */
+    static final double F32_SUMS = K * 0x1p-24;
+
     /** Tiles of 32 × 64 over K steps of 64: i8 and fp8 dots need K steps of 32 at least. */
     static final GemmConfig SMALL = new GemmConfig(32, 64, 64, 4, 4, 2);
 
@@ -125,11 +128,11 @@ class QuantGemmTest {
             // nn.Linear's layout: y = x·Wᵀ with a scale per output channel, y in bf16
             Int8.matmulW8A16(x, qw, y, SMALL);
             double[][] ref = product(xv, transpose(dequantized(qw), N, K), M, N, K);
-            closeToSums(ref[0], ref[1], y.toDoubleArray(), 0x1p-8, 0x1p-20, "x·Wᵀ, bf16 out");
+            closeToSums(ref[0], ref[1], y.toDoubleArray(), 0x1p-8, F32_SUMS, "x·Wᵀ, bf16 out");
             // B [K, N] per column, y in f32
             Int8.matmulW8A16(x, qb, yb, SMALL);
             double[][] refB = product(xv, dequantized(qb), M, N, K);
-            closeToSums(refB[0], refB[1], yb.toDoubleArray(), 0x1p-23, 0x1p-20, "x·B, f32 out");
+            closeToSums(refB[0], refB[1], yb.toDoubleArray(), 0x1p-23, F32_SUMS, "x·B, f32 out");
         }
     }
 
@@ -168,7 +171,7 @@ class QuantGemmTest {
                  Nf4.Quantized q = Nf4.quantize(w, nested); Tensor y = Tensor.full(t, Double.NaN, d, M, N)) {
                 Nf4.matmul(x, q, y, SMALL);
                 double[][] ref = product(x.toDoubleArray(), transpose(dequantized(q, t), N, k), M, N, k);
-                closeToSums(ref[0], ref[1], y.toDoubleArray(), t == DType.BF16 ? 0x1p-8 : 0x1p-11, 0x1p-20,
+                closeToSums(ref[0], ref[1], y.toDoubleArray(), t == DType.BF16 ? 0x1p-8 : 0x1p-11, F32_SUMS,
                         "x·Wᵀ, W in NF4, " + t + (nested ? ", double-quantized absmax" : ""));
             }
         }
