@@ -11,7 +11,7 @@ import dev.tessera.backend.LaunchOptions;
  */
 public record GemmConfig(int bm, int bn, int bk, int group, int warps, int stages) {
 
-    /** The blocking the GEMMs of this package use unless told otherwise: a tile shape that suits H100/H200s. */
+    /** The blocking the GEMMs of this package use unless told otherwise: 128×128 tiles 64 deep, as in Triton's H100 configs. */
     public static final GemmConfig DEFAULT = new GemmConfig(128, 128, 64, 8, 8, 3);
 
     public GemmConfig {
@@ -24,9 +24,6 @@ public record GemmConfig(int bm, int bn, int bk, int group, int warps, int stage
         if (group < 1) throw new IllegalArgumentException("GEMM group must be at least 1, got " + group);
         new LaunchOptions(warps, stages);   // checks warps and stages with their own messages
     }
-
-    /** This blocking with another K step. */
-    public GemmConfig withBk(int newBk) { return new GemmConfig(bm, bn, newBk, group, warps, stages); }
 
     @Override
     public String toString() {

@@ -4,15 +4,15 @@ import static dev.tessera.lang.TL.*;
 import static dev.tessera.runtime.Grid.grid;
 
 import dev.tessera.lang.Tile;
-import dev.tessera.runtime.Grid;
 import dev.tessera.runtime.JitKernel;
 import dev.tessera.runtime.Tensor;
 import dev.tessera.types.DType;
 import java.util.Arrays;
 
 /**
- * What the quantization families share: the two roundings their formats are defined with, written
- * in the tile language so that the CPU and the GPU round alike, and the checks of the host APIs.
+ * What the quantization families share: the GGUF rounding (half away from zero), written in the
+ * tile language so that the CPU and the GPU round alike; the GEMMs' program order and launch; and
+ * the checks of the host APIs.
  */
 final class QuantSupport {
     private QuantSupport() {}
@@ -40,12 +40,9 @@ final class QuantSupport {
         return new Tile[] {first.add(pid.rem(perGroup).rem(groupRows)), pid.rem(perGroup).div(groupRows)};
     }
 
-    /** The one-dimensional grid of a GEMM: a program per output tile. */
-    static Grid gemmGrid(int m, int n, GemmConfig cfg) { return grid(cdiv(m, cfg.bm()) * cdiv(n, cfg.bn())); }
-
-    /** A GEMM launch with the config's warps and stages. */
+    /** A GEMM launch: a program per output tile, with the config's warps and stages. */
     static void launchGemm(JitKernel kernel, int m, int n, GemmConfig cfg, Object... args) {
-        kernel.withOptions(cfg.warps(), cfg.stages()).launch(gemmGrid(m, n, cfg), args);
+        kernel.withOptions(cfg.warps(), cfg.stages()).launch(grid(cdiv(m, cfg.bm()) * cdiv(n, cfg.bn())), args);
     }
 
     // ------------------------------------------------------------------ host-side checks
