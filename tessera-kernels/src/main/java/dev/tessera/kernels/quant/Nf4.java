@@ -293,35 +293,39 @@ public final class Nf4 {
     /**
      * y = W·x for W [M, K] (K even) in NF4 and x [K]: BM rows per program, K walked BK values at a
      * time, each byte's two codes dequantized and multiplied with x's even and odd elements; f32
-     * accumulators, one sum per row at the end.
+     * accumulators, one sum per row at the end. A W row is {@code kBytes} = K/2 bytes; the bytes
+     * and x are addressed as consecutive runs (x split into its even and odd elements in registers),
+     * so that their loads are vectorized.
      */
-    static void gemv(Tile w, Tile code, AbsmaxOf absmax, Tile x, Tile y, Tile m, Tile k, int BM, int BK) {
+    static void gemv(Tile w, Tile code, AbsmaxOf absmax, Tile x, Tile y, Tile m, Tile k, Tile kBytes, int BM, int BK) {
         Tile rows = programId(0).mul(BM).add(arange(0, BM));
         Tile rowMask = rows.lt(m);
-        Tile rowStart = rows.to(I64).mul(k);
+        Tile rowBytes = rows.to(I64).mul(kBytes);
         Var acc = var(zeros(F32, BM, BK / 2));
         for (Tile start : range(0, k, BK)) {
-            Tile even = start.add(arange(0, BK / 2).mul(2));                       // the first element of each byte
-            Tile mask = rowMask.col().and(even.row().lt(k));
-            Tile element = rowStart.col().add(even.row());                          // flat index in W
-            Tile b = load(w.add(element.div(2)), mask, 0L).to(I32);
-            Tile scale = absmax.at(element.div(BLOCK), mask);
-            Tile xEven = load(x.add(even), even.lt(k), 0.0).to(F32), xOdd = load(x.add(even.add(1)), even.lt(k), 0.0).to(F32);
+            Tile cols = start.div(2).add(arange(0, BK / 2));                        // the bytes' columns in W's rows
+            Tile bytes = rowBytes.col().add(cols.row());
+            Tile mask = rowMask.col().and(cols.row().lt(kBytes));
+            Tile b = load(w.add(bytes), mask, 0L).to(I32);
+            Tile scale = absmax.at(bytes.div(BLOCK / 2), mask);
+            Tile xs = start.add(arange(0, BK));
+            Tile[] xPair = split(load(x.add(xs), xs.lt(k), 0.0).to(F32).reshape(BK / 2, 2));   // even, odd elements
             Tile high = load(code.add(b.shr(4))).mul(scale), low = load(code.add(b.and(15))).mul(scale);
-            acc.set(acc.get().add(high.mul(xEven.row())).add(low.mul(xOdd.row())));
+            acc.set(acc.get().add(high.mul(xPair[0].row())).add(low.mul(xPair[1].row())));
         }
         store(y.add(rows), sum(acc.get(), 1), rowMask);
     }
 
     @Kernel
-    static void gemvPlain(Tile w, Tile code, Tile absmax, Tile x, Tile y, Tile m, Tile k, @Constexpr int BM, @Constexpr int BK) {
-        gemv(w, code, plain(absmax), x, y, m, k, BM, BK);
+    static void gemvPlain(Tile w, Tile code, Tile absmax, Tile x, Tile y, Tile m, Tile k, Tile kBytes, @Constexpr int BM,
+                          @Constexpr int BK) {
+        gemv(w, code, plain(absmax), x, y, m, k, kBytes, BM, BK);
     }
 
     @Kernel
     static void gemvNested(Tile w, Tile code, Tile codes, Tile map, Tile scales, Tile offset, Tile x, Tile y, Tile m, Tile k,
-                           @Constexpr int BM, @Constexpr int BK) {
-        gemv(w, code, nested(codes, map, scales, offset), x, y, m, k, BM, BK);
+                           Tile kBytes, @Constexpr int BM, @Constexpr int BK) {
+        gemv(w, code, nested(codes, map, scales, offset), x, y, m, k, kBytes, BM, BK);
     }
 
     /**
@@ -330,22 +334,23 @@ public final class Nf4 {
      * nibbles interleaved back into [BN, BK], rounded to x's dtype, as {@link #dequantize} would
      * write them) and given, transposed, to the tensor cores' dot with x's tile; f32 accumulators.
      * x's tile goes to the dot straight from its load, so a pipelined loop copies it ahead; W's
-     * bytes are a quarter of a 16-bit weight's.
+     * bytes (a quarter of a 16-bit weight's; {@code kBytes} = K/2 a row) are addressed as
+     * consecutive runs, so their loads are vectorized.
      */
-    static void matmul(Tile x, Tile w, Tile code, AbsmaxOf absmax, Tile y, Tile m, Tile n, Tile k,
+    static void matmul(Tile x, Tile w, Tile code, AbsmaxOf absmax, Tile y, Tile m, Tile n, Tile k, Tile kBytes,
                        int BM, int BN, int BK, int GROUP) {
         Tile[] tile = groupedTile(m, n, BM, BN, GROUP);
         Tile rm = tile[0].mul(BM).add(arange(0, BM)), rn = tile[1].mul(BN).add(arange(0, BN)), rk = arange(0, BK);
-        Tile rowStart = rn.mul(k), firsts = arange(0, BK / 2).mul(2);
+        Tile rowBytes = rn.mul(kBytes);
         Var xPtr = var(x.add(rm.col().mul(k)).add(rk.row()));
         Var acc = var(zeros(F32, BM, BN));
         for (Tile start : range(0, k, BK)) {
             Tile xt = load(xPtr.get(), rm.col().lt(m).and(start.add(rk).row().lt(k)), 0.0);
-            Tile even = start.add(firsts);                                          // the first element of each byte
-            Tile mask = rn.col().lt(n).and(even.row().lt(k));
-            Tile element = rowStart.col().add(even.row());                          // flat index in W
-            Tile b = load(w.add(element.div(2)), mask, 0L).to(I32);
-            Tile scale = absmax.at(element.div(BLOCK), mask);
+            Tile cols = start.div(2).add(arange(0, BK / 2));                        // the bytes' columns in W's rows
+            Tile bytes = rowBytes.col().add(cols.row());
+            Tile mask = rn.col().lt(n).and(cols.row().lt(kBytes));
+            Tile b = load(w.add(bytes), mask, 0L).to(I32);
+            Tile scale = absmax.at(bytes.div(BLOCK / 2), mask);
             Tile high = load(code.add(b.shr(4))).mul(scale), low = load(code.add(b.and(15))).mul(scale);
             acc.set(dot(xt, interleave(high, low).to(x.elementType()).trans(), acc.get()));
             xPtr.set(xPtr.get().add(BK));
@@ -354,15 +359,15 @@ public final class Nf4 {
     }
 
     @Kernel
-    static void matmulPlain(Tile x, Tile w, Tile code, Tile absmax, Tile y, Tile m, Tile n, Tile k,
+    static void matmulPlain(Tile x, Tile w, Tile code, Tile absmax, Tile y, Tile m, Tile n, Tile k, Tile kBytes,
                             @Constexpr int BM, @Constexpr int BN, @Constexpr int BK, @Constexpr int GROUP) {
-        matmul(x, w, code, plain(absmax), y, m, n, k, BM, BN, BK, GROUP);
+        matmul(x, w, code, plain(absmax), y, m, n, k, kBytes, BM, BN, BK, GROUP);
     }
 
     @Kernel
     static void matmulNested(Tile x, Tile w, Tile code, Tile codes, Tile map, Tile scales, Tile offset, Tile y, Tile m, Tile n, Tile k,
-                             @Constexpr int BM, @Constexpr int BN, @Constexpr int BK, @Constexpr int GROUP) {
-        matmul(x, w, code, nested(codes, map, scales, offset), y, m, n, k, BM, BN, BK, GROUP);
+                             Tile kBytes, @Constexpr int BM, @Constexpr int BN, @Constexpr int BK, @Constexpr int GROUP) {
+        matmul(x, w, code, nested(codes, map, scales, offset), y, m, n, k, kBytes, BM, BN, BK, GROUP);
     }
 
     static final JitKernel QUANTIZE = Jit.kernel(Nf4.class, "quantize");
@@ -483,8 +488,8 @@ public final class Nf4 {
         requireSameDevice("y", y, w.packed());
         Grid g = grid(cdiv(m, GEMV_ROWS));
         switch (w.absmax()) {
-            case Plain p -> launch(GEMV_PLAIN, g, w.packed(), w.code(), p.values(), x, y, m, k, GEMV_ROWS, GEMV_K);
-            case Nested d -> launch(GEMV_NESTED, g, w.packed(), w.code(), d.codes(), d.map(), d.scales(), d.offset(), x, y, m, k,
+            case Plain p -> launch(GEMV_PLAIN, g, w.packed(), w.code(), p.values(), x, y, m, k, k / 2, GEMV_ROWS, GEMV_K);
+            case Nested d -> launch(GEMV_NESTED, g, w.packed(), w.code(), d.codes(), d.map(), d.scales(), d.offset(), x, y, m, k, k / 2,
                     GEMV_ROWS, GEMV_K);
         }
     }
@@ -521,10 +526,10 @@ public final class Nf4 {
         requireGemmOut(y, m, n, x);
         requireGemmSize(m, n, k);
         switch (w.absmax()) {
-            case Plain p -> launchGemm(MATMUL_PLAIN, m, n, cfg, x, w.packed(), w.code(), p.values(), y, m, n, k,
+            case Plain p -> launchGemm(MATMUL_PLAIN, m, n, cfg, x, w.packed(), w.code(), p.values(), y, m, n, k, k / 2,
                     cfg.bm(), cfg.bn(), cfg.bk(), cfg.group());
             case Nested d -> launchGemm(MATMUL_NESTED, m, n, cfg, x, w.packed(), w.code(), d.codes(), d.map(), d.scales(), d.offset(), y,
-                    m, n, k, cfg.bm(), cfg.bn(), cfg.bk(), cfg.group());
+                    m, n, k, k / 2, cfg.bm(), cfg.bn(), cfg.bk(), cfg.group());
         }
     }
 
