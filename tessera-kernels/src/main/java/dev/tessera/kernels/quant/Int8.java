@@ -181,8 +181,8 @@ public final class Int8 {
 
     /**
      * C = (A·B) · sa[row] · sb[col]: A i8 [M, K] row-major, B i8 [K, N] at strides (sbk, sbn), the
-     * products summed exactly in i32 on the tensor cores (|a·b| ≤ 127², so K < 2^17 cannot
-     * overflow), then converted to f32 once per output and scaled.
+     * products summed exactly in i32 on the tensor cores (|a·b| ≤ 127², so K ≤ 2^17, which the host
+     * API checks, cannot overflow), then converted to f32 once per output and scaled.
      */
     @Kernel
     static void matmul(Tile a, Tile b, Tile sa, Tile sb, Tile c, Tile m, Tile n, Tile k, Tile sbk, Tile sbn,
@@ -384,6 +384,9 @@ public final class Int8 {
         if (op.k() != k) {
             throw new IllegalArgumentException("INT8 GEMM shapes: A " + a.values() + " and B with K = " + op.k() + " (" + b.axis()
                     + " scales: B " + (b.axis() == Axis.COLUMNS ? "[K, N]" : "given as W [N, K]") + ") differ in K");
+        }
+        if (k > 1 << 17) {
+            throw new IllegalArgumentException("the INT8 GEMM sums at most 2^17 products of |q| ≤ 127 in i32 without overflow; K = " + k);
         }
         requireSameDevice("B", b.values(), a.values());
         requireGemmOut(out, m, op.n(), a.values());
