@@ -15,10 +15,13 @@ Cases: copy, add, softmax, layernorm, rmsnorm, launch; matmul (f16 and bf16 at 1
 8192^3), matmul-tf32 and matmul-int8 (4096^3), matmul-llm (f16 and bf16, M in 64, 128, 512, 4096 by
 (N, K) in (4096, 4096), (11008, 4096), (4096, 11008), (128256, 4096), both layouts); cross-entropy
 (forward + backward on 8192x128256 bf16: torch eager, torch.compile and a Liger-style Triton kernel,
-each with "peak_extra_MiB"). A provider
+each with "peak_extra_MiB"); quant-gemm (the
+peers of Tessera's quantized GEMMs y = x @ W.T at M = N = K in 1024, 2048, 4096, 8192, under Tessera's
+kernel names: torch._int_mm for int8-gemm, the bf16 matmul for w8a16-gemm and nf4-gemm, and
+torch._scaled_mm with per-tensor e4m3 scales for fp8-gemm, all as provider "cublas"). A provider
 that fails is reported on stderr and left out; the other measurements go on.
 
-usage: peers.py [--cases all|copy,add,softmax,layernorm,rmsnorm,matmul,matmul-tf32,matmul-int8,matmul-llm,launch,cross-entropy] [--out FILE]
+usage: peers.py [--cases all|copy,add,softmax,layernorm,rmsnorm,matmul,matmul-tf32,matmul-int8,matmul-llm,launch,cross-entropy,quant-gemm] [--out FILE]
 """
 import argparse
 import datetime
@@ -359,6 +362,52 @@ def case_matmul_llm(out):
     run_matmuls(out, LLM_SHAPES, ("f16", "bf16"), ("A@B", "A@W.T"))
 
 
+QUANT_GEMM_SIZES = (1024, 2048, 4096, 8192)
+
+
+def scaled_mm(a, b, scale_a, scale_b, fast_accum):
+    """torch._scaled_mm in bf16 out; older torch versions return (out, amax)."""
+    r = torch._scaled_mm(a, b, scale_a=scale_a, scale_b=scale_b, out_dtype=torch.bfloat16, use_fast_accum=fast_accum)
+    return r[0] if isinstance(r, tuple) else r
+
+
+def case_quant_gemm(out):
+    """The peers of Tessera's int8-gemm, w8a16-gemm, nf4-gemm and fp8-gemm (y = x @ W.T, W [N, K]
+    row-major, bf16 out where a peer has one): cuBLAS's kernel of the same operand types, without
+    the quantized formats' scaling where cuBLAS has none (torch._int_mm writes i32, unscaled).
+    fp8-gemm's record is torch._scaled_mm with per-tensor scales (the issue's target: Tessera's
+    block-scaled GEMM at 80% of it); with fast accumulation it is recorded as "cublas-fast-accum",
+    and torch's own 1x128 / 128x128 block-scaled path, where this torch has it, as "torch-blockwise"."""
+    for n in QUANT_GEMM_SIZES:
+        shape, flops = f"{n}x{n}x{n}", 2.0 * n * n * n
+        tflops = lambda ms: flops / ms / 1e9  # noqa: E731
+        runs = {}
+        a8 = torch.randint(-127, 128, (n, n), device="cuda", dtype=torch.int8)
+        w8 = torch.randint(-127, 128, (n, n), device="cuda", dtype=torch.int8)
+        runs["int8-gemm", "cublas"] = lambda: torch._int_mm(a8, w8.t())
+        x = torch.randn(n, n, device="cuda", dtype=torch.bfloat16)
+        w = torch.randn(n, n, device="cuda", dtype=torch.bfloat16)
+        runs["w8a16-gemm", "cublas"] = runs["nf4-gemm", "cublas"] = lambda: torch.matmul(x, w.t())
+        af, wf = x.to(torch.float8_e4m3fn), w.to(torch.float8_e4m3fn)
+        one = torch.tensor(1.0, device="cuda")
+        runs["fp8-gemm", "cublas"] = lambda: scaled_mm(af, wf.t(), one, one, False)
+        runs["fp8-gemm", "cublas-fast-accum"] = lambda: scaled_mm(af, wf.t(), one, one, True)
+        sa = torch.ones(n, n // 128, device="cuda")            # 1x128 tiles, K-major as torch's blockwise path asks
+        sw = torch.ones(n // 128, n // 128, device="cuda")     # 128x128 blocks
+        runs["fp8-gemm", "torch-blockwise"] = lambda: scaled_mm(af, wf.t(), sa, sw, False)
+        for (kernel, provider), fn in runs.items():
+            try:
+                fn()
+                torch.cuda.synchronize()
+                ms = bench(fn)
+            except Exception as e:  # noqa: BLE001 -- a peer this torch lacks is reported and left out
+                warn(f"{kernel} {shape} {provider}: {one_line(e)}")
+                continue
+            record(out, kernel, shape, "bf16", provider, ms, tflops=tflops(ms), layout="A@W.T")
+        del a8, w8, x, w, af, wf
+        torch.cuda.empty_cache()
+
+
 def case_launch(out):
     """Host time per launch, measured as `tessera overhead` measures Tessera's: rounds of launches of
     a one-program vector add, back to back, synchronizing (untimed) between rounds."""
@@ -472,7 +521,7 @@ def case_cross_entropy(out):
 CASES = {"copy": case_copy, "add": case_add, "softmax": case_softmax, "layernorm": case_layernorm,
          "rmsnorm": case_rmsnorm, "matmul": case_matmul, "matmul-tf32": case_matmul_tf32,
          "matmul-int8": case_matmul_int8, "matmul-llm": case_matmul_llm, "launch": case_launch,
-         "cross-entropy": case_cross_entropy}
+         "cross-entropy": case_cross_entropy, "quant-gemm": case_quant_gemm}
 
 
 def main():

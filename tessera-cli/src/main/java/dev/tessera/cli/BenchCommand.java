@@ -265,9 +265,11 @@ final class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--tf32 rounds f32 matmul inputs to tf32; it does not apply to --dtype " + dtype);
         }
         if (tf32 && !matmul) throw new IllegalArgumentException("--tf32 is for matmul only");
-        for (String[] o : new String[][] {{"--shapes", shapes}, {"--sweep", sweep}, {"--config", config},
-                {"--b-transposed", bTransposed ? "" : null}}) {
-            if (o[1] != null && !matmul) throw new IllegalArgumentException(o[0] + " is for matmul only");
+        for (String[] o : new String[][] {{"--shapes", shapes}, {"--sweep", sweep}, {"--config", config}}) {
+            if (o[1] != null && !kb.isGemm()) throw new IllegalArgumentException(o[0] + " is for matmul and the quantized GEMMs only");
+        }
+        if (bTransposed && !matmul) {
+            throw new IllegalArgumentException("--b-transposed is for matmul only" + (kb.isGemm() ? " (the quantized GEMMs always multiply by W.T)" : ""));
         }
         if (shapes != null && sweep != null) throw new IllegalArgumentException("give --shapes or --sweep, not both");
         if ((shapes != null || sweep != null) && sizes != null) {

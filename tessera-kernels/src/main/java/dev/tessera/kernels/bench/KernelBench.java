@@ -31,9 +31,15 @@ public final class KernelBench {
     private final Dims dims;
     private final MetricOf metric;
     private final Autotuner tuner;
+    private final boolean gemm;
 
     private KernelBench(String name, String description, String xName, long[] cpuSizes, long[] gpuSizes, Dims dims,
                         MetricOf metric, Autotuner tuner) {
+        this(name, description, xName, cpuSizes, gpuSizes, dims, metric, tuner, false);
+    }
+
+    private KernelBench(String name, String description, String xName, long[] cpuSizes, long[] gpuSizes, Dims dims,
+                        MetricOf metric, Autotuner tuner, boolean gemm) {
         this.name = name;
         this.description = description;
         this.xName = xName;
@@ -42,6 +48,7 @@ public final class KernelBench {
         this.dims = dims;
         this.metric = metric;
         this.tuner = tuner;
+        this.gemm = gemm;
     }
 
     public static final KernelBench VECTOR_ADD = new KernelBench("vector-add", "out = x + y over N elements", "N",
@@ -62,8 +69,7 @@ public final class KernelBench {
 
     public static final KernelBench MATMUL = new KernelBench("matmul",
             "C[M, N] = A[M, K]·B[K, N] with M = N = K, or the MxNxK problems of --shapes or --sweep", "M=N=K",
-            pow2(7, 9), new long[] {256, 512, 1024, 2048, 3072, 4096}, KernelBench::matmulDims,
-            s -> isCpu(s.device()) ? Metric.gflops(x -> matmulFlops(x, s)) : Metric.tflops(x -> matmulFlops(x, s)), MatmulTuning.TUNER);
+            pow2(7, 9), new long[] {256, 512, 1024, 2048, 3072, 4096}, KernelBench::matmulDims, KernelBench::matmulMetric, MatmulTuning.TUNER, true);
 
     /** M, N, K at x: the x-th of the settings' shapes (counting from 1) when there are any, else M = N = K = x. */
     private static long[] matmulDims(long x, BenchSettings s) {
@@ -87,6 +93,10 @@ public final class KernelBench {
             "cross-entropy loss and gradient over [rows, V] logits, the gradient written over them (rows = 4096 unless --rows)", "V",
             new long[] {1024, 4096}, new long[] {32000, 128256}, (x, s) -> new long[] {s.rows(), x},
             s -> Metric.gbps(x -> 2.0 * s.rows() * x * s.dtype().byteSize()), null);
+
+    private static Metric matmulMetric(BenchSettings s) {
+        return isCpu(s.device()) ? Metric.gflops(x -> matmulFlops(x, s)) : Metric.tflops(x -> matmulFlops(x, s));
+    }
 
     // Quantization (dev.tessera.kernels.quant): GB/s of the bytes each kernel must move at the least,
     // inputs read once and outputs written once; --dtype is that of the float side.
@@ -119,9 +129,29 @@ public final class KernelBench {
             pow2(9, 11), pow2(10, 14), (x, s) -> new long[] {x, x},
             s -> Metric.gbps(x -> x * x * 34.0 / 32 + 2.0 * x * s.dtype().byteSize()), null);
 
+    // Quantized GEMMs (dev.tessera.kernels.quant): y [M, N] = x [M, K] · Wᵀ with the weight W [N, K] quantized
+    // and x quantized too for INT8 and FP8 (before the timing: the GEMM alone is timed), y in --dtype (f16 or
+    // bf16); 2·M·N·K operations; M = N = K, or the problems of --shapes / --sweep, as matmul.
+
+    private static KernelBench gemm(String name, String description) {
+        return new KernelBench(name, description, "M=N=K", pow2(7, 8), new long[] {1024, 2048, 4096, 8192}, KernelBench::matmulDims,
+                KernelBench::matmulMetric, null, true);
+    }
+
+    public static final KernelBench INT8_GEMM = gemm("int8-gemm",
+            "y = (A.Wt) sa sb: A int8 per row, W [N, K] int8 per row, s8 x s8 -> s32 on the tensor cores, y in --dtype");
+
+    public static final KernelBench W8A16_GEMM = gemm("w8a16-gemm", "y = x.Wt: x in --dtype, W [N, K] int8 per row, dequantized on the fly");
+
+    public static final KernelBench NF4_GEMM = gemm("nf4-gemm", "y = x.Wt: x in --dtype, W [N, K] in NF4 (f32 absmax), tiles dequantized into the dot");
+
+    public static final KernelBench FP8_GEMM = gemm("fp8-gemm",
+            "y = A.Wt in e4m3, A in 1x128 tiles and W [N, K] in 128x128 blocks of f32 scales (DeepSeek-V3), y in --dtype");
+
     /** Every kernel benchmark, in the order {@code tessera bench --list} shows them. */
     public static final List<KernelBench> ALL = List.of(VECTOR_ADD, SOFTMAX, LAYER_NORM, RMS_NORM, MATMUL, CROSS_ENTROPY,
-            INT8_QUANTIZE, FP8_QUANTIZE, NF4_DEQUANTIZE, NF4_GEMV, Q4_0_DEQUANTIZE, Q4_0_GEMV, Q8_0_GEMV);
+            INT8_QUANTIZE, FP8_QUANTIZE, NF4_DEQUANTIZE, NF4_GEMV, Q4_0_DEQUANTIZE, Q4_0_GEMV, Q8_0_GEMV,
+            INT8_GEMM, W8A16_GEMM, NF4_GEMM, FP8_GEMM);
 
     /** The benchmark named {@code name} ({@code "softmax"}, {@code "vector-add"}; {@code _} and case are ignored). */
     public static KernelBench named(String name) {
@@ -150,21 +180,26 @@ public final class KernelBench {
     /** The name of the swept size in tables and on the x axis. */
     public String xName() { return xName; }
 
+    /** Whether this is a matrix multiplication (of MxNxK problems: --shapes, --sweep and --config apply). */
+    public boolean isGemm() { return gemm; }
+
     /** As {@link #xName()}, but {@code #} where x numbers a list of matmul shapes. */
-    public String xName(BenchSettings s) { return this == MATMUL && !s.shapes().isEmpty() ? "#" : xName; }
+    public String xName(BenchSettings s) { return gemm && !s.shapes().isEmpty() ? "#" : xName; }
 
     /** The swept x values of a run that lists its matmul shapes (1 … n), or null when it does not. */
     public long[] listedSizes(BenchSettings s) {
-        if (this != MATMUL || s.shapes().isEmpty()) return null;
+        if (!gemm || s.shapes().isEmpty()) return null;
         return java.util.stream.LongStream.rangeClosed(1, s.shapes().size()).toArray();
     }
 
     /**
      * Fields every results record of the run carries besides the standard ones: for matmul the
      * operand layout, {@code "A@B"} (B [K, N] row-major) or {@code "A@W.T"} (B given as W [N, K]
-     * row-major, transposed: what {@code nn.Linear} computes), as bench/peers/peers.py names it.
+     * row-major, transposed: what {@code nn.Linear} computes), as bench/peers/peers.py names it;
+     * the quantized GEMMs always multiply by a weight's transpose.
      */
     public java.util.Map<String, Object> recordFields(BenchSettings s) {
+        if (gemm && this != MATMUL) return java.util.Map.of("layout", "A@W.T");
         if (this != MATMUL) return java.util.Map.of();
         return java.util.Map.of("layout", s.bTransposed() ? "A@W.T" : "A@B");
     }

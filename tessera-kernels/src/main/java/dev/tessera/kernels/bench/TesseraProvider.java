@@ -13,6 +13,7 @@ import dev.tessera.kernels.matmul.MatmulTuning;
 import dev.tessera.kernels.norm.LayerNorm;
 import dev.tessera.kernels.norm.RmsNorm;
 import dev.tessera.kernels.quant.Fp8;
+import dev.tessera.kernels.quant.GemmConfig;
 import dev.tessera.kernels.quant.Gguf;
 import dev.tessera.kernels.quant.Int8;
 import dev.tessera.kernels.quant.Nf4;
@@ -38,6 +39,9 @@ public final class TesseraProvider implements BenchProvider {
     public String unsupported(Problem p) {
         if (!p.device().isAvailable()) return "device " + p.device() + " is not available";
         if (p.kernel() == KernelBench.MATMUL && p.dtype() == DType.I8) return null;   // i8 products accumulate in i32
+        if (p.kernel().isGemm() && p.kernel() != KernelBench.MATMUL && p.dtype() != DType.F16 && p.dtype() != DType.BF16) {
+            return "the quantized GEMMs take f16 or bf16 activations (--dtype f16 or bf16)";
+        }
         if (!p.dtype().isFloat() || p.dtype().isFp8() || p.dtype() == DType.F64) {
             return p.kernel() == KernelBench.MATMUL ? "the matmul kernel takes f32 (or tf32), f16, bf16 or i8 inputs"
                     : "the library kernels take f32, f16 or bf16 inputs";
@@ -166,11 +170,54 @@ public final class TesseraProvider implements BenchProvider {
                     owned.add(q.blocks());
                     return Workload.of(() -> Gguf.gemv(q, x, y), timer, free, null);
                 }
+                case "int8-gemm", "w8a16-gemm", "nf4-gemm", "fp8-gemm" -> {
+                    return quantizedGemm(p, owned, timer, free);
+                }
                 default -> throw new IllegalArgumentException("tessera has no implementation of " + p.kernel().name());
             }
         } catch (RuntimeException e) {
             owned.forEach(Tensor::close);
             throw e;
+        }
+    }
+
+    /**
+     * A quantized GEMM y = x·Wᵀ: the operands quantized while the work is prepared, only the GEMM
+     * timed; the blocking of --config, else the kernel's default.
+     */
+    private static Workload quantizedGemm(Problem p, List<Tensor> owned, DeviceTimer timer, AutoCloseable free) {
+        long m = p.dims()[0], n = p.dims()[1], k = p.dims()[2];
+        DType t = p.dtype();
+        Device d = p.device();
+        long seed = p.settings().seed();
+        Tensor x = own(owned, BenchInputs.random(t, seed, d, m, k)), w = own(owned, BenchInputs.random(t, seed + 1, d, n, k));
+        Tensor y = own(owned, Tensor.empty(t, d, m, n));
+        MatmulConfig c = p.settings().matmulConfig();
+        GemmConfig given = c == null ? null : new GemmConfig(c.bm(), c.bn(), c.bk(), c.group(), c.warps(), c.stages());
+        GemmConfig cfg = given != null ? given : p.kernel() == KernelBench.FP8_GEMM ? Fp8.GEMM_CONFIG : GemmConfig.DEFAULT;
+        String note = (given != null ? "fixed: " : "default: ") + cfg;
+        switch (p.kernel().name()) {
+            case "int8-gemm" -> {
+                Int8.Quantized qa = Int8.quantizeRows(x), qw = Int8.quantizeRows(w);
+                owned.addAll(List.of(qa.values(), qa.scales(), qw.values(), qw.scales()));
+                return Workload.of(() -> Int8.matmul(qa, qw, y, cfg), timer, free, note);
+            }
+            case "w8a16-gemm" -> {
+                Int8.Quantized qw = Int8.quantizeRows(w);
+                owned.addAll(List.of(qw.values(), qw.scales()));
+                return Workload.of(() -> Int8.matmulW8A16(x, qw, y, cfg), timer, free, note);
+            }
+            case "nf4-gemm" -> {
+                Nf4.Quantized qw = Nf4.quantize(w);
+                owned.addAll(List.of(qw.packed(), qw.code(), ((Nf4.Plain) qw.absmax()).values()));
+                return Workload.of(() -> Nf4.matmul(x, qw, y, cfg), timer, free, note);
+            }
+            default -> {
+                Fp8.Quantized qa = Fp8.quantize(x, DType.FP8E4M3, Fp8.Scaling.TILE_1X128);
+                Fp8.Quantized qw = Fp8.quantize(w, DType.FP8E4M3, Fp8.Scaling.BLOCK_128X128);
+                owned.addAll(List.of(qa.values(), qa.scales(), qw.values(), qw.scales()));
+                return Workload.of(() -> Fp8.matmul(qa, qw, y, cfg), timer, free, note);
+            }
         }
     }
 

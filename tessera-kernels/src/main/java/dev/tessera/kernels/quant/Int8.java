@@ -179,12 +179,67 @@ public final class Int8 {
         store(out.add(rows.to(I64).mul(k).col()).add(j.row()), v, mask);
     }
 
+    /**
+     * C = (A·B) · sa[row] · sb[col]: A i8 [M, K] row-major, B i8 [K, N] at strides (sbk, sbn), the
+     * products summed exactly in i32 on the tensor cores (|a·b| ≤ 127², so K ≤ 2^17, which the host
+     * API checks, cannot overflow), then converted to f32 once per output and scaled.
+     */
+    @Kernel
+    static void matmul(Tile a, Tile b, Tile sa, Tile sb, Tile c, Tile m, Tile n, Tile k, Tile sbk, Tile sbn,
+                       @Constexpr int BM, @Constexpr int BN, @Constexpr int BK, @Constexpr int GROUP) {
+        Tile[] tile = groupedTile(m, n, BM, BN, GROUP);
+        Tile rm = tile[0].mul(BM).add(arange(0, BM)), rn = tile[1].mul(BN).add(arange(0, BN)), rk = arange(0, BK);
+        Var aPtr = var(a.add(rm.col().mul(k)).add(rk.row()));
+        Var bPtr = var(b.add(rk.col().mul(sbk)).add(rn.row().mul(sbn)));
+        Var acc = var(zeros(I32, BM, BN));
+        for (Tile step : range(0, cdiv(k, BK))) {
+            Tile left = k.sub(step.mul(BK));
+            Tile at = load(aPtr.get(), rm.col().lt(m).and(rk.row().lt(left)), 0L);
+            Tile bt = load(bPtr.get(), rk.col().lt(left).and(rn.row().lt(n)), 0L);
+            acc.set(dot(at, bt, acc.get()));
+            aPtr.set(aPtr.get().add(BK));
+            bPtr.set(bPtr.get().add(sbk.mul(BK)));
+        }
+        Tile rowScale = load(sa.add(rm), rm.lt(m), 0.0), colScale = load(sb.add(rn), rn.lt(n), 0.0);
+        Tile out = acc.get().to(F32).mul(rowScale.col()).mul(colScale.row());
+        store(c.add(rm.col().mul(n)).add(rn.row()), out, rm.col().lt(m).and(rn.row().lt(n)));
+    }
+
+    /**
+     * W8A16: y = (x·Q) · s[col] for x [M, K] f16/bf16 row-major and int8 codes Q [K, N] at strides
+     * (sqk, sqn) with a scale per column. The codes go to x's dtype on the fly, exactly (|q| ≤ 127
+     * fits a 16-bit float's significand), for the tensor cores' f16/bf16 dot into f32; a column's
+     * scale is common to all of its K products, so it is applied once, to the sum: the result is
+     * x·(Q·s) with the dequantized weight never rounded to 16 bits.
+     */
+    @Kernel
+    static void matmulW8A16(Tile x, Tile q, Tile s, Tile y, Tile m, Tile n, Tile k, Tile sqk, Tile sqn,
+                            @Constexpr int BM, @Constexpr int BN, @Constexpr int BK, @Constexpr int GROUP) {
+        Tile[] tile = groupedTile(m, n, BM, BN, GROUP);
+        Tile rm = tile[0].mul(BM).add(arange(0, BM)), rn = tile[1].mul(BN).add(arange(0, BN)), rk = arange(0, BK);
+        Var xPtr = var(x.add(rm.col().mul(k)).add(rk.row()));
+        Var qPtr = var(q.add(rk.col().mul(sqk)).add(rn.row().mul(sqn)));
+        Var acc = var(zeros(F32, BM, BN));
+        for (Tile step : range(0, cdiv(k, BK))) {
+            Tile left = k.sub(step.mul(BK));
+            Tile xt = load(xPtr.get(), rm.col().lt(m).and(rk.row().lt(left)), 0.0);
+            Tile wt = load(qPtr.get(), rk.col().lt(left).and(rn.row().lt(n)), 0L).to(x.elementType());
+            acc.set(dot(xt, wt, acc.get()));
+            xPtr.set(xPtr.get().add(BK));
+            qPtr.set(qPtr.get().add(sqk.mul(BK)));
+        }
+        Tile out = acc.get().mul(load(s.add(rn), rn.lt(n), 0.0).row());
+        store(y.add(rm.col().mul(n)).add(rn.row()), out, rm.col().lt(m).and(rn.row().lt(n)));
+    }
+
     static final JitKernel QUANTIZE_ROWS = Jit.kernel(Int8.class, "quantizeRows");
     static final JitKernel QUANTIZE_ROWS_WITHOUT_OUTLIERS = Jit.kernel(Int8.class, "quantizeRowsWithoutOutliers");
     static final JitKernel COLUMN_ABSMAX = Jit.kernel(Int8.class, "columnAbsmax");
     static final JitKernel QUANTIZE_COLUMNS = Jit.kernel(Int8.class, "quantizeColumns");
     static final JitKernel DEQUANTIZE = Jit.kernel(Int8.class, "dequantize");
     static final JitKernel GATHER_COLUMNS = Jit.kernel(Int8.class, "gatherColumns");
+    static final JitKernel MATMUL = Jit.kernel(Int8.class, "matmul");
+    static final JitKernel MATMUL_W8A16 = Jit.kernel(Int8.class, "matmulW8A16");
 
     /** Tiles of the 2-D kernels: 32 rows of 128 columns. */
     static final int BM = 32, BN = 128;
@@ -292,6 +347,84 @@ public final class Int8 {
             launch(GATHER_COLUMNS, BM * BN, grid(cdiv(m, BM), cdiv(columns.length, BN)), x, indices, outliers, m, n, columns.length, BM, BN);
         }
         return new Decomposed(out, outliers, indices);
+    }
+
+    // ------------------------------------------------------------------ GEMMs
+
+    /**
+     * The B operand of a GEMM, read from a quantized matrix whose scales run along N: codes
+     * [K, N] with per-column scales (axis COLUMNS) as they are, or a weight W [N, K] with a scale
+     * per row (axis ROWS: per output channel, as {@code nn.Linear} keeps it) as its transpose.
+     */
+    private record Operand(int k, int n, int strideK, int strideN) {
+        static Operand of(Quantized b) {
+            int r = intSize("rows", b.values().shape(0)), c = intSize("columns", b.values().shape(1));
+            return b.axis() == Axis.COLUMNS ? new Operand(r, c, c, 1) : new Operand(c, r, 1, c);
+        }
+    }
+
+    /** {@link #matmul(Quantized, Quantized, Tensor, GemmConfig)} into a new [M, N] tensor of {@code outType}. */
+    public static Tensor matmul(Quantized a, Quantized b, DType outType) {
+        requireFloat("the output dtype", outType);
+        Tensor out = Tensor.empty(outType, a.values().device(), a.values().shape(0), Operand.of(b).n());
+        matmul(a, b, out, GemmConfig.DEFAULT);
+        return out;
+    }
+
+    /**
+     * INT8 GEMM on the tensor cores (s8×s8→s32): out = (A·B) · sa[row] · sb[col], A quantized per
+     * row (per token) [M, K]; B either [K, N] quantized per column, or W [N, K] quantized per row
+     * (the weight of a linear layer, multiplied as Wᵀ). The i32 sums are exact; out (f32, f16 or
+     * bf16, [M, N]) gets them converted to f32 and scaled, rounded once.
+     */
+    public static void matmul(Quantized a, Quantized b, Tensor out, GemmConfig cfg) {
+        if (a.axis() != Axis.ROWS) throw new IllegalArgumentException("the INT8 GEMM's A must be quantized per row (quantizeRows), not per column");
+        Operand op = Operand.of(b);
+        int m = intSize("rows", a.values().shape(0)), k = intSize("columns", a.values().shape(1));
+        if (op.k() != k) {
+            throw new IllegalArgumentException("INT8 GEMM shapes: A " + a.values() + " and B with K = " + op.k() + " (" + b.axis()
+                    + " scales: B " + (b.axis() == Axis.COLUMNS ? "[K, N]" : "given as W [N, K]") + ") differ in K");
+        }
+        if (k > 1 << 17) {
+            throw new IllegalArgumentException("the INT8 GEMM sums at most 2^17 products of |q| ≤ 127 in i32 without overflow; K = " + k);
+        }
+        requireSameDevice("B", b.values(), a.values());
+        requireGemmOut(out, m, op.n(), a.values());
+        requireGemmSize(m, op.n(), k);
+        launchGemm(MATMUL, m, op.n(), cfg, a.values(), b.values(), a.scales(), b.scales(), out, m, op.n(), k, op.strideK(), op.strideN(),
+                cfg.bm(), cfg.bn(), cfg.bk(), cfg.group());
+    }
+
+    /** {@link #matmulW8A16(Tensor, Quantized, Tensor, GemmConfig)} into a new [M, N] tensor of x's dtype. */
+    public static Tensor matmulW8A16(Tensor x, Quantized w) {
+        Tensor y = Tensor.empty(x.dtype(), x.device(), x.shape(0), Operand.of(w).n());
+        matmulW8A16(x, w, y, GemmConfig.DEFAULT);
+        return y;
+    }
+
+    /**
+     * W8A16 matmul: y = x·B for x [M, K] (f16 or bf16, contiguous) and int8 weights B, either
+     * [K, N] quantized per column or W [N, K] quantized per row (multiplied as Wᵀ, {@code x @ W.T});
+     * the codes are converted to x's dtype on the fly for the tensor cores and each output column
+     * scaled once; y (f32, f16 or bf16, [M, N]) is rounded once.
+     */
+    public static void matmulW8A16(Tensor x, Quantized w, Tensor y, GemmConfig cfg) {
+        if (x.dtype() != DType.F16 && x.dtype() != DType.BF16) {
+            throw new IllegalArgumentException("W8A16 takes f16 or bf16 activations, not " + x.dtype() + " (" + x + ")");
+        }
+        requireRank("x", x, 2);
+        requireContiguous("x", x);
+        Operand op = Operand.of(w);
+        int m = intSize("rows", x.shape(0)), k = intSize("columns", x.shape(1));
+        if (op.k() != k) {
+            throw new IllegalArgumentException("W8A16 shapes: x " + x + " and weights with K = " + op.k() + " (" + w.axis()
+                    + " scales: " + (w.axis() == Axis.COLUMNS ? "[K, N]" : "W [N, K]") + ") differ in K");
+        }
+        requireSameDevice("the weights", w.values(), x);
+        requireGemmOut(y, m, op.n(), x);
+        requireGemmSize(m, op.n(), k);
+        launchGemm(MATMUL_W8A16, m, op.n(), cfg, x, w.values(), w.scales(), y, m, op.n(), k, op.strideK(), op.strideN(),
+                cfg.bm(), cfg.bn(), cfg.bk(), cfg.group());
     }
 
     private static Quantized allocate(Tensor x, int[] mn, Axis axis) {

@@ -293,35 +293,81 @@ public final class Nf4 {
     /**
      * y = W·x for W [M, K] (K even) in NF4 and x [K]: BM rows per program, K walked BK values at a
      * time, each byte's two codes dequantized and multiplied with x's even and odd elements; f32
-     * accumulators, one sum per row at the end.
+     * accumulators, one sum per row at the end. A W row is {@code kBytes} = K/2 bytes; the bytes
+     * and x are addressed as consecutive runs (x split into its even and odd elements in registers),
+     * so that their loads are vectorized.
      */
-    static void gemv(Tile w, Tile code, AbsmaxOf absmax, Tile x, Tile y, Tile m, Tile k, int BM, int BK) {
+    static void gemv(Tile w, Tile code, AbsmaxOf absmax, Tile x, Tile y, Tile m, Tile k, Tile kBytes, int BM, int BK) {
         Tile rows = programId(0).mul(BM).add(arange(0, BM));
         Tile rowMask = rows.lt(m);
-        Tile rowStart = rows.to(I64).mul(k);
+        Tile rowBytes = rows.to(I64).mul(kBytes);
         Var acc = var(zeros(F32, BM, BK / 2));
         for (Tile start : range(0, k, BK)) {
-            Tile even = start.add(arange(0, BK / 2).mul(2));                       // the first element of each byte
-            Tile mask = rowMask.col().and(even.row().lt(k));
-            Tile element = rowStart.col().add(even.row());                          // flat index in W
-            Tile b = load(w.add(element.div(2)), mask, 0L).to(I32);
-            Tile scale = absmax.at(element.div(BLOCK), mask);
-            Tile xEven = load(x.add(even), even.lt(k), 0.0).to(F32), xOdd = load(x.add(even.add(1)), even.lt(k), 0.0).to(F32);
+            Tile cols = start.div(2).add(arange(0, BK / 2));                        // the bytes' columns in W's rows
+            Tile bytes = rowBytes.col().add(cols.row());
+            Tile mask = rowMask.col().and(cols.row().lt(kBytes));
+            Tile b = load(w.add(bytes), mask, 0L).to(I32);
+            Tile scale = absmax.at(bytes.div(BLOCK / 2), mask);
+            Tile xs = start.add(arange(0, BK));
+            Tile[] xPair = split(load(x.add(xs), xs.lt(k), 0.0).to(F32).reshape(BK / 2, 2));   // even, odd elements
             Tile high = load(code.add(b.shr(4))).mul(scale), low = load(code.add(b.and(15))).mul(scale);
-            acc.set(acc.get().add(high.mul(xEven.row())).add(low.mul(xOdd.row())));
+            acc.set(acc.get().add(high.mul(xPair[0].row())).add(low.mul(xPair[1].row())));
         }
         store(y.add(rows), sum(acc.get(), 1), rowMask);
     }
 
     @Kernel
-    static void gemvPlain(Tile w, Tile code, Tile absmax, Tile x, Tile y, Tile m, Tile k, @Constexpr int BM, @Constexpr int BK) {
-        gemv(w, code, plain(absmax), x, y, m, k, BM, BK);
+    static void gemvPlain(Tile w, Tile code, Tile absmax, Tile x, Tile y, Tile m, Tile k, Tile kBytes, @Constexpr int BM,
+                          @Constexpr int BK) {
+        gemv(w, code, plain(absmax), x, y, m, k, kBytes, BM, BK);
     }
 
     @Kernel
     static void gemvNested(Tile w, Tile code, Tile codes, Tile map, Tile scales, Tile offset, Tile x, Tile y, Tile m, Tile k,
-                           @Constexpr int BM, @Constexpr int BK) {
-        gemv(w, code, nested(codes, map, scales, offset), x, y, m, k, BM, BK);
+                           Tile kBytes, @Constexpr int BM, @Constexpr int BK) {
+        gemv(w, code, nested(codes, map, scales, offset), x, y, m, k, kBytes, BM, BK);
+    }
+
+    /**
+     * y = x·Wᵀ (prefill) for x [M, K] f16/bf16 row-major and W [N, K] (K even) in NF4: per K step,
+     * the W tile's bytes [BN, BK/2] are dequantized in registers (CODE[q] · absmax in f32, the two
+     * nibbles interleaved back into [BN, BK], rounded to x's dtype, as {@link #dequantize} would
+     * write them) and given, transposed, to the tensor cores' dot with x's tile; f32 accumulators.
+     * x's tile goes to the dot straight from its load, so a pipelined loop copies it ahead; W's
+     * bytes (a quarter of a 16-bit weight's; {@code kBytes} = K/2 a row) are addressed as
+     * consecutive runs, so their loads are vectorized.
+     */
+    static void matmul(Tile x, Tile w, Tile code, AbsmaxOf absmax, Tile y, Tile m, Tile n, Tile k, Tile kBytes,
+                       int BM, int BN, int BK, int GROUP) {
+        Tile[] tile = groupedTile(m, n, BM, BN, GROUP);
+        Tile rm = tile[0].mul(BM).add(arange(0, BM)), rn = tile[1].mul(BN).add(arange(0, BN)), rk = arange(0, BK);
+        Tile rowBytes = rn.mul(kBytes);
+        Var xPtr = var(x.add(rm.col().mul(k)).add(rk.row()));
+        Var acc = var(zeros(F32, BM, BN));
+        for (Tile start : range(0, k, BK)) {
+            Tile xt = load(xPtr.get(), rm.col().lt(m).and(start.add(rk).row().lt(k)), 0.0);
+            Tile cols = start.div(2).add(arange(0, BK / 2));                        // the bytes' columns in W's rows
+            Tile bytes = rowBytes.col().add(cols.row());
+            Tile mask = rn.col().lt(n).and(cols.row().lt(kBytes));
+            Tile b = load(w.add(bytes), mask, 0L).to(I32);
+            Tile scale = absmax.at(bytes.div(BLOCK / 2), mask);
+            Tile high = load(code.add(b.shr(4))).mul(scale), low = load(code.add(b.and(15))).mul(scale);
+            acc.set(dot(xt, interleave(high, low).to(x.elementType()).trans(), acc.get()));
+            xPtr.set(xPtr.get().add(BK));
+        }
+        store(y.add(rm.col().mul(n)).add(rn.row()), acc.get(), rm.col().lt(m).and(rn.row().lt(n)));
+    }
+
+    @Kernel
+    static void matmulPlain(Tile x, Tile w, Tile code, Tile absmax, Tile y, Tile m, Tile n, Tile k, Tile kBytes,
+                            @Constexpr int BM, @Constexpr int BN, @Constexpr int BK, @Constexpr int GROUP) {
+        matmul(x, w, code, plain(absmax), y, m, n, k, kBytes, BM, BN, BK, GROUP);
+    }
+
+    @Kernel
+    static void matmulNested(Tile x, Tile w, Tile code, Tile codes, Tile map, Tile scales, Tile offset, Tile y, Tile m, Tile n, Tile k,
+                             Tile kBytes, @Constexpr int BM, @Constexpr int BN, @Constexpr int BK, @Constexpr int GROUP) {
+        matmul(x, w, code, nested(codes, map, scales, offset), y, m, n, k, kBytes, BM, BN, BK, GROUP);
     }
 
     static final JitKernel QUANTIZE = Jit.kernel(Nf4.class, "quantize");
@@ -331,6 +377,8 @@ public final class Nf4 {
     static final JitKernel DEQUANTIZE_NESTED = Jit.kernel(Nf4.class, "dequantizeNested");
     static final JitKernel GEMV_PLAIN = Jit.kernel(Nf4.class, "gemvPlain");
     static final JitKernel GEMV_NESTED = Jit.kernel(Nf4.class, "gemvNested");
+    static final JitKernel MATMUL_PLAIN = Jit.kernel(Nf4.class, "matmulPlain");
+    static final JitKernel MATMUL_NESTED = Jit.kernel(Nf4.class, "matmulNested");
 
     /** Blocks of 64 per quantize program, bytes per dequantize program, the GEMV's rows and K step. */
     static final int QUANTIZE_BLOCKS = 16, DEQUANTIZE_BYTES = 1024, GEMV_ROWS = 8, GEMV_K = 512, MEAN_CHUNK = 1024;
@@ -440,9 +488,48 @@ public final class Nf4 {
         requireSameDevice("y", y, w.packed());
         Grid g = grid(cdiv(m, GEMV_ROWS));
         switch (w.absmax()) {
-            case Plain p -> launch(GEMV_PLAIN, g, w.packed(), w.code(), p.values(), x, y, m, k, GEMV_ROWS, GEMV_K);
-            case Nested d -> launch(GEMV_NESTED, g, w.packed(), w.code(), d.codes(), d.map(), d.scales(), d.offset(), x, y, m, k,
+            case Plain p -> launch(GEMV_PLAIN, g, w.packed(), w.code(), p.values(), x, y, m, k, k / 2, GEMV_ROWS, GEMV_K);
+            case Nested d -> launch(GEMV_NESTED, g, w.packed(), w.code(), d.codes(), d.map(), d.scales(), d.offset(), x, y, m, k, k / 2,
                     GEMV_ROWS, GEMV_K);
+        }
+    }
+
+    /** {@link #matmul(Tensor, Quantized, Tensor, GemmConfig)} into a new [M, N] tensor of x's dtype. */
+    public static Tensor matmul(Tensor x, Quantized w) {
+        Tensor y = Tensor.empty(x.dtype(), x.device(), x.shape(0), w.shape()[0]);
+        matmul(x, w, y, GemmConfig.DEFAULT);
+        return y;
+    }
+
+    /**
+     * Fused NF4 dequantize + matmul (prefill): y = x·Wᵀ for activations x [M, K] (f16 or bf16,
+     * contiguous) and an NF4 weight W [N, K] (as bitsandbytes quantizes an [out, in] weight; K
+     * even), on the tensor cores. Each W tile is dequantized into registers as {@link #dequantize}
+     * would write it in x's dtype and never goes to memory; y (f32, f16 or bf16, [M, N]) is summed
+     * in f32 and rounded once.
+     */
+    public static void matmul(Tensor x, Quantized w, Tensor y, GemmConfig cfg) {
+        long[] s = w.shape();
+        if (s.length != 2) throw new IllegalArgumentException("the NF4 matmul needs a weight matrix [N, K], got shape " + Arrays.toString(s));
+        if (x.dtype() != DType.F16 && x.dtype() != DType.BF16) {
+            throw new IllegalArgumentException("the NF4 matmul takes f16 or bf16 activations, not " + x.dtype() + " (" + x + ")");
+        }
+        requireRank("x", x, 2);
+        requireContiguous("x", x);
+        int m = intSize("rows", x.shape(0)), n = intSize("rows of W", s[0]), k = intSize("columns", s[1]);
+        if (x.shape(1) != k) throw new IllegalArgumentException("NF4 matmul shapes: x " + x + " · Wᵀ of W " + Arrays.toString(s) + " differ in K");
+        if (k % 2 != 0) {
+            throw new IllegalArgumentException("the NF4 matmul needs an even K (W's rows start on a byte), got K = " + k
+                    + "; dequantize and use a matmul instead");
+        }
+        requireSameDevice("the NF4 weight", w.packed(), x);
+        requireGemmOut(y, m, n, x);
+        requireGemmSize(m, n, k);
+        switch (w.absmax()) {
+            case Plain p -> launchGemm(MATMUL_PLAIN, m, n, cfg, x, w.packed(), w.code(), p.values(), y, m, n, k, k / 2,
+                    cfg.bm(), cfg.bn(), cfg.bk(), cfg.group());
+            case Nested d -> launchGemm(MATMUL_NESTED, m, n, cfg, x, w.packed(), w.code(), d.codes(), d.map(), d.scales(), d.offset(), y,
+                    m, n, k, k / 2, cfg.bm(), cfg.bn(), cfg.bk(), cfg.group());
         }
     }
 

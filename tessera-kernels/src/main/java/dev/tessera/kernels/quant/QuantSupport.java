@@ -1,20 +1,22 @@
 package dev.tessera.kernels.quant;
 
 import static dev.tessera.lang.TL.*;
+import static dev.tessera.runtime.Grid.grid;
 
 import dev.tessera.lang.Tile;
+import dev.tessera.runtime.JitKernel;
 import dev.tessera.runtime.Tensor;
 import dev.tessera.types.DType;
 import java.util.Arrays;
 
 /**
- * What the quantization families share: the two roundings their formats are defined with, written
- * in the tile language so that the CPU and the GPU round alike, and the checks of the host APIs.
+ * What the quantization families share: the GGUF rounding (half away from zero), written in the
+ * tile language so that the CPU and the GPU round alike; the GEMMs' program order and launch; and
+ * the checks of the host APIs.
  */
 final class QuantSupport {
     private QuantSupport() {}
 
-    /** 1.5·2^23: adding it to an f32 of magnitude below 2^22 leaves no fraction bits, so the adder rounds. */
     /**
      * v rounded to the nearest integer, ties away from zero (C's {@code roundf}), as i32: the
      * truncated value, plus one step away from zero where the dropped fraction is at least a half
@@ -26,7 +28,40 @@ final class QuantSupport {
         return where(away, t.add(where(v.lt(0.0), -1, 1)), t);
     }
 
+    /**
+     * The (row, column) of the output tile program 0's id names, in grouped order: the programs
+     * walk GROUP rows of tiles column by column, so those running at the same time share rows of
+     * A and columns of B in L2 (the order of {@code Matmul} and Triton's tutorial).
+     */
+    static Tile[] groupedTile(Tile m, Tile n, int BM, int BN, int GROUP) {
+        Tile pid = programId(0), perGroup = cdiv(n, BN).mul(GROUP);
+        Tile first = pid.div(perGroup).mul(GROUP);
+        Tile groupRows = minimum(cdiv(m, BM).sub(first), (long) GROUP);
+        return new Tile[] {first.add(pid.rem(perGroup).rem(groupRows)), pid.rem(perGroup).div(groupRows)};
+    }
+
+    /** A GEMM launch: a program per output tile, with the config's warps and stages. */
+    static void launchGemm(JitKernel kernel, int m, int n, GemmConfig cfg, Object... args) {
+        kernel.withOptions(cfg.warps(), cfg.stages()).launch(grid(cdiv(m, cfg.bm()) * cdiv(n, cfg.bn())), args);
+    }
+
     // ------------------------------------------------------------------ host-side checks
+
+    /** The GEMMs index their operands with i32 offsets: each of A [M, K], B [K, N] and C [M, N] must have fewer than 2^31 elements. */
+    static void requireGemmSize(int m, int n, int k) {
+        intSize("the elements of A [" + m + ", " + k + "]", (long) m * k);
+        intSize("the elements of B [" + k + ", " + n + "]", (long) k * n);
+        intSize("the elements of C [" + m + ", " + n + "]", (long) m * n);
+        if (k == 0) throw new IllegalArgumentException("the GEMM has K = 0: A and B have no columns and rows to multiply");
+    }
+
+    /** The output dtypes of the GEMMs: f32, or a 16-bit float. */
+    static void requireGemmOut(Tensor out, int m, int n, Tensor input) {
+        requireFloat("out", out);
+        requireShape("out", out, m, n);
+        requireContiguous("out", out);
+        requireSameDevice("out", out, input);
+    }
 
     /** The floating types the quantizers read and the dequantizers write. */
     static void requireFloat(String what, Tensor t) {

@@ -8,6 +8,7 @@ import dev.tessera.bench.BenchResult;
 import dev.tessera.bench.TextTable;
 import dev.tessera.bench.Throughput;
 import dev.tessera.kernels.quant.Fp8;
+import dev.tessera.kernels.quant.GemmConfig;
 import dev.tessera.kernels.quant.Gguf;
 import dev.tessera.kernels.quant.Int8;
 import dev.tessera.kernels.quant.Nf4;
@@ -30,7 +31,9 @@ import java.util.SplittableRandom;
  * Advanced chapter 3: quantization. What the formats store (codes and scales), what they cost in
  * accuracy, and why a 4-bit GEMV — the matrix-vector product of LLM decoding — is faster: it
  * moves about a quarter of the bytes of a bf16 one, and a GEMV does two flops per weight it reads,
- * so its time is the time to read the weights.
+ * so its time is the time to read the weights. Then prefill: with T tokens at once the same
+ * weights do 2T flops each, the product becomes compute-bound, and what pays is the tensor cores'
+ * rate for the operand types (int8 and FP8 GEMMs) rather than the bytes.
  */
 public final class Advanced03Quantization {
     private Advanced03Quantization() {}
@@ -63,6 +66,77 @@ public final class Advanced03Quantization {
     public record Gemv(String name, double bytes, double ms, double gbps, double maxRelativeError) {}
 
     public record Result(List<Format> formats, List<Gemv> gemvs) {}
+
+    /**
+     * One quantized GEMM y = x·Wᵀ: its error against float64 of the unquantized bf16 operands (what
+     * the format costs) and against float64 of its dequantized operands (what the kernel adds), both
+     * as the largest |error| over Σ|x·w| of an output.
+     */
+    public record Gemm(String name, double formatError, double kernelError) {}
+
+    /** The four quantized GEMMs of the library on T tokens x [T, K] and N(0, 0.02) weights W [N, K]. */
+    public static List<Gemm> measureGemms(Device device, int t, int n, int k) {
+        List<Gemm> gemms = new ArrayList<>();
+        SplittableRandom random = new SplittableRandom(5);
+        double[] wv = new double[n * k], xv = new double[t * k];
+        for (int i = 0; i < wv.length; i++) wv[i] = random.nextGaussian() * 0.02;
+        for (int i = 0; i < xv.length; i++) xv[i] = random.nextGaussian();
+        try (Tensor w = Tensor.from(wv, DType.BF16, device, n, k); Tensor x = Tensor.from(xv, DType.BF16, device, t, k);
+             Tensor y = Tensor.empty(DType.F32, device, t, n); Tensor y16 = Tensor.empty(DType.BF16, device, t, n)) {
+            double[] exactW = w.toDoubleArray(), exactX = x.toDoubleArray();
+            try (Int8.Quantized qx = Int8.quantizeRows(x); Int8.Quantized qw = Int8.quantizeRows(w);
+                 Tensor dx = Int8.dequantize(qx, DType.F32); Tensor dw = Int8.dequantize(qw, DType.F32)) {
+                Int8.matmul(qx, qw, y, GemmConfig.DEFAULT);
+                gemms.add(gemm("int8 x int8 (W8A8), s32 sums", y, exactX, exactW, dx.toDoubleArray(), dw.toDoubleArray(), t, n, k));
+                Int8.matmulW8A16(x, qw, y16, GemmConfig.DEFAULT);
+                gemms.add(gemm("bf16 x int8 (W8A16)", y16, exactX, exactW, exactX, dw.toDoubleArray(), t, n, k));
+            }
+            try (Nf4.Quantized qw = Nf4.quantize(w); Tensor dw = Nf4.dequantize(qw, DType.BF16)) {
+                Nf4.matmul(x, qw, y16, GemmConfig.DEFAULT);
+                gemms.add(gemm("bf16 x NF4, tiles dequantized into the dot", y16, exactX, exactW, exactX, dw.toDoubleArray(), t, n, k));
+            }
+            try (Fp8.Quantized qx = Fp8.quantize(x, DType.FP8E4M3, Fp8.Scaling.TILE_1X128);
+                 Fp8.Quantized qw = Fp8.quantize(w, DType.FP8E4M3, Fp8.Scaling.BLOCK_128X128);
+                 Tensor dx = Fp8.dequantize(qx, DType.F32); Tensor dw = Fp8.dequantize(qw, DType.F32)) {
+                Fp8.matmul(qx, qw, y, Fp8.GEMM_CONFIG);
+                gemms.add(gemm("e4m3 x e4m3, 1x128 and 128x128 scales", y, exactX, exactW, dx.toDoubleArray(), dw.toDoubleArray(), t, n, k));
+            }
+        }
+        return gemms;
+    }
+
+    private static Gemm gemm(String name, Tensor y, double[] x, double[] w, double[] dx, double[] dw, int t, int n, int k) {
+        double[] got = y.toDoubleArray();
+        return new Gemm(name, worstError(got, x, w, t, n, k), worstError(got, dx, dw, t, n, k));
+    }
+
+    /** max over outputs of |got − x·Wᵀ| / Σ|x·w|, in float64. */
+    private static double worstError(double[] got, double[] x, double[] w, int t, int n, int k) {
+        double worst = 0;
+        for (int i = 0; i < t; i++) {
+            for (int j = 0; j < n; j++) {
+                double ref = 0, size = 0;
+                for (int p = 0; p < k; p++) {
+                    ref += x[i * k + p] * w[j * k + p];
+                    size += Math.abs(x[i * k + p] * w[j * k + p]);
+                }
+                worst = Math.max(worst, Math.abs(got[i * n + j] - ref) / size);
+            }
+        }
+        return worst;
+    }
+
+    /** The H200's rates as bench/NOTES.md measured them: device copy and cuBLAS's bf16 and FP8 GEMMs. */
+    static final double BANDWIDTH = 4246e9, BF16_RATE = 713e12, FP8_RATE = 1300e12;
+
+    /**
+     * The lower bound on a linear layer's time on the H200 for T tokens, y [T, N] = x [T, K] · Wᵀ
+     * with y in bf16: its flops over the tensor cores' {@code rate}, or its bytes over the
+     * bandwidth ({@code weightBytes} per weight, {@code xBytes} per activation), whichever is larger.
+     */
+    public static double floorSeconds(long t, long n, long k, double weightBytes, double xBytes, double rate) {
+        return Math.max(2.0 * t * n * k / rate, (n * k * weightBytes + t * k * xBytes + 2.0 * t * n) / BANDWIDTH);
+    }
 
     /** Quantizes an [m, k] matrix of N(0, 0.02) weights in every format and times the three GEMVs. */
     public static Result measure(Device device, int m, int k, boolean quick) {
@@ -192,5 +266,36 @@ public final class Advanced03Quantization {
         }
         boolean ok = r.gemvs().stream().allMatch(x -> x.maxRelativeError() < 1e-2);
         out.println(ok ? "every GEMV matches float64 of its dequantized weights" : "A GEMV IS WRONG");
+        prefill(out, device, quick);
+    }
+
+    /** Part two: many tokens at once, where the weights' bytes stop deciding the time. */
+    private static void prefill(PrintStream out, Device device, boolean quick) {
+        long n = 4096, k = 4096;
+        out.printf("%nPrefill: T tokens at once make the GEMV a GEMM, y [T, N] = x [T, K] . W^T, and each weight read does 2T flops.%n");
+        out.printf("Lower bounds on the H200 for N = K = %d (bench/NOTES.md: copy %.0f GB/s, cuBLAS bf16 %.0f, FP8 %.0f TFLOP/s):%n", n,
+                BANDWIDTH / 1e9, BF16_RATE / 1e12, FP8_RATE / 1e12);
+        TextTable m = TextTable.of("T", "bf16 W (us)", "NF4 W, bf16 dot (us)", "NF4 / bf16", "e4m3 W and x (us)", "FP8 / bf16", "bound by (bf16)");
+        for (long t : new long[] {1, 16, 64, 256, 1024, 4096}) {
+            double bf16 = floorSeconds(t, n, k, 2, 2, BF16_RATE), nf4 = floorSeconds(t, n, k, 0.5 + 4.0 / 64, 2, BF16_RATE);
+            double fp8 = floorSeconds(t, n, k, 1, 1, FP8_RATE);
+            boolean compute = bf16 == 2.0 * t * n * k / BF16_RATE;
+            m.addRow(String.valueOf(t), String.format("%.1f", bf16 * 1e6), String.format("%.1f", nf4 * 1e6), String.format("%.2fx", bf16 / nf4),
+                    String.format("%.1f", fp8 * 1e6), String.format("%.2fx", bf16 / fp8), compute ? "flops" : "bytes");
+        }
+        m.print(out);
+        out.println("Up to about a hundred tokens the weights' bytes decide and 4 bits win almost 3.6x; beyond, the flops decide:");
+        out.println("NF4 weights are dequantized to bf16 tiles for the tensor cores and run at bf16's rate (no faster than bf16),");
+        out.println("while int8 and FP8 operands multiply at about twice bf16's rate: quantizing the activations too is what speeds up prefill.");
+        int t = quick ? 32 : 128, gn = quick ? 96 : 512, gk = quick ? 160 : 1024;
+        out.printf("%nThe library's quantized GEMMs on this device, x [%d, %d] (bf16) and W [%d, %d] of N(0, 0.02);%n", t, gk, gn, gk);
+        out.println("errors are max |y - ref| / sum|x.w| of an output, ref in float64:");
+        TextTable g = TextTable.of("GEMM", "vs the bf16 operands (the format)", "vs its dequantized operands (the kernel)");
+        List<Gemm> gemms = measureGemms(device, t, gn, gk);
+        for (Gemm x : gemms) g.addRow(x.name(), String.format("%.1e", x.formatError()), String.format("%.1e", x.kernelError()));
+        g.print(out);
+        boolean exact = gemms.stream().allMatch(x -> x.kernelError() < 1e-2);
+        out.println(exact ? "every GEMM matches float64 of its dequantized operands up to its output's rounding"
+                : "A GEMM IS WRONG");
     }
 }

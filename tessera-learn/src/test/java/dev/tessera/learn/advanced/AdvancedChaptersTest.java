@@ -7,6 +7,7 @@ import dev.tessera.runtime.Device;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The advanced chapters run on the CPU and say what they should. */
@@ -20,6 +21,7 @@ class AdvancedChaptersTest {
         }
         String text = bytes.toString(StandardCharsets.UTF_8);
         assertTrue(text.contains("every GEMV matches float64 of its dequantized weights"), text);
+        assertTrue(text.contains("every GEMM matches float64 of its dequantized operands"), text);
         assertTrue(text.contains("GGUF Q4_0") && text.contains("NF4, double-quantized") && text.contains("fp8 e4m3"), text);
         assertTrue(text.matches("(?s).*NF4 moves 3\\.[0-9]+x fewer bytes than bf16, Q4_0 3\\.[0-9]+x.*"), text);
         assertNotNull(Sources.of(Advanced03Quantization.class), "source bundled for --readme");
@@ -63,5 +65,19 @@ class AdvancedChaptersTest {
         assertEquals(64 * 256 * 18.0 / 32 + vectors, r.gemvs().get(2).bytes());
         for (Advanced03Quantization.Gemv g : r.gemvs()) assertTrue(g.maxRelativeError() < 1e-2 && g.ms() > 0, g.toString());
         for (Advanced03Quantization.Format f : r.formats()) assertTrue(f.relativeError() > 0 && f.relativeError() < 0.2, f.toString());
+    }
+
+    @Test
+    void prefillIsBoundByBytesForFewTokensAndByFlopsForMany() {
+        double bf16 = Advanced03Quantization.floorSeconds(1, 4096, 4096, 2, 2, Advanced03Quantization.BF16_RATE);
+        double nf4 = Advanced03Quantization.floorSeconds(1, 4096, 4096, 0.5625, 2, Advanced03Quantization.BF16_RATE);
+        assertEquals(2 / 0.5625, bf16 / nf4, 0.05, "one token: the weights' bytes decide");
+        assertEquals(2.0 * 4096 * 4096 * 4096 / Advanced03Quantization.BF16_RATE,
+                Advanced03Quantization.floorSeconds(4096, 4096, 4096, 0.5625, 2, Advanced03Quantization.BF16_RATE), 1e-12, "4096 tokens: the flops");
+        List<Advanced03Quantization.Gemm> gemms = Advanced03Quantization.measureGemms(Device.cpu(), 20, 40, 96);
+        assertEquals(4, gemms.size());
+        for (Advanced03Quantization.Gemm g : gemms) {
+            assertTrue(g.kernelError() < 2e-3 && g.formatError() > g.kernelError() && g.formatError() < 0.1, g.toString());
+        }
     }
 }
