@@ -54,20 +54,8 @@ public final class FlashAttention {
         Tile kBase = k.add(b.mul(skb).add(kvh.mul(skh))), vBase = v.add(b.mul(svb).add(kvh.mul(svh)));
         Tile qkScale = scale.mul(LOG2E);   // scores in base 2: exp(x · scale) = exp2(x · scale · log2 e)
         Tile diagonal = nk.sub(nq);         // query i sees key j ≤ i + diagonal
-        Tile end, fullEnd, start;
-        if (CAUSAL) {
-            end = minimum(nk, maximum(m0.add(BM).add(diagonal), 0));                          // past the last key the block's last query sees
-            fullEnd = minimum(end, maximum(m0.add(diagonal).add(1), 0).div(BN).mul(BN));      // blocks every query of the block sees
-        } else {
-            end = nk;
-            fullEnd = nk.div(BN).mul(BN);
-        }
-        if (WINDOW) {   // every visited block may cut the window's edge: all are masked
-            start = minimum(maximum(m0.add(diagonal).sub(window).add(1), 0).div(BN).mul(BN), end);
-            fullEnd = start;
-        } else {
-            start = scalar(0);
-        }
+        Tile[] bounds = keyBounds(m0, nk, diagonal, window, BM, BN, CAUSAL, WINDOW);
+        Tile start = bounds[0], fullEnd = bounds[1], end = bounds[2];
         Var m = var(full(F32, Double.NEGATIVE_INFINITY, BM)), l = var(zeros(F32, BM)), acc = var(zeros(F32, BM, D));
         Keys keys = new Keys(qt, kBase, vBase, skn, svn, qkScale, rm, nk, diagonal, window, D, BN, CAUSAL, WINDOW);
         for (Tile s : range(start, fullEnd, BN)) keys.step(s, false, m, l, acc);
@@ -76,6 +64,27 @@ public final class FlashAttention {
         Tile lv = l.get(), seen = lv.gt(0.0);
         store(o.add(b.mul(sob).add(h.mul(soh))).add(rm.col().mul(son)).add(rd.row()), acc.get().div(where(seen, lv, 1.0).col()), rm.col().lt(nq));
         store(lse.add(bh.mul(nq)).add(rm), m.get().add(log2(lv)).mul(LN2), rm.lt(nq));
+    }
+
+    /**
+     * The keys the queries [m0, m0 + BM) see, as block starts: {start, fullEnd, end}, where the
+     * blocks in [start, fullEnd) are seen whole by every query (no mask) and those in
+     * [fullEnd, end) are cut by the diagonal, the window or the end of the keys.
+     */
+    private static Tile[] keyBounds(Tile m0, Tile nk, Tile diagonal, Tile window, int bm, int bn, boolean causal, boolean slide) {
+        Tile end, fullEnd, start = scalar(0);
+        if (causal) {
+            end = minimum(nk, maximum(m0.add(bm).add(diagonal), 0));                              // past the last key the block's last query sees
+            fullEnd = minimum(end, maximum(m0.add(diagonal).add(1), 0).div(bn).mul(bn));          // the keys the block's first query sees
+        } else {
+            end = nk;
+            fullEnd = nk.div(bn).mul(bn);
+        }
+        if (slide) {   // every visited block may cut the window's edge: all are masked
+            start = minimum(maximum(m0.add(diagonal).sub(window).add(1), 0).div(bn).mul(bn), end);
+            fullEnd = start;
+        }
+        return new Tile[] {start, fullEnd, end};
     }
 
     /** What the forward pass's steps over blocks of keys share: the queries, where the keys are, the masks. */
@@ -121,14 +130,16 @@ public final class FlashAttention {
 
     /**
      * dK and dV of one block of BN keys of one key/value head, over the queries of every head of its
-     * group; dQ summed into the f32 {@code dqAcc} [B, Hq, Nq, D] (contiguous) with atomics.
+     * group; with ATOMIC_DQ, dQ summed into the f32 {@code dqAcc} [B, Hq, Nq, D] (contiguous) with
+     * atomics (else {@code dq} computes it).
      */
     @Kernel
     static void backward(Tile q, Tile k, Tile v, Tile dO, Tile lse, Tile delta, Tile dqAcc, Tile dk, Tile dv,
                          Tile sqb, Tile sqh, Tile sqn, Tile skb, Tile skh, Tile skn, Tile svb, Tile svh, Tile svn,
                          Tile sdb, Tile sdh, Tile sdn, Tile sdkb, Tile sdkh, Tile sdkn, Tile sdvb, Tile sdvh, Tile sdvn,
                          Tile heads, Tile group, Tile nq, Tile nk, Tile scale, Tile window,
-                         @Constexpr int D, @Constexpr int BM, @Constexpr int BN, @Constexpr boolean CAUSAL, @Constexpr boolean WINDOW) {
+                         @Constexpr int D, @Constexpr int BM, @Constexpr int BN, @Constexpr boolean CAUSAL, @Constexpr boolean WINDOW,
+                         @Constexpr boolean ATOMIC_DQ) {
         Tile kvHeads = heads.div(group);
         Tile bkv = programId(1).to(I64), b = bkv.div(kvHeads), kvh = bkv.rem(kvHeads);
         Tile n0 = programId(0).mul(BN);
@@ -150,7 +161,7 @@ public final class FlashAttention {
         }
         Var dkAcc = var(zeros(F32, BN, D)), dvAcc = var(zeros(F32, BN, D));
         Queries queries = new Queries(q, dO, lse, delta, dqAcc, sqb, sqh, sqn, sdb, sdh, sdn, b, kvh, group, heads, nq, nk, scale, kt, vt, rn,
-                diagonal, window, D, BM, CAUSAL, WINDOW);
+                diagonal, window, D, BM, CAUSAL, WINDOW, ATOMIC_DQ);
         // one flat loop over (head of the group, query block), so each is one pipelinable loop
         Tile masked = full.sub(first), unmasked = last.sub(full);
         if (CAUSAL) {
@@ -166,7 +177,7 @@ public final class FlashAttention {
     /** What the backward pass's steps over blocks of queries share: the program's keys, where the queries and their gradients are, the masks. */
     private record Queries(Tile q, Tile dO, Tile lse, Tile delta, Tile dqAcc, Tile sqb, Tile sqh, Tile sqn, Tile sdb, Tile sdh, Tile sdn,
                            Tile b, Tile kvh, Tile group, Tile heads, Tile nq, Tile nk, Tile scale, Tile kt, Tile vt, Tile keys,
-                           Tile diagonal, Tile window, int d, int bm, boolean causal, boolean slide) {
+                           Tile diagonal, Tile window, int d, int bm, boolean causal, boolean slide, boolean atomicDq) {
 
         /** Query block {@code mb} of head {@code g} of the group against the program's keys: adds to dK, dV and dQ. */
         void step(Tile g, Tile mb, boolean masked, Var dkAcc, Var dvAcc) {
@@ -185,8 +196,55 @@ public final class FlashAttention {
             dvAcc.set(dot(pT.to(in), gradOut, dvAcc.get()));
             Tile dsT = pT.mul(dot(vt, trans(gradOut)).sub(dRow.row()));                                            // [BN, BM]
             dkAcc.set(dot(dsT.to(in), qt, dkAcc.get()));
-            Tile dq = dot(trans(dsT).to(in), kt).mul(scale);                                                       // [BM, D]
-            atomicAdd(dqAcc.add(bh.mul(nq).add(rm.col()).mul(d)).add(rd.row()), dq, rows);
+            if (atomicDq) {
+                Tile dq = dot(trans(dsT).to(in), kt).mul(scale);                                                   // [BM, D]
+                atomicAdd(dqAcc.add(bh.mul(nq).add(rm.col()).mul(d)).add(rd.row()), dq, rows);
+            }
+        }
+    }
+
+    /**
+     * dQ of one block of BM queries of one head, deterministically: the keys its queries see are
+     * walked as in the forward pass, P and dP recomputed (two more products than the atomic path's
+     * dQ = dS·K in {@link #backward}, and no atomics, so equal inputs give equal bits).
+     */
+    @Kernel
+    static void dq(Tile q, Tile k, Tile v, Tile dO, Tile lse, Tile delta, Tile dq,
+                   Tile sqb, Tile sqh, Tile sqn, Tile skb, Tile skh, Tile skn, Tile svb, Tile svh, Tile svn,
+                   Tile sdb, Tile sdh, Tile sdn, Tile sgb, Tile sgh, Tile sgn, Tile heads, Tile group, Tile nq, Tile nk, Tile scale, Tile window,
+                   @Constexpr int D, @Constexpr int BM, @Constexpr int BN, @Constexpr boolean CAUSAL, @Constexpr boolean WINDOW) {
+        Tile bh = programId(1).to(I64), b = bh.div(heads), h = bh.rem(heads), kvh = h.div(group);
+        Tile m0 = programId(0).mul(BM);
+        Tile rm = m0.add(arange(0, BM)), rd = arange(0, D), rows = rm.col().lt(nq);
+        Tile qt = load(q.add(b.mul(sqb).add(h.mul(sqh))).add(rm.col().mul(sqn)).add(rd.row()), rows, 0L);
+        Tile gradOut = load(dO.add(b.mul(sdb).add(h.mul(sdh))).add(rm.col().mul(sdn)).add(rd.row()), rows, 0L);
+        Tile lse2 = load(lse.add(bh.mul(nq)).add(rm), rm.lt(nq), 0.0).mul(LOG2E);
+        Tile dRow = load(delta.add(bh.mul(nq)).add(rm), rm.lt(nq), 0.0);
+        Tile kBase = k.add(b.mul(skb).add(kvh.mul(skh))), vBase = v.add(b.mul(svb).add(kvh.mul(svh)));
+        Tile diagonal = nk.sub(nq);
+        Tile[] bounds = keyBounds(m0, nk, diagonal, window, BM, BN, CAUSAL, WINDOW);
+        Var acc = var(zeros(F32, BM, D));
+        GradKeys keys = new GradKeys(qt, gradOut, lse2, dRow, kBase, vBase, skn, svn, scale.mul(LOG2E), rm, nk, diagonal, window, D, BN, CAUSAL, WINDOW);
+        for (Tile s : range(bounds[0], bounds[1], BN)) keys.step(s, false, acc);
+        for (Tile s : range(bounds[1], bounds[2], BN)) keys.step(s, true, acc);
+        store(dq.add(b.mul(sgb).add(h.mul(sgh))).add(rm.col().mul(sgn)).add(rd.row()), acc.get().mul(scale), rows);
+    }
+
+    /** What the dQ kernel's steps over blocks of keys share. */
+    private record GradKeys(Tile qt, Tile gradOut, Tile lse2, Tile dRow, Tile kBase, Tile vBase, Tile skn, Tile svn, Tile qkScale, Tile rows,
+                            Tile nk, Tile diagonal, Tile window, int d, int bn, boolean causal, boolean slide) {
+
+        /** dQ += dS·K over keys [s, s + BN), dS = P ∘ (dO·Vᵀ − Δ) with P from the saved log-sum-exp. */
+        void step(Tile s, boolean masked, Var acc) {
+            Tile cols = s.add(arange(0, bn)), rd = arange(0, d);
+            Tile kPtr = kBase.add(cols.col().mul(skn)).add(rd.row()), vPtr = vBase.add(rd.col()).add(cols.row().mul(svn));
+            Tile kt = masked ? load(kPtr, cols.col().lt(nk), 0L) : load(kPtr);    // [BN, D]
+            Tile vT = masked ? load(vPtr, cols.row().lt(nk), 0L) : load(vPtr);    // [D, BN]: vᵀ through strides
+            Tile p = exp2(dot(qt, trans(kt)).mul(qkScale).sub(lse2.col()));
+            // a query that sees no key has lse = -inf, and such queries appear only in masked blocks
+            if (masked) p = where(visible(rows.col(), cols.row(), nk, diagonal, window, causal, slide), p, 0.0);
+            Tile ds = p.mul(dot(gradOut, vT).sub(dRow.col()));
+            acc.set(dot(ds.to(qt.elementType()), kt, acc.get()));
         }
     }
 
@@ -202,6 +260,7 @@ public final class FlashAttention {
     public static final JitKernel FORWARD = Jit.kernel(FlashAttention.class, "forward");
     public static final JitKernel DELTA = Jit.kernel(FlashAttention.class, "delta");
     public static final JitKernel BACKWARD = Jit.kernel(FlashAttention.class, "backward");
+    public static final JitKernel DQ = Jit.kernel(FlashAttention.class, "dq");
     public static final JitKernel CONVERT = Jit.kernel(FlashAttention.class, "convert");
 
     // ------------------------------------------------------------------ configs and options
@@ -223,49 +282,63 @@ public final class FlashAttention {
         @Override
         public String toString() { return "BM=" + bm + ",BN=" + bn + ",warps=" + warps + ",stages=" + stages; }
 
+        // The GPU blockings are the largest that ptxas assembles for sm_90a without spilling
+        // (FlashAttentionPtxasTest): warps own whole rows of the scores, so BM 128 at 8 warps gives
+        // each warp 16 rows and an f32 accumulator of 16 x D.
+
         /** The forward pass's blocking for head dimension {@code d} on {@code device}: H100/H200 sizes on a GPU, small tiles on the CPU. */
         public static Config forward(int d, Device device) {
             if (device.backend().equals("cpu")) return new Config(64, 64, 4, 1);
-            // warps own whole rows of the scores (16 a warp at 8 warps), so the f32 accumulator of a warp is 16 x D
-            if (d <= 64) return new Config(128, 64, 4, 3);
             if (d <= 128) return new Config(128, 64, 8, 3);
-            return new Config(64, 64, 4, 2);
+            return new Config(64, 32, 8, 2);   // D 256: spills 12 bytes, the least of the blockings tried
         }
 
-        /** The backward pass's blocking: BN keys held, BM queries a step. */
+        /** The backward pass's blocking: BN keys held (dK and dV accumulate in registers), BM queries a step. */
         public static Config backward(int d, Device device) {
             if (device.backend().equals("cpu")) return new Config(64, 64, 4, 1);
-            if (d <= 64) return new Config(64, 128, 8, 2);
-            if (d <= 128) return new Config(64, 128, 8, 2);
-            return new Config(32, 64, 4, 1);
+            if (d <= 64) return new Config(64, 64, 8, 2);
+            return new Config(32, 32, 8, 2);   // D 128 without the dQ atomics; with them it spills 24 bytes
+        }
+
+        /** The deterministic dQ kernel's blocking: BM queries held, BN keys a step. */
+        public static Config dq(int d, Device device) {
+            if (device.backend().equals("cpu")) return new Config(64, 64, 4, 1);
+            if (d <= 64) return new Config(128, 32, 8, 2);
+            if (d <= 128) return new Config(64, 32, 4, 2);
+            return new Config(32, 32, 4, 1);
         }
     }
 
     /**
      * What to compute: causal or not, a sliding window of {@code window} keys (0 for none; a window
-     * makes attention causal), the softmax scale (NaN for 1/√D), and the blockings (null for
-     * {@link Config#forward} and {@link Config#backward}).
+     * makes attention causal), the softmax scale (NaN for 1/√D); how: dQ by f32 atomics from the
+     * key-block programs, or {@code deterministic}ally by programs of its own (equal inputs give
+     * equal bits; two more products per block pair); and the blockings (null for {@link
+     * Config#forward}, {@link Config#backward}, {@link Config#dq}).
      */
-    public record Options(boolean causal, int window, double scale, Config forwardConfig, Config backwardConfig) {
+    public record Options(boolean causal, int window, double scale, boolean deterministic, Config forwardConfig, Config backwardConfig, Config dqConfig) {
         public Options {
             if (window < 0) throw new IllegalArgumentException("a sliding window of " + window + " keys: give a positive window, or 0 for none");
             if (window > 0) causal = true;
         }
 
         /** Full attention with scale 1/√D. */
-        public static final Options DEFAULT = new Options(false, 0, Double.NaN, null, null);
+        public static final Options DEFAULT = new Options(false, 0, Double.NaN, false, null, null, null);
 
         /** Causal attention (aligned bottom-right) with scale 1/√D. */
-        public static final Options CAUSAL = new Options(true, 0, Double.NaN, null, null);
+        public static final Options CAUSAL = DEFAULT.withCausal(true);
 
-        public Options withCausal(boolean c) { return new Options(c, window, scale, forwardConfig, backwardConfig); }
+        public Options withCausal(boolean c) { return new Options(c, window, scale, deterministic, forwardConfig, backwardConfig, dqConfig); }
 
         /** Each query sees its own position and the {@code w − 1} keys before it (implies causal). */
-        public Options withWindow(int w) { return new Options(causal, w, scale, forwardConfig, backwardConfig); }
+        public Options withWindow(int w) { return new Options(causal, w, scale, deterministic, forwardConfig, backwardConfig, dqConfig); }
 
-        public Options withScale(double s) { return new Options(causal, window, s, forwardConfig, backwardConfig); }
+        public Options withScale(double s) { return new Options(causal, window, s, deterministic, forwardConfig, backwardConfig, dqConfig); }
 
-        public Options withConfigs(Config forward, Config backward) { return new Options(causal, window, scale, forward, backward); }
+        /** dQ by programs of its own (true) or by atomics (false). */
+        public Options withDeterministic(boolean d) { return new Options(causal, window, scale, d, forwardConfig, backwardConfig, dqConfig); }
+
+        public Options withConfigs(Config forward, Config backward, Config dq) { return new Options(causal, window, scale, deterministic, forward, backward, dq); }
 
         double scaleFor(int d) { return Double.isNaN(scale) ? 1 / Math.sqrt(d) : scale; }
     }
@@ -351,18 +424,31 @@ public final class FlashAttention {
         Config c = options.backwardConfig() != null ? options.backwardConfig() : Config.backward(s.d, q.device());
         Device dev = q.device();
         int rowBlock = 64;
-        try (Tensor delta = Tensor.empty(DType.F32, dev, s.b, s.hq, s.nq); Tensor dqAcc = Tensor.zeros(DType.F32, dev, s.b, s.hq, s.nq, s.d)) {
+        boolean atomic = !options.deterministic();
+        try (Tensor delta = Tensor.empty(DType.F32, dev, s.b, s.hq, s.nq);
+             Tensor dqAcc = atomic ? Tensor.zeros(DType.F32, dev, s.b, s.hq, s.nq, s.d) : null) {
             DELTA.withOptions(4, 1).launch(grid(cdiv(s.nq, rowBlock), s.b * s.hq), ctx.out(), dOut, delta,
                     i(ctx.out().stride(0)), i(ctx.out().stride(1)), i(ctx.out().stride(2)), i(dOut.stride(0)), i(dOut.stride(1)), i(dOut.stride(2)),
                     s.hq, s.nq, s.d, rowBlock);
-            BACKWARD.withOptions(c.warps(), c.stages()).launch(grid(cdiv(s.nk, c.bn()), s.b * s.hkv), q, k, v, dOut, ctx.lse(), delta, dqAcc, dk, dv,
+            // without atomics dqAcc is unused: dq itself stands in for the pointer (the kernel never reads it)
+            BACKWARD.withOptions(c.warps(), c.stages()).launch(grid(cdiv(s.nk, c.bn()), s.b * s.hkv), q, k, v, dOut, ctx.lse(), delta,
+                    atomic ? dqAcc : dq, dk, dv,
                     i(q.stride(0)), i(q.stride(1)), i(q.stride(2)), i(k.stride(0)), i(k.stride(1)), i(k.stride(2)), i(v.stride(0)), i(v.stride(1)), i(v.stride(2)),
                     i(dOut.stride(0)), i(dOut.stride(1)), i(dOut.stride(2)), i(dk.stride(0)), i(dk.stride(1)), i(dk.stride(2)),
                     i(dv.stride(0)), i(dv.stride(1)), i(dv.stride(2)),
                     s.hq, s.hq / s.hkv, s.nq, s.nk, (float) options.scaleFor(s.d), options.window(),
-                    s.d, c.bm(), c.bn(), options.causal(), options.window() > 0);
-            CONVERT.withOptions(4, 1).launch(grid(cdiv(s.nq, rowBlock), s.b * s.hq), dqAcc, dq, i(dq.stride(0)), i(dq.stride(1)), i(dq.stride(2)),
-                    s.hq, s.nq, s.d, rowBlock);
+                    s.d, c.bm(), c.bn(), options.causal(), options.window() > 0, atomic);
+            if (atomic) {
+                CONVERT.withOptions(4, 1).launch(grid(cdiv(s.nq, rowBlock), s.b * s.hq), dqAcc, dq, i(dq.stride(0)), i(dq.stride(1)), i(dq.stride(2)),
+                        s.hq, s.nq, s.d, rowBlock);
+            } else {
+                Config cq = options.dqConfig() != null ? options.dqConfig() : Config.dq(s.d, dev);
+                DQ.withOptions(cq.warps(), cq.stages()).launch(grid(cdiv(s.nq, cq.bm()), s.b * s.hq), q, k, v, dOut, ctx.lse(), delta, dq,
+                        i(q.stride(0)), i(q.stride(1)), i(q.stride(2)), i(k.stride(0)), i(k.stride(1)), i(k.stride(2)), i(v.stride(0)), i(v.stride(1)), i(v.stride(2)),
+                        i(dOut.stride(0)), i(dOut.stride(1)), i(dOut.stride(2)), i(dq.stride(0)), i(dq.stride(1)), i(dq.stride(2)),
+                        s.hq, s.hq / s.hkv, s.nq, s.nk, (float) options.scaleFor(s.d), options.window(), s.d, cq.bm(), cq.bn(), options.causal(),
+                        options.window() > 0);
+            }
         }
     }
 

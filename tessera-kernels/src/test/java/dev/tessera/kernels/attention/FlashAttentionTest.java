@@ -21,7 +21,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Flash attention forward (output and log-sum-exp) and backward (dQ, dK, dV) against naive
  * attention computed here in float64 from the tensors' own rounded inputs, for every option: full
  * and causal (Nq = Nk, Nq < Nk, and Nq > Nk, where the first queries see no key), GQA and MQA, a
- * sliding window, both layouts; on random seeded inputs whose lengths are not multiples of the
+ * sliding window, both layouts, dQ by atomics and deterministically; on random seeded inputs whose lengths are not multiples of the
  * blocks, outputs poisoned. Small blocks keep the CPU time low and still give every mask several
  * blocks to cut.
  */
@@ -34,16 +34,16 @@ class FlashAttentionTest {
         public String toString() { return name + " " + dtype; }
     }
 
-    static final Config FWD = new Config(32, 16, 4, 2), BWD = new Config(16, 32, 4, 2);
+    static final Config FWD = new Config(32, 16, 4, 2), BWD = new Config(16, 32, 4, 2), DQ = new Config(32, 16, 4, 2);
 
     static Stream<Arguments> cases() {
-        Options full = Options.DEFAULT.withConfigs(FWD, BWD), causal = Options.CAUSAL.withConfigs(FWD, BWD);
+        Options full = Options.DEFAULT.withConfigs(FWD, BWD, DQ), causal = Options.CAUSAL.withConfigs(FWD, BWD, DQ);
         return TestDevices.all().flatMap(dev -> Stream.of(
                 new Case("full", DType.F16, 2, 2, 2, 77, 77, 32, false, full),
                 new Case("full, Nq != Nk, scale 0.3", DType.BF16, 1, 3, 3, 40, 71, 16, false, full.withScale(0.3)),
                 new Case("causal GQA 4:2 (B, N, H, D)", DType.BF16, 2, 4, 2, 45, 83, 16, true, causal),
-                new Case("causal MQA, Nq > Nk", DType.F16, 1, 3, 1, 70, 37, 32, false, causal),
-                new Case("sliding window 20", DType.F16, 1, 2, 1, 90, 90, 16, true, causal.withWindow(20))
+                new Case("causal MQA, Nq > Nk, deterministic dQ", DType.F16, 1, 3, 1, 70, 37, 32, false, causal.withDeterministic(true)),
+                new Case("sliding window 20, deterministic dQ", DType.F16, 1, 2, 1, 90, 90, 16, true, causal.withWindow(20).withDeterministic(true))
         ).map(c -> Arguments.of(dev, c)));
     }
 
@@ -72,7 +72,7 @@ class FlashAttentionTest {
     @MethodSource("dev.tessera.testing.TestDevices#all")
     void theContextApiAllocatesInTheInputsLayout(Device device, @Seed long seed) {
         Device dev = TestDevices.require(device);
-        Case c = new Case("api", DType.F16, 1, 2, 2, 33, 33, 32, true, Options.DEFAULT.withConfigs(FWD, BWD));
+        Case c = new Case("api", DType.F16, 1, 2, 2, 33, 33, 32, true, Options.DEFAULT.withConfigs(FWD, BWD, DQ));
         try (Tensor q = input(c, dev, seed, 2, 33); Tensor k = input(c, dev, seed + 1, 2, 33); Tensor v = input(c, dev, seed + 2, 2, 33);
              FlashAttention.Context ctx = FlashAttention.forward(q, k, v, c.options())) {
             assertTrue(ctx.out().stride(1) < ctx.out().stride(2), "a (B, N, H, D) q gives a (B, N, H, D) output: " + java.util.Arrays.toString(ctx.out().strides()));
