@@ -110,8 +110,36 @@ public final class KernelBench {
             pow2(9, 11), pow2(10, 14), (x, s) -> new long[] {x, x},
             s -> Metric.gbps(x -> x * x * 34.0 / 32 + 2.0 * x * s.dtype().byteSize()), null);
 
+    // Flash attention (dev.tessera.kernels.attention) as FlashAttention-2's paper measures it: B·N = 16k
+    // tokens (256 on the CPU), hidden size H·D = 2048, FLOPs 4·B·N²·H·D for the two products of the
+    // forward pass, halved when causal; the backward pass counts 2.5 times that (its five products).
+
+    public static final KernelBench ATTENTION = new KernelBench("attention",
+            "flash attention forward, q, k, v (B, H, N, D) with B·N = 16k, H·D = 2048 (--head-dim, --causal)", "N",
+            new long[] {64, 128}, pow2(10, 14), KernelBench::attentionDims,
+            s -> attentionMetric(s, 1.0), null);
+
+    public static final KernelBench ATTENTION_BACKWARD = new KernelBench("attention-backward",
+            "flash attention backward (dQ, dK, dV) of the same problems (--deterministic: dQ without atomics)", "N",
+            new long[] {64, 128}, pow2(10, 14), KernelBench::attentionDims,
+            s -> attentionMetric(s, 2.5), null);
+
+    /** (B, H, N, D) at N = x. */
+    private static long[] attentionDims(long x, BenchSettings s) {
+        long tokens = isCpu(s.device()) ? 256 : 16384;
+        return new long[] {Math.max(1, tokens / x), 2048 / s.headDim(), x, s.headDim()};
+    }
+
+    private static Metric attentionMetric(BenchSettings s, double passes) {
+        java.util.function.LongToDoubleFunction flops = x -> {
+            long[] d = attentionDims(x, s);
+            return passes * 4.0 * d[0] * d[1] * d[2] * d[2] * d[3] * (s.causal() ? 0.5 : 1);
+        };
+        return isCpu(s.device()) ? Metric.gflops(flops) : Metric.tflops(flops);
+    }
+
     /** Every kernel benchmark, in the order {@code tessera bench --list} shows them. */
-    public static final List<KernelBench> ALL = List.of(VECTOR_ADD, SOFTMAX, LAYER_NORM, RMS_NORM, MATMUL,
+    public static final List<KernelBench> ALL = List.of(VECTOR_ADD, SOFTMAX, LAYER_NORM, RMS_NORM, MATMUL, ATTENTION, ATTENTION_BACKWARD,
             INT8_QUANTIZE, FP8_QUANTIZE, NF4_DEQUANTIZE, NF4_GEMV, Q4_0_DEQUANTIZE, Q4_0_GEMV, Q8_0_GEMV);
 
     /** The benchmark named {@code name} ({@code "softmax"}, {@code "vector-add"}; {@code _} and case are ignored). */
@@ -152,9 +180,12 @@ public final class KernelBench {
     /**
      * Fields every results record of the run carries besides the standard ones: for matmul the
      * operand layout, {@code "A@B"} (B [K, N] row-major) or {@code "A@W.T"} (B given as W [N, K]
-     * row-major, transposed: what {@code nn.Linear} computes), as bench/peers/peers.py names it.
+     * row-major, transposed: what {@code nn.Linear} computes), as bench/peers/peers.py names it; for
+     * attention whether it is causal (and for the backward pass whether dQ is deterministic).
      */
     public java.util.Map<String, Object> recordFields(BenchSettings s) {
+        if (this == ATTENTION) return java.util.Map.of("causal", s.causal());
+        if (this == ATTENTION_BACKWARD) return java.util.Map.of("causal", s.causal(), "deterministic", s.deterministic());
         if (this != MATMUL) return java.util.Map.of();
         return java.util.Map.of("layout", s.bTransposed() ? "A@W.T" : "A@B");
     }

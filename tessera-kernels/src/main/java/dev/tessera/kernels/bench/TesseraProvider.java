@@ -9,6 +9,7 @@ import dev.tessera.kernels.RmsNorm;
 import dev.tessera.kernels.Matmul;
 import dev.tessera.kernels.Softmax;
 import dev.tessera.kernels.VectorAdd;
+import dev.tessera.kernels.attention.FlashAttention;
 import dev.tessera.kernels.quant.Fp8;
 import dev.tessera.kernels.quant.Gguf;
 import dev.tessera.kernels.quant.Int8;
@@ -35,6 +36,9 @@ public final class TesseraProvider implements BenchProvider {
     public String unsupported(Problem p) {
         if (!p.device().isAvailable()) return "device " + p.device() + " is not available";
         if (p.kernel() == KernelBench.MATMUL && p.dtype() == DType.I8) return null;   // i8 products accumulate in i32
+        if (p.kernel() == KernelBench.ATTENTION || p.kernel() == KernelBench.ATTENTION_BACKWARD) {
+            return p.dtype() == DType.F16 || p.dtype() == DType.BF16 ? null : "flash attention takes f16 or bf16 inputs";
+        }
         if (!p.dtype().isFloat() || p.dtype().isFp8() || p.dtype() == DType.F64) {
             return p.kernel() == KernelBench.MATMUL ? "the matmul kernel takes f32 (or tf32), f16, bf16 or i8 inputs"
                     : "the library kernels take f32, f16 or bf16 inputs";
@@ -101,6 +105,26 @@ public final class TesseraProvider implements BenchProvider {
                     Autotuner tuner = p.settings().tuner(Matmul.TUNER);
                     Matmul.tuned(tuner, a, b, c, ieee);
                     return Workload.of(() -> Matmul.tuned(tuner, a, b, c, ieee), timer, free, bestOf(tuner));
+                }
+                case "attention", "attention-backward" -> {
+                    long[] dims = p.dims();
+                    Tensor q = own(owned, BenchInputs.random(t, seed, d, dims)), k = own(owned, BenchInputs.random(t, seed + 1, d, dims));
+                    Tensor v = own(owned, BenchInputs.random(t, seed + 2, d, dims));
+                    FlashAttention.Options opts = FlashAttention.Options.DEFAULT.withCausal(p.settings().causal())
+                            .withDeterministic(p.settings().deterministic());
+                    FlashAttention.Context ctx = FlashAttention.forward(q, k, v, opts);
+                    owned.addAll(List.of(ctx.out(), ctx.lse()));
+                    int hd = (int) dims[3];
+                    if (p.kernel() == KernelBench.ATTENTION) {
+                        return Workload.of(() -> FlashAttention.forward(q, k, v, ctx.out(), ctx.lse(), opts), timer, free,
+                                "fixed: " + FlashAttention.Config.forward(hd, d));
+                    }
+                    Tensor dOut = own(owned, BenchInputs.random(t, seed + 3, d, dims));
+                    Tensor dq = own(owned, Tensor.empty(t, d, dims)), dk = own(owned, Tensor.empty(t, d, dims)), dv = own(owned, Tensor.empty(t, d, dims));
+                    FlashAttention.backward(ctx, dOut, dq, dk, dv);   // compiles outside the timed region
+                    return Workload.of(() -> FlashAttention.backward(ctx, dOut, dq, dk, dv), timer, free,
+                            "fixed: " + FlashAttention.Config.backward(hd, d)
+                                    + (opts.deterministic() ? ", dQ " + FlashAttention.Config.dq(hd, d) : ", dQ by atomics"));
                 }
                 case "int8-quantize" -> {
                     Tensor x = own(owned, Tensor.randn(t, seed, d, p.dims()));
