@@ -9,6 +9,9 @@ Triton (its best config, named), cuBLAS, Tessera / cuBLAS and Tessera / Triton, 
 ran. A matmul record's "layout" is "A@B" (B [K, N] row-major, the default when absent) or "A@W.T"
 (B given as W [N, K] row-major, transposed).
 
+Attention (TFLOP/s): one row per (kernel, causal, shape BxHxNxD, dtype), with Tessera, Triton, torch's
+SDPA (and the backend it picked), Tessera / SDPA and Tessera / Triton.
+
 usage: table.py FILE.jsonl [FILE.jsonl ...]
 """
 import json
@@ -36,7 +39,7 @@ def ratio(a, b):
 
 
 def main(paths):
-    bandwidth, throughput, providers, copy = OrderedDict(), OrderedDict(), [], None
+    bandwidth, throughput, attention, providers, copy = OrderedDict(), OrderedDict(), OrderedDict(), [], None
     for path in paths:
         with open(path) as f:
             for line in f:
@@ -55,6 +58,11 @@ def main(paths):
                     continue
                 metric = next((m for m in THROUGHPUT if m in r), None)
                 if metric is None:
+                    continue
+                if r["kernel"].startswith("attention"):
+                    key = (r["kernel"], ("causal" if r.get("causal") else "full") + (", deterministic dQ" if r.get("deterministic") else ""),
+                           r["shape"], r["dtype"], metric)
+                    attention.setdefault(key, {})[r["provider"]] = (r[metric], r.get("config"), r.get("sdpa_backend"))
                     continue
                 key = (r["kernel"], r.get("layout", "A@B").split(" ")[0], r["shape"], r["dtype"], metric)
                 # a later record of the same key (a re-run) replaces an earlier one
@@ -90,6 +98,21 @@ def main(paths):
             print(f"| {kernel} | {shown_layout} | {shape} | {dtype} | {unit} | " + " | ".join(cells)
                   + f" | {ratio(t, cb)} | {ratio(t, tr)} | {short_config(vals.get('tessera', (0, None))[1])} "
                   + f"| {short_config(vals.get('triton', (0, None))[1])} |")
+
+    if attention:
+        if bandwidth or throughput:
+            print()
+        print("Attention: throughput = 4·B·N²·H·D / median time (halved when causal, 2.5 times that backward); shape is BxHxNxD; "
+              "torch is scaled_dot_product_attention, with the backend it picked.\n")
+        print("| kernel | mask | shape | dtype | unit | tessera | triton | torch (sdpa) | tessera / torch | tessera / triton | triton config |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
+        for (kernel, mask, shape, dtype, metric), vals in attention.items():
+            get = lambda p: vals[p][0] if p in vals else None  # noqa: E731
+            t, tr, sd = get("tessera"), get("triton"), get("torch")
+            cells = [f"{v:.1f}" if v is not None else "-" for v in (t, tr)]
+            cells.append(f"{sd:.1f} ({vals['torch'][2]})" if sd is not None else "-")
+            print(f"| {kernel} | {mask} | {shape} | {dtype} | {THROUGHPUT[metric]} | " + " | ".join(cells)
+                  + f" | {ratio(t, sd)} | {ratio(t, tr)} | {vals.get('triton', (0, None))[1] or '-'} |")
 
 
 if __name__ == "__main__":
