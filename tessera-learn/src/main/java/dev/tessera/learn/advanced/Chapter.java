@@ -15,9 +15,11 @@ public record Chapter(int number, String name, String title, Class<?> source, Bo
 
     public void run(PrintStream out, Device device, boolean quick) { body.run(out, device, quick); }
 
-    /** Every chapter written so far, in order (1 and 2, flash attention and fused backward passes, are to come). */
+    /** Every chapter written so far, in order (2, fused backward passes, is to come). */
     public static List<Chapter> all() {
-        return List.of(new Chapter(3, "quantization", "Quantization: formats, scales, and why a 4-bit GEMV is faster",
+        return List.of(new Chapter(1, "flash-attention", "Flash attention: tiling, the online softmax, O(N) memory, the backward pass",
+                        Advanced01FlashAttention.class, Advanced01FlashAttention::run),
+                new Chapter(3, "quantization", "Quantization: formats, scales, and why a 4-bit GEMV is faster",
                 Advanced03Quantization.class, Advanced03Quantization::run));
     }
 
