@@ -3,6 +3,8 @@ package dev.tessera.kernels.attention;
 import static dev.tessera.lang.TL.*;
 import static dev.tessera.runtime.Grid.grid;
 
+import dev.tessera.autotune.Autotuner;
+import dev.tessera.autotune.Heuristics;
 import dev.tessera.lang.Constexpr;
 import dev.tessera.lang.Kernel;
 import dev.tessera.lang.Tile;
@@ -12,6 +14,8 @@ import dev.tessera.runtime.Jit;
 import dev.tessera.runtime.JitKernel;
 import dev.tessera.runtime.Tensor;
 import dev.tessera.types.DType;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Flash attention, forward and backward (FlashAttention-2's algorithm): out = softmax(q·kᵀ · scale
@@ -282,6 +286,9 @@ public final class FlashAttention {
         @Override
         public String toString() { return "BM=" + bm + ",BN=" + bn + ",warps=" + warps + ",stages=" + stages; }
 
+        /** This blocking as an autotuner config. */
+        public dev.tessera.autotune.Config toTuned() { return dev.tessera.autotune.Config.of("BM", bm, "BN", bn).warps(warps).stages(stages); }
+
         // The GPU blockings are the largest that ptxas assembles for sm_90a without spilling
         // (FlashAttentionPtxasTest): warps own whole rows of the scores, so BM 128 at 8 warps gives
         // each warp 16 rows and an f32 accumulator of 16 x D.
@@ -367,6 +374,49 @@ public final class FlashAttention {
         }
     }
 
+    // ------------------------------------------------------------------ autotuned forward pass
+
+    /**
+     * Candidate forward blockings: {@link Config#forward}'s for the GPU first, then its neighbours in
+     * Triton's fused-attention search space (BM 64 or 128, BN 32 to 128, 4 or 8 warps, 1 to 3
+     * stages), and the CPU's. On a GPU a blocking that spills is slower, not wrong: the tuner times it.
+     */
+    public static final List<dev.tessera.autotune.Config> FORWARD_CONFIGS = List.of(
+            new Config(128, 64, 8, 3).toTuned(), new Config(128, 64, 8, 2).toTuned(), new Config(128, 32, 8, 3).toTuned(),
+            new Config(128, 128, 8, 2).toTuned(), new Config(64, 64, 4, 3).toTuned(), new Config(64, 32, 4, 3).toTuned(),
+            new Config(64, 64, 4, 1).toTuned());
+
+    /** The forward pass's autotuner: keyed by dtype, lengths, heads and the mask; drops query blocks much longer than Nq. */
+    public static final Autotuner FORWARD_TUNER = Autotuner.builder(FORWARD)
+            .configs(FORWARD_CONFIGS)
+            .key("q", "nq", "nk", "heads", "group", "D", "CAUSAL", "WINDOW")
+            .prune((configs, a) -> {
+                long nq = a.longValue("nq");
+                List<dev.tessera.autotune.Config> kept = configs.stream().filter(c -> c.intValue("BM") <= Math.max(64, Heuristics.nextPowerOf2(nq))).toList();
+                return kept.isEmpty() ? configs : kept;
+            })
+            .build();
+
+    /** The forward pass into out and lse with the blocking tuned for these shapes (tuning on them if their key is new). */
+    public static void forwardTuned(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Options options) {
+        forwardTuned(FORWARD_TUNER, q, k, v, out, lse, options);
+    }
+
+    /** As {@link #forwardTuned(Tensor, Tensor, Tensor, Tensor, Tensor, Options)} with another tuner of {@link #FORWARD}. */
+    public static void forwardTuned(Autotuner tuner, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Options options) {
+        Shape s = Shape.of(q, k, v);
+        s.requireLike("out", out, q.dtype(), s.hq, s.nq);
+        s.requireLse(lse);
+        tuner.launch(meta -> new int[] {cdiv(s.nq, (int) meta.get("BM")), s.b * s.hq}, forwardArgs(q, k, v, out, lse, options, s),
+                Map.of("D", s.d, "CAUSAL", options.causal(), "WINDOW", options.window() > 0));
+    }
+
+    private static Object[] forwardArgs(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Options options, Shape s) {
+        return new Object[] {q, k, v, out, lse,
+                i(q.stride(0)), i(q.stride(1)), i(q.stride(2)), i(k.stride(0)), i(k.stride(1)), i(k.stride(2)), i(v.stride(0)), i(v.stride(1)), i(v.stride(2)),
+                i(out.stride(0)), i(out.stride(1)), i(out.stride(2)), s.hq, s.hq / s.hkv, s.nq, s.nk, (float) options.scaleFor(s.d), options.window()};
+    }
+
     // ------------------------------------------------------------------ the API
 
     /** The forward pass with {@link Options#DEFAULT}: full attention, scale 1/√D. */
@@ -390,14 +440,11 @@ public final class FlashAttention {
     public static void forward(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Options options) {
         Shape s = Shape.of(q, k, v);
         s.requireLike("out", out, q.dtype(), s.hq, s.nq);
-        if (lse.dtype() != DType.F32 || !lse.isContiguous() || !java.util.Arrays.equals(lse.shape(), new long[] {s.b, s.hq, s.nq})) {
-            throw new IllegalArgumentException("lse must be a contiguous f32 [" + s.b + ", " + s.hq + ", " + s.nq + "] tensor, not " + lse);
-        }
+        s.requireLse(lse);
         Config c = options.forwardConfig() != null ? options.forwardConfig() : Config.forward(s.d, q.device());
-        FORWARD.withOptions(c.warps(), c.stages()).launch(grid(cdiv(s.nq, c.bm()), s.b * s.hq), q, k, v, out, lse,
-                i(q.stride(0)), i(q.stride(1)), i(q.stride(2)), i(k.stride(0)), i(k.stride(1)), i(k.stride(2)), i(v.stride(0)), i(v.stride(1)), i(v.stride(2)),
-                i(out.stride(0)), i(out.stride(1)), i(out.stride(2)), s.hq, s.hq / s.hkv, s.nq, s.nk, (float) options.scaleFor(s.d), options.window(),
-                s.d, c.bm(), c.bn(), options.causal(), options.window() > 0);
+        FORWARD.withOptions(c.warps(), c.stages()).launch(grid(cdiv(s.nq, c.bm()), s.b * s.hq),
+                forwardArgs(q, k, v, out, lse, options, s), Map.of("D", s.d, "BM", c.bm(), "BN", c.bn(), "CAUSAL", options.causal(),
+                        "WINDOW", options.window() > 0));
     }
 
     /** dQ, dK, dV (new, in the inputs' dtypes and layouts) of the forward pass {@code ctx} for the output's gradient {@code dOut}. */
@@ -483,6 +530,12 @@ public final class FlashAttention {
             if (d < 16 || d > 256 || Integer.bitCount(d) != 1) throw new IllegalArgumentException("head dimension " + d + ": attention takes 16, 32, 64, 128 or 256");
             if (b < 1 || nq < 1 || nk < 1) throw new IllegalArgumentException("attention of an empty batch or sequence: q " + q + ", k " + k);
             return new Shape(b, hq, hkv, nq, nk, d);
+        }
+
+        void requireLse(Tensor lse) {
+            if (lse.dtype() != DType.F32 || !lse.isContiguous() || !java.util.Arrays.equals(lse.shape(), new long[] {b, hq, nq})) {
+                throw new IllegalArgumentException("lse must be a contiguous f32 [" + b + ", " + hq + ", " + nq + "] tensor, not " + lse);
+            }
         }
 
         void requireLike(String name, Tensor t, DType dtype, int heads, int n) {

@@ -4,6 +4,7 @@ import dev.tessera.autotune.Autotuner;
 import dev.tessera.bench.Metric;
 import dev.tessera.kernels.Matmul;
 import dev.tessera.kernels.Softmax;
+import dev.tessera.kernels.attention.FlashAttention;
 import dev.tessera.runtime.Device;
 import dev.tessera.types.DType;
 import java.util.Arrays;
@@ -117,7 +118,7 @@ public final class KernelBench {
     public static final KernelBench ATTENTION = new KernelBench("attention",
             "flash attention forward, q, k, v (B, H, N, D) with B·N = 16k, H·D = 2048 (--head-dim, --causal)", "N",
             new long[] {64, 128}, pow2(10, 14), KernelBench::attentionDims,
-            s -> attentionMetric(s, 1.0), null);
+            s -> attentionMetric(s, 1.0), FlashAttention.FORWARD_TUNER);
 
     public static final KernelBench ATTENTION_BACKWARD = new KernelBench("attention-backward",
             "flash attention backward (dQ, dK, dV) of the same problems (--deterministic: dQ without atomics)", "N",

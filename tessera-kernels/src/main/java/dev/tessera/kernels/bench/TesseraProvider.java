@@ -115,6 +115,11 @@ public final class TesseraProvider implements BenchProvider {
                     FlashAttention.Context ctx = FlashAttention.forward(q, k, v, opts);
                     owned.addAll(List.of(ctx.out(), ctx.lse()));
                     int hd = (int) dims[3];
+                    if (p.kernel() == KernelBench.ATTENTION && p.settings().tune()) {
+                        Autotuner tuner = p.settings().tuner(FlashAttention.FORWARD_TUNER);
+                        FlashAttention.forwardTuned(tuner, q, k, v, ctx.out(), ctx.lse(), opts);
+                        return Workload.of(() -> FlashAttention.forwardTuned(tuner, q, k, v, ctx.out(), ctx.lse(), opts), timer, free, bestOf(tuner));
+                    }
                     if (p.kernel() == KernelBench.ATTENTION) {
                         return Workload.of(() -> FlashAttention.forward(q, k, v, ctx.out(), ctx.lse(), opts), timer, free,
                                 "fixed: " + FlashAttention.Config.forward(hd, d));

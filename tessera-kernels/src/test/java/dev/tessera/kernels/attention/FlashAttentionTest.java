@@ -2,6 +2,11 @@ package dev.tessera.kernels.attention;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.tessera.autotune.Autotuner;
+import dev.tessera.autotune.TuningCache;
+import dev.tessera.bench.BenchOptions;
+import dev.tessera.bench.Benchmarker;
+import dev.tessera.bench.Progress;
 import dev.tessera.kernels.attention.FlashAttention.Config;
 import dev.tessera.kernels.attention.FlashAttention.Options;
 import dev.tessera.runtime.Device;
@@ -92,6 +97,25 @@ class FlashAttentionTest {
                 close(ref.out, ref.outMag, ctx.out().toDoubleArray(), 4 * 0x1p-11, "api output");
                 close(ref.dk, ref.dkMag, g.dk().toDoubleArray(), 8 * 0x1p-11, "api dk");
             }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.tessera.testing.TestDevices#all")
+    void theTunedForwardPassMatchesTheFixedOne(Device device, @Seed long seed) {
+        Device dev = TestDevices.require(device);
+        Case c = new Case("tuned", DType.F16, 1, 2, 1, 50, 70, 16, false, Options.CAUSAL);
+        // two candidates, so the test compiles two specializations and times them briefly
+        Autotuner tuner = FlashAttention.FORWARD_TUNER.toBuilder().replaceConfigs(List.of(FWD.toTuned(), new Config(16, 32, 2, 1).toTuned()))
+                .cache(TuningCache.disabled()).progress(Progress.Mode.NONE)
+                .benchmarker(Benchmarker.of(BenchOptions.defaults().withFlushCache(false).withFixedCounts(1, 2)))
+                .build();
+        try (Tensor q = input(c, dev, seed, 2, 50); Tensor k = input(c, dev, seed + 1, 1, 70); Tensor v = input(c, dev, seed + 2, 1, 70);
+             Tensor out = poisoned(q); Tensor lse = Tensor.full(DType.F32, Double.NaN, dev, 1, 2, 50)) {
+            FlashAttention.forwardTuned(tuner, q, k, v, out, lse, c.options());
+            Reference ref = new Reference(c, q.toDoubleArray(), k.toDoubleArray(), v.toDoubleArray(), new double[q.toDoubleArray().length]);
+            close(ref.out, ref.outMag, out.toDoubleArray(), 4 * 0x1p-11, "tuned output");
+            close(ref.lse, ref.lseMag, lse.toDoubleArray(), 1e-5, "tuned log-sum-exp");
         }
     }
 
