@@ -39,7 +39,8 @@ import java.util.Map;
  * softmax (running maximum and sum, in base 2: the scale is folded into log2(e) · scale) and saves
  * the f32 log-sum-exp of each query's scores. The backward pass computes Δ = rowsum(dO ∘ O), then
  * per block of keys walks the queries of every head of its group, recomputing P from the saved
- * log-sum-exp: dK and dV stay in registers, and dQ is summed with f32 atomics.
+ * log-sum-exp: dK and dV stay in registers, and dQ is summed with f32 atomics, or (the
+ * deterministic option) computed by programs of its own per block of queries.
  */
 public final class FlashAttention {
     private FlashAttention() {}
@@ -101,10 +102,10 @@ public final class FlashAttention {
             Tile kPtr = kBase.add(rd.col()).add(cols.row().mul(skn)), vPtr = vBase.add(cols.col().mul(svn)).add(rd.row());
             Tile kt = masked ? load(kPtr, cols.row().lt(nk), 0L) : load(kPtr);   // [D, BN]: kᵀ through strides
             Tile scores = dot(qt, kt).mul(qkScale);
-            Tile shift;   // what the block's exponentials subtract: the new maximum, or 0 for a query that sees no key yet
             if (masked) scores = where(visible(rows.col(), cols.row(), nk, diagonal, window, causal, slide), scores, Double.NEGATIVE_INFINITY);
             Tile mNew = maximum(m.get(), max(scores, 1));
-            shift = masked ? where(mNew.eq(Double.NEGATIVE_INFINITY), 0.0, mNew) : mNew;
+            // what the exponentials subtract: the new maximum, or 0 for a query that sees no key yet (-inf − -inf is NaN)
+            Tile shift = masked ? where(mNew.eq(Double.NEGATIVE_INFINITY), 0.0, mNew) : mNew;
             Tile p = exp2(scores.sub(shift.col())), alpha = exp2(m.get().sub(shift));
             l.set(l.get().mul(alpha).add(sum(p, 1)));
             Tile vt = masked ? load(vPtr, cols.col().lt(nk), 0L) : load(vPtr);   // [BN, D]
@@ -304,7 +305,8 @@ public final class FlashAttention {
         public static Config backward(int d, Device device) {
             if (device.backend().equals("cpu")) return new Config(64, 64, 4, 1);
             if (d <= 64) return new Config(64, 64, 8, 2);
-            return new Config(32, 32, 8, 2);   // D 128 without the dQ atomics; with them it spills 24 bytes
+            if (d <= 128) return new Config(32, 32, 8, 2);   // without the dQ atomics; with them it spills 24 bytes
+            return new Config(16, 16, 4, 1);                  // D 256 spills 2 KB at every blocking tried (ptxas 13, sm_90a)
         }
 
         /** The deterministic dQ kernel's blocking: BM queries held, BN keys a step. */
@@ -312,7 +314,7 @@ public final class FlashAttention {
             if (device.backend().equals("cpu")) return new Config(64, 64, 4, 1);
             if (d <= 64) return new Config(128, 32, 8, 2);
             if (d <= 128) return new Config(64, 32, 4, 2);
-            return new Config(32, 32, 4, 1);
+            return new Config(16, 16, 4, 1);
         }
     }
 
