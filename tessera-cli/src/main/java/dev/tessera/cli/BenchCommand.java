@@ -115,7 +115,7 @@ final class BenchCommand implements Callable<Integer> {
 
     Path plot;
 
-    @Option(names = "--tune", description = "autotune Tessera's kernel for each size before timing it (softmax, matmul)")
+    @Option(names = "--tune", description = "autotune Tessera's kernel for each size before timing it (softmax, matmul, attention)")
     boolean tune;
 
     @Option(names = "--retune", description = "with --tune: ignore saved tuning results, tune again and overwrite them")
