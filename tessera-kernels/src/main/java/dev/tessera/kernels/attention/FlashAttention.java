@@ -253,13 +253,17 @@ public final class FlashAttention {
         }
     }
 
-    /** dst = src converted to dst's dtype, both [B, H, N, D]; src contiguous, dst through strides. */
+    /**
+     * dst = src converted to dst's dtype, both [B, H, N, D]; src contiguous, dst through strides; src
+     * is left zero, ready for the next backward pass's sums (a {@link Workspace} is reused).
+     */
     @Kernel
     static void convert(Tile src, Tile dst, Tile sb, Tile sh, Tile sn, Tile heads, Tile n, @Constexpr int D, @Constexpr int BM) {
         Tile bh = programId(1).to(I64), b = bh.div(heads), h = bh.rem(heads);
         Tile rm = programId(0).mul(BM).add(arange(0, BM)), rd = arange(0, D), mask = rm.col().lt(n);
-        Tile x = load(src.add(bh.mul(n).add(rm.col()).mul(D)).add(rd.row()), mask, 0.0);
-        store(dst.add(b.mul(sb).add(h.mul(sh))).add(rm.col().mul(sn)).add(rd.row()), x, mask);
+        Tile srcPtr = src.add(bh.mul(n).add(rm.col()).mul(D)).add(rd.row());
+        store(dst.add(b.mul(sb).add(h.mul(sh))).add(rm.col().mul(sn)).add(rd.row()), load(srcPtr, mask, 0.0), mask);
+        store(srcPtr, 0.0, mask);
     }
 
     public static final JitKernel FORWARD = Jit.kernel(FlashAttention.class, "forward");
@@ -366,6 +370,27 @@ public final class FlashAttention {
         }
     }
 
+    /**
+     * The backward pass's scratch memory for one problem, to reuse across calls (allocating it each
+     * call costs a device allocation and free): Δ (f32 [B, Hq, Nq]) and, unless dQ is deterministic,
+     * dQ's f32 sums [B, Hq, Nq, D], which each pass leaves zero for the next (null when deterministic).
+     */
+    public record Workspace(Tensor delta, Tensor dqSums) implements AutoCloseable {
+        /** A workspace for the backward passes of {@code ctx}'s problem. */
+        public static Workspace of(Context ctx) {
+            Tensor q = ctx.q();
+            long b = q.shape(0), h = q.shape(1), n = q.shape(2), d = q.shape(3);
+            Tensor delta = Tensor.empty(DType.F32, q.device(), b, h, n);
+            return new Workspace(delta, ctx.options().deterministic() ? null : Tensor.zeros(DType.F32, q.device(), b, h, n, d));
+        }
+
+        @Override
+        public void close() {
+            delta.close();
+            if (dqSums != null) dqSums.close();
+        }
+    }
+
     /** dQ, dK and dV, in the inputs' dtypes and layouts. */
     public record Gradients(Tensor dq, Tensor dk, Tensor dv) implements AutoCloseable {
         @Override
@@ -463,6 +488,13 @@ public final class FlashAttention {
 
     /** The backward pass into dq (like q), dk (like k) and dv (like v). */
     public static void backward(Context ctx, Tensor dOut, Tensor dq, Tensor dk, Tensor dv) {
+        try (Workspace ws = Workspace.of(ctx)) {
+            backward(ctx, dOut, dq, dk, dv, ws);
+        }
+    }
+
+    /** As {@link #backward(Context, Tensor, Tensor, Tensor, Tensor)} with scratch memory made for this problem by {@link Workspace#of}. */
+    public static void backward(Context ctx, Tensor dOut, Tensor dq, Tensor dk, Tensor dv, Workspace ws) {
         Tensor q = ctx.q(), k = ctx.k(), v = ctx.v();
         Shape s = Shape.of(q, k, v);
         s.requireLike("dOut", dOut, q.dtype(), s.hq, s.nq);
@@ -474,30 +506,32 @@ public final class FlashAttention {
         Device dev = q.device();
         int rowBlock = 64;
         boolean atomic = !options.deterministic();
-        try (Tensor delta = Tensor.empty(DType.F32, dev, s.b, s.hq, s.nq);
-             Tensor dqAcc = atomic ? Tensor.zeros(DType.F32, dev, s.b, s.hq, s.nq, s.d) : null) {
-            DELTA.withOptions(4, 1).launch(grid(cdiv(s.nq, rowBlock), s.b * s.hq), ctx.out(), dOut, delta,
-                    i(ctx.out().stride(0)), i(ctx.out().stride(1)), i(ctx.out().stride(2)), i(dOut.stride(0)), i(dOut.stride(1)), i(dOut.stride(2)),
+        Tensor delta = ws.delta(), dqAcc = ws.dqSums();
+        if (!java.util.Arrays.equals(delta.shape(), new long[] {s.b, s.hq, s.nq}) || atomic != (dqAcc != null)
+                || atomic && !java.util.Arrays.equals(dqAcc.shape(), new long[] {s.b, s.hq, s.nq, s.d})) {
+            throw new IllegalArgumentException("the workspace " + ws + " was made for another problem: make it with Workspace.of(ctx)");
+        }
+        DELTA.withOptions(4, 1).launch(grid(cdiv(s.nq, rowBlock), s.b * s.hq), ctx.out(), dOut, delta,
+                i(ctx.out().stride(0)), i(ctx.out().stride(1)), i(ctx.out().stride(2)), i(dOut.stride(0)), i(dOut.stride(1)), i(dOut.stride(2)),
+                s.hq, s.nq, s.d, rowBlock);
+        // without atomics dqAcc is unused: dq itself stands in for the pointer (the kernel never reads it)
+        BACKWARD.withOptions(c.warps(), c.stages()).launch(grid(cdiv(s.nk, c.bn()), s.b * s.hkv), q, k, v, dOut, ctx.lse(), delta,
+                atomic ? dqAcc : dq, dk, dv,
+                i(q.stride(0)), i(q.stride(1)), i(q.stride(2)), i(k.stride(0)), i(k.stride(1)), i(k.stride(2)), i(v.stride(0)), i(v.stride(1)), i(v.stride(2)),
+                i(dOut.stride(0)), i(dOut.stride(1)), i(dOut.stride(2)), i(dk.stride(0)), i(dk.stride(1)), i(dk.stride(2)),
+                i(dv.stride(0)), i(dv.stride(1)), i(dv.stride(2)),
+                s.hq, s.hq / s.hkv, s.nq, s.nk, (float) options.scaleFor(s.d), options.window(),
+                s.d, c.bm(), c.bn(), options.causal(), options.window() > 0, atomic);
+        if (atomic) {
+            CONVERT.withOptions(4, 1).launch(grid(cdiv(s.nq, rowBlock), s.b * s.hq), dqAcc, dq, i(dq.stride(0)), i(dq.stride(1)), i(dq.stride(2)),
                     s.hq, s.nq, s.d, rowBlock);
-            // without atomics dqAcc is unused: dq itself stands in for the pointer (the kernel never reads it)
-            BACKWARD.withOptions(c.warps(), c.stages()).launch(grid(cdiv(s.nk, c.bn()), s.b * s.hkv), q, k, v, dOut, ctx.lse(), delta,
-                    atomic ? dqAcc : dq, dk, dv,
+        } else {
+            Config cq = options.dqConfig() != null ? options.dqConfig() : Config.dq(s.d, dev);
+            DQ.withOptions(cq.warps(), cq.stages()).launch(grid(cdiv(s.nq, cq.bm()), s.b * s.hq), q, k, v, dOut, ctx.lse(), delta, dq,
                     i(q.stride(0)), i(q.stride(1)), i(q.stride(2)), i(k.stride(0)), i(k.stride(1)), i(k.stride(2)), i(v.stride(0)), i(v.stride(1)), i(v.stride(2)),
-                    i(dOut.stride(0)), i(dOut.stride(1)), i(dOut.stride(2)), i(dk.stride(0)), i(dk.stride(1)), i(dk.stride(2)),
-                    i(dv.stride(0)), i(dv.stride(1)), i(dv.stride(2)),
-                    s.hq, s.hq / s.hkv, s.nq, s.nk, (float) options.scaleFor(s.d), options.window(),
-                    s.d, c.bm(), c.bn(), options.causal(), options.window() > 0, atomic);
-            if (atomic) {
-                CONVERT.withOptions(4, 1).launch(grid(cdiv(s.nq, rowBlock), s.b * s.hq), dqAcc, dq, i(dq.stride(0)), i(dq.stride(1)), i(dq.stride(2)),
-                        s.hq, s.nq, s.d, rowBlock);
-            } else {
-                Config cq = options.dqConfig() != null ? options.dqConfig() : Config.dq(s.d, dev);
-                DQ.withOptions(cq.warps(), cq.stages()).launch(grid(cdiv(s.nq, cq.bm()), s.b * s.hq), q, k, v, dOut, ctx.lse(), delta, dq,
-                        i(q.stride(0)), i(q.stride(1)), i(q.stride(2)), i(k.stride(0)), i(k.stride(1)), i(k.stride(2)), i(v.stride(0)), i(v.stride(1)), i(v.stride(2)),
-                        i(dOut.stride(0)), i(dOut.stride(1)), i(dOut.stride(2)), i(dq.stride(0)), i(dq.stride(1)), i(dq.stride(2)),
-                        s.hq, s.hq / s.hkv, s.nq, s.nk, (float) options.scaleFor(s.d), options.window(), s.d, cq.bm(), cq.bn(), options.causal(),
-                        options.window() > 0);
-            }
+                    i(dOut.stride(0)), i(dOut.stride(1)), i(dOut.stride(2)), i(dq.stride(0)), i(dq.stride(1)), i(dq.stride(2)),
+                    s.hq, s.hq / s.hkv, s.nq, s.nk, (float) options.scaleFor(s.d), options.window(), s.d, cq.bm(), cq.bn(), options.causal(),
+                    options.window() > 0);
         }
     }
 

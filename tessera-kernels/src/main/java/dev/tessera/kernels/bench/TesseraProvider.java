@@ -126,8 +126,11 @@ public final class TesseraProvider implements BenchProvider {
                     }
                     Tensor dOut = own(owned, BenchInputs.random(t, seed + 3, d, dims));
                     Tensor dq = own(owned, Tensor.empty(t, d, dims)), dk = own(owned, Tensor.empty(t, d, dims)), dv = own(owned, Tensor.empty(t, d, dims));
-                    FlashAttention.backward(ctx, dOut, dq, dk, dv);   // compiles outside the timed region
-                    return Workload.of(() -> FlashAttention.backward(ctx, dOut, dq, dk, dv), timer, free,
+                    FlashAttention.Workspace ws = FlashAttention.Workspace.of(ctx);   // allocated once, as torch's caching allocator would
+                    owned.add(ws.delta());
+                    if (ws.dqSums() != null) owned.add(ws.dqSums());
+                    FlashAttention.backward(ctx, dOut, dq, dk, dv, ws);   // compiles outside the timed region
+                    return Workload.of(() -> FlashAttention.backward(ctx, dOut, dq, dk, dv, ws), timer, free,
                             "fixed: " + FlashAttention.Config.backward(hd, d)
                                     + (opts.deterministic() ? ", dQ " + FlashAttention.Config.dq(hd, d) : ", dQ by atomics"));
                 }

@@ -96,6 +96,16 @@ class FlashAttentionTest {
                 Reference ref = new Reference(c, q.toDoubleArray(), k.toDoubleArray(), v.toDoubleArray(), dOut.toDoubleArray());
                 close(ref.out, ref.outMag, ctx.out().toDoubleArray(), 4 * 0x1p-11, "api output");
                 close(ref.dk, ref.dkMag, g.dk().toDoubleArray(), 8 * 0x1p-11, "api dk");
+                close(ref.dq, ref.dqMag, g.dq().toDoubleArray(), 8 * 0x1p-11, "api dq");
+                // a workspace reused: each pass leaves dQ's f32 sums zero for the next
+                try (FlashAttention.Workspace ws = FlashAttention.Workspace.of(ctx)) {
+                    for (int pass = 1; pass <= 2; pass++) {
+                        try (Tensor dq = poisoned(q)) {
+                            FlashAttention.backward(ctx, dOut, dq, g.dk(), g.dv(), ws);
+                            close(ref.dq, ref.dqMag, dq.toDoubleArray(), 8 * 0x1p-11, "dq, pass " + pass + " with one workspace");
+                        }
+                    }
+                }
             }
         }
     }
