@@ -18,10 +18,16 @@ Cases: copy, add, softmax, layernorm, rmsnorm, launch; matmul (f16 and bf16 at 1
 each with "peak_extra_MiB"); quant-gemm (the
 peers of Tessera's quantized GEMMs y = x @ W.T at M = N = K in 1024, 2048, 4096, 8192, under Tessera's
 kernel names: torch._int_mm for int8-gemm, the bf16 matmul for w8a16-gemm and nf4-gemm, and
-torch._scaled_mm with per-tensor e4m3 scales for fp8-gemm, all as provider "cublas"). A provider
+torch._scaled_mm with per-tensor e4m3 scales for fp8-gemm, all as provider "cublas"); attention
+(f16, q, k, v (B, H, N, D) with B*N = 16k, H*D = 2048, N in 1k..16k, D in 64 and 128, causal and
+not, as `tessera bench attention` and `attention-backward` time them: torch's scaled_dot_product_attention
+forward and backward, its record naming the backend torch picked ("sdpa_backend", from the kernels
+the profiler saw), and the forward pass of a Triton FlashAttention-2 kernel in the structure of
+Triton's fused-attention tutorial over a few H100/H200 configs; TFLOP/s = 4*B*N^2*H*D / time, halved
+when causal, 2.5 times that backward). A provider
 that fails is reported on stderr and left out; the other measurements go on.
 
-usage: peers.py [--cases all|copy,add,softmax,layernorm,rmsnorm,matmul,matmul-tf32,matmul-int8,matmul-llm,launch,cross-entropy,quant-gemm] [--out FILE]
+usage: peers.py [--cases all|copy,add,softmax,layernorm,rmsnorm,matmul,matmul-tf32,matmul-int8,matmul-llm,launch,cross-entropy,quant-gemm,attention] [--out FILE]
 """
 import argparse
 import datetime
@@ -155,6 +161,141 @@ MATMUL_CONFIGS = (
     ("64x256x32 s4 w4", 64, 256, 32, 8, 4, 4),
     ("128x128x32 s4 w4", 128, 128, 32, 8, 4, 4),
 )
+
+
+@triton.jit
+def attention_block(acc, l_i, m_i, q, k_base, v_base, stride_kn, stride_vn, start_m, qk_scale, N,
+                    HEAD_DIM: tl.constexpr, BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, STAGE: tl.constexpr):
+    """The tutorial's inner loop: STAGE 1 the blocks below the diagonal (or all, non-causal), STAGE 2
+    the diagonal block, masked."""
+    offs_m = start_m * BLOCK_M + tl.arange(0, BLOCK_M)
+    offs_n = tl.arange(0, BLOCK_N)
+    offs_d = tl.arange(0, HEAD_DIM)
+    if STAGE == 1:
+        lo, hi = 0, start_m * BLOCK_M
+    elif STAGE == 2:
+        lo, hi = start_m * BLOCK_M, (start_m + 1) * BLOCK_M
+    else:
+        lo, hi = 0, N
+    for start_n in range(lo, hi, BLOCK_N):
+        k = tl.load(k_base + (start_n + offs_n)[None, :] * stride_kn + offs_d[:, None])
+        qk = tl.dot(q, k)
+        if STAGE == 2:
+            qk = qk * qk_scale + tl.where(offs_m[:, None] >= (start_n + offs_n[None, :]), 0, -1.0e6)
+            m_ij = tl.maximum(m_i, tl.max(qk, 1))
+            qk = qk - m_ij[:, None]
+        else:
+            m_ij = tl.maximum(m_i, tl.max(qk, 1) * qk_scale)
+            qk = qk * qk_scale - m_ij[:, None]
+        p = tl.math.exp2(qk)
+        alpha = tl.math.exp2(m_i - m_ij)
+        l_i = l_i * alpha + tl.sum(p, 1)
+        v = tl.load(v_base + (start_n + offs_n)[:, None] * stride_vn + offs_d[None, :])
+        acc = tl.dot(p.to(v.dtype), v, acc * alpha[:, None])
+        m_i = m_ij
+    return acc, l_i, m_i
+
+
+@triton.jit
+def attention_kernel(Q, K, V, O, sm_scale, stride_qb, stride_qh, stride_qn, stride_kb, stride_kh, stride_kn,
+                     stride_vb, stride_vh, stride_vn, stride_ob, stride_oh, stride_on, H, N,
+                     HEAD_DIM: tl.constexpr, BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, CAUSAL: tl.constexpr):
+    """A FlashAttention-2 forward pass as Triton's fused-attention tutorial writes it (without its
+    Hopper TMA and warp specialization): one program per BLOCK_M queries of one head, N a multiple
+    of the blocks."""
+    start_m = tl.program_id(0)
+    b = tl.program_id(1) // H
+    h = tl.program_id(1) % H
+    q_base = Q + b.to(tl.int64) * stride_qb + h.to(tl.int64) * stride_qh
+    k_base = K + b.to(tl.int64) * stride_kb + h.to(tl.int64) * stride_kh
+    v_base = V + b.to(tl.int64) * stride_vb + h.to(tl.int64) * stride_vh
+    offs_m = start_m * BLOCK_M + tl.arange(0, BLOCK_M)
+    offs_d = tl.arange(0, HEAD_DIM)
+    q = tl.load(q_base + offs_m[:, None] * stride_qn + offs_d[None, :])
+    m_i = tl.full([BLOCK_M], float("-inf"), tl.float32)
+    l_i = tl.zeros([BLOCK_M], tl.float32)
+    acc = tl.zeros([BLOCK_M, HEAD_DIM], tl.float32)
+    qk_scale = sm_scale * 1.44269504
+    if CAUSAL:
+        acc, l_i, m_i = attention_block(acc, l_i, m_i, q, k_base, v_base, stride_kn, stride_vn, start_m, qk_scale, N,
+                                        HEAD_DIM, BLOCK_M, BLOCK_N, 1)
+        acc, l_i, m_i = attention_block(acc, l_i, m_i, q, k_base, v_base, stride_kn, stride_vn, start_m, qk_scale, N,
+                                        HEAD_DIM, BLOCK_M, BLOCK_N, 2)
+    else:
+        acc, l_i, m_i = attention_block(acc, l_i, m_i, q, k_base, v_base, stride_kn, stride_vn, start_m, qk_scale, N,
+                                        HEAD_DIM, BLOCK_M, BLOCK_N, 3)
+    o_base = O + b.to(tl.int64) * stride_ob + h.to(tl.int64) * stride_oh
+    tl.store(o_base + offs_m[:, None] * stride_on + offs_d[None, :], (acc / l_i[:, None]).to(O.dtype.element_ty))
+
+
+# (name, BLOCK_M, BLOCK_N, num_stages, num_warps): the tutorial's H100 search space, trimmed
+ATTENTION_CONFIGS = [("128x64 s3 w4", 128, 64, 3, 4), ("128x64 s3 w8", 128, 64, 3, 8), ("128x128 s3 w8", 128, 128, 3, 8),
+                     ("64x64 s4 w4", 64, 64, 4, 4)]
+
+
+def triton_attention(q, k, v, o, causal, cfg):
+    _, bm, bn, stages, warps = cfg
+    b, h, n, d = q.shape
+    grid = (triton.cdiv(n, bm), b * h)
+    return lambda: attention_kernel[grid](q, k, v, o, d ** -0.5, q.stride(0), q.stride(1), q.stride(2), k.stride(0), k.stride(1),
+                                          k.stride(2), v.stride(0), v.stride(1), v.stride(2), o.stride(0), o.stride(1), o.stride(2),
+                                          h, n, HEAD_DIM=d, BLOCK_M=bm, BLOCK_N=bn, CAUSAL=causal, num_stages=stages, num_warps=warps)
+
+
+def sdpa_backend(fn):
+    """The SDPA backend torch dispatched to, from the names of the kernels a profiled call ran."""
+    from torch.profiler import ProfilerActivity, profile
+    with profile(activities=[ProfilerActivity.CUDA]) as prof:
+        fn()
+        torch.cuda.synchronize()
+    names = " ".join(e.key for e in prof.key_averages()).lower()
+    for backend, marks in (("cudnn", ("cudnn",)), ("flash", ("flash",)), ("efficient", ("efficient", "fmha", "cutlass")), ("math", ("gemm", "softmax"))):
+        if any(m in names for m in marks):
+            return backend
+    return "unknown"
+
+
+def measure_attention(out, n, d, causal, dtype="f16"):
+    b, h = 16384 // n, 2048 // d
+    shape = f"{b}x{h}x{n}x{d}"
+    fwd_flops = 4.0 * b * n * n * h * d * (0.5 if causal else 1.0)
+    q, k, v, do = (torch.randn(b, h, n, d, device="cuda", dtype=DTYPES[dtype]) for _ in range(4))
+    sdpa = lambda: torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=causal)  # noqa: E731
+    ref = sdpa()
+    ms = bench(sdpa)
+    record(out, "attention", shape, dtype, "torch", ms, tflops=fwd_flops / ms / 1e9, causal=causal, sdpa_backend=sdpa_backend(sdpa))
+    try:
+        qg, kg, vg = (t.detach().clone().requires_grad_() for t in (q, k, v))
+        og = torch.nn.functional.scaled_dot_product_attention(qg, kg, vg, is_causal=causal)
+        backward = lambda: og.backward(do, retain_graph=True)  # noqa: E731
+        ms = bench(backward)
+        record(out, "attention-backward", shape, dtype, "torch", ms, tflops=2.5 * fwd_flops / ms / 1e9, causal=causal,
+               deterministic=False, sdpa_backend=sdpa_backend(backward))
+        del qg, kg, vg, og
+    except Exception as e:  # noqa: BLE001 -- the forward records stand without it
+        warn(f"attention-backward {shape} causal={causal}: torch failed: {one_line(e)}")
+    o = torch.empty_like(q)
+    trials, best = {}, None
+    for cfg in ATTENTION_CONFIGS:
+        fn = triton_attention(q, k, v, o, causal, cfg)
+        try:
+            fn()
+            torch.cuda.synchronize()
+            if not matches(o, ref, dtype):
+                trials[cfg[0]] = "wrong result"
+                warn(f"attention {shape} causal={causal}: Triton {cfg[0]} disagrees with SDPA; not timed")
+                continue
+            ms = bench(fn)
+        except Exception as e:  # noqa: BLE001 -- any failure skips this config with its reason
+            trials[cfg[0]] = one_line(e)
+            warn(f"attention {shape} causal={causal}: Triton {cfg[0]} skipped: {one_line(e)}")
+            continue
+        trials[cfg[0]] = round(ms, 6)
+        if best is None or ms < best[1]:
+            best = (cfg[0], ms)
+    if best is not None:
+        record(out, "attention", shape, dtype, "triton", best[1], tflops=fwd_flops / best[1] / 1e9, causal=causal, config=best[0], trials=trials)
+    del q, k, v, do, o, ref
 
 
 def triton_matmul(a, b, c, cfg):
@@ -408,6 +549,17 @@ def case_quant_gemm(out):
         torch.cuda.empty_cache()
 
 
+def case_attention(out):
+    for d in (64, 128):
+        for causal in (False, True):
+            for n in (1024, 2048, 4096, 8192, 16384):
+                try:
+                    measure_attention(out, n, d, causal)
+                except Exception as e:  # noqa: BLE001 -- report and go on with the next problem
+                    warn(f"attention N={n} D={d} causal={causal} failed: {one_line(e)}")
+                torch.cuda.empty_cache()
+
+
 def case_launch(out):
     """Host time per launch, measured as `tessera overhead` measures Tessera's: rounds of launches of
     a one-program vector add, back to back, synchronizing (untimed) between rounds."""
@@ -521,7 +673,7 @@ def case_cross_entropy(out):
 CASES = {"copy": case_copy, "add": case_add, "softmax": case_softmax, "layernorm": case_layernorm,
          "rmsnorm": case_rmsnorm, "matmul": case_matmul, "matmul-tf32": case_matmul_tf32,
          "matmul-int8": case_matmul_int8, "matmul-llm": case_matmul_llm, "launch": case_launch,
-         "cross-entropy": case_cross_entropy, "quant-gemm": case_quant_gemm}
+         "cross-entropy": case_cross_entropy, "quant-gemm": case_quant_gemm, "attention": case_attention}
 
 
 def main():

@@ -11,6 +11,8 @@ ran. A matmul record's "layout" is "A@B" (B [K, N] row-major, the default when a
 
 Memory: for records that say how much device memory a provider took beyond its inputs (peers'
 "peak_extra_MiB"; Tessera's "extra N MiB" in its config), one row per (kernel, shape, dtype).
+Attention (TFLOP/s): one row per (kernel, causal, shape BxHxNxD, dtype), with Tessera, Triton, torch's
+SDPA (and the backend it picked), Tessera / SDPA and Tessera / Triton.
 
 usage: table.py FILE.jsonl [FILE.jsonl ...]
 """
@@ -39,7 +41,7 @@ def ratio(a, b):
 
 
 def main(paths):
-    bandwidth, throughput, memory, providers, copy = OrderedDict(), OrderedDict(), OrderedDict(), [], None
+    bandwidth, throughput, memory, attention, providers, copy = OrderedDict(), OrderedDict(), OrderedDict(), OrderedDict(), [], None
     for path in paths:
         with open(path) as f:
             for line in f:
@@ -64,6 +66,11 @@ def main(paths):
                     continue
                 metric = next((m for m in THROUGHPUT if m in r), None)
                 if metric is None:
+                    continue
+                if r["kernel"].startswith("attention"):
+                    key = (r["kernel"], ("causal" if r.get("causal") else "full") + (", deterministic dQ" if r.get("deterministic") else ""),
+                           r["shape"], r["dtype"], metric)
+                    attention.setdefault(key, {})[r["provider"]] = (r[metric], r.get("config"), r.get("sdpa_backend"))
                     continue
                 key = (r["kernel"], r.get("layout", "A@B").split(" ")[0], r["shape"], r["dtype"], metric)
                 # a later record of the same key (a re-run) replaces an earlier one
@@ -108,6 +115,20 @@ def main(paths):
         print("|---|---|---|" + "---|" * len(names))
         for (kernel, shape, dtype), vals in memory.items():
             print(f"| {kernel} | {shape} | {dtype} | " + " | ".join((f"{vals[p]:.1f}" if vals[p] >= 1 else f"{vals[p]:.3f}") if p in vals else "-" for p in names) + " |")
+    if attention:
+        if bandwidth or throughput:
+            print()
+        print("Attention: throughput = 4·B·N²·H·D / median time (halved when causal, 2.5 times that backward); shape is BxHxNxD; "
+              "torch is scaled_dot_product_attention, with the backend it picked.\n")
+        print("| kernel | mask | shape | dtype | unit | tessera | triton | torch (sdpa) | tessera / torch | tessera / triton | triton config |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
+        for (kernel, mask, shape, dtype, metric), vals in attention.items():
+            get = lambda p: vals[p][0] if p in vals else None  # noqa: E731
+            t, tr, sd = get("tessera"), get("triton"), get("torch")
+            cells = [f"{v:.1f}" if v is not None else "-" for v in (t, tr)]
+            cells.append(f"{sd:.1f} ({vals['torch'][2]})" if sd is not None else "-")
+            print(f"| {kernel} | {mask} | {shape} | {dtype} | {THROUGHPUT[metric]} | " + " | ".join(cells)
+                  + f" | {ratio(t, sd)} | {ratio(t, tr)} | {vals.get('triton', (0, None))[1] or '-'} |")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code tessera advanced [CHAPTER]}: the advanced chapters, each a runnable program. */
-@Command(name = "advanced", mixinStandardHelpOptions = true, version = Main.VERSION, description = {"The advanced chapters: 3, quantization (1 and 2 are to come).",
+@Command(name = "advanced", mixinStandardHelpOptions = true, version = Main.VERSION, description = {"The advanced chapters: 1, flash attention; 3, quantization (2 is to come).",
         "Without a chapter: the list. With one (number or name): runs it. `all` runs them all."})
 final class AdvancedCommand implements Callable<Integer> {
     @Parameters(paramLabel = "CHAPTER", arity = "0..1", description = "a chapter's number or name, or all")

@@ -43,7 +43,8 @@ import picocli.CommandLine.Parameters;
                 ""},
         footer = {"",
                 "Kernels: vector-add (N elements), softmax, layer-norm and rms-norm (rows of length N,",
-                "4096 rows), matmul (M = N = K, or the MxNxK problems of --shapes or --sweep).",
+                "4096 rows), matmul (M = N = K, or the MxNxK problems of --shapes or --sweep),",
+                "attention and attention-backward (sequence length N, B·N = 16k, H·D = 2048).",
                 "tessera bench --list shows them all.",
                 "",
                 "Examples:",
@@ -54,7 +55,8 @@ import picocli.CommandLine.Parameters;
                 "  tessera bench matmul --dtype f16 --sweep llm --b-transposed --tune --device cuda:0",
                 "  tessera bench matmul --dtype i8 --shapes 4096x4096x4096 --config BM=128,BN=128,BK=64,warps=4,stages=4",
                 "  tessera bench vector-add --sizes 2^24 --providers tessera,java",
-                "  tessera bench softmax --dtype bf16 --device cuda:0 --sizes 1k..16k"})
+                "  tessera bench softmax --dtype bf16 --device cuda:0 --sizes 1k..16k",
+                "  tessera bench attention --dtype f16 --head-dim 128 --causal --device cuda:0 --sizes 1k..16k"})
 final class BenchCommand implements Callable<Integer> {
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "<kernel>", completionCandidates = KernelNames.class,
@@ -90,6 +92,15 @@ final class BenchCommand implements Callable<Integer> {
             description = "matmul without --tune: this blocking instead of the default, e.g. BM=128,BN=256,BK=64,GROUP=8,warps=8,stages=3")
     String config;
 
+    @Option(names = "--head-dim", paramLabel = "<d>", description = "attention: the head dimension, 16 to 256, a power of 2 (default: ${DEFAULT-VALUE})")
+    int headDim = 128;
+
+    @Option(names = "--causal", description = "attention: causal (its FLOPs are counted halved)")
+    boolean causal;
+
+    @Option(names = "--deterministic", description = "attention-backward: dQ by programs of its own instead of f32 atomics")
+    boolean deterministic;
+
     @Option(names = "--device", paramLabel = "<device>", description = "cpu, cuda or cuda:N (default: the best device present)")
     String device;
 
@@ -104,7 +115,7 @@ final class BenchCommand implements Callable<Integer> {
 
     Path plot;
 
-    @Option(names = "--tune", description = "autotune Tessera's kernel for each size before timing it (softmax, matmul)")
+    @Option(names = "--tune", description = "autotune Tessera's kernel for each size before timing it (softmax, matmul, attention)")
     boolean tune;
 
     @Option(names = "--retune", description = "with --tune: ignore saved tuning results, tune again and overwrite them")
@@ -175,6 +186,7 @@ final class BenchCommand implements Callable<Integer> {
         positive("--rep-ms", repMs);
         BenchSettings settings = BenchSettings.of(c.dtype(), d).withSeed(seed).withRows(rows).withTune(tune).withIeee(c.ieee())
                 .withShapes(c.shapes()).withBTransposed(bTransposed).withMatmulConfig(c.config())
+                .withHeadDim(headDim).withCausal(causal).withDeterministic(deterministic)
                 .withTuners(t -> deriveTuner(t, d));
         if (tune && kb.tuner().isEmpty()) System.err.println("tessera bench: " + kb.name() + " has no autotuner; --tune has no effect");
         long[] xs = kb.listedSizes(settings) != null ? kb.listedSizes(settings) : sizes != null ? Sizes.parse(sizes) : kb.defaultSizes(d);
@@ -271,6 +283,12 @@ final class BenchCommand implements Callable<Integer> {
         if (bTransposed && !matmul) {
             throw new IllegalArgumentException("--b-transposed is for matmul only" + (kb.isGemm() ? " (the quantized GEMMs always multiply by W.T)" : ""));
         }
+        boolean attention = kb == KernelBench.ATTENTION || kb == KernelBench.ATTENTION_BACKWARD;
+        if (!attention && (causal || headDim != 128)) throw new IllegalArgumentException((causal ? "--causal" : "--head-dim") + " is for attention only");
+        if (deterministic && kb != KernelBench.ATTENTION_BACKWARD) throw new IllegalArgumentException("--deterministic is for attention-backward only");
+        if (headDim < 16 || headDim > 256 || Integer.bitCount(headDim) != 1) {
+            throw new IllegalArgumentException("--head-dim takes 16, 32, 64, 128 or 256, not " + headDim);
+        }
         if (shapes != null && sweep != null) throw new IllegalArgumentException("give --shapes or --sweep, not both");
         if ((shapes != null || sweep != null) && sizes != null) {
             throw new IllegalArgumentException("--sizes gives square problems; leave it out with " + (shapes != null ? "--shapes" : "--sweep"));
@@ -347,6 +365,9 @@ final class BenchCommand implements Callable<Integer> {
         if (sweep != null) a.addAll(List.of("--sweep", sweep));
         if (bTransposed) a.add("--b-transposed");
         if (config != null) a.addAll(List.of("--config", config));
+        if (headDim != 128) a.addAll(List.of("--head-dim", Integer.toString(headDim)));
+        if (causal) a.add("--causal");
+        if (deterministic) a.add("--deterministic");
         if (tune) a.add("--tune");
         if (tuneRepMs != null) a.addAll(List.of("--tune-rep-ms", Double.toString(tuneRepMs)));
         if (tuneWarmupMs != null) a.addAll(List.of("--tune-warmup-ms", Double.toString(tuneWarmupMs)));

@@ -122,6 +122,7 @@ class LearnCommandsTest {
         Run list = tessera("advanced");
         assertEquals(0, list.code(), list.err());
         assertTrue(list.out().contains("tessera advanced quantization"), list.out());
+        assertTrue(list.out().contains("tessera advanced flash-attention"), list.out());
         Run source = tessera("advanced", "3", "--readme");
         assertTrue(source.out().contains("public final class Advanced03Quantization"), source.out());
         Run unknown = tessera("advanced", "9");

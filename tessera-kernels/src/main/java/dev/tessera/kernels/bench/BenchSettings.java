@@ -26,10 +26,14 @@ import java.util.function.UnaryOperator;
  * @param bTransposed  matmul: B given as Wᵀ of a row-major W [N, K] (strides (1, K)), as {@code x @ W.T}
  *                     in a linear layer, instead of a row-major B [K, N]
  * @param matmulConfig matmul without tuning: this blocking instead of {@link MatmulConfig#DEFAULT}; null for the default
+ * @param headDim      attention: the head dimension D (the hidden size H·D is 2048)
+ * @param causal       attention: causal (FLOPs halved) instead of full
+ * @param deterministic attention backward: dQ by programs of its own instead of atomics
  */
 public record BenchSettings(DType dtype, Device device, long seed, long rows, boolean tune, boolean ieee,
                             UnaryOperator<Autotuner> tuners, Map<Autotuner, Autotuner> derived,
-                            List<MatmulShape> shapes, boolean bTransposed, MatmulConfig matmulConfig) {
+                            List<MatmulShape> shapes, boolean bTransposed, MatmulConfig matmulConfig, int headDim, boolean causal,
+                            boolean deterministic) {
 
     public BenchSettings {
         Objects.requireNonNull(dtype, "dtype");
@@ -40,32 +44,44 @@ public record BenchSettings(DType dtype, Device device, long seed, long rows, bo
     }
 
     public static BenchSettings of(DType dtype, Device device) {
-        return new BenchSettings(dtype, device, 42, 4096, false, true, UnaryOperator.identity(), null, List.of(), false, null);
+        return new BenchSettings(dtype, device, 42, 4096, false, true, UnaryOperator.identity(), null, List.of(), false, null, 128, false, false);
     }
 
-    public BenchSettings withSeed(long s) { return new BenchSettings(dtype, device, s, rows, tune, ieee, tuners, null, shapes, bTransposed, matmulConfig); }
+    public BenchSettings withSeed(long s) { return new BenchSettings(dtype, device, s, rows, tune, ieee, tuners, null, shapes, bTransposed, matmulConfig, headDim, causal, deterministic); }
 
-    public BenchSettings withRows(long r) { return new BenchSettings(dtype, device, seed, r, tune, ieee, tuners, null, shapes, bTransposed, matmulConfig); }
+    public BenchSettings withRows(long r) { return new BenchSettings(dtype, device, seed, r, tune, ieee, tuners, null, shapes, bTransposed, matmulConfig, headDim, causal, deterministic); }
 
-    public BenchSettings withTune(boolean t) { return new BenchSettings(dtype, device, seed, rows, t, ieee, tuners, null, shapes, bTransposed, matmulConfig); }
+    public BenchSettings withTune(boolean t) { return new BenchSettings(dtype, device, seed, rows, t, ieee, tuners, null, shapes, bTransposed, matmulConfig, headDim, causal, deterministic); }
 
-    public BenchSettings withIeee(boolean i) { return new BenchSettings(dtype, device, seed, rows, tune, i, tuners, null, shapes, bTransposed, matmulConfig); }
+    public BenchSettings withIeee(boolean i) { return new BenchSettings(dtype, device, seed, rows, tune, i, tuners, null, shapes, bTransposed, matmulConfig, headDim, causal, deterministic); }
 
     public BenchSettings withTuners(UnaryOperator<Autotuner> t) {
-        return new BenchSettings(dtype, device, seed, rows, tune, ieee, t, null, shapes, bTransposed, matmulConfig);
+        return new BenchSettings(dtype, device, seed, rows, tune, ieee, t, null, shapes, bTransposed, matmulConfig, headDim, causal, deterministic);
     }
 
     /** Matmul problems to sweep instead of square sizes (x = 1 … shapes.size() indexes them). */
     public BenchSettings withShapes(List<MatmulShape> s) {
-        return new BenchSettings(dtype, device, seed, rows, tune, ieee, tuners, null, s, bTransposed, matmulConfig);
+        return new BenchSettings(dtype, device, seed, rows, tune, ieee, tuners, null, s, bTransposed, matmulConfig, headDim, causal, deterministic);
     }
 
     public BenchSettings withBTransposed(boolean t) {
-        return new BenchSettings(dtype, device, seed, rows, tune, ieee, tuners, null, shapes, t, matmulConfig);
+        return new BenchSettings(dtype, device, seed, rows, tune, ieee, tuners, null, shapes, t, matmulConfig, headDim, causal, deterministic);
     }
 
     public BenchSettings withMatmulConfig(MatmulConfig c) {
-        return new BenchSettings(dtype, device, seed, rows, tune, ieee, tuners, null, shapes, bTransposed, c);
+        return new BenchSettings(dtype, device, seed, rows, tune, ieee, tuners, null, shapes, bTransposed, c, headDim, causal, deterministic);
+    }
+
+    public BenchSettings withHeadDim(int d) {
+        return new BenchSettings(dtype, device, seed, rows, tune, ieee, tuners, null, shapes, bTransposed, matmulConfig, d, causal, deterministic);
+    }
+
+    public BenchSettings withCausal(boolean c) {
+        return new BenchSettings(dtype, device, seed, rows, tune, ieee, tuners, null, shapes, bTransposed, matmulConfig, headDim, c, deterministic);
+    }
+
+    public BenchSettings withDeterministic(boolean d) {
+        return new BenchSettings(dtype, device, seed, rows, tune, ieee, tuners, null, shapes, bTransposed, matmulConfig, headDim, causal, d);
     }
 
     /** The tuner to use in place of the library's {@code base} (derived once per run). */

@@ -4,6 +4,7 @@ import dev.tessera.autotune.Autotuner;
 import dev.tessera.bench.Metric;
 import dev.tessera.kernels.activation.Softmax;
 import dev.tessera.kernels.matmul.MatmulTuning;
+import dev.tessera.kernels.attention.FlashAttention;
 import dev.tessera.runtime.Device;
 import dev.tessera.types.DType;
 import java.util.Arrays;
@@ -149,7 +150,37 @@ public final class KernelBench {
             "y = A.Wt in e4m3, A in 1x128 tiles and W [N, K] in 128x128 blocks of f32 scales (DeepSeek-V3), y in --dtype");
 
     /** Every kernel benchmark, in the order {@code tessera bench --list} shows them. */
-    public static final List<KernelBench> ALL = List.of(VECTOR_ADD, SOFTMAX, LAYER_NORM, RMS_NORM, MATMUL, CROSS_ENTROPY,
+
+    // Flash attention (dev.tessera.kernels.attention) as FlashAttention-2's paper measures it: B·N = 16k
+    // tokens (256 on the CPU), hidden size H·D = 2048, FLOPs 4·B·N²·H·D for the two products of the
+    // forward pass, halved when causal; the backward pass counts 2.5 times that (its five products).
+
+    public static final KernelBench ATTENTION = new KernelBench("attention",
+            "flash attention forward, q, k, v (B, H, N, D) with B·N = 16k, H·D = 2048 (--head-dim, --causal)", "N",
+            new long[] {64, 128}, pow2(10, 14), KernelBench::attentionDims,
+            s -> attentionMetric(s, 1.0), FlashAttention.FORWARD_TUNER);
+
+    public static final KernelBench ATTENTION_BACKWARD = new KernelBench("attention-backward",
+            "flash attention backward (dQ, dK, dV) of the same problems (--deterministic: dQ without atomics)", "N",
+            new long[] {64, 128}, pow2(10, 14), KernelBench::attentionDims,
+            s -> attentionMetric(s, 2.5), null);
+
+    /** (B, H, N, D) at N = x. */
+    private static long[] attentionDims(long x, BenchSettings s) {
+        long tokens = isCpu(s.device()) ? 256 : 16384;
+        return new long[] {Math.max(1, tokens / x), 2048 / s.headDim(), x, s.headDim()};
+    }
+
+    private static Metric attentionMetric(BenchSettings s, double passes) {
+        java.util.function.LongToDoubleFunction flops = x -> {
+            long[] d = attentionDims(x, s);
+            return passes * 4.0 * d[0] * d[1] * d[2] * d[2] * d[3] * (s.causal() ? 0.5 : 1);
+        };
+        return isCpu(s.device()) ? Metric.gflops(flops) : Metric.tflops(flops);
+    }
+
+    /** Every kernel benchmark, in the order {@code tessera bench --list} shows them. */
+    public static final List<KernelBench> ALL = List.of(VECTOR_ADD, SOFTMAX, LAYER_NORM, RMS_NORM, MATMUL, ATTENTION, ATTENTION_BACKWARD, CROSS_ENTROPY,
             INT8_QUANTIZE, FP8_QUANTIZE, NF4_DEQUANTIZE, NF4_GEMV, Q4_0_DEQUANTIZE, Q4_0_GEMV, Q8_0_GEMV,
             INT8_GEMM, W8A16_GEMM, NF4_GEMM, FP8_GEMM);
 
@@ -196,10 +227,13 @@ public final class KernelBench {
      * Fields every results record of the run carries besides the standard ones: for matmul the
      * operand layout, {@code "A@B"} (B [K, N] row-major) or {@code "A@W.T"} (B given as W [N, K]
      * row-major, transposed: what {@code nn.Linear} computes), as bench/peers/peers.py names it;
-     * the quantized GEMMs always multiply by a weight's transpose.
+     * the quantized GEMMs always multiply by a weight's transpose; for attention whether it is
+     * causal (and for the backward pass whether dQ is deterministic).
      */
     public java.util.Map<String, Object> recordFields(BenchSettings s) {
         if (gemm && this != MATMUL) return java.util.Map.of("layout", "A@W.T");
+        if (this == ATTENTION) return java.util.Map.of("causal", s.causal());
+        if (this == ATTENTION_BACKWARD) return java.util.Map.of("causal", s.causal(), "deterministic", s.deterministic());
         if (this != MATMUL) return java.util.Map.of();
         return java.util.Map.of("layout", s.bTransposed() ? "A@W.T" : "A@B");
     }

@@ -12,6 +12,7 @@ import dev.tessera.kernels.matmul.MatmulConfig;
 import dev.tessera.kernels.matmul.MatmulTuning;
 import dev.tessera.kernels.norm.LayerNorm;
 import dev.tessera.kernels.norm.RmsNorm;
+import dev.tessera.kernels.attention.FlashAttention;
 import dev.tessera.kernels.quant.Fp8;
 import dev.tessera.kernels.quant.GemmConfig;
 import dev.tessera.kernels.quant.Gguf;
@@ -41,6 +42,9 @@ public final class TesseraProvider implements BenchProvider {
         if (p.kernel() == KernelBench.MATMUL && p.dtype() == DType.I8) return null;   // i8 products accumulate in i32
         if (p.kernel().isGemm() && p.kernel() != KernelBench.MATMUL && p.dtype() != DType.F16 && p.dtype() != DType.BF16) {
             return "the quantized GEMMs take f16 or bf16 activations (--dtype f16 or bf16)";
+        }
+        if (p.kernel() == KernelBench.ATTENTION || p.kernel() == KernelBench.ATTENTION_BACKWARD) {
+            return p.dtype() == DType.F16 || p.dtype() == DType.BF16 ? null : "flash attention takes f16 or bf16 inputs";
         }
         if (!p.dtype().isFloat() || p.dtype().isFp8() || p.dtype() == DType.F64) {
             return p.kernel() == KernelBench.MATMUL ? "the matmul kernel takes f32 (or tf32), f16, bf16 or i8 inputs"
@@ -130,6 +134,34 @@ public final class TesseraProvider implements BenchProvider {
                     double extraMiB = (Tensor.liveBytes(d) - before - inputs) / 1048576.0;
                     return Workload.of(() -> CrossEntropy.forward(logits, labels, o, cfg, ws), timer, all,
                             String.format(java.util.Locale.ROOT, "block=%d warps=%d, mean, labels unchecked; extra %.3f MiB", cfg.block(), cfg.warps(), extraMiB));
+                }
+                case "attention", "attention-backward" -> {
+                    long[] dims = p.dims();
+                    Tensor q = own(owned, BenchInputs.random(t, seed, d, dims)), k = own(owned, BenchInputs.random(t, seed + 1, d, dims));
+                    Tensor v = own(owned, BenchInputs.random(t, seed + 2, d, dims));
+                    FlashAttention.Options opts = FlashAttention.Options.DEFAULT.withCausal(p.settings().causal())
+                            .withDeterministic(p.settings().deterministic());
+                    FlashAttention.Context ctx = FlashAttention.forward(q, k, v, opts);
+                    owned.addAll(List.of(ctx.out(), ctx.lse()));
+                    int hd = (int) dims[3];
+                    if (p.kernel() == KernelBench.ATTENTION && p.settings().tune()) {
+                        Autotuner tuner = p.settings().tuner(FlashAttention.FORWARD_TUNER);
+                        FlashAttention.forwardTuned(tuner, q, k, v, ctx.out(), ctx.lse(), opts);
+                        return Workload.of(() -> FlashAttention.forwardTuned(tuner, q, k, v, ctx.out(), ctx.lse(), opts), timer, free, bestOf(tuner));
+                    }
+                    if (p.kernel() == KernelBench.ATTENTION) {
+                        return Workload.of(() -> FlashAttention.forward(q, k, v, ctx.out(), ctx.lse(), opts), timer, free,
+                                "fixed: " + FlashAttention.Config.forward(hd, d));
+                    }
+                    Tensor dOut = own(owned, BenchInputs.random(t, seed + 3, d, dims));
+                    Tensor dq = own(owned, Tensor.empty(t, d, dims)), dk = own(owned, Tensor.empty(t, d, dims)), dv = own(owned, Tensor.empty(t, d, dims));
+                    FlashAttention.Workspace ws = FlashAttention.Workspace.of(ctx);   // allocated once, as torch's caching allocator would
+                    owned.add(ws.delta());
+                    if (ws.dqSums() != null) owned.add(ws.dqSums());
+                    FlashAttention.backward(ctx, dOut, dq, dk, dv, ws);   // compiles outside the timed region
+                    return Workload.of(() -> FlashAttention.backward(ctx, dOut, dq, dk, dv, ws), timer, free,
+                            "fixed: " + FlashAttention.Config.backward(hd, d)
+                                    + (opts.deterministic() ? ", dQ " + FlashAttention.Config.dq(hd, d) : ", dQ by atomics"));
                 }
                 case "int8-quantize" -> {
                     Tensor x = own(owned, Tensor.randn(t, seed, d, p.dims()));

@@ -15,9 +15,11 @@ public record Chapter(int number, String name, String title, Class<?> source, Bo
 
     public void run(PrintStream out, Device device, boolean quick) { body.run(out, device, quick); }
 
-    /** Every chapter written so far, in order (1, flash attention, is to come). */
+    /** Every chapter, in order. */
     public static List<Chapter> all() {
-        return List.of(new Chapter(2, "fused-training", "Fused training kernels: the bytes and the memory a fusion saves",
+        return List.of(new Chapter(1, "flash-attention", "Flash attention: tiling, the online softmax, O(N) memory, the backward pass",
+                        Advanced01FlashAttention.class, Advanced01FlashAttention::run),
+                new Chapter(2, "fused-training", "Fused training kernels: the bytes and the memory a fusion saves",
                         Advanced02FusedTraining.class, Advanced02FusedTraining::run),
                 new Chapter(3, "quantization", "Quantization: formats, scales, and why a 4-bit GEMV is faster",
                 Advanced03Quantization.class, Advanced03Quantization::run));

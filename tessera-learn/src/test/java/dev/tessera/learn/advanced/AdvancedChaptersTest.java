@@ -56,6 +56,31 @@ class AdvancedChaptersTest {
     }
 
     @Test
+    void flashAttentionChapterRunsOnTheCpu() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
+            Chapter.get("flash-attention").run(out, Device.cpu(), true);
+        }
+        String text = bytes.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("online softmax matches the two-pass softmax"), text);
+        assertTrue(text.contains("flash attention matches float64, forward and backward"), text);
+        assertTrue(text.contains("16384") && text.contains("flash: log-sum-exp"), text);
+        assertEquals("flash-attention", Chapter.get("1").name());
+        assertNotNull(Sources.of(Advanced01FlashAttention.class), "source bundled for --readme");
+    }
+
+    @Test
+    void theOnlineSoftmaxRescalesWhatItSummed() {
+        double[] s = {1, 5, -2, 0, 7, 3, 3};
+        Advanced01FlashAttention.Walk w = Advanced01FlashAttention.onlineSoftmax(s, 3);
+        assertArrayEquals(new double[] {5, 7, 7}, w.maxima());
+        assertArrayEquals(w.twoPass(), w.online(), 1e-15);
+        double l = 0;
+        for (double x : s) l += Math.exp(x - 7);
+        assertEquals(l, w.sums()[2], 1e-12);
+    }
+
+    @Test
     void measureCountsTheBytesOfEachGemv() {
         Advanced03Quantization.Result r = Advanced03Quantization.measure(Device.cpu(), 64, 256, true);
         assertEquals(6, r.formats().size());

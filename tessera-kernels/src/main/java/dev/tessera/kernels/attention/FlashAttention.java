@@ -1,0 +1,583 @@
+package dev.tessera.kernels.attention;
+
+import static dev.tessera.lang.TL.*;
+import static dev.tessera.runtime.Grid.grid;
+
+import dev.tessera.autotune.Autotuner;
+import dev.tessera.autotune.Heuristics;
+import dev.tessera.lang.Constexpr;
+import dev.tessera.lang.Kernel;
+import dev.tessera.lang.Tile;
+import dev.tessera.lang.Var;
+import dev.tessera.runtime.Device;
+import dev.tessera.runtime.Jit;
+import dev.tessera.runtime.JitKernel;
+import dev.tessera.runtime.Tensor;
+import dev.tessera.types.DType;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Flash attention, forward and backward (FlashAttention-2's algorithm): out = softmax(q·kᵀ · scale
+ * + mask) · v without ever holding the [Nq, Nk] scores, so memory is O(N) and the scores never
+ * leave the chip.
+ *
+ * <p>Tensors are (B, H, N, D) as indexed; any strides with a contiguous last dimension work, so a
+ * (B, N, H, D) tensor is passed as {@code x.transpose(1, 2)}. q has Hq heads and k, v have Hkv,
+ * Hq a multiple of Hkv (grouped-query attention; Hkv = 1 is multi-query); Nq and Nk may differ and
+ * need not be multiples of the blocks; D is 16 to 256, a power of 2; the inputs are f16 or bf16 and
+ * every product and sum accumulates in f32.
+ *
+ * <p>Masks: causal attention lets query i see key j when j ≤ i + Nk − Nq (the diagonal aligned
+ * bottom-right, so the last query sees every key, as FlashAttention-2 and torch's
+ * {@code is_causal} with a KV cache); a sliding window of W keys (causal, as Mistral's) also
+ * requires j > i + Nk − Nq − W. Blocks wholly above the diagonal or outside the window are never
+ * visited (the loops' bounds skip them); only the blocks the mask cuts are masked, so the blocks
+ * below the diagonal run the unmasked loop.
+ *
+ * <p>The forward pass walks the keys in blocks of BN for each block of BM queries with an online
+ * softmax (running maximum and sum, in base 2: the scale is folded into log2(e) · scale) and saves
+ * the f32 log-sum-exp of each query's scores. The backward pass computes Δ = rowsum(dO ∘ O), then
+ * per block of keys walks the queries of every head of its group, recomputing P from the saved
+ * log-sum-exp: dK and dV stay in registers, and dQ is summed with f32 atomics, or (the
+ * deterministic option) computed by programs of its own per block of queries.
+ */
+public final class FlashAttention {
+    private FlashAttention() {}
+
+    // ------------------------------------------------------------------ kernels
+
+    @Kernel
+    static void forward(Tile q, Tile k, Tile v, Tile o, Tile lse,
+                        Tile sqb, Tile sqh, Tile sqn, Tile skb, Tile skh, Tile skn, Tile svb, Tile svh, Tile svn,
+                        Tile sob, Tile soh, Tile son, Tile heads, Tile group, Tile nq, Tile nk, Tile scale, Tile window,
+                        @Constexpr int D, @Constexpr int BM, @Constexpr int BN, @Constexpr boolean CAUSAL, @Constexpr boolean WINDOW) {
+        Tile bh = programId(1).to(I64), b = bh.div(heads), h = bh.rem(heads), kvh = h.div(group);
+        Tile m0 = programId(0).mul(BM);
+        Tile rm = m0.add(arange(0, BM)), rd = arange(0, D);
+        Tile qt = load(q.add(b.mul(sqb).add(h.mul(sqh))).add(rm.col().mul(sqn)).add(rd.row()), rm.col().lt(nq), 0L);
+        Tile kBase = k.add(b.mul(skb).add(kvh.mul(skh))), vBase = v.add(b.mul(svb).add(kvh.mul(svh)));
+        Tile qkScale = scale.mul(LOG2E);   // scores in base 2: exp(x · scale) = exp2(x · scale · log2 e)
+        Tile diagonal = nk.sub(nq);         // query i sees key j ≤ i + diagonal
+        Tile[] bounds = keyBounds(m0, nk, diagonal, window, BM, BN, CAUSAL, WINDOW);
+        Tile start = bounds[0], fullEnd = bounds[1], end = bounds[2];
+        Var m = var(full(F32, Double.NEGATIVE_INFINITY, BM)), l = var(zeros(F32, BM)), acc = var(zeros(F32, BM, D));
+        Keys keys = new Keys(qt, kBase, vBase, skn, svn, qkScale, rm, nk, diagonal, window, D, BN, CAUSAL, WINDOW);
+        for (Tile s : range(start, fullEnd, BN)) keys.step(s, false, m, l, acc);
+        for (Tile s : range(fullEnd, end, BN)) keys.step(s, true, m, l, acc);
+        // a query that sees no key (causal with Nq > Nk) gets zeros and a log-sum-exp of -inf
+        Tile lv = l.get(), seen = lv.gt(0.0);
+        store(o.add(b.mul(sob).add(h.mul(soh))).add(rm.col().mul(son)).add(rd.row()), acc.get().div(where(seen, lv, 1.0).col()), rm.col().lt(nq));
+        store(lse.add(bh.mul(nq)).add(rm), m.get().add(log2(lv)).mul(LN2), rm.lt(nq));
+    }
+
+    /**
+     * The keys the queries [m0, m0 + BM) see, as block starts: {start, fullEnd, end}, where the
+     * blocks in [start, fullEnd) are seen whole by every query (no mask) and those in
+     * [fullEnd, end) are cut by the diagonal, the window or the end of the keys.
+     */
+    private static Tile[] keyBounds(Tile m0, Tile nk, Tile diagonal, Tile window, int bm, int bn, boolean causal, boolean slide) {
+        Tile end, fullEnd, start = scalar(0);
+        if (causal) {
+            end = minimum(nk, maximum(m0.add(bm).add(diagonal), 0));                              // past the last key the block's last query sees
+            fullEnd = minimum(end, maximum(m0.add(diagonal).add(1), 0).div(bn).mul(bn));          // the keys the block's first query sees
+        } else {
+            end = nk;
+            fullEnd = nk.div(bn).mul(bn);
+        }
+        if (slide) {   // every visited block may cut the window's edge: all are masked
+            start = minimum(maximum(m0.add(diagonal).sub(window).add(1), 0).div(bn).mul(bn), end);
+            fullEnd = start;
+        }
+        return new Tile[] {start, fullEnd, end};
+    }
+
+    /** What the forward pass's steps over blocks of keys share: the queries, where the keys are, the masks. */
+    private record Keys(Tile qt, Tile kBase, Tile vBase, Tile skn, Tile svn, Tile qkScale, Tile rows, Tile nk, Tile diagonal, Tile window,
+                        int d, int bn, boolean causal, boolean slide) {
+
+        /** The online softmax over keys [s, s + BN); {@code masked} where the block cuts a mask or the end of the keys. */
+        void step(Tile s, boolean masked, Var m, Var l, Var acc) {
+            Tile cols = s.add(arange(0, bn)), rd = arange(0, d);
+            Tile kPtr = kBase.add(rd.col()).add(cols.row().mul(skn)), vPtr = vBase.add(cols.col().mul(svn)).add(rd.row());
+            Tile kt = masked ? load(kPtr, cols.row().lt(nk), 0L) : load(kPtr);   // [D, BN]: kᵀ through strides
+            Tile scores = dot(qt, kt).mul(qkScale);
+            if (masked) scores = where(visible(rows.col(), cols.row(), nk, diagonal, window, causal, slide), scores, Double.NEGATIVE_INFINITY);
+            Tile mNew = maximum(m.get(), max(scores, 1));
+            // what the exponentials subtract: the new maximum, or 0 for a query that sees no key yet (-inf − -inf is NaN)
+            Tile shift = masked ? where(mNew.eq(Double.NEGATIVE_INFINITY), 0.0, mNew) : mNew;
+            Tile p = exp2(scores.sub(shift.col())), alpha = exp2(m.get().sub(shift));
+            l.set(l.get().mul(alpha).add(sum(p, 1)));
+            Tile vt = masked ? load(vPtr, cols.col().lt(nk), 0L) : load(vPtr);   // [BN, D]
+            acc.set(dot(p.to(qt.elementType()), vt, acc.get().mul(alpha.col())));
+            m.set(mNew);
+        }
+    }
+
+    /** Whether query i sees key j: j < Nk, and j ≤ i + diagonal when causal, and j > i + diagonal − window with a window. */
+    private static Tile visible(Tile i, Tile j, Tile nk, Tile diagonal, Tile window, boolean causal, boolean slide) {
+        Tile ok = j.lt(nk);
+        if (causal) ok = ok.and(j.le(i.add(diagonal)));
+        if (slide) ok = ok.and(j.gt(i.add(diagonal).sub(window)));
+        return ok;
+    }
+
+    /** Δ[b, h, i] = Σ_d dO[b, h, i, d] · O[b, h, i, d] in f32, the backward pass's row term. */
+    @Kernel
+    static void delta(Tile o, Tile dO, Tile delta, Tile sob, Tile soh, Tile son, Tile sdb, Tile sdh, Tile sdn, Tile heads, Tile nq,
+                      @Constexpr int D, @Constexpr int BM) {
+        Tile bh = programId(1).to(I64), b = bh.div(heads), h = bh.rem(heads);
+        Tile rm = programId(0).mul(BM).add(arange(0, BM)), rd = arange(0, D), mask = rm.col().lt(nq);
+        Tile ot = load(o.add(b.mul(sob).add(h.mul(soh))).add(rm.col().mul(son)).add(rd.row()), mask, 0L).to(F32);
+        Tile gradOut = load(dO.add(b.mul(sdb).add(h.mul(sdh))).add(rm.col().mul(sdn)).add(rd.row()), mask, 0L).to(F32);
+        store(delta.add(bh.mul(nq)).add(rm), sum(ot.mul(gradOut), 1), rm.lt(nq));
+    }
+
+    /**
+     * dK and dV of one block of BN keys of one key/value head, over the queries of every head of its
+     * group; with ATOMIC_DQ, dQ summed into the f32 {@code dqAcc} [B, Hq, Nq, D] (contiguous) with
+     * atomics (else {@code dq} computes it).
+     */
+    @Kernel
+    static void backward(Tile q, Tile k, Tile v, Tile dO, Tile lse, Tile delta, Tile dqAcc, Tile dk, Tile dv,
+                         Tile sqb, Tile sqh, Tile sqn, Tile skb, Tile skh, Tile skn, Tile svb, Tile svh, Tile svn,
+                         Tile sdb, Tile sdh, Tile sdn, Tile sdkb, Tile sdkh, Tile sdkn, Tile sdvb, Tile sdvh, Tile sdvn,
+                         Tile heads, Tile group, Tile nq, Tile nk, Tile scale, Tile window,
+                         @Constexpr int D, @Constexpr int BM, @Constexpr int BN, @Constexpr boolean CAUSAL, @Constexpr boolean WINDOW,
+                         @Constexpr boolean ATOMIC_DQ) {
+        Tile kvHeads = heads.div(group);
+        Tile bkv = programId(1).to(I64), b = bkv.div(kvHeads), kvh = bkv.rem(kvHeads);
+        Tile n0 = programId(0).mul(BN);
+        Tile rn = n0.add(arange(0, BN)), rd = arange(0, D), keyRows = rn.col().lt(nk);
+        Tile kt = load(k.add(b.mul(skb).add(kvh.mul(skh))).add(rn.col().mul(skn)).add(rd.row()), keyRows, 0L);   // [BN, D]
+        Tile vt = load(v.add(b.mul(svb).add(kvh.mul(svh))).add(rn.col().mul(svn)).add(rd.row()), keyRows, 0L);
+        Tile diagonal = nk.sub(nq), blocks = cdiv(nq, BM);
+        // query blocks [first, full) cut the diagonal or the window and are masked; [full, last) see every key of this block
+        Tile first, full, last = blocks;
+        if (CAUSAL) {
+            first = minimum(maximum(n0.sub(diagonal), 0).div(BM), blocks);                              // holds the first query that sees key n0
+            full = maximum(first, minimum(cdiv(maximum(n0.add(BN - 1).sub(diagonal), 0), BM), blocks));    // its first query sees key n0 + BN - 1
+        } else {
+            first = full = scalar(0);
+        }
+        if (WINDOW) {
+            last = maximum(first, minimum(cdiv(maximum(n0.add(BN - 1).sub(diagonal).add(window), 0), BM), blocks));   // past the last query seeing n0 + BN - 1
+            full = last;
+        }
+        Var dkAcc = var(zeros(F32, BN, D)), dvAcc = var(zeros(F32, BN, D));
+        Queries queries = new Queries(q, dO, lse, delta, dqAcc, sqb, sqh, sqn, sdb, sdh, sdn, b, kvh, group, heads, nq, nk, scale, kt, vt, rn,
+                diagonal, window, D, BM, CAUSAL, WINDOW, ATOMIC_DQ);
+        // one flat loop over (head of the group, query block), so each is one pipelinable loop
+        Tile masked = full.sub(first), unmasked = last.sub(full);
+        if (CAUSAL) {
+            for (Tile t : range(scalar(0), group.mul(masked))) queries.step(t.div(masked), first.add(t.rem(masked)), true, dkAcc, dvAcc);
+        }
+        if (!WINDOW) {
+            for (Tile t : range(scalar(0), group.mul(unmasked))) queries.step(t.div(unmasked), full.add(t.rem(unmasked)), false, dkAcc, dvAcc);
+        }
+        store(dk.add(b.mul(sdkb).add(kvh.mul(sdkh))).add(rn.col().mul(sdkn)).add(rd.row()), dkAcc.get().mul(scale), keyRows);
+        store(dv.add(b.mul(sdvb).add(kvh.mul(sdvh))).add(rn.col().mul(sdvn)).add(rd.row()), dvAcc.get(), keyRows);
+    }
+
+    /** What the backward pass's steps over blocks of queries share: the program's keys, where the queries and their gradients are, the masks. */
+    private record Queries(Tile q, Tile dO, Tile lse, Tile delta, Tile dqAcc, Tile sqb, Tile sqh, Tile sqn, Tile sdb, Tile sdh, Tile sdn,
+                           Tile b, Tile kvh, Tile group, Tile heads, Tile nq, Tile nk, Tile scale, Tile kt, Tile vt, Tile keys,
+                           Tile diagonal, Tile window, int d, int bm, boolean causal, boolean slide, boolean atomicDq) {
+
+        /** Query block {@code mb} of head {@code g} of the group against the program's keys: adds to dK, dV and dQ. */
+        void step(Tile g, Tile mb, boolean masked, Var dkAcc, Var dvAcc) {
+            Tile h = kvh.mul(group).add(g), bh = b.mul(heads).add(h);
+            Tile rm = mb.mul(bm).add(arange(0, bm)), rd = arange(0, d), rows = rm.col().lt(nq);
+            // rows past Nq load zeros (q, dO, lse, Δ), so their P·dO and dS vanish without a mask
+            Tile qt = load(q.add(b.mul(sqb).add(h.mul(sqh))).add(rm.col().mul(sqn)).add(rd.row()), rows, 0L);      // [BM, D]
+            Tile gradOut = load(dO.add(b.mul(sdb).add(h.mul(sdh))).add(rm.col().mul(sdn)).add(rd.row()), rows, 0L);
+            Tile lse2 = load(lse.add(bh.mul(nq)).add(rm), rm.lt(nq), 0.0).mul(LOG2E);
+            Tile dRow = load(delta.add(bh.mul(nq)).add(rm), rm.lt(nq), 0.0);
+            Tile sT = dot(kt, trans(qt)).mul(scale.mul(LOG2E));                                                    // [BN, BM]
+            // keys past Nk must give P = 0: their scores are 0, and exp2(0 − lse) overflows where every real score is very negative
+            Tile seen = masked ? visible(rm.row(), keys.col(), nk, diagonal, window, causal, slide) : keys.col().lt(nk);
+            Tile pT = where(seen, exp2(sT.sub(lse2.row())), 0.0);
+            DType in = qt.elementType();
+            dvAcc.set(dot(pT.to(in), gradOut, dvAcc.get()));
+            Tile dsT = pT.mul(dot(vt, trans(gradOut)).sub(dRow.row()));                                            // [BN, BM]
+            dkAcc.set(dot(dsT.to(in), qt, dkAcc.get()));
+            if (atomicDq) {
+                Tile dq = dot(trans(dsT).to(in), kt).mul(scale);                                                   // [BM, D]
+                atomicAdd(dqAcc.add(bh.mul(nq).add(rm.col()).mul(d)).add(rd.row()), dq, rows);
+            }
+        }
+    }
+
+    /**
+     * dQ of one block of BM queries of one head, deterministically: the keys its queries see are
+     * walked as in the forward pass, P and dP recomputed (two more products than the atomic path's
+     * dQ = dS·K in {@link #backward}, and no atomics, so equal inputs give equal bits).
+     */
+    @Kernel
+    static void dq(Tile q, Tile k, Tile v, Tile dO, Tile lse, Tile delta, Tile dq,
+                   Tile sqb, Tile sqh, Tile sqn, Tile skb, Tile skh, Tile skn, Tile svb, Tile svh, Tile svn,
+                   Tile sdb, Tile sdh, Tile sdn, Tile sgb, Tile sgh, Tile sgn, Tile heads, Tile group, Tile nq, Tile nk, Tile scale, Tile window,
+                   @Constexpr int D, @Constexpr int BM, @Constexpr int BN, @Constexpr boolean CAUSAL, @Constexpr boolean WINDOW) {
+        Tile bh = programId(1).to(I64), b = bh.div(heads), h = bh.rem(heads), kvh = h.div(group);
+        Tile m0 = programId(0).mul(BM);
+        Tile rm = m0.add(arange(0, BM)), rd = arange(0, D), rows = rm.col().lt(nq);
+        Tile qt = load(q.add(b.mul(sqb).add(h.mul(sqh))).add(rm.col().mul(sqn)).add(rd.row()), rows, 0L);
+        Tile gradOut = load(dO.add(b.mul(sdb).add(h.mul(sdh))).add(rm.col().mul(sdn)).add(rd.row()), rows, 0L);
+        Tile lse2 = load(lse.add(bh.mul(nq)).add(rm), rm.lt(nq), 0.0).mul(LOG2E);
+        Tile dRow = load(delta.add(bh.mul(nq)).add(rm), rm.lt(nq), 0.0);
+        Tile kBase = k.add(b.mul(skb).add(kvh.mul(skh))), vBase = v.add(b.mul(svb).add(kvh.mul(svh)));
+        Tile diagonal = nk.sub(nq);
+        Tile[] bounds = keyBounds(m0, nk, diagonal, window, BM, BN, CAUSAL, WINDOW);
+        Var acc = var(zeros(F32, BM, D));
+        GradKeys keys = new GradKeys(qt, gradOut, lse2, dRow, kBase, vBase, skn, svn, scale.mul(LOG2E), rm, nk, diagonal, window, D, BN, CAUSAL, WINDOW);
+        for (Tile s : range(bounds[0], bounds[1], BN)) keys.step(s, false, acc);
+        for (Tile s : range(bounds[1], bounds[2], BN)) keys.step(s, true, acc);
+        store(dq.add(b.mul(sgb).add(h.mul(sgh))).add(rm.col().mul(sgn)).add(rd.row()), acc.get().mul(scale), rows);
+    }
+
+    /** What the dQ kernel's steps over blocks of keys share. */
+    private record GradKeys(Tile qt, Tile gradOut, Tile lse2, Tile dRow, Tile kBase, Tile vBase, Tile skn, Tile svn, Tile qkScale, Tile rows,
+                            Tile nk, Tile diagonal, Tile window, int d, int bn, boolean causal, boolean slide) {
+
+        /** dQ += dS·K over keys [s, s + BN), dS = P ∘ (dO·Vᵀ − Δ) with P from the saved log-sum-exp. */
+        void step(Tile s, boolean masked, Var acc) {
+            Tile cols = s.add(arange(0, bn)), rd = arange(0, d);
+            Tile kPtr = kBase.add(cols.col().mul(skn)).add(rd.row()), vPtr = vBase.add(rd.col()).add(cols.row().mul(svn));
+            Tile kt = masked ? load(kPtr, cols.col().lt(nk), 0L) : load(kPtr);    // [BN, D]
+            Tile vT = masked ? load(vPtr, cols.row().lt(nk), 0L) : load(vPtr);    // [D, BN]: vᵀ through strides
+            Tile p = exp2(dot(qt, trans(kt)).mul(qkScale).sub(lse2.col()));
+            // a query that sees no key has lse = -inf, and such queries appear only in masked blocks
+            if (masked) p = where(visible(rows.col(), cols.row(), nk, diagonal, window, causal, slide), p, 0.0);
+            Tile ds = p.mul(dot(gradOut, vT).sub(dRow.col()));
+            acc.set(dot(ds.to(qt.elementType()), kt, acc.get()));
+        }
+    }
+
+    /**
+     * dst = src converted to dst's dtype, both [B, H, N, D]; src contiguous, dst through strides; src
+     * is left zero, ready for the next backward pass's sums (a {@link Workspace} is reused).
+     */
+    @Kernel
+    static void convert(Tile src, Tile dst, Tile sb, Tile sh, Tile sn, Tile heads, Tile n, @Constexpr int D, @Constexpr int BM) {
+        Tile bh = programId(1).to(I64), b = bh.div(heads), h = bh.rem(heads);
+        Tile rm = programId(0).mul(BM).add(arange(0, BM)), rd = arange(0, D), mask = rm.col().lt(n);
+        Tile srcPtr = src.add(bh.mul(n).add(rm.col()).mul(D)).add(rd.row());
+        store(dst.add(b.mul(sb).add(h.mul(sh))).add(rm.col().mul(sn)).add(rd.row()), load(srcPtr, mask, 0.0), mask);
+        store(srcPtr, 0.0, mask);
+    }
+
+    public static final JitKernel FORWARD = Jit.kernel(FlashAttention.class, "forward");
+    public static final JitKernel DELTA = Jit.kernel(FlashAttention.class, "delta");
+    public static final JitKernel BACKWARD = Jit.kernel(FlashAttention.class, "backward");
+    public static final JitKernel DQ = Jit.kernel(FlashAttention.class, "dq");
+    public static final JitKernel CONVERT = Jit.kernel(FlashAttention.class, "convert");
+
+    // ------------------------------------------------------------------ configs and options
+
+    /**
+     * The blocking of one pass: BM queries and BN keys a step, warps and pipeline stages. The
+     * backward pass's program holds a block of BN keys and walks queries BM at a time.
+     */
+    public record Config(int bm, int bn, int warps, int stages) {
+        public Config {
+            for (int blk : new int[] {bm, bn}) {
+                if (blk < 16 || Integer.bitCount(blk) != 1) {
+                    throw new IllegalArgumentException("attention config " + bm + "x" + bn + ": blocks must be powers of 2 of at least 16 (dot multiplies 16x16 pieces)");
+                }
+            }
+            new dev.tessera.backend.LaunchOptions(warps, stages);   // checks warps and stages with their own messages
+        }
+
+        @Override
+        public String toString() { return "BM=" + bm + ",BN=" + bn + ",warps=" + warps + ",stages=" + stages; }
+
+        /** This blocking as an autotuner config. */
+        public dev.tessera.autotune.Config toTuned() { return dev.tessera.autotune.Config.of("BM", bm, "BN", bn).warps(warps).stages(stages); }
+
+        // The GPU blockings are the largest that ptxas assembles for sm_90a without spilling
+        // (FlashAttentionPtxasTest): warps own whole rows of the scores, so BM 128 at 8 warps gives
+        // each warp 16 rows and an f32 accumulator of 16 x D.
+
+        /** The forward pass's blocking for head dimension {@code d} on {@code device}: H100/H200 sizes on a GPU, small tiles on the CPU. */
+        public static Config forward(int d, Device device) {
+            if (device.backend().equals("cpu")) return new Config(64, 64, 4, 1);
+            if (d <= 128) return new Config(128, 64, 8, 3);
+            return new Config(64, 32, 8, 2);   // D 256: spills 12 bytes, the least of the blockings tried
+        }
+
+        /** The backward pass's blocking: BN keys held (dK and dV accumulate in registers), BM queries a step. */
+        public static Config backward(int d, Device device) {
+            if (device.backend().equals("cpu")) return new Config(64, 64, 4, 1);
+            if (d <= 64) return new Config(64, 64, 8, 2);
+            if (d <= 128) return new Config(32, 32, 8, 2);   // without the dQ atomics; with them it spills 24 bytes
+            return new Config(16, 16, 4, 1);                  // D 256 spills 2 KB at every blocking tried (ptxas 13, sm_90a)
+        }
+
+        /** The deterministic dQ kernel's blocking: BM queries held, BN keys a step. */
+        public static Config dq(int d, Device device) {
+            if (device.backend().equals("cpu")) return new Config(64, 64, 4, 1);
+            if (d <= 64) return new Config(128, 32, 8, 2);
+            if (d <= 128) return new Config(64, 32, 4, 2);
+            return new Config(16, 16, 4, 1);
+        }
+    }
+
+    /**
+     * What to compute: causal or not, a sliding window of {@code window} keys (0 for none; a window
+     * makes attention causal), the softmax scale (NaN for 1/√D); how: dQ by f32 atomics from the
+     * key-block programs, or {@code deterministic}ally by programs of its own (equal inputs give
+     * equal bits; two more products per block pair); and the blockings (null for {@link
+     * Config#forward}, {@link Config#backward}, {@link Config#dq}).
+     */
+    public record Options(boolean causal, int window, double scale, boolean deterministic, Config forwardConfig, Config backwardConfig, Config dqConfig) {
+        public Options {
+            if (window < 0) throw new IllegalArgumentException("a sliding window of " + window + " keys: give a positive window, or 0 for none");
+            if (window > 0) causal = true;
+        }
+
+        /** Full attention with scale 1/√D. */
+        public static final Options DEFAULT = new Options(false, 0, Double.NaN, false, null, null, null);
+
+        /** Causal attention (aligned bottom-right) with scale 1/√D. */
+        public static final Options CAUSAL = DEFAULT.withCausal(true);
+
+        public Options withCausal(boolean c) { return new Options(c, window, scale, deterministic, forwardConfig, backwardConfig, dqConfig); }
+
+        /** Each query sees its own position and the {@code w − 1} keys before it (implies causal). */
+        public Options withWindow(int w) { return new Options(causal, w, scale, deterministic, forwardConfig, backwardConfig, dqConfig); }
+
+        public Options withScale(double s) { return new Options(causal, window, s, deterministic, forwardConfig, backwardConfig, dqConfig); }
+
+        /** dQ by programs of its own (true) or by atomics (false). */
+        public Options withDeterministic(boolean d) { return new Options(causal, window, scale, d, forwardConfig, backwardConfig, dqConfig); }
+
+        public Options withConfigs(Config forward, Config backward, Config dq) { return new Options(causal, window, scale, deterministic, forward, backward, dq); }
+
+        double scaleFor(int d) { return Double.isNaN(scale) ? 1 / Math.sqrt(d) : scale; }
+    }
+
+    /**
+     * What the forward pass saves for the backward: the inputs (not copies: keep them open and
+     * unchanged until {@link #backward}), the output and the f32 log-sum-exp [B, Hq, Nq] of each
+     * query's scaled scores (natural log; -inf for a query that sees no key). Closing it frees the
+     * output and the log-sum-exp.
+     */
+    public record Context(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Options options) implements AutoCloseable {
+        @Override
+        public void close() {
+            out.close();
+            lse.close();
+        }
+    }
+
+    /**
+     * The backward pass's scratch memory for one problem, to reuse across calls (allocating it each
+     * call costs a device allocation and free): Δ (f32 [B, Hq, Nq]) and, unless dQ is deterministic,
+     * dQ's f32 sums [B, Hq, Nq, D], which each pass leaves zero for the next (null when deterministic).
+     */
+    public record Workspace(Tensor delta, Tensor dqSums) implements AutoCloseable {
+        /** A workspace for the backward passes of {@code ctx}'s problem. */
+        public static Workspace of(Context ctx) {
+            Tensor q = ctx.q();
+            long b = q.shape(0), h = q.shape(1), n = q.shape(2), d = q.shape(3);
+            Tensor delta = Tensor.empty(DType.F32, q.device(), b, h, n);
+            return new Workspace(delta, ctx.options().deterministic() ? null : Tensor.zeros(DType.F32, q.device(), b, h, n, d));
+        }
+
+        @Override
+        public void close() {
+            delta.close();
+            if (dqSums != null) dqSums.close();
+        }
+    }
+
+    /** dQ, dK and dV, in the inputs' dtypes and layouts. */
+    public record Gradients(Tensor dq, Tensor dk, Tensor dv) implements AutoCloseable {
+        @Override
+        public void close() {
+            dq.close();
+            dk.close();
+            dv.close();
+        }
+    }
+
+    // ------------------------------------------------------------------ autotuned forward pass
+
+    /**
+     * Candidate forward blockings: {@link Config#forward}'s for the GPU first, then its neighbours in
+     * Triton's fused-attention search space (BM 64 or 128, BN 32 to 128, 4 or 8 warps, 1 to 3
+     * stages), and the CPU's. On a GPU a blocking that spills is slower, not wrong: the tuner times it.
+     */
+    public static final List<dev.tessera.autotune.Config> FORWARD_CONFIGS = List.of(
+            new Config(128, 64, 8, 3).toTuned(), new Config(128, 64, 8, 2).toTuned(), new Config(128, 32, 8, 3).toTuned(),
+            new Config(128, 128, 8, 2).toTuned(), new Config(64, 64, 4, 3).toTuned(), new Config(64, 32, 4, 3).toTuned(),
+            new Config(64, 64, 4, 1).toTuned());
+
+    /** The forward pass's autotuner: keyed by dtype, lengths, heads and the mask; drops query blocks much longer than Nq. */
+    public static final Autotuner FORWARD_TUNER = Autotuner.builder(FORWARD)
+            .configs(FORWARD_CONFIGS)
+            .key("q", "nq", "nk", "heads", "group", "D", "CAUSAL", "WINDOW")
+            .prune((configs, a) -> {
+                long nq = a.longValue("nq");
+                List<dev.tessera.autotune.Config> kept = configs.stream().filter(c -> c.intValue("BM") <= Math.max(64, Heuristics.nextPowerOf2(nq))).toList();
+                return kept.isEmpty() ? configs : kept;
+            })
+            .build();
+
+    /** The forward pass into out and lse with the blocking tuned for these shapes (tuning on them if their key is new). */
+    public static void forwardTuned(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Options options) {
+        forwardTuned(FORWARD_TUNER, q, k, v, out, lse, options);
+    }
+
+    /** As {@link #forwardTuned(Tensor, Tensor, Tensor, Tensor, Tensor, Options)} with another tuner of {@link #FORWARD}. */
+    public static void forwardTuned(Autotuner tuner, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Options options) {
+        Shape s = Shape.of(q, k, v);
+        s.requireLike("out", out, q.dtype(), s.hq, s.nq);
+        s.requireLse(lse);
+        tuner.launch(meta -> new int[] {cdiv(s.nq, (int) meta.get("BM")), s.b * s.hq}, forwardArgs(q, k, v, out, lse, options, s),
+                Map.of("D", s.d, "CAUSAL", options.causal(), "WINDOW", options.window() > 0));
+    }
+
+    private static Object[] forwardArgs(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Options options, Shape s) {
+        return new Object[] {q, k, v, out, lse,
+                i(q.stride(0)), i(q.stride(1)), i(q.stride(2)), i(k.stride(0)), i(k.stride(1)), i(k.stride(2)), i(v.stride(0)), i(v.stride(1)), i(v.stride(2)),
+                i(out.stride(0)), i(out.stride(1)), i(out.stride(2)), s.hq, s.hq / s.hkv, s.nq, s.nk, (float) options.scaleFor(s.d), options.window()};
+    }
+
+    // ------------------------------------------------------------------ the API
+
+    /** The forward pass with {@link Options#DEFAULT}: full attention, scale 1/√D. */
+    public static Context forward(Tensor q, Tensor k, Tensor v) { return forward(q, k, v, Options.DEFAULT); }
+
+    /** The forward pass: a new output in q's dtype and layout, and the saved context for {@link #backward}. */
+    public static Context forward(Tensor q, Tensor k, Tensor v, Options options) {
+        Shape s = Shape.of(q, k, v);
+        Tensor out = emptyLike(q), lse = Tensor.empty(DType.F32, q.device(), s.b, s.hq, s.nq);
+        try {
+            forward(q, k, v, out, lse, options);
+        } catch (RuntimeException e) {
+            out.close();
+            lse.close();
+            throw e;
+        }
+        return new Context(q, k, v, out, lse, options);
+    }
+
+    /** The forward pass into {@code out} (like q) and {@code lse} (f32 [B, Hq, Nq], contiguous). */
+    public static void forward(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Options options) {
+        Shape s = Shape.of(q, k, v);
+        s.requireLike("out", out, q.dtype(), s.hq, s.nq);
+        s.requireLse(lse);
+        Config c = options.forwardConfig() != null ? options.forwardConfig() : Config.forward(s.d, q.device());
+        FORWARD.withOptions(c.warps(), c.stages()).launch(grid(cdiv(s.nq, c.bm()), s.b * s.hq),
+                forwardArgs(q, k, v, out, lse, options, s), Map.of("D", s.d, "BM", c.bm(), "BN", c.bn(), "CAUSAL", options.causal(),
+                        "WINDOW", options.window() > 0));
+    }
+
+    /** dQ, dK, dV (new, in the inputs' dtypes and layouts) of the forward pass {@code ctx} for the output's gradient {@code dOut}. */
+    public static Gradients backward(Context ctx, Tensor dOut) {
+        Gradients g = new Gradients(emptyLike(ctx.q()), emptyLike(ctx.k()), emptyLike(ctx.v()));
+        try {
+            backward(ctx, dOut, g.dq(), g.dk(), g.dv());
+        } catch (RuntimeException e) {
+            g.close();
+            throw e;
+        }
+        return g;
+    }
+
+    /** The backward pass into dq (like q), dk (like k) and dv (like v). */
+    public static void backward(Context ctx, Tensor dOut, Tensor dq, Tensor dk, Tensor dv) {
+        try (Workspace ws = Workspace.of(ctx)) {
+            backward(ctx, dOut, dq, dk, dv, ws);
+        }
+    }
+
+    /** As {@link #backward(Context, Tensor, Tensor, Tensor, Tensor)} with scratch memory made for this problem by {@link Workspace#of}. */
+    public static void backward(Context ctx, Tensor dOut, Tensor dq, Tensor dk, Tensor dv, Workspace ws) {
+        Tensor q = ctx.q(), k = ctx.k(), v = ctx.v();
+        Shape s = Shape.of(q, k, v);
+        s.requireLike("dOut", dOut, q.dtype(), s.hq, s.nq);
+        s.requireLike("dq", dq, q.dtype(), s.hq, s.nq);
+        s.requireLike("dk", dk, q.dtype(), s.hkv, s.nk);
+        s.requireLike("dv", dv, q.dtype(), s.hkv, s.nk);
+        Options options = ctx.options();
+        Config c = options.backwardConfig() != null ? options.backwardConfig() : Config.backward(s.d, q.device());
+        Device dev = q.device();
+        int rowBlock = 64;
+        boolean atomic = !options.deterministic();
+        Tensor delta = ws.delta(), dqAcc = ws.dqSums();
+        if (!java.util.Arrays.equals(delta.shape(), new long[] {s.b, s.hq, s.nq}) || atomic != (dqAcc != null)
+                || atomic && !java.util.Arrays.equals(dqAcc.shape(), new long[] {s.b, s.hq, s.nq, s.d})) {
+            throw new IllegalArgumentException("the workspace " + ws + " was made for another problem: make it with Workspace.of(ctx)");
+        }
+        DELTA.withOptions(4, 1).launch(grid(cdiv(s.nq, rowBlock), s.b * s.hq), ctx.out(), dOut, delta,
+                i(ctx.out().stride(0)), i(ctx.out().stride(1)), i(ctx.out().stride(2)), i(dOut.stride(0)), i(dOut.stride(1)), i(dOut.stride(2)),
+                s.hq, s.nq, s.d, rowBlock);
+        // without atomics dqAcc is unused: dq itself stands in for the pointer (the kernel never reads it)
+        BACKWARD.withOptions(c.warps(), c.stages()).launch(grid(cdiv(s.nk, c.bn()), s.b * s.hkv), q, k, v, dOut, ctx.lse(), delta,
+                atomic ? dqAcc : dq, dk, dv,
+                i(q.stride(0)), i(q.stride(1)), i(q.stride(2)), i(k.stride(0)), i(k.stride(1)), i(k.stride(2)), i(v.stride(0)), i(v.stride(1)), i(v.stride(2)),
+                i(dOut.stride(0)), i(dOut.stride(1)), i(dOut.stride(2)), i(dk.stride(0)), i(dk.stride(1)), i(dk.stride(2)),
+                i(dv.stride(0)), i(dv.stride(1)), i(dv.stride(2)),
+                s.hq, s.hq / s.hkv, s.nq, s.nk, (float) options.scaleFor(s.d), options.window(),
+                s.d, c.bm(), c.bn(), options.causal(), options.window() > 0, atomic);
+        if (atomic) {
+            CONVERT.withOptions(4, 1).launch(grid(cdiv(s.nq, rowBlock), s.b * s.hq), dqAcc, dq, i(dq.stride(0)), i(dq.stride(1)), i(dq.stride(2)),
+                    s.hq, s.nq, s.d, rowBlock);
+        } else {
+            Config cq = options.dqConfig() != null ? options.dqConfig() : Config.dq(s.d, dev);
+            DQ.withOptions(cq.warps(), cq.stages()).launch(grid(cdiv(s.nq, cq.bm()), s.b * s.hq), q, k, v, dOut, ctx.lse(), delta, dq,
+                    i(q.stride(0)), i(q.stride(1)), i(q.stride(2)), i(k.stride(0)), i(k.stride(1)), i(k.stride(2)), i(v.stride(0)), i(v.stride(1)), i(v.stride(2)),
+                    i(dOut.stride(0)), i(dOut.stride(1)), i(dOut.stride(2)), i(dq.stride(0)), i(dq.stride(1)), i(dq.stride(2)),
+                    s.hq, s.hq / s.hkv, s.nq, s.nk, (float) options.scaleFor(s.d), options.window(), s.d, cq.bm(), cq.bn(), options.causal(),
+                    options.window() > 0);
+        }
+    }
+
+    private static int i(long stride) { return Math.toIntExact(stride); }
+
+    /** A new tensor of x's shape and dtype, laid out as x is: (B, N, H, D) in memory when x is a transposed view of one. */
+    static Tensor emptyLike(Tensor x) {
+        long b = x.shape(0), h = x.shape(1), n = x.shape(2), d = x.shape(3);
+        if (x.stride(1) < x.stride(2)) {
+            try (Tensor bnhd = Tensor.empty(x.dtype(), x.device(), b, n, h, d)) {
+                return bnhd.transpose(1, 2);   // the view keeps the memory
+            }
+        }
+        return Tensor.empty(x.dtype(), x.device(), b, h, n, d);
+    }
+
+    /** The sizes of one attention problem, checked. */
+    record Shape(int b, int hq, int hkv, int nq, int nk, int d) {
+        static Shape of(Tensor q, Tensor k, Tensor v) {
+            for (Tensor t : new Tensor[] {q, k, v}) {
+                if (t.rank() != 4) throw new IllegalArgumentException("attention takes (B, H, N, D) tensors (a (B, N, H, D) one as x.transpose(1, 2)), not " + t);
+                if (t.stride(3) != 1) throw new IllegalArgumentException("attention needs a contiguous last (head) dimension, not strides " + java.util.Arrays.toString(t.strides()) + " of " + t);
+                if (t.dtype() != DType.F16 && t.dtype() != DType.BF16) throw new IllegalArgumentException("attention takes f16 or bf16 inputs, not " + t);
+            }
+            if (k.dtype() != q.dtype() || v.dtype() != q.dtype()) throw new IllegalArgumentException("q, k and v must share a dtype: " + q + ", " + k + ", " + v);
+            if (!k.device().equals(q.device()) || !v.device().equals(q.device())) throw new IllegalArgumentException("q, k and v must be on one device: " + q + ", " + k + ", " + v);
+            if (!java.util.Arrays.equals(k.shape(), v.shape())) throw new IllegalArgumentException("k and v must have one shape: " + k + ", " + v);
+            int b = Math.toIntExact(q.shape(0)), hq = Math.toIntExact(q.shape(1)), nq = Math.toIntExact(q.shape(2)), d = Math.toIntExact(q.shape(3));
+            int hkv = Math.toIntExact(k.shape(1)), nk = Math.toIntExact(k.shape(2));
+            if (k.shape(0) != b || k.shape(3) != d) throw new IllegalArgumentException("k and v must match q's batch and head dimension: q " + q + ", k " + k);
+            if (hkv < 1 || hq % hkv != 0) throw new IllegalArgumentException(hq + " query heads cannot share " + hkv + " key/value heads (Hq must be a multiple of Hkv)");
+            if (d < 16 || d > 256 || Integer.bitCount(d) != 1) throw new IllegalArgumentException("head dimension " + d + ": attention takes 16, 32, 64, 128 or 256");
+            if (b < 1 || nq < 1 || nk < 1) throw new IllegalArgumentException("attention of an empty batch or sequence: q " + q + ", k " + k);
+            return new Shape(b, hq, hkv, nq, nk, d);
+        }
+
+        void requireLse(Tensor lse) {
+            if (lse.dtype() != DType.F32 || !lse.isContiguous() || !java.util.Arrays.equals(lse.shape(), new long[] {b, hq, nq})) {
+                throw new IllegalArgumentException("lse must be a contiguous f32 [" + b + ", " + hq + ", " + nq + "] tensor, not " + lse);
+            }
+        }
+
+        void requireLike(String name, Tensor t, DType dtype, int heads, int n) {
+            if (t.dtype() != dtype || t.rank() != 4 || t.shape(0) != b || t.shape(1) != heads || t.shape(2) != n || t.shape(3) != d || t.stride(3) != 1) {
+                throw new IllegalArgumentException(name + " must be a " + dtype + " [" + b + ", " + heads + ", " + n + ", " + d + "] tensor with a contiguous last dimension, not " + t);
+            }
+        }
+    }
+}
