@@ -87,14 +87,16 @@ public final class NotebookKernel extends BaseKernel {
         while (!remaining.isBlank()) {
             SourceCodeAnalysis.CompletionInfo info = analysis.analyzeCompletion(remaining);
             if (info.completeness() == Completeness.EMPTY) break;
-            if (!info.completeness().isComplete()) throw new CellException("the cell ends inside a statement:\n" + remaining.strip());
-            last = run(info.source());
+            if (!info.completeness().isComplete()) throw new CellError("the cell ends inside a statement:\n" + remaining.strip());
+            int start = cell.length() - remaining.length();
+            while (start < cell.length() && Character.isWhitespace(cell.charAt(start))) start++;
+            last = run(info.source(), lineOf(cell, start) - 1);
             remaining = info.remaining();
         }
         String shown = shownName(last);
         if (shown == null) return null;
         LAST.set(null);
-        run(NotebookKernel.class.getName() + ".keep(" + shown + ");");
+        run(NotebookKernel.class.getName() + ".keep(" + shown + ");", 0);
         return LAST.getAndSet(null);
     }
 
@@ -105,23 +107,24 @@ public final class NotebookKernel extends BaseKernel {
         return null;
     }
 
-    private Snippet run(String source) {
+    /** Runs one snippet that starts {@code linesBefore} lines into its cell (for the line numbers of compile errors). */
+    private Snippet run(String source, int linesBefore) {
         Snippet snippet = null;
         for (SnippetEvent e : shell.eval(source)) {
             if (e.causeSnippet() != null) continue; // a dependent snippet updated, not this one
             snippet = e.snippet();
-            if (e.exception() != null) throw new CellException(e.exception());
+            if (e.exception() != null) throw new CellError(e.exception());
             if (e.status() == Snippet.Status.REJECTED || e.status() == Snippet.Status.RECOVERABLE_NOT_DEFINED) {
-                throw new CellException(compileErrors(e.snippet()));
+                throw new CellError(compileErrors(e.snippet(), linesBefore));
             }
         }
         return snippet;
     }
 
-    private String compileErrors(Snippet s) {
+    private String compileErrors(Snippet s, int linesBefore) {
         List<String> lines = new ArrayList<>();
         for (Diag d : shell.diagnostics(s).toList()) {
-            if (d.isError()) lines.add(locate(s.source(), d) + d.getMessage(null));
+            if (d.isError()) lines.add(locate(s.source(), d, linesBefore) + d.getMessage(null));
         }
         if (s instanceof jdk.jshell.DeclarationSnippet decl) {
             List<String> missing = shell.unresolvedDependencies(decl).toList();
@@ -131,14 +134,16 @@ public final class NotebookKernel extends BaseKernel {
         return String.join("\n", lines);
     }
 
-    /** "line 3: `store(x, y)`: " for a diagnostic at that line of the snippet. */
-    private static String locate(String source, Diag d) {
+    /** "cell line 3, `store(x, y)`: " for a diagnostic at that line. */
+    private static String locate(String source, Diag d, int linesBefore) {
         if (d.getPosition() < 0) return "";
         int pos = (int) Math.min(d.getPosition(), source.length());
-        int line = 1 + (int) source.substring(0, pos).chars().filter(c -> c == '\n').count();
         int start = source.lastIndexOf('\n', Math.max(0, pos - 1)) + 1, end = source.indexOf('\n', pos);
-        return "line " + line + " of the snippet, `" + source.substring(start, end < 0 ? source.length() : end).strip() + "`: ";
+        return "cell line " + (linesBefore + lineOf(source, pos)) + ", `" + source.substring(start, end < 0 ? source.length() : end).strip() + "`: ";
     }
+
+    /** The 1-based line of {@code text} that character {@code pos} is on. */
+    private static int lineOf(String text, int pos) { return 1 + (int) text.substring(0, pos).chars().filter(c -> c == '\n').count(); }
 
     @Override
     public DisplayData eval(String cell) {
@@ -150,7 +155,7 @@ public final class NotebookKernel extends BaseKernel {
     @Override
     public List<String> formatError(Throwable e) {
         List<String> lines = new ArrayList<>();
-        Throwable t = e instanceof CellException c && c.getCause() != null ? c.getCause() : e;
+        Throwable t = e instanceof CellError c && c.getCause() != null ? c.getCause() : e;
         boolean first = true;
         for (; t != null; t = t.getCause(), first = false) {
             String name = t instanceof EvalException ee ? ee.getExceptionClassName() : t.getClass().getName();
@@ -158,7 +163,7 @@ public final class NotebookKernel extends BaseKernel {
                 lines.add(errorStyler.primary("not defined yet: " + String.join(", ", shell.unresolvedDependencies(u.getSnippet()).toList())));
                 break;
             }
-            String message = t instanceof CellException ? t.getMessage() : (first ? "" : "caused by ") + name + ": " + t.getMessage();
+            String message = t instanceof CellError ? t.getMessage() : (first ? "" : "caused by ") + name + ": " + t.getMessage();
             lines.addAll(errorStyler.primaryLines(message));
             for (StackTraceElement f : t.getStackTrace()) {
                 if (f.getClassName().startsWith("jdk.") || f.getClassName().startsWith("java.lang.reflect")) break;
@@ -214,10 +219,10 @@ public final class NotebookKernel extends BaseKernel {
     }
 
     /** A cell that did not compile, ended early, or threw (the cause). */
-    static final class CellException extends RuntimeException {
-        CellException(String message) { super(message, null, false, false); }
+    static final class CellError extends RuntimeException {
+        CellError(String message) { super(message, null, false, false); }
 
-        CellException(Throwable cause) { super(cause.getMessage(), cause, false, false); }
+        CellError(Throwable cause) { super(cause.getMessage(), cause, false, false); }
     }
 
     /** The protocol library's defaults for the kernel's I/O, comms, renderer and error colors. */
