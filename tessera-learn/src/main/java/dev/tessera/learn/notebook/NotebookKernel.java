@@ -90,13 +90,13 @@ public final class NotebookKernel extends BaseKernel {
             if (!info.completeness().isComplete()) throw new CellError("the cell ends inside a statement:\n" + remaining.strip());
             int start = cell.length() - remaining.length();
             while (start < cell.length() && Character.isWhitespace(cell.charAt(start))) start++;
-            last = run(info.source(), lineOf(cell, start) - 1);
+            last = run(info.source(), lineOf(cell, start));
             remaining = info.remaining();
         }
         String shown = shownName(last);
         if (shown == null) return null;
         LAST.set(null);
-        run(NotebookKernel.class.getName() + ".keep(" + shown + ");", 0);
+        run(NotebookKernel.class.getName() + ".keep(" + shown + ");", 1);
         return LAST.getAndSet(null);
     }
 
@@ -107,24 +107,24 @@ public final class NotebookKernel extends BaseKernel {
         return null;
     }
 
-    /** Runs one snippet that starts {@code linesBefore} lines into its cell (for the line numbers of compile errors). */
-    private Snippet run(String source, int linesBefore) {
+    /** Runs one snippet whose first line of code is line {@code cellLine} of its cell (for the line numbers of compile errors). */
+    private Snippet run(String source, int cellLine) {
         Snippet snippet = null;
         for (SnippetEvent e : shell.eval(source)) {
             if (e.causeSnippet() != null) continue; // a dependent snippet updated, not this one
             snippet = e.snippet();
             if (e.exception() != null) throw new CellError(e.exception());
             if (e.status() == Snippet.Status.REJECTED || e.status() == Snippet.Status.RECOVERABLE_NOT_DEFINED) {
-                throw new CellError(compileErrors(e.snippet(), linesBefore));
+                throw new CellError(compileErrors(e.snippet(), cellLine));
             }
         }
         return snippet;
     }
 
-    private String compileErrors(Snippet s, int linesBefore) {
+    private String compileErrors(Snippet s, int cellLine) {
         List<String> lines = new ArrayList<>();
         for (Diag d : shell.diagnostics(s).toList()) {
-            if (d.isError()) lines.add(locate(s.source(), d, linesBefore) + d.getMessage(null));
+            if (d.isError()) lines.add(locate(s.source(), d, cellLine) + d.getMessage(null));
         }
         if (s instanceof jdk.jshell.DeclarationSnippet decl) {
             List<String> missing = shell.unresolvedDependencies(decl).toList();
@@ -135,11 +135,12 @@ public final class NotebookKernel extends BaseKernel {
     }
 
     /** "cell line 3, `store(x, y)`: " for a diagnostic at that line. */
-    private static String locate(String source, Diag d, int linesBefore) {
+    private static String locate(String source, Diag d, int cellLine) {
         if (d.getPosition() < 0) return "";
-        int pos = (int) Math.min(d.getPosition(), source.length());
+        int pos = (int) Math.min(d.getPosition(), source.length()), code = 0;
+        while (code < source.length() && Character.isWhitespace(source.charAt(code))) code++;
         int start = source.lastIndexOf('\n', Math.max(0, pos - 1)) + 1, end = source.indexOf('\n', pos);
-        return "cell line " + (linesBefore + lineOf(source, pos)) + ", `" + source.substring(start, end < 0 ? source.length() : end).strip() + "`: ";
+        return "cell line " + (cellLine + lineOf(source, pos) - lineOf(source, code)) + ", `" + source.substring(start, end < 0 ? source.length() : end).strip() + "`: ";
     }
 
     /** The 1-based line of {@code text} that character {@code pos} is on. */
