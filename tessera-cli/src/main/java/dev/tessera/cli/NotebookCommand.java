@@ -35,7 +35,7 @@ final class NotebookCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException, InterruptedException {
         Optional<Path> jupyter = Jupyter.find();
-        if (jupyter.isEmpty()) {
+        if (jupyter.isEmpty() || !(installOnly || Jupyter.has(jupyter.get(), execute ? "nbconvert" : "notebook"))) {
             System.err.println("tessera notebook: " + Jupyter.MISSING);
             return 1;
         }

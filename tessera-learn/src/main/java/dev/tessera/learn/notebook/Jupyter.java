@@ -15,14 +15,21 @@ public final class Jupyter {
     private Jupyter() {}
 
     /** What to install when {@link #find} finds nothing. */
-    public static final String MISSING = "Jupyter is not installed (no `jupyter` on the PATH). On Debian or Ubuntu: "
+    public static final String MISSING = "Jupyter is not installed (no `jupyter` on the PATH, or without notebook and nbconvert). On Debian or Ubuntu: "
             + "sudo apt-get install jupyter-notebook python3-ipykernel jupyter-nbconvert; elsewhere: pip install notebook nbconvert. "
             + "Then run this again.";
 
-    /** The {@code jupyter} command on the PATH, if there is one that also has nbconvert. */
+    /** The {@code jupyter} command on the PATH, if there is one. */
     public static Optional<Path> find() {
         return Stream.of(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)).filter(p -> !p.isBlank())
                 .map(p -> Path.of(p, "jupyter")).filter(Files::isExecutable).findFirst();
+    }
+
+    /** Whether {@code jupyter SUBCOMMAND} is installed ("nbconvert" to run notebooks, "notebook" to open them). */
+    public static boolean has(Path jupyter, String subcommand) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(jupyter.toString(), subcommand, "--version").redirectErrorStream(true).start();
+        p.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+        return p.waitFor() == 0;
     }
 
     /** Jupyter's user data directory ({@code jupyter --data-dir}), where kernel specs go. */

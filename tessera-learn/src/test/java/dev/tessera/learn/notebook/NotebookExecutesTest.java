@@ -20,7 +20,7 @@ class NotebookExecutesTest {
     @Test
     void everyCellRuns(@TempDir Path dir) throws Exception {
         Optional<Path> jupyter = Jupyter.find();
-        Assumptions.assumeTrue(jupyter.isPresent(), Jupyter.MISSING);
+        Assumptions.assumeTrue(jupyter.isPresent() && Jupyter.has(jupyter.get(), "nbconvert"), Jupyter.MISSING);
         Path kernels = dir.resolve("jupyter");
         KernelSpec.install(kernels, Path.of(System.getProperty("java.home"), "bin", "java"), System.getProperty("java.class.path"));
         Path out = Path.of("target", "notebook", "tessera.ipynb");
