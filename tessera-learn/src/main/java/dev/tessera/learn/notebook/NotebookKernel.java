@@ -50,11 +50,7 @@ public final class NotebookKernel extends BaseKernel {
     }
 
     /** A kernel over a fresh JShell whose class path is this JVM's (Tessera and its dependencies). */
-    public static NotebookKernel create() {
-        JShell shell = JShell.builder().executionEngine(new LocalExecutionControlProvider(), Map.of()).compilerOptions("-parameters").build();
-        shell.addToClasspath(System.getProperty("java.class.path"));
-        return new NotebookKernel(new Builder(), shell);
-    }
+    public static NotebookKernel create() { return new Builder().build(); }
 
     /** Entry point of the kernel spec: {@code NotebookKernel <connection file>}, as Jupyter starts kernels. */
     public static void main(String[] args) throws Exception {
@@ -226,10 +222,14 @@ public final class NotebookKernel extends BaseKernel {
         CellError(Throwable cause) { super(cause.getMessage(), cause, false, false); }
     }
 
-    /** The protocol library's defaults for the kernel's I/O, comms, renderer and error colors. */
+    /** The JShell, and the protocol library's defaults for the kernel's I/O, comms, renderer and error colors. */
     private static final class Builder extends BaseKernelBuilder<Builder, NotebookKernel> {
         @Override
-        public NotebookKernel build() { throw new UnsupportedOperationException("use NotebookKernel.create()"); }
+        public NotebookKernel build() {
+            JShell shell = JShell.builder().executionEngine(new LocalExecutionControlProvider(), Map.of()).compilerOptions("-parameters").build();
+            shell.addToClasspath(System.getProperty("java.class.path"));
+            return new NotebookKernel(this, shell);
+        }
 
         org.dflib.jjava.jupyter.kernel.JupyterIO io() { return buildJupyterIO(buildJupyterIOEncoding()); }
 
