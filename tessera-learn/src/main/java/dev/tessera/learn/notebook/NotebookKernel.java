@@ -65,7 +65,7 @@ public final class NotebookKernel extends BaseKernel {
         kernel.onStartup();
         connection.connect();
         connection.waitUntilClose();
-        System.exit(0); // Tessera's worker pools are daemon threads, but the JShell's executor need not be
+        System.exit(0); // a thread a cell started (a pool, a timer) must not keep the kernel alive once Jupyter has closed it
     }
 
     /** Called by the snippet the kernel appends to a cell that ends in an expression. */
