@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -61,7 +63,9 @@ final class NotebookCommand implements Callable<Integer> {
         System.out.println("tessera notebook: installed the kernel 'Java (Tessera)' in " + dir);
         if (installOnly) return 0;
         System.out.println("tessera notebook: opening " + nb + " (stop Jupyter with Ctrl-C)");
-        return new ProcessBuilder(jupyter.get().toString(), "notebook", nb.toString()).inheritIO().start().waitFor();
+        List<String> open = new ArrayList<>(List.of(jupyter.get().toString(), "notebook", nb.toString()));
+        if ("root".equals(System.getProperty("user.name"))) open.add("--allow-root"); // containers and CI machines: Jupyter refuses root otherwise
+        return new ProcessBuilder(open).inheritIO().start().waitFor();
     }
 
     /** The checkout this command runs from (its classes are in tessera-cli/target/classes), or null. */
