@@ -8,8 +8,12 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -63,8 +67,28 @@ public final class Ptxas {
         return Target.of(PtxTarget.of(major, minor, toolkitVersion()));
     }
 
-    /** Assembles {@code ptx} for {@code arch} with {@code -v}. */
+    /** What ptxas said, by arch and SHA-256 of the PTX: a test JVM assembles each distinct text once. */
+    private static final ConcurrentHashMap<String, Report> ASSEMBLED = new ConcurrentHashMap<>();
+
+    /** Assembles {@code ptx} for {@code arch} with {@code -v}, or returns what it said about the same text before. */
     public static Report assemble(String ptx, String arch) throws IOException, InterruptedException {
+        String key = arch + ":" + sha256(ptx);
+        Report known = ASSEMBLED.get(key);
+        if (known != null) return known;
+        Report r = run(ptx, arch);
+        ASSEMBLED.putIfAbsent(key, r);
+        return r;
+    }
+
+    private static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Report run(String ptx, String arch) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("tessera-ptxas");
         try {
             Path file = dir.resolve("kernel.ptx");

@@ -13,9 +13,14 @@ import dev.tessera.cuda.driver.CudaDriver;
 import dev.tessera.ir.KernelIR;
 import dev.tessera.runtime.Backends;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * A test-only device for machines without a GPU: every kernel a test compiles for it also goes
@@ -96,26 +101,46 @@ public final class PtxCheckBackend implements Backend {
     @Override
     public String target(int device) { return "ptxcheck"; }
 
+    /** Runs ptxas for the targets at once: it is one single-threaded process per target, and the test waits for both. */
+    private static final ExecutorService PTXAS = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "ptxcheck-ptxas");
+        t.setDaemon(true);
+        return t;
+    });
+
     @Override
     public CompiledKernel compile(KernelIR kernel, LaunchOptions options, int device) {
+        List<Future<?>> checks = new ArrayList<>();
         for (int[] t : TARGETS) {
             Target target = Ptxas.target(t[0], t[1]);
-            PtxModule m = PtxCodegen.generate(kernel, options, target);
-            Ptxas.Report r;
-            try {
-                r = Ptxas.assemble(m.ptx(), target.ptx().arch());
-            } catch (Exception e) {
-                throw new IllegalStateException("running ptxas: " + e, e);
-            }
-            if (!r.ok()) {
-                throw new AssertionError("ptxas rejected the PTX of " + kernel.name() + " for " + target.ptx().arch() + ":\n" + r.output()
-                        + "\n" + numbered(m.ptx()));
-            }
-            if (Boolean.getBoolean("tessera.ptxcheck.dump")) dump(kernel.name() + "_" + ASSEMBLED.size() + "_" + target.ptx().arch(), m.ptx());
-            ASSEMBLED.add(new Assembled(kernel.name(), target.ptx().arch(), r.registers(), Math.max(0, r.spillStores()) + Math.max(0, r.spillLoads()),
-                    Math.max(0, r.stackFrame())));
+            PtxModule m = PtxCodegen.generate(kernel, options, target); // on the caller's thread: a codegen error is the test's
+            checks.add(PTXAS.submit(() -> assemble(kernel, target, m)));
         }
-        return new Checked(cpu().compile(kernel, options, 0));
+        CompiledKernel cpuKernel = cpu().compile(kernel, options, 0); // while ptxas runs
+        for (Future<?> check : checks) {
+            try {
+                check.get();
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof AssertionError a) throw a;
+                throw new IllegalStateException("running ptxas: " + e.getCause(), e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted waiting for ptxas", e);
+            }
+        }
+        return new Checked(cpuKernel);
+    }
+
+    private static Void assemble(KernelIR kernel, Target target, PtxModule m) throws Exception {
+        Ptxas.Report r = Ptxas.assemble(m.ptx(), target.ptx().arch());
+        if (!r.ok()) {
+            throw new AssertionError("ptxas rejected the PTX of " + kernel.name() + " for " + target.ptx().arch() + ":\n" + r.output()
+                    + "\n" + numbered(m.ptx()));
+        }
+        if (Boolean.getBoolean("tessera.ptxcheck.dump")) dump(kernel.name() + "_" + ASSEMBLED.size() + "_" + target.ptx().arch(), m.ptx());
+        ASSEMBLED.add(new Assembled(kernel.name(), target.ptx().arch(), r.registers(), Math.max(0, r.spillStores()) + Math.max(0, r.spillLoads()),
+                Math.max(0, r.stackFrame())));
+        return null;
     }
 
     private record Checked(CompiledKernel cpu) implements CompiledKernel {

@@ -13,7 +13,7 @@ public final class ReportText {
         boolean learner = r.implementation() == p.skeleton();
         StringBuilder b = new StringBuilder();
         b.append("Puzzle ").append(p.number()).append(" — ").append(p.title()).append(": ")
-                .append(learner ? "your kernel" : r.implementation() == p.solution() ? "the reference solution" : r.implementation().getName())
+                .append(learner ? "your kernel" : r.implementation() == p.solution() ? "the reference solution" : name(r.implementation()))
                 .append('\n');
         if (learner || r.implementation() == p.solution()) b.append("  ").append(Puzzle.sourcePath(r.implementation())).append('\n');
         b.append("  device ").append(r.device()).append(", seed ").append(r.seed()).append(" (repeat with --seed ").append(r.seed()).append(")\n\n");
@@ -43,6 +43,9 @@ public final class ReportText {
         }
         return b.toString();
     }
+
+    /** A class's name; a notebook cell's class (JShell puts them in package REPL, in a wrapper class) by its own. */
+    private static String name(Class<?> c) { return c.getPackageName().equals("REPL") ? c.getSimpleName() : c.getName(); }
 
     private static String mark(Verdict v) {
         return switch (v) {
