@@ -64,6 +64,16 @@ public final class DiskCache {
     private final long maxBytes;
     private final AtomicInteger hits = new AtomicInteger(), misses = new AtomicInteger(), rejected = new AtomicInteger(),
             writes = new AtomicInteger();
+    // What this process believes the directory holds, in bytes (-1: not yet looked): a write adds its
+    // entry, and the directory is listed again only when that passes the limit or every RESCAN writes
+    // (other processes' entries), not at every write. Listing at every write made a test suite that
+    // compiles thousands of kernels spend most of its time in stat calls (O(n²); seen on an H200 run).
+    private final java.util.concurrent.atomic.AtomicLong believedBytes = new java.util.concurrent.atomic.AtomicLong(-1);
+    private static final int RESCAN = 64;
+    private final AtomicInteger listings = new AtomicInteger();
+
+    /** For tests: how often writes listed the directory to keep it to its limit. */
+    int listings() { return listings.get(); }
 
     public DiskCache(Path dir) { this(dir, maxBytes(System.getProperties())); }
 
@@ -219,8 +229,10 @@ public final class DiskCache {
             // a rename cannot replace a directory, and nothing else repairs one standing where the entry goes
             if (Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) deleteTree(entry);
             Files.move(tmp, entry, StandardCopyOption.ATOMIC_MOVE);
-            writes.incrementAndGet();
-            evict(entry);
+            int n = writes.incrementAndGet();
+            long believed = believedBytes.get();
+            if (believed < 0 || n % RESCAN == 0 || believed + b.capacity() > maxBytes) evict(entry);
+            else believedBytes.addAndGet(b.capacity());
         } catch (AtomicMoveNotSupportedException e) {
             // a cache that cannot rename atomically could show torn entries: leave it empty
             reportWriteFailure(dir, "the file system cannot rename files atomically");
@@ -298,19 +310,22 @@ public final class DiskCache {
                 }
             }
         }
+        believedBytes.set(-1);
         return n;
     }
 
     /** Removes the least recently used entries until the rest fit in {@link #maxBytes} (never {@code keep}, just written). */
     private void evict(Path keep) throws IOException {
+        listings.incrementAndGet();
         List<Entry> all = entries();
         long total = all.stream().mapToLong(Entry::bytes).sum();
         for (Entry e : all) {
-            if (total <= maxBytes) return;
+            if (total <= maxBytes) break;
             if (e.file().equals(keep)) continue;
             deleteTree(e.file());
             total -= e.bytes();
         }
+        believedBytes.set(total);
     }
 
     public int hits() { return hits.get(); }

@@ -283,4 +283,21 @@ class DiskCacheTest {
         assertTrue(all.getFirst().toString().endsWith(".kernel"), all.toString());
         return all.getFirst();
     }
+
+    @Test
+    void writesListTheDirectoryOnlyNowAndThen() {
+        DiskCache cache = new DiskCache(dir, 1L << 30);
+        for (int i = 0; i < 300; i++) cache.write("k" + i, new byte[100]);
+        // once at the first write, then every 64 writes: not at each one (that was quadratic in the entries)
+        assertTrue(cache.listings() <= 1 + 300 / 64, "listings: " + cache.listings());
+        DiskCache small = new DiskCache(dir.resolve("small"), 10_000);
+        for (int i = 0; i < 300; i++) small.write("k" + i, new byte[100]);
+        long total = 0;
+        try {
+            for (DiskCache.Entry e : small.entries()) total += e.bytes();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        assertTrue(total <= 10_000, "the limit holds: " + total);
+    }
 }
