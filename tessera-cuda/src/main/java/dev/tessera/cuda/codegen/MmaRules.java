@@ -2,6 +2,7 @@ package dev.tessera.cuda.codegen;
 
 import dev.tessera.cuda.codegen.gpu.GpuOp;
 import dev.tessera.cuda.codegen.gpu.GpuProgram;
+import dev.tessera.cuda.codegen.gpu.SharedBuffer;
 import dev.tessera.cuda.codegen.gpu.TensorCores;
 import dev.tessera.cuda.codegen.gpu.TensorCores.Mma;
 import dev.tessera.cuda.codegen.gpu.TensorCores.Tiling;
@@ -35,12 +36,17 @@ final class MmaRules {
      * cores would truncate it, where Tessera rounds to nearest, ties away, on every backend).
      */
     record Operand(Role role, boolean kContiguous, SwizzledTile tile, int mn, int k, DType type, boolean roundToTf32) {
-        static Operand of(Role role, int mn, int k, DType type, boolean kContiguous) { return of(role, mn, k, type, kContiguous, false); }
-
         static Operand of(Role role, int mn, int k, DType type, boolean kContiguous, boolean roundToTf32) {
             int eb = type.byteSize();
             SwizzledTile tile = kContiguous ? SwizzledTile.of(mn, k, eb) : SwizzledTile.of(k, mn, eb);
             return new Operand(role, kContiguous, tile, mn, k, type, roundToTf32);
+        }
+
+        /** The operand a shared buffer holds (a pipelined copy or an invariant), in the buffer's own tile. */
+        static Operand in(SharedBuffer b) {
+            var shape = b.value().type().shape();
+            return new Operand(b.isA() ? Role.A : Role.B, b.kContiguous(), b.tile(), shape.dim(b.isA() ? 0 : 1), shape.dim(b.isA() ? 1 : 0),
+                    b.value().type().dtype(), false);
         }
 
         /** The stored (row, col) of the operand's logical element (i, j): A's (m, k), B's (k, n). */

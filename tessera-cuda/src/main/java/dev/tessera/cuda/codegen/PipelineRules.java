@@ -1,7 +1,6 @@
 package dev.tessera.cuda.codegen;
 
 import dev.tessera.cuda.codegen.MmaRules.Operand;
-import dev.tessera.cuda.codegen.MmaRules.Role;
 import dev.tessera.cuda.codegen.gpu.GpuOp;
 import dev.tessera.cuda.codegen.gpu.GpuProgram;
 import dev.tessera.cuda.codegen.gpu.SharedBuffer;
@@ -50,11 +49,8 @@ final class PipelineRules {
         // invariant operands once; the first iteration's barrier (and fence) makes them visible
         for (GpuOp.StageOperand s : pf.invariants()) {
             SharedBuffer b = s.buffer();
-            var shape = s.value().type().shape();
-            Operand o = new Operand(b.isA() ? Role.A : Role.B, b.kContiguous(), b.tile(), shape.dim(b.isA() ? 0 : 1), shape.dim(b.isA() ? 1 : 0),
-                    s.value().type().dtype(), false);
             w.comment("stage " + s.value() + " -> " + b);
-            MmaRules.stage(cx, cx.primary(s.value()), o, slotBase(b, program, "0", cx), 0, false);
+            MmaRules.stage(cx, cx.primary(s.value()), Operand.in(b), slotBase(b, program, "0", cx), 0, false);
         }
         int distance = pf.distance();
         w.comment("pipelined: " + stages + " stages, copies " + distance + " iterations ahead; prologue");
@@ -171,8 +167,7 @@ final class PipelineRules {
         int vec = MemoryRules.vector(cx, l.pointer(), l.mask(), layout), bytes = vec * t.byteSize();
         if (bytes < 4) throw new IllegalStateException("cp.async of " + bytes + " bytes for " + l);
         var shape = l.result().type().shape();
-        Operand o = new Operand(buffer.isA() ? Role.A : Role.B, buffer.kContiguous(), buffer.tile(), shape.dim(buffer.isA() ? 0 : 1),
-                shape.dim(buffer.isA() ? 1 : 0), t, false);
+        Operand o = Operand.in(buffer);
         String base = slotBase(buffer, program, slot, cx);
         String thread = MmaRules.threadOffset(cx, layout, o);
         int cols = shape.dim(1), logC = DistributedLayout.log2(cols);

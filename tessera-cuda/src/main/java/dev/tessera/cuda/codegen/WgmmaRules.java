@@ -4,7 +4,6 @@ import dev.tessera.cuda.codegen.MmaRules.Operand;
 import dev.tessera.cuda.codegen.MmaRules.Role;
 import dev.tessera.cuda.codegen.gpu.GpuOp;
 import dev.tessera.cuda.codegen.gpu.GpuProgram;
-import dev.tessera.cuda.codegen.gpu.SharedBuffer;
 import dev.tessera.cuda.codegen.gpu.TensorCores.WarpGroups;
 import dev.tessera.cuda.codegen.gpu.TensorCores.Wgmma;
 import dev.tessera.cuda.codegen.layout.DistributedLayout;
@@ -49,8 +48,10 @@ final class WgmmaRules {
         // A straight from registers when it is held as the previous dot of a chain left it
         MmaRules.AFragments inRegisters = a != null && groups.gn() == 1 ? MmaRules.fragmentsInRegisters(cx, dot, a) : null;
         if (inRegisters != null) a = null;
-        Operand oa = op.a() != null || inRegisters != null ? buffered(op.a(), Role.A, m, k, in) : staged(Role.A, m, k, in, instr, a.layout());
-        Operand ob = op.b() != null ? buffered(op.b(), Role.B, n, k, in) : staged(Role.B, n, k, in, instr, b.layout());
+        Operand oa = op.a() != null ? Operand.in(op.a())
+                : inRegisters != null ? new Operand(Role.A, true, null, m, k, in, false) // read as fragments: no tile
+                : staged(Role.A, m, k, in, instr, a.layout());
+        Operand ob = op.b() != null ? Operand.in(op.b()) : staged(Role.B, n, k, in, instr, b.layout());
         w.comment(instr.instruction(groups.instrN()) + ": A " + (op.a() != null ? "from " + op.a() : inRegisters != null ? "from registers" : "staged") + ", B "
                 + (op.b() != null ? "from " + op.b() : "staged") + "; " + groups.gm() + "x" + groups.gn() + " warpgroups, " + groups.repM() + "x"
                 + groups.repN() + " instructions each");
@@ -76,11 +77,6 @@ final class WgmmaRules {
         multiply(cx, instr, groups, oa, aBase, inRegisters, ob, bBase, result.regs(), op.async() ? 1 : 0);
         if (scratch != null) cx.smem.end();
         return result;
-    }
-
-    /** The operand in a pipelined loop's buffer, as it was copied (or, with no buffer, an A in registers: K-major, no tile). */
-    private static Operand buffered(SharedBuffer buffer, Role role, int mn, int k, DType type) {
-        return buffer == null ? new Operand(role, true, null, mn, k, type, false) : new Operand(role, buffer.kContiguous(), buffer.tile(), mn, k, type, false);
     }
 
     /**
