@@ -177,8 +177,16 @@ public sealed interface Op {
 
     /** The matrix product a·b + acc; a is [M, K], b is [K, N], acc and result [M, N]. */
     record Dot(Value result, Value a, Value b, Value acc, Precision precision, Loc loc) implements Op {
-        /** How f32 inputs enter the product: exactly, or rounded to tf32 (the tensor cores' f32 mode). */
-        public enum Precision { IEEE, TF32 }
+        /**
+         * How the product is computed. IEEE: inputs exactly, products summed exactly in the
+         * accumulator's type. TF32: f32 inputs rounded to tf32 (the tensor cores' f32 mode).
+         * FAST_ACCUMULATION: fp8 inputs whose products the tensor cores may sum in fewer bits than
+         * f32 (Hopper's wgmma: about 2^-12 relative over a K of 32 to 128; cuBLAS's "fast
+         * accumulation", Triton's max_num_imprecise_acc); the CPU backend and mma.sync still sum
+         * exactly. A kernel that wants f32 sums across K adds each block's dot to its accumulator
+         * itself (the promotion DeepSeek-V3 describes).
+         */
+        public enum Precision { IEEE, TF32, FAST_ACCUMULATION }
     }
 
     // ------------------------------------------------------------------ control flow

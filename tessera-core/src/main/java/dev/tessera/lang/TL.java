@@ -487,7 +487,11 @@ public final class TL {
     /** a·b + acc; the result has acc's type. */
     public static Tile dot(Tile a, Tile b, Tile acc) { return t(ReductionSemantic.dot(a.value(), b.value(), acc.value(), null, null)); }
 
-    /** a·b + acc with an explicit input precision for f32 operands (tf32 is the default, as in Triton). */
+    /**
+     * a·b + acc (acc may be null: from zero, in f32) with an explicit precision: IEEE or TF32 for
+     * f32 operands (tf32 is the default, as in Triton), FAST_ACCUMULATION for fp8 operands whose
+     * sums may be the tensor cores' (see {@link Op.Dot.Precision}).
+     */
     public static Tile dot(Tile a, Tile b, Tile acc, Op.Dot.Precision precision) {
         return t(ReductionSemantic.dot(a.value(), b.value(), acc == null ? null : acc.value(), precision, null));
     }

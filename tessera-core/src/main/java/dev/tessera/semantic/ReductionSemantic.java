@@ -155,7 +155,14 @@ public final class ReductionSemantic {
             default -> accType == DType.F32;
         };
         if (!allowed) throw new TraceException(loc, "dot of " + in + " operands cannot accumulate in " + accType);
-        Op.Dot.Precision p = in == DType.F32 ? (precision == null ? defaultF32Precision() : precision) : Op.Dot.Precision.IEEE;
+        if (precision == Op.Dot.Precision.FAST_ACCUMULATION && !in.isFp8()) {
+            throw new TraceException(loc, "dot: FAST_ACCUMULATION is for fp8 operands, got " + in + " (f32 operands take TF32 or IEEE)");
+        }
+        Op.Dot.Precision p = switch (in) {
+            case F32 -> precision == null ? defaultF32Precision() : precision;
+            case FP8E4M3, FP8E5M2 -> precision == Op.Dot.Precision.FAST_ACCUMULATION ? precision : Op.Dot.Precision.IEEE;
+            default -> Op.Dot.Precision.IEEE;
+        };
         Value r = ctx().newValue(acc.type());
         return ctx().define(r, new Op.Dot(r, a, b, acc, p, loc));
     }

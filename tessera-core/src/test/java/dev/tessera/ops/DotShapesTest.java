@@ -14,6 +14,7 @@ import dev.tessera.runtime.JitKernel;
 import dev.tessera.runtime.Tensor;
 import dev.tessera.testing.Seed;
 import dev.tessera.testing.SeedExtension;
+import dev.tessera.testing.Tolerance;
 import dev.tessera.types.DType;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
@@ -43,6 +44,7 @@ class DotShapesTest {
         Tile r = switch (MODE) {
             case "acc" -> dot(at, bt, load(acc0.add(offsets), inside, 0L)); // accumulates in acc0's dtype
             case "ieee" -> dot(at, bt, zeros(F32, BM, BN), Precision.IEEE);
+            case "fast" -> dot(at, bt, null, Precision.FAST_ACCUMULATION);
             case "f16 out" -> dot(at, bt, F16);
             default -> dot(at, bt);
         };
@@ -80,7 +82,9 @@ class DotShapesTest {
                 // an accumulator from memory, in each dtype that can hold one
                 new Case(f16, "acc", f16, 32, 64, 16, 2), new Case(f16, "acc", f16, 128, 64, 32, 4), new Case(f16, "acc", f32, 64, 32, 32, 2),
                 new Case(bf16, "acc", f32, 16, 256, 16, 8), new Case(f32, "acc", f32, 16, 16, 16, 2), new Case(f64, "acc", f64, 32, 64, 16, 1),
-                new Case(i8, "acc", DType.I32, 32, 64, 32, 4), new Case(e4m3, "acc", f32, 64, 32, 32, 4));
+                new Case(i8, "acc", DType.I32, 32, 64, 32, 4), new Case(e4m3, "acc", f32, 64, 32, 32, 4),
+                // fp8 allowed the tensor cores' own sums (wgmma on sm_90a: whole warpgroups, 64 rows or more)
+                new Case(e4m3, "fast", f32, 64, 128, 64, 4), new Case(e5m2, "fast", f32, 128, 64, 32, 8));
     }
 
     @ParameterizedTest(name = "{0} {1}")
@@ -99,6 +103,9 @@ class DotShapesTest {
             B = Dots.tf32(B);
         }
         Dots.Reference ref = Dots.product(A, B, cs.mode().equals("acc") ? acc0.toDoubleArray() : null, m, n, k);
-        Dots.check(ref, c, "dot " + cs + " on " + m + "x" + n + "x" + k);
+        String what = "dot " + cs + " on " + m + "x" + n + "x" + k;
+        // FAST_ACCUMULATION allows sums about 2^-12 off in relative terms (Hopper's fp8 wgmma)
+        if (cs.mode().equals("fast")) Dots.check(ref, c, new Tolerance(0x1p-10, 0x1p-10, 0), what);
+        else Dots.check(ref, c, what);
     }
 }

@@ -513,7 +513,7 @@ final class LayoutAssignment {
         TensorCores.Mma mma = tensorCore(d);
         if (mma == null) return null;
         Shape s = d.result().type().shape();
-        TensorCores.Wgmma wgmma = target.wgmma() ? TensorCores.selectWgmma(mma) : null;
+        TensorCores.Wgmma wgmma = target.wgmma() ? TensorCores.selectWgmma(d, mma) : null;
         if (chained.contains(d)) {
             TensorCores.WarpGroups rows = wgmma != null ? TensorCores.WarpGroups.rows(s.dim(0), s.dim(1), numWarps) : null;
             return rows != null ? new TensorCores.WgmmaPlan(wgmma, rows) : new TensorCores.MmaPlan(mma, TensorCores.Tiling.rows(s.dim(0), s.dim(1), numWarps));

@@ -27,6 +27,7 @@ final class Lowerer {
     final int numWarps;
     final SharedMemory smem = new SharedMemory(w);
     final DebugSites debug;
+    private final NanPayloads nanPayloads;
     private final Deque<Map<Value, Map<Object, TileValue>>> scopes = new ArrayDeque<>();
     private final Map<String, String> threadOffsets = new HashMap<>();
     private final Map<String, String> owners = new HashMap<>();
@@ -41,6 +42,7 @@ final class Lowerer {
         this.target = target;
         this.numWarps = numWarps;
         this.debug = debug;
+        this.nanPayloads = new NanPayloads(kernel);
         scopes.push(new IdentityHashMap<>());
     }
 
@@ -58,7 +60,7 @@ final class Lowerer {
         if (t != null) return t;
         t = getAny(v, l);
         if (t.isPacked()) {
-            t = Packing.unpack(this, t);
+            t = Packing.unpack(this, t, nanPayloads.observed(v));
             remember(v, t);
         }
         return t;

@@ -176,7 +176,7 @@ final class MemoryRules {
     /** The {@code count} elements of type {@code t} packed in {@code words}, as their registers hold them. */
     private static String[] unpack(Lowerer cx, DType t, String[] words, int count) {
         PtxWriter w = cx.w;
-        if (t == DType.BF16 || t == DType.F16) return Packing.unpackWords(cx, t, words, count);
+        if (t == DType.BF16 || t == DType.F16) return Packing.unpackWords(cx, t, words, count, true);
         int es = t.byteSize();
         String[] regs = new String[count], bits = new String[count], values = new String[count];
         for (int j = 0; j < count; j++) {

@@ -17,15 +17,21 @@ import java.util.Map;
 final class Packing {
     private Packing() {}
 
-    /** {@code v} unpacked (an unpacked {@code v} is returned as is). */
-    static TileValue unpack(Lowerer cx, TileValue v) {
+    /** {@code v} unpacked (an unpacked {@code v} is returned as is), its f16 NaN patterns tagged. */
+    static TileValue unpack(Lowerer cx, TileValue v) { return unpack(cx, v, true); }
+
+    /**
+     * {@code v} unpacked; f16 NaN patterns are tagged only if {@code tagNans} (a value whose NaNs
+     * only meet arithmetic needs no tag, see {@link NanPayloads}).
+     */
+    static TileValue unpack(Lowerer cx, TileValue v, boolean tagNans) {
         if (!v.isPacked()) return v;
         DType t = (DType) v.type();
         // each distinct word once (a broadcast repeats words), all behind one NaN test
         Map<String, Integer> index = new HashMap<>();
         java.util.List<String> distinct = new java.util.ArrayList<>();
         for (String word : v.words()) if (index.putIfAbsent(word, distinct.size()) == null) distinct.add(word);
-        String[] halves = unpackWords(cx, t, distinct.toArray(String[]::new), 2 * distinct.size());
+        String[] halves = unpackWords(cx, t, distinct.toArray(String[]::new), 2 * distinct.size(), tagNans);
         String[] regs = new String[v.size()];
         for (int i = 0; i < v.numWords(); i++) {
             int k = index.get(v.word(i));
@@ -39,9 +45,10 @@ final class Packing {
      * The {@code count} 16-bit floats of {@code words} (two per word, the low half first), as
      * registers hold unpacked elements: the f32 value, NaN patterns tagged as a load tags them
      * (see {@link NarrowFloats#held}, one test for all). Each remembers its word and half, and
-     * its pattern alone is extracted only where something asks for it.
+     * its pattern alone is extracted only where something asks for it. Without {@code tagNans}
+     * an f16 NaN is whatever NaN {@code cvt.f32.f16} makes of it.
      */
-    static String[] unpackWords(Lowerer cx, DType t, String[] words, int count) {
+    static String[] unpackWords(Lowerer cx, DType t, String[] words, int count, boolean tagNans) {
         PtxWriter w = cx.w;
         String[] values = new String[count];
         Map<String, String[]> halves = new HashMap<>();
@@ -64,7 +71,7 @@ final class Packing {
                 w.op("cvt.f32.f16 %s, %s", values[j], half[high ? 1 : 0]);
             }
         }
-        String[] out = t == DType.F16 ? tagNans(cx, words, values) : values;
+        String[] out = t == DType.F16 && tagNans ? tagNans(cx, words, values) : values;
         for (int j = 0; j < count; j++) cx.recordPackedOrigin(out[j], t, words[j / 2], j & 1);
         return out;
     }

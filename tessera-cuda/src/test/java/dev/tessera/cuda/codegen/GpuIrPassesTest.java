@@ -59,6 +59,20 @@ class GpuIrPassesTest {
         store(c.add(rm.col().mul(BN)).add(rn.row()), acc.get());
     }
 
+    /** A K loop of fp8 dots, each allowed the tensor cores' own sums or not. */
+    @Kernel
+    public static void fp8Blocks(Tile a, Tile b, Tile c, Tile K, @Constexpr int BM, @Constexpr int BN, @Constexpr int BK, @Constexpr boolean FAST) {
+        Tile rm = arange(0, BM), rn = arange(0, BN), rk = arange(0, BK);
+        Var acc = var(zeros(F32, BM, BN));
+        for (Tile k : range(0, K, BK)) {
+            Tile at = load(a.add(rm.col().mul(K)).add(k.add(rk).row()));
+            Tile bt = load(b.add(rn.row().mul(K)).add(k.add(rk).col()));
+            // each block's sum joins acc in f32 (the promotion a fast accumulation wants)
+            acc.set(acc.get().add(FAST ? dot(at, bt, null, dev.tessera.ir.Op.Dot.Precision.FAST_ACCUMULATION) : dot(at, bt)));
+        }
+        store(c.add(rm.col().mul(BN)).add(rn.row()), acc.get());
+    }
+
     static GpuProgram gpu(KernelIR ir, int warps, int stages) { return gpu(ir, warps, stages, SM90); }
 
     static GpuProgram gpu(KernelIR ir, int warps, int stages, Target target) {
@@ -158,6 +172,22 @@ class GpuIrPassesTest {
         // the accumulator: warp w of a group owns rows 16w.., groups split the rows
         assertEquals(dot.groups().accumulator(), new LayoutAssignment(matmul(DType.BF16), 8, SM90A, AxisInfo.analyze(matmul(DType.BF16)),
                 new Rematerialization(matmul(DType.BF16))).dotLayout(dot.dot()));
+    }
+
+    @Test
+    void fp8DotsRunOnWarpgroupsOnlyWhereFastAccumulationIsAllowed() {
+        for (boolean fast : new boolean[] {true, false}) {
+            KernelIR ir = ir(GpuIrPassesTest.class, "fp8Blocks", args(ptr(DType.FP8E4M3), ptr(DType.FP8E4M3), ptr(DType.F32), i32Div16()),
+                    "BM", 128, "BN", 128, "BK", 64, "FAST", fast);
+            List<GpuOp> ops = only(gpu(ir, 8, 3, SM90A), GpuOp.PipelinedFor.class).current();
+            if (fast) {
+                GpuOp.Wgmma dot = (GpuOp.Wgmma) ops.stream().filter(o -> o instanceof GpuOp.Wgmma).findFirst().orElseThrow();
+                assertEquals("wgmma.mma_async.sync.aligned.m64n128k32.f32.e4m3.e4m3", dot.instr().instruction(dot.groups().instrN()));
+            } else {
+                assertTrue(ops.stream().noneMatch(o -> o instanceof GpuOp.Wgmma) && ops.stream().anyMatch(o -> o instanceof GpuOp.Mma),
+                        "exact fp8 sums stay on mma.sync");
+            }
+        }
     }
 
     @Test

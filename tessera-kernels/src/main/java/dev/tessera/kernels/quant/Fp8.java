@@ -4,6 +4,7 @@ import static dev.tessera.kernels.quant.QuantSupport.*;
 import static dev.tessera.lang.TL.*;
 import static dev.tessera.runtime.Grid.grid;
 
+import dev.tessera.ir.Op;
 import dev.tessera.lang.Constexpr;
 import dev.tessera.lang.Kernel;
 import dev.tessera.lang.Tile;
@@ -127,10 +128,11 @@ public final class Fp8 {
      * DeepSeek-V3's block-scaled FP8 GEMM: y = A·Wᵀ for A fp8 [M, K] with a scale per 1×128 tile
      * ({@code sa} [M, kBlocks]) and W fp8 [N, K] with a scale per 128×128 block ({@code sw}
      * [ceil(N/128), kBlocks]). BK divides 128, so a K step lies in one scale block: its dot starts
-     * from zero in f32 on the tensor cores, and is scaled by its rows' and columns' scales as it is
-     * added to the f32 accumulator. Summing at most 128 products before each promotion bounds what
-     * an accumulation narrower than f32 inside the tensor cores can lose (DeepSeek-V3 measured about
-     * 14 bits kept in Hopper's FP8 sums, and promotes every 128 for that reason).
+     * from zero on the tensor cores, and is scaled by its rows' and columns' scales as it is added
+     * to the f32 accumulator. Summing at most 128 products before each promotion bounds what an
+     * accumulation narrower than f32 inside the tensor cores can lose (DeepSeek-V3 measured about
+     * 14 bits kept in Hopper's FP8 sums, and promotes every 128 for that reason), so the dot allows
+     * that accumulation ({@code FAST_ACCUMULATION}: wgmma on sm_90a).
      */
     @Kernel
     static void matmulBlockScaled(Tile a, Tile w, Tile sa, Tile sw, Tile y, Tile m, Tile n, Tile k, Tile kBlocks,
@@ -147,7 +149,7 @@ public final class Fp8 {
             Tile wt = load(wPtr.get(), rk.col().lt(left).and(rn.row().lt(n)), 0.0);
             Tile kb = step.mul(BK).div(BLOCK);
             Tile scale = load(aScales.add(kb), rm.lt(m), 0.0).col().mul(load(wScales.add(kb), rn.lt(n), 0.0).row());
-            acc.set(acc.get().add(dot(at, wt).mul(scale)));
+            acc.set(acc.get().add(dot(at, wt, null, Op.Dot.Precision.FAST_ACCUMULATION).mul(scale)));
             aPtr.set(aPtr.get().add(BK));
             wPtr.set(wPtr.get().add(BK));
         }

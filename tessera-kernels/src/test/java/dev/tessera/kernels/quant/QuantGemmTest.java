@@ -9,9 +9,11 @@ import dev.tessera.testing.Seed;
 import dev.tessera.testing.SeedExtension;
 import dev.tessera.testing.TestDevices;
 import dev.tessera.types.DType;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -201,9 +203,14 @@ class QuantGemmTest {
         return v;
     }
 
-    @ParameterizedTest
-    @MethodSource("dev.tessera.testing.TestDevices#all")
-    void fp8GemmAppliesBlockScalesPerKBlock(Device device, @Seed long seed) {
+    /** The test's blocking (mma.sync) and the library's (128×128 tiles on 8 warps: wgmma on sm_90a). */
+    static Stream<Arguments> fp8Configs() {
+        return TestDevices.all().flatMap(d -> Stream.of(Arguments.of(d, SMALL), Arguments.of(d, Fp8.GEMM_CONFIG)));
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("fp8Configs")
+    void fp8GemmAppliesBlockScalesPerKBlock(Device device, GemmConfig config, @Seed long seed) {
         Device d = TestDevices.require(device);
         int n = 200, k = 304;   // two weight row blocks, the second partial; K blocks of 128, 128 and 48
         double[] wv = normal(seed + 1, n * k, 0.05);
@@ -212,7 +219,7 @@ class QuantGemmTest {
              Fp8.Quantized qa = Fp8.quantize(x, DType.FP8E4M3, Fp8.Scaling.TILE_1X128);
              Fp8.Quantized qw = Fp8.quantize(w, DType.FP8E4M3, Fp8.Scaling.BLOCK_128X128);
              Tensor y = Tensor.full(DType.F32, Double.NaN, d, M, n)) {
-            Fp8.matmul(qa, qw, y, SMALL);
+            Fp8.matmul(qa, qw, y, config);
             double[][] ref = product(dequantized(qa), transpose(dequantized(qw), n, k), M, n, k);
             // a GPU's FP8 mma keeps fewer bits than f32 in its sums (Hopper's about 14): 2^-12 of Σ|terms| covers it
             closeToSums(ref[0], ref[1], y.toDoubleArray(), 0x1p-23, 0x1p-12, "A·Wᵀ, e4m3, 1x128 and 128x128 scales");

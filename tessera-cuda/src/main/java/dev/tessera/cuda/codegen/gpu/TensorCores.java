@@ -129,8 +129,12 @@ public final class TensorCores {
      * @param types        the PTX type suffix: d, a, b
      * @param transposable whether an operand may be MN-major (16-bit types only; others are read K-major)
      * @param scaled       whether the instruction takes the immediate scales of A and B (all but the integer ones)
+     * @param exactSums    whether products are summed exactly in the accumulator's type (not for fp8:
+     *                     on an H200, 24.31445 for 24.30884 at K = 64, about 2^-12 relative, what
+     *                     DeepSeek-V3 reports), so that only a dot that allows
+     *                     {@link Dot.Precision#FAST_ACCUMULATION} runs on it
      */
-    public record Wgmma(int k, DType operand, DType acc, String types, boolean transposable, boolean scaled) {
+    public record Wgmma(int k, DType operand, DType acc, String types, boolean transposable, boolean scaled, boolean exactSums) {
         public static final int M = 64, MAX_N = 256, WARPS = 4;
 
         public String instruction(int n) { return "wgmma.mma_async.sync.aligned.m64n" + n + "k" + k + "." + types; }
@@ -144,19 +148,24 @@ public final class TensorCores {
     }
 
     public static final List<Wgmma> WGMMA = List.of(
-            new Wgmma(16, DType.F16, DType.F32, "f32.f16.f16", true, true),
-            new Wgmma(16, DType.BF16, DType.F32, "f32.bf16.bf16", true, true),
-            new Wgmma(8, DType.F32, DType.F32, "f32.tf32.tf32", false, true),
-            new Wgmma(32, DType.I8, DType.I32, "s32.s8.s8", false, false),
-            new Wgmma(32, DType.U8, DType.I32, "s32.u8.u8", false, false));
-    // No fp8 rows: wgmma's e4m3/e5m2 products are summed with fewer bits than f32 (on an H200,
-    // 24.31445 for 24.30884 at K = 64, about 2^-12 relative: what DeepSeek-V3 reports and Triton's
-    // max_num_imprecise_acc works around), where Tessera's f32 accumulation is exact on every
-    // backend; fp8 dots stay on mma.sync until such an accumulation is offered as an option.
+            new Wgmma(16, DType.F16, DType.F32, "f32.f16.f16", true, true, true),
+            new Wgmma(16, DType.BF16, DType.F32, "f32.bf16.bf16", true, true, true),
+            new Wgmma(8, DType.F32, DType.F32, "f32.tf32.tf32", false, true, true),
+            new Wgmma(32, DType.I8, DType.I32, "s32.s8.s8", false, false, true),
+            new Wgmma(32, DType.U8, DType.I32, "s32.u8.u8", false, false, true),
+            new Wgmma(32, DType.FP8E4M3, DType.F32, "f32.e4m3.e4m3", false, true, false),
+            new Wgmma(32, DType.FP8E5M2, DType.F32, "f32.e5m2.e5m2", false, true, false));
 
-    /** The warpgroup instruction for a dot that {@code mma} (the {@code mma.sync} choice) would run, or null. */
-    public static Wgmma selectWgmma(Mma mma) {
-        for (Wgmma w : WGMMA) if (w.operand() == mma.operand() && w.acc() == mma.acc()) return w;
+    /**
+     * The warpgroup instruction for {@code dot}, which {@code mma} (the {@code mma.sync} choice)
+     * would otherwise run, or null: one that sums inexactly only where the dot allows it.
+     */
+    public static Wgmma selectWgmma(Dot dot, Mma mma) {
+        for (Wgmma w : WGMMA) {
+            if (w.operand() == mma.operand() && w.acc() == mma.acc()) {
+                return w.exactSums() || dot.precision() == Dot.Precision.FAST_ACCUMULATION ? w : null;
+            }
+        }
         return null;
     }
 
