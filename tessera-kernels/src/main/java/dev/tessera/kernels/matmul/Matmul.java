@@ -11,10 +11,16 @@ import dev.tessera.runtime.Tensor;
 public final class Matmul {
     private Matmul() {}
 
-    /** c = a·b with the given blocking; f32 operands use tf32 unless {@code ieee}; i8 operands need an i32 {@code c}. */
+    /**
+     * c = a·b with the given blocking; f32 operands use tf32 unless {@code ieee}; i8 operands need an
+     * i32 {@code c} (and cannot be split along K).
+     */
     public static void matmul(Tensor a, Tensor b, Tensor c, MatmulConfig cfg, boolean ieee) {
         MatmulLaunch l = MatmulLaunch.of(a, b, c);
-        MatmulKernel.KERNEL.withOptions(cfg.warps(), cfg.stages()).launch(l::grid, l.args(), MatmulLaunch.constexprs(cfg, ieee));
+        l.requireSplittable(cfg.split());
+        SplitKWorkspace.run(a.device(), l.partialFloats(cfg.bm(), cfg.bn(), cfg.split()), l.tiles(cfg.bm(), cfg.bn()), (partials, arrivals) ->
+                MatmulKernel.KERNEL.withOptions(cfg.warps(), cfg.stages()).launch(meta -> l.grid(meta, partials, arrivals),
+                        l.args(partials, arrivals), MatmulLaunch.constexprs(cfg, ieee)));
     }
 
     /** c = a·b with the blocking tuned for these shapes and dtypes; f32 operands use tf32 unless {@code ieee}. */
@@ -23,12 +29,29 @@ public final class Matmul {
     /** As {@link #tuned(Tensor, Tensor, Tensor, boolean)} with another tuner of {@link MatmulKernel#KERNEL}. */
     public static void tuned(Autotuner tuner, Tensor a, Tensor b, Tensor c, boolean ieee) {
         MatmulLaunch l = MatmulLaunch.of(a, b, c);
-        tuner.launch(l::grid, l.args(), MatmulLaunch.precision(ieee));
+        withWorkspace(tuner, l, (partials, arrivals) ->
+                tuner.launch(meta -> l.grid(meta, partials, arrivals), l.args(partials, arrivals), MatmulLaunch.precision(ieee)));
     }
 
     /** The blocking the autotuner picks for these operands (tuning on them if their key is new). */
     public static MatmulConfig tunedConfig(Tensor a, Tensor b, Tensor c, boolean ieee) {
         MatmulLaunch l = MatmulLaunch.of(a, b, c);
-        return MatmulConfig.of(MatmulTuning.TUNER.bestConfig(l::grid, l.args(), MatmulLaunch.precision(ieee)));
+        MatmulConfig[] best = new MatmulConfig[1];
+        withWorkspace(MatmulTuning.TUNER, l, (partials, arrivals) -> best[0] = MatmulConfig.of(MatmulTuning.TUNER.bestConfig(
+                meta -> l.grid(meta, partials, arrivals), l.args(partials, arrivals), MatmulLaunch.precision(ieee))));
+        return best[0];
+    }
+
+    /** Runs a tuner's launch with a split-K workspace for every split its configs may try on these operands. */
+    private static void withWorkspace(Autotuner tuner, MatmulLaunch l, SplitKWorkspace.Launch launch) {
+        long floats = 0, tiles = 0;
+        for (var config : tuner.configs()) {
+            MatmulConfig c = MatmulConfig.of(config);
+            if (MatmulTuning.splitWorthTrying(l, c)) {
+                floats = Math.max(floats, l.partialFloats(c.bm(), c.bn(), c.split()));
+                tiles = Math.max(tiles, l.tiles(c.bm(), c.bn()));
+            }
+        }
+        SplitKWorkspace.run(l.a().device(), floats, tiles, launch);
     }
 }

@@ -1,5 +1,7 @@
 package dev.tessera.kernels.matmul;
 
+import static dev.tessera.lang.TL.cdiv;
+
 import dev.tessera.autotune.Args;
 import dev.tessera.autotune.Autotuner;
 import dev.tessera.autotune.Config;
@@ -43,7 +45,38 @@ public final class MatmulTuning {
             MatmulConfig.DEFAULT.toTuned(),
             new MatmulConfig(32, 32, 32, 8, 4, 3).toTuned(),
             new MatmulConfig(64, 64, 64, 8, 4, 3).toTuned(),
-            new MatmulConfig(32, 128, 64, 8, 4, 3).toTuned());
+            new MatmulConfig(32, 128, 64, 8, 4, 3).toTuned(),
+            // split K for outputs of a few tiles (M = 64 or 128 rows of a linear layer; see splitWorthTrying),
+            // none of them spilling on sm_90a (ptxas: 64x256 on 4 warps, split, spills 208 bytes)
+            new MatmulConfig(64, 128, 64, 8, 4, 4, 2).toTuned(),
+            new MatmulConfig(64, 128, 64, 8, 4, 4, 4).toTuned(),
+            new MatmulConfig(64, 128, 64, 8, 4, 4, 8).toTuned(),
+            new MatmulConfig(64, 64, 64, 8, 4, 4, 2).toTuned(),
+            new MatmulConfig(64, 64, 64, 8, 4, 4, 4).toTuned(),
+            new MatmulConfig(128, 128, 64, 8, 8, 4, 2).toTuned(),
+            new MatmulConfig(128, 128, 64, 8, 8, 4, 4).toTuned());
+
+    /**
+     * SMs of the GPUs the split configs are meant for (H100 SXM and H200: 132): a split is worth a
+     * trial only where the tiles alone fill less than one wave of them.
+     */
+    static final int SPLIT_FOR_SMS = 132;
+
+    /**
+     * Whether the tuner tries {@code c}'s split on these operands: on a GPU (the CPU backend gains
+     * nothing from more programs than its cores), for float operands, where the output has fewer
+     * tiles than {@link #SPLIT_FOR_SMS}, the split makes at most four waves of programs, and each
+     * slice keeps at least four K steps (the pipeline's depth).
+     */
+    static boolean splitWorthTrying(MatmulLaunch l, MatmulConfig c) {
+        boolean gpu = !l.a().device().backend().equals("cpu");
+        return gpu && l.a().dtype().isFloat() && splitWorthTrying(l.tiles(c.bm(), c.bn()), cdiv(l.k(), c.bk()), c.split());
+    }
+
+    /** The rule of {@link #splitWorthTrying(MatmulLaunch, MatmulConfig)} on a GPU for float operands, by numbers. */
+    static boolean splitWorthTrying(long tiles, int kSteps, int split) {
+        return split > 1 && tiles < SPLIT_FOR_SMS && tiles * split <= 4L * SPLIT_FOR_SMS && kSteps >= 4 * split;
+    }
 
     /**
      * The autotuner: keyed by M, N, K and the strides of A's rows and of B (so B given as Wᵀ tunes
@@ -61,10 +94,13 @@ public final class MatmulTuning {
     static List<Config> prune(List<Config> configs, Args a) {
         int m = Heuristics.nextPowerOf2(a.longValue("M")), n = Heuristics.nextPowerOf2(a.longValue("N"));
         int k = Heuristics.nextPowerOf2(a.longValue("K"));
+        MatmulLaunch l = MatmulLaunch.of(a.tensor("a"), a.tensor("b"), a.tensor("c"));
+        List<Config> unsplit = configs.stream().filter(c -> c.intValue("SPLIT") == 1).toList();
         List<Config> kept = configs.stream()
                 .filter(c -> c.intValue("BM") <= Math.max(32, m) && c.intValue("BN") <= Math.max(32, n) && c.intValue("BK") <= Math.max(32, k))
+                .filter(c -> c.intValue("SPLIT") == 1 || splitWorthTrying(l, MatmulConfig.of(c)))
                 .toList();
-        return kept.isEmpty() ? configs : kept;
+        return kept.isEmpty() ? unsplit : kept;
     }
 
     /** Shared memory the pipelined A and B tiles take: (BM·BK + BK·BN) · element size · stages. */
