@@ -38,6 +38,8 @@ final class LayoutAssignment {
     private final Map<Op, DistributedLayout> memoryLayout = new IdentityHashMap<>();
     private final Map<Value, Set<DistributedLayout>> eager = new IdentityHashMap<>();
     private final Set<Dot> chained = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    /** The values for loops carry (their body's arguments past the induction variable): their layout follows their yields'. */
+    private final Set<Value> carriedArgs = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
 
     LayoutAssignment(KernelIR kernel, int numWarps, Target target, AxisInfo axis, Rematerialization remat) {
         this.numWarps = numWarps;
@@ -173,12 +175,12 @@ final class LayoutAssignment {
                 }
             }
             case For f -> {
+                // a carried value's uses inside the loop come first: a conversion there runs every
+                // iteration, one for a use after the loop once (attention's row maximum and sum,
+                // carried in the slice of the dots' layout, are stored in another layout at the end)
                 List<Value> args = f.body().args().subList(1, f.body().args().size());
                 List<Value> yields = ((Yield) f.body().terminator()).values();
-                for (int i = 0; i < args.size(); i++) {
-                    setWant(args.get(i), want.get(f.results().get(i)));
-                    setWant(yields.get(i), want.get(f.results().get(i)));
-                }
+                for (int i = 0; i < args.size(); i++) setWant(yields.get(i), want.get(f.results().get(i)));
                 wantRegion(f.body());
                 for (int i = 0; i < args.size(); i++) {
                     DistributedLayout w = want.getOrDefault(f.results().get(i), want.get(args.get(i)));
@@ -357,7 +359,10 @@ final class LayoutAssignment {
 
     /**
      * The result layout of an elementwise or relabeling op: among what its user wants and what
-     * its operands already have, the one costing fewest conversions through shared memory.
+     * its operands already have, the one costing fewest conversions through shared memory. A
+     * for loop's carried value costs nothing to read in another layout: its layout moves to its
+     * yield's (see {@link #iterateCarried}), so attention's row sum l·α + Σp settles in the layout
+     * of α and Σp rather than keeping l in the layout of its store after the loop.
      */
     private DistributedLayout chooseDerived(Op op, Value result) {
         List<DistributedLayout> candidates = new ArrayList<>();
@@ -376,7 +381,7 @@ final class LayoutAssignment {
         for (DistributedLayout c : candidates) {
             int cost = c.equals(w) || w == null || remat.isRematerializable(result) ? 0 : 1;
             for (Value v : op.operands()) {
-                if (v.type().isScalar() || remat.isRematerializable(v)) continue;
+                if (v.type().isScalar() || remat.isRematerializable(v) || carriedArgs.contains(v)) continue;
                 DistributedLayout have = layoutOf(v), need = derivedOperandLayout(op, v, c);
                 if (!have.equals(need) && !have.convertsLocallyTo(need)) cost += 2;
             }
@@ -408,10 +413,11 @@ final class LayoutAssignment {
         List<Value> yields = ((Yield) f.body().terminator()).values();
         DistributedLayout[] carried = new DistributedLayout[args.size()];
         for (int i = 0; i < carried.length; i++) {
-            DistributedLayout w = want.getOrDefault(f.results().get(i), want.get(args.get(i)));
+            DistributedLayout w = want.getOrDefault(args.get(i), want.get(f.results().get(i)));
             carried[i] = w != null ? w : layoutOf(f.inits().get(i));
         }
         set(f.body().args().getFirst(), scalar());
+        carriedArgs.addAll(args);
         iterateCarried(args, yields, carried, () -> assignRegion(f.body()));
         for (int i = 0; i < carried.length; i++) {
             require(f, f.inits().get(i), carried[i]);

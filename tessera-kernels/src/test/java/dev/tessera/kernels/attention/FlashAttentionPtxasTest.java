@@ -78,4 +78,29 @@ class FlashAttentionPtxasTest {
         assertEquals(0, r.spillStores(), () -> c + " spills:\n" + r.output());
         assertEquals(0, r.spillLoads(), () -> c + " spills:\n" + r.output());
     }
+
+    /**
+     * The forward loop's row statistics (m, l) are carried in the slice of the dots' layout, where
+     * the softmax makes them: no layout conversion through shared memory inside either key loop
+     * (with m and l carried in the layout of their store after the loop, each iteration converted
+     * them four times, eight barriers of 256 threads between the two dots).
+     */
+    @org.junit.jupiter.api.Test
+    void theForwardLoopsConvertNothingThroughSharedMemory() throws Exception {
+        List<ArgSpec> args = new ArrayList<>();
+        for (int i = 0; i < 4; i++) args.add(ptr(DType.F16));
+        args.add(ptr(DType.F32));
+        for (int i = 0; i < 12; i++) args.add(i32Div16());
+        args.addAll(List.of(i32Div16(), new ArgSpec(DType.I32, 1, true), i32Div16(), i32Div16(), scalar(DType.F32), i32()));
+        Config c = Config.forward(128, new Device("cuda", 0));
+        KernelIR ir = ir(FlashAttention.class, "forward", args, "D", 128, "BM", c.bm(), "BN", c.bn(), "CAUSAL", false, "WINDOW", false);
+        String ptx = PtxCodegen.generate(ir, new LaunchOptions(c.warps(), c.stages()), Ptxas.target(9, 0)).ptx();
+        java.util.regex.Matcher loop = java.util.regex.Pattern.compile("(?s)\\$L_pipelined_head_(\\d+):(.*?)bra \\$L_pipelined_head_\\1;").matcher(ptx);
+        int loops = 0;
+        while (loop.find()) {
+            loops++;
+            assertTrue(!loop.group(2).contains("layout conversion through shared memory"), "a conversion in loop " + loop.group(1));
+        }
+        assertEquals(2, loops, "the loops over whole and over cut key blocks");
+    }
 }
