@@ -26,7 +26,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @ExtendWith(SeedExtension.class)
 class LlamaModelTest {
-    static final LlamaConfig CONFIG = new LlamaConfig(2, 96, 3, 1, 200, 1003, 24, 10000, 1e-5f);
+    static final LlamaConfig CONFIG = new LlamaConfig(2, 96, 3, 1, 208, 1003, 24, 10000, 1e-5f);
 
     static Stream<Arguments> cases() {
         return TestDevices.all().flatMap(d -> Stream.of(DType.F32, DType.BF16).map(t -> Arguments.of(d, t)));
@@ -47,7 +47,7 @@ class LlamaModelTest {
     void logitsMatchTheFloat64Reference(Device device, DType dtype, @Seed long seed) {
         Device d = TestDevices.require(device);
         // f32: the kernels' f32 sums; bf16: activations and the cache rounded to 8 bits at every step
-        double tolerance = dtype == DType.F32 ? 1e-4 : 5e-2;
+        double tolerance = dtype == DType.F32 ? 2e-5 : 3e-2;
         SplittableRandom r = new SplittableRandom(seed);
         int[] prompt = r.ints(7, 0, CONFIG.vocab()).toArray();
         int decoded = 6;
