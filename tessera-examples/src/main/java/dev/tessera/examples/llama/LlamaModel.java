@@ -33,8 +33,6 @@ import java.util.List;
  * step; a prompt's are allocated for it.
  */
 public final class LlamaModel implements AutoCloseable {
-    /** The blocking of the prompt's matmuls (a prompt is short: the tuner's search would cost more than it saves here). */
-    private static final MatmulConfig PREFILL_MATMUL = MatmulConfig.DEFAULT;
 
     private final LlamaConfig config;
     private final LlamaWeights weights;
@@ -103,8 +101,16 @@ public final class LlamaModel implements AutoCloseable {
         if (times == null) launches.run(); else times.time(family, launches);
     }
 
-    /** out [T, N] = in [T, K] · Wᵀ for a row-major W [N, K], as {@code nn.Linear}. */
-    private static void linear(Tensor in, Tensor w, Tensor out) { Matmul.matmul(in, w.transpose(0, 1), out, PREFILL_MATMUL, true); }
+    /**
+     * out [T, N] = in [T, K] · Wᵀ for a row-major W [N, K], as {@code nn.Linear}: a fixed blocking (a
+     * prompt is short, and the tuner's search would cost more than it saves here) whose row block
+     * is no taller than the prompt needs, as far down as 16 rows.
+     */
+    private static void linear(Tensor in, Tensor w, Tensor out) {
+        MatmulConfig d = MatmulConfig.DEFAULT;
+        int rows = Math.max(16, Math.min(d.bm(), dev.tessera.lang.TL.nextPowerOf2(Math.toIntExact(in.shape(0)))));
+        Matmul.matmul(in, w.transpose(0, 1), out, new MatmulConfig(rows, d.bn(), d.bk(), d.group(), d.warps(), d.stages()), true);
+    }
 
     /**
      * Runs the prompt's tokens through the model at the next positions of the cache (after what is
