@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         description = "Triton-style tile programming for Java: kernels traced from Java methods, "
                 + "run on the CPU or compiled to PTX for NVIDIA GPUs.",
         subcommands = {InfoCommand.class, DemoCommand.class, OverheadCommand.class, BenchCommand.class, TuneCommand.class, BasicsCommand.class,
-                PuzzlesCommand.class, PatternsCommand.class, AdvancedCommand.class, NotebookCommand.class, CacheCommand.class, CommandLine.HelpCommand.class})
+                LlamaCommand.class, PuzzlesCommand.class, PatternsCommand.class, AdvancedCommand.class, NotebookCommand.class, CacheCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     static final String VERSION = "Tessera 0.1.0";
 

@@ -10,6 +10,7 @@ import dev.tessera.bench.BenchOptions;
 import dev.tessera.bench.Benchmarker;
 import dev.tessera.bench.Progress;
 import dev.tessera.kernels.activation.Softmax;
+import dev.tessera.kernels.decode.Gemv;
 import dev.tessera.kernels.matmul.Matmul;
 import dev.tessera.kernels.matmul.MatmulConfig;
 import dev.tessera.kernels.matmul.MatmulTuning;
@@ -69,6 +70,28 @@ class AutotunedKernelsTest {
         }
         assertTrue(Softmax.TUNER.cache().dir().startsWith(Path.of(System.getProperty("tessera.cache.dir"))),
                 "tests keep tuning results under target/: " + Softmax.TUNER.cache().dir());
+    }
+
+    @Test
+    void tunedGemvMatchesTheReference() {
+        Autotuner tuner = quick(Gemv.TUNER);
+        int m = 203, k = 777, tokens = 3;
+        try (Tensor w = Tensor.randn(DType.F32, 15, Device.cpu(), m, k); Tensor x = Tensor.randn(DType.F32, 16, Device.cpu(), tokens, k);
+             Tensor y = Tensor.full(DType.F32, Double.NaN, Device.cpu(), tokens, m)) {
+            Gemv.tuned(tuner, w, x, null, null, y);
+            double[] wv = w.toDoubleArray(), xv = x.toDoubleArray(), got = y.toDoubleArray();
+            for (int t = 0; t < tokens; t++) {
+                for (int r = 0; r < m; r++) {
+                    double s = 0, scale = 0;
+                    for (int j = 0; j < k; j++) {
+                        s += wv[r * k + j] * xv[t * k + j];
+                        scale += Math.abs(wv[r * k + j] * xv[t * k + j]);
+                    }
+                    assertEquals(s, got[t * m + r], 1e-6 * scale, "token " + t + ", row " + r);
+                }
+            }
+        }
+        assertEquals(1, tuner.results().size(), "one tuning for the shape");
     }
 
     @Test

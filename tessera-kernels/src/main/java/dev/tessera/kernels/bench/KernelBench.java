@@ -3,6 +3,7 @@ package dev.tessera.kernels.bench;
 import dev.tessera.autotune.Autotuner;
 import dev.tessera.bench.Metric;
 import dev.tessera.kernels.activation.Softmax;
+import dev.tessera.kernels.decode.Gemv;
 import dev.tessera.kernels.matmul.MatmulTuning;
 import dev.tessera.kernels.attention.FlashAttention;
 import dev.tessera.runtime.Device;
@@ -99,6 +100,21 @@ public final class KernelBench {
         return isCpu(s.device()) ? Metric.gflops(x -> matmulFlops(x, s)) : Metric.tflops(x -> matmulFlops(x, s));
     }
 
+    // GEMV (dev.tessera.kernels.decode): y [T, N] = x [T, K] · Wᵀ for a row-major W [N, K], a decoding
+    // step's projection; GB/s of the bytes moved at the least (W, x and y once). Problems are MxNxK as
+    // matmul's x @ W.T with M = T tokens (1 to 16), from --shapes; without them one token and N = K = x.
+
+    public static final KernelBench GEMV = new KernelBench("gemv",
+            "y = W.x for W [N, K] row-major and T tokens: --shapes TxNxK (T from 1 to 16), else one token and N = K", "N=K",
+            pow2(9, 11), pow2(12, 14), KernelBench::gemvDims, s -> Metric.gbps(x -> gemvBytes(x, s)), Gemv.TUNER, true);
+
+    private static long[] gemvDims(long x, BenchSettings s) { return s.shapes().isEmpty() ? new long[] {1, x, x} : matmulDims(x, s); }
+
+    private static double gemvBytes(long x, BenchSettings s) {
+        long[] d = gemvDims(x, s);
+        return (double) s.dtype().byteSize() * (d[1] * d[2] + d[0] * d[2] + d[0] * d[1]);
+    }
+
     // Quantization (dev.tessera.kernels.quant): GB/s of the bytes each kernel must move at the least,
     // inputs read once and outputs written once; --dtype is that of the float side.
 
@@ -180,7 +196,7 @@ public final class KernelBench {
     }
 
     /** Every kernel benchmark, in the order {@code tessera bench --list} shows them. */
-    public static final List<KernelBench> ALL = List.of(VECTOR_ADD, SOFTMAX, LAYER_NORM, RMS_NORM, MATMUL, ATTENTION, ATTENTION_BACKWARD, CROSS_ENTROPY,
+    public static final List<KernelBench> ALL = List.of(VECTOR_ADD, SOFTMAX, LAYER_NORM, RMS_NORM, MATMUL, GEMV, ATTENTION, ATTENTION_BACKWARD, CROSS_ENTROPY,
             INT8_QUANTIZE, FP8_QUANTIZE, NF4_DEQUANTIZE, NF4_GEMV, Q4_0_DEQUANTIZE, Q4_0_GEMV, Q8_0_GEMV,
             INT8_GEMM, W8A16_GEMM, NF4_GEMM, FP8_GEMM);
 

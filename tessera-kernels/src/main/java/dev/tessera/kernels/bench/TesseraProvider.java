@@ -5,6 +5,7 @@ import dev.tessera.autotune.TuningResult;
 import dev.tessera.bench.DeviceTimer;
 import dev.tessera.bench.DeviceTimers;
 import dev.tessera.kernels.activation.Softmax;
+import dev.tessera.kernels.decode.Gemv;
 import dev.tessera.kernels.elementwise.VectorAdd;
 import dev.tessera.kernels.loss.CrossEntropy;
 import dev.tessera.kernels.matmul.Matmul;
@@ -40,7 +41,7 @@ public final class TesseraProvider implements BenchProvider {
     public String unsupported(Problem p) {
         if (!p.device().isAvailable()) return "device " + p.device() + " is not available";
         if (p.kernel() == KernelBench.MATMUL && p.dtype() == DType.I8) return null;   // i8 products accumulate in i32
-        if (p.kernel().isGemm() && p.kernel() != KernelBench.MATMUL && p.dtype() != DType.F16 && p.dtype() != DType.BF16) {
+        if (p.kernel().isGemm() && p.kernel() != KernelBench.MATMUL && p.kernel() != KernelBench.GEMV && p.dtype() != DType.F16 && p.dtype() != DType.BF16) {
             return "the quantized GEMMs take f16 or bf16 activations (--dtype f16 or bf16)";
         }
         if (p.kernel() == KernelBench.ATTENTION || p.kernel() == KernelBench.ATTENTION_BACKWARD) {
@@ -112,6 +113,16 @@ public final class TesseraProvider implements BenchProvider {
                     Autotuner tuner = p.settings().tuner(MatmulTuning.TUNER);
                     Matmul.tuned(tuner, a, b, c, ieee);
                     return Workload.of(() -> Matmul.tuned(tuner, a, b, c, ieee), timer, free, bestOf(tuner));
+                }
+                case "gemv" -> {
+                    long tokens = p.dims()[0], n = p.dims()[1], k = p.dims()[2];
+                    if (p.settings().matmulConfig() != null) throw new IllegalArgumentException("--config is a matmul blocking; gemv takes --tune, or its default");
+                    Tensor w = own(owned, BenchInputs.random(t, seed, d, n, k)), x = own(owned, BenchInputs.random(t, seed + 1, d, tokens, k));
+                    Tensor y = own(owned, Tensor.empty(t, d, tokens, n));
+                    if (!p.settings().tune()) return Workload.of(() -> Gemv.gemv(w, x, y), timer, free, "fixed: the library's default blocking");
+                    Autotuner tuner = p.settings().tuner(Gemv.TUNER);
+                    Gemv.tuned(tuner, w, x, null, null, y);
+                    return Workload.of(() -> Gemv.tuned(tuner, w, x, null, null, y), timer, free, bestOf(tuner));
                 }
                 case "cross-entropy" -> {
                     int rows = Math.toIntExact(p.dims()[0]), vocab = Math.toIntExact(p.dims()[1]);

@@ -3,6 +3,8 @@ package dev.tessera.kernels.decode;
 import static dev.tessera.lang.TL.*;
 import static dev.tessera.runtime.Grid.grid;
 
+import dev.tessera.autotune.Autotuner;
+import dev.tessera.autotune.Config;
 import dev.tessera.lang.Constexpr;
 import dev.tessera.lang.Kernel;
 import dev.tessera.lang.Tile;
@@ -10,6 +12,9 @@ import dev.tessera.lang.Var;
 import dev.tessera.runtime.Jit;
 import dev.tessera.runtime.JitKernel;
 import dev.tessera.runtime.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
 /**
  * y = W·x (+ bias) (+ residual) for W row-major [M, K] and 1 to 16 tokens x [T, K], y [T, M]: the
@@ -59,9 +64,54 @@ public final class Gemv {
      * itself, for an in-place residual add) may each be null. Rows of x and y must be contiguous.
      */
     public static void gemv(Tensor w, Tensor x, Tensor bias, Tensor residual, Tensor y) {
+        Object[] args = args(w, x, bias, residual, y);
+        boolean gpu = !w.device().backend().equals("cpu");
+        // GPUs: 16 rows of 256 columns per program (4 warps) keeps enough loads in flight; the CPU
+        // wants fewer, longer programs, each a fixed cost
+        int bm = gpu ? 16 : 32, bk = gpu ? 256 : 512;
+        KERNEL.withOptions(4, 1).launch(grid(cdiv(Math.toIntExact(w.shape(0)), bm)), args,
+                Map.of("T", tokens(x), "BM", bm, "BK", bk, "HAS_BIAS", bias != null, "HAS_RESIDUAL", residual != null));
+    }
+
+    /** y = W·x with the blocking {@link #TUNER} picks for these shapes (tuning on them if their key is new). */
+    public static void tuned(Tensor w, Tensor x, Tensor y) { tuned(TUNER, w, x, null, null, y); }
+
+    /** As {@link #gemv(Tensor, Tensor, Tensor, Tensor, Tensor)} with the blocking {@code tuner} (of {@link #KERNEL}) picks. */
+    public static void tuned(Autotuner tuner, Tensor w, Tensor x, Tensor bias, Tensor residual, Tensor y) {
+        Object[] args = args(w, x, bias, residual, y);
+        int m = Math.toIntExact(w.shape(0));
+        tuner.launch(meta -> new int[] {cdiv(m, (int) meta.get("BM"))}, args,
+                Map.of("T", tokens(x), "HAS_BIAS", bias != null, "HAS_RESIDUAL", residual != null));
+    }
+
+    /**
+     * Candidate blockings: BM rows of BK columns per program on 4 or 8 warps, the GEMV search space
+     * of Triton users (few rows, long column steps), with at most 64 f32 accumulators a thread.
+     */
+    public static final List<Config> CONFIGS = configs();
+
+    private static List<Config> configs() {
+        List<Config> cs = new ArrayList<>();
+        for (int bm : new int[] {4, 8, 16, 32, 64}) {
+            for (int bk : new int[] {128, 256, 512, 1024}) {
+                for (int warps : new int[] {4, 8}) {
+                    if (bm * bk / (32 * warps) <= 64 && bm * bk >= 32 * warps) cs.add(Config.of("BM", bm, "BK", bk).warps(warps).stages(1));
+                }
+            }
+        }
+        return List.copyOf(cs);
+    }
+
+    /** The autotuner: keyed by the dtypes, the matrix's shape and the tokens. */
+    public static final Autotuner TUNER = Autotuner.builder(KERNEL).configs(CONFIGS).key("m", "k", "T").build();
+
+    private static int tokens(Tensor x) { return x.rank() == 1 ? 1 : Math.toIntExact(x.shape(0)); }
+
+    /** Checks the operands and lays out the run-time arguments in the kernel's order. */
+    private static Object[] args(Tensor w, Tensor x, Tensor bias, Tensor residual, Tensor y) {
         if (w.rank() != 2 || !w.isContiguous()) throw new IllegalArgumentException("W must be a contiguous [M, K] matrix, not " + w);
         long m = w.shape(0), k = w.shape(1);
-        int tokens = x.rank() == 1 ? 1 : Math.toIntExact(x.shape(0));
+        int tokens = tokens(x);
         if (x.shape(-1) != k || x.stride(-1) != 1 || x.rank() > 2) throw new IllegalArgumentException("x must be [K] or [T, K] with K = " + k + " and contiguous rows, not " + x);
         if (y.shape(-1) != m || y.stride(-1) != 1 || y.rank() != x.rank() || (y.rank() == 2 && y.shape(0) != tokens)) {
             throw new IllegalArgumentException("y must be [" + (x.rank() == 2 ? tokens + ", " : "") + m + "] with contiguous rows, not " + y);
@@ -72,11 +122,6 @@ public final class Gemv {
             throw new IllegalArgumentException("the residual must have y's shape and strides, not " + residual);
         }
         long xStride = x.rank() == 2 ? x.stride(0) : k, yStride = y.rank() == 2 ? y.stride(0) : m;
-        boolean gpu = !w.device().backend().equals("cpu");
-        // GPUs: 16 rows of 256 columns per program (4 warps) keeps enough loads in flight; the CPU
-        // wants fewer, longer programs, each a fixed cost
-        int bm = gpu ? 16 : 32, bk = gpu ? 256 : 512;
-        KERNEL.withOptions(4, 1).launch(grid(cdiv(Math.toIntExact(m), bm)), w, x, y, bias != null ? bias : y, residual != null ? residual : y,
-                m, k, xStride, yStride, tokens, bm, bk, bias != null, residual != null);
+        return new Object[] {w, x, y, bias != null ? bias : y, residual != null ? residual : y, m, k, xStride, yStride};
     }
 }

@@ -150,6 +150,26 @@ class DecodeKernelsTest {
 
     @ParameterizedTest
     @MethodSource("cases")
+    void embeddingLookup(Device device, DType dtype, @Seed long seed) {
+        Device d = TestDevices.require(device);
+        int vocab = 301, dim = 1100;
+        SplittableRandom r = new SplittableRandom(seed);
+        long[] ids = {r.nextInt(vocab), 0, vocab - 1, r.nextInt(vocab), -1, vocab}; // the last two are outside the table
+        try (Tensor table = Tensor.randn(dtype, seed, d, vocab, dim); Tensor tokens = Tensor.fromLongs(ids, DType.I32, d, ids.length);
+             Tensor out = Tensor.full(dtype, Double.NaN, d, ids.length, dim)) {
+            Embedding.lookup(table, tokens, out);
+            double[] tv = table.toDoubleArray(), ov = out.toDoubleArray();
+            for (int t = 0; t < ids.length; t++) {
+                for (int j = 0; j < dim; j++) {
+                    double expected = ids[t] >= 0 && ids[t] < vocab ? tv[(int) ids[t] * dim + j] : 0.0;
+                    assertEquals(expected, ov[t * dim + j], 0.0, "embedding " + dtype + " of token " + ids[t] + ", column " + j);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("cases")
     void argmaxAndTopKSampling(Device device, DType dtype, @Seed long seed) {
         Device d = TestDevices.require(device);
         int n = 10_007, k = 5;
