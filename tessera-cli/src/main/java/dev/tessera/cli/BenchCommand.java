@@ -44,7 +44,8 @@ import picocli.CommandLine.Parameters;
         footer = {"",
                 "Kernels: vector-add (N elements), softmax, layer-norm and rms-norm (rows of length N,",
                 "4096 rows), matmul (M = N = K, or the MxNxK problems of --shapes or --sweep),",
-                "attention and attention-backward (sequence length N, B·N = 16k, H·D = 2048).",
+                "attention and attention-backward (sequence length N, B·N = 16k, H·D = 2048),",
+                "attention-decode (one query a sequence over a KV cache of N positions, B = --batch).",
                 "tessera bench --list shows them all.",
                 "",
                 "Examples:",
@@ -56,7 +57,8 @@ import picocli.CommandLine.Parameters;
                 "  tessera bench matmul --dtype i8 --shapes 4096x4096x4096 --config BM=128,BN=128,BK=64,warps=4,stages=4",
                 "  tessera bench vector-add --sizes 2^24 --providers tessera,java",
                 "  tessera bench softmax --dtype bf16 --device cuda:0 --sizes 1k..16k",
-                "  tessera bench attention --dtype f16 --head-dim 128 --causal --device cuda:0 --sizes 1k..16k"})
+                "  tessera bench attention --dtype f16 --head-dim 128 --causal --device cuda:0 --sizes 1k..16k",
+                "  tessera bench attention-decode --dtype bf16 --batch 8 --device cuda:0 --sizes 4k,16k,64k"})
 final class BenchCommand implements Callable<Integer> {
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "<kernel>", completionCandidates = KernelNames.class,
@@ -100,6 +102,9 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--deterministic", description = "attention-backward: dQ by programs of its own instead of f32 atomics")
     boolean deterministic;
+
+    @Option(names = "--batch", paramLabel = "<b>", description = "attention-decode: the sequences decoded at once (default: ${DEFAULT-VALUE})")
+    int batch = 1;
 
     @Option(names = "--device", paramLabel = "<device>", description = "cpu, cuda or cuda:N (default: the best device present)")
     String device;
@@ -186,7 +191,7 @@ final class BenchCommand implements Callable<Integer> {
         positive("--rep-ms", repMs);
         BenchSettings settings = BenchSettings.of(c.dtype(), d).withSeed(seed).withRows(rows).withTune(tune).withIeee(c.ieee())
                 .withShapes(c.shapes()).withBTransposed(bTransposed).withMatmulConfig(c.config())
-                .withHeadDim(headDim).withCausal(causal).withDeterministic(deterministic)
+                .withHeadDim(headDim).withCausal(causal).withDeterministic(deterministic).withBatch(batch)
                 .withTuners(t -> deriveTuner(t, d));
         if (tune && kb.tuner().isEmpty()) System.err.println("tessera bench: " + kb.name() + " has no autotuner; --tune has no effect");
         long[] xs = kb.listedSizes(settings) != null ? kb.listedSizes(settings) : sizes != null ? Sizes.parse(sizes) : kb.defaultSizes(d);
@@ -283,8 +288,13 @@ final class BenchCommand implements Callable<Integer> {
         if (bTransposed && !matmul) {
             throw new IllegalArgumentException("--b-transposed is for matmul only" + (kb.isGemm() ? " (the quantized GEMMs always multiply by W.T)" : ""));
         }
-        boolean attention = kb == KernelBench.ATTENTION || kb == KernelBench.ATTENTION_BACKWARD;
+        boolean attention = kb == KernelBench.ATTENTION || kb == KernelBench.ATTENTION_BACKWARD || kb == KernelBench.ATTENTION_DECODE;
         if (!attention && (causal || headDim != 128)) throw new IllegalArgumentException((causal ? "--causal" : "--head-dim") + " is for attention only");
+        if (causal && kb == KernelBench.ATTENTION_DECODE) {
+            throw new IllegalArgumentException("--causal: attention-decode times one query a sequence, which sees the whole cache either way");
+        }
+        if (batch != 1 && kb != KernelBench.ATTENTION_DECODE) throw new IllegalArgumentException("--batch is for attention-decode only");
+        if (batch < 1) throw new IllegalArgumentException("--batch takes at least 1 sequence, not " + batch);
         if (deterministic && kb != KernelBench.ATTENTION_BACKWARD) throw new IllegalArgumentException("--deterministic is for attention-backward only");
         if (headDim < 16 || headDim > 256 || Integer.bitCount(headDim) != 1) {
             throw new IllegalArgumentException("--head-dim takes 16, 32, 64, 128 or 256, not " + headDim);
@@ -368,6 +378,7 @@ final class BenchCommand implements Callable<Integer> {
         if (headDim != 128) a.addAll(List.of("--head-dim", Integer.toString(headDim)));
         if (causal) a.add("--causal");
         if (deterministic) a.add("--deterministic");
+        if (batch != 1) a.addAll(List.of("--batch", Integer.toString(batch)));
         if (tune) a.add("--tune");
         if (tuneRepMs != null) a.addAll(List.of("--tune-rep-ms", Double.toString(tuneRepMs)));
         if (tuneWarmupMs != null) a.addAll(List.of("--tune-warmup-ms", Double.toString(tuneWarmupMs)));

@@ -40,17 +40,34 @@ final class BenchInputs {
     private static final JitKernel NORMAL = Jit.kernel(BenchInputs.class, "normal");
     private static final JitKernel BYTES = Jit.kernel(BenchInputs.class, "bytes");
 
-    /** A contiguous tensor of random values: standard normal for floats, all of [-128, 128) for i8. */
+    /**
+     * A contiguous tensor of random values: standard normal for floats, all of [-128, 128) for i8.
+     * The kernels count elements in i32: a larger tensor is filled a slice of its first dimension at
+     * a time (a KV cache of 32 sequences of 64k positions holds 2^31 values), each slice from its own seed.
+     */
     static Tensor random(DType dtype, long seed, Device device, long... shape) {
         if (!dtype.isFloat() && dtype != DType.I8) throw new IllegalArgumentException("benchmark inputs are floats or i8, not " + dtype);
         Tensor t = Tensor.empty(dtype, device, shape);
         long n = t.numel();
-        // the kernels count elements in i32
-        if (n >= Integer.MAX_VALUE) {
+        boolean sliced = n >= Integer.MAX_VALUE && shape.length > 1;
+        long each = sliced ? n / shape[0] : n;
+        if (each >= Integer.MAX_VALUE) {
             t.close();
             throw new IllegalArgumentException("a benchmark input of " + n + " elements is more than the input kernels count (2^31 - 1)");
         }
-        if (n > 0) (dtype == DType.I8 ? BYTES : NORMAL).launch(grid(cdiv((int) n, BLOCK)), t, (int) n, seed, BLOCK);
+        if (!sliced) {
+            fill(t, dtype, (int) n, seed);
+            return t;
+        }
+        for (long i = 0; i < shape[0]; i++) {
+            try (Tensor slice = t.slice(0, i, i + 1)) {
+                fill(slice, dtype, (int) each, seed + i);
+            }
+        }
         return t;
+    }
+
+    private static void fill(Tensor t, DType dtype, int n, long seed) {
+        if (n > 0) (dtype == DType.I8 ? BYTES : NORMAL).launch(grid(cdiv(n, BLOCK)), t, n, seed, BLOCK);
     }
 }

@@ -29,11 +29,12 @@ import java.util.function.UnaryOperator;
  * @param headDim      attention: the head dimension D (the hidden size H·D is 2048)
  * @param causal       attention: causal (FLOPs halved) instead of full
  * @param deterministic attention backward: dQ by programs of its own instead of atomics
+ * @param batch        attention-decode: the sequences decoded at once (B)
  */
 public record BenchSettings(DType dtype, Device device, long seed, long rows, boolean tune, boolean ieee,
                             UnaryOperator<Autotuner> tuners, Map<Autotuner, Autotuner> derived,
                             List<MatmulShape> shapes, boolean bTransposed, MatmulConfig matmulConfig, int headDim, boolean causal,
-                            boolean deterministic) {
+                            boolean deterministic, int batch) {
 
     public BenchSettings {
         Objects.requireNonNull(dtype, "dtype");
@@ -41,47 +42,52 @@ public record BenchSettings(DType dtype, Device device, long seed, long rows, bo
         Objects.requireNonNull(tuners, "tuners");
         derived = derived != null ? derived : new ConcurrentHashMap<>();
         shapes = shapes == null ? List.of() : List.copyOf(shapes);
+        if (batch < 1) throw new IllegalArgumentException("a batch of " + batch + " sequences: give at least 1");
     }
 
     public static BenchSettings of(DType dtype, Device device) {
-        return new BenchSettings(dtype, device, 42, 4096, false, true, UnaryOperator.identity(), null, List.of(), false, null, 128, false, false);
+        return new BenchSettings(dtype, device, 42, 4096, false, true, UnaryOperator.identity(), null, List.of(), false, null, 128, false, false, 1);
     }
 
-    public BenchSettings withSeed(long s) { return new BenchSettings(dtype, device, s, rows, tune, ieee, tuners, null, shapes, bTransposed, matmulConfig, headDim, causal, deterministic); }
+    public BenchSettings withSeed(long s) { return new BenchSettings(dtype, device, s, rows, tune, ieee, tuners, null, shapes, bTransposed, matmulConfig, headDim, causal, deterministic, batch); }
 
-    public BenchSettings withRows(long r) { return new BenchSettings(dtype, device, seed, r, tune, ieee, tuners, null, shapes, bTransposed, matmulConfig, headDim, causal, deterministic); }
+    public BenchSettings withRows(long r) { return new BenchSettings(dtype, device, seed, r, tune, ieee, tuners, null, shapes, bTransposed, matmulConfig, headDim, causal, deterministic, batch); }
 
-    public BenchSettings withTune(boolean t) { return new BenchSettings(dtype, device, seed, rows, t, ieee, tuners, null, shapes, bTransposed, matmulConfig, headDim, causal, deterministic); }
+    public BenchSettings withTune(boolean t) { return new BenchSettings(dtype, device, seed, rows, t, ieee, tuners, null, shapes, bTransposed, matmulConfig, headDim, causal, deterministic, batch); }
 
-    public BenchSettings withIeee(boolean i) { return new BenchSettings(dtype, device, seed, rows, tune, i, tuners, null, shapes, bTransposed, matmulConfig, headDim, causal, deterministic); }
+    public BenchSettings withIeee(boolean i) { return new BenchSettings(dtype, device, seed, rows, tune, i, tuners, null, shapes, bTransposed, matmulConfig, headDim, causal, deterministic, batch); }
 
     public BenchSettings withTuners(UnaryOperator<Autotuner> t) {
-        return new BenchSettings(dtype, device, seed, rows, tune, ieee, t, null, shapes, bTransposed, matmulConfig, headDim, causal, deterministic);
+        return new BenchSettings(dtype, device, seed, rows, tune, ieee, t, null, shapes, bTransposed, matmulConfig, headDim, causal, deterministic, batch);
     }
 
     /** Matmul problems to sweep instead of square sizes (x = 1 … shapes.size() indexes them). */
     public BenchSettings withShapes(List<MatmulShape> s) {
-        return new BenchSettings(dtype, device, seed, rows, tune, ieee, tuners, null, s, bTransposed, matmulConfig, headDim, causal, deterministic);
+        return new BenchSettings(dtype, device, seed, rows, tune, ieee, tuners, null, s, bTransposed, matmulConfig, headDim, causal, deterministic, batch);
     }
 
     public BenchSettings withBTransposed(boolean t) {
-        return new BenchSettings(dtype, device, seed, rows, tune, ieee, tuners, null, shapes, t, matmulConfig, headDim, causal, deterministic);
+        return new BenchSettings(dtype, device, seed, rows, tune, ieee, tuners, null, shapes, t, matmulConfig, headDim, causal, deterministic, batch);
     }
 
     public BenchSettings withMatmulConfig(MatmulConfig c) {
-        return new BenchSettings(dtype, device, seed, rows, tune, ieee, tuners, null, shapes, bTransposed, c, headDim, causal, deterministic);
+        return new BenchSettings(dtype, device, seed, rows, tune, ieee, tuners, null, shapes, bTransposed, c, headDim, causal, deterministic, batch);
     }
 
     public BenchSettings withHeadDim(int d) {
-        return new BenchSettings(dtype, device, seed, rows, tune, ieee, tuners, null, shapes, bTransposed, matmulConfig, d, causal, deterministic);
+        return new BenchSettings(dtype, device, seed, rows, tune, ieee, tuners, null, shapes, bTransposed, matmulConfig, d, causal, deterministic, batch);
     }
 
     public BenchSettings withCausal(boolean c) {
-        return new BenchSettings(dtype, device, seed, rows, tune, ieee, tuners, null, shapes, bTransposed, matmulConfig, headDim, c, deterministic);
+        return new BenchSettings(dtype, device, seed, rows, tune, ieee, tuners, null, shapes, bTransposed, matmulConfig, headDim, c, deterministic, batch);
     }
 
     public BenchSettings withDeterministic(boolean d) {
-        return new BenchSettings(dtype, device, seed, rows, tune, ieee, tuners, null, shapes, bTransposed, matmulConfig, headDim, causal, d);
+        return new BenchSettings(dtype, device, seed, rows, tune, ieee, tuners, null, shapes, bTransposed, matmulConfig, headDim, causal, d, batch);
+    }
+
+    public BenchSettings withBatch(int b) {
+        return new BenchSettings(dtype, device, seed, rows, tune, ieee, tuners, null, shapes, bTransposed, matmulConfig, headDim, causal, deterministic, b);
     }
 
     /** The tuner to use in place of the library's {@code base} (derived once per run). */

@@ -195,8 +195,21 @@ public final class KernelBench {
         return isCpu(s.device()) ? Metric.gflops(flops) : Metric.tflops(flops);
     }
 
+    // Flash-decoding (dev.tessera.kernels.attention.FlashDecoding): one new token of each of B sequences
+    // over a KV cache of N positions, a Llama-3-8B-like layer (Hq 32, Hkv 8); memory-bound, so GB/s of
+    // the cache's keys and values, each read once (q and the output are less than 0.1% of it).
+
+    /** Query and key/value heads of the decoding benchmark. */
+    public static final int DECODE_HEADS = 32, DECODE_KV_HEADS = 8;
+
+    public static final KernelBench ATTENTION_DECODE = new KernelBench("attention-decode",
+            "flash-decoding, one query a sequence over a KV cache (B, N, Hkv, D) of N positions: B = --batch, Hq 32, Hkv 8, D = --head-dim; GB/s of the cache", "N",
+            new long[] {1024, 4096}, new long[] {4096, 16384, 65536},
+            (x, s) -> new long[] {s.batch(), DECODE_HEADS, DECODE_KV_HEADS, x, s.headDim()},
+            s -> Metric.gbps(x -> 2.0 * s.batch() * DECODE_KV_HEADS * x * s.headDim() * s.dtype().byteSize()), null);
+
     /** Every kernel benchmark, in the order {@code tessera bench --list} shows them. */
-    public static final List<KernelBench> ALL = List.of(VECTOR_ADD, SOFTMAX, LAYER_NORM, RMS_NORM, MATMUL, GEMV, ATTENTION, ATTENTION_BACKWARD, CROSS_ENTROPY,
+    public static final List<KernelBench> ALL = List.of(VECTOR_ADD, SOFTMAX, LAYER_NORM, RMS_NORM, MATMUL, GEMV, ATTENTION, ATTENTION_BACKWARD, ATTENTION_DECODE, CROSS_ENTROPY,
             INT8_QUANTIZE, FP8_QUANTIZE, NF4_DEQUANTIZE, NF4_GEMV, Q4_0_DEQUANTIZE, Q4_0_GEMV, Q8_0_GEMV,
             INT8_GEMM, W8A16_GEMM, NF4_GEMM, FP8_GEMM);
 

@@ -14,6 +14,7 @@ import dev.tessera.kernels.matmul.MatmulTuning;
 import dev.tessera.kernels.norm.LayerNorm;
 import dev.tessera.kernels.norm.RmsNorm;
 import dev.tessera.kernels.attention.FlashAttention;
+import dev.tessera.kernels.attention.FlashDecoding;
 import dev.tessera.kernels.quant.Fp8;
 import dev.tessera.kernels.quant.GemmConfig;
 import dev.tessera.kernels.quant.Gguf;
@@ -44,7 +45,7 @@ public final class TesseraProvider implements BenchProvider {
         if (p.kernel().isGemm() && p.kernel() != KernelBench.MATMUL && p.kernel() != KernelBench.GEMV && p.dtype() != DType.F16 && p.dtype() != DType.BF16) {
             return "the quantized GEMMs take f16 or bf16 activations (--dtype f16 or bf16)";
         }
-        if (p.kernel() == KernelBench.ATTENTION || p.kernel() == KernelBench.ATTENTION_BACKWARD) {
+        if (p.kernel() == KernelBench.ATTENTION || p.kernel() == KernelBench.ATTENTION_BACKWARD || p.kernel() == KernelBench.ATTENTION_DECODE) {
             return p.dtype() == DType.F16 || p.dtype() == DType.BF16 ? null : "flash attention takes f16 or bf16 inputs";
         }
         if (!p.dtype().isFloat() || p.dtype().isFp8() || p.dtype() == DType.F64) {
@@ -173,6 +174,25 @@ public final class TesseraProvider implements BenchProvider {
                     return Workload.of(() -> FlashAttention.backward(ctx, dOut, dq, dk, dv, ws), timer, free,
                             "fixed: " + FlashAttention.Config.backward(hd, d)
                                     + (opts.deterministic() ? ", dQ " + FlashAttention.Config.dq(hd, d) : ", dQ by atomics"));
+                }
+                case "attention-decode" -> {
+                    long[] dims = p.dims();   // B, Hq, Hkv, N, D
+                    long b = dims[0], hq = dims[1], hkv = dims[2], n = dims[3], hd = dims[4];
+                    Tensor q = own(owned, BenchInputs.random(t, seed, d, b, hq, 1, hd));
+                    // the cache as engines keep it, (B, N, Hkv, D) in memory
+                    Tensor k = own(owned, own(owned, BenchInputs.random(t, seed + 1, d, b, n, hkv, hd)).transpose(1, 2));
+                    Tensor v = own(owned, own(owned, BenchInputs.random(t, seed + 2, d, b, n, hkv, hd)).transpose(1, 2));
+                    Tensor out = own(owned, Tensor.empty(t, d, b, hq, 1, hd));
+                    FlashDecoding.Cache cache = FlashDecoding.Cache.of(k, v);
+                    FlashDecoding.Options opts = FlashDecoding.Options.DEFAULT;
+                    FlashDecoding.Workspace ws = FlashDecoding.Workspace.of(q, cache, opts);   // made once, as an engine keeps it
+                    AutoCloseable all = () -> {
+                        ws.close();
+                        free.close();
+                    };
+                    FlashDecoding.attend(q, cache, out, opts, ws);   // compiles outside the timed region
+                    return Workload.of(() -> FlashDecoding.attend(q, cache, out, opts, ws), timer, all,
+                            "fixed: " + FlashDecoding.Config.of((int) (hq / hkv), (int) hd, d) + ", splits=" + ws.splits());
                 }
                 case "int8-quantize" -> {
                     Tensor x = own(owned, Tensor.randn(t, seed, d, p.dims()));
