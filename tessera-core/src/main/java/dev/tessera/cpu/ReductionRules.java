@@ -86,8 +86,9 @@ final class ReductionRules {
                             case PROD -> acc *= v;
                             case MAX -> acc = ElementwiseRules.fmax(acc, v);
                             case MIN -> acc = ElementwiseRules.fmin(acc, v);
-                            case ARGMAX -> { if (v > acc || (acc != acc && v == v)) { acc = v; arg = j; } }
-                            case ARGMIN -> { if (v < acc || (acc != acc && v == v)) { acc = v; arg = j; } }
+                            // torch's rule: a NaN beats every number and the first NaN stays
+                            case ARGMAX -> { if (acc == acc && (v > acc || v != v)) { acc = v; arg = j; } }
+                            case ARGMIN -> { if (acc == acc && (v < acc || v != v)) { acc = v; arg = j; } }
                             default -> throw new IllegalStateException(kind + " on floats");
                         }
                     }

@@ -161,7 +161,8 @@ public sealed interface Op {
 
     /**
      * Reduces {@code input} along {@code axis}. ARGMAX and ARGMIN give the i32 index of the first
-     * extreme element; CUSTOM applies {@code combine}, a region of two scalar arguments ending in a
+     * extreme element, a NaN counting as more extreme than every number (torch's rule: the first
+     * NaN's index); MAX and MIN ignore NaNs as fmax/fmin do; CUSTOM applies {@code combine}, a region of two scalar arguments ending in a
      * Yield of one value (null for the other kinds).
      */
     record Reduce(Value result, Kind kind, Value input, int axis, Region combine, Loc loc) implements Op {

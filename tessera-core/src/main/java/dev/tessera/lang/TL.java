@@ -393,7 +393,11 @@ public final class TL {
 
     public static Tile prod(Tile x, int axis, boolean keepDims) { return red(x, axis, Reduce.Kind.PROD, keepDims); }
 
-    /** The i32 index of the first largest element of the flattened tile. */
+    /**
+     * The i32 index of the first largest element of the flattened tile. NaN is larger than every
+     * number, as in torch: a tile holding NaNs gives its first NaN's index (unlike {@link #max(Tile)},
+     * which ignores NaNs). Masked lanes loaded as -inf therefore never win over a NaN.
+     */
     public static Tile argmax(Tile x) { return red(x, null, Reduce.Kind.ARGMAX, false); }
 
     /** The i32 index of the first largest element along {@code axis}. */
@@ -401,6 +405,7 @@ public final class TL {
 
     public static Tile argmax(Tile x, int axis, boolean keepDims) { return red(x, axis, Reduce.Kind.ARGMAX, keepDims); }
 
+    /** The i32 index of the first smallest element of the flattened tile; NaN is smaller than every number (torch's rule). */
     public static Tile argmin(Tile x) { return red(x, null, Reduce.Kind.ARGMIN, false); }
 
     public static Tile argmin(Tile x, int axis) { return red(x, axis, Reduce.Kind.ARGMIN, false); }

@@ -63,7 +63,8 @@ final class Combiner {
 
     /**
      * The first extreme element: b wins if it is strictly better, or equal (or both NaN) with a
-     * smaller index, or a is NaN and b is not (NaN never wins, as the CPU backend's scan).
+     * smaller index, or b is NaN and a is not (torch's rule, as the CPU backend's: a NaN beats every
+     * number, so a line with NaNs gives its first NaN and masked lanes never win over one).
      */
     private String[] argCombine(String[] a, String[] b, boolean max) {
         PtxWriter w = cx.w;
@@ -78,7 +79,7 @@ final class Combiner {
             w.op("setp.%s.%s %s, %s, %s", max ? "gt" : "lt", ft, win, b[0], a[0]);
             w.op("testp.notanumber.%s %s, %s", ft, an, a[0]);
             w.op("testp.notanumber.%s %s, %s", ft, bn, b[0]);
-            w.op("and.pred %s, %s, !%s", t, an, bn);
+            w.op("and.pred %s, %s, !%s", t, bn, an);
             w.op("or.pred %s, %s, %s", win, win, t);
             w.op("setp.eq.%s %s, %s, %s", ft, eq, b[0], a[0]);
             w.op("and.pred %s, %s, %s", t, an, bn);
