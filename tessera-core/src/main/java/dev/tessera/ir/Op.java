@@ -173,6 +173,26 @@ public sealed interface Op {
     record Scan(Value result, Reduce.Kind kind, Value input, int axis, boolean reverse, Region combine, Loc loc)
             implements Op {}
 
+    /**
+     * Reduces tiles of one shape together along {@code axis} (Triton's multi-operand reduce, e.g.
+     * argmax with its own key, Welford's mean and variance): {@code combine} takes N accumulated
+     * scalars, then N incoming ones, and yields the N combined; results are the N reduced tiles.
+     */
+    record ReduceTuple(List<Value> results, List<Value> inputs, int axis, Region combine, Loc loc) implements Op {
+        public ReduceTuple {
+            results = List.copyOf(results);
+            inputs = List.copyOf(inputs);
+        }
+    }
+
+    /** An inclusive scan of tiles of one shape together along {@code axis}; {@code combine} as for ReduceTuple. */
+    record ScanTuple(List<Value> results, List<Value> inputs, int axis, boolean reverse, Region combine, Loc loc) implements Op {
+        public ScanTuple {
+            results = List.copyOf(results);
+            inputs = List.copyOf(inputs);
+        }
+    }
+
     /** Sorts along the last dimension. */
     record Sort(Value result, Value source, boolean descending, Loc loc) implements Op {}
 

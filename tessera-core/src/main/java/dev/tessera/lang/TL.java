@@ -11,6 +11,7 @@ import dev.tessera.semantic.ReductionSemantic;
 import dev.tessera.semantic.Semantic;
 import dev.tessera.types.DType;
 import java.util.Arrays;
+import java.util.List;
 import java.util.function.BinaryOperator;
 import java.util.function.Supplier;
 
@@ -454,6 +455,50 @@ public final class TL {
     public static Tile associativeScan(Tile x, int axis, BinaryOperator<Tile> combine, boolean reverse) {
         return t(ReductionSemantic.scan(x.value(), axis, lift(combine), reverse));
     }
+
+    /**
+     * Reduces tiles of one shape together along {@code axis} (Triton's {@code tl.reduce((a, b), axis, combine)}):
+     * {@code combine} gets the accumulated scalars and the incoming ones, each as a list in the
+     * order of {@code xs}, and returns the combined scalars in that order and of those dtypes; it
+     * must be associative (the GPU combines in a tree), and the earlier elements come first. E.g.
+     * an argmax of the largest |x| with its index:
+     * <pre>{@code
+     * List<Tile> best = reduce(List.of(abs(x), arange(0, N)), 0, (a, b) -> {
+     *     Tile left = a.get(0).gt(b.get(0)).or(a.get(0).eq(b.get(0)).and(a.get(1).lt(b.get(1))));
+     *     return List.of(where(left, a.get(0), b.get(0)), where(left, a.get(1), b.get(1)));
+     * });
+     * }</pre>
+     */
+    public static List<Tile> reduce(List<Tile> xs, int axis, BinaryOperator<List<Tile>> combine) { return reduce(xs, axis, combine, false); }
+
+    public static List<Tile> reduce(List<Tile> xs, int axis, BinaryOperator<List<Tile>> combine, boolean keepDims) {
+        return tiles(ReductionSemantic.reduce(values(xs), axis, liftAll(combine), keepDims));
+    }
+
+    /** The multi-operand reduce over all elements, giving scalars. */
+    public static List<Tile> reduce(List<Tile> xs, BinaryOperator<List<Tile>> combine) {
+        return tiles(ReductionSemantic.reduce(values(xs), null, liftAll(combine), false));
+    }
+
+    /** An inclusive scan of tiles of one shape together, with an associative {@code combine} as for {@link #reduce(List, int, BinaryOperator)}. */
+    public static List<Tile> associativeScan(List<Tile> xs, int axis, BinaryOperator<List<Tile>> combine) {
+        return associativeScan(xs, axis, combine, false);
+    }
+
+    public static List<Tile> associativeScan(List<Tile> xs, int axis, BinaryOperator<List<Tile>> combine, boolean reverse) {
+        return tiles(ReductionSemantic.scan(values(xs), axis, liftAll(combine), reverse));
+    }
+
+    private static BinaryOperator<List<Value>> liftAll(BinaryOperator<List<Tile>> f) {
+        return (a, b) -> {
+            List<Tile> r = f.apply(tiles(a), tiles(b));
+            return r == null ? null : values(r);
+        };
+    }
+
+    private static List<Value> values(List<Tile> xs) { return xs.stream().map(Tile::value).toList(); }
+
+    private static List<Tile> tiles(List<Value> vs) { return vs.stream().map(Tile::wrap).toList(); }
 
     private static BinaryOperator<Value> lift(BinaryOperator<Tile> f) {
         return (a, b) -> f.apply(Tile.wrap(a), Tile.wrap(b)).value();
