@@ -194,6 +194,11 @@ public final class TL {
 
     public static Tile atomicAdd(Tile pointer, Tile value, Tile mask) { return rmw(Op.AtomicRmw.Fn.ADD, pointer, value, mask, ACQ_REL, GPU); }
 
+    /** Adds a scalar at each pointer where {@code mask} holds (the scalar takes the pointee's type, as a literal does). */
+    public static Tile atomicAdd(Tile pointer, double value, Tile mask) { return rmw(Op.AtomicRmw.Fn.ADD, pointer, value, mask, ACQ_REL, GPU); }
+
+    public static Tile atomicAdd(Tile pointer, long value, Tile mask) { return rmw(Op.AtomicRmw.Fn.ADD, pointer, value, mask, ACQ_REL, GPU); }
+
     public static Tile atomicAdd(Tile pointer, Tile value, Tile mask, MemoryOrder.Semantic sem, MemoryOrder.Scope scope) {
         return rmw(Op.AtomicRmw.Fn.ADD, pointer, value, mask, sem, scope);
     }
@@ -541,6 +546,9 @@ public final class TL {
     public static Tile dot(Tile a, Tile b, Tile acc, Op.Dot.Precision precision) {
         return t(ReductionSemantic.dot(a.value(), b.value(), acc == null ? null : acc.value(), precision, null));
     }
+
+    /** a·b accumulated from zero in f32, with an explicit input precision for f32 operands. */
+    public static Tile dot(Tile a, Tile b, Op.Dot.Precision precision) { return dot(a, b, null, precision); }
 
     /** a·b accumulated from zero in {@code outType} (f16 inputs may accumulate in f16). */
     public static Tile dot(Tile a, Tile b, DType outType) { return t(ReductionSemantic.dot(a.value(), b.value(), null, null, outType)); }
