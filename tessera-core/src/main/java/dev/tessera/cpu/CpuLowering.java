@@ -39,6 +39,8 @@ final class CpuLowering {
             case AtomicCas a -> AtomicRules.cas(a, l);
             case Reduce r -> ReductionRules.reduce(r, l);
             case Scan s -> ReductionRules.scan(s, l);
+            case ReduceTuple r -> ReductionRules.reduceTuple(r, l);
+            case ScanTuple s -> ReductionRules.scanTuple(s, l);
             case Sort s -> ReductionRules.sort(s, l);
             case Dot d -> DotRules.dot(d, l);
             case For f -> ControlRules.forLoop(f, l);

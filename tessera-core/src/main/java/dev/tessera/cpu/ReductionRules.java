@@ -86,8 +86,9 @@ final class ReductionRules {
                             case PROD -> acc *= v;
                             case MAX -> acc = ElementwiseRules.fmax(acc, v);
                             case MIN -> acc = ElementwiseRules.fmin(acc, v);
-                            case ARGMAX -> { if (v > acc || (acc != acc && v == v)) { acc = v; arg = j; } }
-                            case ARGMIN -> { if (v < acc || (acc != acc && v == v)) { acc = v; arg = j; } }
+                            // torch's rule: a NaN beats every number and the first NaN stays
+                            case ARGMAX -> { if (acc == acc && (v > acc || v != v)) { acc = v; arg = j; } }
+                            case ARGMIN -> { if (acc == acc && (v < acc || v != v)) { acc = v; arg = j; } }
                             default -> throw new IllegalStateException(kind + " on floats");
                         }
                     }
@@ -190,6 +191,57 @@ final class ReductionRules {
                 }
             }
         };
+    }
+
+    /** A tuple reduced together: each line's elements combined in order, as a custom reduce. */
+    static Step reduceTuple(Op.ReduceTuple op, Lowering l) {
+        int[] x = slots(op.inputs(), l), r = slots(op.results(), l);
+        Axis ax = Axis.of(op.inputs().getFirst().type().shape(), op.axis());
+        Combiner c = Combiner.of(op.combine(), l);
+        return f -> {
+            Object[] in = frameSlots(f, x), out = frameSlots(f, r);
+            Combiner.State s = c.state(f);
+            for (int o = 0; o < ax.outer(); o++) {
+                for (int k = 0; k < ax.inner(); k++) {
+                    int base = o * ax.n() * ax.inner() + k;
+                    s.load(in, base);
+                    for (int j = 1; j < ax.n(); j++) s.combineWith(in, base + j * ax.inner());
+                    s.store(out, o * ax.inner() + k);
+                }
+            }
+        };
+    }
+
+    /** A tuple scanned together, sequentially in scan order. */
+    static Step scanTuple(Op.ScanTuple op, Lowering l) {
+        int[] x = slots(op.inputs(), l), r = slots(op.results(), l);
+        Axis ax = Axis.of(op.inputs().getFirst().type().shape(), op.axis());
+        Combiner c = Combiner.of(op.combine(), l);
+        boolean reverse = op.reverse();
+        return f -> {
+            Object[] in = frameSlots(f, x), out = frameSlots(f, r);
+            Combiner.State s = c.state(f);
+            for (int o = 0; o < ax.outer(); o++) {
+                for (int k = 0; k < ax.inner(); k++) {
+                    int base = o * ax.n() * ax.inner() + k, stride = ax.inner();
+                    int first = reverse ? ax.n() - 1 : 0, step = reverse ? -1 : 1;
+                    s.load(in, base + first * stride);
+                    s.store(out, base + first * stride);
+                    for (int j = first + step; j >= 0 && j < ax.n(); j += step) {
+                        s.combineWith(in, base + j * stride);
+                        s.store(out, base + j * stride);
+                    }
+                }
+            }
+        };
+    }
+
+    private static int[] slots(java.util.List<dev.tessera.ir.Value> vs, Lowering l) { return vs.stream().mapToInt(l::slot).toArray(); }
+
+    private static Object[] frameSlots(ExecFrame f, int[] slots) {
+        Object[] o = new Object[slots.length];
+        for (int i = 0; i < slots.length; i++) o[i] = f.slots[slots[i]];
+        return o;
     }
 
     static Step sort(Op.Sort op, Lowering l) {

@@ -161,7 +161,8 @@ public sealed interface Op {
 
     /**
      * Reduces {@code input} along {@code axis}. ARGMAX and ARGMIN give the i32 index of the first
-     * extreme element; CUSTOM applies {@code combine}, a region of two scalar arguments ending in a
+     * extreme element, a NaN counting as more extreme than every number (torch's rule: the first
+     * NaN's index); MAX and MIN ignore NaNs as fmax/fmin do; CUSTOM applies {@code combine}, a region of two scalar arguments ending in a
      * Yield of one value (null for the other kinds).
      */
     record Reduce(Value result, Kind kind, Value input, int axis, Region combine, Loc loc) implements Op {
@@ -171,6 +172,26 @@ public sealed interface Op {
     /** An inclusive scan of {@code input} along {@code axis}; kinds as for Reduce (no ARG kinds). */
     record Scan(Value result, Reduce.Kind kind, Value input, int axis, boolean reverse, Region combine, Loc loc)
             implements Op {}
+
+    /**
+     * Reduces tiles of one shape together along {@code axis} (Triton's multi-operand reduce, e.g.
+     * argmax with its own key, Welford's mean and variance): {@code combine} takes N accumulated
+     * scalars, then N incoming ones, and yields the N combined; results are the N reduced tiles.
+     */
+    record ReduceTuple(List<Value> results, List<Value> inputs, int axis, Region combine, Loc loc) implements Op {
+        public ReduceTuple {
+            results = List.copyOf(results);
+            inputs = List.copyOf(inputs);
+        }
+    }
+
+    /** An inclusive scan of tiles of one shape together along {@code axis}; {@code combine} as for ReduceTuple. */
+    record ScanTuple(List<Value> results, List<Value> inputs, int axis, boolean reverse, Region combine, Loc loc) implements Op {
+        public ScanTuple {
+            results = List.copyOf(results);
+            inputs = List.copyOf(inputs);
+        }
+    }
 
     /** Sorts along the last dimension. */
     record Sort(Value result, Value source, boolean descending, Loc loc) implements Op {}

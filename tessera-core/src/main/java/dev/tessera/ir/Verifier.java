@@ -176,6 +176,17 @@ public final class Verifier {
                 require(s.kind() != Reduce.Kind.ARGMAX && s.kind() != Reduce.Kind.ARGMIN, op, "scan has no arg kinds");
                 combine(op, s.kind() == Reduce.Kind.CUSTOM, s.combine(), s.input().type());
             }
+            case ReduceTuple r -> {
+                tuple(op, r.inputs(), r.axis(), r.combine());
+                for (int i = 0; i < r.inputs().size(); i++) {
+                    Type in = r.inputs().get(i).type();
+                    require(r.results().get(i).type().equals(in.withShape(in.shape().without(r.axis()))), op, "reduce drops its axis");
+                }
+            }
+            case ScanTuple s -> {
+                tuple(op, s.inputs(), s.axis(), s.combine());
+                for (int i = 0; i < s.inputs().size(); i++) require(s.results().get(i).type().equals(s.inputs().get(i).type()), op, "scan keeps its inputs' types");
+            }
             case Sort s -> require(s.result().type().equals(s.source().type()) && s.source().type().rank() >= 1, op, "sort keeps its input's type");
             case Dot d -> {
                 Type a = d.a().type(), b = d.b().type(), c = d.acc().type();
@@ -227,6 +238,22 @@ public final class Verifier {
         Type scalar = Type.scalar(in.dtype());
         require(combine != null && combine.args().size() == 2 && combine.args().stream().allMatch(a -> a.type().equals(scalar)), op, "combine takes two scalars of the input type");
         yields(op, combine, List.of(combine.args().getFirst()));
+    }
+
+    /** Tiles of one shape, as many results, and a combine of 2N scalars (accumulated, then incoming) yielding N. */
+    private static void tuple(Op op, List<Value> inputs, int axis, Region combine) {
+        require(!inputs.isEmpty() && op.results().size() == inputs.size(), op, "one result per input");
+        Shape shape = inputs.getFirst().type().shape();
+        require(axis >= 0 && axis < shape.rank(), op, "axis out of range");
+        require(combine.args().size() == 2 * inputs.size(), op, "combine takes two scalars per input");
+        for (int i = 0; i < inputs.size(); i++) {
+            Type in = inputs.get(i).type();
+            require(in.shape().equals(shape) && !in.isPointer(), op, "inputs are non-pointer tiles of one shape");
+            Type scalar = Type.scalar(in.dtype());
+            require(combine.args().get(i).type().equals(scalar) && combine.args().get(inputs.size() + i).type().equals(scalar), op,
+                    "combine argument types follow the inputs'");
+        }
+        yields(op, combine, combine.args().subList(0, inputs.size()));
     }
 
     private static void yields(Op op, Region r, List<Value> like) {

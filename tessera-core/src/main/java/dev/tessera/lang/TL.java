@@ -11,6 +11,7 @@ import dev.tessera.semantic.ReductionSemantic;
 import dev.tessera.semantic.Semantic;
 import dev.tessera.types.DType;
 import java.util.Arrays;
+import java.util.List;
 import java.util.function.BinaryOperator;
 import java.util.function.Supplier;
 
@@ -192,6 +193,11 @@ public final class TL {
     public static Tile atomicAdd(Tile pointer, long value) { return rmw(Op.AtomicRmw.Fn.ADD, pointer, value, null, ACQ_REL, GPU); }
 
     public static Tile atomicAdd(Tile pointer, Tile value, Tile mask) { return rmw(Op.AtomicRmw.Fn.ADD, pointer, value, mask, ACQ_REL, GPU); }
+
+    /** Adds a scalar at each pointer where {@code mask} holds (the scalar takes the pointee's type, as a literal does). */
+    public static Tile atomicAdd(Tile pointer, double value, Tile mask) { return rmw(Op.AtomicRmw.Fn.ADD, pointer, value, mask, ACQ_REL, GPU); }
+
+    public static Tile atomicAdd(Tile pointer, long value, Tile mask) { return rmw(Op.AtomicRmw.Fn.ADD, pointer, value, mask, ACQ_REL, GPU); }
 
     public static Tile atomicAdd(Tile pointer, Tile value, Tile mask, MemoryOrder.Semantic sem, MemoryOrder.Scope scope) {
         return rmw(Op.AtomicRmw.Fn.ADD, pointer, value, mask, sem, scope);
@@ -393,7 +399,11 @@ public final class TL {
 
     public static Tile prod(Tile x, int axis, boolean keepDims) { return red(x, axis, Reduce.Kind.PROD, keepDims); }
 
-    /** The i32 index of the first largest element of the flattened tile. */
+    /**
+     * The i32 index of the first largest element of the flattened tile. NaN is larger than every
+     * number, as in torch: a tile holding NaNs gives its first NaN's index (unlike {@link #max(Tile)},
+     * which ignores NaNs). Masked lanes loaded as -inf therefore never win over a NaN.
+     */
     public static Tile argmax(Tile x) { return red(x, null, Reduce.Kind.ARGMAX, false); }
 
     /** The i32 index of the first largest element along {@code axis}. */
@@ -401,6 +411,7 @@ public final class TL {
 
     public static Tile argmax(Tile x, int axis, boolean keepDims) { return red(x, axis, Reduce.Kind.ARGMAX, keepDims); }
 
+    /** The i32 index of the first smallest element of the flattened tile; NaN is smaller than every number (torch's rule). */
     public static Tile argmin(Tile x) { return red(x, null, Reduce.Kind.ARGMIN, false); }
 
     public static Tile argmin(Tile x, int axis) { return red(x, axis, Reduce.Kind.ARGMIN, false); }
@@ -450,6 +461,50 @@ public final class TL {
         return t(ReductionSemantic.scan(x.value(), axis, lift(combine), reverse));
     }
 
+    /**
+     * Reduces tiles of one shape together along {@code axis} (Triton's {@code tl.reduce((a, b), axis, combine)}):
+     * {@code combine} gets the accumulated scalars and the incoming ones, each as a list in the
+     * order of {@code xs}, and returns the combined scalars in that order and of those dtypes; it
+     * must be associative (the GPU combines in a tree), and the earlier elements come first. E.g.
+     * an argmax of the largest |x| with its index:
+     * <pre>{@code
+     * List<Tile> best = reduce(List.of(abs(x), arange(0, N)), 0, (a, b) -> {
+     *     Tile left = a.get(0).gt(b.get(0)).or(a.get(0).eq(b.get(0)).and(a.get(1).lt(b.get(1))));
+     *     return List.of(where(left, a.get(0), b.get(0)), where(left, a.get(1), b.get(1)));
+     * });
+     * }</pre>
+     */
+    public static List<Tile> reduce(List<Tile> xs, int axis, BinaryOperator<List<Tile>> combine) { return reduce(xs, axis, combine, false); }
+
+    public static List<Tile> reduce(List<Tile> xs, int axis, BinaryOperator<List<Tile>> combine, boolean keepDims) {
+        return tiles(ReductionSemantic.reduce(values(xs), axis, liftAll(combine), keepDims));
+    }
+
+    /** The multi-operand reduce over all elements, giving scalars. */
+    public static List<Tile> reduce(List<Tile> xs, BinaryOperator<List<Tile>> combine) {
+        return tiles(ReductionSemantic.reduce(values(xs), null, liftAll(combine), false));
+    }
+
+    /** An inclusive scan of tiles of one shape together, with an associative {@code combine} as for {@link #reduce(List, int, BinaryOperator)}. */
+    public static List<Tile> associativeScan(List<Tile> xs, int axis, BinaryOperator<List<Tile>> combine) {
+        return associativeScan(xs, axis, combine, false);
+    }
+
+    public static List<Tile> associativeScan(List<Tile> xs, int axis, BinaryOperator<List<Tile>> combine, boolean reverse) {
+        return tiles(ReductionSemantic.scan(values(xs), axis, liftAll(combine), reverse));
+    }
+
+    private static BinaryOperator<List<Value>> liftAll(BinaryOperator<List<Tile>> f) {
+        return (a, b) -> {
+            List<Tile> r = f.apply(tiles(a), tiles(b));
+            return r == null ? null : values(r);
+        };
+    }
+
+    private static List<Value> values(List<Tile> xs) { return xs.stream().map(Tile::value).toList(); }
+
+    private static List<Tile> tiles(List<Value> vs) { return vs.stream().map(Tile::wrap).toList(); }
+
     private static BinaryOperator<Value> lift(BinaryOperator<Tile> f) {
         return (a, b) -> f.apply(Tile.wrap(a), Tile.wrap(b)).value();
     }
@@ -495,6 +550,9 @@ public final class TL {
     public static Tile dot(Tile a, Tile b, Tile acc, Op.Dot.Precision precision) {
         return t(ReductionSemantic.dot(a.value(), b.value(), acc == null ? null : acc.value(), precision, null));
     }
+
+    /** a·b accumulated from zero in f32, with an explicit input precision for f32 operands. */
+    public static Tile dot(Tile a, Tile b, Op.Dot.Precision precision) { return dot(a, b, null, precision); }
 
     /** a·b accumulated from zero in {@code outType} (f16 inputs may accumulate in f16). */
     public static Tile dot(Tile a, Tile b, DType outType) { return t(ReductionSemantic.dot(a.value(), b.value(), null, null, outType)); }

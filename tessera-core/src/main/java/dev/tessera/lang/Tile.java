@@ -49,6 +49,15 @@ public final class Tile {
 
     public Tile sub(double other) { return wrap(Semantic.binary(Op.Binary.Fn.SUB, value, other)); }
 
+    /** {@code other - this}: a scalar on the left, as Triton's {@code 1.0 - x} (Java has no operator for it). */
+    public Tile rsub(int other) { return wrap(Semantic.binary(Op.Binary.Fn.SUB, other, value)); }
+
+    public Tile rsub(long other) { return wrap(Semantic.binary(Op.Binary.Fn.SUB, other, value)); }
+
+    public Tile rsub(float other) { return wrap(Semantic.binary(Op.Binary.Fn.SUB, other, value)); }
+
+    public Tile rsub(double other) { return wrap(Semantic.binary(Op.Binary.Fn.SUB, other, value)); }
+
     /** Multiplies elementwise. */
     public Tile mul(Tile other) { return wrap(Semantic.binary(Op.Binary.Fn.MUL, value, other.value)); }
 
@@ -70,6 +79,15 @@ public final class Tile {
     public Tile div(float other) { return wrap(Semantic.binary(Op.Binary.Fn.DIV, value, other)); }
 
     public Tile div(double other) { return wrap(Semantic.binary(Op.Binary.Fn.DIV, value, other)); }
+
+    /** {@code other / this}: a scalar on the left, as Triton's {@code 1.0 / x}. */
+    public Tile rdiv(int other) { return wrap(Semantic.binary(Op.Binary.Fn.DIV, other, value)); }
+
+    public Tile rdiv(long other) { return wrap(Semantic.binary(Op.Binary.Fn.DIV, other, value)); }
+
+    public Tile rdiv(float other) { return wrap(Semantic.binary(Op.Binary.Fn.DIV, other, value)); }
+
+    public Tile rdiv(double other) { return wrap(Semantic.binary(Op.Binary.Fn.DIV, other, value)); }
 
     /** The remainder with the sign of the dividend (Java's {@code %}). */
     public Tile rem(Tile other) { return wrap(Semantic.binary(Op.Binary.Fn.REM, value, other.value)); }

@@ -255,6 +255,7 @@ public final class JitKernel {
         }
         if (g[0] == 0 || g[1] == 0 || g[2] == 0) return;
         Backend backend = b.device.backendImpl();
+        LaunchWatch.launched(b.device);
         try {
             backend.launch(compiled, g, pack(b.runtime), b.device.index());
         } finally {

@@ -128,17 +128,34 @@ public final class ControlFlow {
      * only its arguments and elementwise operations.
      */
     public static Region combine(DType dtype, BinaryOperator<Value> fn) {
+        return combine(List.of(dtype), (a, b) -> List.of(fn.apply(a.getFirst(), b.getFirst())));
+    }
+
+    /**
+     * The region of a combine function over tuples: N accumulated scalars, then N incoming ones, of
+     * the given dtypes, yielding N scalars of the same dtypes.
+     */
+    public static Region combine(List<DType> dtypes, BinaryOperator<List<Value>> fn) {
         TraceContext ctx = TraceContext.current();
         Loc loc = ctx.loc();
         Frame f = new Frame(Frame.Kind.COMBINE, loc, null);
-        Value a = ctx.newValue(Type.scalar(dtype)), b = ctx.newValue(Type.scalar(dtype));
-        f.args.add(a);
-        f.args.add(b);
+        List<Value> a = new ArrayList<>(), b = new ArrayList<>();
+        for (DType t : dtypes) a.add(ctx.newValue(Type.scalar(t)));
+        for (DType t : dtypes) b.add(ctx.newValue(Type.scalar(t)));
+        f.args.addAll(a);
+        f.args.addAll(b);
         ctx.push(f);
-        Value r = fn.apply(a, b);
+        List<Value> r = fn.apply(List.copyOf(a), List.copyOf(b));
         ctx.pop(f);
-        if (!r.type().equals(Type.scalar(dtype))) {
-            throw new TraceException(loc, "the combine function must return a " + dtype + " scalar, got " + r.type());
+        String wanted = dtypes.size() == 1 ? "a " + dtypes.getFirst() + " scalar" : dtypes.size() + " scalars " + dtypes;
+        if (r == null || r.size() != dtypes.size()) {
+            throw new TraceException(loc, "the combine function must return " + wanted + ", got " + (r == null ? "null" : r.size() + " values"));
+        }
+        for (int i = 0; i < r.size(); i++) {
+            if (!r.get(i).type().equals(Type.scalar(dtypes.get(i)))) {
+                throw new TraceException(loc, "the combine function must return " + wanted + ", got " + r.get(i).type()
+                        + (dtypes.size() == 1 ? "" : " for value " + i + " (cast it with .to(" + dtypes.get(i) + "))"));
+            }
         }
         Set<Value> inside = new HashSet<>(f.args);
         for (Op op : f.ops) {
@@ -151,8 +168,8 @@ public final class ControlFlow {
             }
             inside.addAll(op.results());
         }
-        if (!inside.contains(r)) throw new TraceException(loc, "the combine function must compute its result from its arguments");
-        f.ops.add(new Op.Yield(List.of(r), loc));
+        if (!inside.containsAll(r)) throw new TraceException(loc, "the combine function must compute its results from its arguments");
+        f.ops.add(new Op.Yield(List.copyOf(r), loc));
         return new Region(f.args, f.ops);
     }
 

@@ -8,6 +8,8 @@ import dev.tessera.ir.Shape;
 import dev.tessera.ir.Type;
 import dev.tessera.ir.Value;
 import dev.tessera.types.DType;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.BinaryOperator;
 
 /** The rules of reductions, scans, sorting and the matrix product. */
@@ -38,6 +40,59 @@ public final class ReductionSemantic {
         Region region = ControlFlow.combine(x.type().dtype(), combine);
         return reduceWith(x, axis, Reduce.Kind.CUSTOM, region, keepDims, loc);
     }
+
+    /**
+     * Reduces tiles of one shape together (Triton's multi-operand reduce) along {@code axis} (null:
+     * over all elements) with a combine of N accumulated and N incoming scalars.
+     */
+    public static List<Value> reduce(List<Value> xs, Integer axis, BinaryOperator<List<Value>> combine, boolean keepDims) {
+        Loc loc = ctx().loc();
+        int rank = requireTuple(xs, loc, "reduce");
+        if (rank == 0) throw new TraceException(loc, "cannot reduce scalars " + types(xs));
+        List<Value> inputs = xs;
+        int a;
+        if (axis == null) {
+            int n = xs.getFirst().type().numel();
+            inputs = rank == 1 ? xs : xs.stream().map(x -> Semantic.reshape(x, n)).toList();
+            a = 0;
+        } else {
+            a = normalizeAxis(axis, rank, loc, "reduction");
+        }
+        Region region = ControlFlow.combine(dtypes(inputs), combine);
+        List<Value> results = new ArrayList<>();
+        for (Value x : inputs) results.add(ctx().newValue(x.type().withShape(x.type().shape().without(a))));
+        ctx().emit(new Op.ReduceTuple(results, inputs, a, region, loc));
+        if (!keepDims) return List.copyOf(results);
+        return results.stream().map(r -> axis == null ? Semantic.reshape(r, ones(rank)) : Semantic.expandDims(r, a)).toList();
+    }
+
+    /** An inclusive scan of tiles of one shape together along {@code axis}, with a combine as for {@link #reduce(List, Integer, BinaryOperator, boolean)}. */
+    public static List<Value> scan(List<Value> xs, int axis, BinaryOperator<List<Value>> combine, boolean reverse) {
+        Loc loc = ctx().loc();
+        int rank = requireTuple(xs, loc, "associativeScan");
+        if (rank == 0) throw new TraceException(loc, "cannot scan scalars " + types(xs));
+        int a = normalizeAxis(axis, rank, loc, "scan");
+        Region region = ControlFlow.combine(dtypes(xs), combine);
+        List<Value> results = xs.stream().map(x -> ctx().newValue(x.type())).toList();
+        ctx().emit(new Op.ScanTuple(results, xs, a, reverse, region, loc));
+        return results;
+    }
+
+    /** At least one tile, all numbers of one shape; returns their rank. */
+    private static int requireTuple(List<Value> xs, Loc loc, String what) {
+        if (xs.isEmpty()) throw new TraceException(loc, what + " of a tuple takes at least one tile");
+        for (Value x : xs) {
+            requireNumbers(x, loc, what);
+            if (!x.type().shape().equals(xs.getFirst().type().shape())) {
+                throw new TraceException(loc, what + " of a tuple takes tiles of one shape, got " + types(xs));
+            }
+        }
+        return xs.getFirst().type().rank();
+    }
+
+    private static List<DType> dtypes(List<Value> xs) { return xs.stream().map(x -> x.type().dtype()).toList(); }
+
+    private static String types(List<Value> xs) { return xs.stream().map(x -> x.type().toString()).toList().toString(); }
 
     private static Value reduceWith(Value x, Integer axis, Reduce.Kind kind, Region combine, boolean keepDims, Loc loc) {
         int rank = x.type().rank();

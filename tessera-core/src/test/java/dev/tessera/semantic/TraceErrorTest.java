@@ -156,6 +156,18 @@ class TraceErrorTest {
     }
 
     @Kernel
+    static void tupleShapes(Tile x) {
+        Tile v = load(x.add(arange(0, 16)));
+        mark("tuple shapes"); reduce(List.of(v, arange(0, 32)), 0, (a, b) -> a);
+    }
+
+    @Kernel
+    static void tupleCombineCount(Tile x) {
+        Tile v = load(x.add(arange(0, 16)));
+        mark("tuple combine"); reduce(List.of(v, arange(0, 16)), 0, (a, b) -> List.of(a.get(0)));
+    }
+
+    @Kernel
     static void floatLiteralForIntegers(Tile x) {
         mark("float literal"); full(I32, 2.5, 16);
     }
@@ -291,6 +303,8 @@ class TraceErrorTest {
         new Case("atomicOnI8", "does not support i8"),
         new Case("combineUsesVar", "only its two arguments"),
         new Case("combineLoads", "only its arguments and elementwise operations"),
+        new Case("tupleShapes", "takes tiles of one shape, got [f32[16], i32[32]]"),
+        new Case("tupleCombineCount", "must return 2 scalars [f32, i32], got 1 values"),
         new Case("floatLiteralForIntegers", "cannot become i32"),
         new Case("literalOutOfRange", "does not fit in u8"),
         new Case("tileTooLarge", "more than the limit"),
@@ -337,7 +351,8 @@ class TraceErrorTest {
             Map.entry("branchTypes", "branch types"), Map.entry("reductionAxis", "reduction axis"), Map.entry("xorSumOfFloats", "xor sum floats"),
             Map.entry("bitcastWidth", "bitcast width"), Map.entry("permuteOrder", "permute order"), Map.entry("splitLastDimension", "split"),
             Map.entry("valueEscapesLoop", "escapes loop"), Map.entry("valueEscapesBranch", "escapes branch"),
-            Map.entry("zeroStep", "zero step"), Map.entry("floatBounds", "float bounds"), Map.entry("whileTileCondition", "while tile condition"));
+            Map.entry("zeroStep", "zero step"), Map.entry("floatBounds", "float bounds"), Map.entry("whileTileCondition", "while tile condition"),
+            Map.entry("tupleShapes", "tuple shapes"), Map.entry("tupleCombineCount", "tuple combine"));
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("cases")

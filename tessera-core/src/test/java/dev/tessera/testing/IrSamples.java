@@ -83,7 +83,9 @@ public final class IrSamples {
         Tile s = sum(t, 1).add(max(t, 0)).add(min(t, 1)).add(prod(t, 0)).add(argmax(t, 1).to(F32)).add(argmin(t, 0).to(F32))
                 .add(reduce(t, 1, (a, b) -> maximum(a, b).mul(0.5)));
         Tile sc = cumsum(t, 1).add(cumsum(t, 0, true)).add(cumprod(t, 1)).add(cummax(t, 0))
-                .add(associativeScan(t, 1, (a, b) -> a.add(b).mul(2.0))).add(sort(t)).add(sort(t, true));
+                .add(associativeScan(t, 1, (a, b) -> a.add(b).mul(2.0))).add(sort(t)).add(sort(t, true))
+                .add(associativeScan(List.of(t, t.to(I32)), 0, (a, b) -> List.of(a.get(0).add(b.get(0)), maximum(a.get(1), b.get(1))), true).get(1).to(F32));
+        s = s.add(reduce(List.of(t, r.col().add(r.row())), 1, (a, b) -> List.of(maximum(a.get(0), b.get(0)), a.get(1).add(b.get(1)))).get(0));
         Tile d = dot(t, t, sc, Op.Dot.Precision.IEEE).add(dot(t.to(F16), t.to(F16)));
         store(out.add(r), s.add(sum(d, 0)).add(xorSum(r.col().add(r.row()), 1).to(F32)));
     }

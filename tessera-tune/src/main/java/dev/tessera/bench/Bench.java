@@ -1,5 +1,6 @@
 package dev.tessera.bench;
 
+import dev.tessera.runtime.LaunchWatch;
 import java.util.Objects;
 
 /**
@@ -8,7 +9,10 @@ import java.util.Objects;
  *
  * <p>The procedure (deterministic for given options and a given estimate):
  * <ol>
- *   <li>one untimed call, then synchronize (triggers compilation, allocation, first-touch);</li>
+ *   <li>one untimed call, then synchronize (triggers compilation, allocation, first-touch); with
+ *       the default timer ({@link DeviceTimers#ofWork()}) this call also picks the timer: that of
+ *       the device the work launched its kernels on, so that work on a GPU is timed by its events
+ *       and not by the host clock, which would see only the launches being queued;</li>
  *   <li>unless both counts are fixed: {@code estimateCalls} calls timed together, each preceded by
  *       a cache flush when flushing, give the estimated time per call, and
  *       {@code warmups = max(1, warmupMs / estimate)}, {@code repeats = max(1, repMs / estimate)}
@@ -19,7 +23,8 @@ import java.util.Objects;
  *   <li>synchronize once, read the times, and summarize them in a {@link BenchResult}.</li>
  * </ol>
  * The work must be self-contained: on a GPU it should enqueue on the timer's stream; on the CPU it
- * must finish before returning.
+ * must finish before returning. Work that launches from other threads, or on several devices,
+ * needs its timer given ({@link BenchOptions#withTimer}).
  */
 public final class Bench {
 
@@ -37,7 +42,8 @@ public final class Bench {
         DeviceTimer timer = options.timer();
         boolean flush = options.flushCache();
 
-        fn.run();
+        if (timer == DeviceTimers.ofWork()) timer = DeviceTimers.forLaunches(LaunchWatch.devicesOf(fn));
+        else fn.run();
         timer.synchronize();
 
         int warmups, repeats;

@@ -13,7 +13,8 @@ import java.util.Objects;
  * @param repMs         timed budget in milliseconds (&gt; 0); turned into the repetition count
  * @param quantiles     quantiles to report besides the median, each in [0, 1], e.g. {0.2, 0.8}
  * @param flushCache    flush the device caches before every timed repetition (not timed)
- * @param timer         how repetitions are timed; {@link CpuTimer#shared()} by default
+ * @param timer         how repetitions are timed; by default {@link DeviceTimers#ofWork()}, the timer
+ *                      of the device the work launches on (the CPU's for plain Java work)
  * @param estimateCalls calls timed together to estimate the time per call (Triton uses 5)
  * @param maxRepeats    upper bound on timed repetitions, which bounds memory for very fast work
  * @param fixedWarmups  when &ge; 0, this many warm-up calls regardless of {@code warmupMs}
@@ -64,10 +65,13 @@ public record BenchOptions(double warmupMs, double repMs, double[] quantiles, bo
         }
     }
 
-    /** Triton's defaults: 25 ms warm-up, 100 ms repetitions, quantiles 0.2 and 0.8, caches flushed, CPU timer. */
+    /**
+     * Triton's defaults: 25 ms warm-up, 100 ms repetitions, quantiles 0.2 and 0.8, caches flushed,
+     * the timer of the device the work launches on.
+     */
     public static BenchOptions defaults() {
         return new BenchOptions(DEFAULT_WARMUP_MS, DEFAULT_REP_MS, DEFAULT_QUANTILES, true,
-                CpuTimer.shared(), DEFAULT_ESTIMATE_CALLS, DEFAULT_MAX_REPEATS, -1, -1);
+                DeviceTimers.ofWork(), DEFAULT_ESTIMATE_CALLS, DEFAULT_MAX_REPEATS, -1, -1);
     }
 
     /** The requested quantiles (a copy). */

@@ -5,6 +5,7 @@ import dev.tessera.runtime.Device;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.ServiceLoader;
+import java.util.Set;
 
 /** Finds the {@link DeviceTimer} for a device name: {@code "cpu"} here, others through providers. */
 public final class DeviceTimers {
@@ -28,5 +29,22 @@ public final class DeviceTimers {
             if (timer.isPresent()) return timer.get();
         }
         return TIMERS.computeIfAbsent(Device.parse(name), BackendTimer::new);
+    }
+
+    /**
+     * The timer of the device the work launches its kernels on, {@link BenchOptions#defaults()}'
+     * timer: {@link Bench#doBench} watches the work's first call ({@link dev.tessera.runtime.LaunchWatch})
+     * and times it with that device's timer (a GPU's events, since its launches return at once), or
+     * the CPU's when it launched nothing or only on the CPU.
+     */
+    public static DeviceTimer ofWork() { return WorkTimer.INSTANCE; }
+
+    /** The timer for work that launched on {@code devices} (see {@link #ofWork()}). */
+    static DeviceTimer forLaunches(Set<Device> devices) {
+        if (devices.size() > 1) {
+            throw new IllegalArgumentException("the work launched kernels on " + devices + ": give BenchOptions.withTimer the timer of the "
+                    + "device to time it on (DeviceTimers.forDevice)");
+        }
+        return devices.isEmpty() ? CpuTimer.shared() : forDevice(devices.iterator().next().toString());
     }
 }

@@ -5,6 +5,7 @@ import dev.tessera.ir.Op.Reduce;
 import dev.tessera.ir.Op.Yield;
 import dev.tessera.ir.Region;
 import dev.tessera.types.DType;
+import java.util.List;
 
 /**
  * The combine step of a reduction or scan on one element: a built-in kind, the (value, index)
@@ -17,12 +18,24 @@ final class Combiner {
     private final Reduce.Kind kind;
     private final Region region;
     final DType type;
+    /** The dtypes of a multi-operand reduce or scan (one register each), or null. */
+    private final List<DType> tuple;
 
     Combiner(Lowerer cx, Reduce.Kind kind, Region region, DType type) {
         this.cx = cx;
         this.kind = kind;
         this.region = region;
         this.type = type;
+        this.tuple = null;
+    }
+
+    /** The combine of a ReduceTuple or ScanTuple: its region over N accumulated and N incoming scalars. */
+    Combiner(Lowerer cx, Region region, List<DType> tuple) {
+        this.cx = cx;
+        this.kind = Reduce.Kind.CUSTOM;
+        this.region = region;
+        this.type = tuple.getFirst();
+        this.tuple = List.copyOf(tuple);
     }
 
     boolean isArg() { return kind == Reduce.Kind.ARGMAX || kind == Reduce.Kind.ARGMIN; }
@@ -32,6 +45,7 @@ final class Combiner {
 
     /** Register classes of an accumulator's parts. */
     RegClass[] parts() {
+        if (tuple != null) return tuple.stream().map(RegClass::of).toArray(RegClass[]::new);
         return isArg() ? new RegClass[] {RegClass.of(type), RegClass.B32} : new RegClass[] {RegClass.of(type)};
     }
 
@@ -50,20 +64,26 @@ final class Combiner {
             case CUSTOM -> {
                 cx.pushScope();
                 var l = cx.layouts.scalar();
-                cx.define(region.args().get(0), new TileValue(l, type, new String[] {a[0]}));
-                cx.define(region.args().get(1), new TileValue(l, type, new String[] {b[0]}));
+                int n = a.length;
+                for (int i = 0; i < n; i++) {
+                    DType t = tuple == null ? type : tuple.get(i);
+                    cx.define(region.args().get(i), new TileValue(l, t, new String[] {a[i]}));
+                    cx.define(region.args().get(n + i), new TileValue(l, t, new String[] {b[i]}));
+                }
                 Yield y = ControlRules.lowerBody(region, cx);
-                String r = cx.operand(y, y.values().getFirst()).reg(0);
+                String[] r = new String[n];
+                for (int i = 0; i < n; i++) r[i] = cx.operand(y, y.values().get(i)).reg(0);
                 cx.popScope();
                 w.comment("end of inlined combine");
-                yield new String[] {r};
+                yield r;
             }
         };
     }
 
     /**
      * The first extreme element: b wins if it is strictly better, or equal (or both NaN) with a
-     * smaller index, or a is NaN and b is not (NaN never wins, as the CPU backend's scan).
+     * smaller index, or b is NaN and a is not (torch's rule, as the CPU backend's: a NaN beats every
+     * number, so a line with NaNs gives its first NaN and masked lanes never win over one).
      */
     private String[] argCombine(String[] a, String[] b, boolean max) {
         PtxWriter w = cx.w;
@@ -78,7 +98,7 @@ final class Combiner {
             w.op("setp.%s.%s %s, %s, %s", max ? "gt" : "lt", ft, win, b[0], a[0]);
             w.op("testp.notanumber.%s %s, %s", ft, an, a[0]);
             w.op("testp.notanumber.%s %s, %s", ft, bn, b[0]);
-            w.op("and.pred %s, %s, !%s", t, an, bn);
+            w.op("and.pred %s, %s, !%s", t, bn, an);
             w.op("or.pred %s, %s, %s", win, win, t);
             w.op("setp.eq.%s %s, %s, %s", ft, eq, b[0], a[0]);
             w.op("and.pred %s, %s, %s", t, an, bn);
@@ -99,5 +119,11 @@ final class Combiner {
     String finish(String v) {
         if (isArg()) return v;
         return type.isNarrowFloat() ? NarrowFloats.round(cx, v, type) : v;
+    }
+
+    /** The final value of part {@code p} of a tuple's accumulator. */
+    String finish(String v, int p) {
+        DType t = tuple.get(p);
+        return t.isNarrowFloat() ? NarrowFloats.round(cx, v, t) : v;
     }
 }

@@ -163,6 +163,9 @@ final class LayoutAssignment {
                 if (chained.contains(d) && d.a().type().dtype().bits() == 16) setWant(d.a(), aFragmentLayout(d));
             }
             case Scan s -> setWant(s.input(), Layouts.scan(s.input().type().shape(), s.axis(), numWarps));
+            case ScanTuple s -> {
+                for (Value in : s.inputs()) setWant(in, Layouts.scan(in.type().shape(), s.axis(), numWarps));
+            }
             case Split s -> {
                 DistributedLayout w = want.get(s.results().get(0));
                 setWant(s.source(), w != null ? w.joined() : splitLayout(s.source().type().shape()));
@@ -324,6 +327,20 @@ final class LayoutAssignment {
                 require(r, r.input(), l);
                 set(r.result(), l.sliced(r.axis()));
                 if (r.combine() != null) scalarRegion(r.combine());
+            }
+            case ReduceTuple r -> {
+                // the inputs reduce together, so they share the first one's layout
+                DistributedLayout l = layoutOf(r.inputs().getFirst());
+                for (Value in : r.inputs()) require(r, in, l);
+                for (Value res : r.results()) set(res, l.sliced(r.axis()));
+                scalarRegion(r.combine());
+            }
+            case ScanTuple s -> {
+                DistributedLayout l = layoutOf(s.inputs().getFirst());
+                if (!isScanFriendly(l, s.axis())) l = Layouts.scan(l.shape(), s.axis(), numWarps);
+                for (Value in : s.inputs()) require(s, in, l);
+                for (Value res : s.results()) set(res, l);
+                scalarRegion(s.combine());
             }
             case Scan s -> {
                 DistributedLayout l = layoutOf(s.input());

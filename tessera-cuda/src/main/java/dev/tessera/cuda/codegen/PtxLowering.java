@@ -18,6 +18,8 @@ final class PtxLowering {
         switch (op) {
             case Store s -> MemoryRules.store(s, cx);
             case Split s -> ShapeRules.split(s, cx);
+            case ReduceTuple r -> ReductionRules.reduceTuple(r, cx);
+            case ScanTuple s -> ScanRules.scanTuple(s, cx);
             case For f -> throw new IllegalStateException("loops are lowered from the GPU IR (GpuLowering)");
             case If i -> throw new IllegalStateException("branches are lowered from the GPU IR (GpuLowering)");
             case While w -> throw new IllegalStateException("loops are lowered from the GPU IR (GpuLowering)");

@@ -2,6 +2,7 @@ package dev.tessera.cuda.codegen;
 
 import dev.tessera.cuda.codegen.layout.DistributedLayout;
 import dev.tessera.ir.Op.Reduce;
+import dev.tessera.ir.Op.ReduceTuple;
 import dev.tessera.ir.Shape;
 import dev.tessera.types.DType;
 import java.util.Arrays;
@@ -17,10 +18,31 @@ final class ReductionRules {
 
     static TileValue reduce(Reduce op, DistributedLayout out, Lowerer cx) {
         TileValue in = cx.operand(op, op.input());
-        DistributedLayout l = in.layout();
-        int axis = op.axis();
-        DType t = op.input().type().dtype();
-        Combiner comb = new Combiner(cx, op.kind(), op.combine(), t);
+        Combiner comb = new Combiner(cx, op.kind(), op.combine(), op.input().type().dtype());
+        String[][] acc = reduceParts(new TileValue[] {in}, op.axis(), comb, out, cx);
+        String[] regs = new String[out.numRegs()];
+        for (int o = 0; o < regs.length; o++) regs[o] = comb.isArg() ? acc[o][1] : comb.finish(acc[o][0]);
+        return new TileValue(out, op.result().type().element(), regs);
+    }
+
+    /** A multi-operand reduce: the inputs share a layout, each accumulator holds one register per input. */
+    static void reduceTuple(ReduceTuple op, Lowerer cx) {
+        int n = op.inputs().size();
+        TileValue[] ins = new TileValue[n];
+        for (int i = 0; i < n; i++) ins[i] = cx.operand(op, op.inputs().get(i));
+        Combiner comb = new Combiner(cx, op.combine(), op.inputs().stream().map(v -> v.type().dtype()).toList());
+        DistributedLayout out = cx.layoutOf(op.results().getFirst());
+        String[][] acc = reduceParts(ins, op.axis(), comb, out, cx);
+        for (int i = 0; i < n; i++) {
+            String[] regs = new String[out.numRegs()];
+            for (int o = 0; o < regs.length; o++) regs[o] = comb.finish(acc[o][i], i);
+            cx.define(op.results().get(i), new TileValue(out, op.results().get(i).type().element(), regs));
+        }
+    }
+
+    /** Each result register's accumulator (its parts), reduced within threads, across lanes, then across warps. */
+    private static String[][] reduceParts(TileValue[] ins, int axis, Combiner comb, DistributedLayout out, Lowerer cx) {
+        DistributedLayout l = ins[0].layout();
         Shape shape = l.shape();
         int shift = DistributedLayout.dimShift(shape, axis), axisMask = (shape.dim(axis) - 1) << shift;
         String axisThread = comb.isArg() ? axisCoordinateOfThread(cx, l, shift, axisMask) : null;
@@ -29,7 +51,12 @@ final class ReductionRules {
         String[][] acc = new String[out.numRegs()][];
         for (int r = 0; r < l.numRegs(); r++) {
             int o = l.slicedRegister(axis, r);
-            String[] v = comb.isArg() ? new String[] {in.reg(r), axisIndex(cx, axisThread, (l.regPart(r) & axisMask) >>> shift)} : new String[] {in.reg(r)};
+            String[] v;
+            if (comb.isArg()) v = new String[] {ins[0].reg(r), axisIndex(cx, axisThread, (l.regPart(r) & axisMask) >>> shift)};
+            else {
+                v = new String[ins.length];
+                for (int i = 0; i < ins.length; i++) v[i] = ins[i].reg(r);
+            }
             acc[o] = acc[o] == null ? v : comb.combine(acc[o], v);
         }
         // 2. across the lanes that hold other positions along the axis
@@ -58,9 +85,7 @@ final class ReductionRules {
             }
         }
         if (warpsAlong > 0) acc = acrossWarps(cx, comb, l, out, acc, axisMask);
-        String[] regs = new String[out.numRegs()];
-        for (int o = 0; o < regs.length; o++) regs[o] = comb.isArg() ? acc[o][1] : comb.finish(acc[o][0]);
-        return new TileValue(out, op.result().type().element(), regs);
+        return acc;
     }
 
     /** a ⊕ b where this lane's a comes first unless it is the upper lane of the pair. */
