@@ -15,7 +15,8 @@ import dev.tessera.runtime.JitKernel;
  * of GROUP rows of tiles, so programs running at the same time share rows of A and columns of B in
  * cache; each accumulates its [BM, BN] tile over K in steps of BK, in f32 for floating-point inputs
  * (f16, bf16, f32 as tf32 or in full precision) and in i32 for i8 inputs, and stores it converted
- * to C's dtype. {@link Matmul} launches it.
+ * to C's dtype; {@code fused} adds a scale, a low-rank term and accumulation into C in its epilogue.
+ * {@link Matmul} launches them.
  */
 public final class MatmulKernel {
     private MatmulKernel() {}
@@ -25,6 +26,45 @@ public final class MatmulKernel {
                        Tile sam, Tile sak, Tile sbk, Tile sbn, Tile scm, Tile scn,
                        @Constexpr int BM, @Constexpr int BN, @Constexpr int BK, @Constexpr int GROUP,
                        @Constexpr boolean IEEE) {
+        Block t = block(a, b, M, N, K, sam, sak, sbk, sbn, BM, BN, BK, GROUP, IEEE);
+        store(c.add(t.rm().col().mul(scm)).add(t.rn().row().mul(scn)), t.acc(), t.mask(M, N));
+    }
+
+    /**
+     * C = α·A·B + (β·P)·Q (+ C with ACCUMULATE): the matmul with an epilogue that a linear layer's
+     * training needs. A low-rank term P [M, R] · Q [R, N] (LoRA's (X·A)·B, R ≤ RANK, RANK a power of 2
+     * of at least 16; 0 for none) is a second dot into the same accumulator after the K loop, so it
+     * costs no pass over C; ACCUMULATE adds C's old values (a weight gradient summed over chunks of
+     * tokens). β scales P's tile in registers, rounded to P's dtype (exact for a power of 2).
+     */
+    @Kernel
+    static void fused(Tile a, Tile b, Tile c, Tile p, Tile q, Tile M, Tile N, Tile K, Tile R,
+                      Tile sam, Tile sak, Tile sbk, Tile sbn, Tile scm, Tile scn, Tile spm, Tile spr, Tile sqr, Tile sqn,
+                      Tile alpha, Tile beta,
+                      @Constexpr int BM, @Constexpr int BN, @Constexpr int BK, @Constexpr int GROUP,
+                      @Constexpr int RANK, @Constexpr boolean ACCUMULATE, @Constexpr boolean IEEE) {
+        Block t = block(a, b, M, N, K, sam, sak, sbk, sbn, BM, BN, BK, GROUP, IEEE);
+        Tile acc = t.acc().mul(alpha);
+        Tile mask = t.mask(M, N);
+        if (RANK > 0) {
+            Tile rr = arange(0, RANK);
+            Tile pt = load(p.add(t.rm().col().mul(spm)).add(rr.row().mul(spr)), t.rm().col().lt(M).and(rr.row().lt(R)), 0);
+            Tile qt = load(q.add(rr.col().mul(sqr)).add(t.rn().row().mul(sqn)), rr.col().lt(R).and(t.rn().row().lt(N)), 0);
+            acc = dot(pt.to(F32).mul(beta).to(p.elementType()), qt, acc, IEEE ? Op.Dot.Precision.IEEE : null);
+        }
+        Tile cPtr = c.add(t.rm().col().mul(scm)).add(t.rn().row().mul(scn));
+        if (ACCUMULATE) acc = acc.add(load(cPtr, mask, 0).to(F32));
+        store(cPtr, acc, mask);
+    }
+
+    /** A program's tile of rows rm and columns rn of the output and its accumulator Σ_k A·B. */
+    record Block(Tile rm, Tile rn, Tile acc) {
+        Tile mask(Tile M, Tile N) { return rm.col().lt(M).and(rn.row().lt(N)); }
+    }
+
+    /** The program's output tile (grouped order) and its K loop, the body every matmul kernel shares. */
+    private static Block block(Tile a, Tile b, Tile M, Tile N, Tile K, Tile sam, Tile sak, Tile sbk, Tile sbn,
+                               int BM, int BN, int BK, int GROUP, boolean IEEE) {
         Tile pid = programId(0), tilesN = cdiv(N, BN), perGroup = tilesN.mul(GROUP);
         Tile first = pid.div(perGroup).mul(GROUP);
         Tile groupRows = minimum(cdiv(M, BM).sub(first), (long) GROUP);
@@ -43,8 +83,9 @@ public final class MatmulKernel {
             aPtr.set(aPtr.get().add(sak.mul(BK)));
             bPtr.set(bPtr.get().add(sbk.mul(BK)));
         }
-        store(c.add(rm.col().mul(scm)).add(rn.row().mul(scn)), acc.get(), rm.col().lt(M).and(rn.row().lt(N)));
+        return new Block(rm, rn, acc.get());
     }
 
     public static final JitKernel KERNEL = Jit.kernel(MatmulKernel.class, "matmul");
+    public static final JitKernel FUSED = Jit.kernel(MatmulKernel.class, "fused");
 }
