@@ -149,9 +149,7 @@ public final class CrossEntropy {
             throw new IllegalArgumentException("the upstream gradient of a " + context.reduction() + " cross-entropy must be "
                     + (perRow ? "a contiguous [" + g.shape(0) + "]" : "one value") + ", not " + gradLoss);
         }
-        Config cfg = Config.defaultFor(g);
-        LossLaunch l = LossLaunch.of(g, null);
-        CrossEntropyKernels.SCALE.withOptions(cfg.warps(), 1).launch(grid(l.rows()), g, gradLoss, g.stride(0), l.n(), l.block(cfg), perRow);
+        scaleRows(g, gradLoss, perRow);
         return g;
     }
 
@@ -170,20 +168,46 @@ public final class CrossEntropy {
     }
 
     private static void run(LossLaunch l, Options o, Config cfg, boolean grad, Workspace ws) {
+        count(l.labels(), l.n(), o, ws);
+        rows(l, o, cfg, grad, ws.rowLoss(), ws.count());
+        reduce(o, ws);
+    }
+
+    /** How many labels take part (a mean divides by it), counted into the workspace; with checkLabels, each label checked. */
+    static void count(Tensor labels, int n, Options o, Workspace ws) {
+        if (o.reduction() == Reduction.MEAN || o.checkLabels()) {
+            CrossEntropyKernels.COUNT.withOptions(4, 1).launch(grid(1), labels, ws.count(), Math.toIntExact(labels.numel()), n, o.ignoreIndex(),
+                    reduceBlock(labels), o.checkLabels());
+        }
+    }
+
+    /**
+     * The rows' losses into rowLoss (and with grad their gradients over the logits) of these rows of
+     * logits and their labels; a mean divides by count, which may have counted more rows than these
+     * (the fused linear cross-entropy runs its chunks of tokens so).
+     */
+    static void rows(LossLaunch l, Options o, Config cfg, boolean grad, Tensor rowLoss, Tensor count) {
+        if (l.rows() == 0) return;
         Tensor logits = l.logits();
-        boolean mean = o.reduction() == Reduction.MEAN;
-        int reduceBlock = logits.device().backend().equals("cpu") ? 4096 : 1024;
-        if (mean || o.checkLabels()) {
-            CrossEntropyKernels.COUNT.withOptions(4, 1).launch(grid(1), l.labels(), ws.count(), l.rows(), l.n(), o.ignoreIndex(),
-                    reduceBlock, o.checkLabels());
-        }
-        if (l.rows() > 0) {
-            CrossEntropyKernels.ROWS.withOptions(cfg.warps(), 1).launch(grid(l.rows()), logits, l.labels(), ws.rowLoss(), ws.count(),
-                    logits.stride(0), l.n(), o.ignoreIndex(), (float) o.labelSmoothing(), (float) o.logitScale(),
-                    (float) (o.softcap() > 0 ? o.softcap() : 1), (float) o.zLoss(), l.block(cfg), o.softcap() > 0, mean, grad);
-        }
-        if (o.reduction() != Reduction.NONE) {
-            CrossEntropyKernels.REDUCE.withOptions(4, 1).launch(grid(1), ws.rowLoss(), ws.count(), ws.total(), l.rows(), reduceBlock, mean);
-        }
+        CrossEntropyKernels.ROWS.withOptions(cfg.warps(), 1).launch(grid(l.rows()), logits, l.labels(), rowLoss, count,
+                logits.stride(0), l.n(), o.ignoreIndex(), (float) o.labelSmoothing(), (float) o.logitScale(),
+                (float) (o.softcap() > 0 ? o.softcap() : 1), (float) o.zLoss(), l.block(cfg), o.softcap() > 0,
+                o.reduction() == Reduction.MEAN, grad);
+    }
+
+    /** The workspace's rows' losses summed (divided by the count for a mean) into its total; nothing for none. */
+    static void reduce(Options o, Workspace ws) {
+        if (o.reduction() == Reduction.NONE) return;
+        CrossEntropyKernels.REDUCE.withOptions(4, 1).launch(grid(1), ws.rowLoss(), ws.count(), ws.total(), Math.toIntExact(ws.rowLoss().numel()),
+                reduceBlock(ws.rowLoss()), o.reduction() == Reduction.MEAN);
+    }
+
+    private static int reduceBlock(Tensor t) { return t.device().backend().equals("cpu") ? 4096 : 1024; }
+
+    /** Scales the rows of a contiguous-rowed x [rows, n] in place by g (one value, or one per row). */
+    static void scaleRows(Tensor x, Tensor g, boolean perRow) {
+        Config cfg = Config.defaultFor(x);
+        LossLaunch l = LossLaunch.of(x, null);
+        CrossEntropyKernels.SCALE.withOptions(cfg.warps(), 1).launch(grid(l.rows()), x, g, x.stride(0), l.n(), l.block(cfg), perRow);
     }
 }

@@ -33,6 +33,44 @@ public final class Matmul {
                 tuner.launch(meta -> l.grid(meta, partials, arrivals), l.args(partials, arrivals), MatmulLaunch.precision(ieee)));
     }
 
+    /**
+     * What the fused matmul adds to A·B: C = α·A·B + (β·P)·Q (+ C when {@code accumulate}), P [M, R]
+     * and Q [R, N] a low-rank term of rank R ≤ {@link #MAX_RANK} (LoRA's X·A and B), or none.
+     */
+    public record Epilogue(double alpha, Tensor p, Tensor q, double beta, boolean accumulate) {
+        /** The largest rank of a low-rank term (its [BM, R] tile of P stays in registers beside the accumulator). */
+        public static final int MAX_RANK = 128;
+
+        public Epilogue {
+            if ((p == null) != (q == null)) throw new IllegalArgumentException("a low-rank term needs both p and q, not " + p + " and " + q);
+            if (!Double.isFinite(alpha) || !Double.isFinite(beta)) throw new IllegalArgumentException("alpha and beta must be finite, not " + alpha + " and " + beta);
+        }
+
+        /** C = α·A·B. */
+        public static Epilogue scale(double alpha) { return new Epilogue(alpha, null, null, 0, false); }
+
+        /** C = A·B + (β·P)·Q. */
+        public static Epilogue lowRank(Tensor p, Tensor q, double beta) { return new Epilogue(1, p, q, beta, false); }
+
+        /** C += A·B. */
+        public static Epilogue accumulating() { return new Epilogue(1, null, null, 0, true); }
+
+        /** This epilogue adding C's old values. */
+        public Epilogue accumulate(boolean on) { return new Epilogue(alpha, p, q, beta, on); }
+    }
+
+    /** c = α·a·b + (β·p)·q (+ c) with the given blocking: {@link MatmulKernel}'s fused kernel (float operands). */
+    public static void fused(Tensor a, Tensor b, Tensor c, Epilogue e, MatmulConfig cfg, boolean ieee) {
+        MatmulLaunch l = MatmulLaunch.of(a, b, c);
+        MatmulKernel.FUSED.withOptions(cfg.warps(), cfg.stages()).launch(l::fusedGrid, l.fusedArgs(e), MatmulLaunch.fusedConstexprs(cfg, e, ieee));
+    }
+
+    /** As {@link #fused(Tensor, Tensor, Tensor, Epilogue, MatmulConfig, boolean)} with the blocking {@link MatmulTuning#FUSED_TUNER} picks. */
+    public static void fusedTuned(Tensor a, Tensor b, Tensor c, Epilogue e, boolean ieee) {
+        MatmulLaunch l = MatmulLaunch.of(a, b, c);
+        MatmulTuning.FUSED_TUNER.launch(l::fusedGrid, l.fusedArgs(e), MatmulLaunch.fusedPrecision(e, ieee));
+    }
+
     /** The blocking the autotuner picks for these operands (tuning on them if their key is new). */
     public static MatmulConfig tunedConfig(Tensor a, Tensor b, Tensor c, boolean ieee) {
         MatmulLaunch l = MatmulLaunch.of(a, b, c);

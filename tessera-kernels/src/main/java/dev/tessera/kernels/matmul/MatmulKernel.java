@@ -12,11 +12,12 @@ import dev.tessera.runtime.Jit;
 import dev.tessera.runtime.JitKernel;
 
 /**
- * The matmul kernel, C = A·B for strided A [M, K] and B [K, N]. Programs walk the output in groups
+ * The matmul kernels, C = A·B for strided A [M, K] and B [K, N]. Programs walk the output in groups
  * of GROUP rows of tiles, so programs running at the same time share rows of A and columns of B in
  * cache; each accumulates its [BM, BN] tile over K in steps of BK, in f32 for floating-point inputs
  * (f16, bf16, f32 as tf32 or in full precision) and in i32 for i8 inputs, and stores it converted
- * to C's dtype. {@link Matmul} launches it.
+ * to C's dtype; {@code fused} adds a scale, a low-rank term and accumulation into C in its epilogue.
+ * {@link Matmul} launches them.
  *
  * <p>With SPLIT &gt; 1 (float inputs only) the K steps of a tile are shared by SPLIT programs
  * (grid axis 1), for outputs with too few tiles to fill the GPU (64 rows by 4096 columns are 32
@@ -33,35 +34,15 @@ public final class MatmulKernel {
                        Tile sam, Tile sak, Tile sbk, Tile sbn, Tile scm, Tile scn, Tile partials, Tile arrivals,
                        @Constexpr int BM, @Constexpr int BN, @Constexpr int BK, @Constexpr int GROUP, @Constexpr int SPLIT,
                        @Constexpr boolean IEEE) {
-        Tile pid = programId(0), tilesN = cdiv(N, BN), perGroup = tilesN.mul(GROUP);
-        Tile first = pid.div(perGroup).mul(GROUP);
-        Tile groupRows = minimum(cdiv(M, BM).sub(first), (long) GROUP);
-        Tile pm = first.add(pid.rem(perGroup).rem(groupRows)), pn = pid.rem(perGroup).div(groupRows);
-
-        Tile rm = pm.mul(BM).add(arange(0, BM)), rn = pn.mul(BN).add(arange(0, BN)), rk = arange(0, BK);
-        // this program's K steps: all of them, or its slice of a split
-        Tile steps = cdiv(K, BK), perSlice = cdiv(steps, SPLIT);
-        Tile from = SPLIT == 1 ? zeros(I32) : programId(1).mul(perSlice), to = SPLIT == 1 ? steps : minimum(from.add(perSlice), steps);
-        Var aPtr = var(a.add(rm.col().mul(sam)).add(rk.row().add(from.mul(BK)).mul(sak)));
-        Var bPtr = var(b.add(rk.col().add(from.mul(BK)).mul(sbk)).add(rn.row().mul(sbn)));
-        // trace-time choice: integer dots are exact in i32 (i8 products summed over K < 2^17 cannot overflow)
-        Var acc = var(zeros(a.elementType().isFloat() ? F32 : I32, BM, BN));
-        for (Tile k : range(from, to)) {
-            Tile left = K.sub(k.mul(BK));
-            Tile at = load(aPtr.get(), rm.col().lt(M).and(rk.row().lt(left)), 0);
-            Tile bt = load(bPtr.get(), rk.col().lt(left).and(rn.row().lt(N)), 0);
-            acc.set(dot(at, bt, acc.get(), IEEE ? Op.Dot.Precision.IEEE : null));
-            aPtr.set(aPtr.get().add(sak.mul(BK)));
-            bPtr.set(bPtr.get().add(sbk.mul(BK)));
-        }
-        Tile cPtr = c.add(rm.col().mul(scm)).add(rn.row().mul(scn)), inside = rm.col().lt(M).and(rn.row().lt(N));
+        Block t = block(a, b, M, N, K, sam, sak, sbk, sbn, BM, BN, BK, GROUP, SPLIT, IEEE);
+        Tile cPtr = c.add(t.rm().col().mul(scm)).add(t.rn().row().mul(scn)), inside = t.mask(M, N);
         if (SPLIT == 1) {
-            store(cPtr, acc.get(), inside);
+            store(cPtr, t.acc(), inside);
             return;
         }
-        Tile within = arange(0, BM).col().mul(BN).add(arange(0, BN).row());
+        Tile pid = programId(0), within = arange(0, BM).col().mul(BN).add(arange(0, BN).row());
         Tile slices = partials.add(pid.to(I64).mul(SPLIT * BM * BN));
-        store(slices.add(programId(1).to(I64).mul(BM * BN)).add(within), acc.get());
+        store(slices.add(programId(1).to(I64).mul(BM * BN)).add(within), t.acc());
         // every thread's partial is written before one thread counts the program in (release, GPU scope)
         debugBarrier();
         Tile arrived = atomicAdd(arrivals.add(pid), 1L);
@@ -77,5 +58,68 @@ public final class MatmulKernel {
         });
     }
 
+    /**
+     * C = α·A·B + (β·P)·Q (+ C with ACCUMULATE): the matmul with an epilogue that a linear layer's
+     * training needs. A low-rank term P [M, R] · Q [R, N] (LoRA's (X·A)·B, R ≤ RANK, RANK a power of 2
+     * of at least 16; 0 for none) is a second dot into the same accumulator after the K loop, so it
+     * costs no pass over C; ACCUMULATE adds C's old values (a weight gradient summed over chunks of
+     * tokens). β scales P's tile in registers, rounded to P's dtype (exact for a power of 2). Not
+     * split along K: SPLIT is 1 (the tuner's configs name it).
+     */
+    @Kernel
+    static void fused(Tile a, Tile b, Tile c, Tile p, Tile q, Tile M, Tile N, Tile K, Tile R,
+                      Tile sam, Tile sak, Tile sbk, Tile sbn, Tile scm, Tile scn, Tile spm, Tile spr, Tile sqr, Tile sqn,
+                      Tile alpha, Tile beta,
+                      @Constexpr int BM, @Constexpr int BN, @Constexpr int BK, @Constexpr int GROUP, @Constexpr int SPLIT,
+                      @Constexpr int RANK, @Constexpr boolean ACCUMULATE, @Constexpr boolean IEEE) {
+        Block t = block(a, b, M, N, K, sam, sak, sbk, sbn, BM, BN, BK, GROUP, 1, IEEE);
+        Tile acc = t.acc().mul(alpha);
+        Tile mask = t.mask(M, N);
+        if (RANK > 0) {
+            Tile rr = arange(0, RANK);
+            Tile pt = load(p.add(t.rm().col().mul(spm)).add(rr.row().mul(spr)), t.rm().col().lt(M).and(rr.row().lt(R)), 0);
+            Tile qt = load(q.add(rr.col().mul(sqr)).add(t.rn().row().mul(sqn)), rr.col().lt(R).and(t.rn().row().lt(N)), 0);
+            acc = dot(pt.to(F32).mul(beta).to(p.elementType()), qt, acc, IEEE ? Op.Dot.Precision.IEEE : null);
+        }
+        Tile cPtr = c.add(t.rm().col().mul(scm)).add(t.rn().row().mul(scn));
+        if (ACCUMULATE) acc = acc.add(load(cPtr, mask, 0).to(F32));
+        store(cPtr, acc, mask);
+    }
+
+    /** A program's tile of rows rm and columns rn of the output and its accumulator Σ_k A·B over its K steps. */
+    record Block(Tile rm, Tile rn, Tile acc) {
+        Tile mask(Tile M, Tile N) { return rm.col().lt(M).and(rn.row().lt(N)); }
+    }
+
+    /**
+     * The program's output tile (grouped order) and its K loop, the body every matmul kernel shares:
+     * all K steps, or with {@code split} &gt; 1 the slice of them that grid axis 1 names.
+     */
+    private static Block block(Tile a, Tile b, Tile M, Tile N, Tile K, Tile sam, Tile sak, Tile sbk, Tile sbn,
+                               int BM, int BN, int BK, int GROUP, int split, boolean IEEE) {
+        Tile pid = programId(0), tilesN = cdiv(N, BN), perGroup = tilesN.mul(GROUP);
+        Tile first = pid.div(perGroup).mul(GROUP);
+        Tile groupRows = minimum(cdiv(M, BM).sub(first), (long) GROUP);
+        Tile pm = first.add(pid.rem(perGroup).rem(groupRows)), pn = pid.rem(perGroup).div(groupRows);
+
+        Tile rm = pm.mul(BM).add(arange(0, BM)), rn = pn.mul(BN).add(arange(0, BN)), rk = arange(0, BK);
+        Tile steps = cdiv(K, BK), perSlice = cdiv(steps, split);
+        Tile from = split == 1 ? zeros(I32) : programId(1).mul(perSlice), to = split == 1 ? steps : minimum(from.add(perSlice), steps);
+        Var aPtr = var(a.add(rm.col().mul(sam)).add(rk.row().add(from.mul(BK)).mul(sak)));
+        Var bPtr = var(b.add(rk.col().add(from.mul(BK)).mul(sbk)).add(rn.row().mul(sbn)));
+        // trace-time choice: integer dots are exact in i32 (i8 products summed over K < 2^17 cannot overflow)
+        Var acc = var(zeros(a.elementType().isFloat() ? F32 : I32, BM, BN));
+        for (Tile k : range(from, to)) {
+            Tile left = K.sub(k.mul(BK));
+            Tile at = load(aPtr.get(), rm.col().lt(M).and(rk.row().lt(left)), 0);
+            Tile bt = load(bPtr.get(), rk.col().lt(left).and(rn.row().lt(N)), 0);
+            acc.set(dot(at, bt, acc.get(), IEEE ? Op.Dot.Precision.IEEE : null));
+            aPtr.set(aPtr.get().add(sak.mul(BK)));
+            bPtr.set(bPtr.get().add(sbk.mul(BK)));
+        }
+        return new Block(rm, rn, acc.get());
+    }
+
     public static final JitKernel KERNEL = Jit.kernel(MatmulKernel.class, "matmul");
+    public static final JitKernel FUSED = Jit.kernel(MatmulKernel.class, "fused");
 }

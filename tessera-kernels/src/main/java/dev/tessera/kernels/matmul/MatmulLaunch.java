@@ -3,6 +3,7 @@ package dev.tessera.kernels.matmul;
 import static dev.tessera.lang.TL.cdiv;
 
 import dev.tessera.runtime.Tensor;
+import dev.tessera.types.DType;
 import java.util.Map;
 
 /**
@@ -57,6 +58,47 @@ record MatmulLaunch(Tensor a, Tensor b, Tensor c, int m, int n, int k) {
         }
         return new int[] {Math.toIntExact(tiles), split};
     }
+
+    /**
+     * a, b, c, p, q, M, N, K, R, the ten strides, α and β: {@link MatmulKernel}'s fused kernel
+     * (without a low-rank term p and q are a and b, never read).
+     */
+    Object[] fusedArgs(Matmul.Epilogue e) {
+        DType t = a.dtype();
+        if (!t.isFloat()) throw new IllegalArgumentException("a fused matmul takes float operands, not " + t);
+        if (b.dtype() != t) throw new IllegalArgumentException("fused matmul operands must share a dtype: " + a + " · " + b);
+        Tensor p = e.p() == null ? a : e.p(), q = e.q() == null ? b : e.q();
+        int r = 0;
+        if (e.p() != null) {
+            r = Math.toIntExact(p.shape(1));
+            if (p.rank() != 2 || q.rank() != 2 || p.shape(0) != m || q.shape(0) != r || q.shape(1) != n) {
+                throw new IllegalArgumentException("the low-rank term must be p [" + m + ", R] · q [R, " + n + "] beside " + a + " · " + b + ", not " + p + " · " + q);
+            }
+            if (p.dtype() != t || q.dtype() != t) throw new IllegalArgumentException("the low-rank term must be " + t + " as a and b, not " + p + " · " + q);
+            if (r < 1 || r > Matmul.Epilogue.MAX_RANK) throw new IllegalArgumentException("the low-rank term's rank must be in [1, " + Matmul.Epilogue.MAX_RANK + "], not " + r);
+        }
+        return new Object[] {a, b, c, p, q, m, n, k, r, (int) a.stride(0), (int) a.stride(1), (int) b.stride(0), (int) b.stride(1),
+                (int) c.stride(0), (int) c.stride(1), (int) p.stride(0), (int) p.stride(1), (int) q.stride(0), (int) q.stride(1),
+                (float) e.alpha(), (float) e.beta()};
+    }
+
+    /** The fused kernel's constexprs the tuner leaves alone: the low-rank term's padded rank, accumulation and precision. */
+    static Map<String, Object> fusedPrecision(Matmul.Epilogue e, boolean ieee) {
+        int rank = e.p() == null ? 0 : Math.max(16, dev.tessera.lang.TL.nextPowerOf2((int) e.p().shape(1)));
+        // ordered: the tuner's cache key lists them in this map's order
+        return new java.util.TreeMap<>(Map.of("RANK", rank, "ACCUMULATE", e.accumulate(), "IEEE", ieee));
+    }
+
+    /** Every constexpr of a fused launch with a fixed blocking. */
+    static Map<String, Object> fusedConstexprs(MatmulConfig cfg, Matmul.Epilogue e, boolean ieee) {
+        Map<String, Object> m = fusedPrecision(e, ieee);
+        if (cfg.split() != 1) throw new IllegalArgumentException("a fused matmul is not split along K: " + cfg);
+        m.putAll(Map.of("BM", cfg.bm(), "BN", cfg.bn(), "BK", cfg.bk(), "GROUP", cfg.group(), "SPLIT", 1));
+        return m;
+    }
+
+    /** The fused kernel's grid: one program per [BM, BN] tile of c (its configs are never split). */
+    int[] fusedGrid(Map<String, Object> meta) { return new int[] {Math.toIntExact(tiles((int) meta.get("BM"), (int) meta.get("BN")))}; }
 
     /** The constexprs the tuner leaves alone: f32 operands use tf32 unless {@code ieee}. */
     static Map<String, Object> precision(boolean ieee) { return Map.of("IEEE", ieee); }

@@ -91,6 +91,18 @@ public final class MatmulTuning {
             .resources(MatmulTuning::sharedMemory)
             .build();
 
+    /**
+     * The fused kernel's autotuner: the same candidates, key and limits, keyed also by its
+     * epilogue's constexprs; C is put back after each trial, since an accumulating one adds into it.
+     */
+    public static final Autotuner FUSED_TUNER = Autotuner.builder(MatmulKernel.FUSED)
+            .configs(CONFIGS.stream().filter(c -> c.intValue("SPLIT") == 1).toList())
+            .key("M", "N", "K", "sak", "sbk", "sbn")
+            .prune(MatmulTuning::prune)
+            .resources(MatmulTuning::sharedMemory)
+            .restoreValue("c")
+            .build();
+
     static List<Config> prune(List<Config> configs, Args a) {
         int m = Heuristics.nextPowerOf2(a.longValue("M")), n = Heuristics.nextPowerOf2(a.longValue("N"));
         int k = Heuristics.nextPowerOf2(a.longValue("K"));
