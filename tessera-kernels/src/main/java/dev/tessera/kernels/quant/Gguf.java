@@ -113,7 +113,8 @@ public final class Gguf {
         Tile mask = b.lt(count);
         Tile j = arange(0, BLOCK);
         Tile v = load(x.add(b.mul(BLOCK).col().add(j.row())), mask.col(), 0.0).to(F32);
-        Tile magnitude = abs(v);
+        // llama.cpp's search (amax < |x|) passes over NaN, where argmax takes the first NaN (torch's rule)
+        Tile magnitude = where(v.ne(v), -1.0, abs(v));
         Tile first = argmax(magnitude, 1);                                         // the first of the largest magnitudes
         Tile signedMax = sum(where(j.row().eq(first.col()), v, 0.0), 1);
         Tile max = where(max(magnitude, 1).gt(0.0), signedMax, 0.0);               // +0 for an all-zero block, so d = -0.0
