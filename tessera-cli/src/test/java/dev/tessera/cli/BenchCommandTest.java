@@ -124,7 +124,7 @@ class BenchCommandTest {
                 "--providers", "tessera", "--config", "BM=32,BN=32,BK=32,warps=4,stages=3"));
         assertEquals(0, r.code(), r.out() + r.err());
         assertTrue(r.out().contains("shape") && r.out().contains("96x80x72") && r.out().contains("40x24x56"), r.out());
-        assertTrue(r.out().contains("fixed: BM=32, BN=32, BK=32, GROUP=8, warps=4, stages=3"), r.out());
+        assertTrue(r.out().contains("fixed: BM=32, BN=32, BK=32, GROUP=8, SPLIT=1, warps=4, stages=3"), r.out());
         assertFalse(logged("\"shape\":\"40x24x56\"", "\"layout\":\"A@W.T\"", "\"dtype\":\"f32\"", "\"provider\":\"tessera\"",
                 "\"GFLOPs\":", "\"config\":\"fixed: BM=32").isEmpty(), r.err());
 
@@ -190,7 +190,7 @@ class BenchCommandTest {
     void tuneCommandPrintsEveryConfigAndTheWinner() {
         Run r = tessera("tune", "matmul", "--sizes", "48", "--device", "cpu", "--no-cache", "--rep-ms", "3", "--warmup-ms", "1");
         assertEquals(0, r.code(), r.out() + r.err());
-        assertTrue(r.out().contains("BM=64, BN=64, BK=32, GROUP=8, warps=4, stages=3"), r.out());
+        assertTrue(r.out().contains("BM=64, BN=64, BK=32, GROUP=8, SPLIT=1, warps=4, stages=3"), r.out());
         assertTrue(r.out().contains("<- best"), r.out());
         assertTrue(r.out().contains("winner: BM="), r.out());
         assertTrue(r.out().contains("pruned by the prune hook"), r.out());
