@@ -16,6 +16,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -131,8 +132,21 @@ public final class PtxCheckBackend implements Backend {
         return new Checked(cpuKernel);
     }
 
+    /**
+     * ptxas's reports by arch and the PTX's SHA-256: test suites compile one kernel at many specializations
+     * that print the same PTX (sizes that only the launch sees), and ptxas is most of the ptxcheck
+     * run's time on a small machine.
+     */
+    private static final ConcurrentHashMap<String, Ptxas.Report> REPORTS = new ConcurrentHashMap<>();
+
     private static Void assemble(KernelIR kernel, Target target, PtxModule m) throws Exception {
-        Ptxas.Report r = Ptxas.assemble(m.ptx(), target.ptx().arch());
+        String arch = target.ptx().arch(), key = arch + ":" + java.util.HexFormat.of().formatHex(
+                java.security.MessageDigest.getInstance("SHA-256").digest(m.ptx().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        Ptxas.Report r = REPORTS.get(key);
+        if (r == null) {
+            r = Ptxas.assemble(m.ptx(), arch);
+            if (r.ok()) REPORTS.putIfAbsent(key, r);
+        }
         if (!r.ok()) {
             throw new AssertionError("ptxas rejected the PTX of " + kernel.name() + " for " + target.ptx().arch() + ":\n" + r.output()
                     + "\n" + numbered(m.ptx()));
