@@ -21,10 +21,34 @@ final class ConversionRules {
         DType from = c.source().type().dtype(), to = c.result().type().dtype();
         Rounding rounding = c.rounding() == null ? Rounding.NEAREST_EVEN : c.rounding();
         TileValue x = cx.get(c.source(), out);
+        if (from == DType.F32 && rounding == Rounding.NEAREST_EVEN && TileValue.packable(to, out) && !cx.nanPatternObserved(c.result())
+                && (to == DType.F16 || cx.target.nativeBf16())) {
+            return pairsRounded(cx, x, out, to);
+        }
         String[] regs = new String[x.size()];
         Map<String, String> done = new HashMap<>();
         for (int i = 0; i < regs.length; i++) regs[i] = done.computeIfAbsent(x.reg(i), r -> scalar(cx, r, from, to, rounding));
         return new TileValue(out, to, regs);
+    }
+
+    /**
+     * f32 rounded to f16 or bf16 two elements at a time, packed ({@code cvt.rn.f16x2.f32}, one
+     * instruction a pair): for a result whose NaN pattern nothing observes (see {@link NanPayloads};
+     * the instruction's NaN is not the format's canonical one), such as softmax's P before P·V,
+     * which the tensor cores then read as it is.
+     */
+    private static TileValue pairsRounded(Lowerer cx, TileValue x, DistributedLayout out, DType to) {
+        String[] words = new String[x.size() / 2];
+        Map<String, String> done = new HashMap<>();
+        for (int i = 0; i < words.length; i++) {
+            String lo = x.reg(2 * i), hi = x.reg(2 * i + 1);
+            words[i] = done.computeIfAbsent(lo + "," + hi, k -> {
+                String word = cx.w.reg(RegClass.B32);
+                cx.w.op("cvt.rn.%sx2.f32 %s, %s, %s", to == DType.BF16 ? "bf16" : "f16", word, hi, lo);
+                return word;
+            });
+        }
+        return TileValue.packed(out, to, words);
     }
 
     /** One element converted from {@code from} to {@code to}. */

@@ -6,11 +6,12 @@ import dev.tessera.cuda.codegen.gpu.SharedBuffer;
 import dev.tessera.cuda.codegen.gpu.TensorCores;
 import dev.tessera.cuda.codegen.gpu.TensorCores.Mma;
 import dev.tessera.cuda.codegen.gpu.TensorCores.Tiling;
-import dev.tessera.cuda.codegen.gpu.TensorCores;
 import dev.tessera.cuda.codegen.layout.DistributedLayout;
 import dev.tessera.cuda.codegen.layout.SwizzledTile;
 import dev.tessera.ir.Op.Dot;
 import dev.tessera.types.DType;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The matrix product on tensor cores ({@code mma.sync}). Each operand tile goes to shared memory
@@ -74,8 +75,8 @@ final class MmaRules {
      * A's fragments straight from its registers when it is held in the accumulator layout of a
      * rows tiling (see {@link Tiling#rows}) like this dot's: the C fragments of instruction tiles
      * 2s and 2s + 1 along K are the A fragment of k step s (a0 = c0c1 of tile 2s, a1 = its c2c3,
-     * a2, a3 the same of tile 2s + 1), each pair packed into one register. Null when A is held
-     * otherwise, or its elements are not 16-bit.
+     * a2, a3 the same of tile 2s + 1), each pair packed into one register (a packed A's words as
+     * they are). Null when A is held otherwise, or its elements are not 16-bit.
      */
     static AFragments registerFragments(Lowerer cx, Dot op, Tiling t, TileValue a) {
         if (t.wn() != 1) return null;
@@ -97,8 +98,7 @@ final class MmaRules {
             for (int j = 0; j < 4; j++) {
                 int tile = 2 * s + (j >> 1), c = 2 * (j & 1);
                 int r = c + 4 * (tile + tilesK * mi);
-                String lo = MemoryRules.memoryBits(cx, type, a.reg(r)), hi = MemoryRules.memoryBits(cx, type, a.reg(r + 1));
-                f[j] = MemoryRules.pack(cx, new String[] {lo, hi}, 2);
+                f[j] = a.isPacked() ? a.word(r / 2) : Packing.operandPair(cx, type, a.reg(r), a.reg(r + 1));
             }
             return f;
         };
@@ -245,11 +245,17 @@ final class MmaRules {
             int[] rc = o.stored(e >>> logC, e & (cols - 1));
             offsets[r] = o.tile().offset(rc[0], rc[1]);
         }
+        List<int[]> runs = new ArrayList<>();   // {first register, registers}: each one store of up to 16 bytes
         for (int r = 0; r < n; ) {
             int run = 1;
             while (run * 2 * eb <= 16 && r + run * 2 <= n && offsets[r] % (run * 2 * eb) == 0 && consecutive(offsets, r, run * 2, eb)) run *= 2;
-            String[] fields = new String[run];
-            for (int j = 0; j < run; j++) fields[j] = bits(cx, v.reg(r + j), t, tf32);
+            runs.add(new int[] {r, run});
+            r += run;
+        }
+        // a packed value's words are stored as they are where every run holds whole words
+        if (v.isPacked() && runs.stream().anyMatch(run -> run[0] % 2 != 0 || run[1] % 2 != 0)) v = Packing.unpack(cx, v);
+        for (int[] rr : runs) {
+            int r = rr[0], run = rr[1];
             String addr = w.reg(RegClass.B32);
             if (thread == null) w.op("add.u32 %s, %s, %d", addr, base, start + offsets[r]);
             else {
@@ -257,6 +263,14 @@ final class MmaRules {
                 w.op("add.u32 %s, %s, %s", addr, addr, base);
             }
             int bytes = run * eb;
+            if (v.isPacked()) {
+                String[] word = java.util.Arrays.copyOfRange(v.words(), r / 2, (r + run) / 2);
+                w.op("st.shared%s.b32 [%s+%d], %s", word.length == 1 ? "" : ".v" + word.length, addr, thread == null ? 0 : start,
+                        word.length == 1 ? word[0] : "{" + String.join(", ", word) + "}");
+                continue;
+            }
+            String[] fields = new String[run];
+            for (int j = 0; j < run; j++) fields[j] = bits(cx, v.reg(r + j), t, tf32);
             if (bytes < 4) {
                 w.op("st.shared.%s [%s+%d], %s", bytes == 1 ? "u8" : "u16", addr, thread == null ? 0 : start,
                         bytes == 1 || run == 1 ? fields[0] : MemoryRules.pack(cx, fields, eb));
@@ -270,7 +284,6 @@ final class MmaRules {
                 w.op("st.shared%s.b32 [%s+%d], %s", words == 1 ? "" : ".v" + words, addr, thread == null ? 0 : start,
                         words == 1 ? word[0] : "{" + String.join(", ", word) + "}");
             }
-            r += run;
         }
     }
 
@@ -307,9 +320,10 @@ final class MmaRules {
         DType in = op.a().type().dtype();
         boolean tf32 = op.precision() == Dot.Precision.TF32;
         TileValue acc = cx.operand(op, op.acc());
-        TileValue a = mma.a() == null ? cx.operand(op, op.a()) : null, b = mma.b() == null ? cx.operand(op, op.b()) : null;
-        AFragments inRegisters = a == null ? null : registerFragments(cx, op, tiling, a);
-        TileValue staged = inRegisters != null ? null : a;
+        TileValue b = mma.b() == null ? cx.operandAny(op, op.b()) : null;   // staged as it is held
+        // A as it is held (packed where its conversion or load made it so)
+        AFragments inRegisters = mma.a() == null ? registerFragments(cx, op, tiling, cx.operandAny(op, op.a())) : null;
+        TileValue staged = mma.a() == null && inRegisters == null ? cx.operandAny(op, op.a()) : null;
         Operand oa = Operand.of(Role.A, m, k, in, mma.a() != null ? mma.a().kContiguous() : staged == null || kContiguous(staged.layout(), 1, in),
                 tf32 && mma.a() != null);
         Operand ob = Operand.of(Role.B, n, k, in, mma.b() != null ? mma.b().kContiguous() : kContiguous(b.layout(), 0, in), tf32 && mma.b() != null);

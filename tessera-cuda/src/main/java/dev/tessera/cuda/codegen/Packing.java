@@ -145,6 +145,23 @@ final class Packing {
         return MemoryRules.pack(cx, new String[] {MemoryRules.memoryBits(cx, t, lo), MemoryRules.memoryBits(cx, t, hi)}, 2);
     }
 
+    /**
+     * One word of two unpacked elements for a tensor-core operand, {@code lo} in the low half. The
+     * tensor cores answer any NaN with their canonical NaN, so the NaN pattern of an operand is
+     * never observed: two elements freshly rounded from f32 (softmax's P before P·V) take one
+     * {@code cvt.rn.f16x2.f32} (an F2FP) instead of two rounded patterns, two NaN fixes and a
+     * {@code prmt} (about 4.5 instructions an element in flash attention's inner loop).
+     */
+    static String operandPair(Lowerer cx, DType t, String lo, String hi) {
+        Lowerer.NarrowBits a = cx.narrowBits(lo, t), b = cx.narrowBits(hi, t);
+        if (a != null && b != null && a.roundedFrom() != null && b.roundedFrom() != null) {
+            String word = cx.w.reg(RegClass.B32);
+            cx.w.op("cvt.rn.%sx2.f32 %s, %s, %s", t == DType.BF16 ? "bf16" : "f16", word, b.roundedFrom(), a.roundedFrom());
+            return word;
+        }
+        return pair(cx, t, lo, hi);
+    }
+
     /** A word of half {@code halfA} of {@code a} (low) and half {@code halfB} of {@code b} (high). */
     static String select(Lowerer cx, String a, int halfA, String b, int halfB) {
         if (a.equals(b) && halfA == 0 && halfB == 1) return a;

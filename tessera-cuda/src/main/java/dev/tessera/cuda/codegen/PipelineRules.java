@@ -50,7 +50,7 @@ final class PipelineRules {
         for (GpuOp.StageOperand s : pf.invariants()) {
             SharedBuffer b = s.buffer();
             w.comment("stage " + s.value() + " -> " + b);
-            MmaRules.stage(cx, cx.primary(s.value()), Operand.in(b), slotBase(b, program, "0", cx), 0, false);
+            MmaRules.stage(cx, cx.getAny(s.value(), cx.layoutOf(s.value())), Operand.in(b), slotBase(b, program, "0", cx), 0, false);
         }
         int distance = pf.distance();
         w.comment("pipelined: " + stages + " stages, copies " + distance + " iterations ahead; prologue");

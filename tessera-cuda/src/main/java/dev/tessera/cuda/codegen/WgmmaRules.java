@@ -44,10 +44,10 @@ final class WgmmaRules {
         DType in = dot.a().type().dtype();
         boolean tf32 = dot.precision() == Dot.Precision.TF32;
         TileValue acc = cx.operand(dot, dot.acc());
-        TileValue a = op.a() == null ? cx.operand(dot, dot.a()) : null, b = op.b() == null ? cx.operand(dot, dot.b()) : null;
-        // A straight from registers when it is held as the previous dot of a chain left it
-        MmaRules.AFragments inRegisters = a != null && groups.gn() == 1 ? MmaRules.fragmentsInRegisters(cx, dot, a) : null;
-        if (inRegisters != null) a = null;
+        TileValue b = op.b() == null ? cx.operandAny(dot, dot.b()) : null;   // staged as it is held
+        // A straight from registers (packed or not) when it is held as the previous dot of a chain left it, else staged
+        MmaRules.AFragments inRegisters = op.a() == null && groups.gn() == 1 ? MmaRules.fragmentsInRegisters(cx, dot, cx.operandAny(dot, dot.a())) : null;
+        TileValue a = op.a() == null && inRegisters == null ? cx.operandAny(dot, dot.a()) : null;
         Operand oa = op.a() != null ? Operand.in(op.a())
                 : inRegisters != null ? new Operand(Role.A, true, null, m, k, in, false) // read as fragments: no tile
                 : staged(Role.A, m, k, in, instr, a.layout());
