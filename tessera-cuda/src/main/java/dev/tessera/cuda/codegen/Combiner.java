@@ -1,5 +1,6 @@
 package dev.tessera.cuda.codegen;
 
+import dev.tessera.cuda.codegen.control.ControlRules;
 import dev.tessera.ir.Op.Binary;
 import dev.tessera.ir.Op.Reduce;
 import dev.tessera.ir.Op.Yield;

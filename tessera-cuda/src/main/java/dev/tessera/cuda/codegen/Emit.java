@@ -5,7 +5,7 @@ import dev.tessera.types.ElementType;
 import dev.tessera.types.Numerics;
 
 /** Small instruction patterns every rule needs: immediates, constants, keeping narrow values normalized. */
-final class Emit {
+public final class Emit {
     private Emit() {}
 
     static String f32(double v) { return String.format("0f%08X", Float.floatToRawIntBits((float) v)); }
@@ -13,7 +13,7 @@ final class Emit {
     static String f64(double v) { return String.format("0d%016X", Double.doubleToRawLongBits(v)); }
 
     /** The PTX type for integer arithmetic on {@code t}'s registers. */
-    static String intType(DType t) {
+    public static String intType(DType t) {
         if (t.bits() == 64) return t.isUnsigned() ? "u64" : "s64";
         return t.isUnsigned() ? "u32" : "s32";
     }
@@ -86,14 +86,14 @@ final class Emit {
     }
 
     /** A 32-bit word 1 or 0 from a predicate. */
-    static String fromPred(Lowerer cx, String p) {
+    public static String fromPred(Lowerer cx, String p) {
         String r = cx.w.reg(RegClass.B32);
         cx.w.op("selp.u32 %s, 1, 0, %s", r, p);
         return r;
     }
 
     /** Moves a value of register class {@code k} (select for predicates). */
-    static void move(Lowerer cx, RegClass k, String dst, String src) {
+    public static void move(Lowerer cx, RegClass k, String dst, String src) {
         if (dst.equals(src)) return;
         if (k == RegClass.PRED) {
             cx.w.op("and.pred %s, %s, %s", dst, src, src);

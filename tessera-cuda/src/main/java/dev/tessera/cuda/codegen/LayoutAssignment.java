@@ -27,7 +27,7 @@ import java.util.Set;
  * recomputed in the wanted layout, others go through shared memory once, right where they are
  * defined (so a conversion is never repeated inside a loop that merely uses the value).
  */
-final class LayoutAssignment {
+public final class LayoutAssignment {
     final int numWarps;
     private final Target target;
     private final AxisInfo axis;
@@ -53,7 +53,7 @@ final class LayoutAssignment {
         collectEager(kernel.body());
     }
 
-    DistributedLayout scalar() { return DistributedLayout.scalar(numWarps); }
+    public DistributedLayout scalar() { return DistributedLayout.scalar(numWarps); }
 
     /** The layout {@code v} is produced in. */
     DistributedLayout layoutOf(Value v) {
@@ -77,7 +77,7 @@ final class LayoutAssignment {
     boolean isRematerializable(Value v) { return remat.isRematerializable(v); }
 
     /** The op defining {@code v} (null for parameters and region arguments). */
-    Op producerOf(Value v) { return remat.producer(v); }
+    public Op producerOf(Value v) { return remat.producer(v); }
 
     // ------------------------------------------------------------------ anchors
 

@@ -19,10 +19,10 @@ import java.util.Set;
  * by 16 bytes every 32 elements, which spreads column accesses over the banks and keeps 16-byte
  * vector accesses aligned), a barrier, and each thread reads its new elements.
  */
-final class LayoutConversion {
+public final class LayoutConversion {
     private LayoutConversion() {}
 
-    static TileValue convert(TileValue src, DistributedLayout target, Lowerer cx) {
+    public static TileValue convert(TileValue src, DistributedLayout target, Lowerer cx) {
         DistributedLayout from = src.layout();
         if (from.equals(target)) return src;
         if (src.isPacked()) return convertPacked(src, target, cx);

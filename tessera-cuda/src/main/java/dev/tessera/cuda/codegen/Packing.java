@@ -14,7 +14,7 @@ import java.util.Map;
  * shifted into f32's top bits. An unpacked element remembers the word and half it came from
  * ({@link Lowerer.NarrowBits}), so packing it again next to its neighbour costs nothing.
  */
-final class Packing {
+public final class Packing {
     private Packing() {}
 
     /** {@code v} unpacked (an unpacked {@code v} is returned as is), its f16 NaN patterns tagged. */
@@ -207,7 +207,7 @@ final class Packing {
     }
 
     /** {@code v} in the representation of {@code like} (packed or not). */
-    static TileValue as(Lowerer cx, TileValue v, TileValue like) {
+    public static TileValue as(Lowerer cx, TileValue v, TileValue like) {
         if (v.isPacked() == like.isPacked()) return v;
         return like.isPacked() ? pack(cx, v) : unpack(cx, v);
     }

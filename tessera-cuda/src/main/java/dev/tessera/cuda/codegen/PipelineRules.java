@@ -1,6 +1,7 @@
 package dev.tessera.cuda.codegen;
 
 import dev.tessera.cuda.codegen.MmaRules.Operand;
+import dev.tessera.cuda.codegen.control.ControlRules;
 import dev.tessera.cuda.codegen.gpu.GpuOp;
 import dev.tessera.cuda.codegen.gpu.GpuProgram;
 import dev.tessera.cuda.codegen.gpu.SharedBuffer;

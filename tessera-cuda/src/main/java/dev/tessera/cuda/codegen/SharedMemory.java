@@ -7,7 +7,7 @@ package dev.tessera.cuda.codegen;
  * one op after another. Its size is the largest any op asks for. A barrier separates one op's
  * reads from the next op's writes: the array is "dirty" once read, and the next user waits first.
  */
-final class SharedMemory {
+public final class SharedMemory {
     static final String SYMBOL = "tessera_smem";
     private final PtxWriter w;
     private int bytes, reserved;
@@ -58,7 +58,7 @@ final class SharedMemory {
     void end() { dirty = true; }
 
     /** Control flow joins or loops back: assume someone may still be reading. */
-    void assumeDirty() { dirty = true; }
+    public void assumeDirty() { dirty = true; }
 
     String base() {
         if (base == null) {

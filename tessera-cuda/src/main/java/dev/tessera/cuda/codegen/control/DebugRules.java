@@ -1,5 +1,10 @@
-package dev.tessera.cuda.codegen;
+package dev.tessera.cuda.codegen.control;
 
+import dev.tessera.cuda.codegen.Emit;
+import dev.tessera.cuda.codegen.Lowerer;
+import dev.tessera.cuda.codegen.PtxWriter;
+import dev.tessera.cuda.codegen.RegClass;
+import dev.tessera.cuda.codegen.TileValue;
 import dev.tessera.cuda.codegen.layout.DistributedLayout;
 import dev.tessera.ir.Loc;
 import dev.tessera.ir.Op.Assert;
@@ -14,12 +19,12 @@ import java.nio.charset.StandardCharsets;
  * parameter, and exits; the host checks the buffer when it synchronizes. Printing calls the
  * driver's {@code vprintf}, one line per element, from one thread per element.
  */
-final class DebugRules {
+public final class DebugRules {
     private DebugRules() {}
 
-    static final String ERROR_PARAM = "tessera_error", KERNEL_ID_PARAM = "tessera_kernel_id";
+    public static final String ERROR_PARAM = "tessera_error", KERNEL_ID_PARAM = "tessera_kernel_id";
 
-    static void deviceAssert(Assert a, Lowerer cx) {
+    public static void deviceAssert(Assert a, Lowerer cx) {
         TileValue c = cx.primary(a.condition());
         PtxWriter w = cx.w;
         String all = c.reg(0);
@@ -88,7 +93,7 @@ final class DebugRules {
 
     // ------------------------------------------------------------------ printing
 
-    static void print(Print p, Lowerer cx) {
+    public static void print(Print p, Lowerer cx) {
         PtxWriter w = cx.w;
         String buffer = cx.printBuffer();
         for (Value v : p.values()) {
@@ -153,7 +158,7 @@ final class DebugRules {
     }
 
     /** The bytes of a C string as a PTX initializer. */
-    static String bytes(String s) {
+    public static String bytes(String s) {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         StringBuilder out = new StringBuilder();
         for (byte x : b) out.append(x & 0xFF).append(", ");

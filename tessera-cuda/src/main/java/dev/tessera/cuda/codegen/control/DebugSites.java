@@ -1,4 +1,4 @@
-package dev.tessera.cuda.codegen;
+package dev.tessera.cuda.codegen.control;
 
 import dev.tessera.ir.Loc;
 import java.util.ArrayList;

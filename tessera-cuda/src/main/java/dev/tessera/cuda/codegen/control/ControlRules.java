@@ -1,5 +1,14 @@
-package dev.tessera.cuda.codegen;
+package dev.tessera.cuda.codegen.control;
 
+import dev.tessera.cuda.codegen.Emit;
+import dev.tessera.cuda.codegen.GpuLowering;
+import dev.tessera.cuda.codegen.LayoutConversion;
+import dev.tessera.cuda.codegen.Lowerer;
+import dev.tessera.cuda.codegen.Packing;
+import dev.tessera.cuda.codegen.PtxLowering;
+import dev.tessera.cuda.codegen.PtxWriter;
+import dev.tessera.cuda.codegen.RegClass;
+import dev.tessera.cuda.codegen.TileValue;
 import dev.tessera.cuda.codegen.gpu.GpuOp;
 import dev.tessera.cuda.codegen.gpu.GpuProgram;
 import dev.tessera.cuda.codegen.layout.DistributedLayout;
@@ -22,10 +31,10 @@ import java.util.Set;
  * Carried values live in registers the loop owns; each iteration ends with a parallel copy of the
  * yielded values into them.
  */
-final class ControlRules {
+public final class ControlRules {
     private ControlRules() {}
 
-    static void forLoop(GpuOp.For loop, GpuProgram program, Lowerer cx) {
+    public static void forLoop(GpuOp.For loop, GpuProgram program, Lowerer cx) {
         PtxWriter w = cx.w;
         For f = loop.source();
         DType ivType = f.lower().type().dtype();
@@ -65,13 +74,13 @@ final class ControlRules {
     }
 
     /** A run-time check that the loop's step is positive, unless it is a positive constant. */
-    static void checkStep(For f, String step, Lowerer cx) {
+    public static void checkStep(For f, String step, Lowerer cx) {
         if (!isPositiveConstant(cx, f.step())) {
             DebugRules.check(cx, "setp.gt." + Emit.intType(f.lower().type().dtype()), step, "range step must be positive", f.loc());
         }
     }
 
-    static void whileLoop(GpuOp.While loop, GpuProgram program, Lowerer cx) {
+    public static void whileLoop(GpuOp.While loop, GpuProgram program, Lowerer cx) {
         PtxWriter w = cx.w;
         While wl = loop.source();
         List<TileValue> carried = new ArrayList<>();
@@ -108,7 +117,7 @@ final class ControlRules {
         return l.equals(c.layout()) ? c : LayoutConversion.convert(c, l, cx);
     }
 
-    static void ifThenElse(GpuOp.If branch, GpuProgram program, Lowerer cx) {
+    public static void ifThenElse(GpuOp.If branch, GpuProgram program, Lowerer cx) {
         PtxWriter w = cx.w;
         If i = branch.source();
         String cond = cx.primary(i.condition()).reg(0);
@@ -145,7 +154,7 @@ final class ControlRules {
     }
 
     /** Lowers a core region's ops (a combine function's: scalar, no control flow) up to its yield, which it returns. */
-    static Yield lowerBody(Region r, Lowerer cx) {
+    public static Yield lowerBody(Region r, Lowerer cx) {
         for (Op op : r.ops()) {
             if (op instanceof Yield y) return y;
             PtxLowering.lower(op, cx);
@@ -157,7 +166,7 @@ final class ControlRules {
      * to[i] = from[i] for all i at once (through temporaries when a source is also a destination);
      * each source is first put in its destination's representation (packed or not).
      */
-    static void copy(Lowerer cx, List<TileValue> from, List<TileValue> to) {
+    public static void copy(Lowerer cx, List<TileValue> from, List<TileValue> to) {
         // a value already in its destination's registers (a dot that accumulated in place) stays untouched
         List<TileValue> converted = new ArrayList<>(), targets = new ArrayList<>();
         for (int i = 0; i < from.size(); i++) {
