@@ -19,7 +19,7 @@ public final class Emit {
     }
 
     /** The PTX type for float arithmetic on {@code t}'s registers (narrow floats compute in f32). */
-    static String floatType(DType t) { return t == DType.F64 ? "f64" : "f32"; }
+    public static String floatType(DType t) { return t == DType.F64 ? "f64" : "f32"; }
 
     /** A register holding {@code value} as {@code t} holds it (narrow floats rounded, narrow integers wrapped). */
     static String constant(Lowerer cx, ElementType t, Number value) {
@@ -79,7 +79,7 @@ public final class Emit {
     }
 
     /** A predicate register from a 32-bit word (non-zero is true). */
-    static String toPred(Lowerer cx, String word) {
+    public static String toPred(Lowerer cx, String word) {
         String p = cx.w.reg(RegClass.PRED);
         cx.w.op("setp.ne.b32 %s, %s, 0", p, word);
         return p;
@@ -103,7 +103,7 @@ public final class Emit {
     }
 
     /** dst = p ? a : b for any register class. */
-    static String select(Lowerer cx, RegClass k, String p, String a, String b) {
+    public static String select(Lowerer cx, RegClass k, String p, String a, String b) {
         String d = cx.w.reg(k);
         if (k == RegClass.PRED) {
             String t = cx.w.reg(RegClass.PRED), e = cx.w.reg(RegClass.PRED);

@@ -78,7 +78,7 @@ public final class LayoutConversion {
         return out;
     }
 
-    static int elementBytes(RegClass k) { return k == RegClass.PRED ? 4 : k.bytes(); }
+    public static int elementBytes(RegClass k) { return k == RegClass.PRED ? 4 : k.bytes(); }
 
     /** The padded word index of flat element {@code i} (16 bytes of padding every 32 elements). */
     static int paddedIndex(int i) { return i + (i >> 5) * 4; }

@@ -26,7 +26,7 @@ public final class Lowerer {
     public final LayoutAssignment layouts;
     final AxisInfo axis;
     final Target target;
-    final int numWarps;
+    public final int numWarps;
     public final SharedMemory smem = new SharedMemory(w);
     public final DebugSites debug;
     private final NanPayloads nanPayloads;
@@ -193,7 +193,7 @@ public final class Lowerer {
         return tid;
     }
 
-    String lane() { tid(); return lane; }
+    public String lane() { tid(); return lane; }
 
     /**
      * A register that depends only on the thread index (and registers of the same kind), computed
@@ -208,7 +208,7 @@ public final class Lowerer {
         return known;
     }
 
-    String warp() { tid(); return warp; }
+    public String warp() { tid(); return warp; }
 
     /**
      * The flat-index bits a thread's lane and warp contribute in layout {@code l} (a register set

@@ -8,7 +8,7 @@ import dev.tessera.types.Numerics.Rounding;
  * for every non-NaN value: native {@code cvt} where the target has it, otherwise exact integer
  * sequences. Values are held as f32 registers; bits as 32-bit registers, zero-extended.
  */
-final class NarrowFloats {
+public final class NarrowFloats {
     private NarrowFloats() {}
 
     /** An IEEE-like binary format narrower than f32 (see Numerics' formats). */
@@ -40,7 +40,7 @@ final class NarrowFloats {
      * {@code f} rounded to nearest even in {@code t}, as an f32 value; the rounded pattern is
      * recorded beside it (see {@link Lowerer.NarrowBits}) and costs nothing unless a store uses it.
      */
-    static String round(Lowerer cx, String f, DType t) {
+    public static String round(Lowerer cx, String f, DType t) {
         PtxWriter w = cx.w;
         if (t == DType.F16 || (t == DType.BF16 && cx.target.nativeBf16())) {
             String type = t == DType.F16 ? "f16" : "bf16";

@@ -12,7 +12,7 @@ import dev.tessera.types.DType;
  * NaN, and explicit rounding modifiers keep ptxas from fusing a multiply and an add the CPU
  * rounds twice.
  */
-final class ScalarOps {
+public final class ScalarOps {
     private ScalarOps() {}
 
     /** {@code a fn b} in {@code t}, normalized to {@code t}. */
@@ -21,7 +21,7 @@ final class ScalarOps {
     }
 
     /** {@code a fn b} computed in the register's width, not yet rounded or wrapped to a narrow {@code t}. */
-    static String binaryRaw(Lowerer cx, Binary.Fn fn, DType t, String a, String b) {
+    public static String binaryRaw(Lowerer cx, Binary.Fn fn, DType t, String a, String b) {
         PtxWriter w = cx.w;
         RegClass k = RegClass.of(t);
         String d = w.reg(k);

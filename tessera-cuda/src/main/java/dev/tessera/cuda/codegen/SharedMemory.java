@@ -36,7 +36,7 @@ public final class SharedMemory {
     void release() { reserved = 0; }
 
     /** Reserves {@code n} bytes of scratch and waits for earlier readers; returns the 32-bit address of the scratch's start. */
-    String begin(int n) { return begin(n, 16); }
+    public String begin(int n) { return begin(n, 16); }
 
     /** As {@link #begin(int)}, the scratch's start on {@code alignment} bytes (a power of two; the array's own alignment at most). */
     String begin(int n, int alignment) {
@@ -52,10 +52,10 @@ public final class SharedMemory {
     }
 
     /** After writes, before reads by other threads. */
-    void sync() { w.op("bar.sync 0"); }
+    public void sync() { w.op("bar.sync 0"); }
 
     /** After the reads: the next user must wait. */
-    void end() { dirty = true; }
+    public void end() { dirty = true; }
 
     /** Control flow joins or loops back: assume someone may still be reading. */
     public void assumeDirty() { dirty = true; }

@@ -1,7 +1,7 @@
 package dev.tessera.cuda.codegen;
 
 /** Warp shuffles of any register class (64-bit values in two halves, predicates as words). */
-final class Shuffles {
+public final class Shuffles {
     private Shuffles() {}
 
     /**
@@ -16,7 +16,7 @@ final class Shuffles {
     }
 
     /** {@code shfl.sync.<mode>} of {@code v}: bfly (xor lane mask), up or down (by delta). */
-    static String shuffle(Lowerer cx, RegClass k, String v, String mode, int operand) {
+    public static String shuffle(Lowerer cx, RegClass k, String v, String mode, int operand) {
         PtxWriter w = cx.w;
         String c = mode.equals("up") ? "0" : "31";
         switch (k) {

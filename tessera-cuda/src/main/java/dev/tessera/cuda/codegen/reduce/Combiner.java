@@ -1,5 +1,12 @@
-package dev.tessera.cuda.codegen;
+package dev.tessera.cuda.codegen.reduce;
 
+import dev.tessera.cuda.codegen.Emit;
+import dev.tessera.cuda.codegen.Lowerer;
+import dev.tessera.cuda.codegen.NarrowFloats;
+import dev.tessera.cuda.codegen.PtxWriter;
+import dev.tessera.cuda.codegen.RegClass;
+import dev.tessera.cuda.codegen.ScalarOps;
+import dev.tessera.cuda.codegen.TileValue;
 import dev.tessera.cuda.codegen.control.ControlRules;
 import dev.tessera.ir.Op.Binary;
 import dev.tessera.ir.Op.Reduce;

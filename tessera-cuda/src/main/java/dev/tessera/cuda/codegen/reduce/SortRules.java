@@ -1,5 +1,10 @@
-package dev.tessera.cuda.codegen;
+package dev.tessera.cuda.codegen.reduce;
 
+import dev.tessera.cuda.codegen.Emit;
+import dev.tessera.cuda.codegen.Lowerer;
+import dev.tessera.cuda.codegen.PtxWriter;
+import dev.tessera.cuda.codegen.RegClass;
+import dev.tessera.cuda.codegen.TileValue;
 import dev.tessera.cuda.codegen.layout.DistributedLayout;
 import dev.tessera.ir.Op.Sort;
 import dev.tessera.types.DType;
@@ -11,10 +16,10 @@ import dev.tessera.types.DType;
  * compare-exchanges, with a barrier between stages. Descending is the reverse of ascending, as on
  * the CPU.
  */
-final class SortRules {
+public final class SortRules {
     private SortRules() {}
 
-    static TileValue sort(Sort op, DistributedLayout out, Lowerer cx) {
+    public static TileValue sort(Sort op, DistributedLayout out, Lowerer cx) {
         TileValue in = cx.primary(op.source());
         PtxWriter w = cx.w;
         DType t = op.source().type().dtype();

@@ -1,5 +1,13 @@
-package dev.tessera.cuda.codegen;
+package dev.tessera.cuda.codegen.reduce;
 
+import dev.tessera.cuda.codegen.Emit;
+import dev.tessera.cuda.codegen.LayoutAssignment;
+import dev.tessera.cuda.codegen.LayoutConversion;
+import dev.tessera.cuda.codegen.Lowerer;
+import dev.tessera.cuda.codegen.PtxWriter;
+import dev.tessera.cuda.codegen.RegClass;
+import dev.tessera.cuda.codegen.Shuffles;
+import dev.tessera.cuda.codegen.TileValue;
 import dev.tessera.cuda.codegen.layout.DistributedLayout;
 import dev.tessera.ir.Op.Scan;
 import dev.tessera.ir.Op.ScanTuple;
@@ -16,10 +24,10 @@ import java.util.List;
  * each thread folding in the totals of the warps before its own. The combine always takes the
  * earlier elements (in scan order) on its left, as the CPU backend's sequential scan does.
  */
-final class ScanRules {
+public final class ScanRules {
     private ScanRules() {}
 
-    static TileValue scan(Scan op, DistributedLayout out, Lowerer cx) {
+    public static TileValue scan(Scan op, DistributedLayout out, Lowerer cx) {
         TileValue in = cx.operand(op, op.input());
         Combiner comb = new Combiner(cx, op.kind(), op.combine(), op.input().type().dtype());
         String[][] x = scanParts(new TileValue[] {in}, op.axis(), op.reverse(), comb, cx);
@@ -29,7 +37,7 @@ final class ScanRules {
     }
 
     /** A multi-operand scan: the inputs share a layout, each element carries one register per input. */
-    static void scanTuple(ScanTuple op, Lowerer cx) {
+    public static void scanTuple(ScanTuple op, Lowerer cx) {
         int n = op.inputs().size();
         TileValue[] ins = new TileValue[n];
         for (int i = 0; i < n; i++) ins[i] = cx.operand(op, op.inputs().get(i));

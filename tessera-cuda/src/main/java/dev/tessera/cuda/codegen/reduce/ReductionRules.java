@@ -1,5 +1,12 @@
-package dev.tessera.cuda.codegen;
+package dev.tessera.cuda.codegen.reduce;
 
+import dev.tessera.cuda.codegen.Emit;
+import dev.tessera.cuda.codegen.LayoutConversion;
+import dev.tessera.cuda.codegen.Lowerer;
+import dev.tessera.cuda.codegen.PtxWriter;
+import dev.tessera.cuda.codegen.RegClass;
+import dev.tessera.cuda.codegen.Shuffles;
+import dev.tessera.cuda.codegen.TileValue;
 import dev.tessera.cuda.codegen.layout.DistributedLayout;
 import dev.tessera.ir.Op.Reduce;
 import dev.tessera.ir.Op.ReduceTuple;
@@ -13,10 +20,10 @@ import java.util.Arrays;
  * shared memory (each warp's partial at [result element][warp], then every thread combines the
  * partials in warp order). Every thread ends with the results its slice layout says it holds.
  */
-final class ReductionRules {
+public final class ReductionRules {
     private ReductionRules() {}
 
-    static TileValue reduce(Reduce op, DistributedLayout out, Lowerer cx) {
+    public static TileValue reduce(Reduce op, DistributedLayout out, Lowerer cx) {
         TileValue in = cx.operand(op, op.input());
         Combiner comb = new Combiner(cx, op.kind(), op.combine(), op.input().type().dtype());
         String[][] acc = reduceParts(new TileValue[] {in}, op.axis(), comb, out, cx);
@@ -26,7 +33,7 @@ final class ReductionRules {
     }
 
     /** A multi-operand reduce: the inputs share a layout, each accumulator holds one register per input. */
-    static void reduceTuple(ReduceTuple op, Lowerer cx) {
+    public static void reduceTuple(ReduceTuple op, Lowerer cx) {
         int n = op.inputs().size();
         TileValue[] ins = new TileValue[n];
         for (int i = 0; i < n; i++) ins[i] = cx.operand(op, op.inputs().get(i));
