@@ -47,7 +47,7 @@ public final class Emit {
     }
 
     /** A 32-bit integer register holding {@code v}. */
-    static String u32(Lowerer cx, long v) {
+    public static String u32(Lowerer cx, long v) {
         String r = cx.w.reg(RegClass.B32);
         cx.w.op("mov.b32 %s, %d", r, (int) v);
         return r;

@@ -1,6 +1,9 @@
 package dev.tessera.cuda.codegen;
 
 import dev.tessera.cuda.codegen.control.ControlRules;
+import dev.tessera.cuda.codegen.dot.MmaRules;
+import dev.tessera.cuda.codegen.dot.PipelineRules;
+import dev.tessera.cuda.codegen.dot.WgmmaRules;
 import dev.tessera.cuda.codegen.gpu.GpuOp;
 import dev.tessera.cuda.codegen.gpu.GpuProgram;
 

@@ -550,7 +550,7 @@ public final class LayoutAssignment {
      * The layout in which {@code d}'s A operand is already its A fragments: the accumulator layout
      * of a dot with A's shape whose warps (warpgroups, on wgmma) own whole rows, as {@code d}'s do.
      */
-    DistributedLayout aFragmentLayout(Dot d) {
+    public DistributedLayout aFragmentLayout(Dot d) {
         Shape a = d.a().type().shape();
         if (plan(d) instanceof TensorCores.WgmmaPlan) return TensorCores.WarpGroups.rows(a.dim(0), a.dim(1), numWarps).accumulator();
         return TensorCores.Tiling.rows(a.dim(0), a.dim(1), numWarps).accumulator();

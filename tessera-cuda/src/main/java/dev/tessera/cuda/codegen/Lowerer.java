@@ -199,7 +199,7 @@ public final class Lowerer {
      * A register that depends only on the thread index (and registers of the same kind), computed
      * once, in the prologue, the first time {@code key} is asked for.
      */
-    String once(String key, java.util.function.Supplier<String> emit) {
+    public String once(String key, java.util.function.Supplier<String> emit) {
         String known = prologueValues.get(key);
         if (known == null) {
             known = w.inPrologue(emit);

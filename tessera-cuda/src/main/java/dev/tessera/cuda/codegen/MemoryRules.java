@@ -17,7 +17,7 @@ import java.util.List;
  * or 0), masked-off stores are predicated away, and only one thread of each group holding copies
  * of an element stores it.
  */
-final class MemoryRules {
+public final class MemoryRules {
     private MemoryRules() {}
 
     static TileValue load(Load l, DistributedLayout out, Lowerer cx) {
@@ -68,7 +68,7 @@ final class MemoryRules {
     }
 
     /** The elements per access for this op in layout {@code out}: the run of low registers along one dimension, as far as AxisInfo allows. */
-    static int vector(Lowerer cx, Value pointer, Value mask, DistributedLayout out) { return vector(cx.layouts, pointer, mask, out); }
+    public static int vector(Lowerer cx, Value pointer, Value mask, DistributedLayout out) { return vector(cx.layouts, pointer, mask, out); }
 
     static int vector(LayoutAssignment layouts, Value pointer, Value mask, DistributedLayout out) {
         int dim = vectorDim(out);
@@ -162,7 +162,7 @@ final class MemoryRules {
     }
 
     /** Fields of {@code es} bytes, lowest first, packed into one 32-bit register. */
-    static String pack(Lowerer cx, String[] fields, int es) {
+    public static String pack(Lowerer cx, String[] fields, int es) {
         String word = fields[0];
         for (int j = 1; j < fields.length; j++) {
             String merged = cx.w.reg(RegClass.B32);
@@ -208,7 +208,7 @@ final class MemoryRules {
         }
     }
 
-    static String and(Lowerer cx, String p, String q) {
+    public static String and(Lowerer cx, String p, String q) {
         String r = cx.w.reg(RegClass.PRED);
         cx.w.op("and.pred %s, %s, %s", r, p, q);
         return r;
@@ -291,7 +291,7 @@ final class MemoryRules {
     }
 
     /** The memory bits of one element as it is held (narrow floats keep their patterns, see NarrowFloats.held). */
-    static String memoryBits(Lowerer cx, DType t, String reg) {
+    public static String memoryBits(Lowerer cx, DType t, String reg) {
         return switch (t) {
             case I1 -> Emit.fromPred(cx, reg);
             case F16, BF16, FP8E4M3, FP8E5M2 -> NarrowFloats.heldBits(cx, reg, t);

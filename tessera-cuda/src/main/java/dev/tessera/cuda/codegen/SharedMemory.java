@@ -25,7 +25,7 @@ public final class SharedMemory {
      * gpu.AllocateShared) until {@link #release()}; scratch asked for meanwhile starts after them.
      * Waits first if an earlier op may still be reading the scratch the buffers now cover.
      */
-    void reserve(int n) {
+    public void reserve(int n) {
         if (dirty) w.op("bar.sync 0");
         dirty = false;
         reserved = (n + 127) & ~127;
@@ -33,13 +33,13 @@ public final class SharedMemory {
     }
 
     /** The reserved buffers are dead (their users have waited and passed a barrier): scratch may use their space again. */
-    void release() { reserved = 0; }
+    public void release() { reserved = 0; }
 
     /** Reserves {@code n} bytes of scratch and waits for earlier readers; returns the 32-bit address of the scratch's start. */
     public String begin(int n) { return begin(n, 16); }
 
     /** As {@link #begin(int)}, the scratch's start on {@code alignment} bytes (a power of two; the array's own alignment at most). */
-    String begin(int n, int alignment) {
+    public String begin(int n, int alignment) {
         int at = (reserved + alignment - 1) & -alignment;
         bytes = Math.max(bytes, at + ((n + 15) & ~15));
         if (dirty) w.op("bar.sync 0");
@@ -60,7 +60,7 @@ public final class SharedMemory {
     /** Control flow joins or loops back: assume someone may still be reading. */
     public void assumeDirty() { dirty = true; }
 
-    String base() {
+    public String base() {
         if (base == null) {
             base = w.inPrologue(() -> {
                 String r = w.reg(RegClass.B32);

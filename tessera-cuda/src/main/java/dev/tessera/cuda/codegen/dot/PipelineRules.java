@@ -1,6 +1,13 @@
-package dev.tessera.cuda.codegen;
+package dev.tessera.cuda.codegen.dot;
 
-import dev.tessera.cuda.codegen.MmaRules.Operand;
+import dev.tessera.cuda.codegen.Emit;
+import dev.tessera.cuda.codegen.Lowerer;
+import dev.tessera.cuda.codegen.MemoryRules;
+import dev.tessera.cuda.codegen.PtxLowering;
+import dev.tessera.cuda.codegen.PtxWriter;
+import dev.tessera.cuda.codegen.RegClass;
+import dev.tessera.cuda.codegen.TileValue;
+import dev.tessera.cuda.codegen.dot.MmaRules.Operand;
 import dev.tessera.cuda.codegen.control.ControlRules;
 import dev.tessera.cuda.codegen.gpu.GpuOp;
 import dev.tessera.cuda.codegen.gpu.GpuProgram;
@@ -25,10 +32,10 @@ import java.util.List;
  * and copy is waited for. Copies of iterations at or past the loop's end are issued with a
  * source size of 0, which zero-fills and reads nothing.
  */
-final class PipelineRules {
+public final class PipelineRules {
     private PipelineRules() {}
 
-    static void lower(GpuOp.PipelinedFor pf, GpuProgram program, Lowerer cx) {
+    public static void lower(GpuOp.PipelinedFor pf, GpuProgram program, Lowerer cx) {
         PtxWriter w = cx.w;
         For f = pf.loop();
         int stages = pf.stages();

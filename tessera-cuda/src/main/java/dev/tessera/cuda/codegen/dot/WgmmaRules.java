@@ -1,7 +1,12 @@
-package dev.tessera.cuda.codegen;
+package dev.tessera.cuda.codegen.dot;
 
-import dev.tessera.cuda.codegen.MmaRules.Operand;
-import dev.tessera.cuda.codegen.MmaRules.Role;
+import dev.tessera.cuda.codegen.Emit;
+import dev.tessera.cuda.codegen.Lowerer;
+import dev.tessera.cuda.codegen.PtxWriter;
+import dev.tessera.cuda.codegen.RegClass;
+import dev.tessera.cuda.codegen.TileValue;
+import dev.tessera.cuda.codegen.dot.MmaRules.Operand;
+import dev.tessera.cuda.codegen.dot.MmaRules.Role;
 import dev.tessera.cuda.codegen.gpu.GpuOp;
 import dev.tessera.cuda.codegen.gpu.GpuProgram;
 import dev.tessera.cuda.codegen.gpu.TensorCores.WarpGroups;
@@ -30,10 +35,10 @@ import dev.tessera.types.DType;
  * Generic-proxy writes (cp.async, st.shared) reach the tensor cores' async proxy only after a
  * {@code fence.proxy.async}, which every writing thread issues before the barrier.
  */
-final class WgmmaRules {
+public final class WgmmaRules {
     private WgmmaRules() {}
 
-    static TileValue wgmma(GpuOp.Wgmma op, GpuProgram program, String slot, Lowerer cx) {
+    public static TileValue wgmma(GpuOp.Wgmma op, GpuProgram program, String slot, Lowerer cx) {
         PtxWriter w = cx.w;
         Dot dot = op.dot();
         WarpGroups groups = op.groups();

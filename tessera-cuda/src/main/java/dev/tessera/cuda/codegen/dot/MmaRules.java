@@ -1,5 +1,11 @@
-package dev.tessera.cuda.codegen;
+package dev.tessera.cuda.codegen.dot;
 
+import dev.tessera.cuda.codegen.Emit;
+import dev.tessera.cuda.codegen.Lowerer;
+import dev.tessera.cuda.codegen.MemoryRules;
+import dev.tessera.cuda.codegen.PtxWriter;
+import dev.tessera.cuda.codegen.RegClass;
+import dev.tessera.cuda.codegen.TileValue;
 import dev.tessera.cuda.codegen.gpu.GpuOp;
 import dev.tessera.cuda.codegen.gpu.GpuProgram;
 import dev.tessera.cuda.codegen.gpu.SharedBuffer;
@@ -24,7 +30,7 @@ import dev.tessera.types.DType;
  * held and read with {@code ldmatrix.trans}; 8- and 32-bit fragments have no transposing load,
  * so they are always stored with K contiguous.
  */
-final class MmaRules {
+public final class MmaRules {
     private MmaRules() {}
 
     /** Which operand: A is [M, K] (rows m), B is [K, N] (columns n). */
@@ -298,7 +304,7 @@ final class MmaRules {
      * loop's current slot), the others come from registers: A as fragments directly when it is
      * held in the A-fragment layout, else A and B staged into scratch shared memory first.
      */
-    static TileValue mma(GpuOp.Mma mma, GpuProgram program, String slot, Lowerer cx) {
+    public static TileValue mma(GpuOp.Mma mma, GpuProgram program, String slot, Lowerer cx) {
         Dot op = mma.dot();
         Tiling tiling = mma.tiling();
         DistributedLayout out = cx.layoutOf(op.result());

@@ -1,5 +1,11 @@
-package dev.tessera.cuda.codegen;
+package dev.tessera.cuda.codegen.dot;
 
+import dev.tessera.cuda.codegen.Emit;
+import dev.tessera.cuda.codegen.Lowerer;
+import dev.tessera.cuda.codegen.NarrowFloats;
+import dev.tessera.cuda.codegen.PtxWriter;
+import dev.tessera.cuda.codegen.RegClass;
+import dev.tessera.cuda.codegen.TileValue;
 import dev.tessera.cuda.codegen.layout.DistributedLayout;
 import dev.tessera.ir.Op.Dot;
 import dev.tessera.types.DType;
@@ -16,12 +22,12 @@ import java.util.Map;
  * of the result (see {@link dev.tessera.cuda.codegen.layout.Layouts#dot}): per k it reads its rows
  * of A and columns of B with vector loads and does rows × columns FMAs, in a loop unrolled by 8.
  */
-final class DotRules {
+public final class DotRules {
     private DotRules() {}
 
     private static final int UNROLL = 8, PAD_BYTES = 16;
 
-    static TileValue dot(Dot op, DistributedLayout out, Lowerer cx) {
+    public static TileValue dot(Dot op, DistributedLayout out, Lowerer cx) {
         PtxWriter w = cx.w;
         TileValue a = cx.operand(op, op.a()), b = cx.operand(op, op.b()), acc = cx.operand(op, op.acc());
         DType in = op.a().type().dtype(), accType = op.acc().type().dtype();
