@@ -82,7 +82,7 @@ public final class LayoutAssignment {
     // ------------------------------------------------------------------ anchors
 
     /** The coalesced layout of a load, store or atomic through {@code pointer}. */
-    DistributedLayout memoryLayout(Op op) {
+    public DistributedLayout memoryLayout(Op op) {
         return memoryLayout.computeIfAbsent(op, o -> {
             Value pointer = o.operands().getFirst();
             Value mask = switch (o) {
@@ -103,7 +103,7 @@ public final class LayoutAssignment {
     }
 
     /** Elements per 128-bit access along dimension {@code d}, as contiguity, alignment and the mask allow. */
-    int vectorWidth(Value pointer, Value mask, int d) {
+    public int vectorWidth(Value pointer, Value mask, int d) {
         int es = pointer.type().pointee().byteSize();
         AxisInfo.Facts f = axis.of(pointer);
         int v = Math.min(16 / es, f.contiguity()[d]);

@@ -65,7 +65,7 @@ public final class LayoutConversion {
     }
 
     /** Every thread ends up with what the owners of each element hold (after an atomic only the owner executed). */
-    static TileValue shareFromOwners(TileValue v, Lowerer cx) {
+    public static TileValue shareFromOwners(TileValue v, Lowerer cx) {
         String owner = cx.owner(v.layout());
         if (owner == null) return v;
         RegClass k = v.regClass();

@@ -25,7 +25,7 @@ public final class Lowerer {
     final KernelIR kernel;
     public final LayoutAssignment layouts;
     final AxisInfo axis;
-    final Target target;
+    public final Target target;
     public final int numWarps;
     public final SharedMemory smem = new SharedMemory(w);
     public final DebugSites debug;
@@ -159,7 +159,7 @@ public final class Lowerer {
      * A packed word is written once where it is made, or at the end of a loop body that carries
      * it, after every use of the elements unpacked from it in that iteration.
      */
-    record NarrowBits(DType type, String bits, String roundedFrom, String word, int half) {}
+    public record NarrowBits(DType type, String bits, String roundedFrom, String word, int half) {}
 
     void recordNarrowBits(String held, DType type, String bits, String roundedFrom) {
         narrowBits.put(held, new NarrowBits(type, bits, roundedFrom, null, 0));
@@ -171,7 +171,7 @@ public final class Lowerer {
     }
 
     /** What is known of {@code held} as a value of {@code type}, or null. */
-    NarrowBits narrowBits(String held, DType type) {
+    public NarrowBits narrowBits(String held, DType type) {
         NarrowBits known = narrowBits.get(held);
         return known != null && known.type() == type ? known : null;
     }

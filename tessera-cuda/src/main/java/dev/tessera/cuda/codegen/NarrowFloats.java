@@ -155,7 +155,7 @@ public final class NarrowFloats {
     }
 
     /** The f32 value of narrow bits (zero-extended in a 32-bit register). Exact. */
-    static String fromBits(Lowerer cx, String bits, DType t) {
+    public static String fromBits(Lowerer cx, String bits, DType t) {
         PtxWriter w = cx.w;
         String out = w.reg(RegClass.F32);
         switch (t) {
@@ -221,7 +221,7 @@ public final class NarrowFloats {
      * pattern as a quiet f32 NaN carrying the pattern and its format's tag in the payload, so a
      * store puts back the same bits (bf16 patterns are f32 top halves and need no tag).
      */
-    static String held(Lowerer cx, String bits, DType t) {
+    public static String held(Lowerer cx, String bits, DType t) {
         return held(cx, new String[] {bits}, new String[] {fromBits(cx, bits, t)}, t)[0];
     }
 
@@ -230,7 +230,7 @@ public final class NarrowFloats {
      * equivalent conversion, in fresh registers: NaNs are tagged in them, in place). NaN patterns
      * are rare: one test covers all the values, and only threads that meet one run the tagging.
      */
-    static String[] held(Lowerer cx, String[] bits, String[] values, DType t) {
+    public static String[] held(Lowerer cx, String[] bits, String[] values, DType t) {
         String[] out = held(cx, i -> bits[i], values, t);
         for (int i = 0; i < bits.length; i++) cx.recordNarrowBits(out[i], t, bits[i], null);
         return out;
@@ -303,7 +303,7 @@ public final class NarrowFloats {
      * (e5m2 infinities stay infinities: storing is not converting), a tagged NaN's pattern, and for
      * any other NaN the format's canonical NaN.
      */
-    static String heldBits(Lowerer cx, String f, DType t) {
+    public static String heldBits(Lowerer cx, String f, DType t) {
         Lowerer.NarrowBits known = cx.narrowBits(f, t);
         if (known != null && known.bits() != null) return known.bits();
         if (known != null) return Packing.half(cx, known.word(), known.half());

@@ -1,6 +1,7 @@
 package dev.tessera.cuda.codegen;
 
 import dev.tessera.cuda.codegen.layout.DistributedLayout;
+import dev.tessera.cuda.codegen.memory.MemoryRules;
 import dev.tessera.types.DType;
 import dev.tessera.types.ElementType;
 import java.util.HashMap;
@@ -48,7 +49,7 @@ public final class Packing {
      * its pattern alone is extracted only where something asks for it. Without {@code tagNans}
      * an f16 NaN is whatever NaN {@code cvt.f32.f16} makes of it.
      */
-    static String[] unpackWords(Lowerer cx, DType t, String[] words, int count, boolean tagNans) {
+    public static String[] unpackWords(Lowerer cx, DType t, String[] words, int count, boolean tagNans) {
         PtxWriter w = cx.w;
         String[] values = new String[count];
         Map<String, String[]> halves = new HashMap<>();
@@ -104,7 +105,7 @@ public final class Packing {
      * (0x7E00), as {@link NarrowFloats#toBits} gives a NaN input: a word that
      * {@code cvt.rn.f16x2.f32} made, whose NaN halves are exactly those of NaN inputs.
      */
-    static void canonicalF16Nans(Lowerer cx, String word) {
+    public static void canonicalF16Nans(Lowerer cx, String word) {
         PtxWriter w = cx.w;
         String[] halves = new String[2];
         for (int h = 0; h < 2; h++) {
@@ -126,7 +127,7 @@ public final class Packing {
     }
 
     /** {@code v} packed ({@code v}'s type and layout must be {@link TileValue#packable}). */
-    static TileValue pack(Lowerer cx, TileValue v) {
+    public static TileValue pack(Lowerer cx, TileValue v) {
         if (v.isPacked()) return v;
         DType t = (DType) v.type();
         String[] words = new String[v.size() / 2];
@@ -139,7 +140,7 @@ public final class Packing {
     }
 
     /** One word of two unpacked elements' memory bits, {@code lo} in the low half. */
-    static String pair(Lowerer cx, DType t, String lo, String hi) {
+    public static String pair(Lowerer cx, DType t, String lo, String hi) {
         Lowerer.NarrowBits a = cx.narrowBits(lo, t), b = cx.narrowBits(hi, t);
         if (a != null && b != null && a.word() != null && b.word() != null) return select(cx, a.word(), a.half(), b.word(), b.half());
         return MemoryRules.pack(cx, new String[] {MemoryRules.memoryBits(cx, t, lo), MemoryRules.memoryBits(cx, t, hi)}, 2);

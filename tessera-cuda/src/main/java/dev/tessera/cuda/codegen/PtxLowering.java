@@ -4,6 +4,8 @@ import dev.tessera.cuda.codegen.control.DebugRules;
 import dev.tessera.cuda.codegen.control.ProgramRules;
 import dev.tessera.cuda.codegen.dot.DotRules;
 import dev.tessera.cuda.codegen.layout.DistributedLayout;
+import dev.tessera.cuda.codegen.memory.AtomicRules;
+import dev.tessera.cuda.codegen.memory.MemoryRules;
 import dev.tessera.cuda.codegen.reduce.ReductionRules;
 import dev.tessera.cuda.codegen.reduce.ScanRules;
 import dev.tessera.cuda.codegen.reduce.SortRules;

@@ -2,7 +2,7 @@ package dev.tessera.cuda.codegen.dot;
 
 import dev.tessera.cuda.codegen.Emit;
 import dev.tessera.cuda.codegen.Lowerer;
-import dev.tessera.cuda.codegen.MemoryRules;
+import dev.tessera.cuda.codegen.memory.MemoryRules;
 import dev.tessera.cuda.codegen.PtxLowering;
 import dev.tessera.cuda.codegen.PtxWriter;
 import dev.tessera.cuda.codegen.RegClass;

@@ -1,5 +1,14 @@
-package dev.tessera.cuda.codegen;
+package dev.tessera.cuda.codegen.memory;
 
+import dev.tessera.cuda.codegen.Emit;
+import dev.tessera.cuda.codegen.LayoutAssignment;
+import dev.tessera.cuda.codegen.LayoutConversion;
+import dev.tessera.cuda.codegen.Lowerer;
+import dev.tessera.cuda.codegen.NarrowFloats;
+import dev.tessera.cuda.codegen.Packing;
+import dev.tessera.cuda.codegen.PtxWriter;
+import dev.tessera.cuda.codegen.RegClass;
+import dev.tessera.cuda.codegen.TileValue;
 import dev.tessera.passes.AxisInfo;
 import dev.tessera.cuda.codegen.layout.DistributedLayout;
 import dev.tessera.ir.MemoryOrder;
@@ -20,7 +29,7 @@ import java.util.List;
 public final class MemoryRules {
     private MemoryRules() {}
 
-    static TileValue load(Load l, DistributedLayout out, Lowerer cx) {
+    public static TileValue load(Load l, DistributedLayout out, Lowerer cx) {
         TileValue ptr = cx.operand(l, l.pointer());
         TileValue mask = l.mask() == null ? null : cx.operand(l, l.mask());
         TileValue other = l.other() == null ? null : cx.operand(l, l.other());
@@ -70,7 +79,7 @@ public final class MemoryRules {
     /** The elements per access for this op in layout {@code out}: the run of low registers along one dimension, as far as AxisInfo allows. */
     public static int vector(Lowerer cx, Value pointer, Value mask, DistributedLayout out) { return vector(cx.layouts, pointer, mask, out); }
 
-    static int vector(LayoutAssignment layouts, Value pointer, Value mask, DistributedLayout out) {
+    public static int vector(LayoutAssignment layouts, Value pointer, Value mask, DistributedLayout out) {
         int dim = vectorDim(out);
         if (dim < 0) return 1;
         int b0 = out.regBasis(0), run = 1;
@@ -80,7 +89,7 @@ public final class MemoryRules {
     }
 
     /** The dimension a thread's lowest registers run along (the one its accesses are vectors of), or -1. */
-    static int vectorDim(DistributedLayout out) {
+    public static int vectorDim(DistributedLayout out) {
         if (out.regBits() == 0) return -1;
         int pos = Integer.numberOfTrailingZeros(out.regBasis(0));
         var shape = out.shape();
@@ -192,7 +201,7 @@ public final class MemoryRules {
         return t.isNarrowFloat() ? NarrowFloats.held(cx, bits, values, t) : regs;
     }
 
-    static void store(Store s, Lowerer cx) {
+    public static void store(Store s, Lowerer cx) {
         DistributedLayout layout = cx.layouts.memoryLayout(s);
         TileValue ptr = cx.operand(s, s.pointer());
         TileValue value = cx.operandAny(s, s.value());

@@ -1,5 +1,13 @@
-package dev.tessera.cuda.codegen;
+package dev.tessera.cuda.codegen.memory;
 
+import dev.tessera.cuda.codegen.Emit;
+import dev.tessera.cuda.codegen.LayoutConversion;
+import dev.tessera.cuda.codegen.Lowerer;
+import dev.tessera.cuda.codegen.NarrowFloats;
+import dev.tessera.cuda.codegen.PtxWriter;
+import dev.tessera.cuda.codegen.RegClass;
+import dev.tessera.cuda.codegen.ScalarOps;
+import dev.tessera.cuda.codegen.TileValue;
 import dev.tessera.cuda.codegen.layout.DistributedLayout;
 import dev.tessera.ir.MemoryOrder;
 import dev.tessera.ir.Op.AtomicCas;
@@ -13,10 +21,10 @@ import dev.tessera.types.DType;
  * loop before; float max/min are CAS loops that apply the CPU backend's NaN-ignoring max exactly.
  * Masked-off lanes return 0.
  */
-final class AtomicRules {
+public final class AtomicRules {
     private AtomicRules() {}
 
-    static TileValue rmw(AtomicRmw op, DistributedLayout out, Lowerer cx) {
+    public static TileValue rmw(AtomicRmw op, DistributedLayout out, Lowerer cx) {
         TileValue ptr = cx.operand(op, op.pointer()), val = cx.operand(op, op.value());
         TileValue mask = op.mask() == null ? null : cx.operand(op, op.mask());
         DType t = op.value().type().dtype();
@@ -38,7 +46,7 @@ final class AtomicRules {
         return LayoutConversion.shareFromOwners(result, cx);
     }
 
-    static TileValue cas(AtomicCas op, DistributedLayout out, Lowerer cx) {
+    public static TileValue cas(AtomicCas op, DistributedLayout out, Lowerer cx) {
         TileValue ptr = cx.operand(op, op.pointer()), cmp = cx.operand(op, op.compare()), val = cx.operand(op, op.value());
         DType t = op.value().type().dtype();
         String q = qualifiers(op.semantic(), op.scope());
