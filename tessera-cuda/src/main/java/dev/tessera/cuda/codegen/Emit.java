@@ -1,5 +1,6 @@
 package dev.tessera.cuda.codegen;
 
+import dev.tessera.cuda.codegen.convert.NarrowFloats;
 import dev.tessera.types.DType;
 import dev.tessera.types.ElementType;
 import dev.tessera.types.Numerics;
@@ -8,7 +9,7 @@ import dev.tessera.types.Numerics;
 public final class Emit {
     private Emit() {}
 
-    static String f32(double v) { return String.format("0f%08X", Float.floatToRawIntBits((float) v)); }
+    public static String f32(double v) { return String.format("0f%08X", Float.floatToRawIntBits((float) v)); }
 
     static String f64(double v) { return String.format("0d%016X", Double.doubleToRawLongBits(v)); }
 
@@ -54,7 +55,7 @@ public final class Emit {
     }
 
     /** Brings an integer freshly computed in 32 bits back to {@code t}'s range (sign- or zero-extended). */
-    static String wrap(Lowerer cx, String r, DType t) {
+    public static String wrap(Lowerer cx, String r, DType t) {
         String out;
         switch (t) {
             case I8 -> { out = cx.w.reg(RegClass.B32); cx.w.op("cvt.s32.s8 %s, %s", out, r); }

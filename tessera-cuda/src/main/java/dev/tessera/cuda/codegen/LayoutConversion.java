@@ -1,5 +1,6 @@
 package dev.tessera.cuda.codegen;
 
+import dev.tessera.cuda.codegen.convert.Packing;
 import dev.tessera.cuda.codegen.layout.ConversionPlan;
 import dev.tessera.cuda.codegen.layout.DistributedLayout;
 import java.util.ArrayList;

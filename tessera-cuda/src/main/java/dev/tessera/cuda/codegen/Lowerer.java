@@ -2,6 +2,8 @@ package dev.tessera.cuda.codegen;
 
 import dev.tessera.cuda.codegen.control.DebugRules;
 import dev.tessera.cuda.codegen.control.DebugSites;
+import dev.tessera.cuda.codegen.convert.NanPayloads;
+import dev.tessera.cuda.codegen.convert.Packing;
 import dev.tessera.passes.AxisInfo;
 import dev.tessera.cuda.codegen.layout.DistributedLayout;
 import dev.tessera.ir.KernelIR;
@@ -57,7 +59,7 @@ public final class Lowerer {
      * made already, recomputed (cheap values), converted through shared memory, or unpacked from
      * its packed form here, at its first use in this scope.
      */
-    TileValue get(Value v, DistributedLayout l) {
+    public TileValue get(Value v, DistributedLayout l) {
         TileValue t = lookup(v, l, false);
         if (t != null) return t;
         t = getAny(v, l);
@@ -161,12 +163,12 @@ public final class Lowerer {
      */
     public record NarrowBits(DType type, String bits, String roundedFrom, String word, int half) {}
 
-    void recordNarrowBits(String held, DType type, String bits, String roundedFrom) {
+    public void recordNarrowBits(String held, DType type, String bits, String roundedFrom) {
         narrowBits.put(held, new NarrowBits(type, bits, roundedFrom, null, 0));
     }
 
     /** Records that unpacked {@code held} is half {@code half} (0 low, 1 high) of packed {@code word}. */
-    void recordPackedOrigin(String held, DType type, String word, int half) {
+    public void recordPackedOrigin(String held, DType type, String word, int half) {
         narrowBits.put(held, new NarrowBits(type, null, null, word, half));
     }
 

@@ -2,6 +2,7 @@ package dev.tessera.cuda.codegen;
 
 import dev.tessera.cuda.codegen.control.DebugRules;
 import dev.tessera.cuda.codegen.control.ProgramRules;
+import dev.tessera.cuda.codegen.convert.ConversionRules;
 import dev.tessera.cuda.codegen.dot.DotRules;
 import dev.tessera.cuda.codegen.layout.DistributedLayout;
 import dev.tessera.cuda.codegen.memory.AtomicRules;

@@ -1,5 +1,6 @@
 package dev.tessera.cuda.codegen;
 
+import dev.tessera.cuda.codegen.convert.Packing;
 import dev.tessera.cuda.codegen.layout.DistributedLayout;
 import dev.tessera.ir.Op.Cat;
 import dev.tessera.ir.Op.Join;

@@ -1,5 +1,6 @@
 package dev.tessera.cuda.codegen;
 
+import dev.tessera.cuda.codegen.convert.NarrowFloats;
 import dev.tessera.cuda.codegen.layout.DistributedLayout;
 import dev.tessera.types.DType;
 import dev.tessera.types.ElementType;

@@ -4,7 +4,7 @@ import dev.tessera.cuda.codegen.Emit;
 import dev.tessera.cuda.codegen.GpuLowering;
 import dev.tessera.cuda.codegen.LayoutConversion;
 import dev.tessera.cuda.codegen.Lowerer;
-import dev.tessera.cuda.codegen.Packing;
+import dev.tessera.cuda.codegen.convert.Packing;
 import dev.tessera.cuda.codegen.PtxLowering;
 import dev.tessera.cuda.codegen.PtxWriter;
 import dev.tessera.cuda.codegen.RegClass;

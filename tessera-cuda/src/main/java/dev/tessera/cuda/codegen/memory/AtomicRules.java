@@ -3,7 +3,7 @@ package dev.tessera.cuda.codegen.memory;
 import dev.tessera.cuda.codegen.Emit;
 import dev.tessera.cuda.codegen.LayoutConversion;
 import dev.tessera.cuda.codegen.Lowerer;
-import dev.tessera.cuda.codegen.NarrowFloats;
+import dev.tessera.cuda.codegen.convert.NarrowFloats;
 import dev.tessera.cuda.codegen.PtxWriter;
 import dev.tessera.cuda.codegen.RegClass;
 import dev.tessera.cuda.codegen.ScalarOps;

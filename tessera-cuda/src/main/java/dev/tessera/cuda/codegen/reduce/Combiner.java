@@ -2,7 +2,7 @@ package dev.tessera.cuda.codegen.reduce;
 
 import dev.tessera.cuda.codegen.Emit;
 import dev.tessera.cuda.codegen.Lowerer;
-import dev.tessera.cuda.codegen.NarrowFloats;
+import dev.tessera.cuda.codegen.convert.NarrowFloats;
 import dev.tessera.cuda.codegen.PtxWriter;
 import dev.tessera.cuda.codegen.RegClass;
 import dev.tessera.cuda.codegen.ScalarOps;

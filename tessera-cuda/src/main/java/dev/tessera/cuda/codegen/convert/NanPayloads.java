@@ -1,4 +1,4 @@
-package dev.tessera.cuda.codegen;
+package dev.tessera.cuda.codegen.convert;
 
 import dev.tessera.ir.KernelIR;
 import dev.tessera.ir.Op;
@@ -26,11 +26,11 @@ import java.util.Map;
  * The tagging is four instructions an element: in the layer norm f16 row kernel, 192 of about 580
  * a thread, where Triton's kernel executes half of Tessera's instructions (ncu, H200).
  */
-final class NanPayloads {
+public final class NanPayloads {
     private final Map<Value, List<Op>> users = new IdentityHashMap<>();
     private final Map<Value, Boolean> observed = new IdentityHashMap<>();
 
-    NanPayloads(KernelIR kernel) { collect(kernel.body()); }
+    public NanPayloads(KernelIR kernel) { collect(kernel.body()); }
 
     private void collect(Region region) {
         for (Op op : region.ops()) {
@@ -40,7 +40,7 @@ final class NanPayloads {
     }
 
     /** Whether a NaN pattern of {@code v} may reach a store, a move or a bitcast. */
-    boolean observed(Value v) {
+    public boolean observed(Value v) {
         Boolean known = observed.get(v);
         if (known != null) return known;
         observed.put(v, true); // a use cycle (none in SSA) would stay conservative

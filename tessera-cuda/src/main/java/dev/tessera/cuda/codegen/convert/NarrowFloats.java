@@ -1,5 +1,9 @@
-package dev.tessera.cuda.codegen;
+package dev.tessera.cuda.codegen.convert;
 
+import dev.tessera.cuda.codegen.Emit;
+import dev.tessera.cuda.codegen.Lowerer;
+import dev.tessera.cuda.codegen.PtxWriter;
+import dev.tessera.cuda.codegen.RegClass;
 import dev.tessera.types.DType;
 import dev.tessera.types.Numerics.Rounding;
 

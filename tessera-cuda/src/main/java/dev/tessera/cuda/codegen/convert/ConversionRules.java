@@ -1,5 +1,10 @@
-package dev.tessera.cuda.codegen;
+package dev.tessera.cuda.codegen.convert;
 
+import dev.tessera.cuda.codegen.Emit;
+import dev.tessera.cuda.codegen.Lowerer;
+import dev.tessera.cuda.codegen.PtxWriter;
+import dev.tessera.cuda.codegen.RegClass;
+import dev.tessera.cuda.codegen.TileValue;
 import dev.tessera.cuda.codegen.layout.DistributedLayout;
 import dev.tessera.ir.Op.Bitcast;
 import dev.tessera.ir.Op.Convert;
@@ -14,10 +19,10 @@ import java.util.Map;
  * round to nearest even (or toward zero where the IR says so) with one rounding from the exact
  * source value (through f32 rounded to odd where the source is wider), and bit reinterpretation.
  */
-final class ConversionRules {
+public final class ConversionRules {
     private ConversionRules() {}
 
-    static TileValue convert(Convert c, DistributedLayout out, Lowerer cx) {
+    public static TileValue convert(Convert c, DistributedLayout out, Lowerer cx) {
         DType from = c.source().type().dtype(), to = c.result().type().dtype();
         Rounding rounding = c.rounding() == null ? Rounding.NEAREST_EVEN : c.rounding();
         TileValue x = cx.get(c.source(), out);
@@ -172,7 +177,7 @@ final class ConversionRules {
 
     // ------------------------------------------------------------------ bitcast
 
-    static TileValue bitcast(Bitcast b, DistributedLayout out, Lowerer cx) {
+    public static TileValue bitcast(Bitcast b, DistributedLayout out, Lowerer cx) {
         TileValue x = cx.get(b.source(), out);
         var fromT = b.source().type().element();
         var toT = b.result().type().element();

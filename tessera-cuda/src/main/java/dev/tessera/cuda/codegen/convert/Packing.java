@@ -1,5 +1,9 @@
-package dev.tessera.cuda.codegen;
+package dev.tessera.cuda.codegen.convert;
 
+import dev.tessera.cuda.codegen.Lowerer;
+import dev.tessera.cuda.codegen.PtxWriter;
+import dev.tessera.cuda.codegen.RegClass;
+import dev.tessera.cuda.codegen.TileValue;
 import dev.tessera.cuda.codegen.layout.DistributedLayout;
 import dev.tessera.cuda.codegen.memory.MemoryRules;
 import dev.tessera.types.DType;
@@ -19,13 +23,13 @@ public final class Packing {
     private Packing() {}
 
     /** {@code v} unpacked (an unpacked {@code v} is returned as is), its f16 NaN patterns tagged. */
-    static TileValue unpack(Lowerer cx, TileValue v) { return unpack(cx, v, true); }
+    public static TileValue unpack(Lowerer cx, TileValue v) { return unpack(cx, v, true); }
 
     /**
      * {@code v} unpacked; f16 NaN patterns are tagged only if {@code tagNans} (a value whose NaNs
      * only meet arithmetic needs no tag, see {@link NanPayloads}).
      */
-    static TileValue unpack(Lowerer cx, TileValue v, boolean tagNans) {
+    public static TileValue unpack(Lowerer cx, TileValue v, boolean tagNans) {
         if (!v.isPacked()) return v;
         DType t = (DType) v.type();
         // each distinct word once (a broadcast repeats words), all behind one NaN test
@@ -147,7 +151,7 @@ public final class Packing {
     }
 
     /** A word of half {@code halfA} of {@code a} (low) and half {@code halfB} of {@code b} (high). */
-    static String select(Lowerer cx, String a, int halfA, String b, int halfB) {
+    public static String select(Lowerer cx, String a, int halfA, String b, int halfB) {
         if (a.equals(b) && halfA == 0 && halfB == 1) return a;
         int sel = (2 * halfA) | (2 * halfA + 1) << 4 | (4 + 2 * halfB) << 8 | (5 + 2 * halfB) << 12;
         String d = cx.w.reg(RegClass.B32);
@@ -156,14 +160,14 @@ public final class Packing {
     }
 
     /** Where an output element comes from: element {@code index} of source {@code source}. */
-    interface Origin { int source(int e); int index(int e); }
+    public interface Origin { int source(int e); int index(int e); }
 
     /**
      * A packed value in {@code out} whose element e is element {@code origin.index(e)} of packed
      * {@code sources[origin.source(e)]}: words reused where a pair stays together, else one
      * {@code prmt} per word.
      */
-    static TileValue gather(Lowerer cx, DistributedLayout out, ElementType type, TileValue[] sources, Origin origin) {
+    public static TileValue gather(Lowerer cx, DistributedLayout out, ElementType type, TileValue[] sources, Origin origin) {
         String[] words = new String[out.numRegs() / 2];
         Map<String, String> done = new HashMap<>();
         for (int i = 0; i < words.length; i++) {
@@ -178,7 +182,7 @@ public final class Packing {
     }
 
     /** A packed {@code v}'s elements' patterns, zero-extended, one per 32-bit register (a u16 tile). */
-    static TileValue bits(Lowerer cx, TileValue v) {
+    public static TileValue bits(Lowerer cx, TileValue v) {
         String[] regs = new String[v.size()];
         Map<String, String[]> done = new HashMap<>();
         for (int i = 0; i < v.numWords(); i++) {
@@ -195,7 +199,7 @@ public final class Packing {
     }
 
     /** The inverse of {@link #bits}: a packed value of {@code type} (or unpacked, where the layout cannot pack). */
-    static TileValue fromBits(Lowerer cx, TileValue bits, DType type) {
+    public static TileValue fromBits(Lowerer cx, TileValue bits, DType type) {
         DistributedLayout l = bits.layout();
         if (!TileValue.packable(type, l)) {
             String[] values = new String[bits.size()];
