@@ -11,7 +11,7 @@ public final class Emit {
 
     public static String f32(double v) { return String.format("0f%08X", Float.floatToRawIntBits((float) v)); }
 
-    static String f64(double v) { return String.format("0d%016X", Double.doubleToRawLongBits(v)); }
+    public static String f64(double v) { return String.format("0d%016X", Double.doubleToRawLongBits(v)); }
 
     /** The PTX type for integer arithmetic on {@code t}'s registers. */
     public static String intType(DType t) {
@@ -23,7 +23,7 @@ public final class Emit {
     public static String floatType(DType t) { return t == DType.F64 ? "f64" : "f32"; }
 
     /** A register holding {@code value} as {@code t} holds it (narrow floats rounded, narrow integers wrapped). */
-    static String constant(Lowerer cx, ElementType t, Number value) {
+    public static String constant(Lowerer cx, ElementType t, Number value) {
         PtxWriter w = cx.w;
         RegClass k = RegClass.of(t);
         String r = w.reg(k);
@@ -73,7 +73,7 @@ public final class Emit {
     }
 
     /** Normalizes a freshly computed value of {@code t}. */
-    static String normalize(Lowerer cx, String r, DType t) {
+    public static String normalize(Lowerer cx, String r, DType t) {
         if (t.isNarrowFloat()) return NarrowFloats.round(cx, r, t);
         if (t.isInteger() && t.bits() < 32) return wrap(cx, r, t);
         return r;

@@ -244,7 +244,7 @@ public final class LayoutAssignment {
     }
 
     /** The layout {@code op} needs {@code operand} in to produce its result in {@code out}. */
-    static DistributedLayout derivedOperandLayout(Op op, Value operand, DistributedLayout out) {
+    public static DistributedLayout derivedOperandLayout(Op op, Value operand, DistributedLayout out) {
         if (operand.type().isScalar()) return DistributedLayout.scalar(out.numWarps());
         return switch (op) {
             case Broadcast b -> out.projected(b.source().type().shape());

@@ -26,7 +26,7 @@ public final class Lowerer {
     public final PtxWriter w = new PtxWriter();
     final KernelIR kernel;
     public final LayoutAssignment layouts;
-    final AxisInfo axis;
+    public final AxisInfo axis;
     public final Target target;
     public final int numWarps;
     public final SharedMemory smem = new SharedMemory(w);
@@ -75,7 +75,7 @@ public final class Lowerer {
      * packed, see {@link TileValue}): for rules that only move values (stores, selects,
      * relabelings, loop-carried copies), which then keep 16-bit floats two to a register.
      */
-    TileValue getAny(Value v, DistributedLayout l) {
+    public TileValue getAny(Value v, DistributedLayout l) {
         TileValue t = lookup(v, l, true);
         if (t == null) t = lookup(v, l, false);
         if (t != null) return t;
@@ -325,7 +325,7 @@ public final class Lowerer {
     private boolean twoOverPi;
 
     /** Declares the Payne-Hanek table of 2/pi bits in the module once. */
-    void twoOverPiTable(String symbol, long[] words) {
+    public void twoOverPiTable(String symbol, long[] words) {
         if (twoOverPi) return;
         twoOverPi = true;
         StringBuilder sb = new StringBuilder(".const .align 8 .b64 " + symbol + "[" + words.length + "] = {");

@@ -5,7 +5,7 @@ import dev.tessera.cuda.codegen.Lowerer;
 import dev.tessera.cuda.codegen.convert.NarrowFloats;
 import dev.tessera.cuda.codegen.PtxWriter;
 import dev.tessera.cuda.codegen.RegClass;
-import dev.tessera.cuda.codegen.ScalarOps;
+import dev.tessera.cuda.codegen.math.ScalarOps;
 import dev.tessera.cuda.codegen.TileValue;
 import dev.tessera.cuda.codegen.control.ControlRules;
 import dev.tessera.ir.Op.Binary;

@@ -1,4 +1,8 @@
-package dev.tessera.cuda.codegen;
+package dev.tessera.cuda.codegen.math;
+
+import dev.tessera.cuda.codegen.Lowerer;
+import dev.tessera.cuda.codegen.PtxWriter;
+import dev.tessera.cuda.codegen.RegClass;
 
 /**
  * The exact floating-point remainder (Java's %, C's fmod; the sign of the dividend), by musl's

@@ -1,4 +1,9 @@
-package dev.tessera.cuda.codegen;
+package dev.tessera.cuda.codegen.math;
+
+import dev.tessera.cuda.codegen.Emit;
+import dev.tessera.cuda.codegen.Lowerer;
+import dev.tessera.cuda.codegen.PtxWriter;
+import dev.tessera.cuda.codegen.RegClass;
 
 /**
  * A small assembler for scalar float code (f32 or f64), so the math routines read like the

@@ -1,5 +1,8 @@
-package dev.tessera.cuda.codegen;
+package dev.tessera.cuda.codegen.math;
 
+import dev.tessera.cuda.codegen.Lowerer;
+import dev.tessera.cuda.codegen.PtxWriter;
+import dev.tessera.cuda.codegen.RegClass;
 import dev.tessera.ir.Op.Unary;
 
 /**

@@ -1,5 +1,6 @@
-package dev.tessera.cuda.codegen;
+package dev.tessera.cuda.codegen.math;
 
+import dev.tessera.cuda.codegen.Lowerer;
 import dev.tessera.ir.Op.Unary;
 import dev.tessera.types.DType;
 

@@ -1,5 +1,10 @@
-package dev.tessera.cuda.codegen;
+package dev.tessera.cuda.codegen.math;
 
+import dev.tessera.cuda.codegen.Emit;
+import dev.tessera.cuda.codegen.LayoutAssignment;
+import dev.tessera.cuda.codegen.Lowerer;
+import dev.tessera.cuda.codegen.RegClass;
+import dev.tessera.cuda.codegen.TileValue;
 import dev.tessera.cuda.codegen.convert.Packing;
 import dev.tessera.cuda.codegen.layout.DistributedLayout;
 import dev.tessera.ir.Op;
@@ -13,10 +18,10 @@ import java.util.Map;
  * Lowering of tile construction, relabeling and elementwise arithmetic. Elementwise ops compute
  * register by register; registers that repeat (a splat, a broadcast) are computed once.
  */
-final class ElementwiseRules {
+public final class ElementwiseRules {
     private ElementwiseRules() {}
 
-    static TileValue constant(Constant c, DistributedLayout out, Lowerer cx) {
+    public static TileValue constant(Constant c, DistributedLayout out, Lowerer cx) {
         String r = Emit.constant(cx, c.result().type().element(), c.value());
         return repeat(out, c.result().type().element(), r);
     }
@@ -28,7 +33,7 @@ final class ElementwiseRules {
     }
 
     /** [start, end): each register's coordinate is the thread's part plus a constant. */
-    static TileValue arange(Arange a, DistributedLayout out, Lowerer cx) {
+    public static TileValue arange(Arange a, DistributedLayout out, Lowerer cx) {
         String[] regs = new String[out.numRegs()];
         boolean threads = out.threadMask() != 0;
         String offset = threads ? cx.threadOffset(out) : null;
@@ -41,11 +46,11 @@ final class ElementwiseRules {
         return new TileValue(out, DType.I32, regs);
     }
 
-    static TileValue splat(Splat s, DistributedLayout out, Lowerer cx) {
+    public static TileValue splat(Splat s, DistributedLayout out, Lowerer cx) {
         return repeat(out, s.result().type().element(), cx.primary(s.source()).reg(0));
     }
 
-    static TileValue broadcast(Broadcast b, DistributedLayout out, Lowerer cx) {
+    public static TileValue broadcast(Broadcast b, DistributedLayout out, Lowerer cx) {
         Shape src = b.source().type().shape();
         TileValue s = cx.getAny(b.source(), LayoutAssignment.derivedOperandLayout(b, b.source(), out));
         if (s.isPacked() && TileValue.packable(s.type(), out)) {
@@ -61,21 +66,21 @@ final class ElementwiseRules {
     }
 
     /** expand_dims, reshape, permute and hints: the same registers, relabeled. */
-    static TileValue relabel(Op op, DistributedLayout out, Lowerer cx) {
+    public static TileValue relabel(Op op, DistributedLayout out, Lowerer cx) {
         var source = op.operands().getFirst();
         TileValue s = cx.getAny(source, LayoutAssignment.derivedOperandLayout(op, source, out));
         // the register order is kept, so a packed value's pairs stay pairs
         return new TileValue(out, op.results().getFirst().type().element(), s.words(), s.packing());
     }
 
-    static TileValue unary(Unary u, DistributedLayout out, Lowerer cx) {
+    public static TileValue unary(Unary u, DistributedLayout out, Lowerer cx) {
         DType t = u.result().type().dtype();
         TileValue x = cx.get(u.x(), out);
         return map(out, u.result().type().element(), x.size(), i -> x.reg(i),
                 key -> Emit.normalize(cx, ScalarOps.unary(cx, u.fn(), t, key[0]), t), cx);
     }
 
-    static TileValue binary(Binary b, DistributedLayout out, Lowerer cx) {
+    public static TileValue binary(Binary b, DistributedLayout out, Lowerer cx) {
         DType t = b.result().type().dtype();
         TileValue x = cx.get(b.lhs(), out), y = cx.get(b.rhs(), out);
         return map2(out, b.result().type().element(), x, y, (p, q) -> ScalarOps.binary(cx, b.fn(), t, p, q), cx);
@@ -85,7 +90,7 @@ final class ElementwiseRules {
      * A comparison, computed once per run of registers that AxisInfo proves equal (a mask such as
      * {@code cols < n} with n a multiple of 16 is constant over each aligned run of 16 columns).
      */
-    static TileValue compare(Compare c, DistributedLayout out, Lowerer cx) {
+    public static TileValue compare(Compare c, DistributedLayout out, Lowerer cx) {
         TileValue x = cx.get(c.lhs(), out), y = cx.get(c.rhs(), out);
         var type = c.lhs().type().element();
         int[] leader = constantRuns(cx.axis.of(c.result()).constancy(), out);
@@ -113,7 +118,7 @@ final class ElementwiseRules {
         return leader;
     }
 
-    static TileValue select(Select s, DistributedLayout out, Lowerer cx) {
+    public static TileValue select(Select s, DistributedLayout out, Lowerer cx) {
         TileValue c = cx.get(s.condition(), out);
         var type = s.result().type().element();
         if (TileValue.packable(type, out)) {
@@ -151,7 +156,7 @@ final class ElementwiseRules {
         return TileValue.packed(x.layout(), x.type(), words);
     }
 
-    static TileValue fma(Fma f, DistributedLayout out, Lowerer cx) {
+    public static TileValue fma(Fma f, DistributedLayout out, Lowerer cx) {
         DType t = f.result().type().dtype();
         TileValue a = cx.get(f.a(), out), b = cx.get(f.b(), out), c = cx.get(f.c(), out);
         String[] regs = new String[out.numRegs()];
@@ -168,7 +173,7 @@ final class ElementwiseRules {
     }
 
     /** pointer + offset elements, in 64 bits. */
-    static TileValue ptrAdd(PtrAdd p, DistributedLayout out, Lowerer cx) {
+    public static TileValue ptrAdd(PtrAdd p, DistributedLayout out, Lowerer cx) {
         TileValue ptr = cx.get(p.pointer(), out), off = cx.get(p.offset(), out);
         DType ot = p.offset().type().dtype();
         int es = p.pointer().type().pointee().byteSize();
