@@ -4,6 +4,8 @@ import dev.tessera.cuda.codegen.control.DebugRules;
 import dev.tessera.cuda.codegen.control.DebugSites;
 import dev.tessera.cuda.codegen.convert.NanPayloads;
 import dev.tessera.cuda.codegen.convert.Packing;
+import dev.tessera.cuda.codegen.layout.LayoutAssignment;
+import dev.tessera.cuda.codegen.layout.LayoutConversion;
 import dev.tessera.passes.AxisInfo;
 import dev.tessera.cuda.codegen.layout.DistributedLayout;
 import dev.tessera.ir.KernelIR;

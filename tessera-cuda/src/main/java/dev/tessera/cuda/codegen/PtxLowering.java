@@ -5,6 +5,7 @@ import dev.tessera.cuda.codegen.control.ProgramRules;
 import dev.tessera.cuda.codegen.convert.ConversionRules;
 import dev.tessera.cuda.codegen.dot.DotRules;
 import dev.tessera.cuda.codegen.layout.DistributedLayout;
+import dev.tessera.cuda.codegen.layout.ShapeRules;
 import dev.tessera.cuda.codegen.math.ElementwiseRules;
 import dev.tessera.cuda.codegen.memory.AtomicRules;
 import dev.tessera.cuda.codegen.memory.MemoryRules;

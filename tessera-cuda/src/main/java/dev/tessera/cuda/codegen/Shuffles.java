@@ -9,7 +9,7 @@ public final class Shuffles {
      * {@code lane} (a register or an immediate, of the same warp) holds. Every lane of the warp
      * must execute it.
      */
-    static String shuffleIndexed(Lowerer cx, RegClass k, String word, String lane) {
+    public static String shuffleIndexed(Lowerer cx, RegClass k, String word, String lane) {
         String out = cx.w.reg(k);
         cx.w.op("shfl.sync.idx.b32 %s, %s, %s, 31, -1", out, word, lane);
         return out;

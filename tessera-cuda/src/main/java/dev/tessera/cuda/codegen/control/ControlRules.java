@@ -2,7 +2,7 @@ package dev.tessera.cuda.codegen.control;
 
 import dev.tessera.cuda.codegen.Emit;
 import dev.tessera.cuda.codegen.GpuLowering;
-import dev.tessera.cuda.codegen.LayoutConversion;
+import dev.tessera.cuda.codegen.layout.LayoutConversion;
 import dev.tessera.cuda.codegen.Lowerer;
 import dev.tessera.cuda.codegen.convert.Packing;
 import dev.tessera.cuda.codegen.PtxLowering;

@@ -1,7 +1,7 @@
 package dev.tessera.cuda.codegen.math;
 
 import dev.tessera.cuda.codegen.Emit;
-import dev.tessera.cuda.codegen.LayoutAssignment;
+import dev.tessera.cuda.codegen.layout.LayoutAssignment;
 import dev.tessera.cuda.codegen.Lowerer;
 import dev.tessera.cuda.codegen.RegClass;
 import dev.tessera.cuda.codegen.TileValue;

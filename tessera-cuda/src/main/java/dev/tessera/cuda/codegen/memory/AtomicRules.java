@@ -1,7 +1,7 @@
 package dev.tessera.cuda.codegen.memory;
 
 import dev.tessera.cuda.codegen.Emit;
-import dev.tessera.cuda.codegen.LayoutConversion;
+import dev.tessera.cuda.codegen.layout.LayoutConversion;
 import dev.tessera.cuda.codegen.Lowerer;
 import dev.tessera.cuda.codegen.convert.NarrowFloats;
 import dev.tessera.cuda.codegen.PtxWriter;

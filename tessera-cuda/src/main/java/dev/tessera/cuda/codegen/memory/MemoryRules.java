@@ -1,8 +1,8 @@
 package dev.tessera.cuda.codegen.memory;
 
 import dev.tessera.cuda.codegen.Emit;
-import dev.tessera.cuda.codegen.LayoutAssignment;
-import dev.tessera.cuda.codegen.LayoutConversion;
+import dev.tessera.cuda.codegen.layout.LayoutAssignment;
+import dev.tessera.cuda.codegen.layout.LayoutConversion;
 import dev.tessera.cuda.codegen.Lowerer;
 import dev.tessera.cuda.codegen.convert.NarrowFloats;
 import dev.tessera.cuda.codegen.convert.Packing;

@@ -1,10 +1,7 @@
-package dev.tessera.cuda.codegen;
+package dev.tessera.cuda.codegen.layout;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.tessera.cuda.codegen.layout.ConversionPlan;
-import dev.tessera.cuda.codegen.layout.ConversionPlanTest;
-import dev.tessera.cuda.codegen.layout.DistributedLayout;
 import dev.tessera.ir.Shape;
 import java.util.List;
 import java.util.Random;

@@ -1,7 +1,8 @@
-package dev.tessera.cuda.codegen;
+package dev.tessera.cuda.codegen.layout;
 
+import dev.tessera.cuda.codegen.Lowerer;
+import dev.tessera.cuda.codegen.TileValue;
 import dev.tessera.cuda.codegen.convert.Packing;
-import dev.tessera.cuda.codegen.layout.DistributedLayout;
 import dev.tessera.ir.Op.Cat;
 import dev.tessera.ir.Op.Join;
 import dev.tessera.ir.Op.Split;
@@ -10,10 +11,10 @@ import dev.tessera.ir.Op.Split;
  * join, split and cat: each is one register bit added or removed, so no data moves once the
  * operands are in the layouts the assignment chose (split needs the size-2 dimension in registers).
  */
-final class ShapeRules {
+public final class ShapeRules {
     private ShapeRules() {}
 
-    static TileValue join(Join j, DistributedLayout out, Lowerer cx) {
+    public static TileValue join(Join j, DistributedLayout out, Lowerer cx) {
         TileValue pa = cx.operandAny(j, j.lhs()), pb = cx.operandAny(j, j.rhs());
         if (pa.isPacked() && pb.isPacked()) {
             // the joined dimension is register bit 0: each word pairs an element of each side
@@ -31,7 +32,7 @@ final class ShapeRules {
         return new TileValue(out, j.result().type().element(), regs);
     }
 
-    static void split(Split s, Lowerer cx) {
+    public static void split(Split s, Lowerer cx) {
         TileValue src = cx.operandAny(s, s.source());
         DistributedLayout l = src.layout();
         int q = l.lastBitRegister();
@@ -57,7 +58,7 @@ final class ShapeRules {
         }
     }
 
-    static TileValue cat(Cat c, DistributedLayout out, Lowerer cx) {
+    public static TileValue cat(Cat c, DistributedLayout out, Lowerer cx) {
         TileValue pa = cx.operandAny(c, c.lhs()), pb = cx.operandAny(c, c.rhs());
         if (pa.isPacked() && pb.isPacked()) {
             // the new register bit is the highest: the words follow each other

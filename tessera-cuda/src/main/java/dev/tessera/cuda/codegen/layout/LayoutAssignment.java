@@ -1,9 +1,8 @@
-package dev.tessera.cuda.codegen;
+package dev.tessera.cuda.codegen.layout;
 
+import dev.tessera.cuda.codegen.Target;
 import dev.tessera.passes.AxisInfo;
 import dev.tessera.cuda.codegen.gpu.TensorCores;
-import dev.tessera.cuda.codegen.layout.DistributedLayout;
-import dev.tessera.cuda.codegen.layout.Layouts;
 import dev.tessera.ir.KernelIR;
 import dev.tessera.ir.Op;
 import dev.tessera.ir.Op.*;
@@ -41,7 +40,7 @@ public final class LayoutAssignment {
     /** The values for loops carry (their body's arguments past the induction variable): their layout follows their yields'. */
     private final Set<Value> carriedArgs = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
 
-    LayoutAssignment(KernelIR kernel, int numWarps, Target target, AxisInfo axis, Rematerialization remat) {
+    public LayoutAssignment(KernelIR kernel, int numWarps, Target target, AxisInfo axis, Rematerialization remat) {
         this.numWarps = numWarps;
         this.target = target;
         this.axis = axis;
@@ -56,7 +55,7 @@ public final class LayoutAssignment {
     public DistributedLayout scalar() { return DistributedLayout.scalar(numWarps); }
 
     /** The layout {@code v} is produced in. */
-    DistributedLayout layoutOf(Value v) {
+    public DistributedLayout layoutOf(Value v) {
         if (v.type().isScalar()) return scalar();
         DistributedLayout l = layout.get(v);
         if (l == null) throw new IllegalStateException("no layout for " + v + " : " + v.type());
@@ -64,7 +63,7 @@ public final class LayoutAssignment {
     }
 
     /** The layout {@code op} reads {@code operand} in. */
-    DistributedLayout required(Op op, Value operand) {
+    public DistributedLayout required(Op op, Value operand) {
         if (operand.type().isScalar()) return scalar();
         Map<Value, DistributedLayout> m = required.get(op);
         DistributedLayout l = m == null ? null : m.get(operand);
@@ -72,9 +71,9 @@ public final class LayoutAssignment {
     }
 
     /** Layouts {@code v} must also be converted to right after its definition. */
-    Set<DistributedLayout> eagerConversions(Value v) { return eager.getOrDefault(v, Set.of()); }
+    public Set<DistributedLayout> eagerConversions(Value v) { return eager.getOrDefault(v, Set.of()); }
 
-    boolean isRematerializable(Value v) { return remat.isRematerializable(v); }
+    public boolean isRematerializable(Value v) { return remat.isRematerializable(v); }
 
     /** The op defining {@code v} (null for parameters and region arguments). */
     public Op producerOf(Value v) { return remat.producer(v); }
@@ -518,7 +517,7 @@ public final class LayoutAssignment {
 
     // ------------------------------------------------------------------ special layouts
 
-    DistributedLayout dotLayout(Dot d) {
+    public DistributedLayout dotLayout(Dot d) {
         TensorCores.Plan plan = plan(d);
         if (plan != null) return plan.accumulator();
         Shape s = d.result().type().shape();
@@ -532,7 +531,7 @@ public final class LayoutAssignment {
      * second one's A stays in registers. Both dots of a pair have the rows of the first one's
      * result and the same warps, so they make the same choice.
      */
-    TensorCores.Plan plan(Dot d) {
+    public TensorCores.Plan plan(Dot d) {
         TensorCores.Mma mma = tensorCore(d);
         if (mma == null) return null;
         Shape s = d.result().type().shape();

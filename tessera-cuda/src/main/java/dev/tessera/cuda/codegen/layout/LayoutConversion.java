@@ -1,8 +1,11 @@
-package dev.tessera.cuda.codegen;
+package dev.tessera.cuda.codegen.layout;
 
+import dev.tessera.cuda.codegen.Emit;
+import dev.tessera.cuda.codegen.Lowerer;
+import dev.tessera.cuda.codegen.RegClass;
+import dev.tessera.cuda.codegen.Shuffles;
+import dev.tessera.cuda.codegen.TileValue;
 import dev.tessera.cuda.codegen.convert.Packing;
-import dev.tessera.cuda.codegen.layout.ConversionPlan;
-import dev.tessera.cuda.codegen.layout.DistributedLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;

@@ -1,4 +1,4 @@
-package dev.tessera.cuda.codegen;
+package dev.tessera.cuda.codegen.layout;
 
 import dev.tessera.ir.KernelIR;
 import dev.tessera.ir.Op;
@@ -13,14 +13,14 @@ import java.util.Map;
  * those built from constants, aranges and scalars by a few integer and shape ops (offsets, masks,
  * pointer tiles). A layout conversion of such a value re-emits its ops in the wanted layout.
  */
-final class Rematerialization {
+public final class Rematerialization {
     /** The most ops one rematerialization may repeat. */
     private static final int MAX_OPS = 24;
 
     private final Map<Value, Op> producers = new IdentityHashMap<>();
     private final Map<Value, Integer> cost = new IdentityHashMap<>();
 
-    Rematerialization(KernelIR kernel) { record(kernel.body()); }
+    public Rematerialization(KernelIR kernel) { record(kernel.body()); }
 
     private void record(Region r) {
         for (Op op : r.ops()) {
@@ -29,7 +29,7 @@ final class Rematerialization {
         }
     }
 
-    Op producer(Value v) { return producers.get(v); }
+    public Op producer(Value v) { return producers.get(v); }
 
     /** Whether {@code v} (a tile) can be recomputed in any layout from scalars. */
     boolean isRematerializable(Value v) { return v.type().isScalar() || cost(v) <= MAX_OPS; }
