@@ -1,7 +1,7 @@
 package dev.tessera.cuda;
 
 import dev.tessera.backend.KernelFault;
-import dev.tessera.cuda.codegen.DebugSites;
+import dev.tessera.cuda.codegen.control.DebugSites;
 import dev.tessera.cuda.driver.CudaContext;
 import dev.tessera.cuda.driver.DeviceBuffer;
 import java.lang.foreign.Arena;

@@ -1,6 +1,6 @@
 package dev.tessera.cuda;
 
-import dev.tessera.cuda.codegen.DebugSites;
+import dev.tessera.cuda.codegen.control.DebugSites;
 import dev.tessera.cuda.codegen.PtxModule;
 import dev.tessera.ir.Loc;
 import java.io.ByteArrayInputStream;

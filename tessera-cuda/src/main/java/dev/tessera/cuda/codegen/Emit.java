@@ -1,28 +1,29 @@
 package dev.tessera.cuda.codegen;
 
+import dev.tessera.cuda.codegen.convert.NarrowFloats;
 import dev.tessera.types.DType;
 import dev.tessera.types.ElementType;
 import dev.tessera.types.Numerics;
 
 /** Small instruction patterns every rule needs: immediates, constants, keeping narrow values normalized. */
-final class Emit {
+public final class Emit {
     private Emit() {}
 
-    static String f32(double v) { return String.format("0f%08X", Float.floatToRawIntBits((float) v)); }
+    public static String f32(double v) { return String.format("0f%08X", Float.floatToRawIntBits((float) v)); }
 
-    static String f64(double v) { return String.format("0d%016X", Double.doubleToRawLongBits(v)); }
+    public static String f64(double v) { return String.format("0d%016X", Double.doubleToRawLongBits(v)); }
 
     /** The PTX type for integer arithmetic on {@code t}'s registers. */
-    static String intType(DType t) {
+    public static String intType(DType t) {
         if (t.bits() == 64) return t.isUnsigned() ? "u64" : "s64";
         return t.isUnsigned() ? "u32" : "s32";
     }
 
     /** The PTX type for float arithmetic on {@code t}'s registers (narrow floats compute in f32). */
-    static String floatType(DType t) { return t == DType.F64 ? "f64" : "f32"; }
+    public static String floatType(DType t) { return t == DType.F64 ? "f64" : "f32"; }
 
     /** A register holding {@code value} as {@code t} holds it (narrow floats rounded, narrow integers wrapped). */
-    static String constant(Lowerer cx, ElementType t, Number value) {
+    public static String constant(Lowerer cx, ElementType t, Number value) {
         PtxWriter w = cx.w;
         RegClass k = RegClass.of(t);
         String r = w.reg(k);
@@ -47,14 +48,14 @@ final class Emit {
     }
 
     /** A 32-bit integer register holding {@code v}. */
-    static String u32(Lowerer cx, long v) {
+    public static String u32(Lowerer cx, long v) {
         String r = cx.w.reg(RegClass.B32);
         cx.w.op("mov.b32 %s, %d", r, (int) v);
         return r;
     }
 
     /** Brings an integer freshly computed in 32 bits back to {@code t}'s range (sign- or zero-extended). */
-    static String wrap(Lowerer cx, String r, DType t) {
+    public static String wrap(Lowerer cx, String r, DType t) {
         String out;
         switch (t) {
             case I8 -> { out = cx.w.reg(RegClass.B32); cx.w.op("cvt.s32.s8 %s, %s", out, r); }
@@ -72,28 +73,28 @@ final class Emit {
     }
 
     /** Normalizes a freshly computed value of {@code t}. */
-    static String normalize(Lowerer cx, String r, DType t) {
+    public static String normalize(Lowerer cx, String r, DType t) {
         if (t.isNarrowFloat()) return NarrowFloats.round(cx, r, t);
         if (t.isInteger() && t.bits() < 32) return wrap(cx, r, t);
         return r;
     }
 
     /** A predicate register from a 32-bit word (non-zero is true). */
-    static String toPred(Lowerer cx, String word) {
+    public static String toPred(Lowerer cx, String word) {
         String p = cx.w.reg(RegClass.PRED);
         cx.w.op("setp.ne.b32 %s, %s, 0", p, word);
         return p;
     }
 
     /** A 32-bit word 1 or 0 from a predicate. */
-    static String fromPred(Lowerer cx, String p) {
+    public static String fromPred(Lowerer cx, String p) {
         String r = cx.w.reg(RegClass.B32);
         cx.w.op("selp.u32 %s, 1, 0, %s", r, p);
         return r;
     }
 
     /** Moves a value of register class {@code k} (select for predicates). */
-    static void move(Lowerer cx, RegClass k, String dst, String src) {
+    public static void move(Lowerer cx, RegClass k, String dst, String src) {
         if (dst.equals(src)) return;
         if (k == RegClass.PRED) {
             cx.w.op("and.pred %s, %s, %s", dst, src, src);
@@ -103,7 +104,7 @@ final class Emit {
     }
 
     /** dst = p ? a : b for any register class. */
-    static String select(Lowerer cx, RegClass k, String p, String a, String b) {
+    public static String select(Lowerer cx, RegClass k, String p, String a, String b) {
         String d = cx.w.reg(k);
         if (k == RegClass.PRED) {
             String t = cx.w.reg(RegClass.PRED), e = cx.w.reg(RegClass.PRED);

@@ -1,5 +1,9 @@
 package dev.tessera.cuda.codegen;
 
+import dev.tessera.cuda.codegen.control.ControlRules;
+import dev.tessera.cuda.codegen.dot.MmaRules;
+import dev.tessera.cuda.codegen.dot.PipelineRules;
+import dev.tessera.cuda.codegen.dot.WgmmaRules;
 import dev.tessera.cuda.codegen.gpu.GpuOp;
 import dev.tessera.cuda.codegen.gpu.GpuProgram;
 
@@ -9,10 +13,10 @@ import dev.tessera.cuda.codegen.gpu.GpuProgram;
  * {@link MmaRules} or {@link WgmmaRules} with their operands from registers. Asynchronous copies and yields have no
  * meaning alone: their loop lowers them.
  */
-final class GpuLowering {
+public final class GpuLowering {
     private GpuLowering() {}
 
-    static void lower(GpuOp op, GpuProgram program, Lowerer cx) {
+    public static void lower(GpuOp op, GpuProgram program, Lowerer cx) {
         switch (op) {
             case GpuOp.Core(var core) -> PtxLowering.lower(core, cx);
             case GpuOp.For f -> {

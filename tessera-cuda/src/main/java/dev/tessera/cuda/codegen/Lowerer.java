@@ -1,5 +1,11 @@
 package dev.tessera.cuda.codegen;
 
+import dev.tessera.cuda.codegen.control.DebugRules;
+import dev.tessera.cuda.codegen.control.DebugSites;
+import dev.tessera.cuda.codegen.convert.NanPayloads;
+import dev.tessera.cuda.codegen.convert.Packing;
+import dev.tessera.cuda.codegen.layout.LayoutAssignment;
+import dev.tessera.cuda.codegen.layout.LayoutConversion;
 import dev.tessera.passes.AxisInfo;
 import dev.tessera.cuda.codegen.layout.DistributedLayout;
 import dev.tessera.ir.KernelIR;
@@ -18,15 +24,15 @@ import java.util.Map;
  * value in every layout it has been made in (scoped by region, so a value made inside a branch
  * is not used after it), thread-index values, shared memory, and the debug sites.
  */
-final class Lowerer {
-    final PtxWriter w = new PtxWriter();
+public final class Lowerer {
+    public final PtxWriter w = new PtxWriter();
     final KernelIR kernel;
-    final LayoutAssignment layouts;
-    final AxisInfo axis;
-    final Target target;
-    final int numWarps;
-    final SharedMemory smem = new SharedMemory(w);
-    final DebugSites debug;
+    public final LayoutAssignment layouts;
+    public final AxisInfo axis;
+    public final Target target;
+    public final int numWarps;
+    public final SharedMemory smem = new SharedMemory(w);
+    public final DebugSites debug;
     private final NanPayloads nanPayloads;
     private final Deque<Map<Value, Map<Object, TileValue>>> scopes = new ArrayDeque<>();
     private final Map<String, String> threadOffsets = new HashMap<>();
@@ -48,14 +54,14 @@ final class Lowerer {
 
     // ------------------------------------------------------------------ values
 
-    DistributedLayout layoutOf(Value v) { return layouts.layoutOf(v); }
+    public DistributedLayout layoutOf(Value v) { return layouts.layoutOf(v); }
 
     /**
      * {@code v} in layout {@code l}, unpacked (one element per register, as arithmetic reads it):
      * made already, recomputed (cheap values), converted through shared memory, or unpacked from
      * its packed form here, at its first use in this scope.
      */
-    TileValue get(Value v, DistributedLayout l) {
+    public TileValue get(Value v, DistributedLayout l) {
         TileValue t = lookup(v, l, false);
         if (t != null) return t;
         t = getAny(v, l);
@@ -71,7 +77,7 @@ final class Lowerer {
      * packed, see {@link TileValue}): for rules that only move values (stores, selects,
      * relabelings, loop-carried copies), which then keep 16-bit floats two to a register.
      */
-    TileValue getAny(Value v, DistributedLayout l) {
+    public TileValue getAny(Value v, DistributedLayout l) {
         TileValue t = lookup(v, l, true);
         if (t == null) t = lookup(v, l, false);
         if (t != null) return t;
@@ -93,13 +99,13 @@ final class Lowerer {
     boolean nanPatternObserved(Value v) { return nanPayloads.observed(v); }
 
     /** {@code op}'s operand {@code v} in the layout the op reads it in, unpacked. */
-    TileValue operand(Op op, Value v) { return get(v, layouts.required(op, v)); }
+    public TileValue operand(Op op, Value v) { return get(v, layouts.required(op, v)); }
 
     /** {@code op}'s operand {@code v} in the layout the op reads it in, in any representation. */
-    TileValue operandAny(Op op, Value v) { return getAny(v, layouts.required(op, v)); }
+    public TileValue operandAny(Op op, Value v) { return getAny(v, layouts.required(op, v)); }
 
     /** {@code v} in the layout it was produced in, unpacked. */
-    TileValue primary(Value v) { return get(v, layoutOf(v)); }
+    public TileValue primary(Value v) { return get(v, layoutOf(v)); }
 
     /** The key a value's registers are kept under: its layout, told apart by representation. */
     private record PackedKey(DistributedLayout layout) {}
@@ -121,7 +127,7 @@ final class Lowerer {
     }
 
     /** Records {@code v}'s registers, then makes the conversions its users need once, here. */
-    void define(Value v, TileValue t) {
+    public void define(Value v, TileValue t) {
         if (!t.layout().equals(v.type().isScalar() ? layouts.scalar() : layoutOf(v))) {
             throw new IllegalStateException("value " + v + " lowered in " + t.layout() + ", assigned " + layoutOf(v));
         }
@@ -129,15 +135,15 @@ final class Lowerer {
         for (DistributedLayout l : layouts.eagerConversions(v)) remember(v, LayoutConversion.convert(t, l, this));
     }
 
-    void pushScope() { scopes.push(new IdentityHashMap<>()); }
+    public void pushScope() { scopes.push(new IdentityHashMap<>()); }
 
-    void popScope() { scopes.pop(); }
+    public void popScope() { scopes.pop(); }
 
     /** A value with fresh registers of {@code type} in layout {@code l}. */
-    TileValue fresh(DistributedLayout l, ElementType type) { return fresh(l, type, false); }
+    public TileValue fresh(DistributedLayout l, ElementType type) { return fresh(l, type, false); }
 
     /** As {@link #fresh(DistributedLayout, ElementType)}, packed (two 16-bit floats per .b32) if {@code packed}. */
-    TileValue fresh(DistributedLayout l, ElementType type, boolean packed) {
+    public TileValue fresh(DistributedLayout l, ElementType type, boolean packed) {
         int packing = packed ? 2 : 1;
         String[] regs = new String[l.numRegs() / packing];
         RegClass k = packed ? RegClass.B32 : RegClass.of(type);
@@ -160,26 +166,26 @@ final class Lowerer {
      * A packed word is written once where it is made, or at the end of a loop body that carries
      * it, after every use of the elements unpacked from it in that iteration.
      */
-    record NarrowBits(DType type, String bits, String roundedFrom, String word, int half) {}
+    public record NarrowBits(DType type, String bits, String roundedFrom, String word, int half) {}
 
-    void recordNarrowBits(String held, DType type, String bits, String roundedFrom) {
+    public void recordNarrowBits(String held, DType type, String bits, String roundedFrom) {
         narrowBits.put(held, new NarrowBits(type, bits, roundedFrom, null, 0));
     }
 
     /** Records that unpacked {@code held} is half {@code half} (0 low, 1 high) of packed {@code word}. */
-    void recordPackedOrigin(String held, DType type, String word, int half) {
+    public void recordPackedOrigin(String held, DType type, String word, int half) {
         narrowBits.put(held, new NarrowBits(type, null, null, word, half));
     }
 
     /** What is known of {@code held} as a value of {@code type}, or null. */
-    NarrowBits narrowBits(String held, DType type) {
+    public NarrowBits narrowBits(String held, DType type) {
         NarrowBits known = narrowBits.get(held);
         return known != null && known.type() == type ? known : null;
     }
 
     // ------------------------------------------------------------------ thread index
 
-    String tid() {
+    public String tid() {
         if (tid == null) {
             w.inPrologue(() -> {
                 tid = w.reg(RegClass.B32);
@@ -194,13 +200,13 @@ final class Lowerer {
         return tid;
     }
 
-    String lane() { tid(); return lane; }
+    public String lane() { tid(); return lane; }
 
     /**
      * A register that depends only on the thread index (and registers of the same kind), computed
      * once, in the prologue, the first time {@code key} is asked for.
      */
-    String once(String key, java.util.function.Supplier<String> emit) {
+    public String once(String key, java.util.function.Supplier<String> emit) {
         String known = prologueValues.get(key);
         if (known == null) {
             known = w.inPrologue(emit);
@@ -209,13 +215,13 @@ final class Lowerer {
         return known;
     }
 
-    String warp() { tid(); return warp; }
+    public String warp() { tid(); return warp; }
 
     /**
      * The flat-index bits a thread's lane and warp contribute in layout {@code l} (a register set
      * once in the prologue): element of register r = this | l.regPart(r).
      */
-    String threadOffset(DistributedLayout l) {
+    public String threadOffset(DistributedLayout l) {
         StringBuilder key = new StringBuilder();
         for (int i = 0; i < 5; i++) key.append(l.laneBasis(i)).append(',');
         key.append('|');
@@ -257,7 +263,7 @@ final class Lowerer {
      * A predicate true in exactly one thread of each group holding copies of the same elements
      * (lanes and warps differing only in replicated bits), or null when no thread holds copies.
      */
-    String owner(DistributedLayout l) {
+    public String owner(DistributedLayout l) {
         int lanes = l.replicatedLaneMask(), warps = l.replicatedWarpMask();
         if (lanes == 0 && warps == 0) return null;
         return owners.computeIfAbsent(lanes + "/" + warps, k -> w.inPrologue(() -> {
@@ -275,7 +281,7 @@ final class Lowerer {
     private int formats;
 
     /** The error record's address (the hidden parameter, loaded once). */
-    String errorBuffer() {
+    public String errorBuffer() {
         if (errorBuffer == null) {
             errorBuffer = w.inPrologue(() -> {
                 String r = w.reg(RegClass.B64);
@@ -286,7 +292,7 @@ final class Lowerer {
         return errorBuffer;
     }
 
-    String kernelId() {
+    public String kernelId() {
         if (kernelIdReg == null) {
             kernelIdReg = w.inPrologue(() -> {
                 String r = w.reg(RegClass.B32);
@@ -301,7 +307,7 @@ final class Lowerer {
     boolean usesErrorBuffer() { return errorBuffer != null || kernelIdReg != null; }
 
     /** A small local buffer for vprintf's arguments (declared once). */
-    String printBuffer() {
+    public String printBuffer() {
         if (printBuffer == null) {
             printBuffer = "tessera_print_args";
             w.inPrologue(() -> {
@@ -314,7 +320,7 @@ final class Lowerer {
     }
 
     /** A global C string for a printf format; returns its symbol. */
-    String printFormat(String text) {
+    public String printFormat(String text) {
         String name = "$tessera_fmt" + formats++;
         int n = text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 1;
         w.global(".global .align 1 .b8 " + name + "[" + n + "] = {" + DebugRules.bytes(text) + "};");
@@ -324,7 +330,7 @@ final class Lowerer {
     private boolean twoOverPi;
 
     /** Declares the Payne-Hanek table of 2/pi bits in the module once. */
-    void twoOverPiTable(String symbol, long[] words) {
+    public void twoOverPiTable(String symbol, long[] words) {
         if (twoOverPi) return;
         twoOverPi = true;
         StringBuilder sb = new StringBuilder(".const .align 8 .b64 " + symbol + "[" + words.length + "] = {");

@@ -1,5 +1,10 @@
 package dev.tessera.cuda.codegen;
 
+import dev.tessera.cuda.codegen.control.DebugRules;
+import dev.tessera.cuda.codegen.control.DebugSites;
+import dev.tessera.cuda.codegen.layout.LayoutAssignment;
+import dev.tessera.cuda.codegen.layout.Rematerialization;
+import dev.tessera.cuda.codegen.memory.MemoryRules;
 import dev.tessera.passes.AxisInfo;
 import dev.tessera.backend.LaunchOptions;
 import dev.tessera.cuda.codegen.gpu.AccelerateDot;

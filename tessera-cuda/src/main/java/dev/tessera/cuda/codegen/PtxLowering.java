@@ -1,6 +1,17 @@
 package dev.tessera.cuda.codegen;
 
+import dev.tessera.cuda.codegen.control.DebugRules;
+import dev.tessera.cuda.codegen.control.ProgramRules;
+import dev.tessera.cuda.codegen.convert.ConversionRules;
+import dev.tessera.cuda.codegen.dot.DotRules;
 import dev.tessera.cuda.codegen.layout.DistributedLayout;
+import dev.tessera.cuda.codegen.layout.ShapeRules;
+import dev.tessera.cuda.codegen.math.ElementwiseRules;
+import dev.tessera.cuda.codegen.memory.AtomicRules;
+import dev.tessera.cuda.codegen.memory.MemoryRules;
+import dev.tessera.cuda.codegen.reduce.ReductionRules;
+import dev.tessera.cuda.codegen.reduce.ScanRules;
+import dev.tessera.cuda.codegen.reduce.SortRules;
 import dev.tessera.ir.Op;
 import dev.tessera.ir.Op.*;
 import dev.tessera.ir.Printer;
@@ -10,10 +21,10 @@ import dev.tessera.ir.Printer;
  * program order (with a comment naming it and its source line); {@link #value} produces an op's
  * single result in a given layout, which is also how cheap values are recomputed in another layout.
  */
-final class PtxLowering {
+public final class PtxLowering {
     private PtxLowering() {}
 
-    static void lower(Op op, Lowerer cx) {
+    public static void lower(Op op, Lowerer cx) {
         cx.w.comment(firstLine(op) + (op.loc().isKnown() ? "  (" + op.loc() + ")" : ""));
         switch (op) {
             case Store s -> MemoryRules.store(s, cx);

@@ -1,5 +1,6 @@
 package dev.tessera.cuda.codegen;
 
+import dev.tessera.cuda.codegen.control.DebugSites;
 import java.util.List;
 
 /**

@@ -7,7 +7,7 @@ package dev.tessera.cuda.codegen;
  * one op after another. Its size is the largest any op asks for. A barrier separates one op's
  * reads from the next op's writes: the array is "dirty" once read, and the next user waits first.
  */
-final class SharedMemory {
+public final class SharedMemory {
     static final String SYMBOL = "tessera_smem";
     private final PtxWriter w;
     private int bytes, reserved;
@@ -25,7 +25,7 @@ final class SharedMemory {
      * gpu.AllocateShared) until {@link #release()}; scratch asked for meanwhile starts after them.
      * Waits first if an earlier op may still be reading the scratch the buffers now cover.
      */
-    void reserve(int n) {
+    public void reserve(int n) {
         if (dirty) w.op("bar.sync 0");
         dirty = false;
         reserved = (n + 127) & ~127;
@@ -33,13 +33,13 @@ final class SharedMemory {
     }
 
     /** The reserved buffers are dead (their users have waited and passed a barrier): scratch may use their space again. */
-    void release() { reserved = 0; }
+    public void release() { reserved = 0; }
 
     /** Reserves {@code n} bytes of scratch and waits for earlier readers; returns the 32-bit address of the scratch's start. */
-    String begin(int n) { return begin(n, 16); }
+    public String begin(int n) { return begin(n, 16); }
 
     /** As {@link #begin(int)}, the scratch's start on {@code alignment} bytes (a power of two; the array's own alignment at most). */
-    String begin(int n, int alignment) {
+    public String begin(int n, int alignment) {
         int at = (reserved + alignment - 1) & -alignment;
         bytes = Math.max(bytes, at + ((n + 15) & ~15));
         if (dirty) w.op("bar.sync 0");
@@ -52,15 +52,15 @@ final class SharedMemory {
     }
 
     /** After writes, before reads by other threads. */
-    void sync() { w.op("bar.sync 0"); }
+    public void sync() { w.op("bar.sync 0"); }
 
     /** After the reads: the next user must wait. */
-    void end() { dirty = true; }
+    public void end() { dirty = true; }
 
     /** Control flow joins or loops back: assume someone may still be reading. */
-    void assumeDirty() { dirty = true; }
+    public void assumeDirty() { dirty = true; }
 
-    String base() {
+    public String base() {
         if (base == null) {
             base = w.inPrologue(() -> {
                 String r = w.reg(RegClass.B32);

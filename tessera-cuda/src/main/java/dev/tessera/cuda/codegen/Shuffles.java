@@ -1,7 +1,7 @@
 package dev.tessera.cuda.codegen;
 
 /** Warp shuffles of any register class (64-bit values in two halves, predicates as words). */
-final class Shuffles {
+public final class Shuffles {
     private Shuffles() {}
 
     /**
@@ -9,14 +9,14 @@ final class Shuffles {
      * {@code lane} (a register or an immediate, of the same warp) holds. Every lane of the warp
      * must execute it.
      */
-    static String shuffleIndexed(Lowerer cx, RegClass k, String word, String lane) {
+    public static String shuffleIndexed(Lowerer cx, RegClass k, String word, String lane) {
         String out = cx.w.reg(k);
         cx.w.op("shfl.sync.idx.b32 %s, %s, %s, 31, -1", out, word, lane);
         return out;
     }
 
     /** {@code shfl.sync.<mode>} of {@code v}: bfly (xor lane mask), up or down (by delta). */
-    static String shuffle(Lowerer cx, RegClass k, String v, String mode, int operand) {
+    public static String shuffle(Lowerer cx, RegClass k, String v, String mode, int operand) {
         PtxWriter w = cx.w;
         String c = mode.equals("up") ? "0" : "31";
         switch (k) {

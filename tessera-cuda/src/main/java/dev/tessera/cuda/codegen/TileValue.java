@@ -1,5 +1,6 @@
 package dev.tessera.cuda.codegen;
 
+import dev.tessera.cuda.codegen.convert.NarrowFloats;
 import dev.tessera.cuda.codegen.layout.DistributedLayout;
 import dev.tessera.types.DType;
 import dev.tessera.types.ElementType;
@@ -30,12 +31,12 @@ public record TileValue(DistributedLayout layout, ElementType type, String[] reg
     public TileValue(DistributedLayout layout, ElementType type, String[] regs) { this(layout, type, regs, 1); }
 
     /** Two 16-bit floats per {@code .b32} register, {@code words[i]} holding layout registers 2i and 2i+1. */
-    static TileValue packed(DistributedLayout layout, ElementType type, String[] words) {
+    public static TileValue packed(DistributedLayout layout, ElementType type, String[] words) {
         return new TileValue(layout, type, words, 2);
     }
 
     /** Whether values of {@code type} in {@code layout} may be held packed (16-bit floats, an even register count). */
-    static boolean packable(ElementType type, DistributedLayout layout) {
+    public static boolean packable(ElementType type, DistributedLayout layout) {
         return (type == DType.F16 || type == DType.BF16) && layout.numRegs() % 2 == 0;
     }
 

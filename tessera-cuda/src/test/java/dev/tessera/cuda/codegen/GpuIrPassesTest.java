@@ -10,6 +10,8 @@ import dev.tessera.backend.LaunchOptions;
 import dev.tessera.cuda.codegen.gpu.GpuOp;
 import dev.tessera.cuda.codegen.gpu.GpuProgram;
 import dev.tessera.cuda.codegen.gpu.SharedBuffer;
+import dev.tessera.cuda.codegen.layout.LayoutAssignment;
+import dev.tessera.cuda.codegen.layout.Rematerialization;
 import dev.tessera.cuda.driver.PtxTarget;
 import dev.tessera.ir.KernelIR;
 import dev.tessera.lang.Constexpr;

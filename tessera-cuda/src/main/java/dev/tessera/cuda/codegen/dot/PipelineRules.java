@@ -1,0 +1,199 @@
+package dev.tessera.cuda.codegen.dot;
+
+import dev.tessera.cuda.codegen.Emit;
+import dev.tessera.cuda.codegen.Lowerer;
+import dev.tessera.cuda.codegen.memory.MemoryRules;
+import dev.tessera.cuda.codegen.PtxLowering;
+import dev.tessera.cuda.codegen.PtxWriter;
+import dev.tessera.cuda.codegen.RegClass;
+import dev.tessera.cuda.codegen.TileValue;
+import dev.tessera.cuda.codegen.dot.MmaRules.Operand;
+import dev.tessera.cuda.codegen.control.ControlRules;
+import dev.tessera.cuda.codegen.gpu.GpuOp;
+import dev.tessera.cuda.codegen.gpu.GpuProgram;
+import dev.tessera.cuda.codegen.gpu.SharedBuffer;
+import dev.tessera.cuda.codegen.layout.DistributedLayout;
+import dev.tessera.ir.Op.For;
+import dev.tessera.ir.Op.Load;
+import dev.tessera.ir.Op.Yield;
+import dev.tessera.ir.Value;
+import dev.tessera.types.DType;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Lowering of {@link GpuOp.PipelinedFor} with distance d (stages − 1, or stages − 2 with a wgmma
+ * in flight): the prologue issues the copies of iterations 0 … d − 1 (one commit group each);
+ * iteration i of the loop waits until only d − 1 groups are in flight (its own has landed) and
+ * passes a barrier (so every warp has finished reading the slot iteration i + d − stages used:
+ * i − 1's, or i − 2's, whose wgmma each warp waited for in iteration i − 1), issues stage 0 of
+ * iteration i + d into that slot as one commit group (its copies fly while this iteration
+ * computes), then runs the current stage on slot {@code i % stages}; after the loop, every dot
+ * and copy is waited for. Copies of iterations at or past the loop's end are issued with a
+ * source size of 0, which zero-fills and reads nothing.
+ */
+public final class PipelineRules {
+    private PipelineRules() {}
+
+    public static void lower(GpuOp.PipelinedFor pf, GpuProgram program, Lowerer cx) {
+        PtxWriter w = cx.w;
+        For f = pf.loop();
+        int stages = pf.stages();
+        DType ivType = f.lower().type().dtype();
+        String it = Emit.intType(ivType);
+        RegClass ivk = RegClass.of(ivType);
+        String lower = cx.primary(f.lower()).reg(0), upper = cx.primary(f.upper()).reg(0), step = cx.primary(f.step()).reg(0);
+        List<Value> args = f.body().args().subList(1, f.body().args().size());
+        Yield yield = (Yield) f.body().terminator();
+        List<TileValue> carried = new ArrayList<>();
+        for (int i = 0; i < args.size(); i++) {
+            TileValue init = cx.operand(f, f.inits().get(i));
+            TileValue c = cx.fresh(cx.layoutOf(args.get(i)), args.get(i).type().element());
+            ControlRules.copy(cx, List.of(init), List.of(c));
+            carried.add(c);
+        }
+        ControlRules.checkStep(f, step, cx);
+        cx.smem.reserve(program.reservedBytes(pf));
+        // invariant operands once; the first iteration's barrier (and fence) makes them visible
+        for (GpuOp.StageOperand s : pf.invariants()) {
+            SharedBuffer b = s.buffer();
+            w.comment("stage " + s.value() + " -> " + b);
+            MmaRules.stage(cx, cx.getAny(s.value(), cx.layoutOf(s.value())), Operand.in(b), slotBase(b, program, "0", cx), 0, false);
+        }
+        int distance = pf.distance();
+        w.comment("pipelined: " + stages + " stages, copies " + distance + " iterations ahead; prologue");
+        for (int s = 0; s < distance; s++) {
+            String iv = w.reg(ivk);
+            w.op("mad.lo.%s %s, %s, %d, %s", it, iv, step, s, lower);
+            ahead(pf, program, cx, iv, upper, carried, Integer.toString(s));
+        }
+        String slotRead = w.reg(RegClass.B32), slotWrite = w.reg(RegClass.B32), iv = w.reg(ivk);
+        w.op("mov.u32 %s, 0", slotRead);
+        w.op("mov.u32 %s, %d", slotWrite, distance);
+        Emit.move(cx, ivk, iv, lower);
+        String head = w.label("pipelined_head"), end = w.label("pipelined_end"), done = w.reg(RegClass.PRED);
+        w.place(head);
+        w.op("setp.ge.%s %s, %s, %s", it, done, iv, upper);
+        w.op("@%s bra %s", done, end);
+        w.op("cp.async.wait_group %d", distance - 1);
+        // the copies are generic-proxy writes; wgmma reads through the async proxy
+        if (pf.current().stream().anyMatch(op -> op instanceof GpuOp.Wgmma)) w.op("fence.proxy.async.shared::cta");
+        w.op("bar.sync 0");
+        cx.pushScope();
+        cx.smem.assumeDirty();
+        // stage 0 of iteration i + distance first, so its copies are in flight while this one computes
+        String ivAhead = w.reg(ivk);
+        w.op("mad.lo.%s %s, %s, %d, %s", it, ivAhead, step, distance, iv);
+        ahead(pf, program, cx, ivAhead, upper, carried, slotWrite);
+        cx.define(f.body().args().getFirst(), new TileValue(cx.layouts.scalar(), ivType, new String[] {iv}));
+        for (int i = 0; i < args.size(); i++) if (!pf.aheadCarried().contains(i)) cx.define(args.get(i), carried.get(i));
+        for (GpuOp op : pf.current()) {
+            switch (op) {
+                case GpuOp.Core(var core) -> PtxLowering.lower(core, cx);
+                case GpuOp.Mma m -> cx.define(m.dot().result(), MmaRules.mma(m, program, slotRead, cx));
+                case GpuOp.Wgmma m -> cx.define(m.dot().result(), WgmmaRules.wgmma(m, program, slotRead, cx));
+                default -> throw new IllegalStateException("not a current-stage op: " + op);
+            }
+        }
+        List<TileValue> next = new ArrayList<>(), into = new ArrayList<>();
+        for (int i = 0; i < args.size(); i++) {
+            if (pf.aheadCarried().contains(i)) continue;
+            next.add(cx.operand(yield, yield.values().get(i)));
+            into.add(carried.get(i));
+        }
+        ControlRules.copy(cx, next, into);
+        cx.popScope();
+        for (String slot : new String[] {slotRead, slotWrite}) {
+            String wrap = w.reg(RegClass.PRED);
+            w.op("add.u32 %s, %s, 1", slot, slot);
+            w.op("setp.eq.u32 %s, %s, %d", wrap, slot, stages);
+            w.op("@%s mov.u32 %s, 0", wrap, slot);
+        }
+        w.op("add.%s %s, %s, %s", it, iv, iv, step);
+        w.op("bra %s", head);
+        w.place(end);
+        if (pf.current().stream().anyMatch(op -> op instanceof GpuOp.Wgmma m && m.async())) w.op("wgmma.wait_group.sync.aligned 0");
+        w.op("cp.async.wait_group 0");
+        w.op("bar.sync 0");
+        cx.smem.release();
+        cx.smem.assumeDirty();
+        for (int i = 0; i < args.size(); i++) cx.define(f.results().get(i), carried.get(i));
+    }
+
+    /** Stage 0 for the iteration whose induction variable is {@code iv}, copying into {@code slot}; then one commit group. */
+    private static void ahead(GpuOp.PipelinedFor pf, GpuProgram program, Lowerer cx, String iv, String upper, List<TileValue> carried, String slot) {
+        PtxWriter w = cx.w;
+        For f = pf.loop();
+        DType ivType = f.lower().type().dtype();
+        List<Value> args = f.body().args().subList(1, f.body().args().size());
+        Yield yield = (Yield) f.body().terminator();
+        String inRange = w.reg(RegClass.PRED);
+        w.op("setp.lt.%s %s, %s, %s", Emit.intType(ivType), inRange, iv, upper);
+        cx.pushScope();
+        cx.define(f.body().args().getFirst(), new TileValue(cx.layouts.scalar(), ivType, new String[] {iv}));
+        for (int c : pf.aheadCarried()) cx.define(args.get(c), carried.get(c));
+        for (GpuOp op : pf.ahead()) {
+            switch (op) {
+                case GpuOp.Core(var core) -> PtxLowering.lower(core, cx);
+                case GpuOp.AsyncCopy copy -> asyncCopy(copy, program, slot, inRange, cx);
+                default -> throw new IllegalStateException("not a stage-0 op: " + op);
+            }
+        }
+        List<TileValue> next = new ArrayList<>(), into = new ArrayList<>();
+        for (int c : pf.aheadCarried()) {
+            next.add(cx.operand(yield, yield.values().get(c)));
+            into.add(carried.get(c));
+        }
+        ControlRules.copy(cx, next, into);
+        cx.popScope();
+        w.op("cp.async.commit_group");
+    }
+
+    /** The byte address of {@code slot} of {@code buffer} (a register or a constant slot number; a buffer of one slot has only slot 0). */
+    static String slotBase(SharedBuffer buffer, GpuProgram program, String slot, Lowerer cx) {
+        PtxWriter w = cx.w;
+        if (buffer.slots() == 1) slot = "0";
+        String r = w.reg(RegClass.B32);
+        if (slot.matches("\\d+")) {
+            w.op("add.u32 %s, %s, %d", r, cx.smem.base(), program.offset(buffer) + Integer.parseInt(slot) * buffer.slotBytes());
+        } else {
+            w.op("mad.lo.u32 %s, %s, %d, %s", r, slot, buffer.slotBytes(), cx.smem.base());
+            if (program.offset(buffer) != 0) w.op("add.u32 %s, %s, %d", r, r, program.offset(buffer));
+        }
+        return r;
+    }
+
+    /** The load's tile into its slot: one {@code cp.async} per run of its layout, zero-filled where masked off or out of range. */
+    private static void asyncCopy(GpuOp.AsyncCopy c, GpuProgram program, String slot, String inRange, Lowerer cx) {
+        PtxWriter w = cx.w;
+        Load l = c.load();
+        SharedBuffer buffer = c.buffer();
+        DistributedLayout layout = cx.layoutOf(l.result());
+        TileValue ptr = cx.operand(l, l.pointer());
+        TileValue mask = l.mask() == null ? null : cx.operand(l, l.mask());
+        DType t = l.result().type().dtype();
+        int vec = MemoryRules.vector(cx, l.pointer(), l.mask(), layout), bytes = vec * t.byteSize();
+        if (bytes < 4) throw new IllegalStateException("cp.async of " + bytes + " bytes for " + l);
+        var shape = l.result().type().shape();
+        Operand o = Operand.in(buffer);
+        String base = slotBase(buffer, program, slot, cx);
+        String thread = MmaRules.threadOffset(cx, layout, o);
+        int cols = shape.dim(1), logC = DistributedLayout.log2(cols);
+        w.comment("cp.async " + l.result() + " -> " + buffer + " slot " + slot);
+        for (int g = 0; g < layout.numRegs(); g += vec) {
+            int e = layout.regPart(g);
+            int[] rc = o.stored(e >>> logC, e & (cols - 1));
+            int offset = o.tile().offset(rc[0], rc[1]);
+            String addr = w.reg(RegClass.B32);
+            if (thread == null) w.op("add.u32 %s, %s, %d", addr, base, offset);
+            else {
+                w.op("xor.b32 %s, %s, %d", addr, thread, offset);
+                w.op("add.u32 %s, %s, %s", addr, addr, base);
+            }
+            String pred = mask == null ? inRange : MemoryRules.and(cx, mask.reg(g), inRange);
+            String size = w.reg(RegClass.B32);
+            w.op("selp.u32 %s, %d, 0, %s", size, bytes, pred);
+            w.op("cp.async.%s.shared.global [%s], [%s], %d, %s", bytes == 16 ? "cg" : "ca", addr, ptr.reg(g), bytes, size);
+        }
+    }
+}

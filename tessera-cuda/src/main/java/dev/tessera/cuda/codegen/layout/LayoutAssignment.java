@@ -1,0 +1,635 @@
+package dev.tessera.cuda.codegen.layout;
+
+import dev.tessera.cuda.codegen.Target;
+import dev.tessera.passes.AxisInfo;
+import dev.tessera.cuda.codegen.gpu.TensorCores;
+import dev.tessera.ir.KernelIR;
+import dev.tessera.ir.Op;
+import dev.tessera.ir.Op.*;
+import dev.tessera.ir.Region;
+import dev.tessera.ir.Shape;
+import dev.tessera.ir.Value;
+import dev.tessera.types.DType;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Gives every value a layout, Triton-style: memory ops are the anchors (a coalesced layout from
+ * AxisInfo, so that global accesses are 128-bit where the data allow), the layouts they want
+ * flow backwards through elementwise and shape ops to the values feeding them, and then forwards
+ * each op takes the layout that needs the fewest conversions. Where a producer and a consumer still
+ * disagree, the consumer's operand is converted: values built from constants and aranges are
+ * recomputed in the wanted layout, others go through shared memory once, right where they are
+ * defined (so a conversion is never repeated inside a loop that merely uses the value).
+ */
+public final class LayoutAssignment {
+    final int numWarps;
+    private final Target target;
+    private final AxisInfo axis;
+    private final Rematerialization remat;
+    private final Map<Value, DistributedLayout> want = new IdentityHashMap<>();
+    private final Map<Value, DistributedLayout> layout = new IdentityHashMap<>();
+    private final Map<Op, Map<Value, DistributedLayout>> required = new IdentityHashMap<>();
+    private final Map<Op, DistributedLayout> memoryLayout = new IdentityHashMap<>();
+    private final Map<Value, Set<DistributedLayout>> eager = new IdentityHashMap<>();
+    private final Set<Dot> chained = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    /** The values for loops carry (their body's arguments past the induction variable): their layout follows their yields'. */
+    private final Set<Value> carriedArgs = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+
+    public LayoutAssignment(KernelIR kernel, int numWarps, Target target, AxisInfo axis, Rematerialization remat) {
+        this.numWarps = numWarps;
+        this.target = target;
+        this.axis = axis;
+        this.remat = remat;
+        for (KernelIR.Param p : kernel.params()) layout.put(p.value(), scalar());
+        findChains(kernel.body());
+        wantRegion(kernel.body());
+        assignRegion(kernel.body());
+        collectEager(kernel.body());
+    }
+
+    public DistributedLayout scalar() { return DistributedLayout.scalar(numWarps); }
+
+    /** The layout {@code v} is produced in. */
+    public DistributedLayout layoutOf(Value v) {
+        if (v.type().isScalar()) return scalar();
+        DistributedLayout l = layout.get(v);
+        if (l == null) throw new IllegalStateException("no layout for " + v + " : " + v.type());
+        return l;
+    }
+
+    /** The layout {@code op} reads {@code operand} in. */
+    public DistributedLayout required(Op op, Value operand) {
+        if (operand.type().isScalar()) return scalar();
+        Map<Value, DistributedLayout> m = required.get(op);
+        DistributedLayout l = m == null ? null : m.get(operand);
+        return l != null ? l : layoutOf(operand);
+    }
+
+    /** Layouts {@code v} must also be converted to right after its definition. */
+    public Set<DistributedLayout> eagerConversions(Value v) { return eager.getOrDefault(v, Set.of()); }
+
+    public boolean isRematerializable(Value v) { return remat.isRematerializable(v); }
+
+    /** The op defining {@code v} (null for parameters and region arguments). */
+    public Op producerOf(Value v) { return remat.producer(v); }
+
+    // ------------------------------------------------------------------ anchors
+
+    /** The coalesced layout of a load, store or atomic through {@code pointer}. */
+    public DistributedLayout memoryLayout(Op op) {
+        return memoryLayout.computeIfAbsent(op, o -> {
+            Value pointer = o.operands().getFirst();
+            Value mask = switch (o) {
+                case Load l -> l.mask();
+                case Store s -> s.mask();
+                case AtomicRmw a -> a.mask();
+                default -> null;
+            };
+            Shape shape = pointer.type().shape();
+            if (shape.isScalar()) return scalar();
+            AxisInfo.Facts f = axis.of(pointer);
+            int[] order = contiguityOrder(f.contiguity(), shape.rank());
+            int d = order[0];
+            boolean atomic = o instanceof AtomicRmw || o instanceof AtomicCas;
+            int vector = atomic ? 1 : vectorWidth(pointer, mask, d);
+            return Layouts.coalesced(shape, order, vector, numWarps);
+        });
+    }
+
+    /** Elements per 128-bit access along dimension {@code d}, as contiguity, alignment and the mask allow. */
+    public int vectorWidth(Value pointer, Value mask, int d) {
+        int es = pointer.type().pointee().byteSize();
+        AxisInfo.Facts f = axis.of(pointer);
+        int v = Math.min(16 / es, f.contiguity()[d]);
+        v = Math.min(v, Math.max(1, f.divisibility()[d] / es));
+        if (mask != null) v = Math.min(v, axis.of(mask).constancy()[d]);
+        return Integer.highestOneBit(Math.max(1, v));
+    }
+
+    /** Dimensions by decreasing contiguity (the last dimension first among equals). */
+    private static int[] contiguityOrder(int[] contiguity, int rank) {
+        List<Integer> dims = new ArrayList<>();
+        for (int d = rank - 1; d >= 0; d--) dims.add(d);
+        dims.sort((a, b) -> Integer.compare(contiguity[b], contiguity[a]));
+        return dims.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    // ------------------------------------------------------------------ phase 1: what users want
+
+    private void setWant(Value v, DistributedLayout l) {
+        if (v == null || l == null || v.type().isScalar()) return;
+        want.putIfAbsent(v, l);
+    }
+
+    private void wantRegion(Region r) {
+        List<Op> ops = r.ops();
+        for (int i = ops.size() - 1; i >= 0; i--) wantOp(ops.get(i));
+    }
+
+    private void wantOp(Op op) {
+        switch (op) {
+            case Load l -> {
+                DistributedLayout m = memoryLayout(l);
+                setWant(l.pointer(), m);
+                setWant(l.mask(), m);
+                setWant(l.other(), m);
+            }
+            case Store s -> {
+                DistributedLayout m = memoryLayout(s);
+                setWant(s.pointer(), m);
+                setWant(s.value(), m);
+                setWant(s.mask(), m);
+            }
+            case AtomicRmw a -> {
+                DistributedLayout m = memoryLayout(a);
+                setWant(a.pointer(), m);
+                setWant(a.value(), m);
+                setWant(a.mask(), m);
+            }
+            case AtomicCas a -> {
+                DistributedLayout m = memoryLayout(a);
+                setWant(a.pointer(), m);
+                setWant(a.compare(), m);
+                setWant(a.value(), m);
+            }
+            case Dot d -> {
+                setWant(d.acc(), dotLayout(d));
+                if (chained.contains(d) && d.a().type().dtype().bits() == 16) setWant(d.a(), aFragmentLayout(d));
+            }
+            case Scan s -> setWant(s.input(), Layouts.scan(s.input().type().shape(), s.axis(), numWarps));
+            case ScanTuple s -> {
+                for (Value in : s.inputs()) setWant(in, Layouts.scan(in.type().shape(), s.axis(), numWarps));
+            }
+            case Split s -> {
+                DistributedLayout w = want.get(s.results().get(0));
+                setWant(s.source(), w != null ? w.joined() : splitLayout(s.source().type().shape()));
+            }
+            case Join j -> {
+                DistributedLayout w = want.get(j.result());
+                if (w != null && w.lastBitRegister() >= 0) {
+                    setWant(j.lhs(), w.splitHalf());
+                    setWant(j.rhs(), w.splitHalf());
+                }
+            }
+            case For f -> {
+                // a carried value's uses inside the loop come first: a conversion there runs every
+                // iteration, one for a use after the loop once (attention's row maximum and sum,
+                // carried in the slice of the dots' layout, are stored in another layout at the end)
+                List<Value> args = f.body().args().subList(1, f.body().args().size());
+                List<Value> yields = ((Yield) f.body().terminator()).values();
+                for (int i = 0; i < args.size(); i++) setWant(yields.get(i), want.get(f.results().get(i)));
+                wantRegion(f.body());
+                for (int i = 0; i < args.size(); i++) {
+                    DistributedLayout w = want.getOrDefault(f.results().get(i), want.get(args.get(i)));
+                    setWant(yields.get(i), w);
+                    setWant(f.inits().get(i), w);
+                }
+            }
+            case While w -> {
+                List<Value> yields = ((Yield) w.body().terminator()).values();
+                for (int i = 0; i < w.inits().size(); i++) setWant(yields.get(i), want.get(w.results().get(i)));
+                wantRegion(w.body());
+                wantRegion(w.condition());
+                for (int i = 0; i < w.inits().size(); i++) {
+                    DistributedLayout l = want.getOrDefault(w.results().get(i), want.getOrDefault(w.body().args().get(i), want.get(w.condition().args().get(i))));
+                    setWant(yields.get(i), l);
+                    setWant(w.inits().get(i), l);
+                }
+            }
+            case If i -> {
+                List<Value> ty = ((Yield) i.thenRegion().terminator()).values(), ey = ((Yield) i.elseRegion().terminator()).values();
+                for (int k = 0; k < i.results().size(); k++) {
+                    setWant(ty.get(k), want.get(i.results().get(k)));
+                    setWant(ey.get(k), want.get(i.results().get(k)));
+                }
+                wantRegion(i.thenRegion());
+                wantRegion(i.elseRegion());
+            }
+            default -> {
+                DistributedLayout w = op.results().size() == 1 ? want.get(op.results().getFirst()) : null;
+                if (w != null && isDerived(op)) {
+                    for (Value v : op.operands()) setWant(v, derivedOperandLayout(op, v, w));
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ derived operand layouts
+
+    /** Ops whose operand layouts follow from their result's layout (elementwise ops and relabelings). */
+    static boolean isDerived(Op op) {
+        return switch (op) {
+            case Unary u -> true;
+            case Binary b -> true;
+            case Compare c -> true;
+            case Select s -> true;
+            case Fma f -> true;
+            case Convert c -> true;
+            case Bitcast b -> true;
+            case PtrAdd p -> true;
+            case Hint h -> true;
+            case Broadcast b -> true;
+            case ExpandDims e -> true;
+            case Reshape r -> true;
+            case Permute p -> true;
+            case Splat s -> true;
+            default -> false;
+        };
+    }
+
+    /** The layout {@code op} needs {@code operand} in to produce its result in {@code out}. */
+    public static DistributedLayout derivedOperandLayout(Op op, Value operand, DistributedLayout out) {
+        if (operand.type().isScalar()) return DistributedLayout.scalar(out.numWarps());
+        return switch (op) {
+            case Broadcast b -> out.projected(b.source().type().shape());
+            case ExpandDims e -> out.withShape(e.source().type().shape());
+            case Reshape r -> out.withShape(r.source().type().shape());
+            case Permute p -> {
+                List<Integer> inverse = new ArrayList<>(p.order());
+                for (int i = 0; i < p.order().size(); i++) inverse.set(p.order().get(i), i);
+                yield out.permuted(inverse);
+            }
+            default -> out;
+        };
+    }
+
+    // ------------------------------------------------------------------ phase 2: what producers give
+
+    private void require(Op op, Value v, DistributedLayout l) {
+        if (v == null || v.type().isScalar()) return;
+        required.computeIfAbsent(op, k -> new IdentityHashMap<>()).put(v, l);
+    }
+
+    private void set(Value v, DistributedLayout l) { layout.put(v, v.type().isScalar() ? scalar() : l); }
+
+    private void assignRegion(Region r) {
+        for (Op op : r.ops()) assignOp(op);
+    }
+
+    private DistributedLayout wantedOrDefault(Value v) {
+        DistributedLayout w = want.get(v);
+        return w != null ? w : Layouts.defaultLayout(v.type().shape(), numWarps);
+    }
+
+    private void assignOp(Op op) {
+        switch (op) {
+            case Load l -> {
+                DistributedLayout m = memoryLayout(l);
+                require(l, l.pointer(), m);
+                require(l, l.mask(), m);
+                require(l, l.other(), m);
+                set(l.result(), m);
+            }
+            case Store s -> {
+                DistributedLayout m = memoryLayout(s);
+                require(s, s.pointer(), m);
+                require(s, s.value(), m);
+                require(s, s.mask(), m);
+            }
+            case AtomicRmw a -> {
+                DistributedLayout m = memoryLayout(a);
+                for (Value v : a.operands()) require(a, v, m);
+                set(a.result(), m);
+            }
+            case AtomicCas a -> {
+                DistributedLayout m = memoryLayout(a);
+                for (Value v : a.operands()) require(a, v, m);
+                set(a.result(), m);
+            }
+            case Constant c -> set(c.result(), wantedOrDefault(c.result()));
+            case Arange a -> set(a.result(), wantedOrDefault(a.result()));
+            case Join j -> {
+                DistributedLayout l = layoutOf(j.lhs());
+                require(j, j.lhs(), l);
+                require(j, j.rhs(), l);
+                set(j.result(), l.joined());
+            }
+            case Split s -> {
+                DistributedLayout l = layoutOf(s.source());
+                if (l.lastBitRegister() < 0) l = splitLayout(s.source().type().shape());
+                require(s, s.source(), l);
+                for (Value r : s.results()) set(r, l.splitHalf());
+            }
+            case Cat c -> {
+                DistributedLayout l = layoutOf(c.lhs());
+                require(c, c.lhs(), l);
+                require(c, c.rhs(), l);
+                set(c.result(), l.catted());
+            }
+            case Reduce r -> {
+                DistributedLayout l = layoutOf(r.input());
+                require(r, r.input(), l);
+                set(r.result(), l.sliced(r.axis()));
+                if (r.combine() != null) scalarRegion(r.combine());
+            }
+            case ReduceTuple r -> {
+                // the inputs reduce together, so they share the first one's layout
+                DistributedLayout l = layoutOf(r.inputs().getFirst());
+                for (Value in : r.inputs()) require(r, in, l);
+                for (Value res : r.results()) set(res, l.sliced(r.axis()));
+                scalarRegion(r.combine());
+            }
+            case ScanTuple s -> {
+                DistributedLayout l = layoutOf(s.inputs().getFirst());
+                if (!isScanFriendly(l, s.axis())) l = Layouts.scan(l.shape(), s.axis(), numWarps);
+                for (Value in : s.inputs()) require(s, in, l);
+                for (Value res : s.results()) set(res, l);
+                scalarRegion(s.combine());
+            }
+            case Scan s -> {
+                DistributedLayout l = layoutOf(s.input());
+                if (!isScanFriendly(l, s.axis())) l = Layouts.scan(s.input().type().shape(), s.axis(), numWarps);
+                require(s, s.input(), l);
+                set(s.result(), l);
+                if (s.combine() != null) scalarRegion(s.combine());
+            }
+            case Sort s -> {
+                DistributedLayout l = want.containsKey(s.result()) ? want.get(s.result()) : layoutOf(s.source());
+                set(s.result(), l);
+            }
+            case Dot d -> {
+                DistributedLayout c = dotLayout(d);
+                require(d, d.acc(), c);
+                set(d.result(), c);
+            }
+            case For f -> forLoop(f);
+            case While w -> whileLoop(w);
+            case If i -> ifThenElse(i);
+            default -> {
+                if (isDerived(op)) {
+                    Value result = op.results().getFirst();
+                    DistributedLayout l = result.type().isScalar() ? scalar() : chooseDerived(op, result);
+                    set(result, l);
+                    for (Value v : op.operands()) require(op, v, derivedOperandLayout(op, v, l));
+                } else {
+                    for (Value v : op.results()) set(v, v.type().isScalar() ? scalar() : wantedOrDefault(v));
+                }
+            }
+        }
+    }
+
+    /**
+     * The result layout of an elementwise or relabeling op: among what its user wants and what
+     * its operands already have, the one costing fewest conversions through shared memory. A
+     * for loop's carried value costs nothing to read in another layout: its layout moves to its
+     * yield's (see {@link #iterateCarried}), so attention's row sum l·α + Σp settles in the layout
+     * of α and Σp rather than keeping l in the layout of its store after the loop.
+     */
+    private DistributedLayout chooseDerived(Op op, Value result) {
+        List<DistributedLayout> candidates = new ArrayList<>();
+        DistributedLayout w = want.get(result);
+        if (w != null) candidates.add(w);
+        boolean relabel = op instanceof Broadcast || op instanceof ExpandDims || op instanceof Reshape || op instanceof Permute;
+        if (relabel && !(op instanceof Broadcast)) {
+            Value src = op.operands().getFirst();
+            candidates.add(natural(op, layoutOf(src)));
+        } else if (!relabel) {
+            for (Value v : op.operands()) if (!v.type().isScalar()) candidates.add(layoutOf(v));
+        }
+        if (candidates.isEmpty()) return Layouts.defaultLayout(result.type().shape(), numWarps);
+        DistributedLayout best = null;
+        int bestCost = Integer.MAX_VALUE;
+        for (DistributedLayout c : candidates) {
+            int cost = c.equals(w) || w == null || remat.isRematerializable(result) ? 0 : 1;
+            for (Value v : op.operands()) {
+                if (v.type().isScalar() || remat.isRematerializable(v) || carriedArgs.contains(v)) continue;
+                DistributedLayout have = layoutOf(v), need = derivedOperandLayout(op, v, c);
+                if (!have.equals(need) && !have.convertsLocallyTo(need)) cost += 2;
+            }
+            if (cost < bestCost) {
+                best = c;
+                bestCost = cost;
+            }
+        }
+        return best;
+    }
+
+    /** What a relabeling op makes of its source's layout. */
+    private static DistributedLayout natural(Op op, DistributedLayout src) {
+        return switch (op) {
+            case ExpandDims e -> src.withShape(e.result().type().shape());
+            case Reshape r -> src.withShape(r.result().type().shape());
+            case Permute p -> src.permuted(p.order());
+            default -> throw new IllegalStateException(op.toString());
+        };
+    }
+
+    private void scalarRegion(Region r) {
+        for (Value a : r.args()) set(a, scalar());
+        assignRegion(r);
+    }
+
+    private void forLoop(For f) {
+        List<Value> args = f.body().args().subList(1, f.body().args().size());
+        List<Value> yields = ((Yield) f.body().terminator()).values();
+        DistributedLayout[] carried = new DistributedLayout[args.size()];
+        for (int i = 0; i < carried.length; i++) {
+            DistributedLayout w = want.getOrDefault(args.get(i), want.get(f.results().get(i)));
+            carried[i] = w != null ? w : layoutOf(f.inits().get(i));
+        }
+        set(f.body().args().getFirst(), scalar());
+        carriedArgs.addAll(args);
+        iterateCarried(args, yields, carried, () -> assignRegion(f.body()));
+        for (int i = 0; i < carried.length; i++) {
+            require(f, f.inits().get(i), carried[i]);
+            require(f.body().terminator(), yields.get(i), carried[i]);
+            set(f.results().get(i), carried[i]);
+        }
+    }
+
+    private void whileLoop(While w) {
+        List<Value> yields = ((Yield) w.body().terminator()).values();
+        DistributedLayout[] carried = new DistributedLayout[w.inits().size()];
+        for (int i = 0; i < carried.length; i++) {
+            DistributedLayout l = want.getOrDefault(w.results().get(i), want.getOrDefault(w.body().args().get(i), want.get(w.condition().args().get(i))));
+            carried[i] = l != null ? l : layoutOf(w.inits().get(i));
+        }
+        iterateCarried(w.condition().args(), yields, carried, () -> {
+            for (int i = 0; i < carried.length; i++) set(w.body().args().get(i), carried[i]);
+            assignRegion(w.condition());
+            assignRegion(w.body());
+        });
+        for (int i = 0; i < carried.length; i++) {
+            require(w, w.inits().get(i), carried[i]);
+            require(w.body().terminator(), yields.get(i), carried[i]);
+            set(w.body().args().get(i), carried[i]);
+            set(w.results().get(i), carried[i]);
+        }
+    }
+
+    /** Settles loop-carried layouts: a yield produced in another layout (and not cheap to recompute) moves the carried layout to it. */
+    private void iterateCarried(List<Value> args, List<Value> yields, DistributedLayout[] carried, Runnable assignBody) {
+        for (int round = 0; round < 3; round++) {
+            for (int i = 0; i < carried.length; i++) set(args.get(i), carried[i]);
+            assignBody.run();
+            boolean changed = false;
+            for (int i = 0; i < carried.length; i++) {
+                Value y = yields.get(i);
+                if (y.type().isScalar() || remat.isRematerializable(y)) continue;
+                DistributedLayout l = layoutOf(y);
+                if (!l.equals(carried[i])) {
+                    carried[i] = l;
+                    changed = true;
+                }
+            }
+            if (!changed) return;
+        }
+        for (int i = 0; i < carried.length; i++) set(args.get(i), carried[i]);
+        assignBody.run();
+    }
+
+    private void ifThenElse(If i) {
+        assignRegion(i.thenRegion());
+        assignRegion(i.elseRegion());
+        List<Value> ty = ((Yield) i.thenRegion().terminator()).values(), ey = ((Yield) i.elseRegion().terminator()).values();
+        for (int k = 0; k < i.results().size(); k++) {
+            Value t = ty.get(k), e = ey.get(k);
+            DistributedLayout l = want.get(i.results().get(k));
+            if (l == null || !(remat.isRematerializable(t) && remat.isRematerializable(e))) {
+                l = !remat.isRematerializable(t) || remat.isRematerializable(e) ? layoutOf(t) : layoutOf(e);
+            }
+            require(i.thenRegion().terminator(), t, l);
+            require(i.elseRegion().terminator(), e, l);
+            set(i.results().get(k), l);
+        }
+    }
+
+    // ------------------------------------------------------------------ phase 3: eager conversions
+
+    private void collectEager(Region r) {
+        for (Op op : r.ops()) {
+            Map<Value, DistributedLayout> req = required.get(op);
+            if (req != null) {
+                req.forEach((v, l) -> {
+                    if (v.type().isScalar() || remat.isRematerializable(v)) return;
+                    DistributedLayout have = layoutOf(v);
+                    if (!have.equals(l) && !have.convertsLocallyTo(l)) eager.computeIfAbsent(v, k -> new LinkedHashSet<>()).add(l);
+                });
+            }
+            for (Region nested : op.regions()) collectEager(nested);
+        }
+    }
+
+    // ------------------------------------------------------------------ special layouts
+
+    public DistributedLayout dotLayout(Dot d) {
+        TensorCores.Plan plan = plan(d);
+        if (plan != null) return plan.accumulator();
+        Shape s = d.result().type().shape();
+        return Layouts.dot(s.dim(0), s.dim(1), numWarps);
+    }
+
+    /**
+     * How {@code d} runs on tensor cores, or null for the FMA loops: on {@code wgmma} where the
+     * target has it and the result splits into whole warpgroups of 64 rows, else on
+     * {@code mma.sync}; a chained pair with warps (or warpgroups) that own whole rows, so the
+     * second one's A stays in registers. Both dots of a pair have the rows of the first one's
+     * result and the same warps, so they make the same choice.
+     */
+    public TensorCores.Plan plan(Dot d) {
+        TensorCores.Mma mma = tensorCore(d);
+        if (mma == null) return null;
+        Shape s = d.result().type().shape();
+        TensorCores.Wgmma wgmma = target.wgmma() ? TensorCores.selectWgmma(d, mma) : null;
+        if (chained.contains(d)) {
+            TensorCores.WarpGroups rows = wgmma != null ? TensorCores.WarpGroups.rows(s.dim(0), s.dim(1), numWarps) : null;
+            return rows != null ? new TensorCores.WgmmaPlan(wgmma, rows) : new TensorCores.MmaPlan(mma, TensorCores.Tiling.rows(s.dim(0), s.dim(1), numWarps));
+        }
+        TensorCores.WarpGroups groups = wgmma != null ? TensorCores.WarpGroups.of(s.dim(0), s.dim(1), numWarps) : null;
+        if (groups != null) return new TensorCores.WgmmaPlan(wgmma, groups);
+        return new TensorCores.MmaPlan(mma, TensorCores.Tiling.of(s.dim(0), s.dim(1), numWarps));
+    }
+
+    /**
+     * The layout in which {@code d}'s A operand is already its A fragments: the accumulator layout
+     * of a dot with A's shape whose warps (warpgroups, on wgmma) own whole rows, as {@code d}'s do.
+     */
+    public DistributedLayout aFragmentLayout(Dot d) {
+        Shape a = d.a().type().shape();
+        if (plan(d) instanceof TensorCores.WgmmaPlan) return TensorCores.WarpGroups.rows(a.dim(0), a.dim(1), numWarps).accumulator();
+        return TensorCores.Tiling.rows(a.dim(0), a.dim(1), numWarps).accumulator();
+    }
+
+    /**
+     * Finds dots whose A operand is computed elementwise from another tensor-core dot's result
+     * (through at most {@link #CHAIN_DEPTH} elementwise ops of the same shape): both get the
+     * rows tiling, so the first one's accumulators become the second one's A operand in registers.
+     */
+    private void findChains(Region r) {
+        for (Op op : r.ops()) {
+            for (Region nested : op.regions()) findChains(nested);
+            if (op instanceof Dot d2 && tensorCore(d2) != null && d2.a().type().dtype().bits() == 16) {
+                Dot d1 = producingDot(d2.a(), d2.a().type().shape(), 0);
+                if (d1 != null) {
+                    chained.add(d1);
+                    chained.add(d2);
+                }
+            }
+        }
+    }
+
+    private static final int CHAIN_DEPTH = 12;
+
+    private Dot producingDot(Value v, Shape shape, int depth) {
+        if (depth > CHAIN_DEPTH || !v.type().shape().equals(shape)) return null;
+        Op op = remat.producer(v);
+        if (op instanceof Dot d) return tensorCore(d) != null ? d : null;
+        if (op == null || !(op instanceof Convert || op instanceof Unary || op instanceof Binary || op instanceof Select || op instanceof Fma)) return null;
+        for (Value x : op.operands()) {
+            Dot d = producingDot(x, shape, depth + 1);
+            if (d != null) return d;
+        }
+        return null;
+    }
+
+    /** The tensor-core instruction {@code d} runs on, or null for the FMA loops. */
+    TensorCores.Mma tensorCore(Dot d) { return TensorCores.select(d, target.sm(), target.nativeFp8()); }
+
+    /** A layout holding the last dimension (of size 2) in a thread's registers. */
+    DistributedLayout splitLayout(Shape shape) {
+        int rank = shape.rank();
+        int[] spt = new int[rank];
+        java.util.Arrays.fill(spt, 1);
+        spt[rank - 1] = 2;
+        return Layouts.blocked(shape, spt, Layouts.rowMajor(rank), numWarps).linear(shape);
+    }
+
+    /**
+     * Whether a scan along {@code axis} can run on {@code l} directly: the axis's bits are held by
+     * registers, then consecutive lane bits, then consecutive warp bits, from low to high.
+     */
+    static boolean isScanFriendly(DistributedLayout l, int axis) {
+        Shape s = l.shape();
+        int shift = DistributedLayout.dimShift(s, axis), bits = DistributedLayout.log2(s.dim(axis));
+        int stage = 0, lastReg = -1, lastLane = -1, lastWarp = -1;
+        for (int k = 0; k < bits; k++) {
+            int b = 1 << (shift + k);
+            int reg = -1, lane = -1, warp = -1;
+            for (int i = 0; i < l.regBits(); i++) if (l.regBasis(i) == b) reg = i;
+            for (int i = 0; i < 5; i++) if (l.laneBasis(i) == b) lane = i;
+            for (int i = 0; i < l.warpBits(); i++) if (l.warpBasis(i) == b) warp = i;
+            if (reg >= 0) {
+                if (stage > 0 || reg <= lastReg) return false;
+                lastReg = reg;
+            } else if (lane >= 0) {
+                if (stage > 1 || (lastLane >= 0 && lane != lastLane + 1)) return false;
+                stage = 1;
+                lastLane = lane;
+            } else if (warp >= 0) {
+                if (lastWarp >= 0 && warp != lastWarp + 1) return false;
+                stage = 2;
+                lastWarp = warp;
+            } else {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static boolean isI1(Value v) { return !v.type().isPointer() && v.type().dtype() == DType.I1; }
+}
