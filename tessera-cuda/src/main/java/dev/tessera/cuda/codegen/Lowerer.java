@@ -96,7 +96,7 @@ public final class Lowerer {
     }
 
     /** Whether a NaN pattern of the 16-bit float {@code v} may reach a store, a move or a bitcast (see {@link NanPayloads}). */
-    boolean nanPatternObserved(Value v) { return nanPayloads.observed(v); }
+    public boolean nanPatternObserved(Value v) { return nanPayloads.observed(v); }
 
     /** {@code op}'s operand {@code v} in the layout the op reads it in, unpacked. */
     public TileValue operand(Op op, Value v) { return get(v, layouts.required(op, v)); }

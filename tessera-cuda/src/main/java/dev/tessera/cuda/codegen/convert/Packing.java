@@ -157,7 +157,7 @@ public final class Packing {
      * {@code cvt.rn.f16x2.f32} (an F2FP) instead of two rounded patterns, two NaN fixes and a
      * {@code prmt} (about 4.5 instructions an element in flash attention's inner loop).
      */
-    static String operandPair(Lowerer cx, DType t, String lo, String hi) {
+    public static String operandPair(Lowerer cx, DType t, String lo, String hi) {
         Lowerer.NarrowBits a = cx.narrowBits(lo, t), b = cx.narrowBits(hi, t);
         if (a != null && b != null && a.roundedFrom() != null && b.roundedFrom() != null) {
             String word = cx.w.reg(RegClass.B32);

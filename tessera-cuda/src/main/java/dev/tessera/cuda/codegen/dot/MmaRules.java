@@ -6,6 +6,7 @@ import dev.tessera.cuda.codegen.memory.MemoryRules;
 import dev.tessera.cuda.codegen.PtxWriter;
 import dev.tessera.cuda.codegen.RegClass;
 import dev.tessera.cuda.codegen.TileValue;
+import dev.tessera.cuda.codegen.convert.Packing;
 import dev.tessera.cuda.codegen.gpu.GpuOp;
 import dev.tessera.cuda.codegen.gpu.GpuProgram;
 import dev.tessera.cuda.codegen.gpu.SharedBuffer;
