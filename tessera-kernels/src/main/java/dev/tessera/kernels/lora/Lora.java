@@ -85,7 +85,7 @@ public final class Lora {
     /** The gradients of an adapter, dA [r, in] and dB [out, r]. */
     public record AdapterGrads(Tensor da, Tensor db) implements AutoCloseable {
         /** New gradients in the adapter's dtype. */
-        static AdapterGrads like(Adapter ad) {
+        public static AdapterGrads like(Adapter ad) {
             Tensor da = Tensor.empty(ad.dtype(), ad.a().device(), ad.a().shape());
             try {
                 return new AdapterGrads(da, Tensor.empty(ad.dtype(), ad.b().device(), ad.b().shape()));
