@@ -166,7 +166,9 @@ public final class Lora {
         requireLike("dOut", dOut, saved.x(), tokens, ad.out());
         requireLike("dX", grads.dx(), saved.x(), tokens, ad.in());
         requireGrads(ad, grads.da(), grads.db());
-        backwardInto(saved.x(), saved.xa(), ad, dOut, cfg, grads.dx(), false, grads.da(), grads.db());
+        try (Tensor dxa = Tensor.empty(saved.x().dtype(), saved.x().device(), tokens, ad.rank())) {
+            backwardInto(saved.x(), saved.xa(), ad, dOut, cfg, grads.dx(), false, grads.da(), grads.db(), dxa);
+        }
         return grads;
     }
 
@@ -183,12 +185,12 @@ public final class Lora {
     /**
      * The backward pass of one layer: dA and dB, and dX written (or added to dX's old values, with
      * {@code accumulateDx}: the projections that share an input sum their dX); dX null for none.
-     * dX may be X itself: X's last reader is dA's launch, before dX's.
+     * dX may be X itself: X's last reader is dA's launch, before dX's. {@code scratch} holds dXA: a
+     * [T, ≥ r] tensor in X's dtype, its first r columns used.
      */
-    static void backwardInto(Tensor x, Tensor xa, Adapter ad, Tensor dOut, Config cfg, Tensor dx, boolean accumulateDx, Tensor da, Tensor db) {
-        int tokens = Math.toIntExact(x.shape(0));
-        try (Tensor dxa = Tensor.empty(x.dtype(), x.device(), tokens, ad.rank()); Tensor dOutT = dOut.transpose(0, 1);
-             Tensor dxaT = dxa.transpose(0, 1)) {
+    static void backwardInto(Tensor x, Tensor xa, Adapter ad, Tensor dOut, Config cfg, Tensor dx, boolean accumulateDx, Tensor da, Tensor db,
+                             Tensor scratch) {
+        try (Tensor dxa = scratch.slice(1, 0, ad.rank()); Tensor dOutT = dOut.transpose(0, 1); Tensor dxaT = dxa.transpose(0, 1)) {
             matmul(dOut, ad.b(), dxa, Epilogue.scale(ad.scale()), cfg);
             matmul(dOutT, xa, db, Epilogue.scale(ad.scale()), cfg);
             matmul(dxaT, x, da, Epilogue.scale(1), cfg);

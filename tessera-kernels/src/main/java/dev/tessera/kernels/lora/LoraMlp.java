@@ -4,7 +4,9 @@ import dev.tessera.kernels.activation.Glu;
 import dev.tessera.kernels.lora.Lora.Adapter;
 import dev.tessera.kernels.lora.Lora.AdapterGrads;
 import dev.tessera.kernels.lora.Lora.Config;
+import dev.tessera.runtime.Device;
 import dev.tessera.runtime.Tensor;
+import dev.tessera.types.DType;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,6 +17,11 @@ import java.util.List;
  * and the three [T, r] factors, not the activation h = silu(gate)·up: the backward pass recomputes
  * h, and then needs one [T, I] buffer for h and the gradient that replaces it, and writes the
  * gradients of gate and up over the saved gate and up (so a {@link Saved} serves one backward pass).
+ *
+ * <p>The buffers a step passes from forward to backward ({@link Saved}) and those it needs only while
+ * a pass runs ({@link Scratch}, which every layer of a model can share) may be made once and given
+ * to each step, so that a training loop allocates nothing (on a GPU, freeing device memory waits for
+ * the device).
  */
 public final class LoraMlp {
     private LoraMlp() {}
@@ -39,6 +46,9 @@ public final class LoraMlp {
 
         /** The MLP's inner width I. */
         public int intermediate() { return gate.out(); }
+
+        /** The largest of the three ranks. */
+        int maxRank() { return Math.max(gate.rank(), Math.max(up.rank(), down.rank())); }
     }
 
     /**
@@ -47,8 +57,61 @@ public final class LoraMlp {
      * {@link #close} frees all but X.
      */
     public record Saved(Tensor x, Tensor gate, Tensor up, Tensor xaGate, Tensor xaUp, Tensor haDown, Weights weights) implements AutoCloseable {
+        /** New buffers for a forward pass of {@code x} (their values are the forward pass's to write). */
+        public static Saved of(Tensor x, Weights w) {
+            int tokens = Lora.checkInput(x, w.gate());
+            List<Tensor> made = new ArrayList<>();
+            try {
+                return new Saved(x, make(made, x, tokens, w.intermediate()), make(made, x, tokens, w.intermediate()), make(made, x, tokens, w.gate().rank()),
+                        make(made, x, tokens, w.up().rank()), make(made, x, tokens, w.down().rank()), w);
+            } catch (RuntimeException | OutOfMemoryError e) {
+                made.forEach(Tensor::close);
+                throw e;
+            }
+        }
+
+        /** Checks the buffers against X and the weights. */
+        void check() {
+            int tokens = Lora.checkInput(x, weights.gate());
+            Lora.requireLike("the saved gate", gate, x, tokens, weights.intermediate());
+            Lora.requireLike("the saved up", up, x, tokens, weights.intermediate());
+            Lora.requireLike("the saved factor of gate", xaGate, x, tokens, weights.gate().rank());
+            Lora.requireLike("the saved factor of up", xaUp, x, tokens, weights.up().rank());
+            Lora.requireLike("the saved factor of down", haDown, x, tokens, weights.down().rank());
+        }
+
         @Override
         public void close() { for (Tensor t : new Tensor[] {gate, up, xaGate, xaUp, haDown}) t.close(); }
+    }
+
+    /**
+     * What a pass needs only while it runs: the activation h [T, I] (forward: down's input; backward:
+     * recomputed, then its gradient) and dXA [T, max r]; one serves any number of layers, one at a time.
+     */
+    public record Scratch(Tensor h, Tensor dxa) implements AutoCloseable {
+        public static Scratch of(Device device, DType dtype, int tokens, Weights w) {
+            Tensor h = Tensor.empty(dtype, device, tokens, w.intermediate());
+            try {
+                return new Scratch(h, Tensor.empty(dtype, device, tokens, w.maxRank()));
+            } catch (RuntimeException | OutOfMemoryError e) {
+                h.close();
+                throw e;
+            }
+        }
+
+        void check(Tensor x, Weights w) {
+            int tokens = Math.toIntExact(x.shape(0));
+            Lora.requireLike("the scratch activation", h, x, tokens, w.intermediate());
+            if (dxa.rank() != 2 || dxa.shape(0) != tokens || dxa.shape(1) < w.maxRank() || dxa.dtype() != x.dtype() || !dxa.device().equals(x.device())) {
+                throw new IllegalArgumentException("the scratch dXA must be a " + x.dtype() + " [" + tokens + ", ≥ " + w.maxRank() + "] on " + x.device() + ", not " + dxa);
+            }
+        }
+
+        @Override
+        public void close() {
+            h.close();
+            dxa.close();
+        }
     }
 
     /** The MLP's output [T, d] (the caller's to close) and what the backward pass needs. */
@@ -68,24 +131,40 @@ public final class LoraMlp {
     /** out = down(silu(gate(X))·up(X)), blocked as {@link Config#defaultFor} says. */
     public static Output forward(Tensor x, Weights w) { return forward(x, w, Config.defaultFor(x)); }
 
+    /** As {@link #forward(Tensor, Weights)} with the given blocking, into new tensors. */
     public static Output forward(Tensor x, Weights w, Config cfg) {
         int tokens = Lora.checkInput(x, w.gate());
-        List<Tensor> made = new ArrayList<>();
-        try {
-            Tensor gate = make(made, x, tokens, w.intermediate()), up = make(made, x, tokens, w.intermediate());
-            Tensor xaGate = make(made, x, tokens, w.gate().rank()), xaUp = make(made, x, tokens, w.up().rank());
-            Tensor haDown = make(made, x, tokens, w.down().rank()), out = make(made, x, tokens, w.hidden());
-            Lora.forwardInto(x, w.gate(), cfg, gate, xaGate);
-            Lora.forwardInto(x, w.up(), cfg, up, xaUp);
-            try (Tensor h = Tensor.empty(x.dtype(), x.device(), tokens, w.intermediate())) {
-                Glu.forward(gate, up, Glu.Activation.SILU, h);
-                Lora.forwardInto(h, w.down(), cfg, out, haDown);
+        Saved saved = Saved.of(x, w);
+        try (Tensor h = Tensor.empty(x.dtype(), x.device(), tokens, w.intermediate())) {
+            Tensor out = Tensor.empty(x.dtype(), x.device(), tokens, w.hidden());
+            try {
+                forwardInto(saved, cfg, out, h);
+                return new Output(out, saved);
+            } catch (RuntimeException e) {
+                out.close();
+                throw e;
             }
-            return new Output(out, new Saved(x, gate, up, xaGate, xaUp, haDown, w));
         } catch (RuntimeException | OutOfMemoryError e) {
-            made.forEach(Tensor::close);
+            saved.close();
             throw e;
         }
+    }
+
+    /** The forward pass of {@code saved.x()} into the given out [T, d] and saved buffers, with the scratch's h. */
+    public static Output forward(Config cfg, Tensor out, Saved saved, Scratch scratch) {
+        saved.check();
+        scratch.check(saved.x(), saved.weights());
+        Lora.requireLike("out", out, saved.x(), saved.x().shape(0), saved.weights().hidden());
+        forwardInto(saved, cfg, out, scratch.h());
+        return new Output(out, saved);
+    }
+
+    private static void forwardInto(Saved s, Config cfg, Tensor out, Tensor h) {
+        Weights w = s.weights();
+        Lora.forwardInto(s.x(), w.gate(), cfg, s.gate(), s.xaGate());
+        Lora.forwardInto(s.x(), w.up(), cfg, s.up(), s.xaUp());
+        Glu.forward(s.gate(), s.up(), Glu.Activation.SILU, h);
+        Lora.forwardInto(h, w.down(), cfg, out, s.haDown());
     }
 
     /** The gradients for dOut [T, d], into new tensors (dA and dB in the adapters' dtype). */
@@ -115,26 +194,32 @@ public final class LoraMlp {
         }
     }
 
-    /** The gradients for dOut into {@code grads}; the saved gate and up are overwritten. */
+    /** The gradients for dOut into {@code grads}, with a scratch of its own; the saved gate and up are overwritten. */
     public static Grads backward(Saved saved, Tensor dOut, Config cfg, Grads grads) {
+        try (Scratch scratch = Scratch.of(saved.x().device(), saved.x().dtype(), Math.toIntExact(saved.x().shape(0)), saved.weights())) {
+            return backward(saved, dOut, cfg, grads, scratch);
+        }
+    }
+
+    /** The gradients for dOut into {@code grads}, with the given scratch; the saved gate and up are overwritten. */
+    public static Grads backward(Saved saved, Tensor dOut, Config cfg, Grads grads, Scratch scratch) {
         Weights w = saved.weights();
         Tensor x = saved.x();
-        int tokens = Lora.checkInput(x, w.gate());
-        Lora.requireLike("the saved gate", saved.gate(), x, tokens, w.intermediate());
-        Lora.requireLike("the saved up", saved.up(), x, tokens, w.intermediate());
+        saved.check();
+        scratch.check(x, w);
+        int tokens = Math.toIntExact(x.shape(0));
         Lora.requireLike("dOut", dOut, x, tokens, w.hidden());
         Lora.requireLike("dX", grads.dx(), x, tokens, w.hidden());
         Lora.requireGrads(w.gate(), grads.gate().da(), grads.gate().db());
         Lora.requireGrads(w.up(), grads.up().da(), grads.up().db());
         Lora.requireGrads(w.down(), grads.down().da(), grads.down().db());
-        try (Tensor h = Tensor.empty(x.dtype(), x.device(), tokens, w.intermediate())) {
-            Glu.Saved glu = Glu.forward(saved.gate(), saved.up(), Glu.Activation.SILU, h).saved();
-            // dA_down reads h last, so dh = dOut·W_down + dHA·A_down is written over it
-            Lora.backwardInto(h, saved.haDown(), w.down(), dOut, cfg, h, false, grads.down().da(), grads.down().db());
-            Glu.backward(glu, h, saved.gate(), saved.up());
-            Lora.backwardInto(x, saved.xaGate(), w.gate(), saved.gate(), cfg, grads.dx(), false, grads.gate().da(), grads.gate().db());
-            Lora.backwardInto(x, saved.xaUp(), w.up(), saved.up(), cfg, grads.dx(), true, grads.up().da(), grads.up().db());
-        }
+        Tensor h = scratch.h();
+        Glu.Saved glu = Glu.forward(saved.gate(), saved.up(), Glu.Activation.SILU, h).saved();
+        // dA_down reads h last, so dh = dOut·W_down + dHA·A_down is written over it
+        Lora.backwardInto(h, saved.haDown(), w.down(), dOut, cfg, h, false, grads.down().da(), grads.down().db(), scratch.dxa());
+        Glu.backward(glu, h, saved.gate(), saved.up());
+        Lora.backwardInto(x, saved.xaGate(), w.gate(), saved.gate(), cfg, grads.dx(), false, grads.gate().da(), grads.gate().db(), scratch.dxa());
+        Lora.backwardInto(x, saved.xaUp(), w.up(), saved.up(), cfg, grads.dx(), true, grads.up().da(), grads.up().db(), scratch.dxa());
         return grads;
     }
 

@@ -116,7 +116,10 @@ public final class LoraQkv {
             Lora.requireLike("the saved factor of " + names[i].substring(1), factors[i], x, tokens, ads[i].rank());
             Lora.requireGrads(ads[i], gs[i].da(), gs[i].db());
         }
-        for (int i = 0; i < 3; i++) Lora.backwardInto(x, factors[i], ads[i], douts[i], cfg, grads.dx(), i > 0, gs[i].da(), gs[i].db());
+        int rank = Math.max(ads[0].rank(), Math.max(ads[1].rank(), ads[2].rank()));
+        try (Tensor scratch = Tensor.empty(x.dtype(), x.device(), tokens, rank)) {
+            for (int i = 0; i < 3; i++) Lora.backwardInto(x, factors[i], ads[i], douts[i], cfg, grads.dx(), i > 0, gs[i].da(), gs[i].db(), scratch);
+        }
         return grads;
     }
 
