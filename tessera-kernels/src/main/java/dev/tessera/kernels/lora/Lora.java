@@ -126,9 +126,10 @@ public final class Lora {
         }
     }
 
-    /** As {@link #forward(Tensor, Adapter)} into given out [T, out] and factor xa [T, r] (both X's dtype). */
+    /** As {@link #forward(Tensor, Adapter)} into given out [T, out] and factor xa [T, r] (both X's dtype; neither X, which the launches read). */
     public static Output forward(Tensor x, Adapter adapter, Config cfg, Tensor out, Tensor xa) {
         int tokens = checkInput(x, adapter);
+        if (out == x || xa == x) throw new IllegalArgumentException("LoRA forward: out and the factor X·Aᵀ may not be X, which every launch reads");
         requireLike("out", out, x, tokens, adapter.out());
         requireLike("the factor X·Aᵀ", xa, x, tokens, adapter.rank());
         forwardInto(x, adapter, cfg, out, xa);
@@ -166,6 +167,7 @@ public final class Lora {
         requireLike("dOut", dOut, saved.x(), tokens, ad.out());
         requireLike("dX", grads.dx(), saved.x(), tokens, ad.in());
         requireGrads(ad, grads.da(), grads.db());
+        if (grads.dx() == dOut) throw new IllegalArgumentException("LoRA backward: dX may not be dOut, which the launch writing dX reads");
         try (Tensor dxa = Tensor.empty(saved.x().dtype(), saved.x().device(), tokens, ad.rank())) {
             backwardInto(saved.x(), saved.xa(), ad, dOut, cfg, grads.dx(), false, grads.da(), grads.db(), dxa);
         }

@@ -70,6 +70,9 @@ public final class LoraMlp {
             }
         }
 
+        /** The same buffers for another input of X's shape (the next step of a training loop). */
+        public Saved withInput(Tensor next) { return new Saved(next, gate, up, xaGate, xaUp, haDown, weights); }
+
         /** Checks the buffers against X and the weights. */
         void check() {
             int tokens = Lora.checkInput(x, weights.gate());

@@ -263,6 +263,11 @@ class LoraTest {
                 assertTrue(assertThrows(IllegalArgumentException.class, () -> Lora.backward(s, g7)).getMessage().contains("dOut must be a f32 [3, 6]"));
             }
             assertTrue(assertThrows(IllegalArgumentException.class, () -> new LoraMlp.Weights(ad, ad, ad)).getMessage().contains("down must be [4, 6]"));
+            try (Tensor w4 = Tensor.zeros(DType.F32, d, 4, 4); Tensor b4 = Tensor.zeros(DType.F32, d, 4, 2); Tensor xa = Tensor.zeros(DType.F32, d, 3, 2)) {
+                Adapter square = new Adapter(w4, a, b4, 1);
+                assertTrue(assertThrows(IllegalArgumentException.class, () -> Lora.forward(x, square, Config.defaultFor(x), x, xa)).getMessage()
+                        .contains("may not be X"));
+            }
         }
     }
 }
