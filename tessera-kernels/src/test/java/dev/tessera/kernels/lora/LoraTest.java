@@ -33,7 +33,7 @@ class LoraTest {
     static final Config CONFIG = new Config(new MatmulConfig(32, 64, 32, 8, 4, 2));
 
     static Stream<Arguments> cases() {
-        return TestDevices.all().flatMap(d -> Stream.of(DType.F32, DType.BF16).map(t -> Arguments.of(d, t)));
+        return TestDevices.all().flatMap(d -> Stream.of(DType.F32, DType.F16, DType.BF16).map(t -> Arguments.of(d, t)));
     }
 
     /** Gaussian values of the given spread, rounded to the dtype. */
