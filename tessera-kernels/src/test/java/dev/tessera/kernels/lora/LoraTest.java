@@ -11,6 +11,7 @@ import dev.tessera.testing.Seed;
 import dev.tessera.testing.SeedExtension;
 import dev.tessera.testing.TestDevices;
 import dev.tessera.types.DType;
+import dev.tessera.types.Numerics;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -166,6 +167,28 @@ class LoraTest {
                 ref[2].check(got[i].db(), dtype, what + " dB " + i);
             }
             dx.check(grads.dx(), dtype, what + " dX, the sum of three projections'");
+        } finally {
+            owned.forEach(Tensor::close);
+        }
+    }
+
+    /** dA and dB may be f32 beside a bf16 adapter (an optimizer's master gradients): the products are stored unrounded to bf16. */
+    @Test
+    void f32GradientsOfABf16Adapter(@Seed long seed) {
+        Device d = Device.cpu();
+        int tokens = 21, in = 40, out = 24, r = 8;
+        List<Tensor> owned = new ArrayList<>();
+        try {
+            Tensor x = input(owned, DType.BF16, seed, d, 1, tokens, in), g = input(owned, DType.BF16, seed + 10, d, 1, tokens, out);
+            Adapter ad = adapter(owned, DType.BF16, seed + 1, d, in, out, r, 2);
+            Lora.Output o = Lora.forward(x, ad, CONFIG, poisoned(owned, DType.BF16, d, tokens, out), poisoned(owned, DType.BF16, d, tokens, r));
+            Lora.Grads grads = new Lora.Grads(poisoned(owned, DType.BF16, d, tokens, in), poisoned(owned, DType.F32, d, r, in), poisoned(owned, DType.F32, d, out, r));
+            Lora.backward(o.saved(), g, CONFIG, grads);
+            Ref[] ref = Ref.loraBackward(Ref.of(x), Ref.of(ad.weight()), Ref.of(ad.a()), Ref.of(ad.b()), 2, Ref.of(g));
+            // dB = 2·dOutᵀ·(X·Aᵀ) rounds only X·Aᵀ (to bf16) before its f32 sums; dA rounds dXA too
+            ref[2].check(grads.db().toDoubleArray(), 4e-3, "f32 dB seed " + seed);
+            ref[1].check(grads.da().toDoubleArray(), 4e-3, "f32 dA seed " + seed);
+            assertTrue(java.util.Arrays.stream(grads.db().toDoubleArray()).anyMatch(v -> v != Numerics.round(v, DType.BF16)), "dB kept digits bf16 has not");
         } finally {
             owned.forEach(Tensor::close);
         }
