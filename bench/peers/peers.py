@@ -24,10 +24,12 @@ not, as `tessera bench attention` and `attention-backward` time them: torch's sc
 forward and backward, its record naming the backend torch picked ("sdpa_backend", from the kernels
 the profiler saw), and the forward pass of a Triton FlashAttention-2 kernel in the structure of
 Triton's fused-attention tutorial over a few H100/H200 configs; TFLOP/s = 4*B*N^2*H*D / time, halved
-when causal, 2.5 times that backward). A provider
+when causal, 2.5 times that backward); fused-linear-ce and lora-mlp (the training steps of
+`tessera bench fused-linear-cross-entropy` and `lora-mlp`: torch eager and torch.compile, Liger's
+fused kernel when installed, TFLOP/s over their matmuls and "peak_extra_MiB"). A provider
 that fails is reported on stderr and left out; the other measurements go on.
 
-usage: peers.py [--cases all|copy,add,softmax,layernorm,rmsnorm,matmul,matmul-tf32,matmul-int8,matmul-llm,launch,cross-entropy,quant-gemm,attention] [--out FILE]
+usage: peers.py [--cases all|copy,add,softmax,layernorm,rmsnorm,matmul,matmul-tf32,matmul-int8,matmul-llm,launch,cross-entropy,quant-gemm,attention,fused-linear-ce,lora-mlp] [--out FILE]
 """
 import argparse
 import datetime
@@ -670,10 +672,109 @@ def case_cross_entropy(out):
     torch.cuda.empty_cache()
 
 
+def case_fused_linear_ce(out):
+    """The peers of `tessera bench fused-linear-cross-entropy`: loss, dH and dW of h [T, 4096] @ W.T
+    (W [128256, 4096]) and a mean cross-entropy, bf16, T in 8k, 16k, 32k; torch eager and
+    torch.compile computing the [T, V] logits and backpropagating through them (the separate matmul +
+    cross-entropy the fused kernel should stay within 1.2x of), and Liger-Kernel's fused one when it is
+    installed. TFLOP/s over the three matmuls (6*T*V*d); "peak_extra_MiB" counts the gradients."""
+    d, vocab, dtype = 4096, 128256, "bf16"
+    f = torch.nn.functional.cross_entropy
+    compiled_loss = torch.compile(lambda h, w, y: f(h @ w.t(), y))
+    try:
+        from liger_kernel.transformers.fused_linear_cross_entropy import LigerFusedLinearCrossEntropyLoss
+        liger = LigerFusedLinearCrossEntropyLoss()
+    except Exception as e:  # noqa: BLE001 -- Liger is optional
+        liger = None
+        warn(f"fused-linear-cross-entropy: no Liger-Kernel ({one_line(e)}); torch only")
+    for tokens in (8192, 16384, 32768):
+        torch.manual_seed(0)
+        h = torch.randn(tokens, d, device="cuda", dtype=DTYPES[dtype], requires_grad=True)
+        w = (torch.randn(vocab, d, device="cuda", dtype=DTYPES[dtype]) * d ** -0.5).requires_grad_()
+        y = torch.randint(0, vocab, (tokens,), device="cuda")
+        shape, flops = f"{tokens}x{d}x{vocab}", 6.0 * tokens * vocab * d
+
+        def no_grad():
+            h.grad = w.grad = None
+
+        def step(loss_of):
+            def run():
+                no_grad()
+                loss_of().backward()
+            return run
+
+        providers = {"torch": step(lambda: f(h @ w.t(), y)), "torch.compile": step(lambda: compiled_loss(h, w, y))}
+        if liger is not None:
+            providers["liger"] = step(lambda: liger(w, h, y))
+        for name, fn in providers.items():
+            try:
+                mib = peak_extra_mib(fn, no_grad)
+                ms = bench(fn)
+                record(out, "fused-linear-cross-entropy", shape, dtype, name, ms, tflops=flops / ms / 1e9, peak_extra_MiB=round(mib, 1))
+            except Exception as e:  # noqa: BLE001 -- report (an out-of-memory one too) and go on
+                warn(f"fused-linear-cross-entropy {name} at {shape} failed: {one_line(e)}")
+            no_grad()
+            torch.cuda.empty_cache()
+        del h, w, y
+        torch.cuda.empty_cache()
+
+
+def case_lora_mlp(out):
+    """The peers of `tessera bench lora-mlp`: a Llama-3-8B MLP (d 4096, I 14336) with a LoRA adapter
+    (rank 16, scale 2) on gate, up and down, PEFT's way (base(x) + s * B(A(x)), the base frozen),
+    SwiGLU between, forward and backward into x, A and B; bf16, T in 2k, 8k, 16k; torch eager and
+    torch.compile. TFLOP/s over the matmuls, 3 * 2T(2*d*I + 3r(d + I)); "peak_extra_MiB" counts the
+    gradients and the saved activations."""
+    d, inner, rank, scale, dtype = 4096, 14336, 16, 2.0, "bf16"
+    t = DTYPES[dtype]
+
+    def lora(x, w, a, b):
+        return x @ w.t() + scale * ((x @ a.t()) @ b.t())
+
+    def mlp(x, p):
+        return lora(torch.nn.functional.silu(lora(x, *p[0])) * lora(x, *p[1]), *p[2])
+
+    compiled_mlp = torch.compile(mlp)
+    torch.manual_seed(0)
+    params = []
+    for n_in, n_out in ((d, inner), (d, inner), (inner, d)):
+        params.append((torch.randn(n_out, n_in, device="cuda", dtype=t) * n_in ** -0.5,
+                       (torch.randn(rank, n_in, device="cuda", dtype=t) * n_in ** -0.5).requires_grad_(),
+                       (torch.randn(n_out, rank, device="cuda", dtype=t) * 0.1).requires_grad_()))
+    for tokens in (2048, 8192, 16384):
+        x = torch.randn(tokens, d, device="cuda", dtype=t, requires_grad=True)
+        grad_out = torch.randn(tokens, d, device="cuda", dtype=t)
+        shape, flops = f"{tokens}x{d}x{inner}x{rank}", 3 * 2.0 * tokens * (2.0 * d * inner + 3.0 * rank * (d + inner))
+
+        def no_grad():
+            x.grad = None
+            for _, a, b in params:
+                a.grad = b.grad = None
+
+        def step(fwd):
+            def run():
+                no_grad()
+                fwd(x, params).backward(grad_out)
+            return run
+
+        for name, fn in (("torch", step(mlp)), ("torch.compile", step(compiled_mlp))):
+            try:
+                mib = peak_extra_mib(fn, no_grad)
+                ms = bench(fn)
+                record(out, "lora-mlp", shape, dtype, name, ms, tflops=flops / ms / 1e9, peak_extra_MiB=round(mib, 1))
+            except Exception as e:  # noqa: BLE001 -- report and go on
+                warn(f"lora-mlp {name} at {shape} failed: {one_line(e)}")
+            no_grad()
+            torch.cuda.empty_cache()
+        del x, grad_out
+        torch.cuda.empty_cache()
+
+
 CASES = {"copy": case_copy, "add": case_add, "softmax": case_softmax, "layernorm": case_layernorm,
          "rmsnorm": case_rmsnorm, "matmul": case_matmul, "matmul-tf32": case_matmul_tf32,
          "matmul-int8": case_matmul_int8, "matmul-llm": case_matmul_llm, "launch": case_launch,
-         "cross-entropy": case_cross_entropy, "quant-gemm": case_quant_gemm, "attention": case_attention}
+         "cross-entropy": case_cross_entropy, "quant-gemm": case_quant_gemm, "attention": case_attention,
+         "fused-linear-ce": case_fused_linear_ce, "lora-mlp": case_lora_mlp}
 
 
 def main():

@@ -13,6 +13,9 @@ Memory: for records that say how much device memory a provider took beyond its i
 "peak_extra_MiB"; Tessera's "extra N MiB" in its config), one row per (kernel, shape, dtype).
 Attention (TFLOP/s): one row per (kernel, causal, shape BxHxNxD, dtype), with Tessera, Triton, torch's
 SDPA (and the backend it picked), Tessera / SDPA and Tessera / Triton.
+Training steps (fused-linear-cross-entropy, lora-mlp; TFLOP/s over their matmuls): one row per
+(kernel, shape, dtype), with Tessera, torch eager, torch.compile and Liger, and Tessera's ratio to
+the first two (of throughput: the inverse ratio of times).
 
 usage: table.py FILE.jsonl [FILE.jsonl ...]
 """
@@ -23,6 +26,8 @@ from collections import OrderedDict
 
 KNOWN = ("tessera", "triton", "torch", "cublas")
 THROUGHPUT = {"TFLOPs": "TFLOP/s", "GFLOPs": "GFLOP/s"}
+TRAINING = ("fused-linear-cross-entropy", "lora-mlp")
+TRAINING_PROVIDERS = ("tessera", "torch", "torch.compile", "liger")
 
 
 def short_config(text):
@@ -42,6 +47,7 @@ def ratio(a, b):
 
 def main(paths):
     bandwidth, throughput, memory, attention, providers, copy = OrderedDict(), OrderedDict(), OrderedDict(), OrderedDict(), [], None
+    training = OrderedDict()
     for path in paths:
         with open(path) as f:
             for line in f:
@@ -66,6 +72,9 @@ def main(paths):
                     continue
                 metric = next((m for m in THROUGHPUT if m in r), None)
                 if metric is None:
+                    continue
+                if r["kernel"] in TRAINING:
+                    training.setdefault((r["kernel"], r["shape"], r["dtype"], metric), {})[r["provider"]] = r[metric]
                     continue
                 if r["kernel"].startswith("attention"):
                     key = (r["kernel"], ("causal" if r.get("causal") else "full") + (", deterministic dQ" if r.get("deterministic") else ""),
@@ -107,10 +116,21 @@ def main(paths):
                   + f" | {ratio(t, cb)} | {ratio(t, tr)} | {short_config(vals.get('tessera', (0, None))[1])} "
                   + f"| {short_config(vals.get('triton', (0, None))[1])} |")
 
+    if training:
+        print("\nTraining steps, forward + backward: throughput over their matmuls; shape is TxdxV (linear cross-entropy) "
+              "or TxdxIxr (LoRA MLP).\n")
+        print("| kernel | shape | dtype | unit | " + " | ".join(TRAINING_PROVIDERS) + " | tessera / torch | tessera / torch.compile |")
+        print("|---|---|---|---|" + "---|" * len(TRAINING_PROVIDERS) + "---|---|")
+        for (kernel, shape, dtype, metric), vals in training.items():
+            cells = [f"{vals[p]:.1f}" if p in vals else "-" for p in TRAINING_PROVIDERS]
+            t = vals.get("tessera")
+            print(f"| {kernel} | {shape} | {dtype} | {THROUGHPUT[metric]} | " + " | ".join(cells)
+                  + f" | {ratio(t, vals.get('torch'))} | {ratio(t, vals.get('torch.compile'))} |")
+
     if memory:
         names = [p for p in KNOWN if any(p in v for v in memory.values())]
         names += [p for v in memory.values() for p in v if p not in names]
-        print("\nDevice memory beyond the inputs, MiB (peak, torch.cuda.max_memory_allocated; Tessera: its live bytes)\n")
+        print("\nDevice memory beyond the inputs, MiB (peak, torch.cuda.max_memory_allocated; Tessera: its live bytes, or its peak where its note says peak)\n")
         print("| kernel | shape | dtype | " + " | ".join(names) + " |")
         print("|---|---|---|" + "---|" * len(names))
         for (kernel, shape, dtype), vals in memory.items():

@@ -31,6 +31,8 @@ final class LiveMemory {
 
     private final Device device;
     private final AtomicLong live = new AtomicLong();
+    /** The most {@link #live} has been since the last {@link #resetPeak}. */
+    private final AtomicLong peak = new AtomicLong();
     /** The bytes held at which a collection is next requested; lowered as memory is freed. */
     private volatile long collectAt = SLACK;
     private volatile long limit;
@@ -45,6 +47,10 @@ final class LiveMemory {
     static long total() { return DEVICES.values().stream().mapToLong(m -> m.live.get()).sum(); }
 
     long live() { return live.get(); }
+
+    long peak() { return peak.get(); }
+
+    void resetPeak() { peak.set(live.get()); }
 
     long limit() { return limit; }
 
@@ -113,7 +119,10 @@ final class LiveMemory {
         while (true) {
             long now = live.get();
             if (now + bytes > limit || now + bytes < 0) return false;
-            if (live.compareAndSet(now, now + bytes)) return true;
+            if (live.compareAndSet(now, now + bytes)) {
+                peak.accumulateAndGet(now + bytes, Math::max);
+                return true;
+            }
         }
     }
 

@@ -331,6 +331,16 @@ public final class Tensor implements AutoCloseable {
     /** As {@link #liveBytes()}, on one device. */
     public static long liveBytes(Device device) { return LiveMemory.of(device).live(); }
 
+    /**
+     * The most bytes tensors held on the device at once since {@link #resetPeakBytes} (or since the
+     * start), as {@code torch.cuda.max_memory_allocated} counts: what a call needs beyond what was
+     * live before it is its peak less that, temporaries included.
+     */
+    public static long peakBytes(Device device) { return LiveMemory.of(device).peak(); }
+
+    /** Starts {@link #peakBytes}'s count again from what is live now ({@code torch.cuda.reset_peak_memory_stats}). */
+    public static void resetPeakBytes(Device device) { LiveMemory.of(device).resetPeak(); }
+
     public boolean isContiguous() { return Arrays.equals(strides, contiguousStrides(shape)); }
 
     public Buffer buffer() { return storage.buffer; }

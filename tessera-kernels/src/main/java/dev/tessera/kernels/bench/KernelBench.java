@@ -96,6 +96,50 @@ public final class KernelBench {
             new long[] {1024, 4096}, new long[] {32000, 128256}, (x, s) -> new long[] {s.rows(), x},
             s -> Metric.gbps(x -> 2.0 * s.rows() * x * s.dtype().byteSize()), null);
 
+    // Training steps (dev.tessera.kernels.loss, dev.tessera.kernels.lora): a forward and backward pass of
+    // T tokens, FLOP/s of their matmuls; the note gives the peak memory beyond the inputs (Tensor.peakBytes,
+    // the gradients counted), as bench/peers/peers.py's peak_extra_MiB. The GPU sizes are the issue's
+    // (hidden 4096, vocabulary 128256; a Llama-3-8B MLP, 4096 by 14336, rank 16), the CPU's small.
+
+    /**
+     * The head's logits and cross-entropy by chunks of tokens: loss, dH and dW of H [T, d] and
+     * W [V, d] with no [T, V] logits tensor; three matmuls of 2·T·V·d each.
+     */
+    public static final KernelBench FUSED_LINEAR_CROSS_ENTROPY = new KernelBench("fused-linear-cross-entropy",
+            "loss, dH and dW of H [T, d]·W [V, d]ᵀ and cross-entropy by chunks of tokens (d 4096, V 128256; CPU 128, 2048)", "T",
+            new long[] {64, 256}, new long[] {8192, 16384, 32768}, KernelBench::linearCrossEntropyDims,
+            s -> flops(s, x -> {
+                long[] d = linearCrossEntropyDims(x, s);
+                return 6.0 * d[0] * d[1] * d[2];
+            }), null);
+
+    /** T, d, V at T = x. */
+    private static long[] linearCrossEntropyDims(long x, BenchSettings s) {
+        return isCpu(s.device()) ? new long[] {x, 128, 2048} : new long[] {x, 4096, 128256};
+    }
+
+    /**
+     * A LoRA MLP's forward and backward pass (gate, up and down adapted, SwiGLU between, the base
+     * frozen): T tokens, width d, inner width I, rank r. Per projection (in, out) the forward pass
+     * multiplies 2·T·(in·out + r·(in + out)) and the backward pass 2·T·(in·out + 2r·(in + out)).
+     */
+    public static final KernelBench LORA_MLP = new KernelBench("lora-mlp",
+            "a LoRA MLP's forward and backward pass, [T, d] tokens, gate/up/down adapted at rank r (d 4096, I 14336, r 16; CPU 128, 352, 16)", "T",
+            new long[] {64, 256}, new long[] {2048, 8192, 16384}, KernelBench::loraMlpDims,
+            s -> flops(s, x -> {
+                long[] d = loraMlpDims(x, s);
+                return 3 * 2.0 * d[0] * (2.0 * d[1] * d[2] + 3.0 * d[3] * (d[1] + d[2]));
+            }), null);
+
+    /** T, d, I, r at T = x. */
+    private static long[] loraMlpDims(long x, BenchSettings s) {
+        return isCpu(s.device()) ? new long[] {x, 128, 352, 16} : new long[] {x, 4096, 14336, 16};
+    }
+
+    private static Metric flops(BenchSettings s, java.util.function.LongToDoubleFunction f) {
+        return isCpu(s.device()) ? Metric.gflops(f) : Metric.tflops(f);
+    }
+
     private static Metric matmulMetric(BenchSettings s) {
         return isCpu(s.device()) ? Metric.gflops(x -> matmulFlops(x, s)) : Metric.tflops(x -> matmulFlops(x, s));
     }
@@ -210,7 +254,7 @@ public final class KernelBench {
 
     /** Every kernel benchmark, in the order {@code tessera bench --list} shows them. */
     public static final List<KernelBench> ALL = List.of(VECTOR_ADD, SOFTMAX, LAYER_NORM, RMS_NORM, MATMUL, GEMV, ATTENTION, ATTENTION_BACKWARD, ATTENTION_DECODE, CROSS_ENTROPY,
-            INT8_QUANTIZE, FP8_QUANTIZE, NF4_DEQUANTIZE, NF4_GEMV, Q4_0_DEQUANTIZE, Q4_0_GEMV, Q8_0_GEMV,
+            FUSED_LINEAR_CROSS_ENTROPY, LORA_MLP, INT8_QUANTIZE, FP8_QUANTIZE, NF4_DEQUANTIZE, NF4_GEMV, Q4_0_DEQUANTIZE, Q4_0_GEMV, Q8_0_GEMV,
             INT8_GEMM, W8A16_GEMM, NF4_GEMM, FP8_GEMM);
 
     /** The benchmark named {@code name} ({@code "softmax"}, {@code "vector-add"}; {@code _} and case are ignored). */
@@ -220,6 +264,8 @@ public final class KernelBench {
         if (n.equals("layernorm")) n = "layer-norm";
         if (n.equals("rmsnorm")) n = "rms-norm";
         if (n.equals("crossentropy") || n.equals("ce")) n = "cross-entropy";
+        if (n.equals("fused-linear-ce") || n.equals("flce") || n.equals("linear-cross-entropy")) n = "fused-linear-cross-entropy";
+        if (n.equals("lora")) n = "lora-mlp";
         for (KernelBench k : ALL) if (k.name.replace('_', '-').equals(n)) return k;   // q4_0-gemv, q4-0-gemv
         throw new IllegalArgumentException("no kernel benchmark named '" + name + "'; choose one of "
                 + ALL.stream().map(KernelBench::name).toList());

@@ -8,6 +8,9 @@ import dev.tessera.kernels.activation.Softmax;
 import dev.tessera.kernels.decode.Gemv;
 import dev.tessera.kernels.elementwise.VectorAdd;
 import dev.tessera.kernels.loss.CrossEntropy;
+import dev.tessera.kernels.loss.FusedLinearCrossEntropy;
+import dev.tessera.kernels.lora.Lora;
+import dev.tessera.kernels.lora.LoraMlp;
 import dev.tessera.kernels.matmul.Matmul;
 import dev.tessera.kernels.matmul.MatmulConfig;
 import dev.tessera.kernels.matmul.MatmulTuning;
@@ -147,6 +150,12 @@ public final class TesseraProvider implements BenchProvider {
                     return Workload.of(() -> CrossEntropy.forward(logits, labels, o, cfg, ws), timer, all,
                             String.format(java.util.Locale.ROOT, "block=%d warps=%d, mean, labels unchecked; extra %.3f MiB", cfg.block(), cfg.warps(), extraMiB));
                 }
+                case "fused-linear-cross-entropy" -> {
+                    return linearCrossEntropy(p, owned, timer, free);
+                }
+                case "lora-mlp" -> {
+                    return loraMlp(p, owned, timer, free);
+                }
                 case "attention", "attention-backward" -> {
                     long[] dims = p.dims();
                     Tensor q = own(owned, BenchInputs.random(t, seed, d, dims)), k = own(owned, BenchInputs.random(t, seed + 1, d, dims));
@@ -282,6 +291,95 @@ public final class TesseraProvider implements BenchProvider {
                 return Workload.of(() -> Fp8.matmul(qa, qw, y, cfg), timer, free, note);
             }
         }
+    }
+
+    /**
+     * The fused linear cross-entropy of T tokens, chunked by Liger's rule; after one untimed step (it
+     * compiles and, on a GPU, tunes the matmuls), a second one measures the peak memory beyond the
+     * inputs: the gradients dH and dW, the chunk's logits buffer and the per-token workspace.
+     */
+    private static Workload linearCrossEntropy(Problem p, List<Tensor> owned, DeviceTimer timer, AutoCloseable free) {
+        int tokens = p.dim(0), hidden = p.dim(1), vocab = p.dim(2);
+        DType t = p.dtype();
+        Device d = p.device();
+        long seed = p.settings().seed();
+        long base = Tensor.liveBytes(d);
+        Tensor h = own(owned, BenchInputs.random(t, seed, d, tokens, hidden)), w = own(owned, BenchInputs.random(t, seed + 1, d, vocab, hidden));
+        Tensor labels = own(owned, Tensor.of(randomLabels(seed, tokens, vocab), d, tokens));
+        long inputs = Tensor.liveBytes(d) - base;
+        FusedLinearCrossEntropy.Grads g = FusedLinearCrossEntropy.Grads.like(h, w, null);
+        owned.addAll(List.of(g.dHidden(), g.dWeight()));
+        int chunk = Math.min(tokens, FusedLinearCrossEntropy.chunkRows(tokens, vocab, hidden));
+        FusedLinearCrossEntropy.Workspace ws = FusedLinearCrossEntropy.Workspace.of(d, t, tokens, chunk, vocab);
+        AutoCloseable all = () -> {
+            ws.close();
+            free.close();
+        };
+        FusedLinearCrossEntropy.Config cfg = FusedLinearCrossEntropy.Config.defaultFor(h);
+        CrossEntropy.Options o = CrossEntropy.Options.DEFAULT.checkLabels(false);
+        Runnable step = () -> FusedLinearCrossEntropy.forward(h, w, null, labels, o, cfg, g, ws);
+        double extraMiB;
+        try {
+            extraMiB = peakExtraMiB(d, base + inputs, step);
+        } catch (RuntimeException e) {
+            ws.close();
+            throw e;
+        }
+        return Workload.of(step, timer, all, String.format(java.util.Locale.ROOT, "chunk=%d tokens, mean, labels unchecked; peak extra %.3f MiB (workspace %.3f MiB)",
+                chunk, extraMiB, ws.bytes() / 1048576.0));
+    }
+
+    /**
+     * A LoRA MLP's forward and backward pass (scale 2, as α = 32 at rank 16) with the gradients, the
+     * saved buffers and the scratch made once, so a step allocates nothing; the peak memory beyond
+     * the inputs (x, dOut, the weights and adapters) is measured on a second, untimed step.
+     */
+    private static Workload loraMlp(Problem p, List<Tensor> owned, DeviceTimer timer, AutoCloseable free) {
+        int tokens = p.dim(0), hidden = p.dim(1), inner = p.dim(2), rank = p.dim(3);
+        DType t = p.dtype();
+        Device d = p.device();
+        long seed = p.settings().seed();
+        long base = Tensor.liveBytes(d);
+        Tensor x = own(owned, BenchInputs.random(t, seed, d, tokens, hidden)), dOut = own(owned, BenchInputs.random(t, seed + 1, d, tokens, hidden));
+        Lora.Adapter[] ads = new Lora.Adapter[3];
+        for (int i = 0; i < 3; i++) {
+            long in = i < 2 ? hidden : inner, out = i < 2 ? inner : hidden, s = seed + 2 + 3L * i;
+            ads[i] = new Lora.Adapter(own(owned, BenchInputs.random(t, s, d, out, in)), own(owned, BenchInputs.random(t, s + 1, d, rank, in)),
+                    own(owned, BenchInputs.random(t, s + 2, d, out, rank)), 2);
+        }
+        LoraMlp.Weights weights = new LoraMlp.Weights(ads[0], ads[1], ads[2]);
+        long inputs = Tensor.liveBytes(d) - base;
+        Lora.AdapterGrads[] ag = new Lora.AdapterGrads[3];
+        for (int i = 0; i < 3; i++) {
+            ag[i] = Lora.AdapterGrads.like(ads[i]);
+            owned.addAll(List.of(ag[i].da(), ag[i].db()));
+        }
+        LoraMlp.Grads grads = new LoraMlp.Grads(own(owned, Tensor.empty(t, d, tokens, hidden)), ag[0], ag[1], ag[2]);
+        // the buffers forward passes to backward and the scratch, made once, as a training loop keeps them
+        LoraMlp.Saved saved = LoraMlp.Saved.of(x, weights);
+        LoraMlp.Scratch scratch = LoraMlp.Scratch.of(d, t, tokens, weights);
+        owned.addAll(List.of(saved.gate(), saved.up(), saved.xaGate(), saved.xaUp(), saved.haDown(), scratch.h(), scratch.dxa()));
+        Tensor out = own(owned, Tensor.empty(t, d, tokens, hidden));
+        Lora.Config cfg = Lora.Config.defaultFor(x);
+        Runnable step = () -> LoraMlp.backward(LoraMlp.forward(cfg, out, saved, scratch).saved(), dOut, cfg, grads, scratch);
+        double extraMiB = peakExtraMiB(d, base + inputs, step);
+        return Workload.of(step, timer, free, String.format(java.util.Locale.ROOT, "rank %d, scale 2, buffers made once; peak extra %.3f MiB",
+                rank, extraMiB));
+    }
+
+    /** Runs {@code step} once untimed (compiling, tuning), then once more to measure its peak beyond {@code inputs} bytes live. */
+    private static double peakExtraMiB(Device d, long inputs, Runnable step) {
+        step.run();
+        Tensor.resetPeakBytes(d);
+        step.run();
+        return (Tensor.peakBytes(d) - inputs) / 1048576.0;
+    }
+
+    private static int[] randomLabels(long seed, int rows, int vocab) {
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
+        int[] y = new int[rows];
+        for (int i = 0; i < rows; i++) y[i] = rnd.nextInt(vocab);
+        return y;
     }
 
     private static Tensor own(List<Tensor> owned, Tensor t) {

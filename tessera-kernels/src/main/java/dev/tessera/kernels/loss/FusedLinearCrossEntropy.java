@@ -159,7 +159,19 @@ public final class FusedLinearCrossEntropy {
         Check c = Check.of(hidden, weight, bias, labels, grads, ws);
         CrossEntropy.Workspace lw = ws.loss();
         CrossEntropy.count(labels, c.vocab(), options, lw);
-        Tensor wT = weight.transpose(0, 1);
+        // views share their tensor's storage until closed: an unclosed one would keep W's memory after W is closed
+        try (Tensor wT = weight.transpose(0, 1)) {
+            chunks(hidden, weight, wT, bias, labels, options, cfg, grads, ws, c);
+        }
+        if (c.tokens() == 0) zeroWeightGrads(grads);
+        CrossEntropy.reduce(options, lw);
+        return new Result(lw.loss(options.reduction()), grads, options.reduction());
+    }
+
+    /** Each chunk's logits, loss and gradients. */
+    private static void chunks(Tensor hidden, Tensor weight, Tensor wT, Tensor bias, Tensor labels, Options options, Config cfg, Grads grads,
+                               Workspace ws, Check c) {
+        CrossEntropy.Workspace lw = ws.loss();
         for (int start = 0; start < c.tokens(); start += ws.chunk()) {
             int end = Math.min(c.tokens(), start + ws.chunk());
             boolean first = start == 0;
@@ -180,9 +192,6 @@ public final class FusedLinearCrossEntropy {
                 if (bias != null) columnSums(logits, grads.dBias(), !first);
             }
         }
-        if (c.tokens() == 0) zeroWeightGrads(grads);
-        CrossEntropy.reduce(options, lw);
-        return new Result(lw.loss(options.reduction()), grads, options.reduction());
     }
 
     /**

@@ -53,6 +53,25 @@ class AdvancedChaptersTest {
         assertEquals(r.unfusedNorm().extraBytes(), r.fusedNorm().extraBytes(), "both keep h, y and rstd");
         assertTrue(Advanced02FusedTraining.difference(r.unfusedLoss().result(), r.fusedLoss().result()) < 2e-2);
         assertTrue(Math.abs(r.unfusedLoss().loss() - r.fusedLoss().loss()) < 1e-2 * Math.abs(r.fusedLoss().loss()));
+        // SwiGLU: 14 passes against 8; autograd keeps silu(g), ds, du and dg, the fused backward writes over g and u
+        assertEquals(14.0 * 2 * rows * width, r.unfusedGlu().bytes());
+        assertEquals(8.0 * 2 * rows * width, r.fusedGlu().bytes());
+        assertEquals(4L * 2 * rows * width, r.unfusedGlu().extraBytes());
+        assertEquals(0, r.fusedGlu().extraBytes(), "in place: nothing of its own");
+        assertTrue(Advanced02FusedTraining.difference(r.unfusedGlu().result(), r.fusedGlu().result()) < 2e-2);
+        // the head (d 64, V 750, chunks of 1 token): all the logits and cross-entropy's workspace, against one chunk's and a column of ones
+        Advanced02FusedTraining.MatmulSizes m = Advanced02FusedTraining.MatmulSizes.of(rows, vocab, width, true);
+        assertEquals(new Advanced02FusedTraining.MatmulSizes(64, 750, 1, 125, 16), m);
+        assertEquals(2L * rows * 750 + 4L * rows + 8, r.unfusedLinearLoss().extraBytes());
+        assertEquals(2L * (750 + 1) + 4L * rows + 8, r.fusedLinearLoss().extraBytes());
+        assertEquals(r.unfusedLinearLoss().bytes(), r.fusedLinearLoss().bytes(), "chunks save memory, not bytes");
+        assertTrue(Math.abs(r.unfusedLinearLoss().loss() - r.fusedLinearLoss().loss()) < 1e-2 * Math.abs(r.fusedLinearLoss().loss()));
+        assertTrue(Advanced02FusedTraining.difference(r.unfusedLinearLoss().result(), r.fusedLinearLoss().result()) < 2e-2);
+        // LoRA (125 by 125, rank 16): X·Wᵀ and the low-rank term besides X·Aᵀ, against X·Aᵀ alone
+        assertEquals(2L * (2 * rows * 125 + rows * 16), r.unfusedLora().extraBytes());
+        assertEquals(2L * rows * 16, r.fusedLora().extraBytes());
+        assertEquals(4 * 2.0 * rows * 125, r.unfusedLora().bytes() - r.fusedLora().bytes(), "four passes over the output fewer");
+        assertTrue(Advanced02FusedTraining.difference(r.unfusedLora().result(), r.fusedLora().result()) < 2e-2);
     }
 
     @Test
