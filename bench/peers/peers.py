@@ -29,7 +29,7 @@ when causal, 2.5 times that backward); fused-linear-ce and lora-mlp (the trainin
 fused kernel when installed, TFLOP/s over their matmuls and "peak_extra_MiB"). A provider
 that fails is reported on stderr and left out; the other measurements go on.
 
-usage: peers.py [--cases all|copy,add,softmax,layernorm,rmsnorm,matmul,matmul-tf32,matmul-int8,matmul-llm,launch,cross-entropy,quant-gemm,attention,fused-linear-ce,lora-mlp] [--out FILE]
+usage: peers.py [--cases all|copy,add,softmax,layernorm,rmsnorm,matmul,matmul-tf32,matmul-int8,matmul-llm,launch,cross-entropy,quant-gemm,attention,fused-linear-ce,lora-mlp,gemv,attention-decode] [--out FILE]
 """
 import argparse
 import datetime
@@ -562,6 +562,37 @@ def case_attention(out):
                 torch.cuda.empty_cache()
 
 
+GEMV_SHAPES = ((1, 4096, 4096), (1, 8192, 8192), (1, 16384, 16384), (1, 11008, 4096), (1, 4096, 11008), (8, 4096, 4096),
+               (16, 4096, 4096), (16, 128256, 4096))
+
+
+def case_gemv(out):
+    """y = x·Wᵀ for a row-major W [N, K] and T tokens (a decoding step's projections), bf16, as torch's
+    linear (cuBLAS) runs it; shapes TxNxK as `tessera bench gemv --shapes` writes them; GB/s of W, x
+    and y moved once."""
+    for t, n, k in GEMV_SHAPES:
+        x = torch.randn(t, k, device="cuda", dtype=torch.bfloat16)
+        w = torch.randn(n, k, device="cuda", dtype=torch.bfloat16)
+        ms = bench(lambda: torch.nn.functional.linear(x, w))  # noqa: B023 -- timed here, in this iteration
+        record(out, "gemv", f"{t}x{n}x{k}", "bf16", "torch", ms, gbps=2.0 * (n * k + t * k + t * n) / ms / 1e6)
+        del x, w
+
+
+def case_attention_decode(out):
+    """One query a sequence over a KV cache kept (B, N, Hkv, D) in memory, as `tessera bench
+    attention-decode` times it (B 8, Hq 32, Hkv 8, D 128, bf16): torch SDPA with grouped-query
+    attention; GB/s of the cache read once."""
+    b, hq, hkv, d = 8, 32, 8, 128
+    for n in (4096, 16384, 65536):
+        q = torch.randn(b, hq, 1, d, device="cuda", dtype=torch.bfloat16)
+        k, v = (torch.randn(b, n, hkv, d, device="cuda", dtype=torch.bfloat16).transpose(1, 2) for _ in range(2))
+        sdpa = lambda: torch.nn.functional.scaled_dot_product_attention(q, k, v, enable_gqa=True)  # noqa: E731,B023
+        ms = bench(sdpa)
+        record(out, "attention-decode", f"{b}x{hq}x{hkv}x{n}x{d}", "bf16", "torch", ms, gbps=2.0 * b * hkv * n * d * 2 / ms / 1e6,
+               sdpa_backend=sdpa_backend(sdpa))
+        del q, k, v
+
+
 def case_launch(out):
     """Host time per launch, measured as `tessera overhead` measures Tessera's: rounds of launches of
     a one-program vector add, back to back, synchronizing (untimed) between rounds."""
@@ -774,7 +805,8 @@ CASES = {"copy": case_copy, "add": case_add, "softmax": case_softmax, "layernorm
          "rmsnorm": case_rmsnorm, "matmul": case_matmul, "matmul-tf32": case_matmul_tf32,
          "matmul-int8": case_matmul_int8, "matmul-llm": case_matmul_llm, "launch": case_launch,
          "cross-entropy": case_cross_entropy, "quant-gemm": case_quant_gemm, "attention": case_attention,
-         "fused-linear-ce": case_fused_linear_ce, "lora-mlp": case_lora_mlp}
+         "fused-linear-ce": case_fused_linear_ce, "lora-mlp": case_lora_mlp, "gemv": case_gemv,
+         "attention-decode": case_attention_decode}
 
 
 def main():
