@@ -87,7 +87,9 @@ class FlashDecodingTest {
             Reference ref = new Reference(c, in);
             close(ref.out, ref.outMag, out.toDoubleArray(), 4 * 0x1p-11, "the short form");
             try (Workspace ws = Workspace.of(in.q, in.cache, c.options())) {
-                assertEquals(FlashDecoding.splitsFor(4, 300, 32, FlashDecoding.multiprocessors(cpu)), ws.splits(), "runs chosen for the device");
+                // a paged cache holds whole pages: its table's entries times the page, not the 300 asked for
+                int capacity = Math.toIntExact(in.cache.blockTable().shape(1)) * c.page();
+                assertEquals(FlashDecoding.splitsFor(4, capacity, 32, FlashDecoding.multiprocessors(cpu)), ws.splits(), "runs chosen for the device");
                 for (int step = 1; step <= 2; step++) {
                     try (Tensor again = Tensor.full(DType.F16, Double.NaN, cpu, 2, 4, 1, 32)) {
                         FlashDecoding.attend(in.q, in.cache, again, c.options(), ws);
@@ -101,10 +103,11 @@ class FlashDecodingTest {
     @Test
     void runsFillTheMultiprocessorsAndKeepBlocksEach() {
         // H200 (132 multiprocessors), Hkv 8, blocks of 64 keys
-        assertEquals(64, FlashDecoding.splitsFor(8, 16384, 64, 132), "batch 1: 4 programs a multiprocessor would take 66 runs, capped");
+        assertEquals(64, FlashDecoding.splitsFor(8, 16384, 64, 132), "batch 1: 8 programs a multiprocessor would take 132 runs, capped");
         assertEquals(32, FlashDecoding.splitsFor(8, 4096, 64, 132), "batch 1 at 4k: two blocks a run at least");
-        assertEquals(3, FlashDecoding.splitsFor(8 * 32, 4096, 64, 132), "batch 32: 256 programs, three runs for 528");
-        assertEquals(1, FlashDecoding.splitsFor(8 * 128, 65536, 64, 132), "the batch's heads fill the device by themselves");
+        assertEquals(5, FlashDecoding.splitsFor(8 * 32, 4096, 64, 132), "batch 32: 256 programs, five runs for 1056");
+        assertEquals(2, FlashDecoding.splitsFor(8 * 128, 65536, 64, 132), "batch 128: 1024 programs, two runs for 1056");
+        assertEquals(1, FlashDecoding.splitsFor(8 * 256, 65536, 64, 132), "the batch's heads fill the device by themselves");
         assertEquals(1, FlashDecoding.splitsFor(8, 100, 64, 132), "a cache of two blocks is not split");
     }
 

@@ -221,8 +221,10 @@ class QuantGemmTest {
              Tensor y = Tensor.full(DType.F32, Double.NaN, d, M, n)) {
             Fp8.matmul(qa, qw, y, config);
             double[][] ref = product(dequantized(qa), transpose(dequantized(qw), n, k), M, n, k);
-            // a GPU's FP8 mma keeps fewer bits than f32 in its sums (Hopper's about 14): 2^-12 of Σ|terms| covers it
-            closeToSums(ref[0], ref[1], y.toDoubleArray(), 0x1p-23, 0x1p-12, "A·Wᵀ, e4m3, 1x128 and 128x128 scales");
+            // a GPU's FP8 mma keeps fewer bits than f32 in its sums (Hopper's about 13-14, truncated at
+            // each of a K block's four wgmma steps): 2^-12 of Σ|terms| was exceeded by 8 % (one element,
+            // one seed, H200 on the library's blocking), so 2^-11
+            closeToSums(ref[0], ref[1], y.toDoubleArray(), 0x1p-23, 0x1p-11, "A·Wᵀ, e4m3, 1x128 and 128x128 scales");
         }
     }
 
