@@ -40,21 +40,28 @@ class HistogramTest {
         store(out.add(arange(0, BINS)), histogram(v, BINS));
     }
 
-    /** Counts the rows x[0 .. rows) of BC columns through one [BR, BC] tile. */
+    /**
+     * Counts the rows x[0 .. rows) of BC columns through one [BR, BC] tile, and the rows' maxima: a
+     * reduction's result, which the threads that reduced a row together all hold.
+     */
     @Kernel
-    static void histogram2d(Tile x, Tile out, Tile rows, @Constexpr int BR, @Constexpr int BC, @Constexpr int BINS,
+    static void histogram2d(Tile x, Tile out, Tile maxima, Tile rows, @Constexpr int BR, @Constexpr int BC, @Constexpr int BINS,
                             @Constexpr long OUTSIDE) {
         Tile i = arange(0, BR), j = arange(0, BC);
         Tile mask = i.col().lt(rows).and(j.row().lt(BC));
         Tile v = load(x.add(i.col().mul(BC).add(j.row())), mask, OUTSIDE);
         store(out.add(arange(0, BINS)), histogram(v, BINS));
+        store(maxima.add(arange(0, BINS)), histogram(max(v, 1), BINS));
     }
 
     static final JitKernel HISTOGRAM_1D = Jit.kernel(HistogramTest.class, "histogram1d");
     static final JitKernel HISTOGRAM_2D = Jit.kernel(HistogramTest.class, "histogram2d");
 
-    /** (n, BLOCK): one element, a partial block smaller than a warp, a partial block of 4096 (4097 would not fit one tile). */
-    static final int[][] SIZES_1D = {{1, 1}, {3, 4}, {17, 32}, {1000, 1024}, {4000, 4096}};
+    /**
+     * (n, BLOCK, warps): one element, partial blocks smaller than a warp and than 8 warps (their
+     * elements held by several threads), of one warp's registers, and of 4096 (4097 would not fit one tile).
+     */
+    static final int[][] SIZES_1D = {{1, 1, 1}, {3, 4, 8}, {17, 32, 8}, {1000, 1024, 1}, {4000, 4096, 4}};
 
     static Stream<Arguments> cases1d() { return cases(TYPES, 1, 2, 16, 64, 1024); }
 
@@ -66,11 +73,11 @@ class HistogramTest {
         Device d = use(device);
         SplittableRandom r = new SplittableRandom(seed);
         for (int[] size : SIZES_1D) {
-            int n = size[0], block = size[1];
+            int n = size[0], block = size[1], warps = size[2];
             long[] x = values(t, bins, n, r);
             try (Tensor tx = Tensor.fromLongs(x, t, d, n); Tensor out = poisoned(DType.I32, d, bins)) {
-                HISTOGRAM_1D.launch(grid(1), tx, out, n, block, bins, outside(t));
-                Check.equal(reference(tx.toLongArray(), t, bins), out.toLongArray(), describe("histogram", t, n) + " bins=" + bins);
+                HISTOGRAM_1D.withOptions(warps, 1).launch(grid(1), tx, out, n, block, bins, outside(t));
+                Check.equal(reference(tx.toLongArray(), t, bins), out.toLongArray(), describe("histogram", t, n) + " bins=" + bins + " warps=" + warps);
             }
         }
     }
@@ -83,10 +90,16 @@ class HistogramTest {
         for (int[] shape : new int[][] {{1, 1, 1}, {3, 4, 2}, {5, 8, 16}, {45, 64, 64}}) {
             int rows = shape[0], blockRows = shape[1], cols = shape[2], n = rows * cols;
             long[] x = values(t, bins, n, r);
-            try (Tensor tx = Tensor.fromLongs(x, t, d, n); Tensor out = poisoned(DType.I32, d, bins)) {
-                HISTOGRAM_2D.launch(grid(1), tx, out, rows, blockRows, cols, bins, outside(t));
-                Check.equal(reference(tx.toLongArray(), t, bins), out.toLongArray(),
-                        "histogram " + t + " " + rows + "x" + cols + " bins=" + bins);
+            try (Tensor tx = Tensor.fromLongs(x, t, d, n); Tensor out = poisoned(DType.I32, d, bins); Tensor maxima = poisoned(DType.I32, d, bins)) {
+                HISTOGRAM_2D.launch(grid(1), tx, out, maxima, rows, blockRows, cols, bins, outside(t));
+                long[] in = tx.toLongArray(), rowMaxima = new long[rows];
+                for (int row = 0; row < rows; row++) {
+                    rowMaxima[row] = in[row * cols];
+                    for (int k = 1; k < cols; k++) if (compare(in[row * cols + k], rowMaxima[row], t) > 0) rowMaxima[row] = in[row * cols + k];
+                }
+                String what = "histogram " + t + " " + rows + "x" + cols + " bins=" + bins;
+                Check.equal(reference(in, t, bins), out.toLongArray(), what);
+                Check.equal(reference(rowMaxima, t, bins), maxima.toLongArray(), what + " of the rows' maxima");
             }
         }
     }
