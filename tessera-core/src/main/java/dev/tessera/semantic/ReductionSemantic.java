@@ -149,10 +149,11 @@ public final class ReductionSemantic {
         if (!(x.type().element() instanceof DType d && d.isInteger())) {
             throw new TraceException(loc, "histogram takes integers, got " + x.type() + ": convert first, e.g. x.to(I32)");
         }
-        if (Integer.bitCount(bins) != 1) {
+        if (bins < 1 || Integer.bitCount(bins) != 1) {
             throw new TraceException(loc, "histogram needs a power-of-2 number of bins, got " + bins
-                    + ": round it up (e.g. " + (Integer.highestOneBit(Math.max(1, bins)) << 1) + ") and ignore the extra bins");
+                    + ": round it up (e.g. " + (bins < 1 ? 1 : Integer.highestOneBit(bins) << 1) + ") and ignore the extra bins");
         }
+        Typing.checkTileShape(Shape.of(bins), loc, "histogram's result");
         Value r = ctx().newValue(Type.of(DType.I32, bins));
         return ctx().define(r, new Op.Histogram(r, x, bins, loc));
     }

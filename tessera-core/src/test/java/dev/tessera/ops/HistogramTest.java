@@ -23,10 +23,10 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * histogram of 1-D and 2-D integer tiles: values below 0 and from bins up count nowhere, tiles
- * smaller than a program's threads (whose elements some threads hold twice) count each element
- * once, and bins from 1 to 1024 (more bins than elements, and fewer). The reference counts in
- * plain Java.
+ * histogram of scalars and of 1-D and 2-D integer tiles: values below 0 and from bins up count
+ * nowhere, tiles smaller than a program's threads and reductions' results (whose elements some
+ * threads hold twice) count each element once, and bins from 1 to 1024 (more bins than elements,
+ * and fewer). The reference counts in plain Java.
  */
 @ExtendWith(SeedExtension.class)
 class HistogramTest {
@@ -54,6 +54,13 @@ class HistogramTest {
         store(maxima.add(arange(0, BINS)), histogram(max(v, 1), BINS));
     }
 
+    /** A scalar, which every thread of a program holds, counts once. */
+    @Kernel
+    static void histogramOfScalar(Tile x, Tile out, @Constexpr int BINS) {
+        store(out.add(arange(0, BINS)), histogram(load(x), BINS));
+    }
+
+    static final JitKernel HISTOGRAM_SCALAR = Jit.kernel(HistogramTest.class, "histogramOfScalar");
     static final JitKernel HISTOGRAM_1D = Jit.kernel(HistogramTest.class, "histogram1d");
     static final JitKernel HISTOGRAM_2D = Jit.kernel(HistogramTest.class, "histogram2d");
 
@@ -103,6 +110,20 @@ class HistogramTest {
             }
         }
     }
+
+    @ParameterizedTest(name = "{0} {1} bins={2}")
+    @MethodSource("scalarCases")
+    void countsAScalar(Device device, DType t, int bins) {
+        Device d = use(device);
+        for (long v : new long[] {wrap(-1, t), 0, bins - 1, bins}) {
+            try (Tensor tx = Tensor.fromLongs(new long[] {v}, t, d, 1); Tensor out = poisoned(DType.I32, d, bins)) {
+                HISTOGRAM_SCALAR.launch(grid(1), tx, out, bins);
+                Check.equal(reference(tx.toLongArray(), t, bins), out.toLongArray(), "histogram of the scalar " + v + " " + t + " bins=" + bins);
+            }
+        }
+    }
+
+    static Stream<Arguments> scalarCases() { return cases(new DType[] {DType.I32, DType.U16}, 1, 4); }
 
     /** Mostly values around [0, bins), negative ones and ones from bins up among them, and some of t's whole range. */
     private static long[] values(DType t, int bins, int n, SplittableRandom r) {
