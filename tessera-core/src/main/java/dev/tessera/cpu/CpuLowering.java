@@ -42,6 +42,7 @@ final class CpuLowering {
             case ReduceTuple r -> ReductionRules.reduceTuple(r, l);
             case ScanTuple s -> ReductionRules.scanTuple(s, l);
             case Sort s -> ReductionRules.sort(s, l);
+            case Histogram h -> ReductionRules.histogram(h, l);
             case Dot d -> DotRules.dot(d, l);
             case For f -> ControlRules.forLoop(f, l);
             case If i -> ControlRules.ifThenElse(i, l);

@@ -7,7 +7,7 @@ import dev.tessera.types.DType;
 import java.util.Arrays;
 
 /**
- * CPU lowering of reductions, scans and sorts. A tile is seen as [outer, n, inner] around the axis.
+ * CPU lowering of reductions, scans, sorts and histograms. A tile is seen as [outer, n, inner] around the axis.
  * Floats accumulate in double and round once to their dtype, which the GPU matches to within a
  * rounding error (its order of additions differs).
  */
@@ -276,6 +276,22 @@ final class ReductionRules {
                     default -> throw new IllegalStateException();
                 }
                 if (descending) reverse(out, from, to);
+            }
+        };
+    }
+
+    /** Counts into the result; values outside [0, bins), which unsigned types read as large, count nowhere. */
+    static Step histogram(Op.Histogram op, Lowering l) {
+        int x = l.slot(op.source()), r = l.slot(op.result());
+        int n = op.source().type().numel(), bins = op.bins();
+        DType t = l.dtype(op.source());
+        return f -> {
+            Object in = f.slots[x];
+            int[] counts = f.ints(r);
+            Arrays.fill(counts, 0);
+            for (int i = 0; i < n; i++) {
+                long v = Elements.getLong(in, i, t);
+                if (v >= 0 && v < bins) counts[(int) v]++;
             }
         };
     }

@@ -196,6 +196,13 @@ public sealed interface Op {
     /** Sorts along the last dimension. */
     record Sort(Value result, Value source, boolean descending, Loc loc) implements Op {}
 
+    /**
+     * How many elements of the integer tile {@code source} (any shape) equal each of 0 .. bins-1:
+     * the result is i32[bins]; other values, negative ones included, are not counted. bins is a
+     * power of 2.
+     */
+    record Histogram(Value result, Value source, int bins, Loc loc) implements Op {}
+
     /** The matrix product a·b + acc; a is [M, K], b is [K, N], acc and result [M, N]. */
     record Dot(Value result, Value a, Value b, Value acc, Precision precision, Loc loc) implements Op {
         /**

@@ -188,6 +188,8 @@ public final class Verifier {
                 for (int i = 0; i < s.inputs().size(); i++) require(s.results().get(i).type().equals(s.inputs().get(i).type()), op, "scan keeps its inputs' types");
             }
             case Sort s -> require(s.result().type().equals(s.source().type()) && s.source().type().rank() >= 1, op, "sort keeps its input's type");
+            case Histogram h -> require(isInt(h.source().type()) && Integer.bitCount(h.bins()) == 1
+                    && h.result().type().equals(Type.of(DType.I32, h.bins())), op, "histogram counts an integer tile into i32[bins], bins a power of 2");
             case Dot d -> {
                 Type a = d.a().type(), b = d.b().type(), c = d.acc().type();
                 require(a.rank() == 2 && b.rank() == 2 && c.rank() == 2 && a.shape().dim(1) == b.shape().dim(0)

@@ -54,15 +54,6 @@ final class Composed {
         return t.isFloat() ? chosen.to(DType.integer(t.bits(), true)).bitcast(t) : chosen.to(t);
     }
 
-    /** Counts of the values 0 .. bins-1 in x (other values are not counted), as i32[bins]. */
-    static Tile histogram(Tile x, int bins) {
-        if (x.isPointer() || !x.dtype().isInteger()) throw error("histogram takes integers, got " + x);
-        if (Integer.bitCount(bins) != 1) throw error("histogram needs a power-of-2 number of bins, got " + bins);
-        Tile flat = x.rank() == 1 ? x : x.reshape(x.numel());
-        Tile hits = flat.col().eq(arange(0, bins).row().to(flat.dtype()));
-        return sum(hits.to(DType.I32), 0);
-    }
-
     /** The k largest values along the last dimension, in descending order. */
     static Tile topk(Tile x, int k) {
         int rank = x.rank();

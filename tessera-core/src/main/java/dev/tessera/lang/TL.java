@@ -514,6 +514,9 @@ public final class TL {
 
     public static Tile sort(Tile x, boolean descending) { return t(ReductionSemantic.sort(x.value(), descending)); }
 
+    /** Counts of the values 0 .. bins-1 in the integer tile x, of any shape (other values are not counted), as i32[bins]; bins a power of 2. */
+    public static Tile histogram(Tile x, int bins) { return t(ReductionSemantic.histogram(x.value(), bins)); }
+
     // ------------------------------------------------------------------ gathering (compositions of core ops)
 
     /**
@@ -521,9 +524,6 @@ public final class TL {
      * other dimension. Moves values exactly; its work grows with index size × src's extent along axis.
      */
     public static Tile gather(Tile src, Tile index, int axis) { return Composed.gather(src, index, axis); }
-
-    /** Counts of the values 0 .. bins-1 in x (other values are not counted), as i32[bins]. */
-    public static Tile histogram(Tile x, int bins) { return Composed.histogram(x, bins); }
 
     /** The k largest values along the last dimension, largest first (k a power of 2). */
     public static Tile topk(Tile x, int k) { return Composed.topk(x, k); }

@@ -12,7 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BinaryOperator;
 
-/** The rules of reductions, scans, sorting and the matrix product. */
+/** The rules of reductions, scans, sorting, histograms and the matrix product. */
 public final class ReductionSemantic {
     private ReductionSemantic() {}
 
@@ -141,6 +141,21 @@ public final class ReductionSemantic {
         if (x.type().rank() == 0) throw new TraceException(loc, "cannot sort a scalar");
         Value r = ctx().newValue(x.type());
         return ctx().define(r, new Op.Sort(r, x, descending, loc));
+    }
+
+    /** Counts of the values 0 .. bins-1 in the integer tile x (of any shape) as i32[bins]; other values are not counted. */
+    public static Value histogram(Value x, int bins) {
+        Loc loc = ctx().loc();
+        if (!(x.type().element() instanceof DType d && d.isInteger())) {
+            throw new TraceException(loc, "histogram takes integers, got " + x.type() + ": convert first, e.g. x.to(I32)");
+        }
+        if (bins < 1 || Integer.bitCount(bins) != 1) {
+            throw new TraceException(loc, "histogram needs a power-of-2 number of bins, got " + bins
+                    + ": round it up (e.g. " + (bins < 1 ? 1 : Integer.highestOneBit(bins) << 1) + ") and ignore the extra bins");
+        }
+        Typing.checkTileShape(Shape.of(bins), loc, "histogram's result");
+        Value r = ctx().newValue(Type.of(DType.I32, bins));
+        return ctx().define(r, new Op.Histogram(r, x, bins, loc));
     }
 
     /** Triton's sum and cumsum widen integers narrower than 32 bits (and i1) to 32 bits. */

@@ -278,6 +278,16 @@ class TraceErrorTest {
         mark("while tile condition"); whileLoop(() -> arange(0, 16).lt(n), () -> { });
     }
 
+    @Kernel
+    static void histogramOfFloats(Tile x) {
+        mark("histogram floats"); histogram(load(x.add(arange(0, 32))), 16);
+    }
+
+    @Kernel
+    static void histogramBins(Tile x) {
+        mark("histogram bins"); histogram(arange(0, 32), 10);
+    }
+
     record Case(String name, String hint) {
         @Override
         public String toString() { return name; }
@@ -325,6 +335,8 @@ class TraceErrorTest {
         new Case("zeroStep", "range step must be positive, got 0"),
         new Case("floatBounds", "range bounds and step must be integer scalars, got f32"),
         new Case("whileTileCondition", "whileLoop needs a scalar condition"),
+        new Case("histogramOfFloats", "histogram takes integers, got f32[32]: convert first"),
+        new Case("histogramBins", "got 10: round it up (e.g. 16)"),
     };
 
     static Stream<Arguments> cases() {
@@ -352,7 +364,8 @@ class TraceErrorTest {
             Map.entry("bitcastWidth", "bitcast width"), Map.entry("permuteOrder", "permute order"), Map.entry("splitLastDimension", "split"),
             Map.entry("valueEscapesLoop", "escapes loop"), Map.entry("valueEscapesBranch", "escapes branch"),
             Map.entry("zeroStep", "zero step"), Map.entry("floatBounds", "float bounds"), Map.entry("whileTileCondition", "while tile condition"),
-            Map.entry("tupleShapes", "tuple shapes"), Map.entry("tupleCombineCount", "tuple combine"));
+            Map.entry("tupleShapes", "tuple shapes"), Map.entry("tupleCombineCount", "tuple combine"),
+            Map.entry("histogramOfFloats", "histogram floats"), Map.entry("histogramBins", "histogram bins"));
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("cases")

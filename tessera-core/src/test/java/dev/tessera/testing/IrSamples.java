@@ -87,7 +87,7 @@ public final class IrSamples {
                 .add(associativeScan(List.of(t, t.to(I32)), 0, (a, b) -> List.of(a.get(0).add(b.get(0)), maximum(a.get(1), b.get(1))), true).get(1).to(F32));
         s = s.add(reduce(List.of(t, r.col().add(r.row())), 1, (a, b) -> List.of(maximum(a.get(0), b.get(0)), a.get(1).add(b.get(1)))).get(0));
         Tile d = dot(t, t, sc, Op.Dot.Precision.IEEE).add(dot(t.to(F16), t.to(F16)));
-        store(out.add(r), s.add(sum(d, 0)).add(xorSum(r.col().add(r.row()), 1).to(F32)));
+        store(out.add(r), s.add(sum(d, 0)).add(xorSum(r.col().add(r.row()), 1).to(F32)).add(histogram(r.col().add(r.row()), B).to(F32)));
     }
 
     @Kernel

@@ -9,6 +9,7 @@ import dev.tessera.cuda.codegen.layout.ShapeRules;
 import dev.tessera.cuda.codegen.math.ElementwiseRules;
 import dev.tessera.cuda.codegen.memory.AtomicRules;
 import dev.tessera.cuda.codegen.memory.MemoryRules;
+import dev.tessera.cuda.codegen.reduce.HistogramRules;
 import dev.tessera.cuda.codegen.reduce.ReductionRules;
 import dev.tessera.cuda.codegen.reduce.ScanRules;
 import dev.tessera.cuda.codegen.reduce.SortRules;
@@ -78,6 +79,7 @@ public final class PtxLowering {
             case Reduce r -> ReductionRules.reduce(r, out, cx);
             case Scan s -> ScanRules.scan(s, out, cx);
             case Sort s -> SortRules.sort(s, out, cx);
+            case Histogram h -> HistogramRules.histogram(h, out, cx);
             case Dot d -> DotRules.dot(d, out, cx); // tensor-core dots are GpuOp.Mma
             default -> throw new IllegalStateException("not a single-value op: " + Printer.print(op));
         };

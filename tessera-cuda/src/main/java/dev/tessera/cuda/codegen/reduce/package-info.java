@@ -3,7 +3,8 @@
  * ({@link dev.tessera.cuda.codegen.reduce.ReductionRules}: within a thread, {@code shfl.sync.bfly}
  * within a warp, shared memory across warps), inclusive scans ({@link
  * dev.tessera.cuda.codegen.reduce.ScanRules}: registers, {@code shfl.sync.up/down}, shared memory),
- * the bitonic sort ({@link dev.tessera.cuda.codegen.reduce.SortRules}), and the combine step they
+ * the bitonic sort ({@link dev.tessera.cuda.codegen.reduce.SortRules}), histograms ({@link
+ * dev.tessera.cuda.codegen.reduce.HistogramRules}: counters in shared memory), and the combine step they
  * share ({@link dev.tessera.cuda.codegen.reduce.Combiner}: a built-in kind, argmax/argmin pairs,
  * or the user's combine region inlined on registers, one register per operand of a tuple).
  *
