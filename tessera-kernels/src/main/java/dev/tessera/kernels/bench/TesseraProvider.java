@@ -123,10 +123,15 @@ public final class TesseraProvider implements BenchProvider {
                     if (p.settings().matmulConfig() != null) throw new IllegalArgumentException("--config is a matmul blocking; gemv takes --tune, or its default");
                     Tensor w = own(owned, BenchInputs.random(t, seed, d, n, k)), x = own(owned, BenchInputs.random(t, seed + 1, d, tokens, k));
                     Tensor y = own(owned, Tensor.empty(t, d, tokens, n));
-                    if (!p.settings().tune()) return Workload.of(() -> Gemv.gemv(w, x, y), timer, free, "fixed: the library's default blocking");
+                    boolean matmul = Gemv.runsAsMatmul(w, x, null, null, y);
+                    if (!p.settings().tune()) {
+                        return Workload.of(() -> Gemv.gemv(w, x, y), timer, free,
+                                matmul ? "fixed: as the matmul x.W.T, " + MatmulConfig.DEFAULT.toTuned() : "fixed: the library's default blocking");
+                    }
                     Autotuner tuner = p.settings().tuner(Gemv.TUNER);
                     Gemv.tuned(tuner, w, x, null, null, y);
-                    return Workload.of(() -> Gemv.tuned(tuner, w, x, null, null, y), timer, free, bestOf(tuner));
+                    return Workload.of(() -> Gemv.tuned(tuner, w, x, null, null, y), timer, free,
+                            matmul ? "tuned: as the matmul x.W.T, " + Matmul.tunedConfig(x, w.transpose(0, 1), y, true).toTuned() : bestOf(tuner));
                 }
                 case "cross-entropy" -> {
                     int rows = Math.toIntExact(p.dims()[0]), vocab = Math.toIntExact(p.dims()[1]);
