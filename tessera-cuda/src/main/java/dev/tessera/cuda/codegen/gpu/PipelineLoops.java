@@ -82,6 +82,9 @@ public final class PipelineLoops {
         }
         // the loads to copy asynchronously, with their buffers
         Map<Load, SharedBuffer> copies = new IdentityHashMap<>();
+        // the copied loads in the body's order: iterating the identity map instead made the order of
+        // the carried values' updates (and of the buffers) differ between runs of one kernel
+        List<Load> inOrder = new ArrayList<>();
         List<GpuOp.StageOperand> invariants = new ArrayList<>();
         Map<Dot, SharedBuffer[]> dots = new IdentityHashMap<>();
         for (Op op : ops) {
@@ -115,6 +118,7 @@ public final class PipelineLoops {
                 if (tile == null) continue;
                 SharedBuffer b = new SharedBuffer(buffers.size() + copies.size() + invariants.size(), l.result(), i == 0, kContiguous, tile, stages);
                 copies.put(l, b);
+                inOrder.add(l);
                 operands[i] = b;
             }
             if (operands[0] != null || operands[1] != null) dots.put(d, operands);
@@ -125,7 +129,7 @@ public final class PipelineLoops {
         Set<Op> ahead = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         Set<Integer> aheadCarried = new LinkedHashSet<>();
         List<Value> work = new ArrayList<>();
-        for (Load l : copies.keySet()) {
+        for (Load l : inOrder) {
             ahead.add(l);
             work.addAll(l.operands());
         }
@@ -178,7 +182,7 @@ public final class PipelineLoops {
             }
             else if (!ahead.contains(op) || again.contains(op)) stage1.add(new GpuOp.Core(op));
         }
-        buffers.addAll(copies.values());
+        for (Load l : inOrder) buffers.add(copies.get(l));
         for (GpuOp.StageOperand s : invariants) buffers.add(s.buffer());
         int inFlight = stages >= 3 ? inFlightDot(stage1, args, yield, users, aheadCarried, facts) : -1;
         if (inFlight >= 0) stage1.set(inFlight, ((GpuOp.Wgmma) stage1.get(inFlight)).inFlight());
