@@ -1,6 +1,5 @@
 package dev.tessera.lang;
 
-import dev.tessera.ir.MemoryOrder;
 import dev.tessera.ir.Op;
 import dev.tessera.ir.Op.Reduce;
 import dev.tessera.ir.Value;
@@ -128,13 +127,13 @@ public final class TL {
 
     /** The full form, with cache and eviction hints ({@code other} is a Tile, a Java number or null). */
     public static Tile load(Tile pointer, Tile mask, Object other, MemoryOrder.Cache cache, MemoryOrder.Eviction eviction) {
-        return t(MemorySemantic.load(pointer.value(), mask == null ? null : mask.value(), u(other), cache, eviction, false));
+        return t(MemorySemantic.load(pointer.value(), mask == null ? null : mask.value(), u(other), IrOptions.ir(cache), IrOptions.ir(eviction), false));
     }
 
     /** A load that is never cached or merged with others (for flags written by other programs). */
     public static Tile loadVolatile(Tile pointer, Tile mask) {
         return t(MemorySemantic.load(pointer.value(), mask == null ? null : mask.value(), null,
-                MemoryOrder.Cache.NONE, MemoryOrder.Eviction.NORMAL, true));
+                dev.tessera.ir.MemoryOrder.Cache.NONE, dev.tessera.ir.MemoryOrder.Eviction.NORMAL, true));
     }
 
     public static void store(Tile pointer, Tile value) { store(pointer, value, null); }
@@ -146,17 +145,17 @@ public final class TL {
 
     /** Stores an integer literal (which also suits float pointers; a double cannot be stored through an integer pointer). */
     public static void store(Tile pointer, long value, Tile mask) {
-        MemorySemantic.store(pointer.value(), value, mask == null ? null : mask.value(), MemoryOrder.Cache.NONE,
-                MemoryOrder.Eviction.NORMAL);
+        MemorySemantic.store(pointer.value(), value, mask == null ? null : mask.value(), dev.tessera.ir.MemoryOrder.Cache.NONE,
+                dev.tessera.ir.MemoryOrder.Eviction.NORMAL);
     }
 
     public static void store(Tile pointer, double value, Tile mask) {
-        MemorySemantic.store(pointer.value(), value, mask == null ? null : mask.value(), MemoryOrder.Cache.NONE,
-                MemoryOrder.Eviction.NORMAL);
+        MemorySemantic.store(pointer.value(), value, mask == null ? null : mask.value(), dev.tessera.ir.MemoryOrder.Cache.NONE,
+                dev.tessera.ir.MemoryOrder.Eviction.NORMAL);
     }
 
     public static void store(Tile pointer, Tile value, Tile mask, MemoryOrder.Cache cache, MemoryOrder.Eviction eviction) {
-        MemorySemantic.store(pointer.value(), value.value(), mask == null ? null : mask.value(), cache, eviction);
+        MemorySemantic.store(pointer.value(), value.value(), mask == null ? null : mask.value(), IrOptions.ir(cache), IrOptions.ir(eviction));
     }
 
     // ------------------------------------------------------------------ block pointers
@@ -181,46 +180,46 @@ public final class TL {
     private static final MemoryOrder.Semantic ACQ_REL = MemoryOrder.Semantic.ACQ_REL;
     private static final MemoryOrder.Scope GPU = MemoryOrder.Scope.GPU;
 
-    private static Tile rmw(Op.AtomicRmw.Fn fn, Tile p, Object v, Tile mask, MemoryOrder.Semantic sem, MemoryOrder.Scope scope) {
-        return t(MemorySemantic.atomicRmw(fn, p.value(), u(v), mask == null ? null : mask.value(), sem, scope));
+    private static Tile rmw(AtomicOp fn, Tile p, Object v, Tile mask, MemoryOrder.Semantic sem, MemoryOrder.Scope scope) {
+        return t(MemorySemantic.atomicRmw(IrOptions.ir(fn), p.value(), u(v), mask == null ? null : mask.value(), IrOptions.ir(sem), IrOptions.ir(scope)));
     }
 
     /** Atomically adds {@code value} at each pointer; returns the old values. */
-    public static Tile atomicAdd(Tile pointer, Tile value) { return rmw(Op.AtomicRmw.Fn.ADD, pointer, value, null, ACQ_REL, GPU); }
+    public static Tile atomicAdd(Tile pointer, Tile value) { return rmw(AtomicOp.ADD, pointer, value, null, ACQ_REL, GPU); }
 
-    public static Tile atomicAdd(Tile pointer, double value) { return rmw(Op.AtomicRmw.Fn.ADD, pointer, value, null, ACQ_REL, GPU); }
+    public static Tile atomicAdd(Tile pointer, double value) { return rmw(AtomicOp.ADD, pointer, value, null, ACQ_REL, GPU); }
 
-    public static Tile atomicAdd(Tile pointer, long value) { return rmw(Op.AtomicRmw.Fn.ADD, pointer, value, null, ACQ_REL, GPU); }
+    public static Tile atomicAdd(Tile pointer, long value) { return rmw(AtomicOp.ADD, pointer, value, null, ACQ_REL, GPU); }
 
-    public static Tile atomicAdd(Tile pointer, Tile value, Tile mask) { return rmw(Op.AtomicRmw.Fn.ADD, pointer, value, mask, ACQ_REL, GPU); }
+    public static Tile atomicAdd(Tile pointer, Tile value, Tile mask) { return rmw(AtomicOp.ADD, pointer, value, mask, ACQ_REL, GPU); }
 
     /** Adds a scalar at each pointer where {@code mask} holds (the scalar takes the pointee's type, as a literal does). */
-    public static Tile atomicAdd(Tile pointer, double value, Tile mask) { return rmw(Op.AtomicRmw.Fn.ADD, pointer, value, mask, ACQ_REL, GPU); }
+    public static Tile atomicAdd(Tile pointer, double value, Tile mask) { return rmw(AtomicOp.ADD, pointer, value, mask, ACQ_REL, GPU); }
 
-    public static Tile atomicAdd(Tile pointer, long value, Tile mask) { return rmw(Op.AtomicRmw.Fn.ADD, pointer, value, mask, ACQ_REL, GPU); }
+    public static Tile atomicAdd(Tile pointer, long value, Tile mask) { return rmw(AtomicOp.ADD, pointer, value, mask, ACQ_REL, GPU); }
 
     public static Tile atomicAdd(Tile pointer, Tile value, Tile mask, MemoryOrder.Semantic sem, MemoryOrder.Scope scope) {
-        return rmw(Op.AtomicRmw.Fn.ADD, pointer, value, mask, sem, scope);
+        return rmw(AtomicOp.ADD, pointer, value, mask, sem, scope);
     }
 
-    public static Tile atomicMax(Tile pointer, Tile value) { return rmw(Op.AtomicRmw.Fn.MAX, pointer, value, null, ACQ_REL, GPU); }
+    public static Tile atomicMax(Tile pointer, Tile value) { return rmw(AtomicOp.MAX, pointer, value, null, ACQ_REL, GPU); }
 
-    public static Tile atomicMax(Tile pointer, Tile value, Tile mask) { return rmw(Op.AtomicRmw.Fn.MAX, pointer, value, mask, ACQ_REL, GPU); }
+    public static Tile atomicMax(Tile pointer, Tile value, Tile mask) { return rmw(AtomicOp.MAX, pointer, value, mask, ACQ_REL, GPU); }
 
-    public static Tile atomicMin(Tile pointer, Tile value) { return rmw(Op.AtomicRmw.Fn.MIN, pointer, value, null, ACQ_REL, GPU); }
+    public static Tile atomicMin(Tile pointer, Tile value) { return rmw(AtomicOp.MIN, pointer, value, null, ACQ_REL, GPU); }
 
-    public static Tile atomicMin(Tile pointer, Tile value, Tile mask) { return rmw(Op.AtomicRmw.Fn.MIN, pointer, value, mask, ACQ_REL, GPU); }
+    public static Tile atomicMin(Tile pointer, Tile value, Tile mask) { return rmw(AtomicOp.MIN, pointer, value, mask, ACQ_REL, GPU); }
 
-    public static Tile atomicAnd(Tile pointer, Tile value) { return rmw(Op.AtomicRmw.Fn.AND, pointer, value, null, ACQ_REL, GPU); }
+    public static Tile atomicAnd(Tile pointer, Tile value) { return rmw(AtomicOp.AND, pointer, value, null, ACQ_REL, GPU); }
 
-    public static Tile atomicOr(Tile pointer, Tile value) { return rmw(Op.AtomicRmw.Fn.OR, pointer, value, null, ACQ_REL, GPU); }
+    public static Tile atomicOr(Tile pointer, Tile value) { return rmw(AtomicOp.OR, pointer, value, null, ACQ_REL, GPU); }
 
-    public static Tile atomicXor(Tile pointer, Tile value) { return rmw(Op.AtomicRmw.Fn.XOR, pointer, value, null, ACQ_REL, GPU); }
+    public static Tile atomicXor(Tile pointer, Tile value) { return rmw(AtomicOp.XOR, pointer, value, null, ACQ_REL, GPU); }
 
-    public static Tile atomicXchg(Tile pointer, Tile value) { return rmw(Op.AtomicRmw.Fn.XCHG, pointer, value, null, ACQ_REL, GPU); }
+    public static Tile atomicXchg(Tile pointer, Tile value) { return rmw(AtomicOp.XCHG, pointer, value, null, ACQ_REL, GPU); }
 
     /** Any atomic read-modify-write with explicit memory semantics and scope. */
-    public static Tile atomic(Op.AtomicRmw.Fn fn, Tile pointer, Tile value, Tile mask, MemoryOrder.Semantic sem,
+    public static Tile atomic(AtomicOp fn, Tile pointer, Tile value, Tile mask, MemoryOrder.Semantic sem,
                               MemoryOrder.Scope scope) {
         return rmw(fn, pointer, value, mask, sem, scope);
     }
@@ -231,7 +230,7 @@ public final class TL {
     }
 
     public static Tile atomicCas(Tile pointer, Tile compare, Tile value, MemoryOrder.Semantic sem, MemoryOrder.Scope scope) {
-        return t(MemorySemantic.atomicCas(pointer.value(), compare.value(), value.value(), sem, scope));
+        return t(MemorySemantic.atomicCas(pointer.value(), compare.value(), value.value(), IrOptions.ir(sem), IrOptions.ir(scope)));
     }
 
     // ------------------------------------------------------------------ elementwise math
@@ -545,14 +544,14 @@ public final class TL {
     /**
      * a·b + acc (acc may be null: from zero, in f32) with an explicit precision: IEEE or TF32 for
      * f32 operands (tf32 is the default, as in Triton), FAST_ACCUMULATION for fp8 operands whose
-     * sums may be the tensor cores' (see {@link Op.Dot.Precision}).
+     * sums may be the tensor cores' (see {@link Precision}).
      */
-    public static Tile dot(Tile a, Tile b, Tile acc, Op.Dot.Precision precision) {
-        return t(ReductionSemantic.dot(a.value(), b.value(), acc == null ? null : acc.value(), precision, null));
+    public static Tile dot(Tile a, Tile b, Tile acc, Precision precision) {
+        return t(ReductionSemantic.dot(a.value(), b.value(), acc == null ? null : acc.value(), IrOptions.ir(precision), null));
     }
 
     /** a·b accumulated from zero in f32, with an explicit input precision for f32 operands. */
-    public static Tile dot(Tile a, Tile b, Op.Dot.Precision precision) { return dot(a, b, null, precision); }
+    public static Tile dot(Tile a, Tile b, Precision precision) { return dot(a, b, null, precision); }
 
     /** a·b accumulated from zero in {@code outType} (f16 inputs may accumulate in f16). */
     public static Tile dot(Tile a, Tile b, DType outType) { return t(ReductionSemantic.dot(a.value(), b.value(), null, null, outType)); }

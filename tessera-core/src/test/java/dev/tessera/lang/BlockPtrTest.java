@@ -30,7 +30,7 @@ class BlockPtrTest {
         BlockPtr pb = blockPtr(b).shape(K, N).strides(N, 1).offsets(0, pn.mul(BN)).block(BK, BN);
         Var acc = var(zeros(F32, BM, BN));
         for (Tile k : range(0, cdiv(K, BK))) {
-            acc.set(dot(load(pa, 0, 1), load(pb, 0, 1), acc.get(), dev.tessera.ir.Op.Dot.Precision.IEEE));
+            acc.set(dot(load(pa, 0, 1), load(pb, 0, 1), acc.get(), dev.tessera.lang.Precision.IEEE));
             pa.advance(0, BK);
             pb.advance(BK, 0);
         }

@@ -6,8 +6,8 @@ import static dev.tessera.runtime.Grid.grid;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.tessera.ir.MemoryOrder;
-import dev.tessera.ir.Op;
+import dev.tessera.lang.MemoryOrder;
+
 import dev.tessera.lang.Constexpr;
 import dev.tessera.lang.Kernel;
 import dev.tessera.lang.Tile;
@@ -30,6 +30,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import dev.tessera.lang.AtomicOp;
 
 /**
  * Atomics across programs under contention: many programs adding into one cell give the exact count
@@ -54,8 +55,8 @@ class AtomicTest {
             case "or" -> atomicOr(target, v);
             case "xor" -> atomicXor(target, v);
             case "xchg" -> atomicXchg(target, v);
-            case "add relaxed cta" -> atomic(Op.AtomicRmw.Fn.ADD, target, v, null, MemoryOrder.Semantic.RELAXED, MemoryOrder.Scope.CTA);
-            case "add acquire sys" -> atomic(Op.AtomicRmw.Fn.ADD, target, v, null, MemoryOrder.Semantic.ACQUIRE, MemoryOrder.Scope.SYS);
+            case "add relaxed cta" -> atomic(AtomicOp.ADD, target, v, null, MemoryOrder.Semantic.RELAXED, MemoryOrder.Scope.CTA);
+            case "add acquire sys" -> atomic(AtomicOp.ADD, target, v, null, MemoryOrder.Semantic.ACQUIRE, MemoryOrder.Scope.SYS);
             case "add release gpu" -> atomicAdd(target, v, null, MemoryOrder.Semantic.RELEASE, MemoryOrder.Scope.GPU);
             case "add masked" -> atomicAdd(target, v, offs.rem(3).eq(0)); // every third lane
             default -> throw new IllegalArgumentException(OP);

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tessera.backend.KernelFault;
-import dev.tessera.ir.Op.Dot.Precision;
+import dev.tessera.lang.Precision;
 import dev.tessera.lang.Constexpr;
 import dev.tessera.lang.Kernel;
 import dev.tessera.lang.Tile;
@@ -26,6 +26,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import dev.tessera.lang.Precision;
 
 /**
  * Run-time control flow: range loops with carried Vars (tiles, scalars, pointers; swaps; nested and

@@ -4,7 +4,7 @@ import static dev.tessera.lang.TL.*;
 import static dev.tessera.ops.Ops.*;
 import static dev.tessera.runtime.Grid.grid;
 
-import dev.tessera.ir.Op.Dot.Precision;
+import dev.tessera.lang.Precision;
 import dev.tessera.lang.Constexpr;
 import dev.tessera.lang.Kernel;
 import dev.tessera.lang.Tile;
@@ -22,6 +22,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import dev.tessera.lang.Precision;
 
 /**
  * One dot per program over tiles from 16×16×16 to 256×16×32 and 128×128×64, square and not, with

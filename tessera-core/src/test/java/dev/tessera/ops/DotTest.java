@@ -4,7 +4,7 @@ import static dev.tessera.lang.TL.*;
 import static dev.tessera.ops.Ops.*;
 import static dev.tessera.runtime.Grid.grid;
 
-import dev.tessera.ir.Op.Dot.Precision;
+import dev.tessera.lang.Precision;
 import dev.tessera.lang.Constexpr;
 import dev.tessera.lang.Kernel;
 import dev.tessera.lang.Tile;
@@ -24,6 +24,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import dev.tessera.lang.Precision;
 
 /**
  * dot in every input precision: f16, bf16, fp8 (f32 accumulator, or f16 for f16), f32 as IEEE and

@@ -4,7 +4,7 @@ import static dev.tessera.lang.TL.*;
 import static dev.tessera.ops.Ops.*;
 import static dev.tessera.runtime.Grid.grid;
 
-import dev.tessera.ir.MemoryOrder;
+import dev.tessera.lang.MemoryOrder;
 import dev.tessera.lang.Constexpr;
 import dev.tessera.lang.Kernel;
 import dev.tessera.lang.Tile;

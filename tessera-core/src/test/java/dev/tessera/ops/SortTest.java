@@ -35,7 +35,7 @@ class SortTest {
         Tile i = arange(0, BR), j = arange(0, BC);
         Tile ptr = i.col().mul(BC).add(j.row()); // full rows; the padding rows are masked
         Tile m = i.col().lt(R).and(j.row().lt(BC));
-        Tile v = load(x.add(ptr), m, 0L, dev.tessera.ir.MemoryOrder.Cache.NONE, dev.tessera.ir.MemoryOrder.Eviction.NORMAL);
+        Tile v = load(x.add(ptr), m, 0L, dev.tessera.lang.MemoryOrder.Cache.NONE, dev.tessera.lang.MemoryOrder.Eviction.NORMAL);
         Tile sorted = BR == 1 ? sort(v.reshape(BC), DESCENDING).reshape(1, BC) : sort(v, DESCENDING);
         store(out.add(ptr), sorted, m);
     }

@@ -4,7 +4,6 @@ import static dev.tessera.lang.TL.*;
 import static dev.tessera.ops.Ops.*;
 import static dev.tessera.runtime.Grid.grid;
 
-import dev.tessera.ir.Op;
 import dev.tessera.lang.Kernel;
 import dev.tessera.lang.Tile;
 import dev.tessera.runtime.Device;
@@ -22,6 +21,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import dev.tessera.lang.Precision;
 
 /**
  * The surface's helpers for what Java cannot write as an operator: scalars on the left of a
@@ -47,7 +47,7 @@ class SurfaceHelpersTest {
     static void ieeeDot(Tile a, Tile b, Tile c) {
         Tile r = arange(0, DOT);
         Tile offs = r.col().mul(DOT).add(r.row());
-        store(c.add(offs), dot(load(a.add(offs)), load(b.add(offs)), Op.Dot.Precision.IEEE));
+        store(c.add(offs), dot(load(a.add(offs)), load(b.add(offs)), Precision.IEEE));
     }
 
     static final JitKernel SCALARS = Jit.kernel(SurfaceHelpersTest.class, "scalarsOnTheLeft");

@@ -10,6 +10,7 @@ import dev.tessera.lang.Tile;
 import dev.tessera.lang.Var;
 import dev.tessera.types.DType;
 import org.junit.jupiter.api.Test;
+import dev.tessera.lang.Precision;
 
 class EndToEndSmokeTest {
     @Kernel
@@ -38,7 +39,7 @@ class EndToEndSmokeTest {
             Tile ka = k.add(rk);
             Tile at = load(a.add(rm.col().mul(K)).add(ka.row()), rm.col().lt(M).and(ka.row().lt(K)), 0.0);
             Tile bt = load(b.add(ka.col().mul(N)).add(rn.row()), ka.col().lt(K).and(rn.row().lt(N)), 0.0);
-            acc.set(dot(at, bt, acc.get(), dev.tessera.ir.Op.Dot.Precision.IEEE));
+            acc.set(dot(at, bt, acc.get(), dev.tessera.lang.Precision.IEEE));
         }
         store(c.add(rm.col().mul(N)).add(rn.row()), acc.get(), rm.col().lt(M).and(rn.row().lt(N)));
     }

@@ -126,7 +126,7 @@ class TraceErrorTest {
 
     @Kernel
     static void otherWithoutMask(Tile x) {
-        mark("other without mask"); load(x.add(arange(0, 16)), null, 0.0, dev.tessera.ir.MemoryOrder.Cache.NONE, dev.tessera.ir.MemoryOrder.Eviction.NORMAL);
+        mark("other without mask"); load(x.add(arange(0, 16)), null, 0.0, dev.tessera.lang.MemoryOrder.Cache.NONE, dev.tessera.lang.MemoryOrder.Eviction.NORMAL);
     }
 
     @Kernel

@@ -3,8 +3,8 @@ package dev.tessera.testing;
 import static dev.tessera.lang.TL.*;
 
 import dev.tessera.ir.KernelIR;
-import dev.tessera.ir.MemoryOrder;
-import dev.tessera.ir.Op;
+import dev.tessera.lang.MemoryOrder;
+
 import dev.tessera.lang.Constexpr;
 import dev.tessera.lang.Kernel;
 import dev.tessera.lang.Tile;
@@ -20,6 +20,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import dev.tessera.lang.Precision;
+import dev.tessera.lang.AtomicOp;
 
 /** Traced kernels that together use every op of the IR, for parser and pass tests. */
 public final class IrSamples {
@@ -71,7 +73,7 @@ public final class IrSamples {
         Tile w = loadVolatile(flags.add(i), mask);
         store(out.add(i), v.add(w.to(F32)), mask, MemoryOrder.Cache.WB, MemoryOrder.Eviction.FIRST);
         Tile old = atomicAdd(counts.add(i), i, mask);
-        atomic(Op.AtomicRmw.Fn.XCHG, counts.add(i), old, null, MemoryOrder.Semantic.RELAXED, MemoryOrder.Scope.CTA);
+        atomic(AtomicOp.XCHG, counts.add(i), old, null, MemoryOrder.Semantic.RELAXED, MemoryOrder.Scope.CTA);
         atomicMax(counts, scalar(3));
         atomicCas(counts.add(i), i, old.add(1), MemoryOrder.Semantic.ACQUIRE, MemoryOrder.Scope.SYS);
     }
@@ -86,7 +88,7 @@ public final class IrSamples {
                 .add(associativeScan(t, 1, (a, b) -> a.add(b).mul(2.0))).add(sort(t)).add(sort(t, true))
                 .add(associativeScan(List.of(t, t.to(I32)), 0, (a, b) -> List.of(a.get(0).add(b.get(0)), maximum(a.get(1), b.get(1))), true).get(1).to(F32));
         s = s.add(reduce(List.of(t, r.col().add(r.row())), 1, (a, b) -> List.of(maximum(a.get(0), b.get(0)), a.get(1).add(b.get(1)))).get(0));
-        Tile d = dot(t, t, sc, Op.Dot.Precision.IEEE).add(dot(t.to(F16), t.to(F16)));
+        Tile d = dot(t, t, sc, Precision.IEEE).add(dot(t.to(F16), t.to(F16)));
         store(out.add(r), s.add(sum(d, 0)).add(xorSum(r.col().add(r.row()), 1).to(F32)).add(histogram(r.col().add(r.row()), B).to(F32)));
     }
 

@@ -2,11 +2,11 @@ package dev.tessera.cuda.codegen;
 
 import static dev.tessera.lang.TL.*;
 
-import dev.tessera.ir.Op;
 import dev.tessera.lang.Constexpr;
 import dev.tessera.lang.Kernel;
 import dev.tessera.lang.Tile;
 import dev.tessera.lang.Var;
+import dev.tessera.lang.Precision;
 
 /** Small versions of the demo kernels: what must compile without spills and run at full bandwidth. */
 public final class DemoKernels {
@@ -73,7 +73,7 @@ public final class DemoKernels {
             Tile ka = k.add(rk);
             Tile at = load(a.add(rm.col().mul(K)).add(ka.row()), rm.col().lt(M).and(ka.row().lt(K)), 0.0);
             Tile bt = load(b.add(ka.col().mul(N)).add(rn.row()), ka.col().lt(K).and(rn.row().lt(N)), 0.0);
-            acc.set(dot(at, bt, acc.get(), Op.Dot.Precision.IEEE));
+            acc.set(dot(at, bt, acc.get(), Precision.IEEE));
         }
         store(c.add(rm.col().mul(N)).add(rn.row()), acc.get().to(c.elementType()), rm.col().lt(M).and(rn.row().lt(N)));
     }

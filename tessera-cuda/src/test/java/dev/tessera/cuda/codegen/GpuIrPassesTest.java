@@ -22,6 +22,7 @@ import dev.tessera.passes.AxisInfo;
 import dev.tessera.types.DType;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import dev.tessera.lang.Precision;
 
 /** The GPU IR's passes on traced kernels: which loops are pipelined, how their ops split into stages, and which are left alone. */
 class GpuIrPassesTest {
@@ -70,7 +71,7 @@ class GpuIrPassesTest {
             Tile at = load(a.add(rm.col().mul(K)).add(k.add(rk).row()));
             Tile bt = load(b.add(rn.row().mul(K)).add(k.add(rk).col()));
             // each block's sum joins acc in f32 (the promotion a fast accumulation wants)
-            acc.set(acc.get().add(FAST ? dot(at, bt, null, dev.tessera.ir.Op.Dot.Precision.FAST_ACCUMULATION) : dot(at, bt)));
+            acc.set(acc.get().add(FAST ? dot(at, bt, null, dev.tessera.lang.Precision.FAST_ACCUMULATION) : dot(at, bt)));
         }
         store(c.add(rm.col().mul(BN)).add(rn.row()), acc.get());
     }

@@ -2,7 +2,7 @@ package dev.tessera.cuda.ops;
 
 import static dev.tessera.lang.TL.*;
 
-import dev.tessera.ir.MemoryOrder;
+import dev.tessera.lang.MemoryOrder;
 import dev.tessera.ir.Op;
 import dev.tessera.lang.Constexpr;
 import dev.tessera.lang.Kernel;
@@ -11,6 +11,8 @@ import dev.tessera.lang.Var;
 import dev.tessera.semantic.Semantic;
 import dev.tessera.types.DType;
 import dev.tessera.types.Numerics;
+import dev.tessera.lang.Precision;
+import dev.tessera.lang.AtomicOp;
 
 /** Kernels that exercise each op kind, for differential tests against the CPU backend. */
 final class OpKernels {
@@ -146,7 +148,7 @@ final class OpKernels {
     }
 
     @Kernel
-    static void dot(Tile a, Tile b, Tile c, Tile M, Tile N, Tile K, @Constexpr Op.Dot.Precision PRECISION, @Constexpr int BM, @Constexpr int BN, @Constexpr int BK) {
+    static void dot(Tile a, Tile b, Tile c, Tile M, Tile N, Tile K, @Constexpr Precision PRECISION, @Constexpr int BM, @Constexpr int BN, @Constexpr int BK) {
         Tile rm = programId(0).mul(BM).add(arange(0, BM)), rn = programId(1).mul(BN).add(arange(0, BN)), rk = arange(0, BK);
         DType accType = a.elementType() == DType.F64 ? DType.F64 : a.elementType().isInteger() ? DType.I32 : DType.F32;
         Var acc = var(zeros(accType, BM, BN));
@@ -161,7 +163,7 @@ final class OpKernels {
     }
 
     @Kernel
-    static void atomics(Tile target, Tile values, Tile old, Tile n, @Constexpr Op.AtomicRmw.Fn FN, @Constexpr int BUCKETS, @Constexpr int BLOCK) {
+    static void atomics(Tile target, Tile values, Tile old, Tile n, @Constexpr AtomicOp FN, @Constexpr int BUCKETS, @Constexpr int BLOCK) {
         Tile o = offs(BLOCK), m = o.lt(n);
         Tile v = load(values.add(o), m);
         Tile r = atomic(FN, target.add(o.rem(BUCKETS)), v, m, MemoryOrder.Semantic.ACQ_REL, MemoryOrder.Scope.GPU);
@@ -174,7 +176,7 @@ final class OpKernels {
         Tile got = atomicAdd(counter, 1L);
         store(tickets.add(programId(0)), got);
         Tile o = arange(0, BLOCK);
-        atomic(Op.AtomicRmw.Fn.ADD, counter.add(1).add(o.mul(0)), full(DType.I64, 1L, BLOCK), null, MemoryOrder.Semantic.RELAXED, MemoryOrder.Scope.CTA);
+        atomic(AtomicOp.ADD, counter.add(1).add(o.mul(0)), full(DType.I64, 1L, BLOCK), null, MemoryOrder.Semantic.RELAXED, MemoryOrder.Scope.CTA);
     }
 
     @Kernel

@@ -21,6 +21,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import dev.tessera.lang.Precision;
+import dev.tessera.lang.AtomicOp;
 
 /**
  * Memory access patterns, reductions, scans, sorting, shape ops, dot, atomics, control flow and
@@ -191,21 +193,21 @@ class TileOpsTest {
     static Stream<Arguments> dots() {
         List<Arguments> out = new ArrayList<>();
         devices().forEach(d -> {
-            out.add(Arguments.of(d, DType.F32, Op.Dot.Precision.IEEE, 70, 50, 90, 32, 32, 16, 4));
-            out.add(Arguments.of(d, DType.F32, Op.Dot.Precision.TF32, 64, 64, 64, 64, 64, 32, 4));
-            out.add(Arguments.of(d, DType.F16, Op.Dot.Precision.IEEE, 100, 60, 70, 64, 32, 16, 4));
-            out.add(Arguments.of(d, DType.BF16, Op.Dot.Precision.IEEE, 64, 128, 48, 32, 128, 16, 8));
-            out.add(Arguments.of(d, DType.I8, Op.Dot.Precision.IEEE, 40, 40, 64, 16, 16, 32, 1));
-            out.add(Arguments.of(d, DType.F64, Op.Dot.Precision.IEEE, 33, 17, 19, 16, 16, 16, 2));
-            out.add(Arguments.of(d, DType.FP8E4M3, Op.Dot.Precision.IEEE, 32, 32, 32, 32, 32, 32, 4));
-            out.add(Arguments.of(d, DType.F32, Op.Dot.Precision.IEEE, 128, 128, 64, 128, 128, 32, 4));
+            out.add(Arguments.of(d, DType.F32, Precision.IEEE, 70, 50, 90, 32, 32, 16, 4));
+            out.add(Arguments.of(d, DType.F32, Precision.TF32, 64, 64, 64, 64, 64, 32, 4));
+            out.add(Arguments.of(d, DType.F16, Precision.IEEE, 100, 60, 70, 64, 32, 16, 4));
+            out.add(Arguments.of(d, DType.BF16, Precision.IEEE, 64, 128, 48, 32, 128, 16, 8));
+            out.add(Arguments.of(d, DType.I8, Precision.IEEE, 40, 40, 64, 16, 16, 32, 1));
+            out.add(Arguments.of(d, DType.F64, Precision.IEEE, 33, 17, 19, 16, 16, 16, 2));
+            out.add(Arguments.of(d, DType.FP8E4M3, Precision.IEEE, 32, 32, 32, 32, 32, 32, 4));
+            out.add(Arguments.of(d, DType.F32, Precision.IEEE, 128, 128, 64, 128, 128, 32, 4));
         });
         return out.stream();
     }
 
     @ParameterizedTest(name = "{0} {1} {2} {3}x{4}x{5} blocks {6}x{7}x{8} warps={9}")
     @MethodSource("dots")
-    void dot(Device device, DType t, Op.Dot.Precision p, int m, int n, int k, int bm, int bn, int bk, int warps) {
+    void dot(Device device, DType t, Precision p, int m, int n, int k, int bm, int bn, int bk, int warps) {
         require(device);
         Tensor a = t.isInteger() ? Tensor.randint(t, 51, -100, 100, Device.cpu(), m, k) : Tensor.randn(t, 51, Device.cpu(), m, k);
         Tensor b = t.isInteger() ? Tensor.randint(t, 52, -100, 100, Device.cpu(), k, n) : Tensor.randn(t, 52, Device.cpu(), k, n);
@@ -218,7 +220,7 @@ class TileOpsTest {
     static Stream<Arguments> atomics() {
         List<Arguments> out = new ArrayList<>();
         devices().forEach(d -> {
-            for (Op.AtomicRmw.Fn fn : Op.AtomicRmw.Fn.values()) {
+            for (AtomicOp fn : AtomicOp.values()) {
                 for (DType t : List.of(DType.I32, DType.U32, DType.I64, DType.F32, DType.F64, DType.F16, DType.BF16)) {
                     boolean ok = switch (fn) {
                         case ADD -> true;
@@ -235,18 +237,18 @@ class TileOpsTest {
 
     @ParameterizedTest(name = "{0} {1} {2}")
     @MethodSource("atomics")
-    void atomic(Device device, Op.AtomicRmw.Fn fn, DType t) {
+    void atomic(Device device, AtomicOp fn, DType t) {
         require(device);
-        boolean narrowAdd = t.isNarrowFloat() && fn == Op.AtomicRmw.Fn.ADD;
+        boolean narrowAdd = t.isNarrowFloat() && fn == AtomicOp.ADD;
         // narrow sums stay small enough to be exact in any order
-        int n = 3000, block = 256, buckets = fn == Op.AtomicRmw.Fn.XCHG ? 4096 : narrowAdd ? 64 : 7;
+        int n = 3000, block = 256, buckets = fn == AtomicOp.XCHG ? 4096 : narrowAdd ? 64 : 7;
         Tensor values = t.isFloat() ? Tensor.randn(t, 53, Device.cpu(), n) : Tensor.randint(t, 53, -1000, 1000, Device.cpu(), n);
-        if (t.isFloat() && fn == Op.AtomicRmw.Fn.ADD) values = Tensor.randint(t, 53, narrowAdd ? -2 : -8, narrowAdd ? 2 : 8, Device.cpu(), n); // exact sums in any order
+        if (t.isFloat() && fn == AtomicOp.ADD) values = Tensor.randint(t, 53, narrowAdd ? -2 : -8, narrowAdd ? 2 : 8, Device.cpu(), n); // exact sums in any order
         Tensor target = t.isFloat() ? Tensor.randn(t, 54, Device.cpu(), buckets) : Tensor.randint(t, 54, -1000, 1000, Device.cpu(), buckets);
-        if (t.isFloat() && fn == Op.AtomicRmw.Fn.ADD) target = Tensor.randint(t, 54, -8, 8, Device.cpu(), buckets);
+        if (t.isFloat() && fn == AtomicOp.ADD) target = Tensor.randint(t, 54, -8, 8, Device.cpu(), buckets);
         Tensor old = poison(t, n);
         Differential.Agreement a = exact();
-        Map<Integer, Differential.Agreement> outs = fn == Op.AtomicRmw.Fn.XCHG ? Map.of(0, a, 2, exact()) : Map.of(0, a);
+        Map<Integer, Differential.Agreement> outs = fn == AtomicOp.XCHG ? Map.of(0, a, 2, exact()) : Map.of(0, a);
         check(device, kernel("atomics", 4), Grid.grid((n + block - 1) / block), new Object[] {target, values, old, n, fn, buckets, block}, outs);
     }
 

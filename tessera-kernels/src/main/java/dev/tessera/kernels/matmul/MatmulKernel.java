@@ -2,14 +2,15 @@ package dev.tessera.kernels.matmul;
 
 import static dev.tessera.lang.TL.*;
 
-import dev.tessera.ir.MemoryOrder;
-import dev.tessera.ir.Op;
+import dev.tessera.lang.MemoryOrder;
+
 import dev.tessera.lang.Constexpr;
 import dev.tessera.lang.Kernel;
 import dev.tessera.lang.Tile;
 import dev.tessera.lang.Var;
 import dev.tessera.runtime.Jit;
 import dev.tessera.runtime.JitKernel;
+import dev.tessera.lang.Precision;
 
 /**
  * The matmul kernels, C = A·B for strided A [M, K] and B [K, N]. Programs walk the output in groups
@@ -79,7 +80,7 @@ public final class MatmulKernel {
             Tile rr = arange(0, RANK);
             Tile pt = load(p.add(t.rm().col().mul(spm)).add(rr.row().mul(spr)), t.rm().col().lt(M).and(rr.row().lt(R)), 0);
             Tile qt = load(q.add(rr.col().mul(sqr)).add(t.rn().row().mul(sqn)), rr.col().lt(R).and(t.rn().row().lt(N)), 0);
-            acc = dot(pt.to(F32).mul(beta).to(p.elementType()), qt, acc, IEEE ? Op.Dot.Precision.IEEE : null);
+            acc = dot(pt.to(F32).mul(beta).to(p.elementType()), qt, acc, IEEE ? Precision.IEEE : null);
         }
         Tile cPtr = c.add(t.rm().col().mul(scm)).add(t.rn().row().mul(scn));
         if (ACCUMULATE) acc = acc.add(load(cPtr, mask, 0).to(F32));
@@ -113,7 +114,7 @@ public final class MatmulKernel {
             Tile left = K.sub(k.mul(BK));
             Tile at = load(aPtr.get(), rm.col().lt(M).and(rk.row().lt(left)), 0);
             Tile bt = load(bPtr.get(), rk.col().lt(left).and(rn.row().lt(N)), 0);
-            acc.set(dot(at, bt, acc.get(), IEEE ? Op.Dot.Precision.IEEE : null));
+            acc.set(dot(at, bt, acc.get(), IEEE ? Precision.IEEE : null));
             aPtr.set(aPtr.get().add(sak.mul(BK)));
             bPtr.set(bPtr.get().add(sbk.mul(BK)));
         }

@@ -4,7 +4,6 @@ import static dev.tessera.kernels.quant.QuantSupport.*;
 import static dev.tessera.lang.TL.*;
 import static dev.tessera.runtime.Grid.grid;
 
-import dev.tessera.ir.Op;
 import dev.tessera.lang.Constexpr;
 import dev.tessera.lang.Kernel;
 import dev.tessera.lang.Tile;
@@ -15,6 +14,7 @@ import dev.tessera.runtime.JitKernel;
 import dev.tessera.runtime.Tensor;
 import dev.tessera.types.DType;
 import dev.tessera.types.Numerics;
+import dev.tessera.lang.Precision;
 
 /**
  * FP8 quantization of a matrix with f32 scales, at the four granularities FP8 inference uses:
@@ -149,7 +149,7 @@ public final class Fp8 {
             Tile wt = load(wPtr.get(), rk.col().lt(left).and(rn.row().lt(n)), 0.0);
             Tile kb = step.mul(BK).div(BLOCK);
             Tile scale = load(aScales.add(kb), rm.lt(m), 0.0).col().mul(load(wScales.add(kb), rn.lt(n), 0.0).row());
-            acc.set(acc.get().add(dot(at, wt, null, Op.Dot.Precision.FAST_ACCUMULATION).mul(scale)));
+            acc.set(acc.get().add(dot(at, wt, null, Precision.FAST_ACCUMULATION).mul(scale)));
             aPtr.set(aPtr.get().add(BK));
             wPtr.set(wPtr.get().add(BK));
         }

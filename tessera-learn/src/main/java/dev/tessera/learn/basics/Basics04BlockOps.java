@@ -3,7 +3,6 @@ package dev.tessera.learn.basics;
 import static dev.tessera.lang.TL.*;
 import static dev.tessera.runtime.Grid.grid;
 
-import dev.tessera.ir.Op;
 import dev.tessera.lang.Constexpr;
 import dev.tessera.lang.Kernel;
 import dev.tessera.lang.Tile;
@@ -12,6 +11,7 @@ import dev.tessera.runtime.Jit;
 import dev.tessera.runtime.Tensor;
 import dev.tessera.types.DType;
 import java.io.PrintStream;
+import dev.tessera.lang.Precision;
 
 /**
  * Lesson 4: inside a program you work on whole tiles: elementwise arithmetic with broadcasting,
@@ -37,7 +37,7 @@ public final class Basics04BlockOps {
         Tile i = arange(0, 16);
         Tile a16 = load(x.add(i.col().mul(C)).add(i.row()), i.col().lt(R).and(i.row().lt(C)), 0.0);   // x, padded with zeros
         Tile w16 = load(w.add(i.col().mul(2)).add(i.row()), i.col().lt(C).and(i.row().lt(2)), 0.0);   // w is [C, 2]
-        Tile p16 = dot(a16, w16, zeros(F32, 16, 16), Op.Dot.Precision.IEEE);
+        Tile p16 = dot(a16, w16, zeros(F32, 16, 16), Precision.IEEE);
         store(product.add(i.col().mul(2)).add(i.row()), p16, i.col().lt(R).and(i.row().lt(2)));
     }
 

@@ -7,7 +7,7 @@ import dev.tessera.bench.Bench;
 import dev.tessera.bench.BenchResult;
 import dev.tessera.bench.TextTable;
 import dev.tessera.bench.Throughput;
-import dev.tessera.ir.Op;
+
 import dev.tessera.lang.Constexpr;
 import dev.tessera.lang.Kernel;
 import dev.tessera.lang.Tile;
@@ -22,6 +22,7 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
+import dev.tessera.lang.Precision;
 
 /**
  * Matrix multiplication three ways: a naive tiled kernel on a 2-D grid; the same work in grouped
@@ -65,7 +66,7 @@ public final class MatmulPatterns {
             Tile left = K.sub(k.mul(BK));
             Tile at = load(aPtr.get(), rm.col().lt(M).and(rk.row().lt(left)), 0.0);
             Tile bt = load(bPtr.get(), rk.col().lt(left).and(rn.row().lt(N)), 0.0);
-            acc.set(dot(at, bt, acc.get(), ieee ? Op.Dot.Precision.IEEE : null));
+            acc.set(dot(at, bt, acc.get(), ieee ? Precision.IEEE : null));
             aPtr.set(aPtr.get().add(BK));
             bPtr.set(bPtr.get().add(N.mul(BK)));
         }
