@@ -91,25 +91,30 @@ class FlashAttentionPtxasTest {
      */
     @org.junit.jupiter.api.Test
     void theForwardLoopsRoundPAPairAtATime() throws Exception {
+        Config c = Config.forward(128, new Device("cuda", 0));
+        List<String> loops = forwardKeyLoops(c);
+        int pairs = c.bm() * c.bn() / (32 * c.warps()) / 2;   // P's elements a thread, two to a conversion
+        for (String body : loops) {
+            assertEquals(pairs, count(body, "cvt.rn.f16x2.f32"), "pair conversions in a key loop");
+            assertEquals(0, count(body, "testp.notanumber"), "NaN tests in a key loop");
+            assertEquals(0, count(body, "prmt.b32"), "byte permutes in a key loop");
+        }
+        assertEquals(2, loops.size(), "the unmasked and the masked key loop");
+    }
+
+    /** The bodies of the pipelined key loops of the D 128 forward pass (not causal) in blocking {@code c}, for sm_90a. */
+    private static List<String> forwardKeyLoops(Config c) {
         List<ArgSpec> args = new ArrayList<>();
         for (int i = 0; i < 4; i++) args.add(ptr(DType.F16));
         args.add(ptr(DType.F32));
         for (int i = 0; i < 12; i++) args.add(i32Div16());
         args.addAll(List.of(i32Div16(), new ArgSpec(DType.I32, 1, true), i32Div16(), i32Div16(), scalar(DType.F32), i32()));
-        Config c = Config.forward(128, new Device("cuda", 0));
         KernelIR ir = ir(FlashAttention.class, "forward", args, "D", 128, "BM", c.bm(), "BN", c.bn(), "CAUSAL", false, "WINDOW", false);
         String ptx = PtxCodegen.generate(ir, new LaunchOptions(c.warps(), c.stages()), Ptxas.target(9, 0)).ptx();
         java.util.regex.Matcher loop = java.util.regex.Pattern.compile("(?s)\\$L_pipelined_head_(\\d+):(.*?)bra \\$L_pipelined_head_\\1;").matcher(ptx);
-        int loops = 0;
-        int pairs = c.bm() * c.bn() / (32 * c.warps()) / 2;   // P's elements a thread, two to a conversion
-        while (loop.find()) {
-            String body = loop.group(2);
-            loops++;
-            assertEquals(pairs, count(body, "cvt.rn.f16x2.f32"), "pair conversions in a key loop");
-            assertEquals(0, count(body, "testp.notanumber"), "NaN tests in a key loop");
-            assertEquals(0, count(body, "prmt.b32"), "byte permutes in a key loop");
-        }
-        assertEquals(2, loops, "the unmasked and the masked key loop");
+        List<String> bodies = new ArrayList<>();
+        while (loop.find()) bodies.add(loop.group(2));
+        return bodies;
     }
 
     private static int count(String text, String what) {
@@ -126,20 +131,10 @@ class FlashAttentionPtxasTest {
      */
     @org.junit.jupiter.api.Test
     void theForwardLoopsConvertNothingThroughSharedMemory() throws Exception {
-        List<ArgSpec> args = new ArrayList<>();
-        for (int i = 0; i < 4; i++) args.add(ptr(DType.F16));
-        args.add(ptr(DType.F32));
-        for (int i = 0; i < 12; i++) args.add(i32Div16());
-        args.addAll(List.of(i32Div16(), new ArgSpec(DType.I32, 1, true), i32Div16(), i32Div16(), scalar(DType.F32), i32()));
-        Config c = Config.forward(128, new Device("cuda", 0));
-        KernelIR ir = ir(FlashAttention.class, "forward", args, "D", 128, "BM", c.bm(), "BN", c.bn(), "CAUSAL", false, "WINDOW", false);
-        String ptx = PtxCodegen.generate(ir, new LaunchOptions(c.warps(), c.stages()), Ptxas.target(9, 0)).ptx();
-        java.util.regex.Matcher loop = java.util.regex.Pattern.compile("(?s)\\$L_pipelined_head_(\\d+):(.*?)bra \\$L_pipelined_head_\\1;").matcher(ptx);
-        int loops = 0;
-        while (loop.find()) {
-            loops++;
-            assertTrue(!loop.group(2).contains("layout conversion through shared memory"), "a conversion in loop " + loop.group(1));
+        List<String> loops = forwardKeyLoops(Config.forward(128, new Device("cuda", 0)));
+        for (int i = 0; i < loops.size(); i++) {
+            assertTrue(!loops.get(i).contains("layout conversion through shared memory"), "a conversion in key loop " + i);
         }
-        assertEquals(2, loops, "the loops over whole and over cut key blocks");
+        assertEquals(2, loops.size(), "the loops over whole and over cut key blocks");
     }
 }

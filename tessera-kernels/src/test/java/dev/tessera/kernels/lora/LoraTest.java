@@ -100,8 +100,9 @@ class LoraTest {
             // every buffer the step is given starts as NaN: whatever it reads before writing shows
             LoraMlp.Saved saved = LoraMlp.Saved.of(x, w);
             LoraMlp.Scratch scratch = LoraMlp.Scratch.of(d, dtype, tokens, w);
-            owned.addAll(List.of(saved.gate(), saved.up(), saved.xaGate(), saved.xaUp(), saved.haDown(), scratch.h(), scratch.dxa()));
-            for (Tensor b : List.of(saved.gate(), saved.up(), saved.xaGate(), saved.xaUp(), saved.haDown(), scratch.h(), scratch.dxa())) b.fill(Double.NaN);
+            List<Tensor> buffers = List.of(saved.gate(), saved.up(), saved.xaGate(), saved.xaUp(), saved.haDown(), scratch.h(), scratch.dxa());
+            owned.addAll(buffers);
+            for (Tensor b : buffers) b.fill(Double.NaN);
             LoraMlp.Output o = LoraMlp.forward(CONFIG, poisoned(owned, dtype, d, tokens, hidden), saved, scratch);
             Ref rx = Ref.of(x), rg = Ref.of(g);
             Ref[][] ads = new Ref[3][];

@@ -47,11 +47,7 @@ public final class ConversionRules {
         Map<String, String> done = new HashMap<>();
         for (int i = 0; i < words.length; i++) {
             String lo = x.reg(2 * i), hi = x.reg(2 * i + 1);
-            words[i] = done.computeIfAbsent(lo + "," + hi, k -> {
-                String word = cx.w.reg(RegClass.B32);
-                cx.w.op("cvt.rn.%sx2.f32 %s, %s, %s", to == DType.BF16 ? "bf16" : "f16", word, hi, lo);
-                return word;
-            });
+            words[i] = done.computeIfAbsent(lo + "," + hi, k -> Packing.roundPair(cx, to, lo, hi));
         }
         return TileValue.packed(out, to, words);
     }

@@ -159,12 +159,19 @@ public final class Packing {
      */
     public static String operandPair(Lowerer cx, DType t, String lo, String hi) {
         Lowerer.NarrowBits a = cx.narrowBits(lo, t), b = cx.narrowBits(hi, t);
-        if (a != null && b != null && a.roundedFrom() != null && b.roundedFrom() != null) {
-            String word = cx.w.reg(RegClass.B32);
-            cx.w.op("cvt.rn.%sx2.f32 %s, %s, %s", t == DType.BF16 ? "bf16" : "f16", word, b.roundedFrom(), a.roundedFrom());
-            return word;
-        }
+        if (a != null && b != null && a.roundedFrom() != null && b.roundedFrom() != null) return roundPair(cx, t, a.roundedFrom(), b.roundedFrom());
         return pair(cx, t, lo, hi);
+    }
+
+    /**
+     * One word of the f32 registers {@code lo} and {@code hi} rounded to nearest even in f16 or bf16
+     * by one {@code cvt.rn.*x2.f32}, {@code lo} in the low half; an f16 NaN comes out as the
+     * instruction's NaN, not the format's canonical one (callers fix it where it can be observed).
+     */
+    public static String roundPair(Lowerer cx, DType t, String lo, String hi) {
+        String word = cx.w.reg(RegClass.B32);
+        cx.w.op("cvt.rn.%sx2.f32 %s, %s, %s", t == DType.BF16 ? "bf16" : "f16", word, hi, lo);
+        return word;
     }
 
     /** A word of half {@code halfA} of {@code a} (low) and half {@code halfB} of {@code b} (high). */

@@ -264,8 +264,7 @@ public final class MemoryRules {
             Lowerer.NarrowBits hi = lo == null ? null : cx.narrowBits(value.reg(first + 1), t);
             if (lo != null && hi != null && lo.roundedFrom() != null && hi.roundedFrom() != null) {
                 // both freshly rounded from f32: one conversion of the two sources
-                word[i] = w.reg(RegClass.B32);
-                w.op("cvt.rn.%sx2.f32 %s, %s, %s", t == DType.BF16 ? "bf16" : "f16", word[i], hi.roundedFrom(), lo.roundedFrom());
+                word[i] = Packing.roundPair(cx, t, lo.roundedFrom(), hi.roundedFrom());
                 if (t == DType.F16) {
                     // the conversion's NaN is not the format's: fixed below, in threads that meet one
                     String p = w.reg(RegClass.PRED);
