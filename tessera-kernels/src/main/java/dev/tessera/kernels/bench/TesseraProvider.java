@@ -130,8 +130,15 @@ public final class TesseraProvider implements BenchProvider {
                     }
                     Autotuner tuner = p.settings().tuner(Gemv.TUNER);
                     Gemv.tuned(tuner, w, x, null, null, y);
-                    return Workload.of(() -> Gemv.tuned(tuner, w, x, null, null, y), timer, free,
-                            matmul ? "tuned: as the matmul x.W.T, " + Matmul.tunedConfig(x, w.transpose(0, 1), y, true).toTuned() : bestOf(tuner));
+                    String note;
+                    if (matmul) {
+                        try (Tensor wt = w.transpose(0, 1)) {
+                            note = "tuned: as the matmul x.W.T, " + Matmul.tunedConfig(x, wt, y, true).toTuned();
+                        }
+                    } else {
+                        note = bestOf(tuner);
+                    }
+                    return Workload.of(() -> Gemv.tuned(tuner, w, x, null, null, y), timer, free, note);
                 }
                 case "cross-entropy" -> {
                     int rows = Math.toIntExact(p.dims()[0]), vocab = Math.toIntExact(p.dims()[1]);

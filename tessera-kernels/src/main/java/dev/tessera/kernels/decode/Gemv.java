@@ -75,8 +75,7 @@ public final class Gemv {
     public static void gemv(Tensor w, Tensor x, Tensor bias, Tensor residual, Tensor y) {
         Object[] args = args(w, x, bias, residual, y);
         if (runsAsMatmul(w, x, bias, residual, y)) {
-            if (residual != null) Matmul.fused(x, w.transpose(0, 1), y, Epilogue.accumulating(), MatmulConfig.DEFAULT, true);
-            else Matmul.matmul(x, w.transpose(0, 1), y, MatmulConfig.DEFAULT, true);
+            asMatmul(w, x, residual, y, false);
             return;
         }
         boolean gpu = !w.device().backend().equals("cpu");
@@ -94,8 +93,7 @@ public final class Gemv {
     public static void tuned(Autotuner tuner, Tensor w, Tensor x, Tensor bias, Tensor residual, Tensor y) {
         Object[] args = args(w, x, bias, residual, y);
         if (runsAsMatmul(w, x, bias, residual, y)) {
-            if (residual != null) Matmul.fusedTuned(x, w.transpose(0, 1), y, Epilogue.accumulating(), true);
-            else Matmul.tuned(x, w.transpose(0, 1), y, true);
+            asMatmul(w, x, residual, y, true);
             return;
         }
         int m = Math.toIntExact(w.shape(0));
@@ -133,6 +131,16 @@ public final class Gemv {
      * 458 GB/s and 16 × 128256 × 4096 335 GB/s, where cuBLAS reads the weights at 1790 and 4020).
      */
     static final int TENSOR_CORE_TOKENS = 3;
+
+    /** y = x·Wᵀ (+ y when {@code residual} is given: it is y) on the tensor cores, with the default or the tuned blocking. */
+    private static void asMatmul(Tensor w, Tensor x, Tensor residual, Tensor y, boolean tuned) {
+        try (Tensor wt = w.transpose(0, 1)) {   // a view: closed here, so that it holds W's memory no longer than the call
+            if (residual != null && tuned) Matmul.fusedTuned(x, wt, y, Epilogue.accumulating(), true);
+            else if (residual != null) Matmul.fused(x, wt, y, Epilogue.accumulating(), MatmulConfig.DEFAULT, true);
+            else if (tuned) Matmul.tuned(x, wt, y, true);
+            else Matmul.matmul(x, wt, y, MatmulConfig.DEFAULT, true);
+        }
+    }
 
     /** Whether these operands go to the matmul x·Wᵀ (see {@link #TENSOR_CORE_TOKENS}): f16/bf16 on a GPU, 3 tokens or more, no bias, a residual only in place. */
     public static boolean runsAsMatmul(Tensor w, Tensor x, Tensor bias, Tensor residual, Tensor y) {
