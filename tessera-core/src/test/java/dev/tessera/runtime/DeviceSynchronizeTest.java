@@ -15,7 +15,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** {@link Device#synchronize}: it waits for queued launches, and names a device that is not here. */
+/**
+ * {@link Device#synchronize}: after queued launches it returns with their results in place on
+ * every device (on a GPU it is the backend's synchronize that every read-back also takes), and it
+ * names a device that is not here.
+ */
 class DeviceSynchronizeTest {
 
     @Kernel
@@ -28,7 +32,7 @@ class DeviceSynchronizeTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.tessera.testing.TestDevices#all")
-    void launchesHaveFinishedAfterIt(Device device) {
+    void queuedLaunchesKeepTheirResults(Device device) {
         Device d = TestDevices.require(device);
         int n = 1000;   // not a multiple of the block
         try (Tensor out = Tensor.full(DType.F32, Double.NaN, d, n)) {
