@@ -54,7 +54,15 @@ public final class MatmulTuning {
             new MatmulConfig(64, 64, 64, 8, 4, 4, 2).toTuned(),
             new MatmulConfig(64, 64, 64, 8, 4, 4, 4).toTuned(),
             new MatmulConfig(128, 128, 64, 8, 8, 4, 2).toTuned(),
-            new MatmulConfig(128, 128, 64, 8, 8, 4, 4).toTuned());
+            new MatmulConfig(128, 128, 64, 8, 8, 4, 4).toTuned(),
+            // and for the few rows of a GEMV run as a matmul (3-16 tokens: Gemv's tensor-core route), whose
+            // 64-128 column tiles of W are too few for 132 SMs without a split (H200, 8 x 4096 x 4096 on
+            // 32x128 unsplit: 32 programs, W read at 900 GB/s)
+            new MatmulConfig(16, 64, 128, 8, 4, 3, 4).toTuned(),
+            new MatmulConfig(16, 64, 128, 8, 4, 3, 8).toTuned(),
+            new MatmulConfig(32, 64, 64, 8, 4, 4, 4).toTuned(),
+            new MatmulConfig(32, 64, 64, 8, 4, 4, 8).toTuned(),
+            new MatmulConfig(32, 128, 64, 8, 4, 4, 4).toTuned());
 
     /**
      * SMs of the GPUs the split configs are meant for (H100 SXM and H200: 132): a split is worth a
