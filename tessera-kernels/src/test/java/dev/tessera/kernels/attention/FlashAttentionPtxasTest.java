@@ -102,15 +102,34 @@ class FlashAttentionPtxasTest {
         assertEquals(2, loops.size(), "the unmasked and the masked key loop");
     }
 
-    /** The bodies of the pipelined key loops of the D 128 forward pass (not causal) in blocking {@code c}, for sm_90a. */
-    private static List<String> forwardKeyLoops(Config c) {
+    /**
+     * The forward pass calls no subroutine: ptxas serializes every wgmma of a kernel that holds a
+     * call (each waited for before the next is issued), and its 64-bit division (of the program id
+     * by the heads) was one: on the H200, ncu showed each of the 12 wgmma a key block followed by
+     * its own wait.
+     */
+    @org.junit.jupiter.api.Test
+    void theForwardPassCallsNoSubroutine() {
+        Config c = Config.forward(128, new Device("cuda", 0));
+        String ptx = PtxCodegen.generate(forwardIr(c), new LaunchOptions(c.warps(), c.stages()), Ptxas.target(9, 0)).ptx();
+        for (String call : List.of("div.s64", "rem.s64", "div.u64", "rem.u64", "call")) {
+            assertEquals(0, count(ptx, "\t" + call), () -> call + " in the forward pass");
+        }
+        assertTrue(count(ptx, "wgmma.mma_async") > 0, "the forward pass on wgmma");
+    }
+
+    private static KernelIR forwardIr(Config c) {
         List<ArgSpec> args = new ArrayList<>();
         for (int i = 0; i < 4; i++) args.add(ptr(DType.F16));
         args.add(ptr(DType.F32));
         for (int i = 0; i < 12; i++) args.add(i32Div16());
         args.addAll(List.of(i32Div16(), new ArgSpec(DType.I32, 1, true), i32Div16(), i32Div16(), scalar(DType.F32), i32()));
-        KernelIR ir = ir(FlashAttention.class, "forward", args, "D", 128, "BM", c.bm(), "BN", c.bn(), "CAUSAL", false, "WINDOW", false);
-        String ptx = PtxCodegen.generate(ir, new LaunchOptions(c.warps(), c.stages()), Ptxas.target(9, 0)).ptx();
+        return ir(FlashAttention.class, "forward", args, "D", 128, "BM", c.bm(), "BN", c.bn(), "CAUSAL", false, "WINDOW", false);
+    }
+
+    /** The bodies of the pipelined key loops of the D 128 forward pass (not causal) in blocking {@code c}, for sm_90a. */
+    private static List<String> forwardKeyLoops(Config c) {
+        String ptx = PtxCodegen.generate(forwardIr(c), new LaunchOptions(c.warps(), c.stages()), Ptxas.target(9, 0)).ptx();
         java.util.regex.Matcher loop = java.util.regex.Pattern.compile("(?s)\\$L_pipelined_head_(\\d+):(.*?)bra \\$L_pipelined_head_\\1;").matcher(ptx);
         List<String> bodies = new ArrayList<>();
         while (loop.find()) bodies.add(loop.group(2));

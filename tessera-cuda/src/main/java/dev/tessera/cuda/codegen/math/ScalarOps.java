@@ -19,6 +19,78 @@ import dev.tessera.types.DType;
 public final class ScalarOps {
     private ScalarOps() {}
 
+    /**
+     * {@code d = a / b} or {@code a % b} in 64 bits without {@code div.s64}/{@code rem.s64}, which
+     * ptxas turns into calls of a subroutine: a call anywhere in a kernel makes it serialize every
+     * wgmma of the kernel (each waited for before the next is issued; flash attention's index
+     * arithmetic did that to its forward pass on the H200). Operands that fit in 32 bits, as
+     * indices do, divide in 32 bits; others go through an inline shift-and-subtract loop. A zero
+     * or minus-one divisor is left to the caller's fix-up (it replaces both paths' results).
+     */
+    private static void divide64(PtxWriter w, boolean div, boolean signed, String d, String a, String b) {
+        String fits = w.reg(RegClass.PRED), slow = w.label("div64_slow"), done = w.label("div64_done");
+        if (signed) {
+            String fitsB = w.reg(RegClass.PRED), lo = w.reg(RegClass.B32), back = w.reg(RegClass.B64);
+            w.op("cvt.u32.u64 %s, %s", lo, a);
+            w.op("cvt.s64.s32 %s, %s", back, lo);
+            w.op("setp.eq.s64 %s, %s, %s", fits, back, a);
+            w.op("cvt.u32.u64 %s, %s", lo, b);
+            w.op("cvt.s64.s32 %s, %s", back, lo);
+            w.op("setp.eq.and.s64 %s, %s, %s, %s", fitsB, back, b, fits);
+            fits = fitsB;
+        } else {
+            String high = w.reg(RegClass.B64);
+            w.op("or.b64 %s, %s, %s", high, a, b);
+            w.op("shr.u64 %s, %s, 32", high, high);
+            w.op("setp.eq.u64 %s, %s, 0", fits, high);
+        }
+        String it = signed ? "s32" : "u32", a32 = w.reg(RegClass.B32), b32 = w.reg(RegClass.B32), r32 = w.reg(RegClass.B32);
+        w.op("@!%s bra %s", fits, slow);
+        w.op("cvt.u32.u64 %s, %s", a32, a);
+        w.op("cvt.u32.u64 %s, %s", b32, b);
+        w.op("%s.%s %s, %s, %s", div ? "div" : "rem", it, r32, a32, b32);
+        w.op("cvt.%s.%s %s, %s", signed ? "s64" : "u64", it, d, r32);
+        w.op("bra %s", done);
+        w.place(slow);
+        // unsigned long division of the magnitudes, one quotient bit a step from the top
+        String ua = a, ub = b;
+        if (signed) {
+            ua = w.reg(RegClass.B64);
+            ub = w.reg(RegClass.B64);
+            w.op("abs.s64 %s, %s", ua, a);   // the most negative value stays 2^63 read as unsigned
+            w.op("abs.s64 %s, %s", ub, b);
+        }
+        String q = w.reg(RegClass.B64), r = w.reg(RegClass.B64), bit = w.reg(RegClass.B64), i = w.reg(RegClass.B32);
+        String ge = w.reg(RegClass.PRED), more = w.reg(RegClass.PRED), step = w.label("div64_step");
+        w.op("mov.b64 %s, 0", q);
+        w.op("mov.b64 %s, 0", r);
+        w.op("mov.u32 %s, 63", i);
+        w.place(step);
+        w.op("shr.u64 %s, %s, %s", bit, ua, i);
+        w.op("and.b64 %s, %s, 1", bit, bit);
+        w.op("shl.b64 %s, %s, 1", r, r);
+        w.op("or.b64 %s, %s, %s", r, r, bit);
+        w.op("setp.ge.u64 %s, %s, %s", ge, r, ub);
+        w.op("@%s sub.s64 %s, %s, %s", ge, r, r, ub);
+        w.op("selp.b64 %s, 1, 0, %s", bit, ge);
+        w.op("shl.b64 %s, %s, 1", q, q);
+        w.op("or.b64 %s, %s, %s", q, q, bit);
+        w.op("sub.s32 %s, %s, 1", i, i);
+        w.op("setp.ge.s32 %s, %s, 0", more, i);
+        w.op("@%s bra %s", more, step);
+        String result = div ? q : r;
+        if (signed) {
+            // the quotient is negative when the signs differ, the remainder takes the dividend's sign
+            String sign = w.reg(RegClass.B64), negative = w.reg(RegClass.PRED);
+            if (div) w.op("xor.b64 %s, %s, %s", sign, a, b);
+            else w.op("mov.b64 %s, %s", sign, a);
+            w.op("setp.lt.s64 %s, %s, 0", negative, sign);
+            w.op("@%s neg.s64 %s, %s", negative, result, result);
+        }
+        w.op("mov.b64 %s, %s", d, result);
+        w.place(done);
+    }
+
     /** {@code a fn b} in {@code t}, normalized to {@code t}. */
     static String binary(Lowerer cx, Binary.Fn fn, DType t, String a, String b) {
         return Emit.normalize(cx, binaryRaw(cx, fn, t, a, b), t);
@@ -48,7 +120,8 @@ public final class ScalarOps {
             case MUL -> w.op("mul.lo.%s %s, %s, %s", it, d, a, b);
             case DIV, REM -> {
                 boolean div = fn == Binary.Fn.DIV;
-                w.op("%s.%s %s, %s, %s", div ? "div" : "rem", it, d, a, b);
+                if (wide) divide64(w, div, !t.isUnsigned(), d, a, b);
+                else w.op("%s.%s %s, %s, %s", div ? "div" : "rem", it, d, a, b);
                 String zero = w.reg(RegClass.PRED);
                 w.op("setp.eq.%s %s, %s, 0", it, zero, b);
                 if (!t.isUnsigned()) {
