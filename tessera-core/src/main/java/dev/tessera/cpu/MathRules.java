@@ -32,6 +32,7 @@ final class MathRules {
             case ABS -> Math.abs(v);
             case EXP -> Math.exp(v);
             case EXP2 -> Math.exp(v * LN2);
+            case EXP2_FTZ -> flushBelowNormalF32(Math.exp(v * LN2));
             case LOG -> Math.log(v);
             case LOG2 -> Math.log(v) * INV_LN2;
             case SQRT, SQRT_RN -> Math.sqrt(v);
@@ -69,6 +70,9 @@ final class MathRules {
             default -> f -> { double[] a = f.doubles(x), o = f.doubles(r); for (int i = 0; i < o.length; i++) o[i] = apply(fn, a[i]); };
         };
     }
+
+    /** 0 for magnitudes below the smallest normal f32, 2^-126 (EXP2_FTZ's flush, in every precision). */
+    static double flushBelowNormalF32(double v) { return Math.abs(v) < 0x1p-126 ? 0.0 : v; }
 
     /** log2 exact at powers of two (the product with 1/ln 2 is not). */
     static double log2(double v) {

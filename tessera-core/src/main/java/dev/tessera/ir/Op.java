@@ -96,10 +96,13 @@ public sealed interface Op {
 
     // ------------------------------------------------------------------ elementwise
 
-    /** A one-operand elementwise function. Math functions take floats; NOT takes integers and i1. */
+    /**
+     * A one-operand elementwise function. Math functions take floats; NOT takes integers and i1.
+     * EXP2_FTZ is EXP2 with results below 2^-126 (the smallest normal f32) flushed to zero.
+     */
     record Unary(Value result, Fn fn, Value x, Loc loc) implements Op {
         public enum Fn {
-            NEG, NOT, ABS, EXP, EXP2, LOG, LOG2, SQRT, SQRT_RN, RSQRT, SIN, COS, TANH, SIGMOID, ERF,
+            NEG, NOT, ABS, EXP, EXP2, EXP2_FTZ, LOG, LOG2, SQRT, SQRT_RN, RSQRT, SIN, COS, TANH, SIGMOID, ERF,
             FLOOR, CEIL, POPCOUNT
         }
     }

@@ -244,6 +244,14 @@ public final class TL {
 
     public static Tile exp2(Tile x) { return un(Op.Unary.Fn.EXP2, x); }
 
+    /**
+     * 2^x with results below 2^-126 (the smallest normal f32) flushed to zero, on every device and
+     * dtype: Triton's {@code tl.math.exp2}. On NVIDIA GPUs one {@code ex2.approx.ftz} for f32, where
+     * {@link #exp2} keeps subnormal results at the cost of a test and two multiplies an element;
+     * for softmax-like sums, whose largest term is 1, the flushed terms do not count.
+     */
+    public static Tile fastExp2(Tile x) { return un(Op.Unary.Fn.EXP2_FTZ, x); }
+
     public static Tile log(Tile x) { return un(Op.Unary.Fn.LOG, x); }
 
     public static Tile log2(Tile x) { return un(Op.Unary.Fn.LOG2, x); }

@@ -36,6 +36,7 @@ class MathFunctionTest {
         Tile r = switch (FN) {
             case "exp" -> exp(a);
             case "exp2" -> exp2(a);
+            case "fastExp2" -> fastExp2(a);
             case "log" -> log(a);
             case "log2" -> log2(a);
             case "sqrt" -> sqrt(a);
@@ -56,7 +57,7 @@ class MathFunctionTest {
 
     static final JitKernel K = Jit.kernel(MathFunctionTest.class, "unary");
 
-    static final String[] FUNCTIONS = {"exp", "exp2", "log", "log2", "sqrt", "sqrtRn", "rsqrt", "sin", "cos", "tanh",
+    static final String[] FUNCTIONS = {"exp", "exp2", "fastExp2", "log", "log2", "sqrt", "sqrtRn", "rsqrt", "sin", "cos", "tanh",
             "sigmoid", "erf", "floor", "ceil", "abs"};
 
     static Stream<Arguments> functions() { return cases(concat(FLOATS, FP8), (Object[]) FUNCTIONS); }
@@ -66,7 +67,7 @@ class MathFunctionTest {
         if (t.isFp8()) {
             switch (fn) {
                 case "exp": return new double[] {-4, 4};
-                case "exp2": return new double[] {-6, 6};
+                case "exp2", "fastExp2": return new double[] {-6, 6};
                 case "rsqrt": return new double[] {0.1, 100};
                 default: break;
             }
@@ -74,6 +75,7 @@ class MathFunctionTest {
         return switch (fn) {
             case "exp" -> new double[] {-8, 8};
             case "exp2" -> new double[] {-13, 13};
+            case "fastExp2" -> new double[] {-140, 13};   // reaching the flushed results below 2^-126
             case "log", "log2", "rsqrt" -> new double[] {0.01, 100};
             case "sqrt", "sqrtRn" -> new double[] {0, 100};
             case "tanh", "erf" -> new double[] {-3.5, 3.5};
@@ -85,6 +87,7 @@ class MathFunctionTest {
         return switch (fn) {
             case "exp" -> Math.exp(x);
             case "exp2" -> Math.pow(2, x);
+            case "fastExp2" -> Math.abs(Math.pow(2, x)) < 0x1p-126 ? 0.0 : Math.pow(2, x);
             case "log" -> Math.log(x);
             case "log2" -> Math.log(x) / Math.log(2);
             case "sqrt", "sqrtRn" -> Math.sqrt(x);

@@ -101,12 +101,14 @@ public final class FlashAttention {
             Tile cols = s.add(arange(0, bn)), rd = arange(0, d);
             Tile kPtr = kBase.add(rd.col()).add(cols.row().mul(skn)), vPtr = vBase.add(cols.col().mul(svn)).add(rd.row());
             Tile kt = masked ? load(kPtr, cols.row().lt(nk), 0L) : load(kPtr);   // [D, BN]: kᵀ through strides
-            Tile scores = dot(qt, kt).mul(qkScale);
+            Tile scores = dot(qt, kt);   // unscaled: the scale joins the shift in one fma below
             if (masked) scores = where(visible(rows.col(), cols.row(), nk, diagonal, window, causal, slide), scores, Double.NEGATIVE_INFINITY);
-            Tile mNew = maximum(m.get(), max(scores, 1));
+            // the scale is positive, so the largest scaled score is the largest score scaled (rounding is monotonic)
+            Tile mNew = maximum(m.get(), max(scores, 1).mul(qkScale));
             // what the exponentials subtract: the new maximum, or 0 for a query that sees no key yet (-inf − -inf is NaN)
             Tile shift = masked ? where(mNew.eq(Double.NEGATIVE_INFINITY), 0.0, mNew) : mNew;
-            Tile p = exp2(scores.sub(shift.col())), alpha = exp2(m.get().sub(shift));
+            // p ≤ 1 with one term of each row 1: the terms fastExp2 flushes (below 2^-126) do not count in l or in P·V
+            Tile p = fastExp2(fma(scores, qkScale, shift.col().neg())), alpha = fastExp2(m.get().sub(shift));
             l.set(l.get().mul(alpha).add(sum(p, 1)));
             Tile vt = masked ? load(vPtr, cols.col().lt(nk), 0L) : load(vPtr);   // [BN, D]
             acc.set(dot(p.to(qt.elementType()), vt, acc.get().mul(alpha.col())));
@@ -193,10 +195,10 @@ public final class FlashAttention {
             Tile gradOut = load(dO.add(b.mul(sdb).add(h.mul(sdh))).add(rm.col().mul(sdn)).add(rd.row()), rows, 0L);
             Tile lse2 = load(lse.add(bh.mul(nq)).add(rm), rm.lt(nq), 0.0).mul(LOG2E);
             Tile dRow = load(delta.add(bh.mul(nq)).add(rm), rm.lt(nq), 0.0);
-            Tile sT = dot(kt, trans(qt)).mul(scale.mul(LOG2E));                                                    // [BN, BM]
+            Tile sT = dot(kt, trans(qt));                                                                           // [BN, BM]
             // keys past Nk must give P = 0: their scores are 0, and exp2(0 − lse) overflows where every real score is very negative
             Tile seen = masked ? visible(rm.row(), keys.col(), nk, diagonal, window, causal, slide) : keys.col().lt(nk);
-            Tile pT = where(seen, exp2(sT.sub(lse2.row())), 0.0);
+            Tile pT = where(seen, fastExp2(fma(sT, scale.mul(LOG2E), lse2.row().neg())), 0.0);   // P as the forward pass made it
             DType in = qt.elementType();
             dvAcc.set(dot(pT.to(in), gradOut, dvAcc.get()));
             Tile dsT = pT.mul(dot(vt, trans(gradOut)).sub(dRow.row()));                                            // [BN, BM]
@@ -245,7 +247,7 @@ public final class FlashAttention {
             Tile kPtr = kBase.add(cols.col().mul(skn)).add(rd.row()), vPtr = vBase.add(rd.col()).add(cols.row().mul(svn));
             Tile kt = masked ? load(kPtr, cols.col().lt(nk), 0L) : load(kPtr);    // [BN, D]
             Tile vT = masked ? load(vPtr, cols.row().lt(nk), 0L) : load(vPtr);    // [D, BN]: vᵀ through strides
-            Tile p = exp2(dot(qt, trans(kt)).mul(qkScale).sub(lse2.col()));
+            Tile p = fastExp2(fma(dot(qt, trans(kt)), qkScale, lse2.col().neg()));   // P as the forward pass made it
             // a query that sees no key has lse = -inf, and such queries appear only in masked blocks
             if (masked) p = where(visible(rows.col(), cols.row(), nk, diagonal, window, causal, slide), p, 0.0);
             Tile ds = p.mul(dot(gradOut, vT).sub(dRow.col()));
@@ -331,6 +333,7 @@ public final class FlashAttention {
      */
     public record Options(boolean causal, int window, double scale, boolean deterministic, Config forwardConfig, Config backwardConfig, Config dqConfig) {
         public Options {
+            checkScale(scale);
             if (window < 0) throw new IllegalArgumentException("a sliding window of " + window + " keys: give a positive window, or 0 for none");
             if (window > 0) causal = true;
         }
@@ -354,6 +357,13 @@ public final class FlashAttention {
         public Options withConfigs(Config forward, Config backward, Config dq) { return new Options(causal, window, scale, deterministic, forward, backward, dq); }
 
         double scaleFor(int d) { return Double.isNaN(scale) ? 1 / Math.sqrt(d) : scale; }
+    }
+
+    /** A softmax scale must be positive and finite (NaN stands for 1/√D): the kernels take each row's maximum before scaling. */
+    static void checkScale(double scale) {
+        if (!Double.isNaN(scale) && !(scale > 0 && Double.isFinite(scale))) {
+            throw new IllegalArgumentException("the softmax scale must be positive and finite (or NaN for 1/√D), not " + scale);
+        }
     }
 
     /**

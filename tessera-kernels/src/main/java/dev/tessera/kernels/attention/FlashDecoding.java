@@ -155,12 +155,13 @@ public final class FlashDecoding {
         /** The online softmax of the group's rows [BM] over keys [s, s + BN) on the tensor cores; i is each row's query. */
         void dotStep(Tile s, boolean masked, Tile qt, Tile qkScale, Tile i, Tile diagonal, boolean causal, Var m, Var l, Var acc) {
             Tile[] kv = load2(s, masked, true);
-            Tile scores = dot(qt, kv[0]).mul(qkScale);   // [BM, BN]
+            Tile scores = dot(qt, kv[0]);   // [BM, BN], unscaled: the scale joins the shift in one fma below
             if (masked) scores = where(visible(i.col(), s.add(arange(0, bn)).row(), diagonal, causal), scores, Double.NEGATIVE_INFINITY);
-            Tile mNew = maximum(m.get(), max(scores, 1));
+            // the scale is positive, so the largest scaled score is the largest score scaled (rounding is monotonic)
+            Tile mNew = maximum(m.get(), max(scores, 1).mul(qkScale));
             // what the exponentials subtract: the new maximum, or 0 for a row that sees no key yet (-inf − -inf is NaN)
             Tile shift = masked ? where(mNew.eq(Double.NEGATIVE_INFINITY), 0.0, mNew) : mNew;
-            Tile p = exp2(scores.sub(shift.col())), alpha = exp2(m.get().sub(shift));
+            Tile p = fastExp2(fma(scores, qkScale, shift.col().neg())), alpha = fastExp2(m.get().sub(shift));
             l.set(l.get().mul(alpha).add(sum(p, 1)));
             acc.set(dot(p.to(qt.elementType()), kv[1], acc.get().mul(alpha.col())));
             m.set(mNew);
@@ -265,6 +266,7 @@ public final class FlashDecoding {
      */
     public record Options(boolean causal, double scale, int splits, Config config) {
         public Options {
+            FlashAttention.checkScale(scale);
             if (splits < 0 || splits > MAX_SPLITS) {
                 throw new IllegalArgumentException("splits " + splits + ": give 1 to " + MAX_SPLITS + " runs of the cache, or 0 to choose");
             }

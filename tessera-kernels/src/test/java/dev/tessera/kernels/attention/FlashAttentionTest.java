@@ -144,6 +144,8 @@ class FlashAttentionTest {
             }
         }
         assertMessage("sliding window of -1", () -> Options.DEFAULT.withWindow(-1));
+        assertMessage("scale must be positive and finite (or NaN for 1/√D), not -0.125", () -> Options.DEFAULT.withScale(-0.125));
+        assertMessage("not Infinity", () -> FlashDecoding.Options.DEFAULT.withScale(Double.POSITIVE_INFINITY));
         assertMessage("powers of 2", () -> new Config(48, 64, 4, 2));
     }
 

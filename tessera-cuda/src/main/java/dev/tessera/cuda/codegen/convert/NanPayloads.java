@@ -62,7 +62,7 @@ public final class NanPayloads {
                 default -> false;
             };
             case Unary u -> switch (u.fn()) {
-                case EXP2, SQRT, SQRT_RN, RSQRT -> true; // one PTX instruction each
+                case EXP2, EXP2_FTZ, SQRT, SQRT_RN, RSQRT -> true; // one PTX instruction each
                 default -> false;
             };
             case Fma f -> true;

@@ -20,6 +20,7 @@ final class MathF32 {
         return switch (fn) {
             case EXP -> fastExp(f, a);
             case EXP2 -> f.op1("ex2.approx", a);
+            case EXP2_FTZ -> f.op1("ex2.approx.ftz", a);
             case LOG -> log(f, a, false);
             case LOG2 -> log(f, a, true);
             case SQRT -> f.op1("sqrt.approx", a);

@@ -19,6 +19,7 @@ final class MathF64 {
         return switch (fn) {
             case EXP -> exp(f, a);
             case EXP2 -> exp2(f, a);
+            case EXP2_FTZ -> flushBelowNormalF32(f, exp2(f, a));
             case LOG -> log(f, a, false);
             case LOG2 -> log(f, a, true);
             case SQRT, SQRT_RN -> f.op1("sqrt.rn", a);
@@ -60,6 +61,11 @@ final class MathF64 {
         String r = f.sub(x, k);
         String y = f.fma(r, f.poly(r, EXP2_E), f.imm(1));
         return f.scale(y, f.toInt(k));
+    }
+
+    /** 0 where |y| is below 2^-126, the smallest normal f32: EXP2_FTZ's flush, the same in f64 as in f32. */
+    private static String flushBelowNormalF32(Fp f, String y) {
+        return f.sel(f.is("lt", f.abs(y), f.imm(0x1p-126)), f.c(0), y);
     }
 
     // fdlibm e_log.c / e_log2.c: x = m 2^k, m in [sqrt(1/2), sqrt(2)), f = m - 1, s = f / (2 + f)
