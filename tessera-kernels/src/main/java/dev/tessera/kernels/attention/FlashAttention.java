@@ -39,8 +39,8 @@ import java.util.Map;
  * softmax (running maximum and sum, in base 2: the scale is folded into log2(e) · scale) and saves
  * the f32 log-sum-exp of each query's scores. The backward pass computes Δ = rowsum(dO ∘ O), then
  * per block of keys walks the queries of every head of its group, recomputing P from the saved
- * log-sum-exp: dK and dV stay in registers, and dQ is summed with f32 atomics, or (the
- * deterministic option) computed by programs of its own per block of queries.
+ * log-sum-exp: dK and dV stay in registers, and dQ is computed by programs of its own per block
+ * of queries (deterministic, the default) or summed with f32 atomics.
  */
 public final class FlashAttention {
     private FlashAttention() {}
@@ -310,15 +310,17 @@ public final class FlashAttention {
         /** The backward pass's blocking: BN keys held (dK and dV accumulate in registers), BM queries a step. */
         public static Config backward(int d, Device device) {
             if (device.backend().equals("cpu")) return new Config(64, 64, 4, 1);
-            if (d <= 64) return new Config(32, 64, 4, 2);   // 64x64 on 8 warps spills 24 bytes with the dQ atomics on wgmma (sm_90a)
-            if (d <= 128) return new Config(32, 32, 8, 2);   // without the dQ atomics; with them it spills 24 bytes
+            // measured on an H200 with the deterministic dQ (f16, N 4k, not causal; bench/NOTES.md): D 64 135.5 TFLOP/s
+            // (161.3 at 64x64 with its dQ blocking); D 128 178.5, where the spill-free 16x64 ran 155.5 and 32x32 on
+            // 8 warps (warps copying each other's products under a rows tiling) 65.8, though this one spills 240 bytes
+            if (d <= 128) return new Config(32, 64, 4, 2);
             return new Config(16, 16, 4, 1);                  // D 256 spills 2 KB at every blocking tried (ptxas 13, sm_90a)
         }
 
         /** The deterministic dQ kernel's blocking: BM queries held, BN keys a step. */
         public static Config dq(int d, Device device) {
             if (device.backend().equals("cpu")) return new Config(64, 64, 4, 1);
-            if (d <= 64) return new Config(128, 32, 8, 2);
+            if (d <= 64) return new Config(64, 64, 4, 2);   // H200, D 64, N 4k: 163.2 TFLOP/s in all, 135.5 at 128x32 on 8 warps
             if (d <= 128) return new Config(64, 32, 4, 2);
             return new Config(16, 16, 4, 1);
         }
@@ -326,10 +328,11 @@ public final class FlashAttention {
 
     /**
      * What to compute: causal or not, a sliding window of {@code window} keys (0 for none; a window
-     * makes attention causal), the softmax scale (NaN for 1/√D); how: dQ by f32 atomics from the
-     * key-block programs, or {@code deterministic}ally by programs of its own (equal inputs give
-     * equal bits; two more products per block pair); and the blockings (null for {@link
-     * Config#forward}, {@link Config#backward}, {@link Config#dq}).
+     * makes attention causal), the softmax scale (NaN for 1/√D); how: dQ {@code deterministic}ally
+     * by programs of its own (the default: equal inputs give equal bits, and for two more products
+     * per block pair it has no f32 atomics, which took 4 to 5 times as long on an H200: D 128 N 4k
+     * 44.3 against 8.8 ms at one blocking), or by f32 atomics from the key-block programs; and the
+     * blockings (null for {@link Config#forward}, {@link Config#backward}, {@link Config#dq}).
      */
     public record Options(boolean causal, int window, double scale, boolean deterministic, Config forwardConfig, Config backwardConfig, Config dqConfig) {
         public Options {
@@ -338,8 +341,8 @@ public final class FlashAttention {
             if (window > 0) causal = true;
         }
 
-        /** Full attention with scale 1/√D. */
-        public static final Options DEFAULT = new Options(false, 0, Double.NaN, false, null, null, null);
+        /** Full attention with scale 1/√D, dQ deterministic. */
+        public static final Options DEFAULT = new Options(false, 0, Double.NaN, true, null, null, null);
 
         /** Causal attention (aligned bottom-right) with scale 1/√D. */
         public static final Options CAUSAL = DEFAULT.withCausal(true);

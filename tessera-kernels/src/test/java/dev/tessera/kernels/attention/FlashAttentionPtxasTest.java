@@ -26,10 +26,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The GPU blockings of {@link Config#forward}, {@link Config#backward} and {@link Config#dq}
  * (H100/H200: BM 128 in the forward pass) assemble for sm_90a without spills, causal (both loops,
  * masked and unmasked) at the benchmark's specialization (strides and lengths divisible by 16, one
- * head a group): a spill in the inner loop of attention costs more than a smaller tile. Left out,
- * because they spill a little at every blocking tried: D 256 forward (12 bytes) and the D 128
- * backward with dQ atomics (24 bytes; the deterministic path is the spill-free one there). The
- * registers ptxas reports are printed for the record.
+ * head a group): a spill in the inner loop of attention usually costs more than a smaller tile.
+ * One measured exception: the D 128 backward's 32x64 blocking spills (see the allowance) and ran
+ * faster on an H200 than every spill-free one. Left out, because they spill at every blocking
+ * tried: D 256 forward (12 bytes) and the D 128 backward with dQ atomics. The registers ptxas
+ * reports are printed for the record.
  */
 class FlashAttentionPtxasTest {
 
@@ -75,9 +76,9 @@ class FlashAttentionPtxasTest {
         assertTrue(r.ok(), r::output);
         System.out.println("flash attention " + pass + " f16 D=" + d + " causal " + c + ": " + r.registers() + " registers, "
                 + Math.max(0, r.spillStores()) + " bytes spill stores");
-        // the deterministic D 128 backward sits at 255 registers at every blocking tried; with P and dS
-        // packed where they are rounded (cvt.rn.f16x2) it spills one 8-byte pair (ptxas 13, sm_90a)
-        int allowance = pass.equals("backward") && d == 128 ? 8 : 0;
+        // the D 128 backward at 32x64 on 4 warps spills at 255 registers (ptxas 13, sm_90a: 240 bytes, 456 causal)
+        // and still ran 178.5 TFLOP/s on an H200 (not causal), where the spill-free 16x64 ran 155.5
+        int allowance = pass.equals("backward") && d == 128 ? 512 : 0;
         assertTrue(r.spillStores() <= allowance, () -> c + " spills:\n" + r.output());
         assertTrue(r.spillLoads() <= allowance, () -> c + " spills:\n" + r.output());
     }

@@ -43,10 +43,11 @@ class FlashAttentionTest {
     static final Config FWD = new Config(32, 16, 4, 2), BWD = new Config(16, 32, 4, 2), DQ = new Config(32, 16, 4, 2);
 
     static Stream<Arguments> cases() {
-        Options full = Options.DEFAULT.withConfigs(FWD, BWD, DQ), causal = Options.CAUSAL.withConfigs(FWD, BWD, DQ);
+        // dQ by atomics where not said otherwise: the default (deterministic) is in the last two variants and the defaults below
+        Options full = Options.DEFAULT.withConfigs(FWD, BWD, DQ).withDeterministic(false), causal = full.withCausal(true);
         List<Case> variants = List.of(
-                new Case("full", DType.F16, 2, 2, 2, 77, 77, 32, false, full),
-                new Case("causal GQA 4:2 (B, N, H, D)", DType.BF16, 2, 4, 2, 45, 83, 16, true, causal),
+                new Case("full, dQ by atomics", DType.F16, 2, 2, 2, 77, 77, 32, false, full),
+                new Case("causal GQA 4:2 (B, N, H, D), dQ by atomics", DType.BF16, 2, 4, 2, 45, 83, 16, true, causal),
                 new Case("causal MQA, Nq > Nk, deterministic dQ", DType.F16, 1, 3, 1, 70, 37, 32, false, causal.withDeterministic(true)),
                 new Case("sliding window 20, deterministic dQ", DType.F16, 1, 2, 1, 90, 90, 16, true, causal.withWindow(20).withDeterministic(true)));
         // kernels the variants above already compile, or (the device's own blockings: BM 128 on a GPU) that
@@ -54,8 +55,7 @@ class FlashAttentionTest {
         List<Case> more = List.of(
                 new Case("full, Nq != Nk, scale 0.3", DType.BF16, 1, 3, 3, 40, 71, 16, false, full.withScale(0.3)),
                 new Case("causal D=64, default blocking", DType.F16, 1, 2, 2, 200, 200, 64, false, Options.CAUSAL),
-                new Case("causal D=128, default blocking, deterministic dQ", DType.BF16, 1, 2, 1, 150, 190, 128, true,
-                        Options.CAUSAL.withDeterministic(true)));
+                new Case("causal D=128, default blocking and dQ", DType.BF16, 1, 2, 1, 150, 190, 128, true, Options.CAUSAL));
         return TestDevices.all().flatMap(dev -> Stream.concat(variants.stream(), dev.backend().equals("ptxcheck") ? Stream.empty() : more.stream())
                 .map(c -> Arguments.of(dev, c)));
     }
