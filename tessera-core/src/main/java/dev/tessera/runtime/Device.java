@@ -77,8 +77,8 @@ public record Device(String backend, int index) {
     public DeviceInfo info() { return require().backendImpl().devices().get(index); }
 
     /**
-     * Waits until every launch and copy queued on this device has finished, and reports a fault one
-     * of them met (a {@link dev.tessera.backend.KernelFault}). On a GPU, launches return once queued:
+     * Waits until every launch and copy queued on this device, on every stream, has finished, and
+     * reports a fault one of them met (a {@link dev.tessera.backend.KernelFault}). On a GPU, launches return once queued:
      * reading a tensor back waits by itself, this is for timing by hand or handing memory to another
      * library. On the CPU every launch has finished when it returns.
      */

@@ -144,10 +144,6 @@ class StreamGpuTest {
             nonBlocking = out.get(JAVA_LONG, 0);
         }
         try (Stream s = Stream.fromHandle(device, nonBlocking)) {
-            try (Tensor warm = Tensor.zeros(DType.F32, device, 1)) {
-                INCREMENT.launch(s, grid(1), warm, 1, 1, BLOCK);
-                s.synchronize();
-            }
             Tensor a = Tensor.zeros(DType.F32, device, n);
             device.synchronize();
             long address = a.dataPointer();
