@@ -16,7 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * <pre>{@code
  * try (Stream s = device.newStream()) {
  *     try (var on = s.activate()) {      // this thread's launches on s's device go on s
- *         Matmul.matmul(x, w, y);         // library code launches on s without knowing it
+ *         Gemv.gemv(w, x, y);             // library code launches on s without knowing it
  *     }
  *     Event done = s.record();
  *     other.waitFor(done);                // other's later work starts once s has got this far
