@@ -1,12 +1,18 @@
 package dev.tessera.backend;
 
 import dev.tessera.ir.KernelIR;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 
 /**
  * What the runtime needs of a place that runs kernels: its devices, their memory, and compiling
  * and launching traced kernels. Implementations register through {@link java.util.ServiceLoader}.
+ *
+ * <p>Streams ({@link BackendStream}): the methods that take one queue their work on it; the others
+ * use the device's default stream. The defaults suit a backend whose calls return when their work
+ * is done (the CPU's): every stream is {@link BackendStream#host()}, the stream arguments are
+ * ignored, and markers are reached when recorded.
  */
 public interface Backend {
 
@@ -74,15 +80,52 @@ public interface Backend {
     default CompiledKernel deserialize(byte[] data, KernelIR optimized, LaunchOptions options, int device) { return null; }
 
     /**
-     * Runs {@code grid[0] × grid[1] × grid[2]} programs. Arguments are raw bits, one per kernel
+     * Runs {@code grid[0] × grid[1] × grid[2]} programs on the device's default stream. Arguments are raw bits, one per kernel
      * parameter: device addresses for pointers, sign-extended integers, float bits for f32,
      * double bits for f64. May return before the work is done (see {@link #synchronize}).
      */
     void launch(CompiledKernel kernel, int[] grid, long[] args, int device);
 
-    /** Waits for every launch and copy on the device to finish. */
+    /** {@link #launch(CompiledKernel, int[], long[], int)} queued on {@code stream}, a stream of {@code device}. */
+    default void launch(CompiledKernel kernel, int[] grid, long[] args, int device, BackendStream stream) {
+        launch(kernel, grid, args, device);
+    }
+
+    /** Waits for every launch and copy on the device to finish, on every stream. */
     void synchronize(int device);
 
-    /** A timing marker on the device's queue of work (host clock where launches are synchronous). */
+    /** A new stream of {@code device}, destroyed by its {@link BackendStream#close()}. */
+    default BackendStream createStream(int device) { return BackendStream.host(); }
+
+    /** The stream every method without a stream argument uses. */
+    default BackendStream defaultStream(int device) { return BackendStream.host(); }
+
+    /** A native stream another library made ({@code handle}, a {@code CUstream}), used as it is and never destroyed. */
+    default BackendStream wrapStream(int device, long handle) {
+        throw new IllegalArgumentException("the " + name() + " backend has no native streams, so stream handle 0x"
+                + Long.toHexString(handle) + " means nothing on it; use Device.newStream()");
+    }
+
+    /**
+     * Host to device, queued on {@code stream}: may return before the copy is done, so {@code source}
+     * (native memory) must stay alive and unchanged until the stream has passed the copy.
+     */
+    default void copyInAsync(MemorySegment source, Buffer target, long targetOffset, long bytes, BackendStream stream) {
+        copyIn(source, target, targetOffset, bytes);
+    }
+
+    /** Device to host, queued on {@code stream}: {@code target} (native memory) holds the bytes once the stream has passed the copy. */
+    default void copyOutAsync(Buffer source, long sourceOffset, MemorySegment target, long bytes, BackendStream stream) {
+        copyOut(source, sourceOffset, target, bytes);
+    }
+
+    /**
+     * {@code bytes} of host memory that the device copies to and from without staging (page-locked
+     * on a GPU, which is what lets an asynchronous copy overlap other work), freed when {@code arena}
+     * closes. Plain native memory where there is no difference.
+     */
+    default MemorySegment allocatePinned(int device, long bytes, Arena arena) { return arena.allocate(bytes, 64); }
+
+    /** A timing marker of the device, to record on its streams (host clock where launches are synchronous). */
     default Marker marker(int device) { return Marker.host(); }
 }

@@ -2,6 +2,9 @@ package dev.tessera.runtime;
 
 import dev.tessera.backend.Backend;
 import dev.tessera.backend.DeviceInfo;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Objects;
 
 /**
  * Where tensors live and kernels run: {@code cpu} or {@code cuda:N}. The default device is the
@@ -74,12 +77,34 @@ public record Device(String backend, int index) {
     public DeviceInfo info() { return require().backendImpl().devices().get(index); }
 
     /**
-     * Waits until every launch and copy queued on this device has finished, and reports a fault one
-     * of them met (a {@link dev.tessera.backend.KernelFault}). On a GPU, launches return once queued:
+     * Waits until every launch and copy queued on this device, on every stream, has finished, and
+     * reports a fault one of them met (a {@link dev.tessera.backend.KernelFault}). On a GPU, launches return once queued:
      * reading a tensor back waits by itself, this is for timing by hand or handing memory to another
      * library. On the CPU every launch has finished when it returns.
      */
     public void synchronize() { require().backendImpl().synchronize(index); }
+
+    /** A new stream of this device, for work that should not wait for the default stream's (see {@link Stream}); close it when done. */
+    public Stream newStream() { return Stream.create(this); }
+
+    /** The stream that launches on this device use where no other is {@linkplain Stream#activate() current}. */
+    public Stream defaultStream() { return Stream.defaultOf(this); }
+
+    /** A new event of this device, not yet recorded (see {@link Event}; {@link Stream#record()} makes and records one). */
+    public Event newEvent() { return Event.create(this); }
+
+    /**
+     * {@code bytes} of host memory for this device's asynchronous copies ({@link
+     * Tensor#copyFromAsync}, {@link Tensor#copyToAsync}), freed when {@code arena} closes: page-locked
+     * on a GPU, which is what lets a copy overlap other work (from ordinary native memory an
+     * asynchronous copy is staged, and a device-to-host one returns only when done). Close the arena
+     * only after the streams have passed the copies that use it. Plain native memory on the CPU.
+     */
+    public MemorySegment allocatePinned(Arena arena, long bytes) {
+        if (bytes <= 0) throw new IllegalArgumentException("pinned host memory needs a positive size, not " + bytes);
+        Objects.requireNonNull(arena, "arena");
+        return require().backendImpl().allocatePinned(index, bytes, arena);
+    }
 
     @Override
     public String toString() { return backend.equals("cpu") && index == 0 ? "cpu" : backend + ":" + index; }

@@ -16,6 +16,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -74,15 +75,27 @@ public final class JitKernel {
     /** How many compiled specializations are held in memory. */
     public int compiledCount() { return (int) cache.values().stream().filter(Compilation::isDone).count(); }
 
-    /** Launches with every parameter given in order, constexprs included. */
+    /**
+     * Launches with every parameter given in order, constexprs included, on the calling thread's
+     * current stream of the arguments' device ({@link Stream#current}: the default stream unless one
+     * is {@linkplain Stream#activate() activated}).
+     */
     public void launch(Grid grid, Object... args) {
         Bound b = bind(args);
-        launchBound(grid, b);
+        launchBound(grid, b, Stream.current(b.device));
     }
 
-    /** Launches with the runtime arguments in order and the constexprs by name (used by autotuners). */
+    /** {@link #launch(Grid, Object...)} on {@code stream}, which must be of the tensor arguments' device. */
+    public void launch(Stream stream, Grid grid, Object... args) {
+        Objects.requireNonNull(stream, "stream");
+        Bound b = bind(args, stream.device());
+        launchBound(grid, b, stream);
+    }
+
+    /** Launches with the runtime arguments in order and the constexprs by name (used by autotuners), on the current stream. */
     public void launch(Grid grid, Object[] runtimeArgs, Map<String, Object> constexprs) {
-        launchBound(grid, bind(runtimeArgs, constexprs));
+        Bound b = bind(runtimeArgs, constexprs);
+        launchBound(grid, b, Stream.current(b.device));
     }
 
     /** Traces and compiles for these arguments without launching, e.g. to look at the IR or PTX. */
@@ -100,7 +113,10 @@ public final class JitKernel {
     /** Launch arguments sorted into runtime arguments and constexprs. */
     private record Bound(Object[] runtime, Map<String, Object> constexprs, Device device) {}
 
-    private Bound bind(Object[] args) {
+    private Bound bind(Object[] args) { return bind(args, (Device) null); }
+
+    /** {@code args} bound, on {@code streamDevice} when a stream names the device (its tensors must be there). */
+    private Bound bind(Object[] args, Device streamDevice) {
         List<KernelMethod.Param> params = method.params();
         if (args.length != params.size()) {
             throw launchError(method.name() + " takes " + params.size() + " arguments " + names(params) + ", got " + args.length);
@@ -113,7 +129,7 @@ public final class JitKernel {
             if (p.isConstexpr()) constexprs.put(p.name(), constexprValue(p, args[i]));
             else runtime[r++] = args[i];
         }
-        return new Bound(runtime, constexprs, deviceOf(runtime));
+        return new Bound(runtime, constexprs, deviceOf(runtime, streamDevice));
     }
 
     private Bound bind(Object[] runtimeArgs, Map<String, Object> given) {
@@ -133,11 +149,14 @@ public final class JitKernel {
                         + method.constexprParams().stream().map(KernelMethod.Param::name).toList() + ")");
             }
         }
-        return new Bound(runtimeArgs, constexprs, deviceOf(runtimeArgs));
+        return new Bound(runtimeArgs, constexprs, deviceOf(runtimeArgs, null));
     }
 
-    /** The device of the tensor arguments (all on one), or the default device when there are none. */
-    private Device deviceOf(Object[] runtimeArgs) {
+    /**
+     * The device of the tensor arguments (all on one), or, when there are none, the stream's device
+     * ({@code streamDevice}, null without an explicit stream) or the default device.
+     */
+    private Device deviceOf(Object[] runtimeArgs, Device streamDevice) {
         List<KernelMethod.Param> runtimeParams = method.runtimeParams();
         Device device = null;
         for (int i = 0; i < runtimeArgs.length; i++) {
@@ -156,7 +175,12 @@ public final class JitKernel {
                         + "; runtime arguments are tensors or Java numbers");
             }
         }
-        return device != null ? device : Device.defaultDevice();
+        if (device == null) return streamDevice != null ? streamDevice : Device.defaultDevice();
+        if (streamDevice != null && !device.equals(streamDevice)) {
+            throw new IllegalArgumentException(method.name() + "'s tensor arguments are on " + device + " but the stream given is of "
+                    + streamDevice + "; launch on a stream of " + device);
+        }
+        return device;
     }
 
     private Object constexprValue(KernelMethod.Param p, Object v) {
@@ -240,7 +264,8 @@ public final class JitKernel {
         }
     }
 
-    private void launchBound(Grid grid, Bound b) {
+    private void launchBound(Grid grid, Bound b, Stream stream) {
+        var queue = stream.impl(); // a closed stream fails here, before anything is compiled or queued
         CompiledKernel compiled = compiled(b);
         int[] dims = grid.dims(Collections.unmodifiableMap(b.constexprs));
         // a grid function is held to the rules of Grid.grid(...): 1 to 3 dimensions, none negative
@@ -255,14 +280,15 @@ public final class JitKernel {
         }
         if (g[0] == 0 || g[1] == 0 || g[2] == 0) return;
         Backend backend = b.device.backendImpl();
-        LaunchWatch.launched(b.device);
+        LaunchWatch.launched(stream);
         try {
-            backend.launch(compiled, g, pack(b.runtime), b.device.index());
+            backend.launch(compiled, g, pack(b.runtime), b.device.index(), queue);
         } finally {
             // A tensor's memory is freed when the tensor becomes unreachable, and after pack() the kernel
             // holds only raw addresses: without this fence, a caller that never uses an argument again
             // (launch(grid, Tensor.full(...), ...)) lets the collector free it while the kernel reads it.
-            // (This covers synchronous launches; an asynchronous backend must keep them until its work ends.)
+            // (This covers synchronous launches; an asynchronous backend must keep them until its work
+            // ends: the CUDA backend frees memory only after the work queued on every stream, see DeviceBuffer.close.)
             Reference.reachabilityFence(b.runtime);
         }
     }

@@ -6,20 +6,27 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * Which devices a piece of work launches kernels on, for tools that time or synchronize work they
- * did not write: {@code Bench.doBench} times work with the clock of the device it launched on (a
- * GPU's events, since its launches return before the kernel has run). Only launches made by the
- * calling thread while the work runs are seen.
+ * Which devices and streams a piece of work launches kernels on, for tools that time or synchronize
+ * work they did not write: {@code Bench.doBench} times work with the clock of the device it launched
+ * on (a GPU's events, since its launches return before the kernel has run). Only launches made by
+ * the calling thread while the work runs are seen.
  */
 public final class LaunchWatch {
     private LaunchWatch() {}
 
-    private static final ThreadLocal<Set<Device>> WATCHING = new ThreadLocal<>();
+    private static final ThreadLocal<Set<Stream>> WATCHING = new ThreadLocal<>();
 
     /** Runs {@code work} on this thread; returns the devices its kernel launches went to, first used first. */
     public static Set<Device> devicesOf(Runnable work) {
+        Set<Device> devices = new LinkedHashSet<>();
+        for (Stream s : streamsOf(work)) devices.add(s.device());
+        return Collections.unmodifiableSet(devices);
+    }
+
+    /** Runs {@code work} on this thread; returns the streams its kernel launches went on, first used first. */
+    public static Set<Stream> streamsOf(Runnable work) {
         Objects.requireNonNull(work, "work");
-        Set<Device> outer = WATCHING.get(), seen = new LinkedHashSet<>();
+        Set<Stream> outer = WATCHING.get(), seen = new LinkedHashSet<>();
         WATCHING.set(seen);
         try {
             work.run();
@@ -35,8 +42,8 @@ public final class LaunchWatch {
     }
 
     /** Called by every launch. */
-    static void launched(Device device) {
-        Set<Device> seen = WATCHING.get();
-        if (seen != null) seen.add(device);
+    static void launched(Stream stream) {
+        Set<Stream> seen = WATCHING.get();
+        if (seen != null) seen.add(stream);
     }
 }

@@ -10,6 +10,7 @@ import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -538,6 +539,67 @@ public final class Tensor implements AutoCloseable {
         }
     }
 
+    /**
+     * Queues a copy of {@code source}'s bytes over this tensor's elements (row-major, native byte
+     * order) on the calling thread's current stream of this tensor's device ({@link Stream#current}),
+     * and may return before it is done. See {@link #copyFromAsync(MemorySegment, Stream)}.
+     */
+    public void copyFromAsync(MemorySegment source) { copyFromAsync(source, Stream.current(device)); }
+
+    /**
+     * Queues a copy of {@code source}'s bytes over this tensor's elements (row-major, native byte
+     * order; exactly this tensor's bytes) on {@code stream}, a stream of this tensor's device, and
+     * may return before it is done: {@code source} must be native memory (the collector may move a
+     * heap array while the copy waits in the queue) that stays alive and unchanged until the stream
+     * has passed the copy ({@link Stream#synchronize}, or an {@link Event} recorded after it). For the
+     * copy to overlap other work on a GPU, {@code source} must be page-locked ({@link
+     * Device#allocatePinned}); from other memory it is staged first. The tensor must be contiguous.
+     * On the CPU the copy is done when this returns.
+     */
+    public void copyFromAsync(MemorySegment source, Stream stream) {
+        long bytes = checkAsync("copyFromAsync", source, stream);
+        if (bytes > 0) backend().copyInAsync(source, storage.buffer, offset * dtype.byteSize(), bytes, stream.impl());
+        Reference.reachabilityFence(this); // (as in write; a backend frees memory only after the work queued on it: see close)
+    }
+
+    /** {@link #copyToAsync(MemorySegment, Stream)} on the calling thread's current stream of this tensor's device. */
+    public void copyToAsync(MemorySegment target) { copyToAsync(target, Stream.current(device)); }
+
+    /**
+     * Queues a copy of this tensor's elements (row-major, native byte order) into {@code target}
+     * (exactly this tensor's bytes) on {@code stream}, a stream of this tensor's device, and may
+     * return before it is done: {@code target} holds the values once the stream has passed the copy
+     * ({@link Stream#synchronize}, or an {@link Event} recorded after it), and must stay alive until
+     * then. As for {@link #copyFromAsync(MemorySegment, Stream)}, {@code target} is native memory,
+     * page-locked for overlap, and the tensor contiguous. Unlike {@link #toFloatArray()} it does not
+     * wait for other streams: it reads what the work queued on {@code stream} before it (and, for a
+     * stream from {@link Device#newStream()}, on the default stream) left.
+     */
+    public void copyToAsync(MemorySegment target, Stream stream) {
+        long bytes = checkAsync("copyToAsync", target, stream);
+        if (bytes > 0) backend().copyOutAsync(storage.buffer, offset * dtype.byteSize(), target, bytes, stream.impl());
+        Reference.reachabilityFence(this);
+    }
+
+    /** This tensor's bytes, after the checks every asynchronous copy makes. */
+    private long checkAsync(String op, MemorySegment host, Stream stream) {
+        Objects.requireNonNull(host, "host memory");
+        Objects.requireNonNull(stream, "stream");
+        checkOpen();
+        stream.requireSameDevice(device, describe());
+        stream.impl();
+        if (!isContiguous()) throw new IllegalStateException(op + " needs a contiguous tensor, not " + describe() + "; copy it with contiguous() first");
+        long bytes = numel() * dtype.byteSize();
+        if (host.byteSize() != bytes) {
+            throw new IllegalArgumentException(op + ": a segment of " + host.byteSize() + " bytes for " + describe() + ", which has " + bytes + " bytes");
+        }
+        if (!host.isNative()) {
+            throw new IllegalArgumentException(op + " needs native (off-heap) host memory, not a heap segment: the collector may move a heap "
+                    + "array while the copy is queued; use Device.allocatePinned, or an Arena's memory");
+        }
+        return bytes;
+    }
+
     /** Sets every element to {@code value} (NaN poisons float outputs before a test). */
     public Tensor fill(double value) {
         double[] v = new double[hostLength("fill", shape)];
@@ -576,6 +638,11 @@ public final class Tensor implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Ends this tensor's use of its memory, which is freed once no tensor uses it. Work already
+     * queued that uses it, on any stream, still sees it: a backend frees memory only after the work
+     * queued before the free (on a GPU the free waits for it).
+     */
     @Override
     public void close() {
         closed = true;

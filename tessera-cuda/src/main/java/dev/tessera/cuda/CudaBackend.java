@@ -1,6 +1,7 @@
 package dev.tessera.cuda;
 
 import dev.tessera.backend.Backend;
+import dev.tessera.backend.BackendStream;
 import dev.tessera.backend.Buffer;
 import dev.tessera.backend.CompiledKernel;
 import dev.tessera.backend.DeviceInfo;
@@ -9,10 +10,12 @@ import dev.tessera.cuda.codegen.PtxModule;
 import dev.tessera.cuda.codegen.Target;
 import dev.tessera.cuda.driver.CudaDevice;
 import dev.tessera.cuda.driver.CudaDriver;
+import dev.tessera.cuda.driver.CudaStream;
 import dev.tessera.cuda.driver.DeviceBuffer;
 import dev.tessera.cuda.driver.KernelArgs;
 import dev.tessera.cuda.driver.PtxTarget;
 import dev.tessera.ir.KernelIR;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Map;
@@ -20,8 +23,10 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * NVIDIA GPUs through the CUDA driver: memory is driver allocations, kernels are PTX from Tessera's
- * code generator that the driver compiles, launches go on the device's default stream and return
- * at once. {@link #synchronize} waits and then reports any device assertion that failed.
+ * code generator that the driver compiles, launches go on the stream given (the device's legacy
+ * default stream where none is) and return at once. {@link #synchronize} waits for every stream and
+ * then reports any device assertion that failed. Streams Tessera creates are blocking streams, so
+ * the synchronous copies and fills, which use the default stream, stay ordered against them.
  */
 public final class CudaBackend implements Backend {
     private final Map<Integer, DeviceErrors> errors = new ConcurrentHashMap<>();
@@ -93,6 +98,19 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public void copyInAsync(MemorySegment source, Buffer target, long targetOffset, long bytes, BackendStream stream) {
+        cuda(target).memory.copyFromHostAsync(targetOffset, source.asSlice(0, bytes), CudaQueue.of(stream));
+    }
+
+    @Override
+    public void copyOutAsync(Buffer source, long sourceOffset, MemorySegment target, long bytes, BackendStream stream) {
+        cuda(source).memory.copyToHostAsync(sourceOffset, target.asSlice(0, bytes), CudaQueue.of(stream));
+    }
+
+    @Override
+    public MemorySegment allocatePinned(int device, long bytes, Arena arena) { return device(device).context().allocatePinned(bytes, arena); }
+
+    @Override
     public void copy(Buffer source, long sourceOffset, Buffer target, long targetOffset, long bytes) {
         cuda(target).memory.copyFrom(targetOffset, cuda(source).memory, sourceOffset, bytes);
     }
@@ -145,7 +163,21 @@ public final class CudaBackend implements Backend {
     public dev.tessera.backend.Marker marker(int device) { return new CudaMarker(device(device).context()); }
 
     @Override
+    public BackendStream createStream(int device) { return new CudaQueue(device(device).context().createStream()); }
+
+    @Override
+    public BackendStream defaultStream(int device) { return new CudaQueue(device(device).context().defaultStream()); }
+
+    @Override
+    public BackendStream wrapStream(int device, long handle) { return new CudaQueue(CudaStream.borrow(device(device).context(), handle)); }
+
+    @Override
     public void launch(CompiledKernel kernel, int[] grid, long[] args, int device) {
+        launch(kernel, grid, args, device, defaultStream(device));
+    }
+
+    @Override
+    public void launch(CompiledKernel kernel, int[] grid, long[] args, int device, BackendStream stream) {
         CudaKernel k = (CudaKernel) kernel;
         PtxModule.ParamKind[] kinds = k.params;
         if (args.length != kinds.length) {
@@ -162,8 +194,7 @@ public final class CudaBackend implements Backend {
             }
         }
         if (k.ptx.hasDebugParams()) a.ptr(errors(device).addressForLaunch()).i32(k.id);
-        var context = device(device).context();
-        k.function.launch(grid[0], grid[1], grid[2], k.ptx.threads(), 1, 1, k.ptx.sharedBytes(), context.defaultStream(), a);
+        k.function.launch(grid[0], grid[1], grid[2], k.ptx.threads(), 1, 1, k.ptx.sharedBytes(), CudaQueue.of(stream), a);
         // a kernel with device assertions reports a failure from its launch, as on the CPU (a debugging aid: it waits)
         if (k.synchronousFaults) synchronize(device);
     }

@@ -173,6 +173,17 @@ final class Cu {
     private static final MethodHandle MEMSET_D32_ASYNC =
             bind(result(JAVA_LONG, JAVA_INT, JAVA_LONG, ADDRESS), "cuMemsetD32Async");
 
+    private static final MethodHandle MEM_HOST_ALLOC = bind(result(ADDRESS, JAVA_LONG, JAVA_INT), "cuMemHostAlloc");
+    private static final MethodHandle MEM_FREE_HOST = bind(result(ADDRESS), "cuMemFreeHost");
+
+    static int cuMemHostAlloc(MemorySegment pointer, long bytes, int flags) {
+        try { return (int) MEM_HOST_ALLOC.invokeExact(pointer, bytes, flags); } catch (Throwable t) { throw unchecked(t); }
+    }
+
+    static int cuMemFreeHost(MemorySegment pointer) {
+        try { return (int) MEM_FREE_HOST.invokeExact(pointer); } catch (Throwable t) { throw unchecked(t); }
+    }
+
     static int cuMemGetInfo(MemorySegment free, MemorySegment total) {
         try { return (int) MEM_GET_INFO.invokeExact(free, total); } catch (Throwable t) { throw unchecked(t); }
     }
@@ -237,6 +248,8 @@ final class Cu {
     private static final MethodHandle EVENT_ELAPSED_TIME =
             bind(result(ADDRESS, ADDRESS, ADDRESS), "cuEventElapsedTime_v2", "cuEventElapsedTime");
     private static final MethodHandle EVENT_DESTROY = bind(result(ADDRESS), "cuEventDestroy_v2");
+    private static final MethodHandle EVENT_QUERY = bind(result(ADDRESS), "cuEventQuery");
+    private static final MethodHandle STREAM_WAIT_EVENT = bind(result(ADDRESS, ADDRESS, JAVA_INT), "cuStreamWaitEvent");
 
     static int cuStreamCreate(MemorySegment stream, int flags) {
         try { return (int) STREAM_CREATE.invokeExact(stream, flags); } catch (Throwable t) { throw unchecked(t); }
@@ -268,6 +281,14 @@ final class Cu {
 
     static int cuEventDestroy(MemorySegment event) {
         try { return (int) EVENT_DESTROY.invokeExact(event); } catch (Throwable t) { throw unchecked(t); }
+    }
+
+    static int cuEventQuery(MemorySegment event) {
+        try { return (int) EVENT_QUERY.invokeExact(event); } catch (Throwable t) { throw unchecked(t); }
+    }
+
+    static int cuStreamWaitEvent(MemorySegment stream, MemorySegment event, int flags) {
+        try { return (int) STREAM_WAIT_EVENT.invokeExact(stream, event, flags); } catch (Throwable t) { throw unchecked(t); }
     }
 
     // ---- modules, functions, launch

@@ -20,13 +20,15 @@ public final class CudaContext {
     private static final ThreadLocal<MemorySegment> CURRENT = ThreadLocal.withInitial(
             () -> Arena.ofAuto().allocate(ADDRESS));
 
+    private static final int CU_MEMHOSTALLOC_PORTABLE = 1;
+
     private final CudaDevice device;
     private final CudaStream defaultStream;
     private volatile MemorySegment handle;
 
     CudaContext(CudaDevice device) {
         this.device = device;
-        this.defaultStream = new CudaStream(this, MemorySegment.NULL);
+        this.defaultStream = new CudaStream(this, MemorySegment.NULL, false);
     }
 
     public CudaDevice device() {
@@ -83,6 +85,29 @@ public final class CudaContext {
     /** Allocates {@code bytes} of device memory (256-byte aligned, contents undefined). */
     public DeviceBuffer allocate(long bytes) {
         return DeviceBuffer.allocate(this, bytes);
+    }
+
+    /**
+     * {@code bytes} of page-locked host memory (portable: usable with every context), which
+     * asynchronous copies move without staging, freed with {@code cuMemFreeHost} when {@code arena}
+     * closes, after the work queued in this context has finished (a copy still queued may use it;
+     * see {@link DeviceBuffer#close()} for why the wait is explicit).
+     */
+    public MemorySegment allocatePinned(long bytes, Arena arena) {
+        if (bytes <= 0) throw new IllegalArgumentException("pinned host memory needs a positive size, not " + bytes);
+        makeCurrent();
+        MemorySegment pointer;
+        try (Arena out = Arena.ofConfined()) {
+            MemorySegment p = out.allocate(ADDRESS);
+            int rc = Cu.cuMemHostAlloc(p, bytes, CU_MEMHOSTALLOC_PORTABLE);
+            if (rc != Cu.CUDA_SUCCESS) throw CudaException.of(rc, "cuMemHostAlloc of " + bytes + " bytes on device " + device.index());
+            pointer = p.get(ADDRESS, 0);
+        }
+        return pointer.reinterpret(bytes, arena, memory -> {
+            synchronize(); // makes the context current too: the arena may close on another thread
+            int rc = Cu.cuMemFreeHost(memory);
+            if (rc != Cu.CUDA_SUCCESS) throw CudaException.of(rc, "cuMemFreeHost of " + bytes + " bytes on device " + device.index());
+        });
     }
 
     /** The legacy default (NULL) stream, which orders itself against every blocking stream. */

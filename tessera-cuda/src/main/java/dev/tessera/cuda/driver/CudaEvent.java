@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /** A marker in a stream, for timing device work and waiting for a point in a stream. */
 public final class CudaEvent implements AutoCloseable {
     private static final int CU_EVENT_DEFAULT = 0;
+    private static final int CUDA_ERROR_NOT_READY = 600;
 
     private final CudaContext context;
     private final MemorySegment handle;
@@ -49,6 +50,16 @@ public final class CudaEvent implements AutoCloseable {
         if (rc != Cu.CUDA_SUCCESS) throw CudaException.of(rc, "cuEventSynchronize on " + context);
     }
 
+    /** Whether the recorded point has been reached (true for an event never recorded), without waiting. */
+    public boolean isDone() {
+        MemorySegment event = handle();
+        context.makeCurrent();
+        int rc = Cu.cuEventQuery(event);
+        if (rc == Cu.CUDA_SUCCESS) return true;
+        if (rc == CUDA_ERROR_NOT_READY) return false;
+        throw CudaException.of(rc, "cuEventQuery on " + context);
+    }
+
     /**
      * Device time in milliseconds between two recorded events (resolution about half a microsecond).
      * Both must have completed: synchronize on {@code end} first.
@@ -65,7 +76,7 @@ public final class CudaEvent implements AutoCloseable {
         }
     }
 
-    private MemorySegment handle() {
+    MemorySegment handle() {
         if (closed.get()) throw new IllegalStateException("event used after close");
         return handle;
     }

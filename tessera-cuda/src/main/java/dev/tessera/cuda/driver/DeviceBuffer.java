@@ -200,12 +200,21 @@ public final class DeviceBuffer implements AutoCloseable {
         checkFill(Cu.cuMemsetD32Async(address, value, words, streamHandle(stream)), "cuMemsetD32Async");
     }
 
-    /** Frees the memory; later calls do nothing. Frees asynchronously to queued work, as cuMemFree does. */
+    /**
+     * Frees the memory once the work queued before this call, on every stream of the context, has
+     * finished; later calls do nothing. Kernels and asynchronous copies on any stream (Tessera's own,
+     * another library's, the default one) may still use the memory when a tensor is closed or
+     * collected, and memory freed under them could be handed to the next allocation while they
+     * write it. cuMemFree is not stream-ordered (cuMemFreeAsync is), and the driver API says only
+     * that it "may perform implicit synchronization" for memory from cuMemAlloc, which in practice
+     * it does; the context synchronize before it makes that wait certain. It costs what the driver's
+     * own wait costs: freeing waits for the device either way.
+     */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true) || !owned) return;
         LiveAllocations.remove(this);
-        context.makeCurrent();
+        context.synchronize();
         int rc = Cu.cuMemFree(address);
         if (rc != Cu.CUDA_SUCCESS) throw CudaException.of(rc, "cuMemFree of " + this);
     }

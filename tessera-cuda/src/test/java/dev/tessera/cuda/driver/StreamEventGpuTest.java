@@ -1,9 +1,13 @@
 package dev.tessera.cuda.driver;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestReporter;
 
@@ -39,6 +43,37 @@ class StreamEventGpuTest extends GpuTestBase {
         }
         stream.close();
         assertDoesNotThrow(stream::synchronize);
+    }
+
+    @Test
+    void aStreamWaitsForAnotherStreamsEventAndPinnedMemoryRoundTrips() {
+        int words = (1 << 20) + 3;
+        try (Arena arena = Arena.ofConfined();
+             CudaStream first = context.createStream(); CudaStream second = context.createStream();
+             CudaEvent filled = context.createEvent(); DeviceBuffer buffer = context.allocate(4L * words)) {
+            MemorySegment host = context.allocatePinned(4L * words, arena);
+            host.fill((byte) 0);
+            buffer.fillIntsAsync(0x3f800000, first); // 1.0f
+            filled.record(first);
+            second.waitFor(filled);
+            buffer.copyToHostAsync(0, host, second);
+            second.synchronize();
+            assertTrue(filled.isDone(), "second waited for the event");
+            for (int i = 0; i < words; i++) assertEquals(1.0f, host.getAtIndex(ValueLayout.JAVA_FLOAT, i), "word " + i);
+        }
+    }
+
+    @Test
+    void aBorrowedStreamIsNeverDestroyed() {
+        try (CudaStream made = context.createStream()) {
+            CudaStream borrowed = CudaStream.borrow(context, made.address());
+            assertEquals(made.address(), borrowed.address());
+            borrowed.synchronize();
+            borrowed.close();
+            assertThrows(IllegalStateException.class, borrowed::synchronize);
+            assertDoesNotThrow(made::synchronize, "the stream itself is still there");
+        }
+        assertThrows(IllegalArgumentException.class, () -> CudaStream.borrow(context, 0));
     }
 
     @Test
