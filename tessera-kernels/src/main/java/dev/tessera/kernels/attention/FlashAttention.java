@@ -190,18 +190,24 @@ public final class FlashAttention {
         void step(Tile g, Tile mb, boolean masked, Var dkAcc, Var dvAcc) {
             Tile h = kvh.mul(group).add(g), bh = b.mul(heads).add(h);
             Tile rm = mb.mul(bm).add(arange(0, bm)), rd = arange(0, d), rows = rm.col().lt(nq);
-            // rows past Nq load zeros (q, dO, lse, Δ), so their P·dO and dS vanish without a mask
-            Tile qt = load(q.add(b.mul(sqb).add(h.mul(sqh))).add(rm.col().mul(sqn)).add(rd.row()), rows, 0L);      // [BM, D]
-            Tile gradOut = load(dO.add(b.mul(sdb).add(h.mul(sdh))).add(rm.col().mul(sdn)).add(rd.row()), rows, 0L);
+            // rows past Nq load zeros (q, dO, lse, Δ), so their P·dO and dS vanish without a mask. q and dO are
+            // loaded once in each orientation the products read them in ([BM, D] and [D, BM] through strides):
+            // a load whose one user is a dot is copied into shared memory ahead (pipelined), a load that also
+            // feeds a transpose was staged through registers every step
+            Tile qPtr = q.add(b.mul(sqb).add(h.mul(sqh))), dOPtr = dO.add(b.mul(sdb).add(h.mul(sdh)));
+            Tile qt = load(qPtr.add(rm.col().mul(sqn)).add(rd.row()), rows, 0L);                                   // [BM, D]
+            Tile qT = load(qPtr.add(rd.col()).add(rm.row().mul(sqn)), rm.row().lt(nq), 0L);                         // [D, BM]
+            Tile gradOut = load(dOPtr.add(rm.col().mul(sdn)).add(rd.row()), rows, 0L);
+            Tile gradOutT = load(dOPtr.add(rd.col()).add(rm.row().mul(sdn)), rm.row().lt(nq), 0L);
             Tile lse2 = load(lse.add(bh.mul(nq)).add(rm), rm.lt(nq), 0.0).mul(LOG2E);
             Tile dRow = load(delta.add(bh.mul(nq)).add(rm), rm.lt(nq), 0.0);
-            Tile sT = dot(kt, trans(qt));                                                                           // [BN, BM]
+            Tile sT = dot(kt, qT);                                                                                  // [BN, BM]
             // keys past Nk must give P = 0: their scores are 0, and exp2(0 − lse) overflows where every real score is very negative
             Tile seen = masked ? visible(rm.row(), keys.col(), nk, diagonal, window, causal, slide) : keys.col().lt(nk);
             Tile pT = where(seen, fastExp2(fma(sT, scale.mul(LOG2E), lse2.row().neg())), 0.0);   // P as the forward pass made it
             DType in = qt.elementType();
             dvAcc.set(dot(pT.to(in), gradOut, dvAcc.get()));
-            Tile dsT = pT.mul(dot(vt, trans(gradOut)).sub(dRow.row()));                                            // [BN, BM]
+            Tile dsT = pT.mul(dot(vt, gradOutT).sub(dRow.row()));                                                  // [BN, BM]
             dkAcc.set(dot(dsT.to(in), qt, dkAcc.get()));
             if (atomicDq) {
                 Tile dq = dot(trans(dsT).to(in), kt).mul(scale);                                                   // [BM, D]
@@ -245,9 +251,12 @@ public final class FlashAttention {
         void step(Tile s, boolean masked, Var acc) {
             Tile cols = s.add(arange(0, bn)), rd = arange(0, d);
             Tile kPtr = kBase.add(cols.col().mul(skn)).add(rd.row()), vPtr = vBase.add(rd.col()).add(cols.row().mul(svn));
-            Tile kt = masked ? load(kPtr, cols.col().lt(nk), 0L) : load(kPtr);    // [BN, D]
-            Tile vT = masked ? load(vPtr, cols.row().lt(nk), 0L) : load(vPtr);    // [D, BN]: vᵀ through strides
-            Tile p = fastExp2(fma(dot(qt, trans(kt)), qkScale, lse2.col().neg()));   // P as the forward pass made it
+            Tile kTPtr = kBase.add(rd.col()).add(cols.row().mul(skn));
+            // K in both orientations, each load read by one product only (so both are pipelined; see Queries.step)
+            Tile kt = masked ? load(kPtr, cols.col().lt(nk), 0L) : load(kPtr);        // [BN, D]
+            Tile kT = masked ? load(kTPtr, cols.row().lt(nk), 0L) : load(kTPtr);     // [D, BN]: kᵀ through strides
+            Tile vT = masked ? load(vPtr, cols.row().lt(nk), 0L) : load(vPtr);        // [D, BN]: vᵀ through strides
+            Tile p = fastExp2(fma(dot(qt, kT), qkScale, lse2.col().neg()));   // P as the forward pass made it
             // a query that sees no key has lse = -inf, and such queries appear only in masked blocks
             if (masked) p = where(visible(rows.col(), cols.row(), nk, diagonal, window, causal, slide), p, 0.0);
             Tile ds = p.mul(dot(gradOut, vT).sub(dRow.col()));
@@ -296,31 +305,41 @@ public final class FlashAttention {
         /** This blocking as an autotuner config. */
         public dev.tessera.autotune.Config toTuned() { return dev.tessera.autotune.Config.of("BM", bm, "BN", bn).warps(warps).stages(stages); }
 
-        // The GPU blockings are the largest that ptxas assembles for sm_90a without spilling
+        // The GPU blockings are the fastest measured on an H200 (f16, B·N = 16k, N 4k; bench/NOTES.md),
+        // among those ptxas assembles for sm_90a without spilling where one that fast does not spill
         // (FlashAttentionPtxasTest): warps own whole rows of the scores, so BM 128 at 8 warps gives
         // each warp 16 rows and an f32 accumulator of 16 x D.
 
         /** The forward pass's blocking for head dimension {@code d} on {@code device}: H100/H200 sizes on a GPU, small tiles on the CPU. */
-        public static Config forward(int d, Device device) {
+        public static Config forward(int d, Device device) { return forward(d, device, false); }
+
+        /** As {@link #forward(int, Device)}, for causal attention or not (a causal pass has two key loops, and more registers). */
+        public static Config forward(int d, Device device, boolean causal) {
             if (device.backend().equals("cpu")) return new Config(64, 64, 4, 1);
+            // the tuner's pick at D 64 and 128 (D 128: 471.4 TFLOP/s, 432.9 at 128x64 with 3 stages), which spills
+            // 20 bytes at D 128 when causal
+            if (d <= 64 || (d <= 128 && !causal)) return new Config(128, 128, 8, 2);
             if (d <= 128) return new Config(128, 64, 8, 3);
             return new Config(64, 32, 8, 2);   // D 256: spills 12 bytes, the least of the blockings tried
         }
 
         /** The backward pass's blocking: BN keys held (dK and dV accumulate in registers), BM queries a step. */
-        public static Config backward(int d, Device device) {
+        public static Config backward(int d, Device device) { return backward(d, device, false); }
+
+        /** As {@link #backward(int, Device)}, for causal attention or not (a causal pass has two loops over queries, and more registers). */
+        public static Config backward(int d, Device device, boolean causal) {
             if (device.backend().equals("cpu")) return new Config(64, 64, 4, 1);
-            // measured on an H200 with the deterministic dQ (f16, N 4k, not causal; bench/NOTES.md): D 64 135.5 TFLOP/s
-            // (161.3 at 64x64 with its dQ blocking); D 128 178.5, where the spill-free 16x64 ran 155.5 and 32x32 on
-            // 8 warps (warps copying each other's products under a rows tiling) 65.8, though this one spills 240 bytes
-            if (d <= 128) return new Config(32, 64, 4, 2);
+            // with the deterministic dQ: D 64 253.5 TFLOP/s (causal 235.3); D 128 301.0 at 64x128 on 8 warps, and causal
+            // 250.2 at 32x64 on 4 warps, which spills 168 bytes there (the others tried spill more or ran slower)
+            if (d <= 64) return new Config(64, 64, 4, 2);
+            if (d <= 128) return causal ? new Config(32, 64, 4, 2) : new Config(64, 128, 8, 2);
             return new Config(16, 16, 4, 1);                  // D 256 spills 2 KB at every blocking tried (ptxas 13, sm_90a)
         }
 
         /** The deterministic dQ kernel's blocking: BM queries held, BN keys a step. */
         public static Config dq(int d, Device device) {
             if (device.backend().equals("cpu")) return new Config(64, 64, 4, 1);
-            if (d <= 64) return new Config(64, 64, 4, 2);   // H200, D 64, N 4k: 163.2 TFLOP/s in all, 135.5 at 128x32 on 8 warps
+            if (d <= 64) return new Config(64, 64, 4, 2);   // H200, D 64: with 128x32 on 8 warps the pass ran 0.83 times as fast
             if (d <= 128) return new Config(64, 32, 4, 2);
             return new Config(16, 16, 4, 1);
         }
@@ -481,7 +500,7 @@ public final class FlashAttention {
         Shape s = Shape.of(q, k, v);
         s.requireLike("out", out, q.dtype(), s.hq, s.nq);
         s.requireLse(lse);
-        Config c = options.forwardConfig() != null ? options.forwardConfig() : Config.forward(s.d, q.device());
+        Config c = options.forwardConfig() != null ? options.forwardConfig() : Config.forward(s.d, q.device(), options.causal());
         FORWARD.withOptions(c.warps(), c.stages()).launch(grid(cdiv(s.nq, c.bm()), s.b * s.hq),
                 forwardArgs(q, k, v, out, lse, options, s), Map.of("D", s.d, "BM", c.bm(), "BN", c.bn(), "CAUSAL", options.causal(),
                         "WINDOW", options.window() > 0));
@@ -515,7 +534,7 @@ public final class FlashAttention {
         s.requireLike("dk", dk, q.dtype(), s.hkv, s.nk);
         s.requireLike("dv", dv, q.dtype(), s.hkv, s.nk);
         Options options = ctx.options();
-        Config c = options.backwardConfig() != null ? options.backwardConfig() : Config.backward(s.d, q.device());
+        Config c = options.backwardConfig() != null ? options.backwardConfig() : Config.backward(s.d, q.device(), options.causal());
         Device dev = q.device();
         int rowBlock = 64;
         boolean atomic = !options.deterministic();

@@ -184,7 +184,7 @@ public final class TesseraProvider implements BenchProvider {
                     }
                     if (p.kernel() == KernelBench.ATTENTION) {
                         return Workload.of(() -> FlashAttention.forward(q, k, v, ctx.out(), ctx.lse(), opts), timer, free,
-                                "fixed: " + FlashAttention.Config.forward(hd, d));
+                                "fixed: " + FlashAttention.Config.forward(hd, d, opts.causal()));
                     }
                     Tensor dOut = own(owned, BenchInputs.random(t, seed + 3, d, dims));
                     Tensor dq = own(owned, Tensor.empty(t, d, dims)), dk = own(owned, Tensor.empty(t, d, dims)), dv = own(owned, Tensor.empty(t, d, dims));
@@ -193,7 +193,7 @@ public final class TesseraProvider implements BenchProvider {
                     if (ws.dqSums() != null) owned.add(ws.dqSums());
                     FlashAttention.backward(ctx, dOut, dq, dk, dv, ws);   // compiles outside the timed region
                     return Workload.of(() -> FlashAttention.backward(ctx, dOut, dq, dk, dv, ws), timer, free,
-                            "fixed: " + FlashAttention.Config.backward(hd, d)
+                            "fixed: " + FlashAttention.Config.backward(hd, d, opts.causal())
                                     + (opts.deterministic() ? ", dQ " + FlashAttention.Config.dq(hd, d) : ", dQ by atomics"));
                 }
                 case "attention-decode" -> {

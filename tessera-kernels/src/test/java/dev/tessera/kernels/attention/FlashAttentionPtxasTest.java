@@ -25,30 +25,29 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The GPU blockings of {@link Config#forward}, {@link Config#backward} and {@link Config#dq}
  * (H100/H200: BM 128 in the forward pass) assemble for sm_90a without spills, causal (both loops,
- * masked and unmasked) at the benchmark's specialization (strides and lengths divisible by 16, one
+ * masked and unmasked) and not, at the benchmark's specialization (strides and lengths divisible by 16, one
  * head a group): a spill in the inner loop of attention usually costs more than a smaller tile.
- * One measured exception: the D 128 backward's 32x64 blocking spills (see the allowance) and ran
- * faster on an H200 than every spill-free one. Left out, because they spill at every blocking
- * tried: D 256 forward (12 bytes) and the D 128 backward with dQ atomics. The registers ptxas
- * reports are printed for the record.
+ * Two measured exceptions at D 128 (see the allowance) spill and ran faster on an H200 than the
+ * blockings that spill less. Left out, because they spill at every blocking
+ * tried: D 256 forward (12 bytes); and the backward pass with dQ atomics, 4 to 5 times slower than
+ * the default (84 bytes at D 64). The registers ptxas reports are printed for the record.
  */
 class FlashAttentionPtxasTest {
 
     static Stream<Arguments> cases() {
-        return Stream.of(Arguments.of("forward", 64), Arguments.of("forward", 128), Arguments.of("backward-atomic", 64),
-                Arguments.of("backward", 64), Arguments.of("backward", 128), Arguments.of("dq", 64), Arguments.of("dq", 128));
+        return Stream.of("forward", "backward", "dq").flatMap(pass -> Stream.of(64, 128).flatMap(d -> Stream.of(false, true)
+                .map(causal -> Arguments.of(pass, d, causal))));
     }
 
-    @ParameterizedTest(name = "{0} f16 D={1} causal")
+    @ParameterizedTest(name = "{0} f16 D={1} causal {2}")
     @MethodSource("cases")
-    void gpuConfigsAssembleWithoutSpills(String pass, int d) throws Exception {
+    void gpuConfigsAssembleWithoutSpills(String kernel, int d, boolean causal) throws Exception {
         assumeTrue(Ptxas.path().isPresent(), Ptxas.missingReason());
         Device gpu = new Device("cuda", 0);
-        String kernel = pass.replace("-atomic", "");
         Config c = switch (kernel) {
-            case "forward" -> Config.forward(d, gpu);
+            case "forward" -> Config.forward(d, gpu, causal);
             case "dq" -> Config.dq(d, gpu);
-            default -> Config.backward(d, gpu);
+            default -> Config.backward(d, gpu, causal);
         };
         List<ArgSpec> args = new ArrayList<>();
         if (kernel.equals("forward")) {
@@ -63,22 +62,23 @@ class FlashAttentionPtxasTest {
         } else {
             for (int i = 0; i < 4; i++) args.add(ptr(DType.F16));                   // q, k, v, dO
             for (int i = 0; i < 2; i++) args.add(ptr(DType.F32));                   // lse, Δ
-            args.add(ptr(pass.endsWith("-atomic") ? DType.F32 : DType.F16));        // dQ's f32 sums, or dq standing in
+            args.add(ptr(DType.F16));                                               // dq standing in for dQ's sums (no atomics)
             for (int i = 0; i < 2; i++) args.add(ptr(DType.F16));                   // dK, dV
             for (int i = 0; i < 18; i++) args.add(i32Div16());
         }
         args.addAll(List.of(i32Div16(), new ArgSpec(DType.I32, 1, true), i32Div16(), i32Div16(), scalar(DType.F32), i32()));
-        Object[] constexprs = {"D", d, "BM", c.bm(), "BN", c.bn(), "CAUSAL", true, "WINDOW", false, "ATOMIC_DQ", pass.endsWith("-atomic")};
+        Object[] constexprs = {"D", d, "BM", c.bm(), "BN", c.bn(), "CAUSAL", causal, "WINDOW", false, "ATOMIC_DQ", false};
         KernelIR ir = ir(FlashAttention.class, kernel, args, kernel.equals("backward") ? constexprs : java.util.Arrays.copyOf(constexprs, 10));
         Target target = Ptxas.target(9, 0);
         PtxModule m = PtxCodegen.generate(ir, new LaunchOptions(c.warps(), c.stages()), target);
         Ptxas.Report r = Ptxas.assemble(m.ptx(), target.ptx().arch());
         assertTrue(r.ok(), r::output);
-        System.out.println("flash attention " + pass + " f16 D=" + d + " causal " + c + ": " + r.registers() + " registers, "
+        System.out.println("flash attention " + kernel + " f16 D=" + d + (causal ? " causal " : " ") + c + ": " + r.registers() + " registers, "
                 + Math.max(0, r.spillStores()) + " bytes spill stores");
-        // the D 128 backward at 32x64 on 4 warps spills at 255 registers (ptxas 13, sm_90a: 240 bytes, 456 causal)
-        // and still ran 178.5 TFLOP/s on an H200 (not causal), where the spill-free 16x64 ran 155.5
-        int allowance = pass.equals("backward") && d == 128 ? 512 : 0;
+        // measured exceptions at 255 registers (ptxas 13, sm_90a; H200, N 4k): the causal D 128 backward at 32x64 on
+        // 4 warps spills 168 bytes and ran 250.2 TFLOP/s, the 16x64 that spills 52 ran 208.3; the D 128 forward at
+        // 128x128 with 2 stages spills 80 bytes and ran 471.4, the spill-free 128x64 with 3 stages 432.9
+        int allowance = d != 128 ? 0 : kernel.equals("backward") && causal ? 192 : kernel.equals("forward") && !causal ? 96 : 0;
         assertTrue(r.spillStores() <= allowance, () -> c + " spills:\n" + r.output());
         assertTrue(r.spillLoads() <= allowance, () -> c + " spills:\n" + r.output());
     }
