@@ -132,7 +132,10 @@ public final class Fp8 {
      * to the f32 accumulator. Summing at most 128 products before each promotion bounds what an
      * accumulation narrower than f32 inside the tensor cores can lose (DeepSeek-V3 measured about
      * 14 bits kept in Hopper's FP8 sums, and promotes every 128 for that reason), so the dot allows
-     * that accumulation ({@code FAST_ACCUMULATION}: wgmma on sm_90a).
+     * that accumulation ({@code FAST_ACCUMULATION}: wgmma on sm_90a). BN divides 128 too, so a
+     * program's columns lie in one weight block: its scale is one number a step, and each promotion
+     * is one fma an element with the rows' scales (an outer product of both scales took a [BM, BN]
+     * tile of registers and a multiply an element more).
      */
     @Kernel
     static void matmulBlockScaled(Tile a, Tile w, Tile sa, Tile sw, Tile y, Tile m, Tile n, Tile k, Tile kBlocks,
@@ -141,15 +144,15 @@ public final class Fp8 {
         Tile rm = tile[0].mul(BM).add(arange(0, BM)), rn = tile[1].mul(BN).add(arange(0, BN)), rk = arange(0, BK);
         Var aPtr = var(a.add(rm.col().mul(k)).add(rk.row()));
         Var wPtr = var(w.add(rk.col()).add(rn.row().mul(k)));                      // Wᵀ's [BK, BN] tile
-        Tile aScales = sa.add(rm.mul(kBlocks)), wScales = sw.add(rn.div(BLOCK).mul(kBlocks));
+        Tile aScales = sa.add(rm.mul(kBlocks)), wScales = sw.add(tile[1].mul(BN).div(BLOCK).mul(kBlocks));
         Var acc = var(zeros(F32, BM, BN));
         for (Tile step : range(0, cdiv(k, BK))) {
             Tile left = k.sub(step.mul(BK));
             Tile at = load(aPtr.get(), rm.col().lt(m).and(rk.row().lt(left)), 0.0);
             Tile wt = load(wPtr.get(), rk.col().lt(left).and(rn.row().lt(n)), 0.0);
             Tile kb = step.mul(BK).div(BLOCK);
-            Tile scale = load(aScales.add(kb), rm.lt(m), 0.0).col().mul(load(wScales.add(kb), rn.lt(n), 0.0).row());
-            acc.set(acc.get().add(dot(at, wt, null, Precision.FAST_ACCUMULATION).mul(scale)));
+            Tile scale = load(aScales.add(kb), rm.lt(m), 0.0).mul(load(wScales.add(kb)));   // [BM]: the rows' scales times the block's
+            acc.set(fma(dot(at, wt, null, Precision.FAST_ACCUMULATION), scale.col(), acc.get()));
             aPtr.set(aPtr.get().add(BK));
             wPtr.set(wPtr.get().add(BK));
         }
@@ -239,7 +242,7 @@ public final class Fp8 {
      * The block-scaled FP8 GEMM (DeepSeek-V3): y = A·Wᵀ for activations A [M, K] quantized in
      * 1×128 tiles and a weight W [N, K] quantized in 128×128 blocks, both of one FP8 format; the
      * scales are applied per K block of 128 to f32 partial sums; y (f32, f16 or bf16, [M, N]) is
-     * rounded once. {@code cfg.bk()} must divide 128.
+     * rounded once. {@code cfg.bk()} and {@code cfg.bn()} must divide 128.
      */
     public static void matmul(Quantized a, Quantized w, Tensor y, GemmConfig cfg) {
         if (a.scaling() != Scaling.TILE_1X128) throw new IllegalArgumentException("the FP8 GEMM's A must be quantized in 1x128 tiles, not " + a.scaling());
@@ -250,6 +253,7 @@ public final class Fp8 {
         int m = (int) a.values().shape(0), k = (int) a.values().shape(1), n = (int) w.values().shape(0);
         if (w.values().shape(1) != k) throw new IllegalArgumentException("FP8 GEMM shapes: A " + a.values() + " · Wᵀ of W " + w.values() + " differ in K");
         if (cfg.bk() > BLOCK) throw new IllegalArgumentException("the FP8 GEMM's K step must divide 128 (one scale block a step), got BK=" + cfg.bk());
+        if (cfg.bn() > BLOCK) throw new IllegalArgumentException("the FP8 GEMM's column tile must divide 128 (one weight block a tile), got BN=" + cfg.bn());
         requireSameDevice("W", w.values(), a.values());
         requireGemmOut(y, m, n, a.values());
         requireGemmSize(m, n, k);

@@ -203,9 +203,10 @@ class QuantGemmTest {
         return v;
     }
 
-    /** The test's blocking (mma.sync) and the library's (128×128 tiles on 8 warps: wgmma on sm_90a). */
+    /** The test's blocking (mma.sync), the library's, and 64×128 tiles on one warpgroup (wgmma on sm_90a, both). */
     static Stream<Arguments> fp8Configs() {
-        return TestDevices.all().flatMap(d -> Stream.of(Arguments.of(d, SMALL), Arguments.of(d, Fp8.GEMM_CONFIG)));
+        return TestDevices.all().flatMap(d -> Stream.of(Arguments.of(d, SMALL), Arguments.of(d, Fp8.GEMM_CONFIG),
+                Arguments.of(d, new GemmConfig(64, 128, 128, 8, 4, 3)), Arguments.of(d, new GemmConfig(128, 128, 128, 8, 8, 3))));
     }
 
     @ParameterizedTest(name = "{0} {1}")
@@ -242,6 +243,7 @@ class QuantGemmTest {
             QuantInt8Test.assertMessage(() -> Fp8.matmul(tiles, shortK, DType.F32), "differ in K");
             try (Tensor y = Tensor.zeros(DType.F32, d, 4, 4)) {
                 QuantInt8Test.assertMessage(() -> Fp8.matmul(tiles, blocks, y, new GemmConfig(64, 64, 256, 8, 4, 3)), "must divide 128");
+                QuantInt8Test.assertMessage(() -> Fp8.matmul(tiles, blocks, y, new GemmConfig(64, 256, 64, 8, 4, 3)), "column tile must divide 128");
             }
         }
     }
