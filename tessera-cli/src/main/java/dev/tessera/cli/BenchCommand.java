@@ -102,8 +102,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--causal", description = "attention: causal (its FLOPs are counted halved)")
     boolean causal;
 
-    @Option(names = "--deterministic", description = "attention-backward: dQ by programs of its own instead of f32 atomics")
-    boolean deterministic;
+    @Option(names = "--atomic-dq", description = "attention-backward: dQ summed with f32 atomics instead of by programs of its own (the default)")
+    boolean atomicDq;
 
     @Option(names = "--batch", paramLabel = "<b>", description = "attention-decode: the sequences decoded at once (default: ${DEFAULT-VALUE})")
     int batch = 1;
@@ -193,7 +193,7 @@ final class BenchCommand implements Callable<Integer> {
         positive("--rep-ms", repMs);
         BenchSettings settings = BenchSettings.of(c.dtype(), d).withSeed(seed).withRows(rows).withTune(tune).withIeee(c.ieee())
                 .withShapes(c.shapes()).withBTransposed(bTransposed).withMatmulConfig(c.config())
-                .withHeadDim(headDim).withCausal(causal).withDeterministic(deterministic).withBatch(batch)
+                .withHeadDim(headDim).withCausal(causal).withDeterministic(!atomicDq).withBatch(batch)
                 .withTuners(t -> deriveTuner(t, d));
         if (tune && kb.tuner().isEmpty()) System.err.println("tessera bench: " + kb.name() + " has no autotuner; --tune has no effect");
         long[] xs = kb.listedSizes(settings) != null ? kb.listedSizes(settings) : sizes != null ? Sizes.parse(sizes) : kb.defaultSizes(d);
@@ -297,7 +297,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (batch != 1 && kb != KernelBench.ATTENTION_DECODE) throw new IllegalArgumentException("--batch is for attention-decode only");
         if (batch < 1) throw new IllegalArgumentException("--batch takes at least 1 sequence, not " + batch);
-        if (deterministic && kb != KernelBench.ATTENTION_BACKWARD) throw new IllegalArgumentException("--deterministic is for attention-backward only");
+        if (atomicDq && kb != KernelBench.ATTENTION_BACKWARD) throw new IllegalArgumentException("--atomic-dq is for attention-backward only");
         if (headDim < 16 || headDim > 256 || Integer.bitCount(headDim) != 1) {
             throw new IllegalArgumentException("--head-dim takes 16, 32, 64, 128 or 256, not " + headDim);
         }
@@ -379,7 +379,7 @@ final class BenchCommand implements Callable<Integer> {
         if (config != null) a.addAll(List.of("--config", config));
         if (headDim != 128) a.addAll(List.of("--head-dim", Integer.toString(headDim)));
         if (causal) a.add("--causal");
-        if (deterministic) a.add("--deterministic");
+        if (atomicDq) a.add("--atomic-dq");
         if (batch != 1) a.addAll(List.of("--batch", Integer.toString(batch)));
         if (tune) a.add("--tune");
         if (tuneRepMs != null) a.addAll(List.of("--tune-rep-ms", Double.toString(tuneRepMs)));

@@ -324,11 +324,17 @@ public final class FlashAttention {
         }
 
         /** The backward pass's blocking: BN keys held (dK and dV accumulate in registers), BM queries a step. */
-        public static Config backward(int d, Device device) { return backward(d, device, false); }
+        public static Config backward(int d, Device device) { return backward(d, device, false, false); }
 
-        /** As {@link #backward(int, Device)}, for causal attention or not (a causal pass has two loops over queries, and more registers). */
-        public static Config backward(int d, Device device, boolean causal) {
+        /**
+         * As {@link #backward(int, Device)}, for causal attention or not (a causal pass has two loops
+         * over queries, and more registers), with dQ by atomics or not.
+         */
+        public static Config backward(int d, Device device, boolean causal, boolean atomicDq) {
             if (device.backend().equals("cpu")) return new Config(64, 64, 4, 1);
+            // the atomics' dQ tile takes registers and shared memory besides (64x128 at D 128 needs 266 KB):
+            // 32x64 on 4 warps, 18.5 TFLOP/s at D 128 on an H200, the atomics' traffic bounding it at any blocking
+            if (atomicDq && d <= 128) return new Config(32, 64, 4, 2);
             // with the deterministic dQ: D 64 253.5 TFLOP/s (causal 235.3); D 128 301.0 at 64x128 on 8 warps, and causal
             // 250.2 at 32x64 on 4 warps, which spills 168 bytes there (the others tried spill more or ran slower)
             if (d <= 64) return new Config(64, 64, 4, 2);
@@ -534,7 +540,7 @@ public final class FlashAttention {
         s.requireLike("dk", dk, q.dtype(), s.hkv, s.nk);
         s.requireLike("dv", dv, q.dtype(), s.hkv, s.nk);
         Options options = ctx.options();
-        Config c = options.backwardConfig() != null ? options.backwardConfig() : Config.backward(s.d, q.device(), options.causal());
+        Config c = options.backwardConfig() != null ? options.backwardConfig() : Config.backward(s.d, q.device(), options.causal(), !options.deterministic());
         Device dev = q.device();
         int rowBlock = 64;
         boolean atomic = !options.deterministic();

@@ -46,7 +46,7 @@ public record BenchSettings(DType dtype, Device device, long seed, long rows, bo
     }
 
     public static BenchSettings of(DType dtype, Device device) {
-        return new BenchSettings(dtype, device, 42, 4096, false, true, UnaryOperator.identity(), null, List.of(), false, null, 128, false, false, 1);
+        return new BenchSettings(dtype, device, 42, 4096, false, true, UnaryOperator.identity(), null, List.of(), false, null, 128, false, true, 1);
     }
 
     public BenchSettings withSeed(long s) { return new BenchSettings(dtype, device, s, rows, tune, ieee, tuners, null, shapes, bTransposed, matmulConfig, headDim, causal, deterministic, batch); }

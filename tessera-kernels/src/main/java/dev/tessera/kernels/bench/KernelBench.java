@@ -221,7 +221,7 @@ public final class KernelBench {
             s -> attentionMetric(s, 1.0), FlashAttention.FORWARD_TUNER);
 
     public static final KernelBench ATTENTION_BACKWARD = new KernelBench("attention-backward",
-            "flash attention backward (dQ, dK, dV) of the same problems (--deterministic: dQ without atomics)", "N",
+            "flash attention backward (dQ, dK, dV) of the same problems (--atomic-dq: dQ by f32 atomics instead of the default's programs of its own)", "N",
             new long[] {64, 128}, pow2(10, 14), KernelBench::attentionDims,
             s -> attentionMetric(s, 2.5), null);
 

@@ -193,7 +193,7 @@ public final class TesseraProvider implements BenchProvider {
                     if (ws.dqSums() != null) owned.add(ws.dqSums());
                     FlashAttention.backward(ctx, dOut, dq, dk, dv, ws);   // compiles outside the timed region
                     return Workload.of(() -> FlashAttention.backward(ctx, dOut, dq, dk, dv, ws), timer, free,
-                            "fixed: " + FlashAttention.Config.backward(hd, d, opts.causal())
+                            "fixed: " + FlashAttention.Config.backward(hd, d, opts.causal(), !opts.deterministic())
                                     + (opts.deterministic() ? ", dQ " + FlashAttention.Config.dq(hd, d) : ", dQ by atomics"));
                 }
                 case "attention-decode" -> {

@@ -167,8 +167,13 @@ public final class Fp8 {
     /** The side of the GEMM's scale blocks: 1×128 activation tiles, 128×128 weight blocks. */
     static final int BLOCK = 128;
 
-    /** The blocking of the block-scaled GEMM unless told otherwise: K steps of a whole scale block. */
-    public static final GemmConfig GEMM_CONFIG = new GemmConfig(128, 128, 128, 8, 8, 3);
+    /**
+     * The blocking of the block-scaled GEMM unless told otherwise: K steps of a whole scale block, on
+     * one warpgroup, so that two programs share a multiprocessor and one's promotion runs while the
+     * other's wgmma does (H200, e4m3, 4096³ / 8192³: 318.3 / 327.8 TFLOP/s; 128x128 tiles on 8 warps
+     * 302.3 / 318.7; K steps of 64 under 190).
+     */
+    public static final GemmConfig GEMM_CONFIG = new GemmConfig(64, 128, 128, 8, 4, 3);
 
     /** The launch helper of this family: a grid of [32, 128] tiles, 4 warps. */
     private static void launch(JitKernel kernel, int m, int n, Object... args) {

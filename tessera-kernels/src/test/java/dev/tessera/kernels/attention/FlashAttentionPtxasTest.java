@@ -47,7 +47,7 @@ class FlashAttentionPtxasTest {
         Config c = switch (kernel) {
             case "forward" -> Config.forward(d, gpu, causal);
             case "dq" -> Config.dq(d, gpu);
-            default -> Config.backward(d, gpu, causal);
+            default -> Config.backward(d, gpu, causal, false);
         };
         List<ArgSpec> args = new ArrayList<>();
         if (kernel.equals("forward")) {

@@ -203,10 +203,10 @@ class QuantGemmTest {
         return v;
     }
 
-    /** The test's blocking (mma.sync), the library's, and 64×128 tiles on one warpgroup (wgmma on sm_90a, both). */
+    /** The test's blocking (mma.sync), the library's (64×128 on one warpgroup) and 128×128 tiles on two (wgmma on sm_90a, both). */
     static Stream<Arguments> fp8Configs() {
         return TestDevices.all().flatMap(d -> Stream.of(Arguments.of(d, SMALL), Arguments.of(d, Fp8.GEMM_CONFIG),
-                Arguments.of(d, new GemmConfig(64, 128, 128, 8, 4, 3)), Arguments.of(d, new GemmConfig(128, 128, 128, 8, 8, 3))));
+                Arguments.of(d, new GemmConfig(128, 128, 128, 8, 8, 3))));
     }
 
     @ParameterizedTest(name = "{0} {1}")
@@ -223,9 +223,10 @@ class QuantGemmTest {
             Fp8.matmul(qa, qw, y, config);
             double[][] ref = product(dequantized(qa), transpose(dequantized(qw), n, k), M, n, k);
             // a GPU's FP8 mma keeps fewer bits than f32 in its sums (Hopper's about 13-14, truncated at
-            // each of a K block's four wgmma steps): 2^-12 of Σ|terms| was exceeded by 8 % (one element,
-            // one seed, H200 on the library's blocking), so 2^-11
-            closeToSums(ref[0], ref[1], y.toDoubleArray(), 0x1p-23, 0x1p-11, "A·Wᵀ, e4m3, 1x128 and 128x128 scales");
+            // each of a K block's four wgmma steps): on an H200, 2^-12 of Σ|terms| was exceeded by 8 % (one
+            // element, one seed), and 2^-11 by up to 13 % (one element each of three seeds, on 128x128 and
+            // 64x128 tiles), so 2^-10; a scale applied to the wrong K block is off by orders of magnitude
+            closeToSums(ref[0], ref[1], y.toDoubleArray(), 0x1p-23, 0x1p-10, "A·Wᵀ, e4m3, 1x128 and 128x128 scales");
         }
     }
 
