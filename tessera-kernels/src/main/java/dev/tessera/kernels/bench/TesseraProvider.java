@@ -321,7 +321,7 @@ public final class TesseraProvider implements BenchProvider {
         long inputs = Tensor.liveBytes(d) - base;
         FusedLinearCrossEntropy.Grads g = FusedLinearCrossEntropy.Grads.like(h, w, null);
         owned.addAll(List.of(g.dHidden(), g.dWeight()));
-        int chunk = Math.min(tokens, FusedLinearCrossEntropy.chunkRows(tokens, vocab, hidden));
+        int chunk = FusedLinearCrossEntropy.chunkRows(tokens, vocab, hidden, d);
         FusedLinearCrossEntropy.Workspace ws = FusedLinearCrossEntropy.Workspace.of(d, t, tokens, chunk, vocab);
         AutoCloseable all = () -> {
             ws.close();

@@ -230,6 +230,11 @@ class FusedLinearCrossEntropyTest {
     @Test
     void ligersChunkRuleAndBadArgumentsSayWhatIsWrong() {
         assertEquals(256, FusedLinearCrossEntropy.chunkRows(8192, 128256, 4096), "T = 8192, d = 4096, V = 128256: 32 chunks of 256");
+        Device gpu = new Device("cuda", 0);
+        assertEquals(256, FusedLinearCrossEntropy.chunkRows(8192, 128256, 4096, Device.cpu()), "Liger's rule on the CPU");
+        assertEquals(1024, FusedLinearCrossEntropy.chunkRows(8192, 128256, 4096, gpu), "at least 1024 tokens a chunk on a GPU");
+        assertEquals(2048, FusedLinearCrossEntropy.chunkRows(65536, 128256, 4096, gpu), "Liger's rule where it asks for more");
+        assertEquals(300, FusedLinearCrossEntropy.chunkRows(300, 128256, 4096, gpu), "never more than the tokens");
         Device d = Device.cpu();
         try (Tensor h = Tensor.zeros(DType.F32, d, 4, 8); Tensor w = Tensor.zeros(DType.F32, d, 10, 8); Tensor w9 = Tensor.zeros(DType.F32, d, 10, 9);
              Tensor wh = Tensor.zeros(DType.BF16, d, 10, 8); Tensor labels = Tensor.zeros(DType.I32, d, 4); Tensor three = Tensor.zeros(DType.I32, d, 3);
