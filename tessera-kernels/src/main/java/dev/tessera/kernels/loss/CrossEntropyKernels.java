@@ -70,6 +70,7 @@ public final class CrossEntropyKernels {
         // unchecked, a label outside the vocabulary gives its row a NaN loss rather than another label's
         Tile zy = where(inRange, transform(load(base.add(label)).to(F32), scale, cap, SOFTCAP), Double.NaN);
 
+        Tile log2e = scalar(LOG2_E).to(F32);
         Var m = var(scalar(Double.NEGATIVE_INFINITY).to(F32));
         Var s = var(zeros(F32, BLOCK)), zSum = var(zeros(F32, BLOCK));
         for (Tile j0 : range(0, n, BLOCK)) {
@@ -80,7 +81,10 @@ public final class CrossEntropyKernels {
             Tile mNew = maximum(m.get(), max(zm, 0));
             // an all -inf prefix keeps the maximum at -inf; 0 in its place keeps exp2 from -inf - -inf
             Tile shift = where(mNew.eq(Double.NEGATIVE_INFINITY), 0.0, mNew);
-            s.set(s.get().mul(exp2(m.get().sub(shift).mul(LOG2_E))).add(exp2(zm.sub(shift).mul(LOG2_E))));
+            // terms of at most 1 with the row's largest 1: those below 2^-126 that fastExp2 flushes do not count;
+            // the shift joins the base change in one fma (a multiply and a subtraction an element fewer)
+            Tile shift2 = shift.mul(LOG2_E).neg();
+            s.set(s.get().mul(fastExp2(fma(m.get(), log2e, shift2))).add(fastExp2(fma(zm, log2e, shift2))));
             zSum.set(zSum.get().add(where(mask, z, 0.0)));
             m.set(mNew);
         }
@@ -91,13 +95,13 @@ public final class CrossEntropyKernels {
 
         if (GRAD) {
             Tile g = MEAN ? scalar(1.0).to(F32).div(load(count).to(F32)) : scalar(1.0).to(F32);
-            Tile coef = zLoss.mul(lse).mul(2.0).add(1.0), uniform = smoothing.div(nf), gs = g.mul(scale);
+            Tile coef = zLoss.mul(lse).mul(2.0).add(1.0), uniform = smoothing.div(nf), gs = g.mul(scale), lse2 = lse.mul(LOG2_E).neg();
             for (Tile j0 : range(0, n, BLOCK)) {
                 Tile j = arange(0, BLOCK).add(j0);
                 Tile mask = j.lt(n);
                 Tile x = load(base.add(j), mask, 0.0).to(F32);
                 Tile z = transform(x, scale, cap, SOFTCAP);
-                Tile p = exp2(z.sub(lse).mul(LOG2_E));
+                Tile p = fastExp2(fma(z, log2e, lse2));   // p ≤ 1: a flushed p below 2^-126 leaves a gradient of 0 there
                 Tile d = p.mul(coef).sub(uniform).sub(where(j.eq(label), keep, 0.0));
                 if (SOFTCAP) {
                     // dz/dx = scale·(1 − tanh²u), u = scale·x/cap, as 4e/(1+e)² with e = e^(−2|u|): 1 − (z/cap)²
