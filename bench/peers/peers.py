@@ -566,15 +566,54 @@ GEMV_SHAPES = ((1, 4096, 4096), (1, 8192, 8192), (1, 16384, 16384), (1, 11008, 4
                (8, 4096, 4096), (16, 4096, 4096), (8, 11008, 4096), (16, 4096, 11008), (16, 14336, 4096), (16, 128256, 4096))
 
 
+@triton.jit
+def gemv_kernel(w, x, y, N, K, BN: tl.constexpr, BK: tl.constexpr):
+    """y = W·x for one token: BN rows of W a program, BK columns a step, f32 sums (a Triton user's GEMV)."""
+    rn = tl.program_id(0) * BN + tl.arange(0, BN)
+    acc = tl.zeros((BN,), dtype=tl.float32)
+    for k0 in range(0, K, BK):
+        rk = k0 + tl.arange(0, BK)
+        wt = tl.load(w + rn[:, None] * K + rk[None, :], mask=(rn[:, None] < N) & (rk[None, :] < K), other=0.0)
+        xv = tl.load(x + rk, mask=rk < K, other=0.0)
+        acc += tl.sum(wt.to(tl.float32) * xv.to(tl.float32)[None, :], axis=1)
+    tl.store(y + rn, acc.to(y.dtype.element_ty), mask=rn < N)
+
+
+# (BN, BK, warps): few rows and long column steps, the search space of Tessera's own GEMV tuner
+GEMV_CONFIGS = [(8, 512, 4), (16, 256, 4), (16, 512, 8), (32, 256, 8), (64, 128, 4), (32, 512, 8)]
+
+
 def case_gemv(out):
     """y = x·Wᵀ for a row-major W [N, K] and T tokens (a decoding step's projections), bf16, as torch's
-    linear (cuBLAS) runs it; shapes TxNxK as `tessera bench gemv --shapes` writes them; GB/s of W, x
-    and y moved once."""
+    linear (cuBLAS) runs it and, for one token, as a Triton GEMV kernel runs it at the best of
+    GEMV_CONFIGS; shapes TxNxK as `tessera bench gemv --shapes` writes them; GB/s of W, x and y moved
+    once."""
     for t, n, k in GEMV_SHAPES:
         x = torch.randn(t, k, device="cuda", dtype=torch.bfloat16)
         w = torch.randn(n, k, device="cuda", dtype=torch.bfloat16)
+        gbps = lambda ms: 2.0 * (n * k + t * k + t * n) / ms / 1e6  # noqa: E731,B023
         ms = bench(lambda: torch.nn.functional.linear(x, w))  # noqa: B023 -- timed here, in this iteration
-        record(out, "gemv", f"{t}x{n}x{k}", "bf16", "torch", ms, gbps=2.0 * (n * k + t * k + t * n) / ms / 1e6)
+        record(out, "gemv", f"{t}x{n}x{k}", "bf16", "torch", ms, gbps=gbps(ms))
+        if t == 1:
+            y = torch.empty(n, device="cuda", dtype=torch.bfloat16)
+            best = None
+            for bn, bk, warps in GEMV_CONFIGS:
+                try:
+                    run = lambda: gemv_kernel[(triton.cdiv(n, bn),)](w, x, y, n, k, BN=bn, BK=bk, num_warps=warps)  # noqa: E731,B023
+                    run()
+                    torch.cuda.synchronize()
+                    if not torch.allclose(y.float(), torch.nn.functional.linear(x, w).float().view(-1), rtol=2e-2, atol=2e-1):
+                        warn(f"gemv {t}x{n}x{k} triton {bn}x{bk} w{warps}: wrong result, left out")
+                        continue
+                    tried = bench(run)
+                except Exception as e:  # noqa: BLE001 -- a config this Triton refuses is reported and skipped
+                    warn(f"gemv {t}x{n}x{k} triton {bn}x{bk} w{warps}: {one_line(e)}")
+                    continue
+                if best is None or tried < best[0]:
+                    best = (tried, f"BN={bn} BK={bk} w{warps}")
+            if best is not None:
+                record(out, "gemv", f"{t}x{n}x{k}", "bf16", "triton", best[0], gbps=gbps(best[0]), config=best[1])
+            del y
         del x, w
 
 
