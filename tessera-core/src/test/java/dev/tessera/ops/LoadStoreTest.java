@@ -43,6 +43,9 @@ class LoadStoreTest {
             case "plain" -> store(out.add(offs), load(x.add(offs), m), m);
             case "hints" -> store(out.add(offs), load(x.add(offs), m, null, MemoryOrder.Cache.CG, MemoryOrder.Eviction.FIRST), m,
                     MemoryOrder.Cache.CS, MemoryOrder.Eviction.LAST);
+            // eviction priorities alone (no cache operator): on sm_80+ they reach L2 through a cache policy operand
+            case "evictions" -> store(out.add(offs), load(x.add(offs), m, null, MemoryOrder.Cache.NONE, MemoryOrder.Eviction.LAST), m,
+                    MemoryOrder.Cache.NONE, MemoryOrder.Eviction.FIRST);
             case "volatile" -> store(out.add(offs), loadVolatile(x.add(offs), m), m);
             case "i64 offsets" -> store(out.add(offs.to(I64)), load(x.add(offs.to(I64)), m), m);
             case "u32 offsets" -> store(out.add(offs.to(U32)), load(x.add(offs.to(U32)), m), m);
@@ -59,7 +62,7 @@ class LoadStoreTest {
 
     static final DType[] EVERY = concat(new DType[] {DType.I1}, NUMERIC);
 
-    static Stream<Arguments> copies() { return cases(EVERY, "plain", "hints", "volatile", "i64 offsets", "u32 offsets", "negative offsets", "pointer where"); }
+    static Stream<Arguments> copies() { return cases(EVERY, "plain", "hints", "evictions", "volatile", "i64 offsets", "u32 offsets", "negative offsets", "pointer where"); }
 
     @ParameterizedTest(name = "{0} {1} {2}")
     @MethodSource("copies")

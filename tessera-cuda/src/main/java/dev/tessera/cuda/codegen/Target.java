@@ -13,19 +13,21 @@ import dev.tessera.cuda.driver.PtxTarget;
  * @param bf16AtomicAdd   {@code atom.add.noftz.bf16} (sm_90+)
  * @param wgmma           Hopper's warpgroup tensor cores, {@code wgmma.mma_async} (only in the
  *                        architecture-specific sm_90a)
+ * @param l2CacheHints    {@code createpolicy} and {@code .L2::cache_hint} on loads and stores (sm_80+, PTX 7.4+)
  */
-public record Target(PtxTarget ptx, int sm, boolean nativeFp8, boolean nativeBf16, boolean bf16AtomicAdd, boolean wgmma) {
+public record Target(PtxTarget ptx, int sm, boolean nativeFp8, boolean nativeBf16, boolean bf16AtomicAdd, boolean wgmma, boolean l2CacheHints) {
 
     public static Target of(PtxTarget ptx) {
         String digits = ptx.arch().replaceAll("[^0-9]", "");
         int sm = Integer.parseInt(digits);
         int isa = ptx.isaMajor() * 10 + ptx.isaMinor();
-        return new Target(ptx, sm, sm >= 89 && isa >= 78, sm >= 80, sm >= 90 && isa >= 78, ptx.arch().equals("sm_90a") && isa >= 80);
+        return new Target(ptx, sm, sm >= 89 && isa >= 78, sm >= 80, sm >= 90 && isa >= 78, ptx.arch().equals("sm_90a") && isa >= 80,
+                sm >= 80 && isa >= 74);
     }
 
     /** The same target without the native narrow-float conversions, to test the software sequences on a GPU that has them. */
-    public Target withSoftwareConversions() { return new Target(ptx, sm, false, false, false, wgmma); }
+    public Target withSoftwareConversions() { return new Target(ptx, sm, false, false, false, wgmma, l2CacheHints); }
 
     /** The same target with dots on {@code mma.sync} only, to compare and test both paths on one Hopper GPU. */
-    public Target withoutWgmma() { return new Target(ptx, sm, nativeFp8, nativeBf16, bf16AtomicAdd, false); }
+    public Target withoutWgmma() { return new Target(ptx, sm, nativeFp8, nativeBf16, bf16AtomicAdd, false, l2CacheHints); }
 }

@@ -35,7 +35,7 @@ public final class MemoryRules {
         TileValue other = l.other() == null ? null : cx.operand(l, l.other());
         DType t = l.result().type().dtype();
         int vec = vector(cx, l.pointer(), l.mask(), out);
-        String qualifiers = l.isVolatile() ? ".volatile" : cacheQualifier(l.cache(), l.eviction(), true);
+        Hint qualifiers = l.isVolatile() ? new Hint(".volatile", null) : Hint.of(cx, l.cache(), l.eviction(), true);
         // A volatile location may change between the loads of the threads holding copies of an
         // element (a scalar: every thread), and copies must agree (branches on scalars must not
         // diverge): one thread loads, and shares what it read.
@@ -66,14 +66,14 @@ public final class MemoryRules {
     }
 
     /** Loads words {@code first .. first+count} of a packed value; masked-off lanes keep {@code other}'s words (or 0). */
-    private static void loadWords(Lowerer cx, String pred, TileValue other, String address, String[] words, int first, int count, String q) {
+    private static void loadWords(Lowerer cx, String pred, TileValue other, String address, String[] words, int first, int count, Hint q) {
         PtxWriter w = cx.w;
         for (int i = 0; i < count; i++) {
             words[first + i] = w.reg(RegClass.B32);
             if (pred != null) w.op("mov.b32 %s, %s", words[first + i], other == null ? "0" : other.word(first + i));
         }
         String list = count == 1 ? words[first] : "{" + String.join(", ", java.util.Arrays.copyOfRange(words, first, first + count)) + "}";
-        w.op("%sld.global%s%s.b32 %s, [%s]", pred == null ? "" : "@" + pred + " ", q, count == 1 ? "" : ".v" + count, list, address);
+        w.op("%sld.global%s%s.b32 %s, [%s]%s", pred == null ? "" : "@" + pred + " ", q.qualifiers(), count == 1 ? "" : ".v" + count, list, address, q.operand());
     }
 
     /** The elements per access for this op in layout {@code out}: the run of low registers along one dimension, as far as AxisInfo allows. */
@@ -97,22 +97,35 @@ public final class MemoryRules {
         return -1;
     }
 
-    private static String cacheQualifier(MemoryOrder.Cache cache, MemoryOrder.Eviction eviction, boolean load) {
-        String cop = switch (cache) {
-            case CA -> load ? ".ca" : "";
-            case CG -> ".cg";
-            case CS -> ".cs";
-            case CV -> load ? ".cv" : "";
-            case WB -> load ? "" : ".wb";
-            case WT -> load ? "" : ".wt";
-            case NONE -> "";
-        };
-        if (!cop.isEmpty()) return cop;
-        return switch (eviction) {
-            case FIRST -> ".L1::evict_first";
-            case LAST -> ".L1::evict_last";
-            case NORMAL -> "";
-        };
+    /**
+     * An access's cache qualifiers and, where the eviction priority reaches L2, the cache policy
+     * operand that goes last ({@code ld ... d, [a], policy}). A cache operator wins over an eviction
+     * priority; an eviction priority applies to L1 and, on sm_80+, to L2 through a fractional
+     * {@code createpolicy} over every line the access touches, as Triton's {@code eviction_policy}
+     * does: evict_last keeps a line in L2 for a second pass over the same data, evict_first lets
+     * streamed data make room.
+     */
+    record Hint(String qualifiers, String policy) {
+        static Hint of(Lowerer cx, MemoryOrder.Cache cache, MemoryOrder.Eviction eviction, boolean load) {
+            String cop = switch (cache) {
+                case CA -> load ? ".ca" : "";
+                case CG -> ".cg";
+                case CS -> ".cs";
+                case CV -> load ? ".cv" : "";
+                case WB -> load ? "" : ".wb";
+                case WT -> load ? "" : ".wt";
+                case NONE -> "";
+            };
+            if (!cop.isEmpty() || eviction == MemoryOrder.Eviction.NORMAL) return new Hint(cop, null);
+            String priority = eviction == MemoryOrder.Eviction.FIRST ? "evict_first" : "evict_last";
+            if (!cx.target.l2CacheHints()) return new Hint(".L1::" + priority, null);
+            String policy = cx.w.reg(RegClass.B64);
+            cx.w.op("createpolicy.fractional.L2::%s.b64 %s, 1.0", priority, policy);
+            return new Hint(".L1::" + priority + ".L2::cache_hint", policy);
+        }
+
+        /** The policy operand with its comma, or nothing. */
+        String operand() { return policy == null ? "" : ", " + policy; }
     }
 
     /** Registers that hold exactly the bits in memory (f32, 32- and 64-bit integers, f64). */
@@ -128,7 +141,7 @@ public final class MemoryRules {
     }
 
     /** Loads registers {@code g .. g+vec} of {@code regs}; masked-off lanes keep {@code other} (or 0). */
-    private static void loadGroup(Lowerer cx, DType t, String address, String pred, TileValue other, String[] regs, int g, int vec, String q) {
+    private static void loadGroup(Lowerer cx, DType t, String address, String pred, TileValue other, String[] regs, int g, int vec, Hint q) {
         PtxWriter w = cx.w;
         String guard = pred == null ? "" : "@" + pred + " ";
         String v = vec == 1 ? "" : ".v" + vec;
@@ -143,7 +156,7 @@ public final class MemoryRules {
                 }
                 list.append(j == 0 ? "" : ", ").append(r);
             }
-            w.op("%sld.global%s%s%s %s, [%s]", guard, q, v, memType(t), vec == 1 ? list : "{" + list + "}", address);
+            w.op("%sld.global%s%s%s %s, [%s]%s", guard, q.qualifiers(), v, memType(t), vec == 1 ? list : "{" + list + "}", address, q.operand());
             return;
         }
         // narrower than a register: whole words (or one byte/half) preset to other's bits, loaded, unpacked
@@ -162,9 +175,9 @@ public final class MemoryRules {
         }
         if (total >= 4) {
             String list = words == 1 ? word[0] : "{" + String.join(", ", word) + "}";
-            w.op("%sld.global%s%s.b32 %s, [%s]", guard, q, words == 1 ? "" : ".v" + words, list, address);
+            w.op("%sld.global%s%s.b32 %s, [%s]%s", guard, q.qualifiers(), words == 1 ? "" : ".v" + words, list, address, q.operand());
         } else {
-            w.op("%sld.global%s.%s %s, [%s]", guard, q, total == 1 ? "u8" : "u16", word[0], address);
+            w.op("%sld.global%s.%s %s, [%s]%s", guard, q.qualifiers(), total == 1 ? "u8" : "u16", word[0], address, q.operand());
         }
         String[] unpacked = unpack(cx, t, word, vec);
         System.arraycopy(unpacked, 0, regs, g, vec);
@@ -209,7 +222,7 @@ public final class MemoryRules {
         DType t = s.value().type().dtype();
         int vec = vector(cx, s.pointer(), s.mask(), layout);
         String owner = cx.owner(layout);
-        String q = cacheQualifier(s.cache(), s.eviction(), false);
+        Hint q = Hint.of(cx, s.cache(), s.eviction(), false);
         for (int g = 0; g < layout.numRegs(); g += vec) {
             String pred = mask == null ? owner : owner == null ? mask.reg(g) : and(cx, mask.reg(g), owner);
             if (value.isPacked()) storeWords(cx, ptr.reg(g), pred, value, g, vec, q);
@@ -224,7 +237,7 @@ public final class MemoryRules {
     }
 
     /** Stores elements {@code g .. g+vec} of a packed value: its words as they are (a lone element: its half). */
-    private static void storeWords(Lowerer cx, String address, String pred, TileValue value, int g, int vec, String q) {
+    private static void storeWords(Lowerer cx, String address, String pred, TileValue value, int g, int vec, Hint q) {
         PtxWriter w = cx.w;
         String guard = pred == null ? "" : "@" + pred + " ";
         if (vec == 1) {
@@ -234,23 +247,23 @@ public final class MemoryRules {
                 w.op("shr.u32 %s, %s, 16", hi, word);
                 word = hi;
             }
-            w.op("%sst.global%s.u16 [%s], %s", guard, q, address, word);
+            w.op("%sst.global%s.u16 [%s], %s%s", guard, q.qualifiers(), address, word, q.operand());
             return;
         }
         int words = vec / 2;
         String[] list = java.util.Arrays.copyOfRange(value.words(), g / 2, g / 2 + words);
-        w.op("%sst.global%s%s.b32 [%s], %s", guard, q, words == 1 ? "" : ".v" + words, address,
-                words == 1 ? list[0] : "{" + String.join(", ", list) + "}");
+        w.op("%sst.global%s%s.b32 [%s], %s%s", guard, q.qualifiers(), words == 1 ? "" : ".v" + words, address,
+                words == 1 ? list[0] : "{" + String.join(", ", list) + "}", q.operand());
     }
 
-    private static void storeGroup(Lowerer cx, DType t, String address, String pred, TileValue value, int g, int vec, String q) {
+    private static void storeGroup(Lowerer cx, DType t, String address, String pred, TileValue value, int g, int vec, Hint q) {
         PtxWriter w = cx.w;
         String guard = pred == null ? "" : "@" + pred + " ";
         if (direct(t)) {
             StringBuilder list = new StringBuilder();
             for (int j = 0; j < vec; j++) list.append(j == 0 ? "" : ", ").append(value.reg(g + j));
-            w.op("%sst.global%s%s%s [%s], %s", guard, q, vec == 1 ? "" : ".v" + vec, memType(t), address,
-                    vec == 1 ? list : "{" + list + "}");
+            w.op("%sst.global%s%s%s [%s], %s%s", guard, q.qualifiers(), vec == 1 ? "" : ".v" + vec, memType(t), address,
+                    vec == 1 ? list : "{" + list + "}", q.operand());
             return;
         }
         int es = t.byteSize(), total = vec * es;
@@ -292,9 +305,9 @@ public final class MemoryRules {
         }
         if (total >= 4) {
             String list = words == 1 ? word[0] : "{" + String.join(", ", word) + "}";
-            w.op("%sst.global%s%s.b32 [%s], %s", guard, q, words == 1 ? "" : ".v" + words, address, list);
+            w.op("%sst.global%s%s.b32 [%s], %s%s", guard, q.qualifiers(), words == 1 ? "" : ".v" + words, address, list, q.operand());
         } else {
-            w.op("%sst.global%s.%s [%s], %s", guard, q, total == 1 ? "u8" : "u16", address, word[0]);
+            w.op("%sst.global%s.%s [%s], %s%s", guard, q.qualifiers(), total == 1 ? "u8" : "u16", address, word[0], q.operand());
         }
     }
 

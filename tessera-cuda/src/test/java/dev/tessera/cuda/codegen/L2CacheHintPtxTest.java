@@ -1,0 +1,54 @@
+package dev.tessera.cuda.codegen;
+
+import static dev.tessera.cuda.codegen.Kernels.*;
+import static dev.tessera.lang.TL.*;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.tessera.backend.LaunchOptions;
+import dev.tessera.ir.KernelIR;
+import dev.tessera.lang.Constexpr;
+import dev.tessera.lang.Kernel;
+import dev.tessera.lang.MemoryOrder;
+import dev.tessera.lang.Tile;
+import dev.tessera.types.DType;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Eviction priorities reach L2 on sm_80+ as Triton's do: a fractional {@code createpolicy} and the
+ * access's {@code .L2::cache_hint} operand, for vector loads and stores of 32- and 16-bit elements;
+ * a cache operator wins over a priority (no policy then). The PTX assembles for sm_80 and sm_90a.
+ */
+class L2CacheHintPtxTest {
+
+    @Kernel
+    static void copy(Tile x, Tile out, Tile n, @Constexpr boolean OPERATOR, @Constexpr int BLOCK) {
+        Tile offs = programId(0).mul(BLOCK).add(arange(0, BLOCK));
+        Tile m = offs.lt(n);
+        MemoryOrder.Cache cache = OPERATOR ? MemoryOrder.Cache.CG : MemoryOrder.Cache.NONE;
+        store(out.add(offs), load(x.add(offs), m, null, cache, MemoryOrder.Eviction.LAST), m, MemoryOrder.Cache.NONE, MemoryOrder.Eviction.FIRST);
+    }
+
+    @ParameterizedTest(name = "{0} sm_{1}, cache operator {2}")
+    @CsvSource({"F32, 80, false", "F32, 90, false", "BF16, 90, false", "F32, 90, true"})
+    void evictionPrioritiesBecomeL2Policies(DType t, int sm, boolean operator) throws Exception {
+        KernelIR ir = ir(L2CacheHintPtxTest.class, "copy", args(ptr(t), ptr(t), i32Div16()), "OPERATOR", operator, "BLOCK", 1024);
+        Target target = Ptxas.target(sm / 10, sm % 10);
+        String ptx = PtxCodegen.generate(ir, new LaunchOptions(4, 1), target).ptx();
+        assertEquals(operator ? 0 : 1, count(ptx, "createpolicy.fractional.L2::evict_last.b64"), ptx);
+        assertEquals(1, count(ptx, "createpolicy.fractional.L2::evict_first.b64"), "the store's policy");
+        assertTrue(count(ptx, operator ? "ld.global.cg" : "ld.global.L1::evict_last.L2::cache_hint") > 0, "the load's qualifiers");
+        assertTrue(count(ptx, "st.global.L1::evict_first.L2::cache_hint") > 0, "the store's qualifiers");
+        assumeTrue(Ptxas.path().isPresent(), Ptxas.missingReason());
+        Ptxas.Report r = Ptxas.assemble(ptx, target.ptx().arch());
+        assertTrue(r.ok(), r::output);
+    }
+
+    private static int count(String text, String what) {
+        int n = 0;
+        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) n++;
+        return n;
+    }
+}
