@@ -32,7 +32,7 @@ final class MathRules {
             case ABS -> Math.abs(v);
             case EXP -> Math.exp(v);
             case EXP2 -> Math.exp(v * LN2);
-            case EXP2_FTZ -> flushBelowNormalF32(Math.exp(v * LN2));
+            case EXP2_FTZ -> flushBelowNormalF32(Math.pow(2.0, v));   // exact at integers, as f64 EXP2 is
             case LOG -> Math.log(v);
             case LOG2 -> Math.log(v) * INV_LN2;
             case SQRT, SQRT_RN -> Math.sqrt(v);

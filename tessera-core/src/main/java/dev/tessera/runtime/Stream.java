@@ -18,8 +18,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *     try (var on = s.activate()) {      // this thread's launches on s's device go on s
  *         Gemv.gemv(w, x, y);             // library code launches on s without knowing it
  *     }
- *     Event done = s.record();
- *     other.waitFor(done);                // other's later work starts once s has got this far
+ *     try (Event done = s.record()) {     // a CUDA event each call: close it, or record one event again in a loop
+ *         other.waitFor(done);            // other's later work starts once s has got this far
+ *     }
  * }
  * }</pre>
  *
@@ -92,7 +93,11 @@ public final class Stream implements AutoCloseable {
     /** Waits until everything queued on this stream so far has finished (not work on other streams). */
     public void synchronize() { impl().synchronize(); }
 
-    /** A new event recorded on this stream now: reached once everything queued on it so far has finished. */
+    /**
+     * A new event recorded on this stream now: reached once everything queued on it so far has
+     * finished. Each call makes a CUDA event the caller closes; a loop records one event again
+     * ({@link Event#record(Stream)}) instead.
+     */
     public Event record() {
         impl();
         Event e = Event.create(device);
@@ -164,7 +169,9 @@ public final class Stream implements AutoCloseable {
      * Destroys a stream made by {@link Device#newStream()}; work already queued on it still runs to
      * the end, and tensors it uses stay valid until then (closing a tensor frees its memory only
      * after the device's queued work). A {@link #fromHandle} stream is only no longer used; the
-     * default stream is never closed. Using a closed stream throws {@link IllegalStateException}.
+     * default stream is never closed. Using a closed stream throws {@link IllegalStateException};
+     * close a stream only once no other thread launches on it (a launch racing the close may reach
+     * the driver after the stream is gone).
      */
     @Override
     public void close() {

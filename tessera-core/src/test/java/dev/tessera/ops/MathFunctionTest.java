@@ -137,6 +137,22 @@ class MathFunctionTest {
         }
     }
 
+    /** In f64, fastExp2 of an integer is the exact power of 2 (as exp2's is), and 0 below 2^-126: the flush is f32's in every precision. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.tessera.testing.TestDevices#all")
+    void fastExp2InF64IsExactAtIntegersAndFlushesBelowTheSmallestNormalF32(Device device) {
+        Device d = use(device);
+        int n = 300;
+        double[] in = new double[n], ref = new double[n];
+        for (int i = 0; i < n; i++) {
+            in[i] = i - 200;   // -200 .. 99
+            ref[i] = in[i] < -126 ? 0.0 : Math.scalb(1.0, (int) in[i]);
+        }
+        Tensor x = Tensor.from(in, DType.F64, d, n), out = poisoned(DType.F64, d, n);
+        K.launch(grid(1), x, out, n, "fastExp2", BLOCK);
+        Check.close(ref, out.toDoubleArray(), Tolerance.EXACT, "fastExp2 f64 at the integers -200..99");
+    }
+
     static final double INF = Double.POSITIVE_INFINITY, NAN = Double.NaN;
     static final double[] SPECIAL = {0.0, -0.0, 1.0, -1.0, INF, -INF, NAN, 0.5, -0.5};
 

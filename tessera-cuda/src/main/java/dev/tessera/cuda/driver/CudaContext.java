@@ -20,8 +20,6 @@ public final class CudaContext {
     private static final ThreadLocal<MemorySegment> CURRENT = ThreadLocal.withInitial(
             () -> Arena.ofAuto().allocate(ADDRESS));
 
-    private static final int CU_MEMHOSTALLOC_PORTABLE = 1;
-
     private final CudaDevice device;
     private final CudaStream defaultStream;
     private volatile MemorySegment handle;
@@ -88,8 +86,9 @@ public final class CudaContext {
     }
 
     /**
-     * {@code bytes} of page-locked host memory (portable: usable with every context), which
-     * asynchronous copies move without staging, freed with {@code cuMemFreeHost} when {@code arena}
+     * {@code bytes} of page-locked host memory for this context (not portable, so that waiting for
+     * this context's work before the free covers every copy that may use it), which asynchronous
+     * copies move without staging, freed with {@code cuMemFreeHost} when {@code arena}
      * closes, after the work queued in this context has finished (a copy still queued may use it;
      * see {@link DeviceBuffer#close()} for why the wait is explicit).
      */
@@ -99,14 +98,18 @@ public final class CudaContext {
         MemorySegment pointer;
         try (Arena out = Arena.ofConfined()) {
             MemorySegment p = out.allocate(ADDRESS);
-            int rc = Cu.cuMemHostAlloc(p, bytes, CU_MEMHOSTALLOC_PORTABLE);
+            int rc = Cu.cuMemHostAlloc(p, bytes, 0);   // pinned for this context only: its free waits for this context's work
             if (rc != Cu.CUDA_SUCCESS) throw CudaException.of(rc, "cuMemHostAlloc of " + bytes + " bytes on device " + device.index());
             pointer = p.get(ADDRESS, 0);
         }
         return pointer.reinterpret(bytes, arena, memory -> {
-            synchronize(); // makes the context current too: the arena may close on another thread
-            int rc = Cu.cuMemFreeHost(memory);
-            if (rc != Cu.CUDA_SUCCESS) throw CudaException.of(rc, "cuMemFreeHost of " + bytes + " bytes on device " + device.index());
+            // freed even when the wait fails (a fault earlier on the context), so that it cannot leak
+            try {
+                synchronize(); // makes the context current too: the arena may close on another thread
+            } finally {
+                int rc = Cu.cuMemFreeHost(memory);
+                if (rc != Cu.CUDA_SUCCESS) throw CudaException.of(rc, "cuMemFreeHost of " + bytes + " bytes on device " + device.index());
+            }
         });
     }
 

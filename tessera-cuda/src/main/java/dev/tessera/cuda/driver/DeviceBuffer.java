@@ -214,8 +214,15 @@ public final class DeviceBuffer implements AutoCloseable {
     public void close() {
         if (!closed.compareAndSet(false, true) || !owned) return;
         LiveAllocations.remove(this);
-        context.synchronize();
+        // freed even when the wait fails (a fault earlier on the context): untracked by then, it would leak
+        RuntimeException waiting = null;
+        try {
+            context.synchronize();
+        } catch (RuntimeException e) {
+            waiting = e;
+        }
         int rc = Cu.cuMemFree(address);
+        if (waiting != null) throw waiting;
         if (rc != Cu.CUDA_SUCCESS) throw CudaException.of(rc, "cuMemFree of " + this);
     }
 

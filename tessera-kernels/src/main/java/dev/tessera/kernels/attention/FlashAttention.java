@@ -107,7 +107,7 @@ public final class FlashAttention {
             Tile mNew = maximum(m.get(), max(scores, 1).mul(qkScale));
             // what the exponentials subtract: the new maximum, or 0 for a query that sees no key yet (-inf − -inf is NaN)
             Tile shift = masked ? where(mNew.eq(Double.NEGATIVE_INFINITY), 0.0, mNew) : mNew;
-            // p ≤ 1 with one term of each row 1: the terms fastExp2 flushes (below 2^-126) do not count in l or in P·V
+            // p ≤ 1 (to an ulp) with a term of each row 1: the terms fastExp2 flushes (below 2^-126) do not count in l or in P·V
             Tile p = fastExp2(fma(scores, qkScale, shift.col().neg())), alpha = fastExp2(m.get().sub(shift));
             l.set(l.get().mul(alpha).add(sum(p, 1)));
             Tile vt = masked ? load(vPtr, cols.col().lt(nk), 0L) : load(vPtr);   // [BN, D]
@@ -387,9 +387,13 @@ public final class FlashAttention {
         double scaleFor(int d) { return Double.isNaN(scale) ? 1 / Math.sqrt(d) : scale; }
     }
 
-    /** A softmax scale must be positive and finite (NaN stands for 1/√D): the kernels take each row's maximum before scaling. */
+    /**
+     * A softmax scale must be positive and finite as the f32 the kernels get (NaN stands for 1/√D):
+     * they take each row's maximum before scaling.
+     */
     static void checkScale(double scale) {
-        if (!Double.isNaN(scale) && !(scale > 0 && Double.isFinite(scale))) {
+        float f = (float) scale;
+        if (!Double.isNaN(scale) && !(f > 0 && Float.isFinite(f))) {
             throw new IllegalArgumentException("the softmax scale must be positive and finite (or NaN for 1/√D), not " + scale);
         }
     }

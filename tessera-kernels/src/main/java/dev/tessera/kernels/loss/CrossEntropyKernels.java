@@ -4,7 +4,6 @@ import static dev.tessera.lang.TL.*;
 
 import dev.tessera.lang.Constexpr;
 import dev.tessera.lang.Kernel;
-import dev.tessera.lang.MemoryOrder;
 import dev.tessera.lang.Tile;
 import dev.tessera.lang.Var;
 import dev.tessera.runtime.Jit;
@@ -74,14 +73,10 @@ public final class CrossEntropyKernels {
         Tile log2e = scalar(LOG2_E).to(F32);
         Var m = var(scalar(Double.NEGATIVE_INFINITY).to(F32));
         Var s = var(zeros(F32, BLOCK)), zSum = var(zeros(F32, BLOCK));
-        // L2 priorities (Triton's eviction_policy): the gradient pass reads the row again, so the first pass
-        // asks L2 to keep it (a row of 128256 bf16 logits is 250 KB; L2 holds 50 MB on an H100/H200), and
-        // the second pass's reads and writes are its last touches
-        MemoryOrder.Eviction firstRead = GRAD ? MemoryOrder.Eviction.LAST : MemoryOrder.Eviction.FIRST;
         for (Tile j0 : range(0, n, BLOCK)) {
             Tile j = arange(0, BLOCK).add(j0);
             Tile mask = j.lt(n);
-            Tile z = transform(load(base.add(j), mask, 0.0, MemoryOrder.Cache.NONE, firstRead).to(F32), scale, cap, SOFTCAP);
+            Tile z = transform(load(base.add(j), mask, 0.0).to(F32), scale, cap, SOFTCAP);
             Tile zm = where(mask, z, Double.NEGATIVE_INFINITY);
             Tile mNew = maximum(m.get(), max(zm, 0));
             // an all -inf prefix keeps the maximum at -inf; 0 in its place keeps exp2 from -inf - -inf
@@ -104,7 +99,7 @@ public final class CrossEntropyKernels {
             for (Tile j0 : range(0, n, BLOCK)) {
                 Tile j = arange(0, BLOCK).add(j0);
                 Tile mask = j.lt(n);
-                Tile x = load(base.add(j), mask, 0.0, MemoryOrder.Cache.NONE, MemoryOrder.Eviction.FIRST).to(F32);
+                Tile x = load(base.add(j), mask, 0.0).to(F32);
                 Tile z = transform(x, scale, cap, SOFTCAP);
                 Tile p = fastExp2(fma(z, log2e, lse2));   // p ≤ 1: a flushed p below 2^-126 leaves a gradient of 0 there
                 Tile d = p.mul(coef).sub(uniform).sub(where(j.eq(label), keep, 0.0));
@@ -115,7 +110,7 @@ public final class CrossEntropyKernels {
                     Tile onePlus = e.add(1.0);
                     d = d.mul(e.mul(4.0).div(onePlus.mul(onePlus)));
                 }
-                store(base.add(j), where(valid, d.mul(gs), 0.0), mask, MemoryOrder.Cache.NONE, MemoryOrder.Eviction.FIRST);
+                store(base.add(j), where(valid, d.mul(gs), 0.0), mask);
             }
         }
     }

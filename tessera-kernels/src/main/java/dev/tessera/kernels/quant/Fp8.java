@@ -258,7 +258,7 @@ public final class Fp8 {
         int m = (int) a.values().shape(0), k = (int) a.values().shape(1), n = (int) w.values().shape(0);
         if (w.values().shape(1) != k) throw new IllegalArgumentException("FP8 GEMM shapes: A " + a.values() + " · Wᵀ of W " + w.values() + " differ in K");
         if (cfg.bk() > BLOCK) throw new IllegalArgumentException("the FP8 GEMM's K step must divide 128 (one scale block a step), got BK=" + cfg.bk());
-        if (cfg.bn() > BLOCK) throw new IllegalArgumentException("the FP8 GEMM's column tile must divide 128 (one weight block a tile), got BN=" + cfg.bn());
+        if (BLOCK % cfg.bn() != 0) throw new IllegalArgumentException("the FP8 GEMM's column tile must divide 128 (one weight block a tile), got BN=" + cfg.bn());
         requireSameDevice("W", w.values(), a.values());
         requireGemmOut(y, m, n, a.values());
         requireGemmSize(m, n, k);
