@@ -39,4 +39,11 @@ public final class Kernels {
     }
 
     public static List<ArgSpec> args(ArgSpec... a) { return new ArrayList<>(List.of(a)); }
+
+    /** How many times {@code what} occurs in {@code text} (an instruction in PTX, say). */
+    public static int occurrences(String text, String what) {
+        int n = 0;
+        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) n++;
+        return n;
+    }
 }

@@ -37,18 +37,12 @@ class L2CacheHintPtxTest {
         KernelIR ir = ir(L2CacheHintPtxTest.class, "copy", args(ptr(t), ptr(t), i32Div16()), "OPERATOR", operator, "BLOCK", 1024);
         Target target = Ptxas.target(sm / 10, sm % 10);
         String ptx = PtxCodegen.generate(ir, new LaunchOptions(4, 1), target).ptx();
-        assertEquals(operator ? 0 : 1, count(ptx, "createpolicy.fractional.L2::evict_last.b64"), ptx);
-        assertEquals(1, count(ptx, "createpolicy.fractional.L2::evict_first.b64"), "the store's policy");
-        assertTrue(count(ptx, operator ? "ld.global.cg" : "ld.global.L1::evict_last.L2::cache_hint") > 0, "the load's qualifiers");
-        assertTrue(count(ptx, "st.global.L1::evict_first.L2::cache_hint") > 0, "the store's qualifiers");
+        assertEquals(operator ? 0 : 1, occurrences(ptx, "createpolicy.fractional.L2::evict_last.b64"), ptx);
+        assertEquals(1, occurrences(ptx, "createpolicy.fractional.L2::evict_first.b64"), "the store's policy");
+        assertTrue(occurrences(ptx, operator ? "ld.global.cg" : "ld.global.L1::evict_last.L2::cache_hint") > 0, "the load's qualifiers");
+        assertTrue(occurrences(ptx, "st.global.L1::evict_first.L2::cache_hint") > 0, "the store's qualifiers");
         assumeTrue(Ptxas.path().isPresent(), Ptxas.missingReason());
         Ptxas.Report r = Ptxas.assemble(ptx, target.ptx().arch());
         assertTrue(r.ok(), r::output);
-    }
-
-    private static int count(String text, String what) {
-        int n = 0;
-        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) n++;
-        return n;
     }
 }

@@ -16,6 +16,7 @@ import dev.tessera.runtime.Tensor;
 import dev.tessera.types.DType;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Flash attention, forward and backward (FlashAttention-2's algorithm): out = softmax(q·kᵀ · scale
@@ -101,19 +102,31 @@ public final class FlashAttention {
             Tile cols = s.add(arange(0, bn)), rd = arange(0, d);
             Tile kPtr = kBase.add(rd.col()).add(cols.row().mul(skn)), vPtr = vBase.add(cols.col().mul(svn)).add(rd.row());
             Tile kt = masked ? load(kPtr, cols.row().lt(nk), 0L) : load(kPtr);   // [D, BN]: kᵀ through strides
-            Tile scores = dot(qt, kt);   // unscaled: the scale joins the shift in one fma below
+            Tile scores = dot(qt, kt);
             if (masked) scores = where(visible(rows.col(), cols.row(), nk, diagonal, window, causal, slide), scores, Double.NEGATIVE_INFINITY);
-            // the scale is positive, so the largest scaled score is the largest score scaled (rounding is monotonic)
-            Tile mNew = maximum(m.get(), max(scores, 1).mul(qkScale));
-            // what the exponentials subtract: the new maximum, or 0 for a query that sees no key yet (-inf − -inf is NaN)
-            Tile shift = masked ? where(mNew.eq(Double.NEGATIVE_INFINITY), 0.0, mNew) : mNew;
-            // p ≤ 1 (to an ulp) with a term of each row 1: the terms fastExp2 flushes (below 2^-126) do not count in l or in P·V
-            Tile p = fastExp2(fma(scores, qkScale, shift.col().neg())), alpha = fastExp2(m.get().sub(shift));
-            l.set(l.get().mul(alpha).add(sum(p, 1)));
-            Tile vt = masked ? load(vPtr, cols.col().lt(nk), 0L) : load(vPtr);   // [BN, D]
-            acc.set(dot(p.to(qt.elementType()), vt, acc.get().mul(alpha.col())));
-            m.set(mNew);
+            onlineSoftmax(scores, qkScale, masked, () -> masked ? load(vPtr, cols.col().lt(nk), 0L) : load(vPtr), qt.elementType(), m, l, acc);
         }
+    }
+
+    /**
+     * One block of the online softmax in base 2, on the tensor cores: the running maximum m, sum l
+     * and output acc of each row updated by the block's unscaled {@code scores} [rows, BN] (-inf
+     * where masked) and its values [BN, D], which {@code values} loads after the exponentials (the
+     * forward pass's order), P rounded to {@code dtype} for the second product. The forward pass and
+     * flash-decoding's dot path share it.
+     */
+    static void onlineSoftmax(Tile scores, Tile qkScale, boolean masked, Supplier<Tile> values, DType dtype, Var m, Var l, Var acc) {
+        // the scale is positive, so the largest scaled score is the largest score scaled (rounding is monotonic)
+        Tile mNew = maximum(m.get(), max(scores, 1).mul(qkScale));
+        // what the exponentials subtract: the new maximum, or 0 for a row that sees no key yet (-inf − -inf is NaN)
+        Tile shift = masked ? where(mNew.eq(Double.NEGATIVE_INFINITY), 0.0, mNew) : mNew;
+        // scale and shift in one fma; p ≤ 1 (to an ulp) with a term of each row 1, so the terms fastExp2
+        // flushes (below 2^-126) do not count in l or in P·V
+        Tile p = fastExp2(fma(scores, qkScale, shift.col().neg())), alpha = fastExp2(m.get().sub(shift));
+        l.set(l.get().mul(alpha).add(sum(p, 1)));
+        Tile v = values.get();
+        acc.set(dot(p.to(dtype), v, acc.get().mul(alpha.col())));
+        m.set(mNew);
     }
 
     /** Whether query i sees key j: j < Nk, and j ≤ i + diagonal when causal, and j > i + diagonal − window with a window. */

@@ -155,16 +155,9 @@ public final class FlashDecoding {
         /** The online softmax of the group's rows [BM] over keys [s, s + BN) on the tensor cores; i is each row's query. */
         void dotStep(Tile s, boolean masked, Tile qt, Tile qkScale, Tile i, Tile diagonal, boolean causal, Var m, Var l, Var acc) {
             Tile[] kv = load2(s, masked, true);
-            Tile scores = dot(qt, kv[0]);   // [BM, BN], unscaled: the scale joins the shift in one fma below
+            Tile scores = dot(qt, kv[0]);   // [BM, BN]
             if (masked) scores = where(visible(i.col(), s.add(arange(0, bn)).row(), diagonal, causal), scores, Double.NEGATIVE_INFINITY);
-            // the scale is positive, so the largest scaled score is the largest score scaled (rounding is monotonic)
-            Tile mNew = maximum(m.get(), max(scores, 1).mul(qkScale));
-            // what the exponentials subtract: the new maximum, or 0 for a row that sees no key yet (-inf − -inf is NaN)
-            Tile shift = masked ? where(mNew.eq(Double.NEGATIVE_INFINITY), 0.0, mNew) : mNew;
-            Tile p = fastExp2(fma(scores, qkScale, shift.col().neg())), alpha = fastExp2(m.get().sub(shift));
-            l.set(l.get().mul(alpha).add(sum(p, 1)));
-            acc.set(dot(p.to(qt.elementType()), kv[1], acc.get().mul(alpha.col())));
-            m.set(mNew);
+            FlashAttention.onlineSoftmax(scores, qkScale, masked, () -> kv[1], qt.elementType(), m, l, acc);
         }
 
         /** The same for rows unrolled at trace time: each row's scores are a broadcast multiply of its query and a sum over D. */

@@ -96,9 +96,9 @@ class FlashAttentionPtxasTest {
         List<String> loops = forwardKeyLoops(c);
         int pairs = c.bm() * c.bn() / (32 * c.warps()) / 2;   // P's elements a thread, two to a conversion
         for (String body : loops) {
-            assertEquals(pairs, count(body, "cvt.rn.f16x2.f32"), "pair conversions in a key loop");
-            assertEquals(0, count(body, "testp.notanumber"), "NaN tests in a key loop");
-            assertEquals(0, count(body, "prmt.b32"), "byte permutes in a key loop");
+            assertEquals(pairs, occurrences(body, "cvt.rn.f16x2.f32"), "pair conversions in a key loop");
+            assertEquals(0, occurrences(body, "testp.notanumber"), "NaN tests in a key loop");
+            assertEquals(0, occurrences(body, "prmt.b32"), "byte permutes in a key loop");
         }
         assertEquals(2, loops.size(), "the unmasked and the masked key loop");
     }
@@ -114,9 +114,9 @@ class FlashAttentionPtxasTest {
         Config c = Config.forward(128, new Device("cuda", 0));
         String ptx = PtxCodegen.generate(forwardIr(c), new LaunchOptions(c.warps(), c.stages()), Ptxas.target(9, 0)).ptx();
         for (String call : List.of("div.s64", "rem.s64", "div.u64", "rem.u64", "call")) {
-            assertEquals(0, count(ptx, "\t" + call), () -> call + " in the forward pass");
+            assertEquals(0, occurrences(ptx, "\t" + call), () -> call + " in the forward pass");
         }
-        assertTrue(count(ptx, "wgmma.mma_async") > 0, "the forward pass on wgmma");
+        assertTrue(occurrences(ptx, "wgmma.mma_async") > 0, "the forward pass on wgmma");
     }
 
     private static KernelIR forwardIr(Config c) {
@@ -135,12 +135,6 @@ class FlashAttentionPtxasTest {
         List<String> bodies = new ArrayList<>();
         while (loop.find()) bodies.add(loop.group(2));
         return bodies;
-    }
-
-    private static int count(String text, String what) {
-        int n = 0;
-        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) n++;
-        return n;
     }
 
     /**
