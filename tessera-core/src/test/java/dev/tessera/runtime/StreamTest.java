@@ -125,8 +125,7 @@ class StreamTest {
                 b.synchronize();
                 assertTrue(written.isDone(), "b waited for the event, so it has been reached");
             }
-            float[] got = out.toFloatArray();
-            for (int i = 0; i < N; i++) assertEquals(x[i], got[i], 1e-5 * (Math.abs(x[i]) + 1), "element " + i);
+            assertAffine(x, 1f, 0f, out.toFloatArray(), "after b waited for a's event");
         }
     }
 

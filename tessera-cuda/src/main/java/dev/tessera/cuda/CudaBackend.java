@@ -173,11 +173,15 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void launch(CompiledKernel kernel, int[] grid, long[] args, int device) {
-        launch(kernel, grid, args, device, defaultStream(device));
+        launch(kernel, grid, args, device, device(device).context().defaultStream());   // no wrapper made a launch
     }
 
     @Override
     public void launch(CompiledKernel kernel, int[] grid, long[] args, int device, BackendStream stream) {
+        launch(kernel, grid, args, device, CudaQueue.of(stream));
+    }
+
+    private void launch(CompiledKernel kernel, int[] grid, long[] args, int device, CudaStream stream) {
         CudaKernel k = (CudaKernel) kernel;
         PtxModule.ParamKind[] kinds = k.params;
         if (args.length != kinds.length) {
@@ -194,7 +198,7 @@ public final class CudaBackend implements Backend {
             }
         }
         if (k.ptx.hasDebugParams()) a.ptr(errors(device).addressForLaunch()).i32(k.id);
-        k.function.launch(grid[0], grid[1], grid[2], k.ptx.threads(), 1, 1, k.ptx.sharedBytes(), CudaQueue.of(stream), a);
+        k.function.launch(grid[0], grid[1], grid[2], k.ptx.threads(), 1, 1, k.ptx.sharedBytes(), stream, a);
         // a kernel with device assertions reports a failure from its launch, as on the CPU (a debugging aid: it waits)
         if (k.synchronousFaults) synchronize(device);
     }
