@@ -349,10 +349,7 @@ public final class FlashDecoding {
     }
 
     /** The device's multiprocessors (CPU: cores), as its backend lists them. */
-    static int multiprocessors(Device dev) {
-        Map<String, Long> limits = dev.info().limits();
-        return Math.toIntExact(limits.getOrDefault("multiprocessors", limits.getOrDefault("cores", 1L)));
-    }
+    static int multiprocessors(Device dev) { return dev.info().multiprocessors(); }
 
     private static Config configFor(Problem p, Options options, Device dev) {
         return options.config() != null ? options.config() : Config.of(p.hq / p.hkv * p.nq, p.d, dev);

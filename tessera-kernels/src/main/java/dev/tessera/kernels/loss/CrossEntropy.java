@@ -56,21 +56,36 @@ public final class CrossEntropy {
         public Options checkLabels(boolean c) { return new Options(reduction, ignoreIndex, labelSmoothing, logitScale, softcap, zLoss, c); }
     }
 
-    /** Logits per block of a row and warps per program. */
-    public record Config(int block, int warps) {
+    /**
+     * Logits per block of a row, warps per program, and programs per multiprocessor: the grid is
+     * min(rows, multiprocessors × programsPerMultiprocessor), each program walking every
+     * grid-th row, so that fewer rows are in flight (and the second pass finds more of them in
+     * L2); 0 for a program a row.
+     */
+    public record Config(int block, int warps, int programsPerMultiprocessor) {
         public Config {
             if (block < 16 || Integer.bitCount(block) != 1) throw new IllegalArgumentException("block must be a power of 2 of at least 16, not " + block);
             new dev.tessera.backend.LaunchOptions(warps, 1);   // checks warps with its own message
+            if (programsPerMultiprocessor < 0) throw new IllegalArgumentException("programsPerMultiprocessor must be 0 (a program a row) or more, not " + programsPerMultiprocessor);
         }
 
         /**
          * 8192 logits in 16 warps on a GPU (16 per thread: two 16-byte loads of bf16, enough in
-         * flight per SM to stream); 4096 on the CPU, where a block is a vector loop.
+         * flight per SM to stream), PROGRAMS_PER_SM_GPU programs a multiprocessor; 4096 on the CPU,
+         * where a block is a vector loop, one program a core.
          */
         public static Config defaultFor(Tensor logits) {
-            return logits.device().backend().equals("cpu") ? new Config(4096, 4) : new Config(8192, 16);
+            return logits.device().backend().equals("cpu") ? new Config(4096, 4, 1) : new Config(8192, 16, PROGRAMS_PER_SM_GPU);
+        }
+
+        /** The programs of a launch over these rows on this device. */
+        int programs(int rows, Device device) {
+            return programsPerMultiprocessor == 0 ? rows : (int) Math.min(rows, (long) device.info().multiprocessors() * programsPerMultiprocessor);
         }
     }
+
+    /** Programs a multiprocessor on a GPU (0: a program a row). */
+    static final int PROGRAMS_PER_SM_GPU = 0;
 
     /** What {@link #backward} needs: the gradient for an upstream gradient of 1, in the logits' buffer. */
     public record Context(Tensor grad, Reduction reduction) {}
@@ -189,10 +204,10 @@ public final class CrossEntropy {
     static void rows(LossLaunch l, Options o, Config cfg, boolean grad, Tensor rowLoss, Tensor count) {
         if (l.rows() == 0) return;
         Tensor logits = l.logits();
-        CrossEntropyKernels.ROWS.withOptions(cfg.warps(), 1).launch(grid(l.rows()), logits, l.labels(), rowLoss, count,
-                logits.stride(0), l.n(), o.ignoreIndex(), (float) o.labelSmoothing(), (float) o.logitScale(),
-                (float) (o.softcap() > 0 ? o.softcap() : 1), (float) o.zLoss(), l.block(cfg), o.softcap() > 0,
-                o.reduction() == Reduction.MEAN, grad);
+        CrossEntropyKernels.ROWS.withOptions(cfg.warps(), 1).launch(grid(cfg.programs(l.rows(), logits.device())), logits, l.labels(), rowLoss, count,
+                l.rows(), logits.stride(0), l.n(), o.ignoreIndex(), (float) o.labelSmoothing(), (float) o.logitScale(),
+                (float) (o.softcap() > 0 ? o.softcap() : 1), (float) o.zLoss(), l.block(cfg), (float) o.logitScale() != 1f, o.softcap() > 0,
+                o.labelSmoothing() > 0, o.zLoss() > 0, o.reduction() == Reduction.MEAN, grad);
     }
 
     /** The workspace's rows' losses summed (divided by the count for a mean) into its total; nothing for none. */

@@ -4,6 +4,8 @@ import static dev.tessera.lang.TL.*;
 
 import dev.tessera.lang.Constexpr;
 import dev.tessera.lang.Kernel;
+import dev.tessera.lang.MemoryOrder.Cache;
+import dev.tessera.lang.MemoryOrder.Eviction;
 import dev.tessera.lang.Tile;
 import dev.tessera.lang.Var;
 import dev.tessera.runtime.Jit;
@@ -14,10 +16,10 @@ import dev.tessera.runtime.JitKernel;
  * gradient over each row of logits, and the reduction of the rows' losses.
  *
  * <p>The row kernel reads a row twice and writes it once. The first pass keeps an online
- * log-sum-exp: the running maximum is a scalar (one reduction per block of the vocabulary), the
- * running sum stays per lane, rescaled by the scalar factor, and is summed once at the end, so a
- * block costs one exponential per logit. The second pass writes d loss / d logit over the logits
- * themselves; a GPU's L2 still holds the row from the first pass (a bf16 row of 128256 is 250 KiB).
+ * log-sum-exp per lane (a maximum and a sum relative to it, one exponential per logit), combined
+ * once at the end of the row. The second pass writes d loss / d logit over the logits
+ * themselves, reading the row again, from L2 as far as it still holds it (a bf16 row of 128256 is
+ * 250 KiB; H200: 8192 × 128256 bf16 read 3.4 GB from DRAM for the 4.2 GB the passes read).
  * Logits are transformed as z = cap · tanh(scale · x / cap) (or z = scale · x without a cap);
  * every statistic is f32 whatever the storage dtype.
  */
@@ -27,11 +29,17 @@ public final class CrossEntropyKernels {
     /** log2(e): e^x is computed as 2^(x log2 e), as {@code Softmax} does. */
     static final double LOG2_E = 1.4426950408889634;
 
-    /** The transformed logit z of a loaded x. */
-    private static Tile transform(Tile x, Tile scale, Tile cap, boolean softcap) {
-        Tile z = x.mul(scale);
-        return softcap ? cap.mul(tanh(z.div(cap))) : z;
+    /** The transformed logit z of a loaded x (x itself when neither scaled nor capped). */
+    private static Tile transform(Tile x, Tile scale, Tile cap, Terms terms) {
+        Tile z = terms.scaled ? x.mul(scale) : x;
+        return terms.softcap ? cap.mul(tanh(z.div(cap))) : z;
     }
+
+    /**
+     * Which terms of the loss a row kernel carries, from its constexprs: each absent term (a scale
+     * of 1, no cap, ε = 0, no z-loss) costs no instruction per logit.
+     */
+    private record Terms(boolean scaled, boolean softcap, boolean smoothing, boolean zLoss) {}
 
     /**
      * count[0] = how many labels are not {@code ignoreIndex} (i32), one program over all rows; with
@@ -52,66 +60,117 @@ public final class CrossEntropyKernels {
     }
 
     /**
-     * One program per row: loss[row] = lse − (1−ε)·z_y − (ε/n)·Σz + zLoss·lse² (0 for an ignored
-     * row), and with GRAD, over the row of logits, d/dx of the row's share of the reduced loss:
-     * (p·(1 + 2·zLoss·lse) − ε/n − (1−ε)·[j = y]) · dz/dx · g, with g = 1/count for a mean (1 for
-     * a sum or per-row losses) and 0 for an ignored row.
+     * Each program walks rows pid, pid + programs, …: loss[row] = lse − (1−ε)·z_y − (ε/n)·Σz +
+     * zLoss·lse² (0 for an ignored row), and with GRAD, over the row of logits, d/dx of the row's
+     * share of the reduced loss: (p·(1 + 2·zLoss·lse) − ε/n − (1−ε)·[j = y]) · dz/dx · g, with
+     * g = 1/count for a mean (1 for a sum or per-row losses) and 0 for an ignored row.
+     *
+     * <p>Both passes run over the row's whole blocks unmasked and over its ragged end (a loop of at
+     * most one step), and the label's term −(1−ε) is not tested for at every logit: after a
+     * barrier, one store writes the label's gradient over what the second pass wrote there. The
+     * first read asks L2 to keep the row's lines for the second (evict_last), the second read and
+     * the gradient's store to drop theirs first; the second pass runs backwards, so that it starts
+     * with the lines the first read last.
      */
     @Kernel
-    static void lossAndGradient(Tile logits, Tile labels, Tile loss, Tile count, Tile rowStride, Tile n, Tile ignoreIndex,
+    static void lossAndGradient(Tile logits, Tile labels, Tile loss, Tile count, Tile rows, Tile rowStride, Tile n, Tile ignoreIndex,
                                 Tile smoothing, Tile scale, Tile cap, Tile zLoss,
-                                @Constexpr int BLOCK, @Constexpr boolean SOFTCAP, @Constexpr boolean MEAN, @Constexpr boolean GRAD) {
-        Tile row = programId(0).to(I64);
-        Tile base = logits.add(row.mul(rowStride));
-        Tile y = load(labels.add(row)).to(I64);
-        Tile valid = y.ne(ignoreIndex.to(I64));
-        Tile inRange = y.ge(0L).and(y.lt(n.to(I64)));
-        Tile label = where(inRange, y, 0L).to(I32);
-        // unchecked, a label outside the vocabulary gives its row a NaN loss rather than another label's
-        Tile zy = where(inRange, transform(load(base.add(label)).to(F32), scale, cap, SOFTCAP), Double.NaN);
+                                @Constexpr int BLOCK, @Constexpr boolean SCALED, @Constexpr boolean SOFTCAP, @Constexpr boolean SMOOTHING,
+                                @Constexpr boolean Z_LOSS, @Constexpr boolean MEAN, @Constexpr boolean GRAD) {
+        Terms terms = new Terms(SCALED, SOFTCAP, SMOOTHING, Z_LOSS);
+        Tile whole = n.div(BLOCK).mul(BLOCK);
+        for (Tile r : range(programId(0), rows, numPrograms(0))) {
+            Tile row = r.to(I64);
+            Tile base = logits.add(row.mul(rowStride));
+            Tile y = load(labels.add(row)).to(I64);
+            Tile valid = y.ne(ignoreIndex.to(I64));
+            Tile inRange = y.ge(0L).and(y.lt(n.to(I64)));
+            Tile label = where(inRange, y, 0L).to(I32);
+            Tile xy = load(base.add(label)).to(F32);
+            // unchecked, a label outside the vocabulary gives its row a NaN loss rather than another label's
+            Tile zy = where(inRange, transform(xy, scale, cap, terms), Double.NaN);
 
-        Tile log2e = scalar(LOG2_E).to(F32);
-        Var m = var(scalar(Double.NEGATIVE_INFINITY).to(F32));
-        Var s = var(zeros(F32, BLOCK)), zSum = var(zeros(F32, BLOCK));
-        for (Tile j0 : range(0, n, BLOCK)) {
-            Tile j = arange(0, BLOCK).add(j0);
-            Tile mask = j.lt(n);
-            Tile z = transform(load(base.add(j), mask, 0.0).to(F32), scale, cap, SOFTCAP);
-            Tile zm = where(mask, z, Double.NEGATIVE_INFINITY);
-            Tile mNew = maximum(m.get(), max(zm, 0));
-            // an all -inf prefix keeps the maximum at -inf; 0 in its place keeps exp2 from -inf - -inf
-            Tile shift = where(mNew.eq(Double.NEGATIVE_INFINITY), 0.0, mNew);
-            // terms of at most 1 with the row's largest 1: those below 2^-126 that fastExp2 flushes do not count;
-            // the shift joins the base change in one fma (a multiply and a subtraction an element fewer)
-            Tile shift2 = shift.mul(LOG2_E).neg();
-            s.set(s.get().mul(fastExp2(fma(m.get(), log2e, shift2))).add(fastExp2(fma(zm, log2e, shift2))));
-            zSum.set(zSum.get().add(where(mask, z, 0.0)));
-            m.set(mNew);
-        }
-        Tile lse = m.get().add(log(sum(s.get(), 0)));
-        Tile nf = n.to(F32), keep = scalar(1.0).to(F32).sub(smoothing);
-        Tile rowLoss = lse.sub(keep.mul(zy)).sub(smoothing.div(nf).mul(sum(zSum.get(), 0))).add(zLoss.mul(lse).mul(lse));
-        store(loss.add(row), where(valid, rowLoss, 0.0));
-
-        if (GRAD) {
-            Tile g = MEAN ? scalar(1.0).to(F32).div(load(count).to(F32)) : scalar(1.0).to(F32);
-            Tile coef = zLoss.mul(lse).mul(2.0).add(1.0), uniform = smoothing.div(nf), gs = g.mul(scale), lse2 = lse.mul(LOG2_E).neg();
-            for (Tile j0 : range(0, n, BLOCK)) {
+            Var m = var(full(F32, -Float.MAX_VALUE, BLOCK));
+            Var s = var(zeros(F32, BLOCK)), zSum = var(zeros(F32, BLOCK));
+            for (Tile j0 : range(0, whole, BLOCK)) firstPass(base, arange(0, BLOCK).add(j0), null, scale, cap, terms, m, s, zSum);
+            for (Tile j0 : range(whole, n, BLOCK)) {
                 Tile j = arange(0, BLOCK).add(j0);
-                Tile mask = j.lt(n);
-                Tile x = load(base.add(j), mask, 0.0).to(F32);
-                Tile z = transform(x, scale, cap, SOFTCAP);
-                Tile p = fastExp2(fma(z, log2e, lse2));   // p ≤ 1: a flushed p below 2^-126 leaves a gradient of 0 there
-                Tile d = p.mul(coef).sub(uniform).sub(where(j.eq(label), keep, 0.0));
-                if (SOFTCAP) {
-                    // dz/dx = scale·(1 − tanh²u), u = scale·x/cap, as 4e/(1+e)² with e = e^(−2|u|): 1 − (z/cap)²
-                    // cancels where tanh is near ±1 and would lose most of f32's digits there
-                    Tile e = exp2(abs(x.mul(scale).div(cap)).mul(-2 * LOG2_E));
-                    Tile onePlus = e.add(1.0);
-                    d = d.mul(e.mul(4.0).div(onePlus.mul(onePlus)));
-                }
-                store(base.add(j), where(valid, d.mul(gs), 0.0), mask);
+                firstPass(base, j, j.lt(n), scale, cap, terms, m, s, zSum);
             }
+            // the lanes' sums, each relative to its own maximum, brought to the row's
+            Tile rowMax = max(m.get(), 0);
+            Tile lse = rowMax.add(log(sum(s.get().mul(fastExp2(m.get().sub(rowMax).mul(LOG2_E))), 0)));
+            Tile nf = n.to(F32), keep = scalar(1.0).to(F32).sub(smoothing);
+            Tile rowLoss = lse.sub(keep.mul(zy));
+            if (SMOOTHING) rowLoss = rowLoss.sub(smoothing.div(nf).mul(sum(zSum.get(), 0)));
+            if (Z_LOSS) rowLoss = rowLoss.add(zLoss.mul(lse).mul(lse));
+            store(loss.add(row), where(valid, rowLoss, 0.0));
+
+            if (GRAD) {
+                Tile g = MEAN ? scalar(1.0).to(F32).div(load(count).to(F32)) : scalar(1.0).to(F32);
+                Gradient gr = new Gradient(Z_LOSS ? zLoss.mul(lse).mul(2.0).add(1.0) : null, SMOOTHING ? smoothing.div(nf) : null,
+                        where(valid, terms.scaled ? g.mul(scale) : g, 0.0), lse.mul(LOG2_E).neg());
+                // backwards, the ragged end first: the blocks the first pass read last are the likeliest still in L2
+                for (Tile j0 : range(whole, n, BLOCK)) {
+                    Tile j = arange(0, BLOCK).add(j0);
+                    Tile mask = j.lt(n);
+                    store(base.add(j), gr.of(load(base.add(j), mask, 0.0, Cache.NONE, Eviction.FIRST).to(F32), scale, cap, terms, null),
+                            mask, Cache.NONE, Eviction.FIRST);
+                }
+                for (Tile i : range(0, whole, BLOCK)) {
+                    Tile j = arange(0, BLOCK).add(whole.sub(BLOCK).sub(i));
+                    store(base.add(j), gr.of(load(base.add(j), null, null, Cache.NONE, Eviction.FIRST).to(F32), scale, cap, terms, null),
+                            null, Cache.NONE, Eviction.FIRST);
+                }
+                // the label's logit, written by some thread of the pass above: every thread's stores land before this one
+                debugBarrier();
+                store(base.add(label), gr.of(xy, scale, cap, terms, keep), inRange);
+            }
+        }
+    }
+
+    /**
+     * One block of the first pass: per lane, the running maximum m and the sum s of e^(z−m) (and
+     * with smoothing, of z). With d = z − m, one exponential serves both cases: e = e^(−|d|) is the
+     * new term when z ≤ m and the old sum's rescaling when z > m (s·e + 1); no lane waits for
+     * another, where a maximum over the block would cost a barrier each block. Masked-off lanes
+     * read −FLT_MAX, whose terms vanish against any real maximum (a lane that sees no real logit
+     * keeps m = −FLT_MAX, and its sum weighs 0 in the row's); a real −inf logit adds e^(−inf) = 0.
+     */
+    private static void firstPass(Tile base, Tile j, Tile mask, Tile scale, Tile cap, Terms terms, Var m, Var s, Var zSum) {
+        Tile x = mask == null ? load(base.add(j), null, null, Cache.NONE, Eviction.LAST) : load(base.add(j), mask, 0.0, Cache.NONE, Eviction.LAST);
+        Tile z = transform(x.to(F32), scale, cap, terms);
+        Tile zm = mask == null ? z : where(mask, z, -Float.MAX_VALUE);
+        Tile d = zm.sub(m.get());
+        // e below 2^-126, which fastExp2 flushes, is a term or a rescaled sum below f32's resolution of s ≥ 1
+        Tile e = fastExp2(abs(d).mul(-LOG2_E));
+        s.set(where(d.gt(0.0), fma(s.get(), e, scalar(1.0).to(F32)), s.get().add(e)));
+        m.set(maximum(m.get(), zm));
+        if (terms.smoothing) zSum.set(zSum.get().add(mask == null ? z : where(mask, z, 0.0)));
+    }
+
+    /**
+     * d loss / d x = (p·coef − uniform − label) · dz/dx · scale: coef = 1 + 2·zLoss·lse (null for 1),
+     * uniform = ε/n (null for 0), label = 1 − ε at the label (null elsewhere), scale = g·logitScale,
+     * 0 for an ignored row; lse2 = −lse·log2 e.
+     */
+    private record Gradient(Tile coef, Tile uniform, Tile scale, Tile lse2) {
+        Tile of(Tile x, Tile logitScale, Tile cap, Terms terms, Tile label) {
+            Tile z = transform(x, logitScale, cap, terms);
+            Tile p = fastExp2(fma(z, scalar(LOG2_E).to(F32), lse2));   // p ≤ 1: a flushed p below 2^-126 leaves a gradient of 0 there
+            Tile d = coef == null ? p : p.mul(coef);
+            if (uniform != null) d = d.sub(uniform);
+            if (label != null) d = d.sub(label);
+            if (terms.softcap) {
+                // dz/dx = scale·(1 − tanh²u), u = scale·x/cap, as 4e/(1+e)² with e = e^(−2|u|): 1 − (z/cap)²
+                // cancels where tanh is near ±1 and would lose most of f32's digits there
+                Tile u = terms.scaled ? x.mul(logitScale).div(cap) : x.div(cap);
+                Tile e = exp2(abs(u).mul(-2 * LOG2_E));
+                Tile onePlus = e.add(1.0);
+                d = d.mul(e.mul(4.0).div(onePlus.mul(onePlus)));
+            }
+            // + 0 turns the −0 of a negative d times an ignored row's 0 into +0: the fma costs what the multiply did
+            return fma(d, scale, scalar(0.0).to(F32));
         }
     }
 

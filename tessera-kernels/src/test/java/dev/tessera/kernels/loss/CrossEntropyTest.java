@@ -53,7 +53,7 @@ class CrossEntropyTest {
             for (int j = 0; j < vocab; j++) sumE += Math.exp(z[j] - m);
             double lse = m + Math.log(sumE);
             int y = (int) labels[r];
-            rowLoss[r] = lse - (1 - e) * z[y] - e / vocab * sumZ + o.zLoss() * lse * lse;
+            rowLoss[r] = lse - (1 - e) * z[y] - (e == 0 ? 0 : e / vocab * sumZ) + o.zLoss() * lse * lse;   // Σz is −inf with a masked logit
             for (int j = 0; j < vocab; j++) {
                 double p = Math.exp(z[j] - lse) * (1 + 2 * o.zLoss() * lse), hot = j == y ? 1 - e : 0;
                 double dz = c > 0 ? s * (1 - (z[j] / c) * (z[j] / c)) : s;
@@ -121,6 +121,32 @@ class CrossEntropyTest {
             }
             assertSame(logits, CrossEntropy.backward(r.context(), null), "the gradient is the logits' buffer");
             closeGrad(ref, logits.toDoubleArray(), dtype, Tolerance.of(dtype).rtol() * 2, 1, "mean " + dtype + " seed " + seed);
+        }
+    }
+
+    /** A vocabulary masked with −inf (padding columns, a whole first block of them): they weigh nothing and get a gradient of 0. */
+    @ParameterizedTest
+    @MethodSource("cases")
+    void maskedLogitsOfMinusInfinity(Device device, DType dtype, @Seed long seed) {
+        Device d = TestDevices.require(device);
+        int rows = 4, vocab = 32003, masked = 9000;
+        Options o = Options.DEFAULT;
+        long[] y = labels(seed, rows, vocab, 3, -100);
+        double[] x;
+        try (Tensor t = logits(dtype, seed, d, rows, vocab)) {
+            x = t.toDoubleArray();
+        }
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < vocab; j++) if (j < masked || j % 7 == 3) x[r * vocab + j] = Double.NEGATIVE_INFINITY;
+            if (y[r] != -100) y[r] = masked + 7L * (y[r] % ((vocab - masked) / 7));   // a column ≡ 0 (mod 7): never masked
+        }
+        try (Tensor logits = Tensor.from(x, dtype, d, rows, vocab); Tensor labels = labelTensor(y, DType.I32, d)) {
+            Ref ref = reference(x, y, vocab, o);
+            CrossEntropy.Result r = CrossEntropy.forward(logits, labels, o);
+            try (Tensor loss = r.loss()) {
+                closeLoss(ref.loss(), loss.toDoubleArray()[0], "masked " + dtype + " seed " + seed);
+            }
+            closeGrad(ref, logits.toDoubleArray(), dtype, Tolerance.of(dtype).rtol() * 2, 1, "masked " + dtype + " seed " + seed);
         }
     }
 
