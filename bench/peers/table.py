@@ -129,7 +129,8 @@ def main(paths):
 
     if memory:
         names = [p for p in KNOWN if any(p in v for v in memory.values())]
-        names += [p for v in memory.values() for p in v if p not in names]
+        for v in memory.values():   # a provider once, however many rows have it
+            names += [p for p in v if p not in names]
         print("\nDevice memory beyond the inputs, MiB (peak, torch.cuda.max_memory_allocated; Tessera: its live bytes, or its peak where its note says peak)\n")
         print("| kernel | shape | dtype | " + " | ".join(names) + " |")
         print("|---|---|---|" + "---|" * len(names))
