@@ -65,14 +65,15 @@ class WarpShuffleConversionTest {
     @Kernel
     static void permutedLanes(Tile x, Tile out, @Constexpr int R, @Constexpr int C) {
         Tile o = arange(0, R * C);
-        store(out.add(o), load(x.add(o)).reshape(2, 4, 4).permute(2, 1, 0).reshape(R * C));
+        // volatile, so that the load keeps its coalesced layout: a plain one is read in the permuted layout, with nothing to convert
+        store(out.add(o), loadVolatile(x.add(o), null).reshape(2, 4, 4).permute(2, 1, 0).reshape(R * C));
     }
 
     /** The same permutation of a comparison's result, used as a store's mask: an i1 tile crosses lanes as 0/1 words. */
     @Kernel
     static void permutedSigns(Tile x, Tile out, @Constexpr int R, @Constexpr int C) {
         Tile o = arange(0, R * C);
-        Tile positive = load(x.add(o)).gt(0.0).reshape(2, 4, 4).permute(2, 1, 0).reshape(R * C);
+        Tile positive = loadVolatile(x.add(o), null).gt(0.0).reshape(2, 4, 4).permute(2, 1, 0).reshape(R * C);
         store(out.add(o), o.to(out.elementType()), positive);
     }
 

@@ -80,25 +80,84 @@ public final class LayoutAssignment {
 
     // ------------------------------------------------------------------ anchors
 
-    /** The coalesced layout of a load, store or atomic through {@code pointer}. */
+    /**
+     * The layout a load, store or atomic accesses memory in: the coalesced one, except for a load
+     * whose users want another that reads memory as well (see {@link #readsAsWell}), which it then
+     * reads in directly. A vector broadcast against a tile (a GEMV's x, a norm's weights) so
+     * arrives in the slice of the tile's layout instead of going through shared memory, with a
+     * barrier, every time it is loaded. Asked for first when its users' wants are known (phase 1
+     * visits a region's ops last to first).
+     */
     public DistributedLayout memoryLayout(Op op) {
-        return memoryLayout.computeIfAbsent(op, o -> {
-            Value pointer = o.operands().getFirst();
-            Value mask = switch (o) {
-                case Load l -> l.mask();
-                case Store s -> s.mask();
-                case AtomicRmw a -> a.mask();
-                default -> null;
-            };
-            Shape shape = pointer.type().shape();
-            if (shape.isScalar()) return scalar();
-            AxisInfo.Facts f = axis.of(pointer);
-            int[] order = contiguityOrder(f.contiguity(), shape.rank());
-            int d = order[0];
-            boolean atomic = o instanceof AtomicRmw || o instanceof AtomicCas;
-            int vector = atomic ? 1 : vectorWidth(pointer, mask, d);
-            return Layouts.coalesced(shape, order, vector, numWarps);
-        });
+        DistributedLayout m = memoryLayout.get(op);
+        if (m != null) return m;
+        m = coalesced(op);
+        if (op instanceof Load l && !l.isVolatile()) {
+            DistributedLayout w = want.get(l.result());
+            if (w != null && !w.equals(m) && readsAsWell(l, w, m)) m = w;
+        }
+        memoryLayout.put(op, m);
+        return m;
+    }
+
+    /** The coalesced layout of a load, store or atomic through its pointer operand. */
+    private DistributedLayout coalesced(Op op) {
+        Value pointer = op.operands().getFirst();
+        Value mask = switch (op) {
+            case Load l -> l.mask();
+            case Store s -> s.mask();
+            case AtomicRmw a -> a.mask();
+            default -> null;
+        };
+        Shape shape = pointer.type().shape();
+        if (shape.isScalar()) return scalar();
+        AxisInfo.Facts f = axis.of(pointer);
+        int[] order = contiguityOrder(f.contiguity(), shape.rank());
+        int d = order[0];
+        boolean atomic = op instanceof AtomicRmw || op instanceof AtomicCas;
+        int vector = atomic ? 1 : vectorWidth(pointer, mask, d);
+        return Layouts.coalesced(shape, order, vector, numWarps);
+    }
+
+    /**
+     * Whether load {@code l} reads memory in {@code w} as well as in its coalesced layout {@code m}:
+     * its pointer, mask and other can be computed in {@code w} from scalars (no conversion moves
+     * them), each thread's accesses are as wide, and a warp's first access uses its 32-byte sectors
+     * as fully. Lanes or warps that {@code w} replicates read the same addresses again (from L1).
+     */
+    private boolean readsAsWell(Load l, DistributedLayout w, DistributedLayout m) {
+        if (!w.shape().equals(m.shape())) return false;
+        for (Value v : new Value[] {l.pointer(), l.mask(), l.other()}) {
+            if (v != null && !v.type().isScalar() && !remat.isRematerializable(v)) return false;
+        }
+        Shape shape = m.shape();
+        int d = contiguityOrder(axis.of(l.pointer()).contiguity(), shape.rank())[0];
+        int most = vectorWidth(l.pointer(), l.mask(), d), es = l.pointer().type().pointee().byteSize();
+        int vw = Math.min(most, run(w, d)), vm = Math.min(most, run(m, d));
+        return vw >= vm && sectorUse(w, d, vw, es) >= sectorUse(m, d, vm, es);
+    }
+
+    /** Consecutive elements along {@code d} in a thread's consecutive registers, from register 0. */
+    private static int run(DistributedLayout l, int d) {
+        int stride = 1 << DistributedLayout.dimShift(l.shape(), d), n = 1;
+        for (int i = 0; i < l.regBits() && l.regBasis(i) == stride * n; i++) n *= 2;
+        return n;
+    }
+
+    /** The share of the 32-byte sectors a warp's first access of {@code vector} elements a lane touches that it uses. */
+    private static double sectorUse(DistributedLayout l, int d, int vector, int elementBytes) {
+        Set<Integer> elements = new java.util.HashSet<>();
+        Set<Long> sectors = new java.util.HashSet<>();
+        int shift = DistributedLayout.dimShift(l.shape(), d), alongD = (l.shape().dim(d) - 1) << shift;
+        for (int lane = 0; lane < DistributedLayout.LANES; lane++) {
+            for (int r = 0; r < vector; r++) {
+                int e = l.lanePart(lane) ^ l.regPart(r);
+                if (!elements.add(e)) continue;
+                long across = e & ~alongD, along = (long) DistributedLayout.coordinate(l.shape(), d, e) * elementBytes / 32;
+                sectors.add(across << 32 | along);
+            }
+        }
+        return (double) elements.size() * elementBytes / (32.0 * sectors.size());
     }
 
     /** Elements per 128-bit access along dimension {@code d}, as contiguity, alignment and the mask allow. */
@@ -212,11 +271,32 @@ public final class LayoutAssignment {
             }
             default -> {
                 DistributedLayout w = op.results().size() == 1 ? want.get(op.results().getFirst()) : null;
+                if (w == null && isElementwise(op)) w = anchoredOperandLayout(op);
                 if (w != null && isDerived(op)) {
                     for (Value v : op.operands()) setWant(v, derivedOperandLayout(op, v, w));
                 }
             }
         }
+    }
+
+    /** Elementwise ops of several operands: their operands meet in one layout. */
+    private static boolean isElementwise(Op op) {
+        return op instanceof Binary || op instanceof Compare || op instanceof Select || op instanceof Fma;
+    }
+
+    /**
+     * For an op that no user asks a layout of: the coalesced layout of an operand loaded from memory
+     * (through conversions), so that its other operands are wanted in it too (the vector that
+     * multiplies a GEMV's loaded weights).
+     */
+    private DistributedLayout anchoredOperandLayout(Op op) {
+        for (Value v : op.operands()) {
+            if (v.type().isScalar()) continue;
+            Op p = remat.producer(v);
+            while (p instanceof Convert || p instanceof Bitcast) p = remat.producer(p.operands().getFirst());
+            if (p instanceof Load l) return coalesced(l);
+        }
+        return null;
     }
 
     // ------------------------------------------------------------------ derived operand layouts
