@@ -2,6 +2,7 @@ package dev.tessera.lang;
 
 import static dev.tessera.lang.TL.*;
 import static dev.tessera.runtime.Grid.grid;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -154,6 +155,20 @@ class TensorDescriptorTest {
             e = assertThrows(TraceException.class, () -> COPY.launch(grid(1, 1), ok, TensorDescriptor.of(ok, 8, 8), 8, 8));
             assertMentions(e, "argument in", "declared TensorDesc");
             assertThrows(IllegalArgumentException.class, () -> TensorDescriptor.of(ok, 8));
+        }
+    }
+
+    @Test
+    void theKernelIsSpecializedForDtypeAndBlockNotForTheTensorsShape() {
+        JitKernel copy = Jit.kernel(TensorDescriptorTest.class, "copy");
+        Device d = Device.cpu();
+        try (Tensor a = Tensor.zeros(DType.F32, d, 32, 32); Tensor b = Tensor.zeros(DType.F32, d, 48, 64); Tensor h = Tensor.zeros(DType.F16, d, 32, 32)) {
+            copy.launch(grid(4, 4), TensorDescriptor.of(a, 8, 8), TensorDescriptor.of(a, 8, 8), 8, 8);
+            copy.launch(grid(6, 8), TensorDescriptor.of(b, 8, 8), TensorDescriptor.of(b, 8, 8), 8, 8);
+            assertEquals(1, copy.compiledCount(), "another shape and strides, the same code");
+            copy.launch(grid(4, 2), TensorDescriptor.of(a, 8, 16), TensorDescriptor.of(a, 8, 16), 8, 16);
+            copy.launch(grid(4, 4), TensorDescriptor.of(h, 8, 8), TensorDescriptor.of(h, 8, 8), 8, 8);
+            assertEquals(3, copy.compiledCount(), "a block shape and a dtype of their own");
         }
     }
 
