@@ -193,6 +193,9 @@ public final class CudaBackend implements Backend {
         CudaKernel k = (CudaKernel) kernel;
         PtxModule.ParamKind[] kinds = k.params;
         KernelArgs a = KernelArgs.forCurrentThread();
+        int words = 0;
+        for (int i = 0; i < kinds.length; i++) words += kinds[i] == PtxModule.ParamKind.TENSOR_MAP ? TensorDescriptor.argumentWords(k.descriptors[i].rank()) : 1;
+        if (args.length != words) throw new IllegalArgumentException(k.name() + " takes " + words + " argument words, got " + args.length);
         int word = 0;
         for (int i = 0; i < kinds.length; i++) {
             long bits = args[word];
@@ -202,6 +205,7 @@ public final class CudaBackend implements Backend {
                 case F32 -> a.f32(Float.intBitsToFloat((int) bits));
                 case F64 -> a.f64(Double.longBitsToDouble(bits));
                 case TENSOR_MAP -> {
+                    // encoded at every launch (no cache): the map holds the address, which changes from launch to launch
                     DescriptorType d = k.descriptors[i];
                     a.ref(TensorMaps.encode(a.tensorMapSlot(), d.element(), d.blockShape(), args, word));
                     word += TensorDescriptor.argumentWords(d.rank()) - 1;
@@ -209,7 +213,6 @@ public final class CudaBackend implements Backend {
             }
             word++;
         }
-        if (word != args.length) throw new IllegalArgumentException(k.name() + " takes " + word + " argument words, got " + args.length);
         if (k.ptx.hasDebugParams()) a.ptr(errors(device).addressForLaunch()).i32(k.id);
         k.function.launch(grid[0], grid[1], grid[2], k.ptx.threads(), 1, 1, k.ptx.sharedBytes(), stream, a);
         // a kernel with device assertions reports a failure from its launch, as on the CPU (a debugging aid: it waits)
