@@ -22,7 +22,7 @@ import java.util.Map;
  * its launch words are (the first element's address, the shape, the strides in elements; see
  * {@link dev.tessera.backend.Backend#launch}), and each descriptor load or store becomes a masked
  * load (0 outside the tensor) or store through base + Σ index_d · stride_d, the mask being
- * 0 ≤ index_d &lt; shape_d in every dimension. The innermost stride is 1 by the descriptor's rules,
+ * 0 ≤ index_d &lt; shape_d in every dimension (indices are i32, as TMA's coordinates). The innermost stride is 1 by the descriptor's rules,
  * so it is a constant here (its parameter stays, unread, to keep the launch words in place), which
  * keeps the innermost dimension contiguous for AxisInfo. The result is optimized again.
  */
@@ -101,16 +101,19 @@ public final class ExpandDescriptors {
         Value mask = null;
         for (int dim = 0; dim < rank; dim++) {
             int n = block[dim];
-            // index_d = offset_d + [0, n) in i64, so that offsets near 2^31 neither wrap nor alias
+            // index_d = offset_d + [0, n) in i32, as TMA's coordinates are (an index past 2^31 - 1 wraps
+            // negative and is masked off); i64 only where it becomes an address, which keeps the index
+            // tiles in 32-bit registers
             Value range = emit(out, Type.of(DType.I32, n), v -> new Op.Arange(v, 0, n, loc));
-            Value wide = emit(out, Type.of(DType.I64, n), v -> new Op.Convert(v, range, Rounding.NEAREST_EVEN, loc));
-            Value offset = offsets.get(dim);
-            Value offset64 = emit(out, Type.scalar(DType.I64), v -> new Op.Convert(v, offset, Rounding.NEAREST_EVEN, loc));
-            Value index = binary(out, Op.Binary.Fn.ADD, wide, splat(out, offset64, n, loc), loc);
-            Value lowOk = compare(out, Op.Compare.Fn.GE, index, splat(out, constant(out, 0L, loc), n, loc), loc);
-            Value highOk = compare(out, Op.Compare.Fn.LT, index, splat(out, f.shape[dim], n, loc), loc);
+            Value index = binary(out, Op.Binary.Fn.ADD, range, splat(out, offsets.get(dim), n, loc), loc);
+            Value shape = f.shape[dim];
+            Value clamped = binary(out, Op.Binary.Fn.MIN, shape, constant(out, DType.I64, Integer.MAX_VALUE, loc), loc);
+            Value limit = emit(out, Type.scalar(DType.I32), v -> new Op.Convert(v, clamped, Rounding.NEAREST_EVEN, loc));
+            Value lowOk = compare(out, Op.Compare.Fn.GE, index, splat(out, constant(out, DType.I32, 0, loc), n, loc), loc);
+            Value highOk = compare(out, Op.Compare.Fn.LT, index, splat(out, limit, n, loc), loc);
             Value inside = binary(out, Op.Binary.Fn.AND, lowOk, highOk, loc);
-            Value term = dim == rank - 1 ? index : binary(out, Op.Binary.Fn.MUL, index, splat(out, f.strides[dim], n, loc), loc);
+            Value wide = emit(out, Type.of(DType.I64, n), v -> new Op.Convert(v, index, Rounding.NEAREST_EVEN, loc));
+            Value term = dim == rank - 1 ? wide : binary(out, Op.Binary.Fn.MUL, wide, splat(out, f.strides[dim], n, loc), loc);
             Value termBlock = spread(out, term, dim, block, loc);
             Value insideBlock = spread(out, inside, dim, block, loc);
             Value p = pointers;
@@ -136,8 +139,8 @@ public final class ExpandDescriptors {
         return emit(out, Type.of(scalar.type().dtype(), n), v -> new Op.Splat(v, scalar, loc));
     }
 
-    private Value constant(List<Op> out, long value, Loc loc) {
-        return emit(out, Type.scalar(DType.I64), v -> new Op.Constant(v, value, loc));
+    private Value constant(List<Op> out, DType t, long value, Loc loc) {
+        return emit(out, Type.scalar(t), v -> new Op.Constant(v, value, loc));
     }
 
     private Value binary(List<Op> out, Op.Binary.Fn fn, Value a, Value b, Loc loc) {
