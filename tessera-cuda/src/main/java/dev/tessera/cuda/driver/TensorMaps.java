@@ -28,7 +28,7 @@ public final class TensorMaps {
     private static final int INTERLEAVE_NONE = 0, SWIZZLE_NONE = 0, OOB_FILL_ZEROS = 0;
     /** L2 lines fetched 128 bytes at a time, as CUTLASS's and Triton's maps do. */
     private static final int L2_PROMOTION_128B = 2;
-    private static final int MAX_RANK = 5;
+    private static final int MAX_RANK = dev.tessera.runtime.TensorDescriptor.MAX_RANK;
 
     /** Per thread: globalDim, globalStrides (u64 × 5 each), boxDim and elementStrides (u32 × 5 each). */
     private static final ThreadLocal<MemorySegment> SCRATCH = ThreadLocal.withInitial(
