@@ -42,9 +42,9 @@ public final class PtxCodegen {
      * blocks resident per multiprocessor ({@code .minnctapersm}; 0 asks for nothing), which
      * bounds the registers it may use (see {@link Occupancy#choose}).
      */
-    public static PtxModule generate(KernelIR traced, LaunchOptions options, Target target, int minBlocks) {
+    public static PtxModule generate(KernelIR optimized, LaunchOptions options, Target target, int minBlocks) {
         // without TMA a descriptor is its base, shape and strides, its accesses masked loads and stores
-        KernelIR kernel = target.tma() ? traced : ExpandDescriptors.run(traced);
+        KernelIR kernel = target.tma() ? optimized : ExpandDescriptors.run(optimized);
         int numWarps = options.numWarps();
         AxisInfo axis = AxisInfo.analyze(kernel);
         Rematerialization remat = new Rematerialization(kernel);
