@@ -82,7 +82,9 @@ public interface Backend {
     /**
      * Runs {@code grid[0] × grid[1] × grid[2]} programs on the device's default stream. Arguments are raw bits, one per kernel
      * parameter: device addresses for pointers, sign-extended integers, float bits for f32,
-     * double bits for f64. May return before the work is done (see {@link #synchronize}).
+     * double bits for f64; a tensor descriptor of rank r takes 1 + 2r words: the address of its
+     * first element, its shape, then its strides in elements. May return before the work is done
+     * (see {@link #synchronize}).
      */
     void launch(CompiledKernel kernel, int[] grid, long[] args, int device);
 

@@ -22,7 +22,9 @@ final class CpuCompiler {
 
     static CpuKernel compile(KernelIR ir) { return compile(ir, FUSE); }
 
-    static CpuKernel compile(KernelIR ir, boolean fuse) {
+    static CpuKernel compile(KernelIR kernel, boolean fuse) {
+        // a descriptor is its base, shape and strides here: its accesses become checked masked ones
+        KernelIR ir = dev.tessera.passes.ExpandDescriptors.run(kernel);
         Lowering l = new Lowering(ir, fuse);
         int n = ir.params().size();
         int[] paramSlots = new int[n];

@@ -35,6 +35,8 @@ final class CpuLowering {
             case PtrAdd p -> MemoryRules.ptrAdd(p, l);
             case Load ld -> MemoryRules.load(ld, l);
             case Store st -> MemoryRules.store(st, l);
+            case DescriptorLoad d -> throw new IllegalStateException("descriptors are expanded before lowering (ExpandDescriptors)");
+            case DescriptorStore d -> throw new IllegalStateException("descriptors are expanded before lowering (ExpandDescriptors)");
             case AtomicRmw a -> AtomicRules.rmw(a, l);
             case AtomicCas a -> AtomicRules.cas(a, l);
             case Reduce r -> ReductionRules.reduce(r, l);

@@ -160,6 +160,19 @@ public sealed interface Op {
     record AtomicCas(Value result, Value pointer, Value compare, Value value, MemoryOrder.Semantic semantic,
                      MemoryOrder.Scope scope, Loc loc) implements Op {}
 
+    /**
+     * The block of a tensor descriptor whose first element is at {@code offsets} (i32 scalars, one
+     * per dimension, outermost first): elements outside the tensor read as 0.
+     */
+    record DescriptorLoad(Value result, Value descriptor, List<Value> offsets, Loc loc) implements Op {
+        public DescriptorLoad { offsets = List.copyOf(offsets); }
+    }
+
+    /** Writes {@code value} as the descriptor's block at {@code offsets}; elements outside the tensor are dropped. */
+    record DescriptorStore(Value descriptor, List<Value> offsets, Value value, Loc loc) implements Op {
+        public DescriptorStore { offsets = List.copyOf(offsets); }
+    }
+
     // ------------------------------------------------------------------ reductions, scans, dot
 
     /**

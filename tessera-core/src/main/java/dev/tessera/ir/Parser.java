@@ -1,6 +1,7 @@
 package dev.tessera.ir;
 
 import dev.tessera.types.DType;
+import dev.tessera.types.DescriptorType;
 import dev.tessera.types.ElementType;
 import dev.tessera.types.PointerType;
 import java.util.ArrayList;
@@ -258,6 +259,7 @@ public final class Parser {
     private Type type() {
         boolean pointer = in.accept('*');
         String name = in.word();
+        if (!pointer && name.equals("desc") && in.peekAdjacent('<')) return Type.scalar(descriptorType());
         DType d;
         try {
             d = DType.parse(name);
@@ -272,6 +274,24 @@ public final class Parser {
             in.expect(']');
         }
         return new Type(element, Shape.of(dims.stream().mapToInt(Integer::intValue).toArray()));
+    }
+
+    /** "&lt;f16[64, 64]&gt;" after "desc", as {@link DescriptorType#toString} prints it. */
+    private DescriptorType descriptorType() {
+        in.expect('<');
+        String name = in.word();
+        DType element;
+        try {
+            element = DType.parse(name);
+        } catch (IllegalArgumentException e) {
+            throw in.error("unknown type '" + name + "'");
+        }
+        List<Integer> block = new ArrayList<>();
+        in.expect('[');
+        do block.add(Integer.parseInt(in.token(",]"))); while (in.accept(','));
+        in.expect(']');
+        in.expect('>');
+        return new DescriptorType(element, block);
     }
 
     private Value define(int id, Type type) {

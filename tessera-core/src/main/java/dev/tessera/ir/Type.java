@@ -1,6 +1,7 @@
 package dev.tessera.ir;
 
 import dev.tessera.types.DType;
+import dev.tessera.types.DescriptorType;
 import dev.tessera.types.ElementType;
 import dev.tessera.types.PointerType;
 
@@ -15,10 +16,12 @@ public record Type(ElementType element, Shape shape) {
 
     public boolean isPointer() { return element instanceof PointerType; }
 
+    public boolean isDescriptor() { return element instanceof DescriptorType; }
+
     /** The numeric element type; fails for pointers. */
     public DType dtype() {
         if (element instanceof DType d) return d;
-        throw new IllegalStateException(this + " is a pointer type");
+        throw new IllegalStateException(this + " is not a numeric type");
     }
 
     /** The element type pointed to; fails for non-pointers. */

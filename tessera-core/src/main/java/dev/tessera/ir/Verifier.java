@@ -2,6 +2,7 @@ package dev.tessera.ir;
 
 import dev.tessera.ir.Op.*;
 import dev.tessera.types.DType;
+import dev.tessera.types.DescriptorType;
 import dev.tessera.types.PointerType;
 import java.util.HashSet;
 import java.util.List;
@@ -153,6 +154,16 @@ public final class Verifier {
                 require(p.isPointer() && s.value().type().equals(Type.scalar(p.pointee()).withShape(p.shape())), op, "store value has the pointee type and the pointer's shape");
                 require(s.mask() == null || isBoolLike(s.mask(), p.shape()), op, "store mask is i1 of the pointer's shape");
             }
+            case DescriptorLoad d -> {
+                require(d.descriptor().type().element() instanceof DescriptorType t && d.descriptor().type().isScalar()
+                        && d.result().type().equals(Type.of(t.element(), t.blockShape())), op, "descriptor_load gives the descriptor's block");
+                offsets(op, d.descriptor(), d.offsets());
+            }
+            case DescriptorStore d -> {
+                require(d.descriptor().type().element() instanceof DescriptorType t && d.descriptor().type().isScalar()
+                        && d.value().type().equals(Type.of(t.element(), t.blockShape())), op, "descriptor_store writes the descriptor's block");
+                offsets(op, d.descriptor(), d.offsets());
+            }
             case AtomicRmw a -> {
                 Type p = a.pointer().type();
                 require(p.isPointer() && a.value().type().equals(Type.scalar(p.pointee()).withShape(p.shape()))
@@ -228,6 +239,13 @@ public final class Verifier {
             case Assume a -> require(isBoolLike(a.condition(), Shape.SCALAR), op, "assume takes an i1 scalar");
             case Barrier b -> { }
         }
+    }
+
+    /** One i32 scalar offset per dimension of the descriptor. */
+    private static void offsets(Op op, Value descriptor, List<Value> offsets) {
+        int rank = ((DescriptorType) descriptor.type().element()).rank();
+        require(offsets.size() == rank && offsets.stream().allMatch(o -> o.type().equals(Type.scalar(DType.I32))), op,
+                "a descriptor access takes one i32 scalar offset per dimension");
     }
 
     private static int bits(Type t) { return t.element() instanceof PointerType ? 64 : t.dtype().bits(); }

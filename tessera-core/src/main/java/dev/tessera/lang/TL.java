@@ -175,6 +175,19 @@ public final class TL {
         store(pm[0], value, pm[1]);
     }
 
+    // ------------------------------------------------------------------ tensor descriptors
+
+    /** The block of {@code desc} whose first element is at {@code offsets} (one per dimension); elements outside the tensor read as 0. */
+    public static Tile load(TensorDesc desc, Tile... offsets) { return t(MemorySemantic.descriptorLoad(desc.value(), values(offsets))); }
+
+    /** Writes {@code value} (converted to the descriptor's dtype) as the block at {@code offsets}; elements outside the tensor are dropped. */
+    public static void store(TensorDesc desc, Tile[] offsets, Tile value) { MemorySemantic.descriptorStore(desc.value(), values(offsets), value.value()); }
+
+    /** The offsets of a descriptor store, {@code store(desc, at(m, n), value)}. */
+    public static Tile[] at(Tile... offsets) { return offsets; }
+
+    private static Value[] values(Tile[] tiles) { return Arrays.stream(tiles).map(Tile::value).toArray(Value[]::new); }
+
     // ------------------------------------------------------------------ atomics
 
     private static final MemoryOrder.Semantic ACQ_REL = MemoryOrder.Semantic.ACQ_REL;

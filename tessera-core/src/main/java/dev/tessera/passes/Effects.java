@@ -10,6 +10,7 @@ public final class Effects {
     public static boolean hasSideEffects(Op op) {
         return switch (op) {
             case Op.Store s -> true;
+            case Op.DescriptorStore s -> true;
             case Op.AtomicRmw a -> true;
             case Op.AtomicCas a -> true;
             case Op.Assert a -> true;
@@ -33,6 +34,7 @@ public final class Effects {
     public static boolean isPure(Op op) {
         return switch (op) {
             case Op.Load l -> false;
+            case Op.DescriptorLoad l -> false;
             case Op.ProgramId p -> true;
             case Op.NumPrograms n -> true;
             default -> op.regions().isEmpty() && !hasSideEffects(op);

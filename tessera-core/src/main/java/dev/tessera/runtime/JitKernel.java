@@ -161,6 +161,7 @@ public final class JitKernel {
         Device device = null;
         for (int i = 0; i < runtimeArgs.length; i++) {
             Object a = runtimeArgs[i];
+            if (a instanceof TensorDescriptor desc) a = desc.tensor();
             if (a instanceof Tensor t) {
                 if (t.isClosed()) throw launchError("argument " + runtimeParams.get(i).name() + " is a closed tensor");
                 if (device == null) device = t.device();
@@ -172,7 +173,17 @@ public final class JitKernel {
                     || a instanceof Boolean || a instanceof Short || a instanceof Byte)) {
                 throw launchError("argument " + runtimeParams.get(i).name() + " is "
                         + (a == null ? "null" : "a " + a.getClass().getSimpleName())
-                        + "; runtime arguments are tensors or Java numbers");
+                        + "; runtime arguments are tensors, tensor descriptors or Java numbers");
+            }
+            boolean descriptorParam = runtimeParams.get(i).javaType() == dev.tessera.lang.TensorDesc.class;
+            if (descriptorParam != runtimeArgs[i] instanceof TensorDescriptor) {
+                throw launchError("argument " + runtimeParams.get(i).name() + (descriptorParam
+                        ? " is declared TensorDesc: pass TensorDescriptor.of(tensor, block...)"
+                        : " is a tensor descriptor but the parameter is a Tile: declare it TensorDesc"));
+            }
+            if (runtimeArgs[i] instanceof TensorDescriptor desc) {
+                String problem = desc.problem(runtimeParams.get(i).name());
+                if (problem != null) throw launchError(problem);
             }
         }
         if (device == null) return streamDevice != null ? streamDevice : Device.defaultDevice();
@@ -219,6 +230,8 @@ public final class JitKernel {
         return switch (a) {
             // the alignment of the memory itself (a CPU view's own address is always aligned)
             case Tensor t -> new ArgSpec(new PointerType(t.dtype()), (t.buffer().address() + t.byteOffset()) % 16 == 0 ? 16 : 1, false);
+            // TensorDescriptor's rules guarantee a 16-byte aligned base
+            case TensorDescriptor d -> new ArgSpec(d.type(), TensorDescriptor.ALIGNMENT_BYTES, false);
             case Integer i -> intSpec(DType.I32, i);
             case Short s -> intSpec(DType.I32, s);
             case Byte b -> intSpec(DType.I32, b);
@@ -293,11 +306,18 @@ public final class JitKernel {
         }
     }
 
-    /** Raw argument bits, as {@link Backend#launch} takes them. */
+    /** Raw argument bits, as {@link Backend#launch} takes them (a descriptor takes several words). */
     static long[] pack(Object[] runtime) {
-        long[] bits = new long[runtime.length];
+        int words = 0;
+        for (Object a : runtime) words += a instanceof TensorDescriptor d ? TensorDescriptor.argumentWords(d.blockShape().length) : 1;
+        long[] bits = new long[words];
+        int at = 0;
         for (int i = 0; i < runtime.length; i++) {
-            bits[i] = switch (runtime[i]) {
+            if (runtime[i] instanceof TensorDescriptor d) {
+                at = d.pack(bits, at);
+                continue;
+            }
+            bits[at++] = switch (runtime[i]) {
                 case Tensor t -> t.dataPointer();
                 case Integer v -> v;
                 case Short v -> v;

@@ -8,6 +8,7 @@ import dev.tessera.ir.Type;
 import dev.tessera.ir.Value;
 import dev.tessera.semantic.Typing.Operand;
 import dev.tessera.types.DType;
+import dev.tessera.types.DescriptorType;
 import java.util.EnumSet;
 import java.util.Set;
 
@@ -39,6 +40,48 @@ public final class MemorySemantic {
         Type p = requirePointer(pointer, loc, "store");
         Value v = fitTo(Typing.operand(value, loc), p.pointee(), p.shape(), loc, "the stored value");
         ctx().emit(new Op.Store(pointer, v, mask(mask, p.shape(), loc, "store"), cache, eviction, loc));
+    }
+
+    /** The descriptor's block at element {@code offsets} (integer scalars, outermost first); outside the tensor reads 0. */
+    public static Value descriptorLoad(Value descriptor, Value... offsets) {
+        Loc loc = ctx().loc();
+        DescriptorType d = requireDescriptor(descriptor, loc, "load");
+        java.util.List<Value> at = offsets(d, offsets, loc, "load");
+        Value r = ctx().newValue(Type.of(d.element(), d.blockShape()));
+        return ctx().define(r, new Op.DescriptorLoad(r, descriptor, at, loc));
+    }
+
+    /** Writes {@code value} (converted to the descriptor's dtype, broadcast to its block) at {@code offsets}; outside the tensor is dropped. */
+    public static void descriptorStore(Value descriptor, Value[] offsets, Object value) {
+        Loc loc = ctx().loc();
+        DescriptorType d = requireDescriptor(descriptor, loc, "store");
+        java.util.List<Value> at = offsets(d, offsets, loc, "store");
+        Value v = fitTo(Typing.operand(value, loc), d.element(), Shape.of(d.blockShape()), loc, "the stored block");
+        ctx().emit(new Op.DescriptorStore(descriptor, at, v, loc));
+    }
+
+    private static DescriptorType requireDescriptor(Value descriptor, Loc loc, String what) {
+        if (!(descriptor.type().element() instanceof DescriptorType d)) {
+            throw new TraceException(loc, what + " through a descriptor needs a TensorDesc parameter, got " + descriptor.type());
+        }
+        return d;
+    }
+
+    /** One integer scalar per dimension, as i32 (TMA's coordinates are 32-bit). */
+    private static java.util.List<Value> offsets(DescriptorType d, Value[] offsets, Loc loc, String what) {
+        if (offsets.length != d.rank()) {
+            throw new TraceException(loc, what + " through a " + d + " takes " + d.rank() + " offsets (one per dimension), got "
+                    + offsets.length);
+        }
+        java.util.List<Value> out = new java.util.ArrayList<>(offsets.length);
+        for (int i = 0; i < offsets.length; i++) {
+            Type t = offsets[i].type();
+            if (!t.isScalar() || !(t.element() instanceof DType e) || !e.isInteger()) {
+                throw new TraceException(loc, what + " offset " + i + " must be an integer scalar, got " + t);
+            }
+            out.add(Semantic.cast(offsets[i], DType.I32, loc));
+        }
+        return out;
     }
 
     private static final Set<DType> ADDABLE = EnumSet.of(DType.I32, DType.U32, DType.I64, DType.U64, DType.F16,

@@ -2,6 +2,7 @@ package dev.tessera.trace;
 
 import dev.tessera.lang.Constexpr;
 import dev.tessera.lang.Kernel;
+import dev.tessera.lang.TensorDesc;
 import dev.tessera.lang.Tile;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -13,7 +14,7 @@ import java.util.List;
 /** A {@code @Kernel} method and its parameters, checked once. */
 public final class KernelMethod {
 
-    /** A kernel parameter: a runtime tile, or a constexpr of some Java type. */
+    /** A kernel parameter: a runtime tile or tensor descriptor, or a constexpr of some Java type. */
     public record Param(String name, boolean isConstexpr, Class<?> javaType) {}
 
     private final Method method;
@@ -71,14 +72,17 @@ public final class KernelMethod {
         for (Parameter p : method.getParameters()) {
             Constexpr c = p.getAnnotation(Constexpr.class);
             String name = c != null && !c.value().isEmpty() ? c.value() : p.getName();
-            if (p.getType() == Tile.class) {
-                if (c != null) throw new IllegalArgumentException(where + ": parameter " + name + " is a Tile and cannot be @Constexpr");
-                params.add(new Param(name, false, Tile.class));
+            if (p.getType() == Tile.class || p.getType() == TensorDesc.class) {
+                if (c != null) {
+                    throw new IllegalArgumentException(where + ": parameter " + name + " is a " + p.getType().getSimpleName()
+                            + " and cannot be @Constexpr");
+                }
+                params.add(new Param(name, false, p.getType()));
             } else if (c != null) {
                 params.add(new Param(name, true, p.getType()));
             } else {
                 throw new IllegalArgumentException(where + ": parameter " + name + " of type " + p.getType().getSimpleName()
-                        + " must be a Tile (a runtime argument) or marked @Constexpr (a trace-time value)");
+                        + " must be a Tile (a runtime argument), a TensorDesc (a tensor descriptor) or marked @Constexpr (a trace-time value)");
             }
         }
         return new KernelMethod(method, params);

@@ -6,6 +6,7 @@ import dev.tessera.ir.Type;
 import dev.tessera.ir.Value;
 import dev.tessera.ir.Verifier;
 import dev.tessera.lang.TL;
+import dev.tessera.lang.TensorDesc;
 import dev.tessera.lang.Tile;
 import dev.tessera.semantic.SourceLocator;
 import dev.tessera.semantic.TraceContext;
@@ -52,7 +53,11 @@ public final class Tracer {
                 } else {
                     ArgSpec spec = args.get(r);
                     Value v = paramValues.get(r++);
-                    javaArgs[i] = spec.equalsOne() ? TL.scalar(1).to(v.type().dtype()) : Tile.wrap(v);
+                    boolean descriptorParam = p.javaType() == TensorDesc.class;
+                    if (descriptorParam != v.type().isDescriptor()) { // the launch checks this, naming the argument
+                        throw new IllegalArgumentException("parameter " + p.name() + " is a " + p.javaType().getSimpleName() + ", given " + spec);
+                    }
+                    javaArgs[i] = descriptorParam ? TensorDesc.wrap(v) : spec.equalsOne() ? TL.scalar(1).to(v.type().dtype()) : Tile.wrap(v);
                 }
             }
             invoke(kernel, javaArgs);

@@ -192,6 +192,29 @@ class DiskCacheTest {
         assertEquals(Printer.print(compiled.ir()), Printer.print(restored.ir()), "the cached optimized IR, locations included");
     }
 
+    @dev.tessera.lang.Kernel
+    static void descriptorCopy(dev.tessera.lang.TensorDesc in, dev.tessera.lang.TensorDesc out, @dev.tessera.lang.Constexpr int B) {
+        dev.tessera.lang.Tile i = dev.tessera.lang.TL.programId(0).mul(B);
+        dev.tessera.lang.TL.store(out, dev.tessera.lang.TL.at(i), dev.tessera.lang.TL.load(in, i));
+    }
+
+    @Test
+    void kernelsWithDescriptorsComeBackFromTheCache() {
+        KernelMethod method = KernelMethod.of(DiskCacheTest.class, "descriptorCopy");
+        for (int round = 0; round < 2; round++) {
+            DiskCache cache = new DiskCache(dir);
+            try (Tensor x = Tensor.randn(dev.tessera.types.DType.F32, round, Device.cpu(), 100);
+                 Tensor y = Tensor.full(dev.tessera.types.DType.F32, Double.NaN, Device.cpu(), 100)) {
+                Object[] args = {TensorDescriptor.of(x, 32), TensorDescriptor.of(y, 32)};
+                CompiledKernel k = Compiler.compile(method, List.of(JitKernel.specOf(args[0]), JitKernel.specOf(args[1])), Map.of("B", 32),
+                        LaunchOptions.DEFAULT, Device.cpu(), cache);
+                Device.cpu().backendImpl().launch(k, new int[] {4, 1, 1}, JitKernel.pack(args), 0);
+                assertArrayEquals(x.toDoubleArray(), y.toDoubleArray());
+                assertEquals(round, cache.hits(), "the second compilation is read back");
+            }
+        }
+    }
+
     @Test
     void damagedEntriesAreRebuiltAndTheKernelStillRuns() throws IOException {
         CacheWorker.compileAndRun(new DiskCache(dir), 100);

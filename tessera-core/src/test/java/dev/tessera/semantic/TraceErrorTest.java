@@ -405,7 +405,7 @@ class TraceErrorTest {
         expect(e, "too many", "got 6");
 
         e = assertThrows(TraceException.class, () -> { mark("string arg"); ADD.launch(grid(1), x, x, x, "8", 16); });
-        expect(e, "string arg", "argument n is a String; runtime arguments are tensors or Java numbers");
+        expect(e, "string arg", "argument n is a String; runtime arguments are tensors, tensor descriptors or Java numbers");
 
         e = assertThrows(TraceException.class, () -> { mark("null arg"); ADD.launch(grid(1), x, null, x, 8, 16); });
         expect(e, "null arg", "argument y is null");
@@ -459,7 +459,7 @@ class TraceErrorTest {
             {"noSuchMethod", "has no method named 'noSuchMethod'"},
             {"notAnnotated", "is not annotated @Kernel"},
             {"returnsAValue", "must return void"},
-            {"javaParameter", "must be a Tile (a runtime argument) or marked @Constexpr"},
+            {"javaParameter", "must be a Tile (a runtime argument), a TensorDesc (a tensor descriptor) or marked @Constexpr"},
             {"constexprTile", "is a Tile and cannot be @Constexpr"},
             {"instanceMethod", "must be static"},
             {"overloaded", "is overloaded; kernels need unique names"},

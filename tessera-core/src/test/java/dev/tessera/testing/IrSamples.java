@@ -7,6 +7,7 @@ import dev.tessera.lang.MemoryOrder;
 
 import dev.tessera.lang.Constexpr;
 import dev.tessera.lang.Kernel;
+import dev.tessera.lang.TensorDesc;
 import dev.tessera.lang.Tile;
 import dev.tessera.lang.Var;
 import dev.tessera.trace.ArgSpec;
@@ -122,6 +123,17 @@ public final class IrSamples {
         store(out.add(i), load(p));
     }
 
+    @Kernel
+    static void descriptors(TensorDesc in, TensorDesc out, @Constexpr int B) {
+        Tile m = programId(0).mul(B), n = programId(1).mul(B);
+        for (Tile k : range(0, scalar(2))) store(out, at(m, n.add(k.mul(B))), load(in, m, k.mul(B)).mul(2));
+    }
+
+    /** A descriptor of {@code t} in blocks of {@code block}, as the launch specializes one. */
+    public static ArgSpec descriptor(DType t, Integer... block) {
+        return new ArgSpec(new dev.tessera.types.DescriptorType(t, List.of(block)), 16, false);
+    }
+
     public static final ArgSpec F32_PTR = new ArgSpec(new PointerType(DType.F32), 16, false);
     public static final ArgSpec I32_PTR = new ArgSpec(new PointerType(DType.I32), 16, false);
     public static final ArgSpec I32_ARG = new ArgSpec(DType.I32, 1, false);
@@ -146,6 +158,7 @@ public final class IrSamples {
         out.add(trace(IrSamples.class, "reductions", List.of(F32_PTR, F32_PTR), Map.of("B", 16)));
         out.add(trace(IrSamples.class, "control", List.of(F32_PTR, F32_PTR, I32_ARG), Map.of("B", 32)));
         out.add(trace(IrSamples.class, "debugging", Arrays.asList(F32_PTR, F32_PTR, I32_ARG), Map.of("B", 16)));
+        out.add(trace(IrSamples.class, "descriptors", List.of(descriptor(DType.F16, 16, 32), descriptor(DType.F16, 16, 32)), Map.of("B", 16)));
         return out;
     }
 }

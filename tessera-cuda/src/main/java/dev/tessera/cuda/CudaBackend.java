@@ -13,6 +13,9 @@ import dev.tessera.cuda.driver.CudaDriver;
 import dev.tessera.cuda.driver.CudaStream;
 import dev.tessera.cuda.driver.DeviceBuffer;
 import dev.tessera.cuda.driver.KernelArgs;
+import dev.tessera.cuda.driver.TensorMaps;
+import dev.tessera.runtime.TensorDescriptor;
+import dev.tessera.types.DescriptorType;
 import dev.tessera.cuda.driver.PtxTarget;
 import dev.tessera.ir.KernelIR;
 import java.lang.foreign.Arena;
@@ -124,7 +127,8 @@ public final class CudaBackend implements Backend {
     @Override
     public String target(int device) {
         PtxTarget t = ptxTarget(device);
-        return t.arch() + "/ptx" + t.version() + (softwareConversions() ? "/software-conversions" : "") + (noWgmma() ? "/no-wgmma" : "");
+        return t.arch() + "/ptx" + t.version() + (softwareConversions() ? "/software-conversions" : "") + (noWgmma() ? "/no-wgmma" : "")
+                + (noTma() ? "/no-tma" : "");
     }
 
     // for testing the exact software sequences on a GPU that has the native conversions
@@ -133,6 +137,9 @@ public final class CudaBackend implements Backend {
     // for testing and measuring mma.sync on a Hopper GPU, whose dots otherwise go to wgmma
     private static boolean noWgmma() { return "false".equals(System.getProperty("tessera.cuda.wgmma")); }
 
+    // for testing and measuring tensor descriptors as masked loads and stores on a Hopper GPU, whose descriptors otherwise use TMA
+    private static boolean noTma() { return "false".equals(System.getProperty("tessera.cuda.tma")); }
+
     private static PtxTarget ptxTarget(int device) { return PtxTarget.forDevice(device(device), CudaDriver.driverVersion()); }
 
     @Override
@@ -140,6 +147,7 @@ public final class CudaBackend implements Backend {
         Target target = Target.of(ptxTarget(device));
         if (softwareConversions()) target = target.withSoftwareConversions();
         if (noWgmma()) target = target.withoutWgmma();
+        if (noTma()) target = target.withoutTma();
         return CudaCompiler.compile(kernel, options, device(device), target);
     }
 
@@ -184,18 +192,26 @@ public final class CudaBackend implements Backend {
     private void launch(CompiledKernel kernel, int[] grid, long[] args, int device, CudaStream stream) {
         CudaKernel k = (CudaKernel) kernel;
         PtxModule.ParamKind[] kinds = k.params;
-        if (args.length != kinds.length) {
-            throw new IllegalArgumentException(k.name() + " takes " + kinds.length + " arguments, got " + args.length);
-        }
         KernelArgs a = KernelArgs.forCurrentThread();
+        int words = 0;
+        for (int i = 0; i < kinds.length; i++) words += kinds[i] == PtxModule.ParamKind.TENSOR_MAP ? TensorDescriptor.argumentWords(k.descriptors[i].rank()) : 1;
+        if (args.length != words) throw new IllegalArgumentException(k.name() + " takes " + words + " argument words, got " + args.length);
+        int word = 0;
         for (int i = 0; i < kinds.length; i++) {
-            long bits = args[i];
+            long bits = args[word];
             switch (kinds[i]) {
                 case U64 -> a.i64(bits);
                 case U32 -> a.i32((int) bits);
                 case F32 -> a.f32(Float.intBitsToFloat((int) bits));
                 case F64 -> a.f64(Double.longBitsToDouble(bits));
+                case TENSOR_MAP -> {
+                    // encoded at every launch (no cache): the map holds the address, which changes from launch to launch
+                    DescriptorType d = k.descriptors[i];
+                    a.ref(TensorMaps.encode(a.tensorMapSlot(), d.element(), d.blockShape(), args, word));
+                    word += TensorDescriptor.argumentWords(d.rank()) - 1;
+                }
             }
+            word++;
         }
         if (k.ptx.hasDebugParams()) a.ptr(errors(device).addressForLaunch()).i32(k.id);
         k.function.launch(grid[0], grid[1], grid[2], k.ptx.threads(), 1, 1, k.ptx.sharedBytes(), stream, a);

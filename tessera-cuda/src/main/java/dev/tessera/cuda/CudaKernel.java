@@ -7,6 +7,7 @@ import dev.tessera.cuda.driver.CudaFunction;
 import dev.tessera.cuda.driver.CudaModule;
 import dev.tessera.ir.KernelIR;
 import dev.tessera.ir.Printer;
+import dev.tessera.types.DescriptorType;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -25,6 +26,8 @@ final class CudaKernel implements CompiledKernel {
     final CudaModule module;
     final CudaFunction function;
     final PtxModule.ParamKind[] params;
+    /** Per parameter, the descriptor a TENSOR_MAP parameter is encoded for (such kernels keep their IR's parameters one to one); else null. */
+    final DescriptorType[] descriptors;
     final byte[] cubin;
     final boolean synchronousFaults;
     final KernelResources resources;
@@ -38,6 +41,10 @@ final class CudaKernel implements CompiledKernel {
         this.module = module;
         this.function = function;
         this.params = ptx.params().toArray(PtxModule.ParamKind[]::new);
+        this.descriptors = new DescriptorType[params.length];
+        for (int i = 0; i < params.length; i++) {
+            if (params[i] == PtxModule.ParamKind.TENSOR_MAP) descriptors[i] = (DescriptorType) ir.params().get(i).value().type().element();
+        }
         this.cubin = cubin;
         this.synchronousFaults = ptx.debug().hasAssertions();
         // read once, after loading: the attributes are the driver's word on the code it will run

@@ -13,7 +13,9 @@ import dev.tessera.cuda.codegen.gpu.GpuOp;
 import dev.tessera.cuda.codegen.gpu.GpuPrinter;
 import dev.tessera.cuda.codegen.gpu.GpuProgram;
 import dev.tessera.cuda.codegen.gpu.PipelineLoops;
+import dev.tessera.cuda.driver.KernelArgs;
 import dev.tessera.ir.KernelIR;
+import dev.tessera.passes.ExpandDescriptors;
 import dev.tessera.ir.Op;
 import dev.tessera.ir.Value;
 import dev.tessera.types.DType;
@@ -40,7 +42,9 @@ public final class PtxCodegen {
      * blocks resident per multiprocessor ({@code .minnctapersm}; 0 asks for nothing), which
      * bounds the registers it may use (see {@link Occupancy#choose}).
      */
-    public static PtxModule generate(KernelIR kernel, LaunchOptions options, Target target, int minBlocks) {
+    public static PtxModule generate(KernelIR optimized, LaunchOptions options, Target target, int minBlocks) {
+        // without TMA a descriptor is its base, shape and strides, its accesses masked loads and stores
+        KernelIR kernel = target.tma() ? optimized : ExpandDescriptors.run(optimized);
         int numWarps = options.numWarps();
         AxisInfo axis = AxisInfo.analyze(kernel);
         Rematerialization remat = new Rematerialization(kernel);
@@ -56,7 +60,10 @@ public final class PtxCodegen {
             String name = "param_" + i;
             PtxModule.ParamKind kind = kindOf(p.value());
             kinds.add(kind);
-            declarations.add("\t.param ." + kind.name().toLowerCase(java.util.Locale.ROOT) + " " + name + " /* " + p.name() + ": " + p.value().type() + " */");
+            String declared = kind == PtxModule.ParamKind.TENSOR_MAP
+                    ? ".param .align " + KernelArgs.TENSOR_MAP_ALIGNMENT + " .b8 " + name + "[" + KernelArgs.TENSOR_MAP_BYTES + "]"
+                    : ".param ." + kind.name().toLowerCase(java.util.Locale.ROOT) + " " + name;
+            declarations.add("\t" + declared + " /* " + p.name() + ": " + p.value().type() + " */");
             cx.define(p.value(), loadParam(cx, p.value(), name, kind));
         }
         GpuProgram program = gpuProgram(kernel, options, target, layouts, remat);
@@ -68,8 +75,8 @@ public final class PtxCodegen {
             declarations.add("\t.param .u64 " + DebugRules.ERROR_PARAM + " /* error record, checked at synchronize */");
             declarations.add("\t.param .u32 " + DebugRules.KERNEL_ID_PARAM);
         }
-        // wgmma's 128-byte swizzle matches the tiles' only from a base on 1024 bytes
-        int smemAlign = program.usesWgmma() ? 1024 : 16;
+        // wgmma's 128-byte swizzle matches the tiles' only from a base on 1024 bytes; TMA boxes start on 128
+        int smemAlign = Math.max(program.usesWgmma() ? 1024 : 16, cx.smem.alignment());
         if (cx.smem.bytes() > 0) w.global(".extern .shared .align " + smemAlign + " .b8 " + SharedMemory.SYMBOL + "[];");
         String entry = entryName(kernel.name());
         String signature = "// " + kernel.name() + ": " + numWarps + " warps, " + cx.smem.bytes() + " bytes of shared memory\n"
@@ -119,6 +126,7 @@ public final class PtxCodegen {
     }
 
     static PtxModule.ParamKind kindOf(Value v) {
+        if (v.type().isDescriptor()) return PtxModule.ParamKind.TENSOR_MAP;
         if (v.type().element() instanceof PointerType) return PtxModule.ParamKind.U64;
         DType t = v.type().dtype();
         if (t == DType.F64) return PtxModule.ParamKind.F64;
@@ -131,6 +139,13 @@ public final class PtxCodegen {
         var type = v.type().element();
         String reg = w.inPrologue(() -> {
             switch (kind) {
+                case TENSOR_MAP -> {
+                    // the generic address of the grid-constant map, as cp.async.bulk.tensor reads it
+                    String r = w.reg(RegClass.B64);
+                    w.op("mov.b64 %s, %s", r, name);
+                    w.op("cvta.param.u64 %s, %s", r, r);
+                    return r;
+                }
                 case U64 -> {
                     String r = w.reg(RegClass.B64);
                     w.op("ld.param.u64 %s, [%s]", r, name);

@@ -9,6 +9,7 @@ import dev.tessera.cuda.codegen.layout.ShapeRules;
 import dev.tessera.cuda.codegen.math.ElementwiseRules;
 import dev.tessera.cuda.codegen.memory.AtomicRules;
 import dev.tessera.cuda.codegen.memory.MemoryRules;
+import dev.tessera.cuda.codegen.memory.TmaRules;
 import dev.tessera.cuda.codegen.reduce.HistogramRules;
 import dev.tessera.cuda.codegen.reduce.ReductionRules;
 import dev.tessera.cuda.codegen.reduce.ScanRules;
@@ -29,6 +30,7 @@ public final class PtxLowering {
         cx.w.comment(firstLine(op) + (op.loc().isKnown() ? "  (" + op.loc() + ")" : ""));
         switch (op) {
             case Store s -> MemoryRules.store(s, cx);
+            case DescriptorStore s -> TmaRules.store(s, cx);
             case Split s -> ShapeRules.split(s, cx);
             case ReduceTuple r -> ReductionRules.reduceTuple(r, cx);
             case ScanTuple s -> ScanRules.scanTuple(s, cx);
@@ -74,6 +76,7 @@ public final class PtxLowering {
             case Bitcast b -> ConversionRules.bitcast(b, out, cx);
             case PtrAdd p -> ElementwiseRules.ptrAdd(p, out, cx);
             case Load l -> MemoryRules.load(l, out, cx);
+            case DescriptorLoad l -> TmaRules.load(l, out, cx);
             case AtomicRmw a -> AtomicRules.rmw(a, out, cx);
             case AtomicCas a -> AtomicRules.cas(a, out, cx);
             case Reduce r -> ReductionRules.reduce(r, out, cx);

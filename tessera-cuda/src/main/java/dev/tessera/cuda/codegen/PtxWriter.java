@@ -26,6 +26,9 @@ public final class PtxWriter {
 
     public String label(String hint) { return "$L_" + hint + "_" + (labels++); }
 
+    /** A fresh module-level name (a shared variable's). */
+    public String symbol(String hint) { return "tessera_" + hint + "_" + (labels++); }
+
     /** One instruction: {@code format} filled with {@code args}, then ';'. */
     public void op(String format, Object... args) {
         current.append('\t').append(args.length == 0 ? format : String.format(format, args)).append(";\n");

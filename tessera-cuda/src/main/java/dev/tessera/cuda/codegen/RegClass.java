@@ -28,7 +28,7 @@ public enum RegClass {
     }
 
     public static RegClass of(ElementType t) {
-        if (t instanceof PointerType) return B64;
+        if (t instanceof PointerType || t instanceof dev.tessera.types.DescriptorType) return B64; // a descriptor: its tensor map's address
         DType d = (DType) t;
         return switch (d) {
             case I1 -> PRED;

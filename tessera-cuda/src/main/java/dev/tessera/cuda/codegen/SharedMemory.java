@@ -10,7 +10,7 @@ package dev.tessera.cuda.codegen;
 public final class SharedMemory {
     static final String SYMBOL = "tessera_smem";
     private final PtxWriter w;
-    private int bytes, reserved;
+    private int bytes, reserved, alignment = 16;
     private boolean dirty;
     private String base;
     private final java.util.Map<Integer, String> scratchBases = new java.util.HashMap<>();
@@ -19,6 +19,9 @@ public final class SharedMemory {
 
     /** The most any point of the program uses: reserved buffers plus the scratch used beside them. */
     int bytes() { return bytes; }
+
+    /** The alignment the array must have for the most aligned scratch asked for (16 bytes at least). */
+    int alignment() { return alignment; }
 
     /**
      * Keeps the first {@code n} bytes for buffers that live across ops (a pipelined loop's, see
@@ -38,8 +41,9 @@ public final class SharedMemory {
     /** Reserves {@code n} bytes of scratch and waits for earlier readers; returns the 32-bit address of the scratch's start. */
     public String begin(int n) { return begin(n, 16); }
 
-    /** As {@link #begin(int)}, the scratch's start on {@code alignment} bytes (a power of two; the array's own alignment at most). */
+    /** As {@link #begin(int)}, the scratch's start on {@code alignment} bytes (a power of two; the array is declared on the largest asked for). */
     public String begin(int n, int alignment) {
+        this.alignment = Math.max(this.alignment, alignment);
         int at = (reserved + alignment - 1) & -alignment;
         bytes = Math.max(bytes, at + ((n + 15) & ~15));
         if (dirty) w.op("bar.sync 0");

@@ -336,6 +336,25 @@ final class Cu {
         } catch (Throwable t) { throw unchecked(t); }
     }
 
+    // ---- tensor maps (TMA descriptors; CUDA 12.0+ drivers)
+
+    private static final MethodHandle TENSOR_MAP_ENCODE_TILED = bind(result(ADDRESS, JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS,
+            ADDRESS, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), "cuTensorMapEncodeTiled");
+
+    /**
+     * cuTensorMapEncodeTiled(tensorMap, dataType, rank, globalAddress, globalDim, globalStrides,
+     * boxDim, elementStrides, interleave, swizzle, l2Promotion, oobFill): dimensions innermost
+     * first; {@code globalStrides} in bytes, rank − 1 of them (the innermost is the element size).
+     */
+    static int cuTensorMapEncodeTiled(MemorySegment tensorMap, int dataType, int rank, long globalAddress, MemorySegment globalDim,
+                                      MemorySegment globalStrides, MemorySegment boxDim, MemorySegment elementStrides,
+                                      int interleave, int swizzle, int l2Promotion, int oobFill) {
+        try {
+            return (int) TENSOR_MAP_ENCODE_TILED.invokeExact(tensorMap, dataType, rank, globalAddress, globalDim, globalStrides, boxDim,
+                    elementStrides, interleave, swizzle, l2Promotion, oobFill);
+        } catch (Throwable t) { throw unchecked(t); }
+    }
+
     // ---- linker (PTX -> cubin)
 
     private static final MethodHandle LINK_CREATE = bind(result(JAVA_INT, ADDRESS, ADDRESS, ADDRESS), "cuLinkCreate_v2");

@@ -19,25 +19,31 @@ import java.lang.foreign.MemorySegment;
 public final class KernelArgs {
     static final int SLOT_BYTES = 8;
     private static final int PER_THREAD_CAPACITY = 128;
+    /** A CUtensorMap: 128 bytes on a 64-byte boundary (cuda.h's CU_TENSOR_MAP_NUM_QWORDS × 8, alignas(64)). */
+    public static final int TENSOR_MAP_BYTES = 128, TENSOR_MAP_ALIGNMENT = 64;
+    private static final int TENSOR_MAPS = 16;
 
     private static final ThreadLocal<KernelArgs> PER_THREAD = ThreadLocal.withInitial(
             () -> allocate(Arena.ofAuto(), PER_THREAD_CAPACITY));
 
     private final MemorySegment pointers;
     private final MemorySegment values;
+    private final MemorySegment tensorMaps;
     private final int capacity;
-    private int count;
+    private int count, tensorMapCount;
 
-    private KernelArgs(MemorySegment pointers, MemorySegment values, int capacity) {
+    private KernelArgs(MemorySegment pointers, MemorySegment values, MemorySegment tensorMaps, int capacity) {
         this.pointers = pointers;
         this.values = values;
+        this.tensorMaps = tensorMaps;
         this.capacity = capacity;
     }
 
-    /** Room for {@code capacity} arguments, in memory owned by {@code arena}. */
+    /** Room for {@code capacity} arguments (and 16 tensor maps), in memory owned by {@code arena}. */
     public static KernelArgs allocate(Arena arena, int capacity) {
         if (capacity <= 0) throw new IllegalArgumentException("capacity must be positive, not " + capacity);
-        return new KernelArgs(arena.allocate(JAVA_LONG, capacity), arena.allocate(JAVA_LONG, capacity), capacity);
+        return new KernelArgs(arena.allocate(JAVA_LONG, capacity), arena.allocate(JAVA_LONG, capacity),
+                arena.allocate((long) TENSOR_MAPS * TENSOR_MAP_BYTES, TENSOR_MAP_ALIGNMENT), capacity);
     }
 
     /**
@@ -51,7 +57,17 @@ public final class KernelArgs {
     /** Empties the list, keeping the memory. */
     public KernelArgs reset() {
         count = 0;
+        tensorMapCount = 0;
         return this;
+    }
+
+    /**
+     * Room for one more tensor map of this launch (128 bytes, 64-byte aligned), owned by this
+     * object until the next {@link #reset()}: encode into it, then pass it with {@link #ref}.
+     */
+    public MemorySegment tensorMapSlot() {
+        if (tensorMapCount == TENSOR_MAPS) throw new IllegalStateException("a kernel launch with more than " + TENSOR_MAPS + " tensor descriptors");
+        return tensorMaps.asSlice((long) tensorMapCount++ * TENSOR_MAP_BYTES, TENSOR_MAP_BYTES);
     }
 
     /** A device pointer (a {@code .u64} parameter). */

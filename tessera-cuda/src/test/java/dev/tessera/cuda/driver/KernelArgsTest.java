@@ -43,6 +43,23 @@ class KernelArgsTest {
     }
 
     @Test
+    void tensorMapSlotsAreDistinctAlignedAndReusedAfterReset() {
+        try (Arena arena = Arena.ofConfined()) {
+            KernelArgs args = KernelArgs.allocate(arena, 4);
+            MemorySegment a = args.tensorMapSlot(), b = args.tensorMapSlot();
+            assertEquals(KernelArgs.TENSOR_MAP_BYTES, a.byteSize());
+            assertEquals(0, a.address() % KernelArgs.TENSOR_MAP_ALIGNMENT);
+            assertEquals(0, b.address() % KernelArgs.TENSOR_MAP_ALIGNMENT);
+            assertEquals(a.address() + KernelArgs.TENSOR_MAP_BYTES, b.address());
+            args.ref(a).ref(b);
+            assertEquals(b.address(), args.pointers().getAtIndex(JAVA_LONG, 1));
+            assertEquals(a.address(), args.reset().tensorMapSlot().address());
+            for (int i = 1; i < 16; i++) args.tensorMapSlot();
+            assertThrows(IllegalStateException.class, args::tensorMapSlot, "16 tensor maps per launch");
+        }
+    }
+
+    @Test
     void valuesSitInEightByteSlotsThatAreReusedAfterReset() {
         try (Arena arena = Arena.ofConfined()) {
             KernelArgs args = KernelArgs.allocate(arena, 4).i32(1).i32(2).i32(3);

@@ -160,6 +160,15 @@ public final class LayoutAssignment {
         return (double) elements.size() * elementBytes / (32.0 * sectors.size());
     }
 
+    /** A row-major block read from shared memory: 16 bytes per thread along the innermost dimension where the block allows. */
+    private DistributedLayout boxLayout(dev.tessera.ir.Type t) {
+        Shape shape = t.shape();
+        int rank = shape.rank();
+        int[] order = new int[rank];
+        for (int i = 0; i < rank; i++) order[i] = rank - 1 - i;
+        return Layouts.coalesced(shape, order, Math.max(1, 16 / t.dtype().byteSize()), numWarps);
+    }
+
     /** Elements per 128-bit access along dimension {@code d}, as contiguity, alignment and the mask allow. */
     public int vectorWidth(Value pointer, Value mask, int d) {
         int es = pointer.type().pointee().byteSize();
@@ -381,6 +390,8 @@ public final class LayoutAssignment {
                 for (Value v : a.operands()) require(a, v, m);
                 set(a.result(), m);
             }
+            // a descriptor's block comes through shared memory, which each thread reads in any layout: the one its users want
+            case DescriptorLoad l -> set(l.result(), want.containsKey(l.result()) ? want.get(l.result()) : boxLayout(l.result().type()));
             case Constant c -> set(c.result(), wantedOrDefault(c.result()));
             case Arange a -> set(a.result(), wantedOrDefault(a.result()));
             case Join j -> {

@@ -20,7 +20,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Lowering of global loads and stores. Each run of consecutive registers that AxisInfo proves
+ * Lowering of global loads and stores (and the shared-memory reads and writes of tiles that
+ * TmaRules stages, in the same representations). Each run of consecutive registers that AxisInfo proves
  * contiguous, aligned and equally masked moves as one access of up to 16 bytes
  * ({@code ld.global.v4.b32}); masked-off lanes of a load keep the value set before it ({@code other},
  * or 0), masked-off stores are predicated away, and only one thread of each group holding copies
@@ -35,7 +36,7 @@ public final class MemoryRules {
         TileValue other = l.other() == null ? null : cx.operand(l, l.other());
         DType t = l.result().type().dtype();
         int vec = vector(cx, l.pointer(), l.mask(), out);
-        Hint qualifiers = l.isVolatile() ? new Hint(".volatile", null) : Hint.of(cx, l.cache(), l.eviction(), true);
+        Hint qualifiers = l.isVolatile() ? new Hint(".global", ".volatile", null) : Hint.of(cx, l.cache(), l.eviction(), true);
         // A volatile location may change between the loads of the threads holding copies of an
         // element (a scalar: every thread), and copies must agree (branches on scalars must not
         // diverge): one thread loads, and shares what it read.
@@ -73,7 +74,7 @@ public final class MemoryRules {
             if (pred != null) w.op("mov.b32 %s, %s", words[first + i], other == null ? "0" : other.word(first + i));
         }
         String list = count == 1 ? words[first] : "{" + String.join(", ", java.util.Arrays.copyOfRange(words, first, first + count)) + "}";
-        w.op("%sld.global%s%s.b32 %s, [%s]%s", pred == null ? "" : "@" + pred + " ", q.qualifiers(), count == 1 ? "" : ".v" + count, list, address, q.operand());
+        w.op("%sld%s%s.b32 %s, [%s]%s", pred == null ? "" : "@" + pred + " ", q.qualifiers(), count == 1 ? "" : ".v" + count, list, address, q.operand());
     }
 
     /** The elements per access for this op in layout {@code out}: the run of low registers along one dimension, as far as AxisInfo allows. */
@@ -105,7 +106,13 @@ public final class MemoryRules {
      * does: evict_last keeps a line in L2 for a second pass over the same data, evict_first lets
      * streamed data make room.
      */
-    record Hint(String qualifiers, String policy) {
+    record Hint(String space, String cacheQualifiers, String policy) {
+        /** Shared memory: no cache qualifiers, no policy. */
+        static final Hint SHARED = new Hint(".shared", "", null);
+
+        /** The state space and cache qualifiers, as they follow {@code ld} or {@code st}. */
+        String qualifiers() { return space + cacheQualifiers; }
+
         static Hint of(Lowerer cx, MemoryOrder.Cache cache, MemoryOrder.Eviction eviction, boolean load) {
             String cop = switch (cache) {
                 case CA -> load ? ".ca" : "";
@@ -116,12 +123,12 @@ public final class MemoryRules {
                 case WT -> load ? "" : ".wt";
                 case NONE -> "";
             };
-            if (!cop.isEmpty() || eviction == MemoryOrder.Eviction.NORMAL) return new Hint(cop, null);
+            if (!cop.isEmpty() || eviction == MemoryOrder.Eviction.NORMAL) return new Hint(".global", cop, null);
             String priority = eviction == MemoryOrder.Eviction.FIRST ? "evict_first" : "evict_last";
-            if (!cx.target.l2CacheHints()) return new Hint(".L1::" + priority, null);
+            if (!cx.target.l2CacheHints()) return new Hint(".global", ".L1::" + priority, null);
             String policy = cx.w.reg(RegClass.B64);
             cx.w.op("createpolicy.fractional.L2::%s.b64 %s, 1.0", priority, policy);
-            return new Hint(".L1::" + priority + ".L2::cache_hint", policy);
+            return new Hint(".global", ".L1::" + priority + ".L2::cache_hint", policy);
         }
 
         /** The policy operand with its comma, or nothing. */
@@ -156,7 +163,7 @@ public final class MemoryRules {
                 }
                 list.append(j == 0 ? "" : ", ").append(r);
             }
-            w.op("%sld.global%s%s%s %s, [%s]%s", guard, q.qualifiers(), v, memType(t), vec == 1 ? list : "{" + list + "}", address, q.operand());
+            w.op("%sld%s%s%s %s, [%s]%s", guard, q.qualifiers(), v, memType(t), vec == 1 ? list : "{" + list + "}", address, q.operand());
             return;
         }
         // narrower than a register: whole words (or one byte/half) preset to other's bits, loaded, unpacked
@@ -175,12 +182,37 @@ public final class MemoryRules {
         }
         if (total >= 4) {
             String list = words == 1 ? word[0] : "{" + String.join(", ", word) + "}";
-            w.op("%sld.global%s%s.b32 %s, [%s]%s", guard, q.qualifiers(), words == 1 ? "" : ".v" + words, list, address, q.operand());
+            w.op("%sld%s%s.b32 %s, [%s]%s", guard, q.qualifiers(), words == 1 ? "" : ".v" + words, list, address, q.operand());
         } else {
-            w.op("%sld.global%s.%s %s, [%s]%s", guard, q.qualifiers(), total == 1 ? "u8" : "u16", word[0], address, q.operand());
+            w.op("%sld%s.%s %s, [%s]%s", guard, q.qualifiers(), total == 1 ? "u8" : "u16", word[0], address, q.operand());
         }
         String[] unpacked = unpack(cx, t, word, vec);
         System.arraycopy(unpacked, 0, regs, g, vec);
+    }
+
+    /**
+     * A tile of {@code t} in layout {@code out} read from shared memory, where elements are stored in
+     * their memory format: the registers of group {@code g} (of {@code vec}, consecutive in memory)
+     * from {@code address.apply(g)}. 16-bit floats stay packed where the layout allows.
+     */
+    public static TileValue loadShared(Lowerer cx, DType t, DistributedLayout out, java.util.function.IntFunction<String> address, int vec) {
+        if (vec >= 2 && TileValue.packable(t, out)) {
+            String[] words = new String[out.numRegs() / 2];
+            for (int g = 0; g < out.numRegs(); g += vec) loadWords(cx, null, null, address.apply(g), words, g / 2, vec / 2, Hint.SHARED);
+            return TileValue.packed(out, t, words);
+        }
+        String[] regs = new String[out.numRegs()];
+        for (int g = 0; g < out.numRegs(); g += vec) loadGroup(cx, t, address.apply(g), null, null, regs, g, vec, Hint.SHARED);
+        return new TileValue(out, t, regs);
+    }
+
+    /** The inverse of {@link #loadShared}: {@code value}'s elements written in their memory format, each by one of the threads holding it. */
+    public static void storeShared(Lowerer cx, DType t, TileValue value, java.util.function.IntFunction<String> address, int vec) {
+        String owner = cx.owner(value.layout());
+        for (int g = 0; g < value.layout().numRegs(); g += vec) {
+            if (value.isPacked()) storeWords(cx, address.apply(g), owner, value, g, vec, Hint.SHARED);
+            else storeGroup(cx, t, address.apply(g), owner, value, g, vec, Hint.SHARED);
+        }
     }
 
     /** Fields of {@code es} bytes, lowest first, packed into one 32-bit register. */
@@ -247,12 +279,12 @@ public final class MemoryRules {
                 w.op("shr.u32 %s, %s, 16", hi, word);
                 word = hi;
             }
-            w.op("%sst.global%s.u16 [%s], %s%s", guard, q.qualifiers(), address, word, q.operand());
+            w.op("%sst%s.u16 [%s], %s%s", guard, q.qualifiers(), address, word, q.operand());
             return;
         }
         int words = vec / 2;
         String[] list = java.util.Arrays.copyOfRange(value.words(), g / 2, g / 2 + words);
-        w.op("%sst.global%s%s.b32 [%s], %s%s", guard, q.qualifiers(), words == 1 ? "" : ".v" + words, address,
+        w.op("%sst%s%s.b32 [%s], %s%s", guard, q.qualifiers(), words == 1 ? "" : ".v" + words, address,
                 words == 1 ? list[0] : "{" + String.join(", ", list) + "}", q.operand());
     }
 
@@ -262,7 +294,7 @@ public final class MemoryRules {
         if (direct(t)) {
             StringBuilder list = new StringBuilder();
             for (int j = 0; j < vec; j++) list.append(j == 0 ? "" : ", ").append(value.reg(g + j));
-            w.op("%sst.global%s%s%s [%s], %s%s", guard, q.qualifiers(), vec == 1 ? "" : ".v" + vec, memType(t), address,
+            w.op("%sst%s%s%s [%s], %s%s", guard, q.qualifiers(), vec == 1 ? "" : ".v" + vec, memType(t), address,
                     vec == 1 ? list : "{" + list + "}", q.operand());
             return;
         }
@@ -305,9 +337,9 @@ public final class MemoryRules {
         }
         if (total >= 4) {
             String list = words == 1 ? word[0] : "{" + String.join(", ", word) + "}";
-            w.op("%sst.global%s%s.b32 [%s], %s%s", guard, q.qualifiers(), words == 1 ? "" : ".v" + words, address, list, q.operand());
+            w.op("%sst%s%s.b32 [%s], %s%s", guard, q.qualifiers(), words == 1 ? "" : ".v" + words, address, list, q.operand());
         } else {
-            w.op("%sst.global%s.%s [%s], %s%s", guard, q.qualifiers(), total == 1 ? "u8" : "u16", address, word[0], q.operand());
+            w.op("%sst%s.%s [%s], %s%s", guard, q.qualifiers(), total == 1 ? "u8" : "u16", address, word[0], q.operand());
         }
     }
 

@@ -1,0 +1,171 @@
+package dev.tessera.passes;
+
+import dev.tessera.ir.KernelIR;
+import dev.tessera.ir.Loc;
+import dev.tessera.ir.MemoryOrder;
+import dev.tessera.ir.Op;
+import dev.tessera.ir.Region;
+import dev.tessera.ir.Type;
+import dev.tessera.ir.Value;
+import dev.tessera.types.DType;
+import dev.tessera.types.DescriptorType;
+import dev.tessera.types.Numerics.Rounding;
+import dev.tessera.types.PointerType;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Tensor descriptors as plain strided memory, for backends without a tensor-memory accelerator
+ * (the CPU, GPUs before Hopper): each descriptor parameter of rank r becomes the 1 + 2r parameters
+ * its launch words are (the first element's address, the shape, the strides in elements; see
+ * {@link dev.tessera.backend.Backend#launch}), and each descriptor load or store becomes a masked
+ * load (0 outside the tensor) or store through base + Σ index_d · stride_d, the mask being
+ * 0 ≤ index_d &lt; shape_d in every dimension (indices are i32, as TMA's coordinates). The innermost stride is 1 by the descriptor's rules,
+ * so it is a constant here (its parameter stays, unread, to keep the launch words in place), which
+ * keeps the innermost dimension contiguous for AxisInfo. The result is optimized again.
+ */
+public final class ExpandDescriptors {
+    private final Map<Value, Fields> fields = new IdentityHashMap<>();
+    private int nextId;
+
+    /** A descriptor parameter's replacements. */
+    private record Fields(Value base, Value[] shape, Value[] strides) {}
+
+    private ExpandDescriptors(KernelIR kernel) { nextId = maxId(kernel.body()) + 1; }
+
+    /** {@code kernel} with its descriptors expanded and optimized again; the kernel itself when it has none. */
+    public static KernelIR run(KernelIR kernel) {
+        if (kernel.params().stream().noneMatch(p -> p.value().type().isDescriptor())) return kernel;
+        return Pipeline.standard().run(new ExpandDescriptors(kernel).expand(kernel));
+    }
+
+    private KernelIR expand(KernelIR kernel) {
+        List<KernelIR.Param> params = new ArrayList<>();
+        for (KernelIR.Param p : kernel.params()) {
+            if (!(p.value().type().element() instanceof DescriptorType d)) {
+                params.add(p);
+                continue;
+            }
+            int rank = d.rank();
+            Value base = fresh(Type.scalar(new PointerType(d.element())));
+            params.add(new KernelIR.Param(p.name() + ".base", base, 16));
+            Value[] shape = new Value[rank], strides = new Value[rank];
+            for (int i = 0; i < rank; i++) {
+                shape[i] = fresh(Type.scalar(DType.I64));
+                params.add(new KernelIR.Param(p.name() + ".shape" + i, shape[i], 1));
+            }
+            // every stride but the innermost is a multiple of 16 bytes, which AxisInfo may use for alignment
+            int strideDivisor = Math.max(1, 16 / d.element().byteSize());
+            for (int i = 0; i < rank; i++) {
+                strides[i] = fresh(Type.scalar(DType.I64));
+                params.add(new KernelIR.Param(p.name() + ".stride" + i, strides[i], i < rank - 1 ? strideDivisor : 1));
+            }
+            fields.put(p.value(), new Fields(base, shape, strides));
+        }
+        Region body = region(kernel.body(), params.stream().map(KernelIR.Param::value).toList());
+        return new KernelIR(kernel.name(), params, body, kernel.constants());
+    }
+
+    private Region region(Region r, List<Value> args) {
+        List<Op> out = new ArrayList<>();
+        for (Op op : r.ops()) {
+            switch (op) {
+                case Op.DescriptorLoad l -> {
+                    Addressed a = address(l.descriptor(), l.offsets(), out, l.loc());
+                    Value zero = emit(out, Type.of(a.type.element(), a.type.blockShape()), v -> new Op.Constant(v,
+                            a.type.element().isFloat() ? (Number) 0.0 : (Number) 0L, l.loc()));
+                    out.add(new Op.Load(l.result(), a.pointers, a.mask, zero, MemoryOrder.Cache.NONE, MemoryOrder.Eviction.NORMAL, false, l.loc()));
+                }
+                case Op.DescriptorStore s -> {
+                    Addressed a = address(s.descriptor(), s.offsets(), out, s.loc());
+                    out.add(new Op.Store(a.pointers, s.value(), a.mask, MemoryOrder.Cache.NONE, MemoryOrder.Eviction.NORMAL, s.loc()));
+                }
+                default -> out.add(op.regions().isEmpty() ? op : op.mapRegions(nested -> region(nested, nested.args())));
+            }
+        }
+        return new Region(args, out);
+    }
+
+    /** A block's pointers and its in-bounds mask. */
+    private record Addressed(DescriptorType type, Value pointers, Value mask) {}
+
+    private Addressed address(Value descriptor, List<Value> offsets, List<Op> out, Loc loc) {
+        DescriptorType d = (DescriptorType) descriptor.type().element();
+        Fields f = fields.get(descriptor);
+        int[] block = d.blockShape();
+        int rank = block.length;
+        PointerType pt = new PointerType(d.element());
+        Value pointers = emit(out, Type.of(pt, block), v -> new Op.Splat(v, f.base, loc));
+        Value mask = null;
+        for (int dim = 0; dim < rank; dim++) {
+            int n = block[dim];
+            // index_d = offset_d + [0, n) in i32, as TMA's coordinates are (an index past 2^31 - 1 wraps
+            // negative and is masked off); i64 only where it becomes an address, which keeps the index
+            // tiles in 32-bit registers
+            Value range = emit(out, Type.of(DType.I32, n), v -> new Op.Arange(v, 0, n, loc));
+            Value index = binary(out, Op.Binary.Fn.ADD, range, splat(out, offsets.get(dim), n, loc), loc);
+            Value shape = f.shape[dim];
+            Value clamped = binary(out, Op.Binary.Fn.MIN, shape, constant(out, DType.I64, Integer.MAX_VALUE, loc), loc);
+            Value limit = emit(out, Type.scalar(DType.I32), v -> new Op.Convert(v, clamped, Rounding.NEAREST_EVEN, loc));
+            Value lowOk = compare(out, Op.Compare.Fn.GE, index, splat(out, constant(out, DType.I32, 0, loc), n, loc), loc);
+            Value highOk = compare(out, Op.Compare.Fn.LT, index, splat(out, limit, n, loc), loc);
+            Value inside = binary(out, Op.Binary.Fn.AND, lowOk, highOk, loc);
+            Value wide = emit(out, Type.of(DType.I64, n), v -> new Op.Convert(v, index, Rounding.NEAREST_EVEN, loc));
+            Value term = dim == rank - 1 ? wide : binary(out, Op.Binary.Fn.MUL, wide, splat(out, f.strides[dim], n, loc), loc);
+            Value termBlock = spread(out, term, dim, block, loc);
+            Value insideBlock = spread(out, inside, dim, block, loc);
+            Value p = pointers;
+            pointers = emit(out, Type.of(pt, block), v -> new Op.PtrAdd(v, p, termBlock, loc));
+            Value m = mask;
+            mask = m == null ? insideBlock : binary(out, Op.Binary.Fn.AND, m, insideBlock, loc);
+        }
+        return new Addressed(d, pointers, mask);
+    }
+
+    /** A 1-d tile along dimension {@code dim} of {@code block}, repeated over the other dimensions. */
+    private Value spread(List<Op> out, Value x, int dim, int[] block, Loc loc) {
+        if (block.length == 1) return x;
+        int[] lined = new int[block.length];
+        java.util.Arrays.fill(lined, 1);
+        lined[dim] = block[dim];
+        DType t = x.type().dtype();
+        Value shaped = emit(out, Type.of(t, lined), v -> new Op.Reshape(v, x, loc));
+        return emit(out, Type.of(t, block), v -> new Op.Broadcast(v, shaped, loc));
+    }
+
+    private Value splat(List<Op> out, Value scalar, int n, Loc loc) {
+        return emit(out, Type.of(scalar.type().dtype(), n), v -> new Op.Splat(v, scalar, loc));
+    }
+
+    private Value constant(List<Op> out, DType t, long value, Loc loc) {
+        return emit(out, Type.scalar(t), v -> new Op.Constant(v, value, loc));
+    }
+
+    private Value binary(List<Op> out, Op.Binary.Fn fn, Value a, Value b, Loc loc) {
+        return emit(out, a.type(), v -> new Op.Binary(v, fn, a, b, loc));
+    }
+
+    private Value compare(List<Op> out, Op.Compare.Fn fn, Value a, Value b, Loc loc) {
+        return emit(out, a.type().withElement(DType.I1), v -> new Op.Compare(v, fn, a, b, loc));
+    }
+
+    private Value emit(List<Op> out, Type type, java.util.function.Function<Value, Op> make) {
+        Value v = fresh(type);
+        out.add(make.apply(v));
+        return v;
+    }
+
+    private Value fresh(Type type) { return new Value(nextId++, type); }
+
+    private static int maxId(Region r) {
+        int max = -1;
+        for (Value a : r.args()) max = Math.max(max, a.id());
+        for (Op op : r.ops()) {
+            for (Value v : op.results()) max = Math.max(max, v.id());
+            for (Region nested : op.regions()) max = Math.max(max, maxId(nested));
+        }
+        return max;
+    }
+}
