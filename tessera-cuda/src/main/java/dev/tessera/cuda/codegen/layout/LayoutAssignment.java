@@ -122,8 +122,10 @@ public final class LayoutAssignment {
     /**
      * Whether load {@code l} reads memory in {@code w} as well as in its coalesced layout {@code m}:
      * its pointer, mask and other can be computed in {@code w} from scalars (no conversion moves
-     * them), each thread's accesses are as wide, and a warp's first access uses its 32-byte sectors
-     * as fully. Lanes or warps that {@code w} replicates read the same addresses again (from L1).
+     * them), each thread's accesses are as wide and no more of them, and a warp's first access uses
+     * its 32-byte sectors as fully. Lanes or warps that {@code w} replicates read the same addresses
+     * again (from L1). More accesses a thread are refused: attention's backward read its row
+     * statistics in the dots' slice as four 8-byte loads instead of one, and the addresses spilled.
      */
     private boolean readsAsWell(Load l, DistributedLayout w, DistributedLayout m) {
         if (!w.shape().equals(m.shape())) return false;
@@ -134,7 +136,7 @@ public final class LayoutAssignment {
         int d = contiguityOrder(axis.of(l.pointer()).contiguity(), shape.rank())[0];
         int most = vectorWidth(l.pointer(), l.mask(), d), es = l.pointer().type().pointee().byteSize();
         int vw = Math.min(most, run(w, d)), vm = Math.min(most, run(m, d));
-        return vw >= vm && sectorUse(w, d, vw, es) >= sectorUse(m, d, vm, es);
+        return vw >= vm && w.numRegs() / vw <= m.numRegs() / vm && sectorUse(w, d, vw, es) >= sectorUse(m, d, vm, es);
     }
 
     /** Consecutive elements along {@code d} in a thread's consecutive registers, from register 0. */
