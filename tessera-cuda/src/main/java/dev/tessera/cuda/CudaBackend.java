@@ -137,8 +137,9 @@ public final class CudaBackend implements Backend {
     // for testing and measuring mma.sync on a Hopper GPU, whose dots otherwise go to wgmma
     private static boolean noWgmma() { return "false".equals(System.getProperty("tessera.cuda.wgmma")); }
 
-    // for testing and measuring tensor descriptors as masked loads and stores on a Hopper GPU, whose descriptors otherwise use TMA
-    private static boolean noTma() { return "false".equals(System.getProperty("tessera.cuda.tma")); }
+    // TMA is opt-in (-Dtessera.cuda.tma=true) until it passes on a GPU: its first run, on an H200, faulted with a
+    // misaligned address in TensorDescriptorTest's loads in a loop; without it descriptors are masked loads and stores
+    private static boolean noTma() { return !Boolean.getBoolean("tessera.cuda.tma"); }
 
     private static PtxTarget ptxTarget(int device) { return PtxTarget.forDevice(device(device), CudaDriver.driverVersion()); }
 

@@ -34,12 +34,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Tensor descriptors on a real GPU. On sm_90+ they are TMA copies (each test checks the PTX says
- * so): round trips of every memory dtype over ragged sizes, blocks shifted past every edge (zeros
+ * Tensor descriptors on a real GPU. On sm_90+ with {@code -Dtessera.cuda.tma=true} they are TMA
+ * copies (each test checks the PTX says so): round trips of every memory dtype over ragged sizes, blocks shifted past every edge (zeros
  * read, stores dropped), two load sites repeated in a loop of an odd number of trips (each
  * barrier's phase parity), big boxes (256 wide, 32 KiB), a wgmma matmul fed by descriptor loads;
- * and the same kernels with {@code -Dtessera.cuda.tma=false} (the masked fallback) on the same
- * card. The cost of encoding a tensor map at launch is reported.
+ * and the same kernels without it (the masked fallback, the default until TMA passes here) on the
+ * same card. The cost of encoding a tensor map at launch is reported.
  */
 @ExtendWith(SeedExtension.class)
 class TensorDescriptorGpuTest {
@@ -89,15 +89,15 @@ class TensorDescriptorGpuTest {
      */
     private static JitKernel kernel(String name) { return Jit.kernel(TensorDescriptorGpuTest.class, name); }
 
-    /** Runs {@code body} with TMA on (where the GPU has it), then with {@code tessera.cuda.tma=false}. */
+    /** Runs {@code body} with TMA asked for ({@code tessera.cuda.tma=true}; used where the GPU has it), then without. */
     private static void bothPaths(java.util.function.Consumer<Boolean> body) {
-        body.accept(true);
-        System.setProperty("tessera.cuda.tma", "false");
+        System.setProperty("tessera.cuda.tma", "true");
         try {
-            body.accept(false);
+            body.accept(true);
         } finally {
             System.clearProperty("tessera.cuda.tma");
         }
+        body.accept(false);
     }
 
     /** The compiled kernel uses TMA exactly when it is wanted and its target (sm_90 or newer) has it. */
