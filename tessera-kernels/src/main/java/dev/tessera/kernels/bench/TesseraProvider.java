@@ -327,7 +327,7 @@ public final class TesseraProvider implements BenchProvider {
             ws.close();
             free.close();
         };
-        FusedLinearCrossEntropy.Config cfg = FusedLinearCrossEntropy.Config.defaultFor(h);
+        FusedLinearCrossEntropy.Config cfg = FusedLinearCrossEntropy.Config.defaultFor(h, w);
         CrossEntropy.Options o = CrossEntropy.Options.DEFAULT.checkLabels(false);
         Runnable step = () -> FusedLinearCrossEntropy.forward(h, w, null, labels, o, cfg, g, ws);
         double extraMiB;

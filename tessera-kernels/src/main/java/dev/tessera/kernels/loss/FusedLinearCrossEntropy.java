@@ -48,10 +48,13 @@ public final class FusedLinearCrossEntropy {
             java.util.Objects.requireNonNull(loss, "loss");
         }
 
-        /** Chunks by {@link #chunkRows(int, int, int, Device)}; the CPU with the default matmul blocking (tuning there costs more than it saves), a GPU tuned. */
-        public static Config defaultFor(Tensor hidden) {
+        /**
+         * Chunks by {@link #chunkRows(int, int, int, Device)}; the CPU with the default matmul blocking (tuning there costs
+         * more than it saves), a GPU tuned; the loss rows blocked for the weight's vocabulary.
+         */
+        public static Config defaultFor(Tensor hidden, Tensor weight) {
             boolean cpu = hidden.device().backend().equals("cpu");
-            return new Config(0, cpu ? MatmulConfig.DEFAULT : null, CrossEntropy.Config.defaultFor(hidden));
+            return new Config(0, cpu ? MatmulConfig.DEFAULT : null, CrossEntropy.Config.defaultFor(hidden.device(), weight.shape(0)));
         }
     }
 
@@ -143,7 +146,7 @@ public final class FusedLinearCrossEntropy {
 
     /** The loss and the gradients into new tensors, chunked and blocked as {@link Config#defaultFor} says. */
     public static Result forward(Tensor hidden, Tensor weight, Tensor bias, Tensor labels, Options options) {
-        Config cfg = Config.defaultFor(hidden);
+        Config cfg = Config.defaultFor(hidden, weight);
         Grads g = Grads.like(hidden, weight, bias);
         int tokens = Math.toIntExact(hidden.shape(0)), vocab = Math.toIntExact(weight.shape(0));
         int chunk = cfg.chunk() > 0 ? Math.max(1, Math.min(cfg.chunk(), tokens)) : chunkRows(tokens, vocab, Math.toIntExact(hidden.shape(1)), hidden.device());

@@ -35,7 +35,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class FusedLinearCrossEntropyTest {
     /** One blocking and a chunk of 16 tokens: three chunks of 37 tokens, the last partial; few specializations. */
     static Config config(Tensor h, int chunk) {
-        return new Config(chunk, new MatmulConfig(32, 64, 32, 8, 4, 2), CrossEntropy.Config.defaultFor(h));
+        return new Config(chunk, new MatmulConfig(32, 64, 32, 8, 4, 2), CrossEntropy.Config.defaultFor(h.device(), 1000));
     }
 
     static Stream<Arguments> cases() {

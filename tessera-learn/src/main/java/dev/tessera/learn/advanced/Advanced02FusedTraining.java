@@ -265,7 +265,7 @@ public final class Advanced02FusedTraining {
             }
             try (FusedLinearCrossEntropy.Workspace ws = FusedLinearCrossEntropy.Workspace.of(device, t, rows, m.chunk(), m.vocab())) {
                 long extra = Tensor.liveBytes(device) - before;
-                FusedLinearCrossEntropy.Config cfg = new FusedLinearCrossEntropy.Config(m.chunk(), mc, CrossEntropy.Config.defaultFor(h));
+                FusedLinearCrossEntropy.Config cfg = new FusedLinearCrossEntropy.Config(m.chunk(), mc, CrossEntropy.Config.defaultFor(device, m.vocab()));
                 FusedLinearCrossEntropy.Grads grads = new FusedLinearCrossEntropy.Grads(dh, dw, null);
                 double[] loss = new double[1];
                 Runnable step = () -> loss[0] = FusedLinearCrossEntropy.forward(h, w, null, labels, o, cfg, grads, ws).loss().toDoubleArray()[0];
