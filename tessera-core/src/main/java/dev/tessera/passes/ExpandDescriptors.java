@@ -33,7 +33,7 @@ public final class ExpandDescriptors {
     /** A descriptor parameter's replacements. */
     private record Fields(Value base, Value[] shape, Value[] strides) {}
 
-    private ExpandDescriptors(KernelIR kernel) { nextId = maxId(kernel.body()) + 1; }
+    private ExpandDescriptors(KernelIR kernel) { nextId = Values.maxId(kernel) + 1; }
 
     /** {@code kernel} with its descriptors expanded and optimized again; the kernel itself when it has none. */
     public static KernelIR run(KernelIR kernel) {
@@ -158,14 +158,4 @@ public final class ExpandDescriptors {
     }
 
     private Value fresh(Type type) { return new Value(nextId++, type); }
-
-    private static int maxId(Region r) {
-        int max = -1;
-        for (Value a : r.args()) max = Math.max(max, a.id());
-        for (Op op : r.ops()) {
-            for (Value v : op.results()) max = Math.max(max, v.id());
-            for (Region nested : op.regions()) max = Math.max(max, maxId(nested));
-        }
-        return max;
-    }
 }

@@ -397,11 +397,11 @@ public final class Advanced02FusedTraining {
         double loraGap = difference(r.unfusedLora().result(), r.fusedLora().result());
         out.printf("Fused against unfused: loss %.1e, gradient %.1e, RMSNorm %.1e, SwiGLU %.1e, head %.1e, LoRA %.1e apart (relative).%n",
                 lossGap, gradGap, normGap, gluGap, headGap, loraGap);
-        out.println("\nOn an H200 (bench/NOTES.md, 2026-12-03): cross-entropy forward + backward over 8192 x 128256 bf16 logits runs at");
-        out.println("2060 GB/s with 0.03 MiB extra; torch eager at 906 GB/s with 6012 MiB, torch.compile at 1621 GB/s with 2004 MiB,");
-        out.println("a Liger-style Triton kernel at 2707 GB/s. On 2026-12-04 the fused linear cross-entropy (d 4096, V 128256)");
-        out.println("kept 1.1-1.5 GiB extra where torch took 6-24 GiB, at 0.60 (8k tokens) to 0.93 (32k) of the speed of torch's");
-        out.println("separate matmul and loss; the LoRA MLP's step ran at 0.89-0.94 of torch eager with 0.6 times its extra memory.");
+        out.println("\nOn an H200 (bench/NOTES.md, 2026-12-04): cross-entropy forward + backward over 8192 x 128256 bf16 logits runs at");
+        out.println("3035 GB/s with 0.03 MiB extra; torch eager at 907 GB/s with 6012 MiB, torch.compile at 1621 GB/s with 2004 MiB,");
+        out.println("a Liger-style Triton kernel at 2711 GB/s. The fused linear cross-entropy (d 4096, V 128256) kept 1.3-1.5 GiB");
+        out.println("extra where torch took 6-24 GiB, at 0.96 (8k tokens) to 1.00 (32k) of the speed of torch's separate matmul");
+        out.println("and loss; the LoRA MLP's step ran at 0.91-0.94 of torch eager with 0.6 times its extra memory.");
         if (device.backend().equals("cpu")) {
             out.println("On the CPU backend times follow the work per element more than the bytes; on a GPU they follow the bytes.");
         }
