@@ -215,6 +215,7 @@ public final class CudaBackend implements Backend {
             word++;
         }
         if (k.ptx.hasDebugParams()) a.ptr(errors(device).addressForLaunch()).i32(k.id);
+        stream.context().noteLaunch(k.name());
         k.function.launch(grid[0], grid[1], grid[2], k.ptx.threads(), 1, 1, k.ptx.sharedBytes(), stream, a);
         // a kernel with device assertions reports a failure from its launch, as on the CPU (a debugging aid: it waits)
         if (k.synchronousFaults) synchronize(device);

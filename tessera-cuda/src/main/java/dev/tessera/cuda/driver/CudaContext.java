@@ -23,6 +23,8 @@ public final class CudaContext {
     private final CudaDevice device;
     private final CudaStream defaultStream;
     private volatile MemorySegment handle;
+    /** The kernel launched last: a synchronization that finds a fault names it (a reference store a launch, no string built). */
+    private volatile String lastLaunch;
 
     CudaContext(CudaDevice device) {
         this.device = device;
@@ -65,8 +67,14 @@ public final class CudaContext {
     public void synchronize() {
         makeCurrent();
         int rc = Cu.cuCtxSynchronize();
-        if (rc != Cu.CUDA_SUCCESS) throw CudaException.of(rc, "cuCtxSynchronize on device " + device.index());
+        if (rc == Cu.CUDA_SUCCESS) return;
+        String last = lastLaunch;
+        throw CudaException.of(rc, "cuCtxSynchronize on device " + device.index()
+                + (CudaException.losesContext(rc) && last != null ? ", a kernel launched since the last synchronization having faulted (the last launched: " + last + ")" : ""));
     }
+
+    /** Records the kernel a launch runs, for the message of a fault found later. */
+    public void noteLaunch(String kernel) { lastLaunch = kernel; }
 
     /** Free and total device memory as the driver sees it now. */
     public MemoryInfo memoryInfo() {

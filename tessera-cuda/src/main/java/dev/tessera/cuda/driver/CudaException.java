@@ -21,7 +21,7 @@ public final class CudaException extends RuntimeException {
     private final String log;
 
     public CudaException(String operation, int result, String errorName, String errorDescription, String log) {
-        super(format(operation, errorName, errorDescription, log));
+        super(format(operation, result, errorName, errorDescription, log));
         this.result = result;
         this.errorName = errorName;
         this.errorDescription = errorDescription;
@@ -45,8 +45,24 @@ public final class CudaException extends RuntimeException {
                 log);
     }
 
-    static String format(String operation, String errorName, String errorDescription, String log) {
+    /**
+     * Whether a result means a kernel faulted, which leaves the context unusable: every later call
+     * in it fails with the same result until the process exits (illegal or misaligned addresses,
+     * illegal instructions, a hardware stack error, a timeout, a failed launch, a device assertion).
+     */
+    public static boolean losesContext(int result) {
+        return switch (result) {
+            case 700, 702, 710, 714, 715, 716, 717, 718, 719 -> true;
+            default -> false;
+        };
+    }
+
+    static String format(String operation, int result, String errorName, String errorDescription, String log) {
         String message = operation + ": " + errorName + " (" + errorDescription + ")";
+        if (losesContext(result)) {
+            message += "; a kernel faulted, and this process's CUDA context stays unusable: every later call fails so until it"
+                    + " restarts (compute-sanitizer names the faulting kernel and instruction)";
+        }
         return log == null || log.isBlank() ? message : message + "\n" + log.strip();
     }
 

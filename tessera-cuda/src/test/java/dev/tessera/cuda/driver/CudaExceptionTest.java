@@ -1,6 +1,8 @@
 package dev.tessera.cuda.driver;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -34,5 +36,15 @@ class CudaExceptionTest {
         var e = CudaException.of(2, "cuMemAlloc of 1 bytes on device 0");
         assertEquals("cuMemAlloc of 1 bytes on device 0: CUresult 2 (a result code this driver does not describe)",
                 e.getMessage());
+    }
+
+    @Test
+    void aKernelFaultSaysTheContextIsLost() {
+        var e = new CudaException("cuMemAlloc of 7696 bytes on device 0", 716, "CUDA_ERROR_MISALIGNED_ADDRESS", "misaligned address", "");
+        assertEquals("cuMemAlloc of 7696 bytes on device 0: CUDA_ERROR_MISALIGNED_ADDRESS (misaligned address); a kernel faulted, and this"
+                + " process's CUDA context stays unusable: every later call fails so until it restarts (compute-sanitizer names the"
+                + " faulting kernel and instruction)", e.getMessage());
+        for (int code : new int[] {700, 702, 710, 714, 715, 716, 717, 718, 719}) assertTrue(CudaException.losesContext(code), "CUresult " + code);
+        for (int code : new int[] {0, 1, 2, 200, 218, 701, 720}) assertFalse(CudaException.losesContext(code), "CUresult " + code);
     }
 }
