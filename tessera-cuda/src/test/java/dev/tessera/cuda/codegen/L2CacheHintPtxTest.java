@@ -12,7 +12,9 @@ import dev.tessera.lang.Constexpr;
 import dev.tessera.lang.Kernel;
 import dev.tessera.lang.MemoryOrder;
 import dev.tessera.lang.Tile;
+import dev.tessera.lang.Var;
 import dev.tessera.types.DType;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -29,6 +31,29 @@ class L2CacheHintPtxTest {
         Tile m = offs.lt(n);
         MemoryOrder.Cache cache = OPERATOR ? MemoryOrder.Cache.CG : MemoryOrder.Cache.NONE;
         store(out.add(offs), load(x.add(offs), m, null, cache, MemoryOrder.Eviction.LAST), m, MemoryOrder.Cache.NONE, MemoryOrder.Eviction.FIRST);
+    }
+
+    /** Two loads with one priority, every iteration: one policy for both, made before the loop. */
+    @Kernel
+    static void loopSum(Tile x, Tile out, Tile n, @Constexpr int BLOCK) {
+        Var acc = var(zeros(F32, BLOCK));
+        for (Tile k : range(0, n, BLOCK)) {
+            Tile offs = arange(0, BLOCK).add(k);
+            Tile m = offs.lt(n);
+            Tile a = load(x.add(offs), m, 0.0, MemoryOrder.Cache.NONE, MemoryOrder.Eviction.LAST);
+            Tile b = load(x.add(offs).add(n), m, 0.0, MemoryOrder.Cache.NONE, MemoryOrder.Eviction.LAST);
+            acc.set(acc.get().add(a).add(b));
+        }
+        store(out.add(arange(0, BLOCK)), acc.get());
+    }
+
+    @Test
+    void aPolicyIsMadeOnceOutsideTheLoops() {
+        KernelIR ir = ir(L2CacheHintPtxTest.class, "loopSum", args(ptr(DType.F32), ptr(DType.F32), i32Div16()), "BLOCK", 256);
+        String ptx = PtxCodegen.generate(ir, new LaunchOptions(4, 1), Ptxas.target(9, 0)).ptx();
+        assertEquals(1, occurrences(ptx, "createpolicy.fractional.L2::evict_last.b64"), ptx);
+        assertTrue(ptx.indexOf("createpolicy") < ptx.indexOf("$L_for_head"), "the policy is made before the loop:\n" + ptx);
+        assertEquals(2, occurrences(ptx, ".L2::cache_hint"), "both loads take it:\n" + ptx);
     }
 
     @ParameterizedTest(name = "{0} sm_{1}, cache operator {2}")

@@ -126,8 +126,12 @@ public final class MemoryRules {
             if (!cop.isEmpty() || eviction == MemoryOrder.Eviction.NORMAL) return new Hint(".global", cop, null);
             String priority = eviction == MemoryOrder.Eviction.FIRST ? "evict_first" : "evict_last";
             if (!cx.target.l2CacheHints()) return new Hint(".global", ".L1::" + priority, null);
-            String policy = cx.w.reg(RegClass.B64);
-            cx.w.op("createpolicy.fractional.L2::%s.b64 %s, 1.0", priority, policy);
+            // the policy depends on nothing: made once, in the prologue, not at every access (a loop's loads each iteration)
+            String policy = cx.once("L2::" + priority, () -> {
+                String r = cx.w.reg(RegClass.B64);
+                cx.w.op("createpolicy.fractional.L2::%s.b64 %s, 1.0", priority, r);
+                return r;
+            });
             return new Hint(".global", ".L1::" + priority + ".L2::cache_hint", policy);
         }
 
