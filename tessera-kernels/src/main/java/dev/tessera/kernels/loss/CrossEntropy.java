@@ -56,40 +56,28 @@ public final class CrossEntropy {
         public Options checkLabels(boolean c) { return new Options(reduction, ignoreIndex, labelSmoothing, logitScale, softcap, zLoss, c); }
     }
 
-    /**
-     * Logits per block of a row, warps per program, and programs per multiprocessor: the grid is
-     * min(rows, multiprocessors × programsPerMultiprocessor), each program walking every
-     * grid-th row, so that fewer rows are in flight (and the second pass finds more of them in
-     * L2); 0 for a program a row.
-     */
-    public record Config(int block, int warps, int programsPerMultiprocessor) {
+    /** Logits per block of a row and warps per program (a program a row). */
+    public record Config(int block, int warps) {
         public Config {
             if (block < 16 || Integer.bitCount(block) != 1) throw new IllegalArgumentException("block must be a power of 2 of at least 16, not " + block);
             new dev.tessera.backend.LaunchOptions(warps, 1);   // checks warps with its own message
-            if (programsPerMultiprocessor < 0) throw new IllegalArgumentException("programsPerMultiprocessor must be 0 (a program a row) or more, not " + programsPerMultiprocessor);
         }
 
         /** {@link #defaultFor(Device, long)} for these logits' device and vocabulary. */
         public static Config defaultFor(Tensor logits) { return defaultFor(logits.device(), logits.shape(-1)); }
 
         /**
-         * On a GPU a program a row, 16384 logits on 32 warps for vocabularies from 65536 (H200,
-         * 8192 × 128256 bf16: 1.42 ms, against 1.45–1.73 for 8192 logits or 16 warps and 2.76 for
-         * 32768, whose registers spill; fewer programs a multiprocessor gained nothing once the
-         * second pass ran backwards), 8192 on 16 warps below (4096 × 32000: 2778 GB/s, 2237 with
-         * the longer blocks); 4096 on the CPU, where a block is a vector loop, one program a core.
+         * On a GPU 16384 logits on 32 warps for vocabularies from 65536 (H200, 8192 × 128256 bf16:
+         * 1.42 ms, against 1.45–1.73 for 8192 logits or 16 warps and 2.76 for 32768, whose registers
+         * spill; a persistent grid of 1–4 programs a multiprocessor, each walking rows, gained
+         * nothing once the second pass ran backwards), 8192 on 16 warps below (4096 × 32000: 2778
+         * GB/s, 2237 with the longer blocks); 4096 on the CPU, where a block is a vector loop.
          */
         public static Config defaultFor(Device device, long vocabulary) {
-            if (device.backend().equals("cpu")) return new Config(4096, 4, 1);
-            return vocabulary >= 65536 ? new Config(16384, 32, 0) : new Config(8192, 16, 0);
-        }
-
-        /** The programs of a launch over these rows on this device. */
-        int programs(int rows, Device device) {
-            return programsPerMultiprocessor == 0 ? rows : (int) Math.min(rows, (long) device.info().multiprocessors() * programsPerMultiprocessor);
+            if (device.backend().equals("cpu")) return new Config(4096, 4);
+            return vocabulary >= 65536 ? new Config(16384, 32) : new Config(8192, 16);
         }
     }
-
 
     /** What {@link #backward} needs: the gradient for an upstream gradient of 1, in the logits' buffer. */
     public record Context(Tensor grad, Reduction reduction) {}
@@ -208,8 +196,8 @@ public final class CrossEntropy {
     static void rows(LossLaunch l, Options o, Config cfg, boolean grad, Tensor rowLoss, Tensor count) {
         if (l.rows() == 0) return;
         Tensor logits = l.logits();
-        CrossEntropyKernels.ROWS.withOptions(cfg.warps(), 1).launch(grid(cfg.programs(l.rows(), logits.device())), logits, l.labels(), rowLoss, count,
-                l.rows(), logits.stride(0), l.n(), o.ignoreIndex(), (float) o.labelSmoothing(), (float) o.logitScale(),
+        CrossEntropyKernels.ROWS.withOptions(cfg.warps(), 1).launch(grid(l.rows()), logits, l.labels(), rowLoss, count,
+                logits.stride(0), l.n(), o.ignoreIndex(), (float) o.labelSmoothing(), (float) o.logitScale(),
                 (float) (o.softcap() > 0 ? o.softcap() : 1), (float) o.zLoss(), l.block(cfg), (float) o.logitScale() != 1f, o.softcap() > 0,
                 o.labelSmoothing() > 0, o.zLoss() > 0, o.reduction() == Reduction.MEAN, grad);
     }

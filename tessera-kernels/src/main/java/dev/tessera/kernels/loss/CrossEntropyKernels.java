@@ -60,10 +60,10 @@ public final class CrossEntropyKernels {
     }
 
     /**
-     * Each program walks rows pid, pid + programs, …: loss[row] = lse − (1−ε)·z_y − (ε/n)·Σz +
-     * zLoss·lse² (0 for an ignored row), and with GRAD, over the row of logits, d/dx of the row's
-     * share of the reduced loss: (p·(1 + 2·zLoss·lse) − ε/n − (1−ε)·[j = y]) · dz/dx · g, with
-     * g = 1/count for a mean (1 for a sum or per-row losses) and 0 for an ignored row.
+     * One program per row: loss[row] = lse − (1−ε)·z_y − (ε/n)·Σz + zLoss·lse² (0 for an ignored
+     * row), and with GRAD, over the row of logits, d/dx of the row's share of the reduced loss:
+     * (p·(1 + 2·zLoss·lse) − ε/n − (1−ε)·[j = y]) · dz/dx · g, with g = 1/count for a mean (1 for
+     * a sum or per-row losses) and 0 for an ignored row.
      *
      * <p>Both passes run over the row's whole blocks unmasked and over its ragged end (a loop of at
      * most one step), and the label's term −(1−ε) is not tested for at every logit: after a
@@ -73,59 +73,51 @@ public final class CrossEntropyKernels {
      * with the lines the first read last.
      */
     @Kernel
-    static void lossAndGradient(Tile logits, Tile labels, Tile loss, Tile count, Tile rows, Tile rowStride, Tile n, Tile ignoreIndex,
+    static void lossAndGradient(Tile logits, Tile labels, Tile loss, Tile count, Tile rowStride, Tile n, Tile ignoreIndex,
                                 Tile smoothing, Tile scale, Tile cap, Tile zLoss,
                                 @Constexpr int BLOCK, @Constexpr boolean SCALED, @Constexpr boolean SOFTCAP, @Constexpr boolean SMOOTHING,
                                 @Constexpr boolean Z_LOSS, @Constexpr boolean MEAN, @Constexpr boolean GRAD) {
         Terms terms = new Terms(SCALED, SOFTCAP, SMOOTHING, Z_LOSS);
         Tile whole = n.div(BLOCK).mul(BLOCK);
-        for (Tile r : range(programId(0), rows, numPrograms(0))) {
-            Tile row = r.to(I64);
-            Tile base = logits.add(row.mul(rowStride));
-            Tile y = load(labels.add(row)).to(I64);
-            Tile valid = y.ne(ignoreIndex.to(I64));
-            Tile inRange = y.ge(0L).and(y.lt(n.to(I64)));
-            Tile label = where(inRange, y, 0L).to(I32);
-            Tile xy = load(base.add(label)).to(F32);
-            // unchecked, a label outside the vocabulary gives its row a NaN loss rather than another label's
-            Tile zy = where(inRange, transform(xy, scale, cap, terms), Double.NaN);
+        Tile row = programId(0).to(I64);
+        Tile base = logits.add(row.mul(rowStride));
+        Tile y = load(labels.add(row)).to(I64);
+        Tile valid = y.ne(ignoreIndex.to(I64));
+        Tile inRange = y.ge(0L).and(y.lt(n.to(I64)));
+        Tile label = where(inRange, y, 0L).to(I32);
+        Tile xy = load(base.add(label)).to(F32);
+        // unchecked, a label outside the vocabulary gives its row a NaN loss rather than another label's
+        Tile zy = where(inRange, transform(xy, scale, cap, terms), Double.NaN);
 
-            Var m = var(full(F32, -Float.MAX_VALUE, BLOCK));
-            Var s = var(zeros(F32, BLOCK)), zSum = var(zeros(F32, BLOCK));
-            for (Tile j0 : range(0, whole, BLOCK)) firstPass(base, arange(0, BLOCK).add(j0), null, scale, cap, terms, m, s, zSum);
+        Var m = var(full(F32, -Float.MAX_VALUE, BLOCK));
+        Var s = var(zeros(F32, BLOCK)), zSum = var(zeros(F32, BLOCK));
+        for (Tile j0 : range(0, whole, BLOCK)) firstPass(base, arange(0, BLOCK).add(j0), null, scale, cap, terms, m, s, zSum);
+        for (Tile j0 : range(whole, n, BLOCK)) {
+            Tile j = arange(0, BLOCK).add(j0);
+            firstPass(base, j, j.lt(n), scale, cap, terms, m, s, zSum);
+        }
+        // the lanes' sums, each relative to its own maximum, brought to the row's
+        Tile rowMax = max(m.get(), 0);
+        Tile lse = rowMax.add(log(sum(s.get().mul(fastExp2(m.get().sub(rowMax).mul(LOG2_E))), 0)));
+        Tile nf = n.to(F32), keep = scalar(1.0).to(F32).sub(smoothing);
+        Tile rowLoss = lse.sub(keep.mul(zy));
+        if (SMOOTHING) rowLoss = rowLoss.sub(smoothing.div(nf).mul(sum(zSum.get(), 0)));
+        if (Z_LOSS) rowLoss = rowLoss.add(zLoss.mul(lse).mul(lse));
+        store(loss.add(row), where(valid, rowLoss, 0.0));
+
+        if (GRAD) {
+            Tile g = MEAN ? scalar(1.0).to(F32).div(load(count).to(F32)) : scalar(1.0).to(F32);
+            Gradient gr = new Gradient(Z_LOSS ? zLoss.mul(lse).mul(2.0).add(1.0) : null, SMOOTHING ? smoothing.div(nf) : null,
+                    where(valid, terms.scaled ? g.mul(scale) : g, 0.0), lse.mul(LOG2_E).neg(), scale, cap, terms);
+            // backwards, the ragged end first: the blocks the first pass read last are the likeliest still in L2
             for (Tile j0 : range(whole, n, BLOCK)) {
                 Tile j = arange(0, BLOCK).add(j0);
-                firstPass(base, j, j.lt(n), scale, cap, terms, m, s, zSum);
+                secondPass(base, j, j.lt(n), gr);
             }
-            // the lanes' sums, each relative to its own maximum, brought to the row's
-            Tile rowMax = max(m.get(), 0);
-            Tile lse = rowMax.add(log(sum(s.get().mul(fastExp2(m.get().sub(rowMax).mul(LOG2_E))), 0)));
-            Tile nf = n.to(F32), keep = scalar(1.0).to(F32).sub(smoothing);
-            Tile rowLoss = lse.sub(keep.mul(zy));
-            if (SMOOTHING) rowLoss = rowLoss.sub(smoothing.div(nf).mul(sum(zSum.get(), 0)));
-            if (Z_LOSS) rowLoss = rowLoss.add(zLoss.mul(lse).mul(lse));
-            store(loss.add(row), where(valid, rowLoss, 0.0));
-
-            if (GRAD) {
-                Tile g = MEAN ? scalar(1.0).to(F32).div(load(count).to(F32)) : scalar(1.0).to(F32);
-                Gradient gr = new Gradient(Z_LOSS ? zLoss.mul(lse).mul(2.0).add(1.0) : null, SMOOTHING ? smoothing.div(nf) : null,
-                        where(valid, terms.scaled ? g.mul(scale) : g, 0.0), lse.mul(LOG2_E).neg());
-                // backwards, the ragged end first: the blocks the first pass read last are the likeliest still in L2
-                for (Tile j0 : range(whole, n, BLOCK)) {
-                    Tile j = arange(0, BLOCK).add(j0);
-                    Tile mask = j.lt(n);
-                    store(base.add(j), gr.of(load(base.add(j), mask, 0.0, Cache.NONE, Eviction.FIRST).to(F32), scale, cap, terms, null),
-                            mask, Cache.NONE, Eviction.FIRST);
-                }
-                for (Tile i : range(0, whole, BLOCK)) {
-                    Tile j = arange(0, BLOCK).add(whole.sub(BLOCK).sub(i));
-                    store(base.add(j), gr.of(load(base.add(j), null, null, Cache.NONE, Eviction.FIRST).to(F32), scale, cap, terms, null),
-                            null, Cache.NONE, Eviction.FIRST);
-                }
-                // the label's logit, written by some thread of the pass above: every thread's stores land before this one
-                debugBarrier();
-                store(base.add(label), gr.of(xy, scale, cap, terms, keep), inRange);
-            }
+            for (Tile i : range(0, whole, BLOCK)) secondPass(base, arange(0, BLOCK).add(whole.sub(BLOCK).sub(i)), null, gr);
+            // the label's logit, written by some thread of the pass above: every thread's stores land before this one
+            debugBarrier();
+            store(base.add(label), gr.of(xy, keep), inRange);
         }
     }
 
@@ -138,8 +130,7 @@ public final class CrossEntropyKernels {
      * keeps m = −FLT_MAX, and its sum weighs 0 in the row's); a real −inf logit adds e^(−inf) = 0.
      */
     private static void firstPass(Tile base, Tile j, Tile mask, Tile scale, Tile cap, Terms terms, Var m, Var s, Var zSum) {
-        Tile x = mask == null ? load(base.add(j), null, null, Cache.NONE, Eviction.LAST) : load(base.add(j), mask, 0.0, Cache.NONE, Eviction.LAST);
-        Tile z = transform(x.to(F32), scale, cap, terms);
+        Tile z = transform(block(base, j, mask, Eviction.LAST).to(F32), scale, cap, terms);
         Tile zm = mask == null ? z : where(mask, z, -Float.MAX_VALUE);
         Tile d = zm.sub(m.get());
         // e below 2^-126, which fastExp2 flushes, is a term or a rescaled sum below f32's resolution of s ≥ 1
@@ -149,13 +140,23 @@ public final class CrossEntropyKernels {
         if (terms.smoothing) zSum.set(zSum.get().add(mask == null ? z : where(mask, z, 0.0)));
     }
 
+    /** One block of the second pass: the gradient over the logits it reads (unmasked for a whole block). */
+    private static void secondPass(Tile base, Tile j, Tile mask, Gradient gr) {
+        store(base.add(j), gr.of(block(base, j, mask, Eviction.FIRST).to(F32), null), mask, Cache.NONE, Eviction.FIRST);
+    }
+
+    /** The row's logits at {@code j}: unmasked (a whole block), or 0 where {@code mask} is off. */
+    private static Tile block(Tile base, Tile j, Tile mask, Eviction eviction) {
+        return mask == null ? load(base.add(j), null, null, Cache.NONE, eviction) : load(base.add(j), mask, 0.0, Cache.NONE, eviction);
+    }
+
     /**
      * d loss / d x = (p·coef − uniform − label) · dz/dx · scale: coef = 1 + 2·zLoss·lse (null for 1),
      * uniform = ε/n (null for 0), label = 1 − ε at the label (null elsewhere), scale = g·logitScale,
-     * 0 for an ignored row; lse2 = −lse·log2 e.
+     * 0 for an ignored row; lse2 = −lse·log2 e; z from x by logitScale and cap as {@code terms} say.
      */
-    private record Gradient(Tile coef, Tile uniform, Tile scale, Tile lse2) {
-        Tile of(Tile x, Tile logitScale, Tile cap, Terms terms, Tile label) {
+    private record Gradient(Tile coef, Tile uniform, Tile scale, Tile lse2, Tile logitScale, Tile cap, Terms terms) {
+        Tile of(Tile x, Tile label) {
             Tile z = transform(x, logitScale, cap, terms);
             Tile p = fastExp2(fma(z, scalar(LOG2_E).to(F32), lse2));   // p ≤ 1: a flushed p below 2^-126 leaves a gradient of 0 there
             Tile d = coef == null ? p : p.mul(coef);
