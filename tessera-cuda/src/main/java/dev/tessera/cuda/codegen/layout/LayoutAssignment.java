@@ -111,8 +111,7 @@ public final class LayoutAssignment {
         };
         Shape shape = pointer.type().shape();
         if (shape.isScalar()) return scalar();
-        AxisInfo.Facts f = axis.of(pointer);
-        int[] order = contiguityOrder(f.contiguity(), shape.rank());
+        int[] order = contiguityOrder(axis.of(pointer).contiguity(), shape.rank());
         int d = order[0];
         boolean atomic = op instanceof AtomicRmw || op instanceof AtomicCas;
         int vector = atomic ? 1 : vectorWidth(pointer, mask, d);
@@ -132,8 +131,7 @@ public final class LayoutAssignment {
         for (Value v : new Value[] {l.pointer(), l.mask(), l.other()}) {
             if (v != null && !v.type().isScalar() && !remat.isRematerializable(v)) return false;
         }
-        Shape shape = m.shape();
-        int d = contiguityOrder(axis.of(l.pointer()).contiguity(), shape.rank())[0];
+        int d = contiguityOrder(axis.of(l.pointer()).contiguity(), m.shape().rank())[0];   // the dimension coalesced() ran along
         int most = vectorWidth(l.pointer(), l.mask(), d), es = l.pointer().type().pointee().byteSize();
         int vw = Math.min(most, run(w, d)), vm = Math.min(most, run(m, d));
         return vw >= vm && w.numRegs() / vw <= m.numRegs() / vm && sectorUse(w, d, vw, es) >= sectorUse(m, d, vm, es);
