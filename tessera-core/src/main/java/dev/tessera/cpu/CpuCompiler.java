@@ -24,7 +24,7 @@ final class CpuCompiler {
 
     static CpuKernel compile(KernelIR kernel, boolean fuse) {
         // a descriptor is its base, shape and strides here: its accesses become checked masked ones
-        KernelIR ir = dev.tessera.passes.ExpandDescriptors.run(kernel);
+        KernelIR ir = dev.tessera.passes.ExpandDescriptors.expanded(kernel);
         Lowering l = new Lowering(ir, fuse);
         int n = ir.params().size();
         int[] paramSlots = new int[n];

@@ -26,23 +26,26 @@ import java.util.Map;
  * so it is a constant here (its parameter stays, unread, to keep the launch words in place), which
  * keeps the innermost dimension contiguous for AxisInfo. The result is optimized again.
  */
-public final class ExpandDescriptors {
+public final class ExpandDescriptors extends Rewriter {
     private final Map<Value, Fields> fields = new IdentityHashMap<>();
-    private int nextId;
+    private final List<KernelIR.Param> params = new ArrayList<>();
 
     /** A descriptor parameter's replacements. */
     private record Fields(Value base, Value[] shape, Value[] strides) {}
 
-    private ExpandDescriptors(KernelIR kernel) { nextId = Values.maxId(kernel) + 1; }
+    private ExpandDescriptors() {}
 
     /** {@code kernel} with its descriptors expanded and optimized again; the kernel itself when it has none. */
-    public static KernelIR run(KernelIR kernel) {
+    public static KernelIR expanded(KernelIR kernel) {
         if (kernel.params().stream().noneMatch(p -> p.value().type().isDescriptor())) return kernel;
-        return Pipeline.standard().run(new ExpandDescriptors(kernel).expand(kernel));
+        return Pipeline.standard().run(new ExpandDescriptors().run(kernel));
     }
 
-    private KernelIR expand(KernelIR kernel) {
-        List<KernelIR.Param> params = new ArrayList<>();
+    @Override
+    public String name() { return "expand-descriptors"; }
+
+    @Override
+    void start(KernelIR kernel) {
         for (KernelIR.Param p : kernel.params()) {
             if (!(p.value().type().element() instanceof DescriptorType d)) {
                 params.add(p);
@@ -64,98 +67,98 @@ public final class ExpandDescriptors {
             }
             fields.put(p.value(), new Fields(base, shape, strides));
         }
-        Region body = region(kernel.body(), params.stream().map(KernelIR.Param::value).toList());
-        return new KernelIR(kernel.name(), params, body, kernel.constants());
     }
 
-    private Region region(Region r, List<Value> args) {
-        List<Op> out = new ArrayList<>();
-        for (Op op : r.ops()) {
-            switch (op) {
-                case Op.DescriptorLoad l -> {
-                    Addressed a = address(l.descriptor(), l.offsets(), out, l.loc());
-                    Value zero = emit(out, Type.of(a.type.element(), a.type.blockShape()), v -> new Op.Constant(v,
-                            a.type.element().isFloat() ? (Number) 0.0 : (Number) 0L, l.loc()));
-                    out.add(new Op.Load(l.result(), a.pointers, a.mask, zero, MemoryOrder.Cache.NONE, MemoryOrder.Eviction.NORMAL, false, l.loc()));
-                }
-                case Op.DescriptorStore s -> {
-                    Addressed a = address(s.descriptor(), s.offsets(), out, s.loc());
-                    out.add(new Op.Store(a.pointers, s.value(), a.mask, MemoryOrder.Cache.NONE, MemoryOrder.Eviction.NORMAL, s.loc()));
-                }
-                default -> out.add(op.regions().isEmpty() ? op : op.mapRegions(nested -> region(nested, nested.args())));
+    @Override
+    void visit(Op op) {
+        switch (op) {
+            case Op.DescriptorLoad l -> {
+                Addressed a = address(l.descriptor(), l.offsets(), l.loc());
+                Value zero = emit(Type.of(a.type.element(), a.type.blockShape()), v -> new Op.Constant(v,
+                        a.type.element().isFloat() ? (Number) 0.0 : (Number) 0L, l.loc()));
+                emit(new Op.Load(l.result(), a.pointers, a.mask, zero, MemoryOrder.Cache.NONE, MemoryOrder.Eviction.NORMAL, false, l.loc()));
             }
+            case Op.DescriptorStore s -> {
+                Addressed a = address(s.descriptor(), s.offsets(), s.loc());
+                emit(new Op.Store(a.pointers, s.value(), a.mask, MemoryOrder.Cache.NONE, MemoryOrder.Eviction.NORMAL, s.loc()));
+            }
+            default -> emit(op);
         }
-        return new Region(args, out);
+    }
+
+    /** The body's arguments become the expanded parameters. */
+    @Override
+    KernelIR finish(KernelIR kernel, Region body) {
+        return new KernelIR(kernel.name(), params, new Region(params.stream().map(KernelIR.Param::value).toList(), body.ops()), kernel.constants());
     }
 
     /** A block's pointers and its in-bounds mask. */
     private record Addressed(DescriptorType type, Value pointers, Value mask) {}
 
-    private Addressed address(Value descriptor, List<Value> offsets, List<Op> out, Loc loc) {
+    private Addressed address(Value descriptor, List<Value> offsets, Loc loc) {
         DescriptorType d = (DescriptorType) descriptor.type().element();
         Fields f = fields.get(descriptor);
         int[] block = d.blockShape();
         int rank = block.length;
         PointerType pt = new PointerType(d.element());
-        Value pointers = emit(out, Type.of(pt, block), v -> new Op.Splat(v, f.base, loc));
+        Value pointers = emit(Type.of(pt, block), v -> new Op.Splat(v, f.base, loc));
         Value mask = null;
         for (int dim = 0; dim < rank; dim++) {
             int n = block[dim];
             // index_d = offset_d + [0, n) in i32, as TMA's coordinates are (an index past 2^31 - 1 wraps
             // negative and is masked off); i64 only where it becomes an address, which keeps the index
             // tiles in 32-bit registers
-            Value range = emit(out, Type.of(DType.I32, n), v -> new Op.Arange(v, 0, n, loc));
-            Value index = binary(out, Op.Binary.Fn.ADD, range, splat(out, offsets.get(dim), n, loc), loc);
+            Value range = emit(Type.of(DType.I32, n), v -> new Op.Arange(v, 0, n, loc));
+            Value index = binary(Op.Binary.Fn.ADD, range, splat(offsets.get(dim), n, loc), loc);
             Value shape = f.shape[dim];
-            Value clamped = binary(out, Op.Binary.Fn.MIN, shape, constant(out, DType.I64, Integer.MAX_VALUE, loc), loc);
-            Value limit = emit(out, Type.scalar(DType.I32), v -> new Op.Convert(v, clamped, Rounding.NEAREST_EVEN, loc));
-            Value lowOk = compare(out, Op.Compare.Fn.GE, index, splat(out, constant(out, DType.I32, 0, loc), n, loc), loc);
-            Value highOk = compare(out, Op.Compare.Fn.LT, index, splat(out, limit, n, loc), loc);
-            Value inside = binary(out, Op.Binary.Fn.AND, lowOk, highOk, loc);
-            Value wide = emit(out, Type.of(DType.I64, n), v -> new Op.Convert(v, index, Rounding.NEAREST_EVEN, loc));
-            Value term = dim == rank - 1 ? wide : binary(out, Op.Binary.Fn.MUL, wide, splat(out, f.strides[dim], n, loc), loc);
-            Value termBlock = spread(out, term, dim, block, loc);
-            Value insideBlock = spread(out, inside, dim, block, loc);
+            Value clamped = binary(Op.Binary.Fn.MIN, shape, constant(DType.I64, Integer.MAX_VALUE, loc), loc);
+            Value limit = emit(Type.scalar(DType.I32), v -> new Op.Convert(v, clamped, Rounding.NEAREST_EVEN, loc));
+            Value lowOk = compare(Op.Compare.Fn.GE, index, splat(constant(DType.I32, 0, loc), n, loc), loc);
+            Value highOk = compare(Op.Compare.Fn.LT, index, splat(limit, n, loc), loc);
+            Value inside = binary(Op.Binary.Fn.AND, lowOk, highOk, loc);
+            Value wide = emit(Type.of(DType.I64, n), v -> new Op.Convert(v, index, Rounding.NEAREST_EVEN, loc));
+            Value term = dim == rank - 1 ? wide : binary(Op.Binary.Fn.MUL, wide, splat(f.strides[dim], n, loc), loc);
+            Value termBlock = spread(term, dim, block, loc);
+            Value insideBlock = spread(inside, dim, block, loc);
             Value p = pointers;
-            pointers = emit(out, Type.of(pt, block), v -> new Op.PtrAdd(v, p, termBlock, loc));
+            pointers = emit(Type.of(pt, block), v -> new Op.PtrAdd(v, p, termBlock, loc));
             Value m = mask;
-            mask = m == null ? insideBlock : binary(out, Op.Binary.Fn.AND, m, insideBlock, loc);
+            mask = m == null ? insideBlock : binary(Op.Binary.Fn.AND, m, insideBlock, loc);
         }
         return new Addressed(d, pointers, mask);
     }
 
     /** A 1-d tile along dimension {@code dim} of {@code block}, repeated over the other dimensions. */
-    private Value spread(List<Op> out, Value x, int dim, int[] block, Loc loc) {
+    private Value spread(Value x, int dim, int[] block, Loc loc) {
         if (block.length == 1) return x;
         int[] lined = new int[block.length];
         java.util.Arrays.fill(lined, 1);
         lined[dim] = block[dim];
         DType t = x.type().dtype();
-        Value shaped = emit(out, Type.of(t, lined), v -> new Op.Reshape(v, x, loc));
-        return emit(out, Type.of(t, block), v -> new Op.Broadcast(v, shaped, loc));
+        Value shaped = emit(Type.of(t, lined), v -> new Op.Reshape(v, x, loc));
+        return emit(Type.of(t, block), v -> new Op.Broadcast(v, shaped, loc));
     }
 
-    private Value splat(List<Op> out, Value scalar, int n, Loc loc) {
-        return emit(out, Type.of(scalar.type().dtype(), n), v -> new Op.Splat(v, scalar, loc));
+    private Value splat(Value scalar, int n, Loc loc) {
+        return emit(Type.of(scalar.type().dtype(), n), v -> new Op.Splat(v, scalar, loc));
     }
 
-    private Value constant(List<Op> out, DType t, long value, Loc loc) {
-        return emit(out, Type.scalar(t), v -> new Op.Constant(v, value, loc));
+    private Value constant(DType t, long value, Loc loc) {
+        return emit(Type.scalar(t), v -> new Op.Constant(v, value, loc));
     }
 
-    private Value binary(List<Op> out, Op.Binary.Fn fn, Value a, Value b, Loc loc) {
-        return emit(out, a.type(), v -> new Op.Binary(v, fn, a, b, loc));
+    private Value binary(Op.Binary.Fn fn, Value a, Value b, Loc loc) {
+        return emit(a.type(), v -> new Op.Binary(v, fn, a, b, loc));
     }
 
-    private Value compare(List<Op> out, Op.Compare.Fn fn, Value a, Value b, Loc loc) {
-        return emit(out, a.type().withElement(DType.I1), v -> new Op.Compare(v, fn, a, b, loc));
+    private Value compare(Op.Compare.Fn fn, Value a, Value b, Loc loc) {
+        return emit(a.type().withElement(DType.I1), v -> new Op.Compare(v, fn, a, b, loc));
     }
 
-    private Value emit(List<Op> out, Type type, java.util.function.Function<Value, Op> make) {
+    /** A new value of {@code type}, defined by the op {@code make} builds around it. */
+    private Value emit(Type type, java.util.function.Function<Value, Op> make) {
         Value v = fresh(type);
-        out.add(make.apply(v));
+        emit(make.apply(v));
         return v;
     }
-
-    private Value fresh(Type type) { return new Value(nextId++, type); }
 }

@@ -29,11 +29,14 @@ abstract class Rewriter implements Pass {
         definitions.clear();
         nextId = Values.maxId(kernel) + 1;
         start(kernel);
-        return kernel.withBody(region(kernel.body()));
+        return finish(kernel, region(kernel.body()));
     }
 
     /** Called once before the walk. */
     void start(KernelIR kernel) { }
+
+    /** The rewritten kernel from the original and its rewritten body: by default, the same parameters. */
+    KernelIR finish(KernelIR kernel, Region body) { return kernel.withBody(body); }
 
     /** Decides what replaces {@code op} in the output: by default, itself. */
     abstract void visit(Op op);

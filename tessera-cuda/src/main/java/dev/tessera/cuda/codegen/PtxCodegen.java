@@ -44,7 +44,7 @@ public final class PtxCodegen {
      */
     public static PtxModule generate(KernelIR optimized, LaunchOptions options, Target target, int minBlocks) {
         // without TMA a descriptor is its base, shape and strides, its accesses masked loads and stores
-        KernelIR kernel = target.tma() ? optimized : ExpandDescriptors.run(optimized);
+        KernelIR kernel = target.tma() ? optimized : ExpandDescriptors.expanded(optimized);
         int numWarps = options.numWarps();
         AxisInfo axis = AxisInfo.analyze(kernel);
         Rematerialization remat = new Rematerialization(kernel);
