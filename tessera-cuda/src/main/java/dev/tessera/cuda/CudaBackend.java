@@ -208,7 +208,8 @@ public final class CudaBackend implements Backend {
                 case TENSOR_MAP -> {
                     // encoded at every launch (no cache): the map holds the address, which changes from launch to launch
                     DescriptorType d = k.descriptors[i];
-                    a.ref(TensorMaps.encode(a.tensorMapSlot(), d.element(), d.blockShape(), args, word));
+                    PtxModule.MapBox box = k.ptx.maps().get(i);
+                    a.ref(TensorMaps.encode(a.tensorMapSlot(), d.element(), box.dimsArray(), box.swizzleBytes(), args, word));
                     word += TensorDescriptor.argumentWords(d.rank()) - 1;
                 }
             }

@@ -15,13 +15,13 @@ import java.util.List;
 
 /**
  * What the disk cache keeps of a CUDA kernel: the PTX module's launch facts (entry, threads, shared
- * memory, argument kinds, assertion sites), its text, and the cubin the driver's linker made, so a
+ * memory, argument kinds, tensor-map boxes, assertion sites), its text, and the cubin the driver's linker made, so a
  * later process loads the cubin without running the code generator or the JIT.
  */
 final class KernelCodec {
     private KernelCodec() {}
 
-    private static final int MAGIC = 0x54435532; // "TCU2"
+    private static final int MAGIC = 0x54435533; // "TCU3": tensor-map boxes joined the launch facts
 
     record Decoded(PtxModule ptx, byte[] cubin) {}
 
@@ -34,6 +34,13 @@ final class KernelCodec {
             out.writeInt(m.sharedBytes());
             out.writeInt(m.params().size());
             for (PtxModule.ParamKind k : m.params()) out.writeByte(k.ordinal());
+            out.writeInt(m.maps().size());
+            for (var e : new java.util.TreeMap<>(m.maps()).entrySet()) {
+                out.writeInt(e.getKey());
+                out.writeInt(e.getValue().swizzleBytes());
+                out.writeInt(e.getValue().dims().size());
+                for (int d : e.getValue().dims()) out.writeInt(d);
+            }
             List<DebugSites.Site> sites = m.debug().sites();
             out.writeInt(sites.size());
             for (DebugSites.Site s : sites) {
@@ -60,6 +67,13 @@ final class KernelCodec {
             int threads = in.readInt(), shared = in.readInt();
             List<PtxModule.ParamKind> params = new ArrayList<>();
             for (int i = in.readInt(); i > 0; i--) params.add(PtxModule.ParamKind.values()[in.readByte()]);
+            java.util.Map<Integer, PtxModule.MapBox> maps = new java.util.HashMap<>();
+            for (int i = in.readInt(); i > 0; i--) {
+                int param = in.readInt(), swizzle = in.readInt();
+                List<Integer> dims = new ArrayList<>();
+                for (int d = in.readInt(); d > 0; d--) dims.add(in.readInt());
+                maps.put(param, new PtxModule.MapBox(dims, swizzle));
+            }
             List<DebugSites.Site> sites = new ArrayList<>();
             for (int i = in.readInt(); i > 0; i--) {
                 Loc loc = new Loc(in.readUTF(), in.readInt(), in.readUTF());
@@ -68,7 +82,7 @@ final class KernelCodec {
             }
             String ptx = readLong(in);
             byte[] cubin = in.readNBytes(in.readInt());
-            return new Decoded(new PtxModule(ptx, entry, threads, shared, params, DebugSites.of(sites)), cubin);
+            return new Decoded(new PtxModule(ptx, entry, threads, shared, params, maps, DebugSites.of(sites)), cubin);
         } catch (IOException | RuntimeException e) {
             return null;
         }

@@ -176,16 +176,18 @@ class TensorDescriptorGpuTest {
     @Test
     void bigBoxes(@Seed long seed) {
         int[][] blocks = {{128, 128}, {8, 256}, {256, 64}}; // f16: 32 KiB, 4 KiB, 32 KiB
-        for (int[] blk : blocks) {
-            int rows = 700, cols = 600;
-            try (Tensor in = random(DType.F16, seed, device, rows, cols); Tensor out = poisoned(DType.F16, device, rows, cols)) {
-                JitKernel k = kernel("copy").withOptions(8, 1);
-                Object[] args = {TensorDescriptor.of(in, blk), TensorDescriptor.of(out, blk), blk[0], blk[1]};
-                assertPath(k, args, true);
-                k.launch(grid(cdiv(rows, blk[0]), cdiv(cols, blk[1])), args);
-                Check.close(in.toDoubleArray(), out.toDoubleArray(), Tolerance.EXACT, "f16 boxes of " + blk[0] + "x" + blk[1]);
+        bothPaths(tma -> {
+            for (int[] blk : blocks) {
+                int rows = 700, cols = 600;
+                try (Tensor in = random(DType.F16, seed, device, rows, cols); Tensor out = poisoned(DType.F16, device, rows, cols)) {
+                    JitKernel k = kernel("copy").withOptions(8, 1);
+                    Object[] args = {TensorDescriptor.of(in, blk), TensorDescriptor.of(out, blk), blk[0], blk[1]};
+                    assertPath(k, args, tma);
+                    k.launch(grid(cdiv(rows, blk[0]), cdiv(cols, blk[1])), args);
+                    Check.close(in.toDoubleArray(), out.toDoubleArray(), Tolerance.EXACT, "f16 boxes of " + blk[0] + "x" + blk[1] + ", TMA " + tma);
+                }
             }
-        }
+        });
     }
 
     @Test
@@ -212,10 +214,10 @@ class TensorDescriptorGpuTest {
             MemorySegment map = arena.allocate(KernelArgs.TENSOR_MAP_BYTES, KernelArgs.TENSOR_MAP_ALIGNMENT);
             long[] words = {t.dataPointer(), 4096, 4096, 4096, 1};
             int[] block = {128, 64};
-            for (int i = 0; i < 20_000; i++) TensorMaps.encode(map, DType.F16, block, words, 0); // warm-up
+            for (int i = 0; i < 20_000; i++) TensorMaps.encode(map, DType.F16, block, 0, words, 0); // warm-up
             int n = 200_000;
             long start = System.nanoTime();
-            for (int i = 0; i < n; i++) TensorMaps.encode(map, DType.F16, block, words, 0);
+            for (int i = 0; i < n; i++) TensorMaps.encode(map, DType.F16, block, 0, words, 0);
             double nanos = (System.nanoTime() - start) / (double) n;
             report.publishEntry("cuTensorMapEncodeTiled", String.format("%.0f ns per 2-d map", nanos));
             System.out.printf("cuTensorMapEncodeTiled: %.0f ns per 2-d map%n", nanos);

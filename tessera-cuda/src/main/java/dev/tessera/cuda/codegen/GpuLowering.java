@@ -10,8 +10,8 @@ import dev.tessera.cuda.codegen.gpu.GpuProgram;
 /**
  * The GPU IR's lowering table: core ops go to their rules ({@link PtxLowering}), control flow to
  * {@link ControlRules}, pipelined loops to {@link PipelineRules}, tensor-core dots outside them to
- * {@link MmaRules} or {@link WgmmaRules} with their operands from registers. Asynchronous copies and yields have no
- * meaning alone: their loop lowers them.
+ * {@link MmaRules} or {@link WgmmaRules} with their operands from registers, descriptor loads to
+ * {@code TmaRules}. Asynchronous copies and yields have no meaning alone: their loop lowers them.
  */
 public final class GpuLowering {
     private GpuLowering() {}
@@ -43,6 +43,11 @@ public final class GpuLowering {
                 cx.w.comment(header(m.dot()));
                 cx.define(m.dot().result(), WgmmaRules.wgmma(m, program, null, cx));
             }
+            case GpuOp.TmaLoad t -> {
+                var l = t.load();
+                cx.define(l.result(), dev.tessera.cuda.codegen.memory.TmaRules.load(t, cx.layoutOf(l.result()), program, cx));
+            }
+            case GpuOp.TmaCopy c -> throw new IllegalStateException("a TMA copy outside its pipelined loop: " + c);
             case GpuOp.AsyncCopy c -> throw new IllegalStateException("an async copy outside its pipelined loop: " + c);
             case GpuOp.StageOperand s -> throw new IllegalStateException("an invariant operand outside its pipelined loop: " + s);
             case GpuOp.Yield y -> throw new IllegalStateException("yield outside its region's lowering");

@@ -76,14 +76,13 @@ public final class PtxLowering {
             case Bitcast b -> ConversionRules.bitcast(b, out, cx);
             case PtrAdd p -> ElementwiseRules.ptrAdd(p, out, cx);
             case Load l -> MemoryRules.load(l, out, cx);
-            case DescriptorLoad l -> TmaRules.load(l, out, cx);
             case AtomicRmw a -> AtomicRules.rmw(a, out, cx);
             case AtomicCas a -> AtomicRules.cas(a, out, cx);
             case Reduce r -> ReductionRules.reduce(r, out, cx);
             case Scan s -> ScanRules.scan(s, out, cx);
             case Sort s -> SortRules.sort(s, out, cx);
             case Histogram h -> HistogramRules.histogram(h, out, cx);
-            case Dot d -> DotRules.dot(d, out, cx); // tensor-core dots are GpuOp.Mma
+            case Dot d -> DotRules.dot(d, out, cx); // tensor-core dots are GpuOp.Mma, descriptor loads GpuOp.TmaLoad
             default -> throw new IllegalStateException("not a single-value op: " + Printer.print(op));
         };
     }

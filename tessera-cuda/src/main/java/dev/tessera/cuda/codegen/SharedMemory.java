@@ -1,16 +1,19 @@
 package dev.tessera.cuda.codegen;
 
 /**
- * The program's shared memory: one dynamic array whose first bytes may be reserved for buffers
- * that live across ops (pipelined loops'), the rest scratch that every op needing shared memory
- * (layout conversions, cross-warp reductions, scans, sorts, dot operands) uses from its start,
- * one op after another. Its size is the largest any op asks for. A barrier separates one op's
- * reads from the next op's writes: the array is "dirty" once read, and the next user waits first.
+ * The program's shared memory: one dynamic array (and no static shared memory, which would push
+ * it off the window's alignment: see gpu.MBarriers). Its first bytes hold the kernel's mbarriers
+ * for the whole kernel ({@link #keep}); above them, bytes may be reserved for buffers that live
+ * across ops (pipelined loops'), the rest scratch that every op needing shared memory (layout
+ * conversions, cross-warp reductions, scans, sorts, dot operands) uses from its start, one op
+ * after another. Its size is the largest any op asks for. A barrier separates one op's reads from
+ * the next op's writes: the array is "dirty" once read, and the next user waits first. Offsets
+ * count from the array's start, so alignments are the window's.
  */
 public final class SharedMemory {
     static final String SYMBOL = "tessera_smem";
     private final PtxWriter w;
-    private int bytes, reserved, alignment = 16;
+    private int bytes, kept, reserved, alignment = 16;
     private boolean dirty;
     private String base;
     private final java.util.Map<Integer, String> scratchBases = new java.util.HashMap<>();
@@ -23,10 +26,17 @@ public final class SharedMemory {
     /** The alignment the array must have for the most aligned scratch asked for (16 bytes at least). */
     int alignment() { return alignment; }
 
+    /** Keeps the first {@code n} bytes (the mbarriers', a multiple of 16) for the whole kernel; called before anything is lowered. */
+    public void keep(int n) {
+        kept = n;
+        bytes = Math.max(bytes, n);
+    }
+
     /**
-     * Keeps the first {@code n} bytes for buffers that live across ops (a pipelined loop's, see
-     * gpu.AllocateShared) until {@link #release()}; scratch asked for meanwhile starts after them.
-     * Waits first if an earlier op may still be reading the scratch the buffers now cover.
+     * Keeps the bytes below offset {@code n} for buffers that live across ops (a pipelined loop's,
+     * placed by gpu.AllocateShared above the kept ones) until {@link #release()}; scratch asked for
+     * meanwhile starts after them. Waits first if an earlier op may still be reading the scratch the
+     * buffers now cover.
      */
     public void reserve(int n) {
         if (dirty) w.op("bar.sync 0");
@@ -44,11 +54,16 @@ public final class SharedMemory {
     /** As {@link #begin(int)}, the scratch's start on {@code alignment} bytes (a power of two; the array is declared on the largest asked for). */
     public String begin(int n, int alignment) {
         this.alignment = Math.max(this.alignment, alignment);
-        int at = (reserved + alignment - 1) & -alignment;
+        int at = (Math.max(reserved, kept) + alignment - 1) & -alignment;
         bytes = Math.max(bytes, at + ((n + 15) & ~15));
         if (dirty) w.op("bar.sync 0");
         dirty = false;
-        return at == 0 ? base() : scratchBases.computeIfAbsent(at, k -> w.inPrologue(() -> {
+        return at(at);
+    }
+
+    /** The 32-bit address of the array's byte {@code offset}, a register computed once in the prologue. */
+    public String at(int offset) {
+        return offset == 0 ? base() : scratchBases.computeIfAbsent(offset, k -> w.inPrologue(() -> {
             String r = w.reg(RegClass.B32);
             w.op("add.u32 %s, %s, %d", r, base(), k);
             return r;

@@ -16,10 +16,13 @@ import dev.tessera.cuda.driver.PtxTarget;
 import dev.tessera.ir.KernelIR;
 import dev.tessera.lang.Constexpr;
 import dev.tessera.lang.Kernel;
+import dev.tessera.lang.TensorDesc;
 import dev.tessera.lang.Tile;
 import dev.tessera.lang.Var;
 import dev.tessera.passes.AxisInfo;
+import dev.tessera.trace.ArgSpec;
 import dev.tessera.types.DType;
+import dev.tessera.types.DescriptorType;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import dev.tessera.lang.Precision;
@@ -74,6 +77,16 @@ class GpuIrPassesTest {
             acc.set(acc.get().add(FAST ? dot(at, bt, null, dev.tessera.lang.Precision.FAST_ACCUMULATION) : dot(at, bt)));
         }
         store(c.add(rm.col().mul(BN)).add(rn.row()), acc.get());
+    }
+
+    /** A matmul through descriptors whose A descriptor is also written after the loop: A has two uses. */
+    @Kernel
+    public static void descriptorAlsoStored(TensorDesc a, TensorDesc b, TensorDesc c, Tile K, @Constexpr int BM, @Constexpr int BN, @Constexpr int BK) {
+        Tile m = programId(0).mul(BM), n = programId(1).mul(BN);
+        Var acc = var(zeros(F32, BM, BN));
+        for (Tile k : range(0, cdiv(K, BK))) acc.set(dot(load(a, m, k.mul(BK)), load(b, k.mul(BK), n), acc.get()));
+        store(c, at(m, n), acc.get());
+        store(a, at(m, scalar(0)), zeros(BF16, BM, BK));
     }
 
     static GpuProgram gpu(KernelIR ir, int warps, int stages) { return gpu(ir, warps, stages, SM90); }
@@ -175,6 +188,44 @@ class GpuIrPassesTest {
         // the accumulator: warp w of a group owns rows 16w.., groups split the rows
         assertEquals(dot.groups().accumulator(), new LayoutAssignment(matmul(DType.BF16), 8, SM90A, AxisInfo.analyze(matmul(DType.BF16)),
                 new Rematerialization(matmul(DType.BF16))).dotLayout(dot.dot()));
+    }
+
+    static ArgSpec desc(DType t, Integer... block) { return new ArgSpec(new DescriptorType(t, List.of(block)), 16, false); }
+
+    @Test
+    void descriptorLoadsFeedingWgmmaBecomeTmaCopiesIntoSwizzledSlots() {
+        KernelIR ir = ir(TmaPtxasTest.class, "matmul", args(desc(DType.BF16, 128, 64), desc(DType.BF16, 64, 256), desc(DType.F32, 128, 256), i32()),
+                "BM", 128, "BN", 256, "BK", 64);
+        GpuProgram p = gpu(ir, 8, 4, SM90A);
+        GpuOp.PipelinedFor loop = only(p, GpuOp.PipelinedFor.class);
+        List<GpuOp.TmaCopy> copies = loop.ahead().stream().filter(o -> o instanceof GpuOp.TmaCopy).map(o -> (GpuOp.TmaCopy) o).toList();
+        assertEquals(2, copies.size());
+        assertTrue(loop.ahead().stream().noneMatch(o -> o instanceof GpuOp.AsyncCopy));
+        GpuOp.Wgmma dot = (GpuOp.Wgmma) loop.current().stream().filter(o -> o instanceof GpuOp.Wgmma).findFirst().orElseThrow();
+        assertTrue(dot.a() == copies.get(0).buffer() && dot.b() == copies.get(1).buffer(), "wgmma reads the slots the copies fill");
+        assertEquals(4, loop.barriers().count(), "one mbarrier a slot");
+        // the mbarriers lie above the buffers, inside what the loop holds, not in static shared memory
+        int buffersEnd = Math.max(p.offset(dot.a()) + dot.a().bytes(), p.offset(dot.b()) + dot.b().bytes());
+        assertTrue(p.offset(loop.barriers()) >= buffersEnd && p.reservedBytes(loop) == p.offset(loop.barriers()) + 32);
+        assertEquals(0, p.barrierBytes(), "no single load keeps a word for the whole kernel");
+        // A [128, 64] bf16 is one 128-byte atom a row; B [64, 256] four, each its own box
+        var maps = dev.tessera.cuda.codegen.memory.TmaRules.mapBoxes(ir, p);
+        assertEquals(new PtxModule.MapBox(List.of(128, 64), 128), maps.get(0));
+        assertEquals(new PtxModule.MapBox(List.of(64, 64), 128), maps.get(1));
+        assertEquals(new PtxModule.MapBox(List.of(128, 256), 0), maps.get(2), "the store's map: its block, unswizzled");
+    }
+
+    @Test
+    void aDescriptorWithAnotherUseIsLoadedOnItsOwn() {
+        KernelIR ir = ir(GpuIrPassesTest.class, "descriptorAlsoStored", args(desc(DType.BF16, 128, 64), desc(DType.BF16, 64, 128),
+                desc(DType.F32, 128, 128), i32()), "BM", 128, "BN", 128, "BK", 64);
+        GpuProgram p = gpu(ir, 8, 3, SM90A);
+        GpuOp.PipelinedFor loop = only(p, GpuOp.PipelinedFor.class);
+        assertEquals(1, loop.ahead().stream().filter(o -> o instanceof GpuOp.TmaCopy).count(), "B is copied ahead");
+        GpuOp.TmaLoad a = (GpuOp.TmaLoad) loop.current().stream().filter(o -> o instanceof GpuOp.TmaLoad).findFirst().orElseThrow();
+        assertEquals(0, p.offset(a.barrier()), "the single load's mbarrier: the kernel's first word");
+        assertEquals(16, p.barrierBytes());
+        assertEquals(0, dev.tessera.cuda.codegen.memory.TmaRules.mapBoxes(ir, p).get(0).swizzleBytes(), "A's map is its block");
     }
 
     @Test

@@ -20,10 +20,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Tensor descriptors' PTX: on sm_90a each load site is one armed mbarrier, one bulk tensor copy
- * and a parity wait, each store one bulk copy with its commit and read wait, the maps passed as
- * 128-byte grid constants; on sm_80 (and sm_90a with TMA turned off) the same kernels are masked
- * global accesses with no trace of TMA. ptxas assembles all of them, without spills.
+ * Tensor descriptors' PTX: on sm_90a a load site on its own is one armed mbarrier, one bulk tensor
+ * copy and a parity wait; loads that feed wgmma in a pipelined loop are copied into their slots
+ * with one mbarrier a slot, one box per 128-byte atom of the tile, and no cp.async at all; each
+ * store is one bulk copy with its commit and read wait, the maps passed as 128-byte grid constants;
+ * no mbarrier is a static {@code .shared} variable (it would push the dynamic array off its
+ * alignment). On sm_80 (and sm_90a with TMA turned off) the same kernels are masked global accesses
+ * with no trace of TMA. ptxas assembles all of them, without spills.
  */
 class TmaPtxasTest {
     /** A GEMM-shaped loop: both operands through descriptors, the product stored through one. */
@@ -35,6 +38,36 @@ class TmaPtxasTest {
         store(c, at(m, n), acc.get());
     }
 
+    /** A linear layer's product x·Wᵀ: W [N, K] row-major, its block transposed into the dot's B. */
+    @Kernel
+    static void matmulTransposedB(TensorDesc a, TensorDesc w, Tile c, Tile K, Tile N, @Constexpr int BM, @Constexpr int BN, @Constexpr int BK) {
+        Tile m = programId(0).mul(BM), n = programId(1).mul(BN);
+        Var acc = var(zeros(F32, BM, BN));
+        for (Tile k : range(0, cdiv(K, BK))) acc.set(dot(load(a, m, k.mul(BK)), trans(load(w, n, k.mul(BK))), acc.get()));
+        Tile rows = m.add(arange(0, BM)), cols = n.add(arange(0, BN));
+        store(c.add(rows.col().mul(N)).add(cols.row()), acc.get().to(BF16));
+    }
+
+    /**
+     * W's blocks [BN, BK] land K-major, which is B's other major order, so the transpose is never
+     * lowered: the same boxes, no data through registers (no ld.shared, no stmatrix in the loop), and
+     * wgmma told B is K-major (its transpose bit 0).
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"bf16", "f16"})
+    void aTransposedBlockFeedsWgmmaAsItLanded(String dtype) throws Exception {
+        assumeTrue(Ptxas.path().isPresent(), Ptxas.missingReason());
+        DType t = DType.parse(dtype);
+        Target target = Ptxas.target(9, 0);
+        KernelIR ir = ir(TmaPtxasTest.class, "matmulTransposedB", args(desc(t, 128, 64), desc(t, 256, 64), ptr(DType.BF16), i32(), i32Div16()),
+                "BM", 128, "BN", 256, "BK", 64);
+        String ptx = assembled("matmul_nt_" + dtype, ptx(ir, 8, target), target);
+        assertEquals(4, occurrences(ptx, "cp.async.bulk.tensor.2d.shared::cluster.global.mbarrier::complete_tx::bytes"), "one box each, twice");
+        String loop = ptx.substring(ptx.indexOf("\n$L_pipelined_head"), ptx.indexOf("\n$L_pipelined_end"));
+        assertEquals(0, occurrences(loop, "ld.shared") + occurrences(loop, "st.shared") + occurrences(loop, "stmatrix"), loop);
+        assertTrue(occurrences(loop, "wgmma.mma_async") > 0 && loop.contains(", 1, 1, 0, 0;"), "A and B K-major: " + loop);
+    }
+
     /** A 3-d block (heads × rows × columns) copied with a shift. */
     @Kernel
     static void copy3d(TensorDesc in, TensorDesc out, @Constexpr int BH, @Constexpr int BM, @Constexpr int BN) {
@@ -44,10 +77,16 @@ class TmaPtxasTest {
 
     static ArgSpec desc(DType t, Integer... block) { return new ArgSpec(new DescriptorType(t, List.of(block)), 16, false); }
 
+    /**
+     * {@code copies}: the bulk tensor copies in the text. Pipelined (3 stages, one wgmma group in
+     * flight, so stage 0 runs one iteration ahead): a prologue's and the loop's, each one box for A
+     * and one per 64-element atom of B's N (f16 128×128×64: (1 + 2) × 2). fp8 runs on mma.sync here,
+     * its two loads on their own.
+     */
     @ParameterizedTest(name = "{0} {1}x{2}x{3} on {4} warps, sm_{5}0, TMA {6}")
-    @CsvSource({"f16, 128, 128, 64, 8, 9, true", "bf16, 64, 64, 64, 4, 9, true", "fp8e4m3, 64, 64, 64, 4, 9, true",
-            "f16, 64, 64, 32, 4, 8, false", "f16, 64, 64, 32, 4, 9, false"})
-    void matmulLoop(String dtype, int bm, int bn, int bk, int warps, int major, boolean tma) throws Exception {
+    @CsvSource({"f16, 128, 128, 64, 8, 9, true, true, 6", "bf16, 128, 256, 64, 8, 9, true, true, 10", "bf16, 64, 64, 64, 4, 9, true, true, 4", "fp8e4m3, 64, 64, 64, 4, 9, true, false, 2",
+            "f16, 64, 64, 32, 4, 8, false, false, 0", "f16, 64, 64, 32, 4, 9, false, false, 0"})
+    void matmulLoop(String dtype, int bm, int bn, int bk, int warps, int major, boolean tma, boolean pipelined, int copies) throws Exception {
         assumeTrue(Ptxas.path().isPresent(), Ptxas.missingReason());
         DType t = DType.parse(dtype);
         Target target = Ptxas.target(major, 0);
@@ -56,9 +95,12 @@ class TmaPtxasTest {
                 "BM", bm, "BN", bn, "BK", bk);
         String ptx = assembled("matmul_" + dtype + "_" + bm + "x" + bn + "x" + bk, ptx(ir, warps, target), target);
         if (tma) {
-            assertEquals(2, occurrences(ptx, "cp.async.bulk.tensor.2d.shared::cluster.global.mbarrier::complete_tx::bytes"), "a copy per load site");
-            assertEquals(2, occurrences(ptx, "mbarrier.init.shared::cta.b64"), "a barrier per load site");
-            assertEquals(2, occurrences(ptx, "mbarrier.try_wait.parity.shared::cta.b64"), ptx);
+            assertEquals(copies, occurrences(ptx, "cp.async.bulk.tensor.2d.shared::cluster.global.mbarrier::complete_tx::bytes"), ptx);
+            assertEquals(pipelined ? 3 : 2, occurrences(ptx, "mbarrier.init.shared::cta.b64"), "a barrier per slot, or per load site");
+            assertEquals(pipelined ? 1 : 2, occurrences(ptx, "mbarrier.try_wait.parity.shared::cta.b64"), ptx);
+            assertEquals(pipelined ? 3 : 0, occurrences(ptx, "mbarrier.inval.shared::cta.b64"), "a loop's barriers are invalidated after it");
+            assertEquals(0, occurrences(ptx, "cp.async.cg") + occurrences(ptx, "cp.async.ca") + occurrences(ptx, "cp.async.commit_group"), ptx);
+            assertTrue(ptx.lines().noneMatch(l -> l.startsWith(".shared")), "no static shared memory");
             assertEquals(1, occurrences(ptx, "cp.async.bulk.tensor.2d.global.shared::cta.bulk_group"), "the store");
             assertEquals(1, occurrences(ptx, "cp.async.bulk.wait_group.read 0"), "the store's box is read before reuse");
             assertEquals(3, occurrences(ptx, ".param .align 64 .b8"), "three tensor maps");

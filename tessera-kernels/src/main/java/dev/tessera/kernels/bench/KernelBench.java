@@ -73,6 +73,19 @@ public final class KernelBench {
             "C[M, N] = A[M, K]·B[K, N] with M = N = K, or the MxNxK problems of --shapes or --sweep", "M=N=K",
             pow2(7, 9), new long[] {256, 512, 1024, 2048, 3072, 4096}, KernelBench::matmulDims, KernelBench::matmulMetric, MatmulTuning.TUNER, true);
 
+    /**
+     * The matmul with A and B read through tensor descriptors ({@code Matmul.throughDescriptors}: on
+     * Hopper, TMA copies straight into wgmma's slots), at a fixed blocking: --config, else
+     * {@link #DESCRIPTOR_CONFIG}. Its peers are the matmul's (same shapes, same FLOPs).
+     */
+    public static final KernelBench MATMUL_DESCRIPTORS = new KernelBench("matmul-descriptors",
+            "C[M, N] = A[M, K]·B[K, N] as matmul, A and B read through tensor descriptors (TMA on Hopper); 16-bit inputs, --config or "
+                    + "128x256x64 on 8 warps, 4 stages", "M=N=K",
+            pow2(7, 9), new long[] {256, 512, 1024, 2048, 3072, 4096}, KernelBench::matmulDims, KernelBench::matmulMetric, null, true);
+
+    /** The descriptor matmul's blocking without --config: the pointer kernel's best on an H200 at 4096³ (675 TFLOP/s). */
+    public static final dev.tessera.kernels.matmul.MatmulConfig DESCRIPTOR_CONFIG = new dev.tessera.kernels.matmul.MatmulConfig(128, 256, 64, 8, 8, 4);
+
     /** M, N, K at x: the x-th of the settings' shapes (counting from 1) when there are any, else M = N = K = x. */
     private static long[] matmulDims(long x, BenchSettings s) {
         if (s.shapes().isEmpty()) return new long[] {x, x, x};
@@ -253,7 +266,7 @@ public final class KernelBench {
             s -> Metric.gbps(x -> 2.0 * s.batch() * DECODE_KV_HEADS * x * s.headDim() * s.dtype().byteSize()), null);
 
     /** Every kernel benchmark, in the order {@code tessera bench --list} shows them. */
-    public static final List<KernelBench> ALL = List.of(VECTOR_ADD, SOFTMAX, LAYER_NORM, RMS_NORM, MATMUL, GEMV, ATTENTION, ATTENTION_BACKWARD, ATTENTION_DECODE, CROSS_ENTROPY,
+    public static final List<KernelBench> ALL = List.of(VECTOR_ADD, SOFTMAX, LAYER_NORM, RMS_NORM, MATMUL, MATMUL_DESCRIPTORS, GEMV, ATTENTION, ATTENTION_BACKWARD, ATTENTION_DECODE, CROSS_ENTROPY,
             FUSED_LINEAR_CROSS_ENTROPY, LORA_MLP, INT8_QUANTIZE, FP8_QUANTIZE, NF4_DEQUANTIZE, NF4_GEMV, Q4_0_DEQUANTIZE, Q4_0_GEMV, Q8_0_GEMV,
             INT8_GEMM, W8A16_GEMM, NF4_GEMM, FP8_GEMM);
 
@@ -306,10 +319,10 @@ public final class KernelBench {
      * causal (and for the backward pass whether dQ is deterministic).
      */
     public java.util.Map<String, Object> recordFields(BenchSettings s) {
-        if (gemm && this != MATMUL) return java.util.Map.of("layout", "A@W.T");
+        if (gemm && this != MATMUL && this != MATMUL_DESCRIPTORS) return java.util.Map.of("layout", "A@W.T");
         if (this == ATTENTION) return java.util.Map.of("causal", s.causal());
         if (this == ATTENTION_BACKWARD) return java.util.Map.of("causal", s.causal(), "deterministic", s.deterministic());
-        if (this != MATMUL) return java.util.Map.of();
+        if (this != MATMUL && this != MATMUL_DESCRIPTORS) return java.util.Map.of();
         return java.util.Map.of("layout", s.bTransposed() ? "A@W.T" : "A@B");
     }
 

@@ -45,6 +45,10 @@ public final class TesseraProvider implements BenchProvider {
     public String unsupported(Problem p) {
         if (!p.device().isAvailable()) return "device " + p.device() + " is not available";
         if (p.kernel() == KernelBench.MATMUL && p.dtype() == DType.I8) return null;   // i8 products accumulate in i32
+        if (p.kernel() == KernelBench.MATMUL_DESCRIPTORS) {
+            if (p.dtype() != DType.F16 && p.dtype() != DType.BF16) return "the matmul through descriptors takes f16 or bf16 inputs";
+            if (p.settings().tune()) return "the matmul through descriptors runs a fixed blocking (--config), not --tune";
+        }
         if (p.kernel().isGemm() && p.kernel() != KernelBench.MATMUL && p.kernel() != KernelBench.GEMV && p.dtype() != DType.F16 && p.dtype() != DType.BF16) {
             return "the quantized GEMMs take f16 or bf16 activations (--dtype f16 or bf16)";
         }
@@ -117,6 +121,16 @@ public final class TesseraProvider implements BenchProvider {
                     Autotuner tuner = p.settings().tuner(MatmulTuning.TUNER);
                     Matmul.tuned(tuner, a, b, c, ieee);
                     return Workload.of(() -> Matmul.tuned(tuner, a, b, c, ieee), timer, free, bestOf(tuner));
+                }
+                case "matmul-descriptors" -> {
+                    long m = p.dims()[0], n = p.dims()[1], k = p.dims()[2];
+                    Tensor a = own(owned, BenchInputs.random(t, seed, d, m, k));
+                    Tensor b = p.settings().bTransposed()
+                            ? own(owned, own(owned, BenchInputs.random(t, seed + 1, d, n, k)).transpose(0, 1))
+                            : own(owned, BenchInputs.random(t, seed + 1, d, k, n));
+                    Tensor c = own(owned, Tensor.empty(t, d, m, n));
+                    MatmulConfig cfg = p.settings().matmulConfig() != null ? p.settings().matmulConfig() : KernelBench.DESCRIPTOR_CONFIG;
+                    return Workload.of(() -> Matmul.throughDescriptors(a, b, c, cfg), timer, free, "fixed: " + cfg.toTuned());
                 }
                 case "gemv" -> {
                     long tokens = p.dims()[0], n = p.dims()[1], k = p.dims()[2];

@@ -23,6 +23,27 @@ public final class Matmul {
                         l.args(partials, arrivals), MatmulLaunch.constexprs(cfg, ieee)));
     }
 
+    /**
+     * c = a·b with a and b read through tensor descriptors ({@link MatmulKernel#DESCRIPTORS}: on
+     * Hopper, TMA copies straight into wgmma's slots): 16-bit a [M, K] with its rows contiguous, b
+     * [K, N] with its rows contiguous or b = Wᵀ of a row-major W [N, K]; every row 16-byte aligned (K,
+     * and N for a row-major b, multiples of 8). Not split along K (the config's split must be 1).
+     */
+    public static void throughDescriptors(Tensor a, Tensor b, Tensor c, MatmulConfig cfg) {
+        MatmulLaunch l = MatmulLaunch.of(a, b, c);
+        if (a.dtype().byteSize() != 2 || b.dtype() != a.dtype()) {
+            throw new IllegalArgumentException("a matmul through descriptors takes f16 or bf16 operands of one dtype, not " + a + " · " + b);
+        }
+        if (cfg.split() != 1) throw new IllegalArgumentException("a matmul through descriptors is not split along K: " + cfg);
+        boolean transposed = b.stride(1) != 1 && b.stride(0) == 1;
+        var da = dev.tessera.runtime.TensorDescriptor.of(a, cfg.bm(), cfg.bk());
+        var db = transposed ? dev.tessera.runtime.TensorDescriptor.of(b.transpose(0, 1), cfg.bn(), cfg.bk())
+                : dev.tessera.runtime.TensorDescriptor.of(b, cfg.bk(), cfg.bn());
+        MatmulKernel.DESCRIPTORS.withOptions(cfg.warps(), cfg.stages()).launch(meta -> new int[] {Math.toIntExact(l.tiles(cfg.bm(), cfg.bn()))},
+                new Object[] {da, db, c, l.m(), l.n(), l.k(), (int) c.stride(0), (int) c.stride(1)},
+                java.util.Map.of("BM", cfg.bm(), "BN", cfg.bn(), "BK", cfg.bk(), "GROUP", cfg.group(), "B_TRANSPOSED", transposed));
+    }
+
     /** c = a·b with the blocking tuned for these shapes and dtypes; f32 operands use tf32 unless {@code ieee}. */
     public static void tuned(Tensor a, Tensor b, Tensor c, boolean ieee) { tuned(MatmulTuning.TUNER, a, b, c, ieee); }
 

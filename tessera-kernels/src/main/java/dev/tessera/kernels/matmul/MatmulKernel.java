@@ -6,6 +6,7 @@ import dev.tessera.lang.MemoryOrder;
 
 import dev.tessera.lang.Constexpr;
 import dev.tessera.lang.Kernel;
+import dev.tessera.lang.TensorDesc;
 import dev.tessera.lang.Tile;
 import dev.tessera.lang.Var;
 import dev.tessera.runtime.Jit;
@@ -87,6 +88,39 @@ public final class MatmulKernel {
         store(cPtr, acc, mask);
     }
 
+    /**
+     * C = A·B for 16-bit A [M, K] and B read through tensor descriptors: B [K, N], or with
+     * B_TRANSPOSED a row-major W [N, K] (a linear layer's x·Wᵀ) whose blocks are transposed into
+     * the dot. On sm_90 each K step's blocks are copied by the tensor-memory accelerator straight
+     * into wgmma's swizzled slots (no per-thread addresses, masks or cp.async: the unit zero-fills
+     * past the edges); elsewhere the descriptors are masked loads. C is stored through a pointer,
+     * masked, converted to its dtype.
+     */
+    @Kernel
+    static void descriptors(TensorDesc a, TensorDesc b, Tile c, Tile M, Tile N, Tile K, Tile scm, Tile scn,
+                            @Constexpr int BM, @Constexpr int BN, @Constexpr int BK, @Constexpr int GROUP, @Constexpr boolean B_TRANSPOSED) {
+        Tile[] tile = groupedTile(M, N, BM, BN, GROUP);
+        Tile m = tile[0].mul(BM), n = tile[1].mul(BN);
+        Var acc = var(zeros(F32, BM, BN));
+        for (Tile k : range(0, cdiv(K, BK))) {
+            Tile bt = B_TRANSPOSED ? trans(load(b, n, k.mul(BK))) : load(b, k.mul(BK), n);
+            acc.set(dot(load(a, m, k.mul(BK)), bt, acc.get()));
+        }
+        Tile rm = m.add(arange(0, BM)), rn = n.add(arange(0, BN));
+        store(c.add(rm.col().mul(scm)).add(rn.row().mul(scn)), acc.get(), rm.col().lt(M).and(rn.row().lt(N)));
+    }
+
+    /**
+     * The output tile (row and column of tiles) of this program, in groups of GROUP rows of tiles:
+     * programs running at once share rows of A and columns of B in L2.
+     */
+    private static Tile[] groupedTile(Tile M, Tile N, int BM, int BN, int GROUP) {
+        Tile pid = programId(0), tilesN = cdiv(N, BN), perGroup = tilesN.mul(GROUP);
+        Tile first = pid.div(perGroup).mul(GROUP);
+        Tile groupRows = minimum(cdiv(M, BM).sub(first), (long) GROUP);
+        return new Tile[] {first.add(pid.rem(perGroup).rem(groupRows)), pid.rem(perGroup).div(groupRows)};
+    }
+
     /** A program's tile of rows rm and columns rn of the output and its accumulator Σ_k A·B over its K steps. */
     record Block(Tile rm, Tile rn, Tile acc) {
         Tile mask(Tile M, Tile N) { return rm.col().lt(M).and(rn.row().lt(N)); }
@@ -98,11 +132,8 @@ public final class MatmulKernel {
      */
     private static Block block(Tile a, Tile b, Tile M, Tile N, Tile K, Tile sam, Tile sak, Tile sbk, Tile sbn,
                                int BM, int BN, int BK, int GROUP, int split, boolean IEEE) {
-        Tile pid = programId(0), tilesN = cdiv(N, BN), perGroup = tilesN.mul(GROUP);
-        Tile first = pid.div(perGroup).mul(GROUP);
-        Tile groupRows = minimum(cdiv(M, BM).sub(first), (long) GROUP);
-        Tile pm = first.add(pid.rem(perGroup).rem(groupRows)), pn = pid.rem(perGroup).div(groupRows);
-
+        Tile[] tile = groupedTile(M, N, BM, BN, GROUP);
+        Tile pm = tile[0], pn = tile[1];
         Tile rm = pm.mul(BM).add(arange(0, BM)), rn = pn.mul(BN).add(arange(0, BN)), rk = arange(0, BK);
         Tile steps = cdiv(K, BK), perSlice = cdiv(steps, split);
         Tile from = split == 1 ? zeros(I32) : programId(1).mul(perSlice), to = split == 1 ? steps : minimum(from.add(perSlice), steps);
@@ -123,4 +154,5 @@ public final class MatmulKernel {
 
     public static final JitKernel KERNEL = Jit.kernel(MatmulKernel.class, "matmul");
     public static final JitKernel FUSED = Jit.kernel(MatmulKernel.class, "fused");
+    public static final JitKernel DESCRIPTORS = Jit.kernel(MatmulKernel.class, "descriptors");
 }

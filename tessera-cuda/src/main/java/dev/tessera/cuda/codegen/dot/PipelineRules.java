@@ -1,8 +1,10 @@
 package dev.tessera.cuda.codegen.dot;
 
 import dev.tessera.cuda.codegen.Emit;
+import dev.tessera.cuda.codegen.GpuLowering;
 import dev.tessera.cuda.codegen.Lowerer;
 import dev.tessera.cuda.codegen.memory.MemoryRules;
+import dev.tessera.cuda.codegen.memory.TmaRules;
 import dev.tessera.cuda.codegen.PtxLowering;
 import dev.tessera.cuda.codegen.PtxWriter;
 import dev.tessera.cuda.codegen.RegClass;
@@ -31,6 +33,12 @@ import java.util.List;
  * computes), then runs the current stage on slot {@code i % stages}; after the loop, every dot
  * and copy is waited for. Copies of iterations at or past the loop's end are issued with a
  * source size of 0, which zero-fills and reads nothing.
+ *
+ * <p>Copies by the tensor-memory accelerator ({@link GpuOp.TmaCopy}) ride along: stage 0 arms its
+ * slot's mbarrier and thread 0 issues the boxes (none at or past the loop's end: nothing waits for
+ * them), and iteration i waits on slot i % stages's mbarrier before the barrier (see
+ * {@link TmaRules}). Before the prologue, a proxy fence and a barrier order earlier generic
+ * accesses of the buffers' bytes (scratch of earlier ops) before the unit's writes.
  */
 public final class PipelineRules {
     private PipelineRules() {}
@@ -60,7 +68,14 @@ public final class PipelineRules {
             w.comment("stage " + s.value() + " -> " + b);
             MmaRules.stage(cx, cx.getAny(s.value(), cx.layoutOf(s.value())), Operand.in(b), slotBase(b, program, "0", cx), 0, false);
         }
+        String phases = null;
+        if (pf.barriers() != null) {
+            phases = TmaRules.initSlots(pf, program, cx);
+            w.op("fence.proxy.async.shared::cta");
+            w.op("bar.sync 0");
+        }
         int distance = pf.distance();
+        boolean asyncCopies = pf.ahead().stream().anyMatch(op -> op instanceof GpuOp.AsyncCopy);
         w.comment("pipelined: " + stages + " stages, copies " + distance + " iterations ahead; prologue");
         for (int s = 0; s < distance; s++) {
             String iv = w.reg(ivk);
@@ -75,9 +90,12 @@ public final class PipelineRules {
         w.place(head);
         w.op("setp.ge.%s %s, %s, %s", it, done, iv, upper);
         w.op("@%s bra %s", done, end);
-        w.op("cp.async.wait_group %d", distance - 1);
-        // the copies are generic-proxy writes; wgmma reads through the async proxy
-        if (pf.current().stream().anyMatch(op -> op instanceof GpuOp.Wgmma)) w.op("fence.proxy.async.shared::cta");
+        if (asyncCopies) w.op("cp.async.wait_group %d", distance - 1);
+        if (phases != null) TmaRules.awaitSlot(pf, program, slotRead, phases, cx);
+        // cp.async's copies and the invariants' stores are generic-proxy writes; wgmma reads through the async proxy
+        if ((asyncCopies || !pf.invariants().isEmpty()) && pf.current().stream().anyMatch(op -> op instanceof GpuOp.Wgmma)) {
+            w.op("fence.proxy.async.shared::cta");
+        }
         w.op("bar.sync 0");
         cx.pushScope();
         cx.smem.assumeDirty();
@@ -92,6 +110,7 @@ public final class PipelineRules {
                 case GpuOp.Core(var core) -> PtxLowering.lower(core, cx);
                 case GpuOp.Mma m -> cx.define(m.dot().result(), MmaRules.mma(m, program, slotRead, cx));
                 case GpuOp.Wgmma m -> cx.define(m.dot().result(), WgmmaRules.wgmma(m, program, slotRead, cx));
+                case GpuOp.TmaLoad t -> GpuLowering.lower(t, program, cx);
                 default -> throw new IllegalStateException("not a current-stage op: " + op);
             }
         }
@@ -113,14 +132,15 @@ public final class PipelineRules {
         w.op("bra %s", head);
         w.place(end);
         if (pf.current().stream().anyMatch(op -> op instanceof GpuOp.Wgmma m && m.async())) w.op("wgmma.wait_group.sync.aligned 0");
-        w.op("cp.async.wait_group 0");
+        if (asyncCopies) w.op("cp.async.wait_group 0");
+        if (phases != null) TmaRules.invalidateSlots(pf, program, cx);
         w.op("bar.sync 0");
         cx.smem.release();
         cx.smem.assumeDirty();
         for (int i = 0; i < args.size(); i++) cx.define(f.results().get(i), carried.get(i));
     }
 
-    /** Stage 0 for the iteration whose induction variable is {@code iv}, copying into {@code slot}; then one commit group. */
+    /** Stage 0 for the iteration whose induction variable is {@code iv}, copying into {@code slot}; then one commit group of its cp.async copies. */
     private static void ahead(GpuOp.PipelinedFor pf, GpuProgram program, Lowerer cx, String iv, String upper, List<TileValue> carried, String slot) {
         PtxWriter w = cx.w;
         For f = pf.loop();
@@ -129,6 +149,8 @@ public final class PipelineRules {
         Yield yield = (Yield) f.body().terminator();
         String inRange = w.reg(RegClass.PRED);
         w.op("setp.lt.%s %s, %s, %s", Emit.intType(ivType), inRange, iv, upper);
+        String issue = pf.barriers() == null ? null : TmaRules.issuing(cx, inRange);
+        if (issue != null) TmaRules.arm(pf, program, slot, issue, cx);
         cx.pushScope();
         cx.define(f.body().args().getFirst(), new TileValue(cx.layouts.scalar(), ivType, new String[] {iv}));
         for (int c : pf.aheadCarried()) cx.define(args.get(c), carried.get(c));
@@ -136,6 +158,7 @@ public final class PipelineRules {
             switch (op) {
                 case GpuOp.Core(var core) -> PtxLowering.lower(core, cx);
                 case GpuOp.AsyncCopy copy -> asyncCopy(copy, program, slot, inRange, cx);
+                case GpuOp.TmaCopy copy -> TmaRules.copy(copy, program, pf, slot, slotBase(copy.buffer(), program, slot, cx), issue, cx);
                 default -> throw new IllegalStateException("not a stage-0 op: " + op);
             }
         }
@@ -146,7 +169,7 @@ public final class PipelineRules {
         }
         ControlRules.copy(cx, next, into);
         cx.popScope();
-        w.op("cp.async.commit_group");
+        if (pf.ahead().stream().anyMatch(op -> op instanceof GpuOp.AsyncCopy)) w.op("cp.async.commit_group");
     }
 
     /** The byte address of {@code slot} of {@code buffer} (a register or a constant slot number; a buffer of one slot has only slot 0). */

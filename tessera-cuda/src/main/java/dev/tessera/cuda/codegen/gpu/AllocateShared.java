@@ -5,30 +5,48 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Gives every shared buffer its place: one after another from offset 0, each on its tile's
- * alignment (128 bytes; 1024 for a wgmma operand with the 128-byte swizzle). The
- * buffers of one pipelined loop live during that loop only (it drains them before it ends), and
- * such loops never nest, so the buffers of different loops share the space: each loop's start
- * again at 0.
+ * Gives every mbarrier and shared buffer its place. The mbarriers of single descriptor loads come
+ * first, 8 bytes each in program order, and keep their words for the whole kernel (see
+ * {@link MBarriers}). Buffers follow, one after another, each on its tile's alignment (128 bytes;
+ * 1024 for a wgmma operand with the 128-byte swizzle) counted from the array's start, which lies on
+ * the shared window's own alignment; then the loop's own mbarriers, one a slot. The buffers and
+ * mbarriers of one pipelined loop live during that loop only (it initializes the mbarriers before
+ * its prologue, drains everything and invalidates them before it ends), and such loops never nest,
+ * so different loops share the space: each loop's start again just above the kernel's mbarriers.
  */
 public final class AllocateShared {
     private AllocateShared() {}
 
     public static GpuProgram run(GpuProgram p) {
+        Map<MBarriers, Integer> barriers = new IdentityHashMap<>();
+        int words = 0;
+        for (GpuOp op : p.allOps()) {
+            if (!(op instanceof GpuOp.TmaLoad t)) continue;
+            barriers.put(t.barrier(), words);
+            words += t.barrier().bytes();
+        }
+        int floor = (words + 15) & ~15;
         Map<SharedBuffer, Integer> offsets = new IdentityHashMap<>();
         for (GpuOp op : p.allOps()) {
             if (!(op instanceof GpuOp.PipelinedFor pf)) continue;
             List<SharedBuffer> buffers = new java.util.ArrayList<>();
-            for (GpuOp a : pf.ahead()) if (a instanceof GpuOp.AsyncCopy c) buffers.add(c.buffer());
+            for (GpuOp a : pf.ahead()) {
+                switch (a) {
+                    case GpuOp.AsyncCopy c -> buffers.add(c.buffer());
+                    case GpuOp.TmaCopy c -> buffers.add(c.buffer());
+                    default -> { }
+                }
+            }
             for (GpuOp.StageOperand s : pf.invariants()) buffers.add(s.buffer());
-            int next = 0;
+            int next = floor;
             for (SharedBuffer b : buffers) {
                 int align = b.tile().alignment();
                 next = (next + align - 1) & -align;
                 offsets.put(b, next);
                 next += b.bytes();
             }
+            if (pf.barriers() != null) barriers.put(pf.barriers(), (next + MBarriers.BYTES - 1) & -MBarriers.BYTES);
         }
-        return new GpuProgram(p.kernel(), p.body(), p.buffers(), offsets);
+        return new GpuProgram(p.kernel(), p.body(), p.buffers(), offsets, barriers);
     }
 }

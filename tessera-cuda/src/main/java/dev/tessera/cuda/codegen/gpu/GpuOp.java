@@ -119,9 +119,11 @@ public sealed interface GpuOp {
      * @param current       stage 1, in the body's order: {@link Core} ops and {@link TensorCoreDot}s
      * @param aheadCarried  indices (into the loop's carried values) that stage 0 reads and updates:
      *                      in the pipelined loop they hold the values of iteration i + distance
+     * @param barriers      one mbarrier per slot, which the stage's {@link TmaCopy}s complete on;
+     *                      null when stage 0 has none
      */
     record PipelinedFor(Op.For loop, int stages, int distance, List<StageOperand> invariants, List<GpuOp> ahead, List<GpuOp> current,
-                        List<Integer> aheadCarried) implements GpuOp {
+                        List<Integer> aheadCarried, MBarriers barriers) implements GpuOp {
         public PipelinedFor {
             if (distance < 1 || distance >= stages) throw new IllegalArgumentException("distance " + distance + " with " + stages + " stages");
             invariants = List.copyOf(invariants);
@@ -143,4 +145,20 @@ public sealed interface GpuOp {
      * its value is read only by an {@link Mma}.
      */
     record AsyncCopy(Op.Load load, SharedBuffer buffer) implements GpuOp {}
+
+    /**
+     * A descriptor's block copied by the tensor-memory accelerator into one slot of {@code buffer}
+     * (stage 0 of a pipelined loop), completing on that slot's mbarrier: the box lands in the
+     * buffer's swizzled tile as the tensor map's swizzle writes it, one box per 128-byte-wide atom
+     * of the tile; elements outside the tensor, and iterations past the loop's end, are zeros.
+     * Its value is read only by a {@link Wgmma}.
+     */
+    record TmaCopy(Op.DescriptorLoad load, SharedBuffer buffer) implements GpuOp {}
+
+    /**
+     * A descriptor's block loaded through the tensor-memory accelerator on its own: the box lands
+     * row-major in scratch shared memory, completing on {@code barrier} (one word), and every
+     * thread then reads its elements in the value's layout.
+     */
+    record TmaLoad(Op.DescriptorLoad load, MBarriers barrier) implements GpuOp {}
 }

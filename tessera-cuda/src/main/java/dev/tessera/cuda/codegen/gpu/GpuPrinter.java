@@ -16,6 +16,8 @@ public final class GpuPrinter {
     /** {@code layout} describes a value's layout (its encoding). */
     public static String print(GpuProgram p, String stage, Function<Value, String> layout) {
         StringBuilder out = new StringBuilder("// ---- " + p.kernel().name() + ": gpu ir after " + stage + "\n");
+        p.barriers().entrySet().stream().sorted(java.util.Map.Entry.comparingByValue())
+                .forEach(e -> out.append(e.getKey()).append(" at ").append(e.getValue()).append('\n'));
         for (SharedBuffer b : p.buffers()) {
             out.append(b).append(p.offsets().containsKey(b) ? " at " + p.offsets().get(b) : "").append('\n');
         }
@@ -49,13 +51,18 @@ public final class GpuPrinter {
                 case GpuOp.AsyncCopy c -> out.append(indent).append("async_copy ").append(c.load().pointer()).append(" mask ")
                         .append(c.load().mask()).append(" -> %smem").append(c.buffer().id()).append("[ahead slot]   // for ")
                         .append(c.load().result()).append('\n');
+                case GpuOp.TmaCopy c -> out.append(indent).append("tma_copy ").append(c.load().descriptor()).append(c.load().offsets())
+                        .append(" -> %smem").append(c.buffer().id()).append("[ahead slot]   // for ").append(c.load().result()).append('\n');
+                case GpuOp.TmaLoad t -> out.append(indent).append(core(t.load(), layout)).append("   // through TMA, on ").append(t.barrier())
+                        .append('\n');
                 case GpuOp.Mma m -> tensorCoreDot(out, indent, m, m.instr().instruction(), "warps=" + m.tiling().wm() + "x" + m.tiling().wn()
                         + ", tiles=" + m.tiling().repM() + "x" + m.tiling().repN(), layout);
                 case GpuOp.Wgmma m -> tensorCoreDot(out, indent, m, m.instr().instruction(m.groups().instrN()), "warpgroups=" + m.groups().gm() + "x"
                         + m.groups().gn() + ", instructions=" + m.groups().repM() + "x" + m.groups().repN(), layout);
                 case GpuOp.PipelinedFor pf -> {
                     out.append(indent).append("pipelined ").append(header(pf.loop())).append("   // stages=").append(pf.stages())
-                            .append(", carried ahead: ").append(pf.aheadCarried()).append('\n');
+                            .append(", carried ahead: ").append(pf.aheadCarried())
+                            .append(pf.barriers() == null ? "" : ", copies complete on " + pf.barriers()).append('\n');
                     if (!pf.invariants().isEmpty()) {
                         out.append(indent).append("  before the loop:\n");
                         ops(out, List.copyOf(pf.invariants()), indent + "    ", layout);

@@ -10,23 +10,30 @@ import java.util.Map;
 import java.util.function.UnaryOperator;
 
 /**
- * A kernel in the GPU IR: its top-level ops, the shared buffers they use and where each starts
- * ({@link AllocateShared}). While a pipelined loop runs, shared memory below
- * {@link #reservedBytes} belongs to its buffers and the scratch space that single ops use (layout
- * conversions, reductions, dots staged from registers) starts above it; elsewhere scratch has it all.
+ * A kernel in the GPU IR: its top-level ops, the shared buffers they use and where each starts,
+ * and where its mbarriers lie ({@link AllocateShared}). Single descriptor loads' mbarriers take the
+ * first {@link #barrierBytes} of shared memory for the whole kernel. While a pipelined loop runs,
+ * shared memory from there up to {@link #reservedBytes} belongs to its buffers and mbarriers, and
+ * the scratch space that single ops use (layout conversions, reductions, dots staged from
+ * registers) starts above it; elsewhere scratch has everything above the kernel's mbarriers.
  */
-public record GpuProgram(KernelIR kernel, List<GpuOp> body, List<SharedBuffer> buffers, Map<SharedBuffer, Integer> offsets) {
+public record GpuProgram(KernelIR kernel, List<GpuOp> body, List<SharedBuffer> buffers, Map<SharedBuffer, Integer> offsets,
+                         Map<MBarriers, Integer> barriers) {
 
     public GpuProgram {
         body = List.copyOf(body);
         buffers = List.copyOf(buffers);
         offsets = java.util.Collections.unmodifiableMap(new IdentityHashMap<>(offsets));
+        barriers = java.util.Collections.unmodifiableMap(new IdentityHashMap<>(barriers));
     }
 
     /** The kernel in the GPU IR before any pass: every core op as it is, control flow mirrored. */
     public static GpuProgram of(KernelIR kernel) {
-        return new GpuProgram(kernel, convert(kernel.body().ops()), List.of(), Map.of());
+        return new GpuProgram(kernel, convert(kernel.body().ops()), List.of(), Map.of(), Map.of());
     }
+
+    /** This program with other ops and buffers, the places of its buffers and mbarriers kept. */
+    public GpuProgram with(List<GpuOp> body, List<SharedBuffer> buffers) { return new GpuProgram(kernel, body, buffers, offsets, barriers); }
 
     private static List<GpuOp> convert(List<Op> ops) {
         List<GpuOp> out = new ArrayList<>();
@@ -45,7 +52,7 @@ public record GpuProgram(KernelIR kernel, List<GpuOp> body, List<SharedBuffer> b
     private static GpuOp.Region convert(Region r) { return new GpuOp.Region(r.args(), convert(r.ops())); }
 
     /** This program with every op, at every depth, replaced by {@code f} (applied after its regions). */
-    public GpuProgram map(UnaryOperator<GpuOp> f) { return new GpuProgram(kernel, map(body, f), buffers, offsets); }
+    public GpuProgram map(UnaryOperator<GpuOp> f) { return with(map(body, f), buffers); }
 
     private static List<GpuOp> map(List<GpuOp> ops, UnaryOperator<GpuOp> f) {
         List<GpuOp> out = new ArrayList<>();
@@ -55,7 +62,7 @@ public record GpuProgram(KernelIR kernel, List<GpuOp> body, List<SharedBuffer> b
                 case GpuOp.If i -> new GpuOp.If(i.source(), map(i.thenRegion(), f), map(i.elseRegion(), f));
                 case GpuOp.While w -> new GpuOp.While(w.source(), map(w.condition(), f), map(w.body(), f));
                 case GpuOp.PipelinedFor p -> new GpuOp.PipelinedFor(p.loop(), p.stages(), p.distance(), p.invariants(), map(p.ahead(), f), map(p.current(), f),
-                        p.aheadCarried());
+                        p.aheadCarried(), p.barriers());
                 default -> op;
             };
             out.add(f.apply(inner));
@@ -97,11 +104,18 @@ public record GpuProgram(KernelIR kernel, List<GpuOp> body, List<SharedBuffer> b
     /** Whether a dot runs on Hopper's warpgroup tensor cores (their tiles need shared memory on 1024 bytes). */
     public boolean usesWgmma() { return allOps().stream().anyMatch(op -> op instanceof GpuOp.Wgmma); }
 
-    /** The bytes the buffers of {@code loop} take from the start of shared memory while it runs. */
+    /** The bytes from the start of shared memory up to the end of {@code loop}'s buffers and mbarriers, which it holds while it runs. */
     public int reservedBytes(GpuOp.PipelinedFor loop) {
         int end = 0;
-        for (GpuOp op : loop.ahead()) if (op instanceof GpuOp.AsyncCopy c) end = Math.max(end, offset(c.buffer()) + c.buffer().bytes());
+        for (GpuOp op : loop.ahead()) {
+            switch (op) {
+                case GpuOp.AsyncCopy c -> end = Math.max(end, offset(c.buffer()) + c.buffer().bytes());
+                case GpuOp.TmaCopy c -> end = Math.max(end, offset(c.buffer()) + c.buffer().bytes());
+                default -> { }
+            }
+        }
         for (GpuOp.StageOperand s : loop.invariants()) end = Math.max(end, offset(s.buffer()) + s.buffer().bytes());
+        if (loop.barriers() != null) end = Math.max(end, offset(loop.barriers()) + loop.barriers().bytes());
         return end;
     }
 
@@ -109,5 +123,19 @@ public record GpuProgram(KernelIR kernel, List<GpuOp> body, List<SharedBuffer> b
         Integer o = offsets.get(b);
         if (o == null) throw new IllegalStateException(b + " has no place in shared memory yet");
         return o;
+    }
+
+    /** Where the first word of {@code b} lies. */
+    public int offset(MBarriers b) {
+        Integer o = barriers.get(b);
+        if (o == null) throw new IllegalStateException(b + " has no place in shared memory yet");
+        return o;
+    }
+
+    /** The bytes at the start of shared memory that single descriptor loads' mbarriers keep for the whole kernel (a multiple of 16). */
+    public int barrierBytes() {
+        int end = 0;
+        for (GpuOp op : allOps()) if (op instanceof GpuOp.TmaLoad t) end = Math.max(end, offset(t.barrier()) + t.barrier().bytes());
+        return (end + 15) & ~15;
     }
 }

@@ -4,7 +4,13 @@ import dev.tessera.cuda.codegen.Lowerer;
 import dev.tessera.cuda.codegen.PtxWriter;
 import dev.tessera.cuda.codegen.RegClass;
 import dev.tessera.cuda.codegen.TileValue;
+import dev.tessera.cuda.codegen.PtxModule;
+import dev.tessera.cuda.codegen.gpu.GpuOp;
+import dev.tessera.cuda.codegen.gpu.GpuProgram;
+import dev.tessera.cuda.codegen.gpu.MBarriers;
 import dev.tessera.cuda.codegen.layout.DistributedLayout;
+import dev.tessera.cuda.codegen.layout.SwizzledTile;
+import dev.tessera.ir.KernelIR;
 import dev.tessera.ir.Op.DescriptorLoad;
 import dev.tessera.ir.Op.DescriptorStore;
 import dev.tessera.ir.Value;
@@ -17,40 +23,42 @@ import java.util.List;
  * {@code Target.tma()}; elsewhere the descriptors were expanded into masked loads and stores before
  * code generation, see {@link dev.tessera.passes.ExpandDescriptors}).
  *
- * <p>A load: the block's box (row-major, unswizzled: the tensor map says SWIZZLE_NONE) lands in
- * shared-memory scratch on 128 bytes. One thread (thread 0) arms the op's mbarrier with the box's
- * byte count ({@code mbarrier.arrive.expect_tx}) and issues {@code cp.async.bulk.tensor}, whose
- * coordinates go innermost first; the unit fills elements outside the tensor with zeros and still
- * counts the whole box. Every thread spins on {@code mbarrier.try_wait.parity} for the barrier's
- * current phase, then reads its elements in the value's distributed layout (in their memory format,
- * as global loads do: 16-bit floats stay packed).
+ * <p>A load on its own ({@link GpuOp.TmaLoad}): the block's box (row-major, unswizzled: its map
+ * says SWIZZLE_NONE) lands in shared-memory scratch on 128 bytes. One thread (thread 0) arms the
+ * load's mbarrier with the box's byte count ({@code mbarrier.arrive.expect_tx}) and issues
+ * {@code cp.async.bulk.tensor}, whose coordinates go innermost first; the unit fills elements
+ * outside the tensor with zeros and still counts the whole box. Every thread spins on
+ * {@code mbarrier.try_wait.parity} for the barrier's current phase, then reads its elements in the
+ * value's distributed layout (in their memory format, as global loads do: 16-bit floats stay packed).
  * A store: every thread writes its elements into the box, {@code fence.proxy.async} makes the
  * generic-proxy writes visible to the copy unit, a barrier, then thread 0 issues the bulk copy,
  * commits it and waits until it has <em>read</em> the box ({@code wait_group.read 0}) before the
  * scratch can be reused; the unit drops elements outside the tensor.
  *
- * <p>Invariants. Each load site has its own mbarrier, a static {@code .shared .b64} initialized once
- * in the prologue with an arrival count of 1, and a phase register (0 at start) flipped after every
- * completed wait, so a site in a loop waits for phase 0, 1, 0, ... as the barrier completes them
- * (PTX registers are mutable, so the phase is carried across loop trips and branches without
- * being an IR value; kernels' control flow is uniform across a program). A site is armed again only
- * after every thread's wait of the previous phase: the scratch was marked read after the wait,
- * and {@code SharedMemory.begin} passes a {@code bar.sync} before handing the scratch out again.
- * The async proxy's writes into scratch that other ops read through the generic proxy are
- * ordered by the mbarrier wait (for a load) and by {@code fence.proxy.async} after the generic
- * writes (for a store); a fence before each copy also orders the earlier generic reads of the
- * same scratch before the unit overwrites it.
+ * <p>A load pipelined into a wgmma operand ({@link GpuOp.TmaCopy}, lowered by the pipelined loop):
+ * the operand's tile is Hopper's canonical swizzled layout, which is exactly what the copy unit
+ * writes with the map's swizzle set to the tile's atom width (32, 64 or 128 bytes; the unit XORs
+ * the 16-byte chunk index with address bits 7 and up, so every atom must start on its swizzle's
+ * repeat, as the tile's alignment and rows in multiples of 8 guarantee). A tile wider than one atom
+ * is one box per atom, each at its atom's place. All of a stage's copies complete on their slot's
+ * mbarrier, armed once with the sum of their bytes.
  *
- * <p>Next, in the pipeliner (codegen/dot/PipelineRules, gpu/PipelineLoops), not done here: a
- * loop's descriptor loads that feed wgmma become stage-0 TMA copies into the multi-buffered slots
- * instead of {@code cp.async}: one mbarrier per slot (its phase bit flipping each time the slot is
- * reused, i.e. every {@code num_stages} iterations), the producer a single thread arming its slot's
- * barrier with the box bytes of all the copies into it ({@code expect_tx} of their sum) then issuing
- * them {@code num_stages − 1} iterations ahead; consumers wait on the slot's barrier instead of
- * {@code cp.async.wait_group}. The box must then be written in the layout wgmma reads: the tensor
- * map's swizzle (128/64/32B) chosen to match SharedLayout's/SwizzledTile.canonical's swizzle for the
- * operand, with the box's inner dimension one swizzle atom wide (several boxes per tile when
- * the tile is wider), and slots aligned to the swizzle's repeat (1024 bytes for 128B).
+ * <p>Invariants. The mbarriers are words of the dynamic array (see gpu.MBarriers), with an arrival
+ * count of 1: a single load site's initialized once in the prologue and kept for the whole kernel,
+ * a pipelined loop's initialized before its prologue and invalidated after its drain. A single load
+ * site keeps a phase register (0 at start) flipped after every completed wait, so a site in a loop
+ * waits for phase 0, 1, 0, ... as the barrier completes them; a pipelined loop keeps one phase bit
+ * per slot in one register, since slots are not used equally often when the trip count is not a
+ * multiple of the stages (PTX registers are mutable, so phases are carried across loop trips and
+ * branches without being IR values; kernels' control flow is uniform across a program). Every issued copy is waited for exactly once, so arms and waits pair up. A
+ * site is armed again only after every thread's wait of the previous phase: the scratch was marked
+ * read after the wait, and {@code SharedMemory.begin} passes a {@code bar.sync} before handing it
+ * out again; a slot is written again only after the pipelined loop's barrier. The async proxy's
+ * writes that other ops read through the generic proxy are ordered by the mbarrier wait; a
+ * {@code fence.proxy.async} orders earlier generic accesses of the same bytes before the unit's.
+ *
+ * <p>Next (#10): a producer warp issuing the copies while the others compute (warp specialization),
+ * and the consumers releasing slots through a second mbarrier instead of the loop's {@code bar.sync}.
  */
 public final class TmaRules {
     private TmaRules() {}
@@ -60,18 +68,14 @@ public final class TmaRules {
     /** The largest access a thread makes to the box: 16 bytes. */
     private static final int VECTOR_BYTES = 16;
 
-    public static TileValue load(DescriptorLoad l, DistributedLayout out, Lowerer cx) {
+    public static TileValue load(GpuOp.TmaLoad t, DistributedLayout out, GpuProgram program, Lowerer cx) {
         PtxWriter w = cx.w;
+        DescriptorLoad l = t.load();
         DescriptorType d = type(l.descriptor());
         int bytes = boxBytes(d);
-        String barrier = w.symbol("tma_barrier");
+        String barrier = barriers(t.barrier(), program, cx);
         String elected = elected(cx);
-        String phase = w.inPrologue(() -> {
-            w.global(".shared .align 8 .b64 " + barrier + ";");
-            w.op("@%s mbarrier.init.shared::cta.b64 [%s], 1", elected, barrier);
-            // the initialization is seen by the copy unit and every thread before the first arrive
-            w.op("fence.mbarrier_init.release.cluster");
-            w.op("bar.sync 0");
+        String phase = cx.once("mbarrier-phase:" + t.barrier().name(), () -> {
             String p = w.reg(RegClass.B32);
             w.op("mov.u32 %s, 0", p);
             return p;
@@ -80,18 +84,131 @@ public final class TmaRules {
         w.op("fence.proxy.async.shared::cta");
         w.op("@%s mbarrier.arrive.expect_tx.shared::cta.b64 _, [%s], %d", elected, barrier, bytes);
         w.op("@%s cp.async.bulk.tensor.%dd.shared::cluster.global.mbarrier::complete_tx::bytes [%s], [%s, %s], [%s]",
-                elected, d.rank(), box, map(cx, l.descriptor()), coordinates(cx, l.offsets()), barrier);
+                elected, d.rank(), box, map(cx, l.descriptor()), coordinates(cx, l.offsets(), 0), barrier);
+        await(cx, barrier, phase);
+        w.op("xor.b32 %s, %s, 1", phase, phase);
+        DType e = d.element();
+        String mine = threadAddress(cx, box, out, e);
+        TileValue v = MemoryRules.loadShared(cx, e, out, g -> mine + "+" + out.regPart(g) * e.byteSize(), vector(out, d));
+        cx.smem.end();
+        return v;
+    }
+
+    /** The predicate under which an iteration's copies are issued: thread 0's, when {@code inRange}. */
+    public static String issuing(Lowerer cx, String inRange) { return MemoryRules.and(cx, elected(cx), inRange); }
+
+    /**
+     * Arms the mbarrier of {@code slot} (a register or a constant) with the bytes of all of stage
+     * 0's copies: by thread 0, when {@code issue} (thread 0 and the iteration in range) holds.
+     */
+    public static void arm(GpuOp.PipelinedFor pf, GpuProgram program, String slot, String issue, Lowerer cx) {
+        int bytes = 0;
+        for (GpuOp op : pf.ahead()) if (op instanceof GpuOp.TmaCopy c) bytes += c.buffer().tile().bytes();
+        cx.w.op("@%s mbarrier.arrive.expect_tx.shared::cta.b64 _, [%s], %d", issue, slotBarrier(pf, program, slot, cx), bytes);
+    }
+
+    /** The copy's boxes into the slot at {@code slotBase}, completing on that slot's barrier (see {@link #arm}). */
+    public static void copy(GpuOp.TmaCopy c, GpuProgram program, GpuOp.PipelinedFor pf, String slot, String slotBase, String issue, Lowerer cx) {
+        PtxWriter w = cx.w;
+        DescriptorLoad l = c.load();
+        SwizzledTile tile = c.buffer().tile();
+        String barrier = slotBarrier(pf, program, slot, cx);
+        int atomCols = tile.atomBytes() / tile.elementBytes(), atoms = tile.rowBytes() / tile.atomBytes();
+        w.comment("tma " + l.result() + " -> " + c.buffer() + " slot " + slot + ": " + atoms + " box(es) of " + tile.rows() + "x" + atomCols);
+        for (int a = 0; a < atoms; a++) {
+            String dst = slotBase;
+            if (a > 0) {
+                dst = w.reg(RegClass.B32);
+                w.op("add.u32 %s, %s, %d", dst, slotBase, a * tile.rows() * tile.atomBytes());
+            }
+            w.op("@%s cp.async.bulk.tensor.2d.shared::cluster.global.mbarrier::complete_tx::bytes [%s], [%s, %s], [%s]",
+                    issue, dst, map(cx, l.descriptor()), coordinates(cx, l.offsets(), a * atomCols), barrier);
+        }
+    }
+
+    /**
+     * Before the loop's prologue: thread 0 initializes one mbarrier a slot (arrival count 1; the
+     * loop's barrier that follows makes it seen by all). Returns the register of the slots' phase
+     * bits, all 0.
+     */
+    public static String initSlots(GpuOp.PipelinedFor pf, GpuProgram program, Lowerer cx) {
+        PtxWriter w = cx.w;
+        String first = cx.smem.at(program.offset(pf.barriers())), elected = elected(cx);
+        for (int i = 0; i < pf.barriers().count(); i++) w.op("@%s mbarrier.init.shared::cta.b64 [%s+%d], 1", elected, first, i * MBarriers.BYTES);
+        w.op("fence.mbarrier_init.release.cluster");
+        String phases = w.reg(RegClass.B32);
+        w.op("mov.u32 %s, 0", phases);
+        return phases;
+    }
+
+    /** After the loop's drain (every copy waited for), before its barrier: thread 0 invalidates the slots' mbarriers, whose words become scratch again. */
+    public static void invalidateSlots(GpuOp.PipelinedFor pf, GpuProgram program, Lowerer cx) {
+        String first = cx.smem.at(program.offset(pf.barriers())), elected = elected(cx);
+        for (int i = 0; i < pf.barriers().count(); i++) cx.w.op("@%s mbarrier.inval.shared::cta.b64 [%s+%d]", elected, first, i * MBarriers.BYTES);
+    }
+
+    /** Every thread waits until the copies into {@code slot} (a register) have landed, then flips the slot's bit in {@code phases}. */
+    public static void awaitSlot(GpuOp.PipelinedFor pf, GpuProgram program, String slot, String phases, Lowerer cx) {
+        PtxWriter w = cx.w;
+        String parity = w.reg(RegClass.B32), bit = w.reg(RegClass.B32);
+        w.op("shr.b32 %s, %s, %s", parity, phases, slot);
+        w.op("and.b32 %s, %s, 1", parity, parity);
+        await(cx, slotBarrier(pf, program, slot, cx), parity);
+        w.op("shl.b32 %s, 1, %s", bit, slot);
+        w.op("xor.b32 %s, %s, %s", phases, phases, bit);
+    }
+
+    /** How each descriptor parameter's map is encoded: the block, unswizzled, unless pipelining copies it into a wgmma operand's tile. */
+    public static java.util.Map<Integer, PtxModule.MapBox> mapBoxes(KernelIR kernel, GpuProgram program) {
+        java.util.Map<Value, PtxModule.MapBox> byCopy = new java.util.IdentityHashMap<>();
+        for (GpuOp op : program.allOps()) {
+            if (!(op instanceof GpuOp.PipelinedFor pf)) continue;
+            for (GpuOp a : pf.ahead()) {
+                if (!(a instanceof GpuOp.TmaCopy c)) continue;
+                SwizzledTile tile = c.buffer().tile();
+                byCopy.put(c.load().descriptor(), new PtxModule.MapBox(List.of(tile.rows(), tile.atomBytes() / tile.elementBytes()), tile.atomBytes()));
+            }
+        }
+        java.util.Map<Integer, PtxModule.MapBox> out = new java.util.HashMap<>();
+        for (int i = 0; i < kernel.params().size(); i++) {
+            Value v = kernel.params().get(i).value();
+            if (!v.type().isDescriptor()) continue;
+            PtxModule.MapBox box = byCopy.get(v);
+            out.put(i, box != null ? box : new PtxModule.MapBox(java.util.Arrays.stream(type(v).blockShape()).boxed().toList(), 0));
+        }
+        return out;
+    }
+
+    /** The address of the first of {@code b}'s words, initialized (by thread 0, seen by all) once in the prologue. */
+    private static String barriers(MBarriers b, GpuProgram program, Lowerer cx) {
+        return cx.once("mbarriers:" + b.name(), () -> {
+            PtxWriter w = cx.w;
+            String base = cx.smem.at(program.offset(b)), elected = elected(cx);
+            for (int i = 0; i < b.count(); i++) w.op("@%s mbarrier.init.shared::cta.b64 [%s+%d], 1", elected, base, i * MBarriers.BYTES);
+            // the initialization is seen by the copy unit and every thread before the first arrive
+            w.op("fence.mbarrier_init.release.cluster");
+            w.op("bar.sync 0");
+            return base;
+        });
+    }
+
+    /** The address of the mbarrier of {@code slot} (a register or a constant). */
+    private static String slotBarrier(GpuOp.PipelinedFor pf, GpuProgram program, String slot, Lowerer cx) {
+        String first = cx.smem.at(program.offset(pf.barriers()));
+        if (slot.matches("\\d+")) return first + "+" + Integer.parseInt(slot) * MBarriers.BYTES;
+        String r = cx.w.reg(RegClass.B32);
+        cx.w.op("mad.lo.u32 %s, %s, %d, %s", r, slot, MBarriers.BYTES, first);
+        return r;
+    }
+
+    /** Spins until the barrier at {@code barrier} has completed the phase of parity {@code parity}. */
+    private static void await(Lowerer cx, String barrier, String parity) {
+        PtxWriter w = cx.w;
         String again = w.label("tma_wait");
         String done = w.reg(RegClass.PRED);
         w.place(again);
-        w.op("mbarrier.try_wait.parity.shared::cta.b64 %s, [%s], %s", done, barrier, phase);
+        w.op("mbarrier.try_wait.parity.shared::cta.b64 %s, [%s], %s", done, barrier, parity);
         w.op("@!%s bra %s", done, again);
-        w.op("xor.b32 %s, %s, 1", phase, phase);
-        DType t = d.element();
-        String mine = threadAddress(cx, box, out, t);
-        TileValue v = MemoryRules.loadShared(cx, t, out, g -> mine + "+" + out.regPart(g) * t.byteSize(), vector(out, d));
-        cx.smem.end();
-        return v;
     }
 
     public static void store(DescriptorStore s, Lowerer cx) {
@@ -107,7 +224,7 @@ public final class TmaRules {
         w.op("fence.proxy.async.shared::cta");
         cx.smem.sync();
         w.op("@%s cp.async.bulk.tensor.%dd.global.shared::cta.bulk_group [%s, %s], [%s]",
-                elected, d.rank(), map(cx, s.descriptor()), coordinates(cx, s.offsets()), box);
+                elected, d.rank(), map(cx, s.descriptor()), coordinates(cx, s.offsets(), 0), box);
         w.op("@%s cp.async.bulk.commit_group", elected);
         w.op("@%s cp.async.bulk.wait_group.read 0", elected);
         cx.smem.end();
@@ -133,11 +250,17 @@ public final class TmaRules {
     /** The tensor map's generic address (the parameter's register). */
     private static String map(Lowerer cx, Value descriptor) { return cx.get(descriptor, cx.layouts.scalar()).reg(0); }
 
-    /** The offsets as TMA coordinates: innermost dimension first. */
-    private static String coordinates(Lowerer cx, List<Value> offsets) {
+    /** The offsets as TMA coordinates, innermost dimension first, the innermost moved by {@code inner} elements. */
+    private static String coordinates(Lowerer cx, List<Value> offsets, int inner) {
         StringBuilder sb = new StringBuilder("{");
         for (int i = offsets.size() - 1; i >= 0; i--) {
-            sb.append(cx.get(offsets.get(i), cx.layouts.scalar()).reg(0)).append(i == 0 ? "}" : ", ");
+            String c = cx.get(offsets.get(i), cx.layouts.scalar()).reg(0);
+            if (i == offsets.size() - 1 && inner != 0) {
+                String moved = cx.w.reg(RegClass.B32);
+                cx.w.op("add.s32 %s, %s, %d", moved, c, inner);
+                c = moved;
+            }
+            sb.append(c).append(i == 0 ? "}" : ", ");
         }
         return sb.toString();
     }

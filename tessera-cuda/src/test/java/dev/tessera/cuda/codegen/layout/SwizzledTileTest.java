@@ -44,4 +44,29 @@ class SwizzledTileTest {
         }
         assertEquals(rows * cols, seen.size(), "every element its own place");
     }
+
+    /**
+     * What a pipelined TMA copy relies on: the copy unit, writing one box per atom (box rows × atom
+     * bytes, the map's swizzle the atom's width) at the atom's place, swizzles each byte's address
+     * as an absolute address (bits 4.. XORed with bits 7..) and so writes the canonical tile, when
+     * the tile starts on its alignment and its rows are a multiple of 8 (each atom then starts on
+     * its swizzle's repeat too).
+     */
+    @ParameterizedTest(name = "{0} rows x {1} elements of {2} bytes")
+    @CsvSource({"128, 64, 2", "64, 128, 2", "256, 64, 2", "64, 256, 2", "8, 64, 2", "64, 32, 2", "128, 16, 2", "128, 128, 1", "64, 64, 1"})
+    void theCopyUnitsBoxesWriteTheCanonicalTile(int rows, int cols, int elementBytes) {
+        SwizzledTile tile = SwizzledTile.canonical(rows, cols, elementBytes);
+        int atom = tile.atomBytes(), bits = Integer.numberOfTrailingZeros(atom / 16), base = 3 * tile.alignment();
+        for (int a = 0; a < tile.rowBytes() / atom; a++) {
+            int boxStart = base + a * rows * atom;
+            for (int r = 0; r < rows; r++) {
+                for (int inBox = 0; inBox < atom; inBox += elementBytes) {
+                    int address = boxStart + r * atom + inBox;
+                    int written = address ^ ((address >> 7) & ((1 << bits) - 1)) << 4;
+                    int c = (a * atom + inBox) / elementBytes;
+                    assertEquals(base + tile.offset(r, c), written, "box " + a + " (" + r + ", " + c + ") of " + tile);
+                }
+            }
+        }
+    }
 }

@@ -1,0 +1,47 @@
+package dev.tessera.kernels.matmul;
+
+import static dev.tessera.cuda.codegen.Kernels.*;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.tessera.backend.LaunchOptions;
+import dev.tessera.cuda.codegen.PtxCodegen;
+import dev.tessera.cuda.codegen.PtxModule;
+import dev.tessera.cuda.codegen.Ptxas;
+import dev.tessera.ir.KernelIR;
+import dev.tessera.trace.ArgSpec;
+import dev.tessera.types.DType;
+import dev.tessera.types.DescriptorType;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The library's matmul through descriptors on sm_90a, as the H200 would run it: both operands are
+ * TMA copies into wgmma's slots (no cp.async, no per-thread addresses in the loop), the maps' boxes
+ * one 128-byte atom wide with the 128-byte swizzle, and ptxas assembles it without spills.
+ */
+class MatmulDescriptorsPtxasTest {
+
+    static ArgSpec desc(DType t, Integer... block) { return new ArgSpec(new DescriptorType(t, List.of(block)), 16, false); }
+
+    @ParameterizedTest(name = "{0}x{1}x{2} on {3} warps, {4} stages, B transposed {5}")
+    @CsvSource({"128, 256, 64, 8, 4, false", "128, 256, 64, 8, 4, true", "256, 128, 64, 8, 4, true", "128, 128, 64, 4, 5, false"})
+    void bothOperandsAreCopiedIntoTheirSlots(int bm, int bn, int bk, int warps, int stages, boolean transposed) throws Exception {
+        assumeTrue(Ptxas.path().isPresent(), Ptxas.missingReason());
+        ArgSpec b = transposed ? desc(DType.BF16, bn, bk) : desc(DType.BF16, bk, bn);
+        KernelIR ir = ir(MatmulKernel.class, "descriptors", args(desc(DType.BF16, bm, bk), b, ptr(DType.BF16), i32(), i32Div16(), i32Div16(),
+                i32Div16(), new ArgSpec(DType.I32, 1, true)), "BM", bm, "BN", bn, "BK", bk, "GROUP", 8, "B_TRANSPOSED", transposed);
+        var target = Ptxas.target(9, 0);
+        PtxModule m = PtxCodegen.generate(ir, new LaunchOptions(warps, stages), target);
+        Ptxas.Report r = Ptxas.assemble(m.ptx(), target.ptx().arch());
+        assertTrue(r.ok() && r.registers() > 0, r.output());
+        assertEquals(0, Math.max(0, r.spillStores()), () -> "spills:\n" + r.output());
+        String ptx = m.ptx();
+        assertEquals(0, occurrences(ptx, "cp.async.cg") + occurrences(ptx, "cp.async.ca"), "every operand through TMA");
+        assertTrue(occurrences(ptx, "wgmma.mma_async") > 0 && occurrences(ptx, "mbarrier.try_wait.parity") == 1, ptx);
+        assertEquals(new PtxModule.MapBox(List.of(bm, bk), 128), m.maps().get(0));
+        assertEquals(transposed ? new PtxModule.MapBox(List.of(bn, bk), 128) : new PtxModule.MapBox(List.of(bk, 64), 128), m.maps().get(1));
+    }
+}
