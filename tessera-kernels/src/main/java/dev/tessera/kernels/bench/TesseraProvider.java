@@ -103,7 +103,7 @@ public final class TesseraProvider implements BenchProvider {
                     Tensor y = own(owned, Tensor.empty(t, d, rows, n)), rrms = own(owned, Tensor.empty(DType.F32, d, rows));
                     return Workload.of(() -> RmsNorm.forward(x, w, 1e-6f, y, rrms), timer, free, "fixed: one row per program");
                 }
-                case "matmul" -> {
+                case "matmul", "matmul-descriptors" -> {
                     long m = p.dims()[0], n = p.dims()[1], k = p.dims()[2];
                     // inputs made on the device (the LM-head weight alone is 525 M values); B either row-major
                     // [K, N] or the transpose of a row-major W [N, K] (strides (1, K)), as x @ W.T in a linear layer
@@ -114,6 +114,10 @@ public final class TesseraProvider implements BenchProvider {
                     // C in the dtype torch.matmul and Triton's tutorial kernel write: the inputs' for floats, i32 for i8
                     Tensor c = own(owned, Tensor.empty(t == DType.I8 ? DType.I32 : t, d, m, n));
                     boolean ieee = p.settings().ieee();
+                    if (p.kernel() == KernelBench.MATMUL_DESCRIPTORS) {
+                        MatmulConfig cfg = p.settings().matmulConfig() != null ? p.settings().matmulConfig() : KernelBench.DESCRIPTOR_CONFIG;
+                        return Workload.of(() -> Matmul.throughDescriptors(a, b, c, cfg), timer, free, "fixed: " + cfg.toTuned());
+                    }
                     if (!p.settings().tune()) {
                         MatmulConfig cfg = p.settings().matmulConfig() != null ? p.settings().matmulConfig() : MatmulConfig.DEFAULT;
                         return Workload.of(() -> Matmul.matmul(a, b, c, cfg, ieee), timer, free, "fixed: " + cfg.toTuned());
@@ -121,16 +125,6 @@ public final class TesseraProvider implements BenchProvider {
                     Autotuner tuner = p.settings().tuner(MatmulTuning.TUNER);
                     Matmul.tuned(tuner, a, b, c, ieee);
                     return Workload.of(() -> Matmul.tuned(tuner, a, b, c, ieee), timer, free, bestOf(tuner));
-                }
-                case "matmul-descriptors" -> {
-                    long m = p.dims()[0], n = p.dims()[1], k = p.dims()[2];
-                    Tensor a = own(owned, BenchInputs.random(t, seed, d, m, k));
-                    Tensor b = p.settings().bTransposed()
-                            ? own(owned, own(owned, BenchInputs.random(t, seed + 1, d, n, k)).transpose(0, 1))
-                            : own(owned, BenchInputs.random(t, seed + 1, d, k, n));
-                    Tensor c = own(owned, Tensor.empty(t, d, m, n));
-                    MatmulConfig cfg = p.settings().matmulConfig() != null ? p.settings().matmulConfig() : KernelBench.DESCRIPTOR_CONFIG;
-                    return Workload.of(() -> Matmul.throughDescriptors(a, b, c, cfg), timer, free, "fixed: " + cfg.toTuned());
                 }
                 case "gemv" -> {
                     long tokens = p.dims()[0], n = p.dims()[1], k = p.dims()[2];
