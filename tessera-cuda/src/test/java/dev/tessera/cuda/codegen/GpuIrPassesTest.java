@@ -89,6 +89,15 @@ class GpuIrPassesTest {
         store(a, at(m, scalar(0)), zeros(BF16, BM, BK));
     }
 
+    /** The matmul through descriptors with one more load of A's first block after the loop, on its own. */
+    @Kernel
+    public static void descriptorAlsoLoadedAlone(TensorDesc a, TensorDesc b, TensorDesc c, Tile K, @Constexpr int BM, @Constexpr int BN, @Constexpr int BK) {
+        Tile m = programId(0).mul(BM), n = programId(1).mul(BN);
+        Var acc = var(zeros(F32, BM, BN));
+        for (Tile k : range(0, cdiv(K, BK))) acc.set(dot(load(a, m, k.mul(BK)), load(b, k.mul(BK), n), acc.get()));
+        store(c, at(m, n), acc.get().add(sum(load(a, m, scalar(0)).to(F32), 1).col()));
+    }
+
     static GpuProgram gpu(KernelIR ir, int warps, int stages) { return gpu(ir, warps, stages, SM90); }
 
     static GpuProgram gpu(KernelIR ir, int warps, int stages, Target target) {
@@ -226,6 +235,21 @@ class GpuIrPassesTest {
         assertEquals(0, p.offset(a.barrier()), "the single load's mbarrier: the kernel's first word");
         assertEquals(16, p.barrierBytes());
         assertEquals(0, dev.tessera.cuda.codegen.memory.TmaRules.mapBoxes(ir, p).get(0).swizzleBytes(), "A's map is its block");
+    }
+
+    /** One tensor map per descriptor: a descriptor also loaded on its own (unswizzled, its whole block) has none of its loads copied into slots. */
+    @Test
+    void aDescriptorLoadedBothWaysIsNeverCopiedIntoSlots() {
+        KernelIR ir = ir(GpuIrPassesTest.class, "descriptorAlsoLoadedAlone", args(desc(DType.BF16, 128, 64), desc(DType.BF16, 64, 128),
+                desc(DType.F32, 128, 128), i32()), "BM", 128, "BN", 128, "BK", 64);
+        GpuProgram p = gpu(ir, 8, 3, SM90A);
+        GpuOp.PipelinedFor loop = only(p, GpuOp.PipelinedFor.class);
+        List<GpuOp.TmaCopy> copies = loop.ahead().stream().filter(o -> o instanceof GpuOp.TmaCopy).map(o -> (GpuOp.TmaCopy) o).toList();
+        assertEquals(1, copies.size(), "B only");
+        assertEquals(ir.params().get(1).value(), copies.getFirst().load().descriptor());
+        var maps = dev.tessera.cuda.codegen.memory.TmaRules.mapBoxes(ir, p);
+        assertEquals(new PtxModule.MapBox(List.of(128, 64), 0), maps.get(0), "A's map: its block, as both of its loads read it");
+        assertEquals(128, maps.get(1).swizzleBytes());
     }
 
     @Test

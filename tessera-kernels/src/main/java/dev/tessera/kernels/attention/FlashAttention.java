@@ -7,6 +7,7 @@ import dev.tessera.autotune.Autotuner;
 import dev.tessera.autotune.Heuristics;
 import dev.tessera.lang.Constexpr;
 import dev.tessera.lang.Kernel;
+import dev.tessera.lang.TensorDesc;
 import dev.tessera.lang.Tile;
 import dev.tessera.lang.Var;
 import dev.tessera.runtime.Device;
@@ -53,17 +54,69 @@ public final class FlashAttention {
                         Tile sqb, Tile sqh, Tile sqn, Tile skb, Tile skh, Tile skn, Tile svb, Tile svh, Tile svn,
                         Tile sob, Tile soh, Tile son, Tile heads, Tile group, Tile nq, Tile nk, Tile scale, Tile window,
                         @Constexpr int D, @Constexpr int BM, @Constexpr int BN, @Constexpr boolean CAUSAL, @Constexpr boolean WINDOW) {
-        Tile bh = programId(1).to(I64), b = bh.div(heads), h = bh.rem(heads), kvh = h.div(group);
+        Tile bh = programId(1).to(I64), b = bh.div(heads), kvh = bh.rem(heads).div(group);
+        Tile kBase = k.add(b.mul(skb).add(kvh.mul(skh))), vBase = v.add(b.mul(svb).add(kvh.mul(svh)));
+        KeyBlocks blocks = new KeyBlocks() {
+            @Override
+            public Tile keysTransposed(Tile s, Tile cols, boolean masked) {
+                Tile kPtr = kBase.add(arange(0, D).col()).add(cols.row().mul(skn));   // [D, BN]: kᵀ through strides
+                return masked ? load(kPtr, cols.row().lt(nk), 0L) : load(kPtr);
+            }
+
+            @Override
+            public Tile values(Tile s, Tile cols, boolean masked) {
+                Tile vPtr = vBase.add(cols.col().mul(svn)).add(arange(0, D).row());
+                return masked ? load(vPtr, cols.col().lt(nk), 0L) : load(vPtr);
+            }
+        };
+        attend(q, o, lse, blocks, sqb, sqh, sqn, sob, soh, son, heads, nq, nk, scale, window, D, BM, BN, CAUSAL, WINDOW);
+    }
+
+    /**
+     * The forward pass with k and v read through tensor descriptors over their (B, Hkv, Nk, D)
+     * views in blocks of [1, 1, BN, D]: on Hopper each step's blocks are copied by the
+     * tensor-memory accelerator straight into wgmma's slots (K's transposed as it lands, read
+     * K-major), with no per-thread addresses or masks (the unit reads zeros past Nk). Otherwise
+     * {@link #forward}'s.
+     */
+    @Kernel
+    static void forwardDescriptors(Tile q, TensorDesc k, TensorDesc v, Tile o, Tile lse, Tile sqb, Tile sqh, Tile sqn, Tile sob, Tile soh, Tile son,
+                                   Tile heads, Tile group, Tile nq, Tile nk, Tile scale, Tile window,
+                                   @Constexpr int D, @Constexpr int BM, @Constexpr int BN, @Constexpr boolean CAUSAL, @Constexpr boolean WINDOW) {
+        Tile bh = programId(1).to(I32), b = bh.div(heads), kvh = bh.rem(heads).div(group);
+        KeyBlocks blocks = new KeyBlocks() {
+            @Override
+            public Tile keysTransposed(Tile s, Tile cols, boolean masked) { return load(k, b, kvh, s, scalar(0)).reshape(BN, D).trans(); }
+
+            @Override
+            public Tile values(Tile s, Tile cols, boolean masked) { return load(v, b, kvh, s, scalar(0)).reshape(BN, D); }
+        };
+        attend(q, o, lse, blocks, sqb, sqh, sqn, sob, soh, son, heads, nq, nk, scale, window, D, BM, BN, CAUSAL, WINDOW);
+    }
+
+    /**
+     * Where a step's keys (transposed, [D, BN]) and values ([BN, D]) come from: the block starting at
+     * key {@code s}, whose positions are {@code cols}; 0 past Nk when {@code masked}.
+     */
+    private interface KeyBlocks {
+        Tile keysTransposed(Tile s, Tile cols, boolean masked);
+
+        Tile values(Tile s, Tile cols, boolean masked);
+    }
+
+    /** The forward pass of one block of BM queries over its keys, from {@code blocks}; the output and log-sum-exp stored. */
+    private static void attend(Tile q, Tile o, Tile lse, KeyBlocks blocks, Tile sqb, Tile sqh, Tile sqn, Tile sob, Tile soh, Tile son,
+                               Tile heads, Tile nq, Tile nk, Tile scale, Tile window, int D, int BM, int BN, boolean CAUSAL, boolean WINDOW) {
+        Tile bh = programId(1).to(I64), b = bh.div(heads), h = bh.rem(heads);
         Tile m0 = programId(0).mul(BM);
         Tile rm = m0.add(arange(0, BM)), rd = arange(0, D);
         Tile qt = load(q.add(b.mul(sqb).add(h.mul(sqh))).add(rm.col().mul(sqn)).add(rd.row()), rm.col().lt(nq), 0L);
-        Tile kBase = k.add(b.mul(skb).add(kvh.mul(skh))), vBase = v.add(b.mul(svb).add(kvh.mul(svh)));
         Tile qkScale = scale.mul(LOG2E);   // scores in base 2: exp(x · scale) = exp2(x · scale · log2 e)
         Tile diagonal = nk.sub(nq);         // query i sees key j ≤ i + diagonal
         Tile[] bounds = keyBounds(m0, nk, diagonal, window, BM, BN, CAUSAL, WINDOW);
         Tile start = bounds[0], fullEnd = bounds[1], end = bounds[2];
         Var m = var(full(F32, Double.NEGATIVE_INFINITY, BM)), l = var(zeros(F32, BM)), acc = var(zeros(F32, BM, D));
-        Keys keys = new Keys(qt, kBase, vBase, skn, svn, qkScale, rm, nk, diagonal, window, D, BN, CAUSAL, WINDOW);
+        Keys keys = new Keys(qt, blocks, qkScale, rm, nk, diagonal, window, BN, CAUSAL, WINDOW);
         for (Tile s : range(start, fullEnd, BN)) keys.step(s, false, m, l, acc);
         for (Tile s : range(fullEnd, end, BN)) keys.step(s, true, m, l, acc);
         // a query that sees no key (causal with Nq > Nk) gets zeros and a log-sum-exp of -inf
@@ -93,18 +146,15 @@ public final class FlashAttention {
         return new Tile[] {start, fullEnd, end};
     }
 
-    /** What the forward pass's steps over blocks of keys share: the queries, where the keys are, the masks. */
-    private record Keys(Tile qt, Tile kBase, Tile vBase, Tile skn, Tile svn, Tile qkScale, Tile rows, Tile nk, Tile diagonal, Tile window,
-                        int d, int bn, boolean causal, boolean slide) {
+    /** What the forward pass's steps over blocks of keys share: the queries, where the keys come from, the masks. */
+    private record Keys(Tile qt, KeyBlocks blocks, Tile qkScale, Tile rows, Tile nk, Tile diagonal, Tile window, int bn, boolean causal, boolean slide) {
 
         /** The online softmax over keys [s, s + BN); {@code masked} where the block cuts a mask or the end of the keys. */
         void step(Tile s, boolean masked, Var m, Var l, Var acc) {
-            Tile cols = s.add(arange(0, bn)), rd = arange(0, d);
-            Tile kPtr = kBase.add(rd.col()).add(cols.row().mul(skn)), vPtr = vBase.add(cols.col().mul(svn)).add(rd.row());
-            Tile kt = masked ? load(kPtr, cols.row().lt(nk), 0L) : load(kPtr);   // [D, BN]: kᵀ through strides
-            Tile scores = dot(qt, kt);
+            Tile cols = s.add(arange(0, bn));
+            Tile scores = dot(qt, blocks.keysTransposed(s, cols, masked));
             if (masked) scores = where(visible(rows.col(), cols.row(), nk, diagonal, window, causal, slide), scores, Double.NEGATIVE_INFINITY);
-            onlineSoftmax(scores, qkScale, masked, () -> masked ? load(vPtr, cols.col().lt(nk), 0L) : load(vPtr), qt.elementType(), m, l, acc);
+            onlineSoftmax(scores, qkScale, masked, () -> blocks.values(s, cols, masked), qt.elementType(), m, l, acc);
         }
     }
 
@@ -291,6 +341,7 @@ public final class FlashAttention {
     }
 
     public static final JitKernel FORWARD = Jit.kernel(FlashAttention.class, "forward");
+    public static final JitKernel FORWARD_DESCRIPTORS = Jit.kernel(FlashAttention.class, "forwardDescriptors");
     public static final JitKernel DELTA = Jit.kernel(FlashAttention.class, "delta");
     public static final JitKernel BACKWARD = Jit.kernel(FlashAttention.class, "backward");
     public static final JitKernel DQ = Jit.kernel(FlashAttention.class, "dq");
@@ -527,6 +578,25 @@ public final class FlashAttention {
         FORWARD.withOptions(c.warps(), c.stages()).launch(grid(cdiv(s.nq, c.bm()), s.b * s.hq),
                 forwardArgs(q, k, v, out, lse, options, s), Map.of("D", s.d, "BM", c.bm(), "BN", c.bn(), "CAUSAL", options.causal(),
                         "WINDOW", options.window() > 0));
+    }
+
+    /**
+     * As {@link #forward(Tensor, Tensor, Tensor, Tensor, Tensor, Options)}, k and v read through
+     * tensor descriptors ({@link #FORWARD_DESCRIPTORS}: on Hopper, TMA copies into wgmma's slots).
+     * Their rows must be 16-byte aligned, as a descriptor's are (any (B, H, N, D) or (B, N, H, D)
+     * layout of f16 or bf16 with a contiguous last dimension is).
+     */
+    public static void forwardThroughDescriptors(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Options options) {
+        Shape s = Shape.of(q, k, v);
+        s.requireLike("out", out, q.dtype(), s.hq, s.nq);
+        s.requireLse(lse);
+        Config c = options.forwardConfig() != null ? options.forwardConfig() : Config.forward(s.d, q.device(), options.causal());
+        var kd = dev.tessera.runtime.TensorDescriptor.of(k, 1, 1, c.bn(), s.d);
+        var vd = dev.tessera.runtime.TensorDescriptor.of(v, 1, 1, c.bn(), s.d);
+        FORWARD_DESCRIPTORS.withOptions(c.warps(), c.stages()).launch(grid(cdiv(s.nq, c.bm()), s.b * s.hq),
+                new Object[] {q, kd, vd, out, lse, i(q.stride(0)), i(q.stride(1)), i(q.stride(2)), i(out.stride(0)), i(out.stride(1)),
+                        i(out.stride(2)), s.hq, s.hq / s.hkv, s.nq, s.nk, (float) options.scaleFor(s.d), options.window()},
+                Map.of("D", s.d, "BM", c.bm(), "BN", c.bn(), "CAUSAL", options.causal(), "WINDOW", options.window() > 0));
     }
 
     /** dQ, dK, dV (new, in the inputs' dtypes and layouts) of the forward pass {@code ctx} for the output's gradient {@code dOut}. */

@@ -151,4 +151,39 @@ class FlashAttentionPtxasTest {
         }
         assertEquals(2, loops.size(), "the loops over whole and over cut key blocks");
     }
+
+    /**
+     * The forward pass through descriptors on sm_90a, at the GPU blockings: in both key loops the
+     * blocks of K and V are TMA copies into wgmma's slots (K's transposed block read K-major, the
+     * [1, 1, BN, D] block viewed as [BN, D]), with no cp.async and no address arithmetic a thread;
+     * ptxas assembles it with no more spills than the pointer kernel is allowed.
+     */
+    @ParameterizedTest(name = "D={0} causal {1}")
+    @org.junit.jupiter.params.provider.CsvSource({"64, false", "128, false", "128, true"})
+    void theForwardPassThroughDescriptorsCopiesKAndVIntoTheirSlots(int d, boolean causal) throws Exception {
+        assumeTrue(Ptxas.path().isPresent(), Ptxas.missingReason());
+        Config c = Config.forward(d, new Device("cuda", 0), causal);
+        ArgSpec desc = new ArgSpec(new dev.tessera.types.DescriptorType(DType.F16, List.of(1, 1, c.bn(), d)), 16, false);
+        List<ArgSpec> args = new ArrayList<>(List.of(ptr(DType.F16), desc, desc, ptr(DType.F16), ptr(DType.F32)));
+        for (int i = 0; i < 6; i++) args.add(i32Div16());
+        args.addAll(List.of(i32Div16(), new ArgSpec(DType.I32, 1, true), i32Div16(), i32Div16(), scalar(DType.F32), i32()));
+        KernelIR ir = ir(FlashAttention.class, "forwardDescriptors", args, "D", d, "BM", c.bm(), "BN", c.bn(), "CAUSAL", causal, "WINDOW", false);
+        Target target = Ptxas.target(9, 0);
+        PtxModule m = PtxCodegen.generate(ir, new LaunchOptions(c.warps(), c.stages()), target);
+        Ptxas.Report r = Ptxas.assemble(m.ptx(), target.ptx().arch());
+        assertTrue(r.ok(), r::output);
+        System.out.println("flash attention forward through descriptors f16 D=" + d + (causal ? " causal " : " ") + c + ": " + r.registers()
+                + " registers, " + Math.max(0, r.spillStores()) + " bytes spill stores");
+        assertTrue(r.spillStores() <= (d == 128 && !causal ? 96 : 0), r::output);
+        java.util.regex.Matcher loop = java.util.regex.Pattern.compile("(?s)\\$L_pipelined_head_(\\d+):(.*?)bra \\$L_pipelined_head_\\1;").matcher(m.ptx());
+        int loops = 0;
+        while (loop.find()) {
+            String body = loop.group(2);
+            loops++;
+            assertEquals(0, occurrences(body, "cp.async.cg") + occurrences(body, "cp.async.ca"), "no cp.async in a key loop");
+            assertTrue(occurrences(body, "cp.async.bulk.tensor.4d") >= 2, "K's and V's boxes in a key loop:\n" + body);
+        }
+        assertEquals(2, loops, "the loops over whole and over cut key blocks");
+        assertEquals(new PtxModule.MapBox(List.of(1, 1, c.bn(), 64), 128), m.maps().get(1), "K's box: one 128-byte atom of its tile");
+    }
 }

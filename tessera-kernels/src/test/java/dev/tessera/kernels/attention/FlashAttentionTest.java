@@ -81,6 +81,22 @@ class FlashAttentionTest {
         }
     }
 
+    /** The forward pass with k and v through tensor descriptors (TMA into wgmma's slots on Hopper), every option, both layouts. */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("cases")
+    void theForwardPassThroughDescriptorsMatchesFloat64(Device device, Case c, @Seed long seed) {
+        Device dev = TestDevices.require(device);
+        try (Tensor q = input(c, dev, seed, c.hq(), c.nq()); Tensor k = input(c, dev, seed + 1, c.hkv(), c.nk());
+             Tensor v = input(c, dev, seed + 2, c.hkv(), c.nk()); Tensor out = poisoned(q);
+             Tensor lse = Tensor.full(DType.F32, Double.NaN, dev, c.b(), c.hq(), c.nq())) {
+            FlashAttention.forwardThroughDescriptors(q, k, v, out, lse, c.options());
+            Reference ref = new Reference(c, q.toDoubleArray(), k.toDoubleArray(), v.toDoubleArray(), new double[q.toDoubleArray().length]);
+            double eps = c.dtype() == DType.BF16 ? 0x1p-8 : 0x1p-11;
+            close(ref.out, ref.outMag, out.toDoubleArray(), 4 * eps, c + " output through descriptors");
+            close(ref.lse, ref.lseMag, lse.toDoubleArray(), 1e-5, c + " log-sum-exp through descriptors");
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.tessera.testing.TestDevices#all")
     void theContextApiAllocatesInTheInputsLayout(Device device, @Seed long seed) {

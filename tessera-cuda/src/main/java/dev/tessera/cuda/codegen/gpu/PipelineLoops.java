@@ -19,11 +19,13 @@ import java.util.Set;
  * each load whose only use is an operand of a tensor-core dot ({@link GpuOp.TensorCoreDot}) that can
  * read it as copied, and whose tile can be copied in 4- to 16-byte pieces
  * (see {@link Facts#asyncContiguousDim}), becomes an {@link GpuOp.AsyncCopy}; each descriptor
- * load (a {@link GpuOp.TmaLoad}) whose only use is an operand of a wgmma, or a transpose that is
- * one (which is then never lowered: the dot reads the slot in the other major order), becomes a
- * {@link GpuOp.TmaCopy}, its box written by the copy unit straight into the operand's swizzled tile,
- * when its descriptor has no other use (the descriptor's tensor map is encoded for that tile),
- * its block is 2-D and its rows fit one box (at most 256, a multiple of 8). The copies and
+ * load (a {@link GpuOp.TmaLoad}) whose only use is an operand of a wgmma, or a view that is one
+ * (a transpose, a reshape dropping leading dimensions of 1; never lowered: the dot reads the slot
+ * as it is), becomes a {@link GpuOp.TmaCopy}, its box written by the copy unit straight into the
+ * operand's swizzled tile, when the kernel only loads from its descriptor and every such load is
+ * copied into a tile of the same shape (the descriptor's one tensor map is encoded for that tile;
+ * otherwise none is copied), its block's rows fit one box (at most 256, a multiple of 8) and a
+ * loop has at most 32 stages. The copies and
  * the backward slice of their addresses, masks and offsets form stage 0, which runs {@code stages − 1}
  * iterations ahead of the rest (see {@link GpuOp.PipelinedFor}).
  *
@@ -54,23 +56,82 @@ public final class PipelineLoops {
 
     public static GpuProgram run(GpuProgram p, int stages, Facts facts) {
         if (stages < 2) return p;
-        Map<Value, Integer> uses = new IdentityHashMap<>();
-        for (Op op : p.kernel().body().ops()) collectUses(op, uses);
+        Map<Value, List<Op>> users = new IdentityHashMap<>();
+        for (Op op : p.kernel().body().ops()) collectUsers(op, users);
+        Set<Value> boxable = boxableDescriptors(p.kernel(), users, stages);
+        GpuProgram out = run(p, stages, facts, users, boxable);
+        // a descriptor whose loads were copied into wgmma's slots in one loop and not in another (or into
+        // tiles of two shapes) would need two tensor maps: its loads are then all left to TmaLoad
+        Set<Value> mixed = mixedDescriptors(out);
+        if (mixed.isEmpty()) return out;
+        boxable.removeAll(mixed);
+        return run(p, stages, facts, users, boxable);
+    }
+
+    private static GpuProgram run(GpuProgram p, int stages, Facts facts, Map<Value, List<Op>> users, Set<Value> boxable) {
         List<SharedBuffer> buffers = new ArrayList<>(p.buffers());
         GpuProgram out = p.map(op -> {
-            GpuOp.PipelinedFor pf = op instanceof GpuOp.For f ? pipeline(f, stages, facts, uses, buffers) : null;
+            GpuOp.PipelinedFor pf = op instanceof GpuOp.For f ? pipeline(f, stages, facts, users, boxable, buffers) : null;
             return pf != null ? pf : op;
         });
         return out.with(out.body(), buffers);
     }
 
-    private static void collectUses(Op op, Map<Value, Integer> uses) {
-        for (Value v : op.operands()) uses.merge(v, 1, Integer::sum);
-        for (Region r : op.regions()) for (Op inner : r.ops()) collectUses(inner, uses);
+    private static void collectUsers(Op op, Map<Value, List<Op>> users) {
+        for (Value v : op.operands()) users.computeIfAbsent(v, k -> new ArrayList<>()).add(op);
+        for (Region r : op.regions()) for (Op inner : r.ops()) collectUsers(inner, users);
     }
 
-    /** {@code loop} pipelined, or null; {@code uses} counts the ops of the kernel that read each value. */
-    private static GpuOp.PipelinedFor pipeline(GpuOp.For loop, int stages, Facts facts, Map<Value, Integer> uses, List<SharedBuffer> buffers) {
+    /**
+     * The descriptor parameters whose blocks may be copied into wgmma's slots: those the kernel only
+     * loads from (their one tensor map is then encoded for the slots' tile), when a slot's phase
+     * bit fits the 32-bit register that keeps them ({@code stages} ≤ 32).
+     */
+    private static Set<Value> boxableDescriptors(dev.tessera.ir.KernelIR kernel, Map<Value, List<Op>> users, int stages) {
+        Set<Value> out = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        if (stages > MAX_TMA_STAGES) return out;
+        for (var param : kernel.params()) {
+            Value d = param.value();
+            List<Op> u = users.getOrDefault(d, List.of());
+            if (d.type().isDescriptor() && !u.isEmpty() && u.stream().allMatch(op -> op instanceof DescriptorLoad)) out.add(d);
+        }
+        return out;
+    }
+
+    /** The descriptors copied into slots by some load and loaded on their own by another, or copied into tiles of two shapes. */
+    private static Set<Value> mixedDescriptors(GpuProgram p) {
+        Map<Value, SwizzledTile> copied = new IdentityHashMap<>();
+        Set<Value> plain = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<Value> mixed = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        for (GpuOp op : p.allOps()) {
+            switch (op) {
+                case GpuOp.TmaLoad t -> plain.add(t.load().descriptor());
+                case GpuOp.PipelinedFor pf -> {
+                    for (GpuOp a : pf.ahead()) {
+                        if (a instanceof GpuOp.TmaCopy c) {
+                            SwizzledTile before = copied.putIfAbsent(c.load().descriptor(), c.buffer().tile());
+                            if (before != null && !before.equals(c.buffer().tile())) mixed.add(c.load().descriptor());
+                        }
+                    }
+                    // a descriptor load left in the loop's stage 1 is a TmaLoad there
+                    for (GpuOp c : pf.current()) if (c instanceof GpuOp.TmaLoad t) plain.add(t.load().descriptor());
+                }
+                default -> { }
+            }
+        }
+        for (Value d : copied.keySet()) if (plain.contains(d)) mixed.add(d);
+        return mixed;
+    }
+
+    /** The most stages a loop with TMA copies may have: one phase bit a slot in a 32-bit register. */
+    static final int MAX_TMA_STAGES = 32;
+
+    /**
+     * {@code loop} pipelined, or null; {@code kernelUsers} lists the ops of the kernel that read each
+     * value, {@code boxable} the descriptors whose loads may be copied into slots.
+     */
+    private static GpuOp.PipelinedFor pipeline(GpuOp.For loop, int stages, Facts facts, Map<Value, List<Op>> kernelUsers, Set<Value> boxable,
+                                               List<SharedBuffer> buffers) {
         For f = loop.source();
         // the GPU op each core op of the body became (a dot on tensor cores, a descriptor load on TMA, or itself)
         Map<Op, GpuOp> lowered = new IdentityHashMap<>();
@@ -101,7 +162,7 @@ public final class PipelineLoops {
         // the copied loads in the body's order: iterating the identity map instead made the order of
         // the carried values' updates (and of the buffers) differ between runs of one kernel
         List<Op> inOrder = new ArrayList<>();
-        // transposes of copied blocks: the dot reads the slot with the other major order, so they are never lowered
+        // views of copied blocks (transposes, reshapes dropping dimensions of 1): the dot reads the slot as it is, so they are never lowered
         Set<Op> absorbed = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         List<GpuOp.StageOperand> invariants = new ArrayList<>();
         Map<Dot, SharedBuffer[]> dots = new IdentityHashMap<>();
@@ -123,20 +184,26 @@ public final class PipelineLoops {
                     operands[i] = b;
                     continue;
                 }
-                // a descriptor's block as the operand, or transposed into it ([N, K] weights for B, say)
-                DescriptorLoad box = producer.get(x) instanceof DescriptorLoad l ? l : null;
-                Permute through = null;
-                if (producer.get(x) instanceof Permute t && t.order().equals(List.of(1, 0)) && producer.get(t.source()) instanceof DescriptorLoad l
-                        && users.get(l.result()).size() == 1) {
-                    box = l;
-                    through = t;
+                // a descriptor's block as the operand: directly, with its leading dimensions of 1 dropped
+                // (one head's keys of a [B, H, N, D] tensor), transposed ([N, K] weights for B), or both
+                List<Op> views = new ArrayList<>();
+                Value viewed = x;
+                boolean transposed = false;
+                if (producer.get(viewed) instanceof Permute t && t.order().equals(List.of(1, 0)) && onlyUser(users, t.source(), t)) {
+                    views.add(t);
+                    viewed = t.source();
+                    transposed = true;
                 }
-                if (box != null && users.get(x).size() == 1) {
-                    SharedBuffer b = boxBuffer(box, x, i == 0, through != null, mmas.get(d), uses, stages,
+                if (producer.get(viewed) instanceof Reshape r && onlyUser(users, r.source(), r) && dropsLeadingOnes(r)) {
+                    views.add(r);
+                    viewed = r.source();
+                }
+                if (producer.get(viewed) instanceof DescriptorLoad box && users.get(x).size() == 1) {
+                    SharedBuffer b = boxBuffer(box, x, i == 0, transposed, mmas.get(d), boxable, stages,
                             buffers.size() + copies.size() + invariants.size());
                     if (b == null) continue;
                     copies.put(box, b);
-                    if (through != null) absorbed.add(through);
+                    absorbed.addAll(views);
                     inOrder.add(box);
                     operands[i] = b;
                     continue;
@@ -208,7 +275,7 @@ public final class PipelineLoops {
             again.add(op);
             needed.addAll(op.operands());
         }
-        for (int c : aheadCarried) if (uses.containsKey(f.results().get(c))) return null;
+        for (int c : aheadCarried) if (kernelUsers.containsKey(f.results().get(c))) return null;
 
         List<GpuOp> stage0 = new ArrayList<>(), stage1 = new ArrayList<>();
         for (Op op : ops) {
@@ -238,19 +305,22 @@ public final class PipelineLoops {
     /**
      * The buffer a descriptor load feeding {@code operand}, A (or B) of {@code dot}, directly or
      * {@code transposed}, is copied into by the tensor-memory accelerator, or null: the dot is a
-     * wgmma, the load the descriptor's only use, the block 2-D with rows that fit one box (at most
-     * {@value #MAX_BOX_ROWS}, a multiple of 8, so that every 128-byte atom of the tile starts on its
-     * swizzle's repeat) in a tile wgmma reads as the copy unit writes it. The block's last dimension
-     * is the tensor's contiguous one, and the tile's: K when it is A's second dimension or
-     * (transposed) B's first; it must be K for an 8-bit or 32-bit operand, as for copies of plain loads.
+     * wgmma, the descriptor {@code boxable} (see {@link #boxableDescriptors}), the block's last two dimensions its rows and
+     * columns (any before them 1), with rows that fit one box (at most {@value #MAX_BOX_ROWS}, a
+     * multiple of 8, so that every 128-byte atom of the tile starts on its swizzle's repeat) in a
+     * tile wgmma reads as the copy unit writes it. The block's last dimension is the tensor's
+     * contiguous one, and the tile's: K when it is A's second dimension or (transposed) B's first;
+     * it must be K for an 8-bit or 32-bit operand, as for copies of plain loads.
      */
     private static SharedBuffer boxBuffer(DescriptorLoad l, Value operand, boolean isA, boolean transposed, GpuOp.TensorCoreDot dot,
-                                          Map<Value, Integer> uses, int stages, int id) {
-        if (!(dot instanceof GpuOp.Wgmma) || uses.getOrDefault(l.descriptor(), 0) != 1) return null;
+                                          Set<Value> boxable, int stages, int id) {
+        if (!(dot instanceof GpuOp.Wgmma) || !boxable.contains(l.descriptor())) return null;
         var shape = l.result().type().shape();
         var type = l.result().type().dtype();
-        if (shape.rank() != 2) return null;
-        int rows = shape.dim(0), cols = shape.dim(1);
+        int rank = shape.rank();
+        if (rank < 2) return null;
+        for (int d = 0; d < rank - 2; d++) if (shape.dim(d) != 1) return null;
+        int rows = shape.dim(rank - 2), cols = shape.dim(rank - 1);
         boolean kContiguous = isA != transposed;   // A is [M, K], B [K, N]
         if (rows > MAX_BOX_ROWS || rows % 8 != 0 || (type.bits() != 16 && !kContiguous)) return null;
         SwizzledTile tile = dot.operandTile(rows, cols, type);
@@ -279,6 +349,15 @@ public final class PipelineLoops {
         if (!onlyUser(users, d.acc(), d) || !onlyUser(users, d.result(), yield)) return -1;
         if (yield.values().indexOf(d.result()) != carried || yield.values().lastIndexOf(d.result()) != carried) return -1;
         return dots.getFirst();
+    }
+
+    /** Whether {@code r} only drops leading dimensions of 1 (a [1, 1, BN, D] block viewed as [BN, D]). */
+    private static boolean dropsLeadingOnes(Reshape r) {
+        var from = r.source().type().shape();
+        var to = r.result().type().shape();
+        if (to.rank() != 2 || from.rank() < 2) return false;
+        for (int d = 0; d < from.rank() - 2; d++) if (from.dim(d) != 1) return false;
+        return from.dim(from.rank() - 2) == to.dim(0) && from.dim(from.rank() - 1) == to.dim(1);
     }
 
     private static boolean onlyUser(Map<Value, List<Op>> users, Value v, Op user) {

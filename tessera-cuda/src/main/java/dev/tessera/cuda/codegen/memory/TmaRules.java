@@ -121,8 +121,8 @@ public final class TmaRules {
                 dst = w.reg(RegClass.B32);
                 w.op("add.u32 %s, %s, %d", dst, slotBase, a * tile.rows() * tile.atomBytes());
             }
-            w.op("@%s cp.async.bulk.tensor.2d.shared::cluster.global.mbarrier::complete_tx::bytes [%s], [%s, %s], [%s]",
-                    issue, dst, map(cx, l.descriptor()), coordinates(cx, l.offsets(), a * atomCols), barrier);
+            w.op("@%s cp.async.bulk.tensor.%dd.shared::cluster.global.mbarrier::complete_tx::bytes [%s], [%s, %s], [%s]",
+                    issue, l.offsets().size(), dst, map(cx, l.descriptor()), coordinates(cx, l.offsets(), a * atomCols), barrier);
         }
     }
 
@@ -166,10 +166,19 @@ public final class TmaRules {
             for (GpuOp a : pf.ahead()) {
                 if (!(a instanceof GpuOp.TmaCopy c)) continue;
                 SwizzledTile tile = c.buffer().tile();
-                byCopy.put(c.load().descriptor(), new PtxModule.MapBox(List.of(tile.rows(), tile.atomBytes() / tile.elementBytes()), tile.atomBytes()));
+                // the block's leading dimensions of 1, then one atom of the tile's rows
+                List<Integer> dims = new java.util.ArrayList<>(java.util.Collections.nCopies(c.load().offsets().size() - 2, 1));
+                dims.addAll(List.of(tile.rows(), tile.atomBytes() / tile.elementBytes()));
+                byCopy.put(c.load().descriptor(), new PtxModule.MapBox(dims, tile.atomBytes()));
             }
         }
         java.util.Map<Integer, PtxModule.MapBox> out = new java.util.HashMap<>();
+        for (Value d : byCopy.keySet()) {
+            if (kernel.params().stream().noneMatch(p -> p.value() == d)) {
+                // its map would be encoded for the block, not the slots' atoms, and the copies' bytes would not match
+                throw new IllegalStateException("a TMA copy through a descriptor that is not a kernel parameter: " + d);
+            }
+        }
         for (int i = 0; i < kernel.params().size(); i++) {
             Value v = kernel.params().get(i).value();
             if (!v.type().isDescriptor()) continue;
