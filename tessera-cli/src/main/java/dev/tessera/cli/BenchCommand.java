@@ -287,10 +287,11 @@ final class BenchCommand implements Callable<Integer> {
         for (String[] o : new String[][] {{"--shapes", shapes}, {"--sweep", sweep}, {"--config", config}}) {
             if (o[1] != null && !kb.isGemm()) throw new IllegalArgumentException(o[0] + " is for matmul and the quantized GEMMs only");
         }
-        if (bTransposed && !matmul) {
+        if (bTransposed && !matmul && kb != KernelBench.MATMUL_DESCRIPTORS) {
             throw new IllegalArgumentException("--b-transposed is for matmul only" + (kb.isGemm() ? " (the quantized GEMMs always multiply by W.T)" : ""));
         }
-        boolean attention = kb == KernelBench.ATTENTION || kb == KernelBench.ATTENTION_BACKWARD || kb == KernelBench.ATTENTION_DECODE;
+        boolean attention = kb == KernelBench.ATTENTION || kb == KernelBench.ATTENTION_DESCRIPTORS || kb == KernelBench.ATTENTION_BACKWARD
+                || kb == KernelBench.ATTENTION_DECODE;
         if (!attention && (causal || headDim != 128)) throw new IllegalArgumentException((causal ? "--causal" : "--head-dim") + " is for attention only");
         if (causal && kb == KernelBench.ATTENTION_DECODE) {
             throw new IllegalArgumentException("--causal: attention-decode times one query a sequence, which sees the whole cache either way");

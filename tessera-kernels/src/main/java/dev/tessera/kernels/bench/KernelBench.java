@@ -233,6 +233,12 @@ public final class KernelBench {
             new long[] {64, 128}, pow2(10, 14), KernelBench::attentionDims,
             s -> attentionMetric(s, 1.0), FlashAttention.FORWARD_TUNER);
 
+    /** The forward pass with k and v read through tensor descriptors (TMA into wgmma's slots on Hopper), at its fixed blocking. */
+    public static final KernelBench ATTENTION_DESCRIPTORS = new KernelBench("attention-descriptors",
+            "flash attention forward as attention, k and v read through tensor descriptors (TMA on Hopper), the default blocking", "N",
+            new long[] {64, 128}, pow2(10, 14), KernelBench::attentionDims,
+            s -> attentionMetric(s, 1.0), null);
+
     public static final KernelBench ATTENTION_BACKWARD = new KernelBench("attention-backward",
             "flash attention backward (dQ, dK, dV) of the same problems (--atomic-dq: dQ by f32 atomics instead of the default's programs of its own)", "N",
             new long[] {64, 128}, pow2(10, 14), KernelBench::attentionDims,
@@ -266,7 +272,7 @@ public final class KernelBench {
             s -> Metric.gbps(x -> 2.0 * s.batch() * DECODE_KV_HEADS * x * s.headDim() * s.dtype().byteSize()), null);
 
     /** Every kernel benchmark, in the order {@code tessera bench --list} shows them. */
-    public static final List<KernelBench> ALL = List.of(VECTOR_ADD, SOFTMAX, LAYER_NORM, RMS_NORM, MATMUL, MATMUL_DESCRIPTORS, GEMV, ATTENTION, ATTENTION_BACKWARD, ATTENTION_DECODE, CROSS_ENTROPY,
+    public static final List<KernelBench> ALL = List.of(VECTOR_ADD, SOFTMAX, LAYER_NORM, RMS_NORM, MATMUL, MATMUL_DESCRIPTORS, GEMV, ATTENTION, ATTENTION_DESCRIPTORS, ATTENTION_BACKWARD, ATTENTION_DECODE, CROSS_ENTROPY,
             FUSED_LINEAR_CROSS_ENTROPY, LORA_MLP, INT8_QUANTIZE, FP8_QUANTIZE, NF4_DEQUANTIZE, NF4_GEMV, Q4_0_DEQUANTIZE, Q4_0_GEMV, Q8_0_GEMV,
             INT8_GEMM, W8A16_GEMM, NF4_GEMM, FP8_GEMM);
 
@@ -320,7 +326,7 @@ public final class KernelBench {
      */
     public java.util.Map<String, Object> recordFields(BenchSettings s) {
         if (gemm && this != MATMUL && this != MATMUL_DESCRIPTORS) return java.util.Map.of("layout", "A@W.T");
-        if (this == ATTENTION) return java.util.Map.of("causal", s.causal());
+        if (this == ATTENTION || this == ATTENTION_DESCRIPTORS) return java.util.Map.of("causal", s.causal());
         if (this == ATTENTION_BACKWARD) return java.util.Map.of("causal", s.causal(), "deterministic", s.deterministic());
         if (this != MATMUL && this != MATMUL_DESCRIPTORS) return java.util.Map.of();
         return java.util.Map.of("layout", s.bTransposed() ? "A@W.T" : "A@B");

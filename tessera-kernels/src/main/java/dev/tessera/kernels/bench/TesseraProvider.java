@@ -52,7 +52,9 @@ public final class TesseraProvider implements BenchProvider {
         if (p.kernel().isGemm() && p.kernel() != KernelBench.MATMUL && p.kernel() != KernelBench.GEMV && p.dtype() != DType.F16 && p.dtype() != DType.BF16) {
             return "the quantized GEMMs take f16 or bf16 activations (--dtype f16 or bf16)";
         }
-        if (p.kernel() == KernelBench.ATTENTION || p.kernel() == KernelBench.ATTENTION_BACKWARD || p.kernel() == KernelBench.ATTENTION_DECODE) {
+        if (p.kernel() == KernelBench.ATTENTION_DESCRIPTORS && p.settings().tune()) return "the forward pass through descriptors runs its default blocking, not --tune";
+        if (p.kernel() == KernelBench.ATTENTION || p.kernel() == KernelBench.ATTENTION_BACKWARD || p.kernel() == KernelBench.ATTENTION_DECODE
+                || p.kernel() == KernelBench.ATTENTION_DESCRIPTORS) {
             return p.dtype() == DType.F16 || p.dtype() == DType.BF16 ? null : "flash attention takes f16 or bf16 inputs";
         }
         if (!p.dtype().isFloat() || p.dtype().isFp8() || p.dtype() == DType.F64) {
@@ -176,7 +178,7 @@ public final class TesseraProvider implements BenchProvider {
                 case "lora-mlp" -> {
                     return loraMlp(p, owned, timer, free);
                 }
-                case "attention", "attention-backward" -> {
+                case "attention", "attention-backward", "attention-descriptors" -> {
                     long[] dims = p.dims();
                     Tensor q = own(owned, BenchInputs.random(t, seed, d, dims)), k = own(owned, BenchInputs.random(t, seed + 1, d, dims));
                     Tensor v = own(owned, BenchInputs.random(t, seed + 2, d, dims));
@@ -189,6 +191,11 @@ public final class TesseraProvider implements BenchProvider {
                         Autotuner tuner = p.settings().tuner(FlashAttention.FORWARD_TUNER);
                         FlashAttention.forwardTuned(tuner, q, k, v, ctx.out(), ctx.lse(), opts);
                         return Workload.of(() -> FlashAttention.forwardTuned(tuner, q, k, v, ctx.out(), ctx.lse(), opts), timer, free, bestOf(tuner));
+                    }
+                    if (p.kernel() == KernelBench.ATTENTION_DESCRIPTORS) {
+                        FlashAttention.forwardThroughDescriptors(q, k, v, ctx.out(), ctx.lse(), opts);   // compiles outside the timed region
+                        return Workload.of(() -> FlashAttention.forwardThroughDescriptors(q, k, v, ctx.out(), ctx.lse(), opts), timer, free,
+                                "fixed: " + FlashAttention.Config.forward(hd, d, opts.causal()));
                     }
                     if (p.kernel() == KernelBench.ATTENTION) {
                         return Workload.of(() -> FlashAttention.forward(q, k, v, ctx.out(), ctx.lse(), opts), timer, free,
