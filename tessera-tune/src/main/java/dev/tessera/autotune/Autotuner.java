@@ -81,6 +81,17 @@ public final class Autotuner {
         List<Config> prune(List<Config> configs, Args args);
     }
 
+    /**
+     * The runtime arguments a launch takes, made from those the tuner was given and the launch's
+     * constexprs (the config's and the fixed ones; Triton's {@code pre_hook} setting a host tensor
+     * descriptor's block shape): a tensor passed as a descriptor in blocks of the config's tile,
+     * say. Keys, pruning, resets and restores see the arguments as given.
+     */
+    @FunctionalInterface
+    public interface Arguments {
+        Object[] forLaunch(Object[] given, Map<String, Object> constexprs);
+    }
+
     /** Estimated milliseconds of a config (Triton's {@code perf_model}); smaller is better. */
     @FunctionalInterface
     public interface PerformanceModel {
@@ -102,6 +113,7 @@ public final class Autotuner {
     private final List<Config> configs;
     private final List<String> key, resetToZero, restoreValue;
     private final Prune prune;
+    private final Arguments arguments;
     private final PerformanceModel model;
     private final int topK;
     private final ResourceUsage resources;
@@ -137,6 +149,7 @@ public final class Autotuner {
         resetToZero = List.copyOf(b.resetToZero);
         restoreValue = List.copyOf(b.restoreValue);
         prune = b.prune;
+        arguments = b.arguments;
         model = b.model;
         topK = b.topK;
         resources = b.resources;
@@ -190,8 +203,11 @@ public final class Autotuner {
             cx = new LinkedHashMap<>(cx);
             cx.putAll(heuristics.apply(argsOf(kernel, runtimeArgs, cx)));
         }
-        t.kernel.launch(grid, runtimeArgs, cx);
+        t.kernel.launch(grid, launchArgs(runtimeArgs, cx), cx);
     }
+
+    /** The arguments a launch with constexprs {@code cx} takes (see {@link Arguments}). */
+    private Object[] launchArgs(Object[] given, Map<String, Object> cx) { return arguments == null ? given : arguments.forLaunch(given, cx); }
 
     /**
      * Tunes for these arguments if their key is new (running trials of the kernel on them, with the
@@ -442,16 +458,18 @@ public final class Autotuner {
         JitKernel k = kernel.withOptions(c.options());
         Map<String, Object> cx;
         KernelResources resources;
+        Object[] launched;
         try {
             cx = constexprsFor(c, fixed, args);
-            resources = k.specialize(runtimeArgs, cx).resources().orElse(null);
+            launched = launchArgs(runtimeArgs, cx);
+            resources = k.specialize(launched, cx).resources().orElse(null);
         } catch (RuntimeException | StackOverflowError e) {
             return new Prepared(c, null, new TuningResult.Trial(c, null, compileFailure(e)), null);
         }
         Map<String, Object> launchCx = cx;
-        Runnable call = zeroed.isEmpty() ? () -> k.launch(grid, runtimeArgs, launchCx) : () -> {
+        Runnable call = zeroed.isEmpty() ? () -> k.launch(grid, launched, launchCx) : () -> {
             for (Tensor t : zeroed) zero(t);
-            k.launch(grid, runtimeArgs, launchCx);
+            k.launch(grid, launched, launchCx);
         };
         try {
             call.run();
@@ -717,6 +735,7 @@ public final class Autotuner {
         private final List<Config> configs = new ArrayList<>();
         private final List<String> key = new ArrayList<>(), resetToZero = new ArrayList<>(), restoreValue = new ArrayList<>();
         private Prune prune;
+        private Arguments arguments;
         private PerformanceModel model;
         private int topK = Integer.MAX_VALUE;
         private ResourceUsage resources;
@@ -753,6 +772,9 @@ public final class Autotuner {
 
         /** Drops configs before compiling, from the arguments (e.g. blocks larger than the problem). */
         public Builder prune(Prune p) { prune = Objects.requireNonNull(p); return this; }
+
+        /** The runtime arguments each config's launch takes, from those given (see {@link Arguments}). */
+        public Builder arguments(Arguments a) { arguments = Objects.requireNonNull(a); return this; }
 
         /** Times only the {@code k} configs with the smallest estimate from {@code m}. */
         public Builder performanceModel(PerformanceModel m, int k) { model = Objects.requireNonNull(m); topK = k; return this; }
@@ -814,6 +836,7 @@ public final class Autotuner {
             c.resetToZero.addAll(resetToZero);
             c.restoreValue.addAll(restoreValue);
             c.prune = prune;
+            c.arguments = arguments;
             c.model = model;
             c.topK = topK;
             c.resources = resources;

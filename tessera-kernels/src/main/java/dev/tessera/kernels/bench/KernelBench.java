@@ -75,13 +75,14 @@ public final class KernelBench {
 
     /**
      * The matmul with A and B read through tensor descriptors ({@code Matmul.throughDescriptors}: on
-     * Hopper, TMA copies straight into wgmma's slots), at a fixed blocking: --config, else
+     * Hopper, TMA copies straight into wgmma's slots): --tune, --config, else
      * {@link #DESCRIPTOR_CONFIG}. Its peers are the matmul's (same shapes, same FLOPs).
      */
     public static final KernelBench MATMUL_DESCRIPTORS = new KernelBench("matmul-descriptors",
-            "C[M, N] = A[M, K]·B[K, N] as matmul, A and B read through tensor descriptors (TMA on Hopper); 16-bit inputs, --config or "
-                    + "128x256x64 on 8 warps, 4 stages", "M=N=K",
-            pow2(7, 9), new long[] {256, 512, 1024, 2048, 3072, 4096}, KernelBench::matmulDims, KernelBench::matmulMetric, null, true);
+            "C[M, N] = A[M, K]·B[K, N] as matmul, A and B read through tensor descriptors (TMA on Hopper); 16-bit inputs, --tune, --config "
+                    + "or 128x256x64 on 8 warps, 4 stages", "M=N=K",
+            pow2(7, 9), new long[] {256, 512, 1024, 2048, 3072, 4096}, KernelBench::matmulDims, KernelBench::matmulMetric,
+            MatmulTuning.DESCRIPTOR_TUNER, true);
 
     /** The descriptor matmul's blocking without --config: the pointer kernel's best on an H200 at 4096³ (675 TFLOP/s). */
     public static final dev.tessera.kernels.matmul.MatmulConfig DESCRIPTOR_CONFIG = new dev.tessera.kernels.matmul.MatmulConfig(128, 256, 64, 8, 8, 4);

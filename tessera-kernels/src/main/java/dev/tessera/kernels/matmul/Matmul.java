@@ -31,17 +31,26 @@ public final class Matmul {
      */
     public static void throughDescriptors(Tensor a, Tensor b, Tensor c, MatmulConfig cfg) {
         MatmulLaunch l = MatmulLaunch.of(a, b, c);
-        if (a.dtype().byteSize() != 2 || b.dtype() != a.dtype()) {
-            throw new IllegalArgumentException("a matmul through descriptors takes f16 or bf16 operands of one dtype, not " + a + " · " + b);
-        }
         if (cfg.split() != 1) throw new IllegalArgumentException("a matmul through descriptors is not split along K: " + cfg);
-        boolean transposed = b.stride(1) != 1 && b.stride(0) == 1;
-        var da = dev.tessera.runtime.TensorDescriptor.of(a, cfg.bm(), cfg.bk());
-        var db = transposed ? dev.tessera.runtime.TensorDescriptor.of(b.transpose(0, 1), cfg.bn(), cfg.bk())
-                : dev.tessera.runtime.TensorDescriptor.of(b, cfg.bk(), cfg.bn());
-        MatmulKernel.DESCRIPTORS.withOptions(cfg.warps(), cfg.stages()).launch(meta -> new int[] {Math.toIntExact(l.tiles(cfg.bm(), cfg.bn()))},
-                new Object[] {da, db, c, l.m(), l.n(), l.k(), (int) c.stride(0), (int) c.stride(1)},
-                java.util.Map.of("BM", cfg.bm(), "BN", cfg.bn(), "BK", cfg.bk(), "GROUP", cfg.group(), "B_TRANSPOSED", transposed));
+        try (Tensor read = l.descriptorOperandB()) {
+            java.util.Map<String, Object> cx = l.descriptorConstexprs(cfg);
+            MatmulKernel.DESCRIPTORS.withOptions(cfg.warps(), cfg.stages()).launch(meta -> new int[] {Math.toIntExact(l.tiles(cfg.bm(), cfg.bn()))},
+                    MatmulTuning.descriptorArguments(l.descriptorInputs(read), cx), cx);
+        }
+    }
+
+    /** As {@link #throughDescriptors(Tensor, Tensor, Tensor, MatmulConfig)} with the blocking {@link MatmulTuning#DESCRIPTOR_TUNER} picks. */
+    public static void tunedThroughDescriptors(Tensor a, Tensor b, Tensor c) { tunedThroughDescriptors(MatmulTuning.DESCRIPTOR_TUNER, a, b, c); }
+
+    /** As {@link #tunedThroughDescriptors(Tensor, Tensor, Tensor)} with another tuner of {@link MatmulKernel#DESCRIPTORS}. */
+    public static void tunedThroughDescriptors(Autotuner tuner, Tensor a, Tensor b, Tensor c) {
+        MatmulLaunch l = MatmulLaunch.of(a, b, c);
+        try (Tensor read = l.descriptorOperandB()) {
+            // the tuner's configs make the descriptors in blocks of their tiles (MatmulTuning.DESCRIPTOR_TUNER's arguments)
+            tuner.launch(meta -> new int[] {Math.toIntExact(l.tiles((int) meta.get("BM"), (int) meta.get("BN")))},
+                    l.descriptorInputs(read),
+                    java.util.Map.of("B_TRANSPOSED", l.bTransposed()));
+        }
     }
 
     /** c = a·b with the blocking tuned for these shapes and dtypes; f32 operands use tf32 unless {@code ieee}. */

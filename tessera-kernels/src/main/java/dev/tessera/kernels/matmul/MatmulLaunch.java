@@ -100,6 +100,28 @@ record MatmulLaunch(Tensor a, Tensor b, Tensor c, int m, int n, int k) {
     /** The fused kernel's grid: one program per [BM, BN] tile of c (its configs are never split). */
     int[] fusedGrid(Map<String, Object> meta) { return new int[] {Math.toIntExact(tiles((int) meta.get("BM"), (int) meta.get("BN")))}; }
 
+    /** Whether b is Wᵀ of a row-major W [N, K] (strides (1, K)), which the descriptor kernel reads as W. */
+    boolean bTransposed() { return b.stride(1) != 1 && b.stride(0) == 1; }
+
+    /**
+     * B as the descriptor kernel reads it, a view to close after the launch: b, row-major [K, N],
+     * or W [N, K] when b is Wᵀ. The operands must be 16-bit floats of one dtype.
+     */
+    Tensor descriptorOperandB() {
+        if (a.dtype().byteSize() != 2 || !a.dtype().isFloat() || b.dtype() != a.dtype()) {
+            throw new IllegalArgumentException("a matmul through descriptors takes f16 or bf16 operands of one dtype, not " + a + " · " + b);
+        }
+        return bTransposed() ? b.transpose(0, 1) : b.slice(0, 0, b.shape(0));   // W, or a view of b itself
+    }
+
+    /** The descriptor kernel's runtime arguments as the tuner is given them: a and B ({@link #descriptorOperandB}) as tensors. */
+    Object[] descriptorInputs(Tensor read) { return new Object[] {a, read, c, m, n, k, (int) c.stride(0), (int) c.stride(1)}; }
+
+    /** The descriptor kernel's constexprs for a fixed blocking. */
+    Map<String, Object> descriptorConstexprs(MatmulConfig cfg) {
+        return Map.of("BM", cfg.bm(), "BN", cfg.bn(), "BK", cfg.bk(), "GROUP", cfg.group(), "B_TRANSPOSED", bTransposed());
+    }
+
     /** The constexprs the tuner leaves alone: f32 operands use tf32 unless {@code ieee}. */
     static Map<String, Object> precision(boolean ieee) { return Map.of("IEEE", ieee); }
 

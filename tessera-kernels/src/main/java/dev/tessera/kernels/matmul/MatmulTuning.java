@@ -6,6 +6,8 @@ import dev.tessera.autotune.Args;
 import dev.tessera.autotune.Autotuner;
 import dev.tessera.autotune.Config;
 import dev.tessera.autotune.Heuristics;
+import dev.tessera.runtime.Tensor;
+import dev.tessera.runtime.TensorDescriptor;
 import java.util.List;
 import java.util.Map;
 
@@ -110,6 +112,45 @@ public final class MatmulTuning {
             .resources(MatmulTuning::sharedMemory)
             .restoreValue("c")
             .build();
+
+    /**
+     * The matmul through descriptors' autotuner: the unsplit candidates whose tiles a descriptor's
+     * box holds, keyed by M, N, K, the dtypes and B's layout; each config's launch gets a and B as
+     * descriptors in blocks of its own tile (the tuner is given the tensors), and the same
+     * shared-memory limit.
+     */
+    public static final Autotuner DESCRIPTOR_TUNER = Autotuner.builder(MatmulKernel.DESCRIPTORS)
+            .configs(CONFIGS.stream().filter(c -> c.intValue("SPLIT") == 1).map(MatmulTuning::withoutSplit).toList())
+            .key("M", "N", "K", "B_TRANSPOSED")
+            .arguments(MatmulTuning::descriptorArguments)
+            .prune(MatmulTuning::pruneBySize)
+            .resources(MatmulTuning::sharedMemory)
+            .build();
+
+    /** The descriptor kernel takes no SPLIT. */
+    private static Config withoutSplit(Config c) {
+        return Config.of("BM", c.intValue("BM"), "BN", c.intValue("BN"), "BK", c.intValue("BK"), "GROUP", c.intValue("GROUP"))
+                .warps(c.numWarps()).stages(c.numStages());
+    }
+
+    /** a and B (as given: b, or W for b = Wᵀ) as descriptors in blocks of the launch's tile. */
+    static Object[] descriptorArguments(Object[] given, Map<String, Object> cx) {
+        Object[] out = given.clone();
+        int bm = (int) cx.get("BM"), bn = (int) cx.get("BN"), bk = (int) cx.get("BK");
+        out[0] = TensorDescriptor.of((Tensor) given[0], bm, bk);
+        out[1] = (boolean) cx.get("B_TRANSPOSED") ? TensorDescriptor.of((Tensor) given[1], bn, bk) : TensorDescriptor.of((Tensor) given[1], bk, bn);
+        return out;
+    }
+
+    /** Drops tiles much larger than the problem, by M, N and K alone. */
+    private static List<Config> pruneBySize(List<Config> configs, Args a) {
+        int m = Heuristics.nextPowerOf2(a.longValue("M")), n = Heuristics.nextPowerOf2(a.longValue("N"));
+        int k = Heuristics.nextPowerOf2(a.longValue("K"));
+        List<Config> kept = configs.stream()
+                .filter(c -> c.intValue("BM") <= Math.max(32, m) && c.intValue("BN") <= Math.max(32, n) && c.intValue("BK") <= Math.max(32, k))
+                .toList();
+        return kept.isEmpty() ? configs : kept;
+    }
 
     static List<Config> prune(List<Config> configs, Args a) {
         int m = Heuristics.nextPowerOf2(a.longValue("M")), n = Heuristics.nextPowerOf2(a.longValue("N"));

@@ -57,6 +57,35 @@ class MatmulDescriptorsTest {
         }
     }
 
+    /** The tuner makes each config's descriptors in blocks of its own tile: two blockings tried, both layouts, the result right. */
+    @ParameterizedTest
+    @MethodSource("dev.tessera.testing.TestDevices#all")
+    void theTunerMakesEachConfigsDescriptors(Device device, @Seed long seed) {
+        Device d = TestDevices.require(device);
+        var tuner = MatmulTuning.DESCRIPTOR_TUNER.toBuilder()
+                .replaceConfigs(java.util.List.of(dev.tessera.autotune.Config.of("BM", 32, "BN", 64, "BK", 32, "GROUP", 8).warps(4).stages(2),
+                        dev.tessera.autotune.Config.of("BM", 64, "BN", 32, "BK", 64, "GROUP", 4).warps(4).stages(3)))
+                .cache(dev.tessera.autotune.TuningCache.disabled()).progress(dev.tessera.bench.Progress.Mode.NONE)
+                .benchmarker(dev.tessera.bench.Benchmarker.of(dev.tessera.bench.BenchOptions.defaults().withFlushCache(false).withFixedCounts(0, 1)))
+                .build();
+        int m = 100, n = 72, k = 136;
+        for (boolean transposed : new boolean[] {false, true}) {
+            try (Tensor a = Tensor.randn(DType.BF16, seed, d, m, k); Tensor w = transposed ? Tensor.randn(DType.BF16, seed + 1, d, n, k) : Tensor.randn(DType.BF16, seed + 1, d, k, n);
+                 Tensor c = Tensor.full(DType.F32, Double.NaN, d, m, n)) {
+                Tensor b = transposed ? w.transpose(0, 1) : w;
+                Matmul.tunedThroughDescriptors(tuner, a, b, c);
+                double[] av = a.toDoubleArray(), wv = w.toDoubleArray(), ref = new double[m * n];
+                for (int i = 0; i < m; i++) {
+                    for (int p = 0; p < k; p++) {
+                        for (int j = 0; j < n; j++) ref[i * n + j] += av[i * k + p] * (transposed ? wv[j * k + p] : wv[p * n + j]);
+                    }
+                }
+                Check.close(ref, c.toDoubleArray(), Tolerance.of(DType.F32).scaled(100), "tuned, B transposed " + transposed + " on " + d);
+            }
+        }
+        assertTrue(tuner.results().size() == 2, "one key a layout: " + tuner.results().keySet());
+    }
+
     @Test
     void refusesWhatDescriptorsCannotDescribe() {
         Device d = Device.cpu();
