@@ -224,10 +224,15 @@ class GpuIrPassesTest {
         assertEquals(new PtxModule.MapBox(List.of(128, 256), 0), maps.get(2), "the store's map: its block, unswizzled");
     }
 
+    /** One of the descriptor matmul kernels above, bf16 128×128×64. */
+    static KernelIR descriptorMatmul(String kernel) {
+        return ir(GpuIrPassesTest.class, kernel, args(desc(DType.BF16, 128, 64), desc(DType.BF16, 64, 128), desc(DType.F32, 128, 128), i32()),
+                "BM", 128, "BN", 128, "BK", 64);
+    }
+
     @Test
     void aDescriptorWithAnotherUseIsLoadedOnItsOwn() {
-        KernelIR ir = ir(GpuIrPassesTest.class, "descriptorAlsoStored", args(desc(DType.BF16, 128, 64), desc(DType.BF16, 64, 128),
-                desc(DType.F32, 128, 128), i32()), "BM", 128, "BN", 128, "BK", 64);
+        KernelIR ir = descriptorMatmul("descriptorAlsoStored");
         GpuProgram p = gpu(ir, 8, 3, SM90A);
         GpuOp.PipelinedFor loop = only(p, GpuOp.PipelinedFor.class);
         assertEquals(1, loop.ahead().stream().filter(o -> o instanceof GpuOp.TmaCopy).count(), "B is copied ahead");
@@ -240,8 +245,7 @@ class GpuIrPassesTest {
     /** One tensor map per descriptor: a descriptor also loaded on its own (unswizzled, its whole block) has none of its loads copied into slots. */
     @Test
     void aDescriptorLoadedBothWaysIsNeverCopiedIntoSlots() {
-        KernelIR ir = ir(GpuIrPassesTest.class, "descriptorAlsoLoadedAlone", args(desc(DType.BF16, 128, 64), desc(DType.BF16, 64, 128),
-                desc(DType.F32, 128, 128), i32()), "BM", 128, "BN", 128, "BK", 64);
+        KernelIR ir = descriptorMatmul("descriptorAlsoLoadedAlone");
         GpuProgram p = gpu(ir, 8, 3, SM90A);
         GpuOp.PipelinedFor loop = only(p, GpuOp.PipelinedFor.class);
         List<GpuOp.TmaCopy> copies = loop.ahead().stream().filter(o -> o instanceof GpuOp.TmaCopy).map(o -> (GpuOp.TmaCopy) o).toList();

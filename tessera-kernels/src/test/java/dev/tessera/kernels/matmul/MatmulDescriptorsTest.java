@@ -31,6 +31,18 @@ class MatmulDescriptorsTest {
                 : new MatmulConfig[] {small, new MatmulConfig(128, 128, 64, 8, 8, 3), new MatmulConfig(128, 256, 64, 8, 8, 4)};
     }
 
+    /** a·b in float64 of the rounded operands, b being w or (transposed) wᵀ. */
+    static double[] reference(Tensor a, Tensor w, boolean transposed) {
+        int m = (int) a.shape(0), k = (int) a.shape(1), n = (int) (transposed ? w.shape(0) : w.shape(1));
+        double[] av = a.toDoubleArray(), wv = w.toDoubleArray(), ref = new double[m * n];
+        for (int i = 0; i < m; i++) {
+            for (int p = 0; p < k; p++) {
+                for (int j = 0; j < n; j++) ref[i * n + j] += av[i * k + p] * (transposed ? wv[j * k + p] : wv[p * n + j]);
+            }
+        }
+        return ref;
+    }
+
     @ParameterizedTest
     @MethodSource("dev.tessera.testing.TestDevices#all")
     void matchesFloat64(Device device, @Seed long seed) {
@@ -43,13 +55,7 @@ class MatmulDescriptorsTest {
                          Tensor c = Tensor.full(DType.F32, Double.NaN, d, m, n)) {
                         Tensor b = transposed ? w.transpose(0, 1) : w;
                         Matmul.throughDescriptors(a, b, c, cfg);
-                        double[] av = a.toDoubleArray(), wv = w.toDoubleArray(), ref = new double[m * n];
-                        for (int i = 0; i < m; i++) {
-                            for (int p = 0; p < k; p++) {
-                                for (int j = 0; j < n; j++) ref[i * n + j] += av[i * k + p] * (transposed ? wv[j * k + p] : wv[p * n + j]);
-                            }
-                        }
-                        Check.close(ref, c.toDoubleArray(), Tolerance.of(DType.F32).scaled(100),
+                        Check.close(reference(a, w, transposed), c.toDoubleArray(), Tolerance.of(DType.F32).scaled(100),
                                 t + " " + (transposed ? "x·Wᵀ" : "A·B") + " with " + cfg + " on " + d);
                     }
                 }
@@ -74,13 +80,7 @@ class MatmulDescriptorsTest {
                  Tensor c = Tensor.full(DType.F32, Double.NaN, d, m, n)) {
                 Tensor b = transposed ? w.transpose(0, 1) : w;
                 Matmul.tunedThroughDescriptors(tuner, a, b, c);
-                double[] av = a.toDoubleArray(), wv = w.toDoubleArray(), ref = new double[m * n];
-                for (int i = 0; i < m; i++) {
-                    for (int p = 0; p < k; p++) {
-                        for (int j = 0; j < n; j++) ref[i * n + j] += av[i * k + p] * (transposed ? wv[j * k + p] : wv[p * n + j]);
-                    }
-                }
-                Check.close(ref, c.toDoubleArray(), Tolerance.of(DType.F32).scaled(100), "tuned, B transposed " + transposed + " on " + d);
+                Check.close(reference(a, w, transposed), c.toDoubleArray(), Tolerance.of(DType.F32).scaled(100), "tuned, B transposed " + transposed + " on " + d);
             }
         }
         assertTrue(tuner.results().size() == 2, "one key a layout: " + tuner.results().keySet());
