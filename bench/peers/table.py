@@ -147,9 +147,10 @@ def main(paths):
         print("| kernel | mask | shape | dtype | unit | tessera | triton | torch (sdpa) | tessera / torch | tessera / triton | triton config |")
         print("|---|---|---|---|---|---|---|---|---|---|---|")
         for (kernel, mask, shape, dtype, metric), vals in attention.items():
-            if kernel == "attention-descriptors":
-                # Tessera's forward pass through tensor descriptors: the peers are the forward pass's
-                vals = {**{p: v for p, v in attention.get(("attention", mask, shape, dtype, metric), {}).items() if p != "tessera"}, **vals}
+            if kernel.endswith("-descriptors"):
+                # Tessera's passes through tensor descriptors: the peers are those of the same pass
+                same = attention.get((kernel[:-len("-descriptors")], mask, shape, dtype, metric), {})
+                vals = {**{p: v for p, v in same.items() if p != "tessera"}, **vals}
             get = lambda p: vals[p][0] if p in vals else None  # noqa: E731
             t, tr, sd = get("tessera"), get("triton"), get("torch")
             cells = [f"{v:.1f}" if v is not None else "-" for v in (t, tr)]

@@ -291,7 +291,7 @@ final class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--b-transposed is for matmul only" + (kb.isGemm() ? " (the quantized GEMMs always multiply by W.T)" : ""));
         }
         boolean attention = kb == KernelBench.ATTENTION || kb == KernelBench.ATTENTION_DESCRIPTORS || kb == KernelBench.ATTENTION_BACKWARD
-                || kb == KernelBench.ATTENTION_DECODE;
+                || kb == KernelBench.ATTENTION_BACKWARD_DESCRIPTORS || kb == KernelBench.ATTENTION_DECODE;
         if (!attention && (causal || headDim != 128)) throw new IllegalArgumentException((causal ? "--causal" : "--head-dim") + " is for attention only");
         if (causal && kb == KernelBench.ATTENTION_DECODE) {
             throw new IllegalArgumentException("--causal: attention-decode times one query a sequence, which sees the whole cache either way");

@@ -14,6 +14,7 @@ import dev.tessera.runtime.Device;
 import dev.tessera.runtime.Jit;
 import dev.tessera.runtime.JitKernel;
 import dev.tessera.runtime.Tensor;
+import dev.tessera.runtime.TensorDescriptor;
 import dev.tessera.types.DType;
 import java.util.List;
 import java.util.Map;
@@ -210,6 +211,58 @@ public final class FlashAttention {
                          Tile heads, Tile group, Tile nq, Tile nk, Tile scale, Tile window,
                          @Constexpr int D, @Constexpr int BM, @Constexpr int BN, @Constexpr boolean CAUSAL, @Constexpr boolean WINDOW,
                          @Constexpr boolean ATOMIC_DQ) {
+        // rows past Nq load zeros (q, dO, lse, Δ), so their P·dO and dS vanish without a mask. q and dO are
+        // loaded once in each orientation the products read them in ([BM, D] and [D, BM] through strides):
+        // a load whose one user is a dot is copied into shared memory ahead (pipelined), a load that also
+        // feeds a transpose was staged through registers every step
+        QueryBlocks blocks = (b, h, m0, rm) -> {
+            Tile rd = arange(0, D), rows = rm.col().lt(nq);
+            Tile qPtr = q.add(b.mul(sqb).add(h.mul(sqh))), dOPtr = dO.add(b.mul(sdb).add(h.mul(sdh)));
+            return new Tile[] {load(qPtr.add(rm.col().mul(sqn)).add(rd.row()), rows, 0L),                           // [BM, D]
+                    load(qPtr.add(rd.col()).add(rm.row().mul(sqn)), rm.row().lt(nq), 0L),                              // [D, BM]
+                    load(dOPtr.add(rm.col().mul(sdn)).add(rd.row()), rows, 0L),
+                    load(dOPtr.add(rd.col()).add(rm.row().mul(sdn)), rm.row().lt(nq), 0L)};
+        };
+        keyBlock(k, v, lse, delta, dqAcc, dk, dv, blocks, skb, skh, skn, svb, svh, svn, sdkb, sdkh, sdkn, sdvb, sdvh, sdvn, heads, group, nq, nk,
+                scale, window, D, BM, BN, CAUSAL, WINDOW, ATOMIC_DQ);
+    }
+
+    /**
+     * {@link #backward} with q and dO read through tensor descriptors over their (B, Hq, Nq, D)
+     * views in blocks of [1, 1, BM, D], each block twice: as it lies and transposed (on Hopper, TMA
+     * copies into wgmma's slots, zeros past Nq, no per-thread addresses).
+     */
+    @Kernel
+    static void backwardDescriptors(TensorDesc q, Tile k, Tile v, TensorDesc dO, Tile lse, Tile delta, Tile dqAcc, Tile dk, Tile dv,
+                                    Tile skb, Tile skh, Tile skn, Tile svb, Tile svh, Tile svn,
+                                    Tile sdkb, Tile sdkh, Tile sdkn, Tile sdvb, Tile sdvh, Tile sdvn,
+                                    Tile heads, Tile group, Tile nq, Tile nk, Tile scale, Tile window,
+                                    @Constexpr int D, @Constexpr int BM, @Constexpr int BN, @Constexpr boolean CAUSAL, @Constexpr boolean WINDOW,
+                                    @Constexpr boolean ATOMIC_DQ) {
+        QueryBlocks blocks = (b, h, m0, rm) -> {
+            Tile bi = b.to(I32), hi = h.to(I32), zero = scalar(0);
+            return new Tile[] {load(q, bi, hi, m0, zero).reshape(BM, D), load(q, bi, hi, m0, zero).reshape(BM, D).trans(),
+                    load(dO, bi, hi, m0, zero).reshape(BM, D), load(dO, bi, hi, m0, zero).reshape(BM, D).trans()};
+        };
+        keyBlock(k, v, lse, delta, dqAcc, dk, dv, blocks, skb, skh, skn, svb, svh, svn, sdkb, sdkh, sdkn, sdvb, sdvh, sdvn, heads, group, nq, nk,
+                scale, window, D, BM, BN, CAUSAL, WINDOW, ATOMIC_DQ);
+    }
+
+    /**
+     * Where a backward step's queries and output gradients come from, for batch b, head h and the
+     * rows rm starting at m0 (zeros past Nq): q [BM, D], qᵀ [D, BM], dO [BM, D], dOᵀ [D, BM].
+     */
+    @FunctionalInterface
+    private interface QueryBlocks {
+        Tile[] load(Tile b, Tile h, Tile m0, Tile rm);
+    }
+
+    /** The backward pass of one block of BN keys: dK and dV over the queries {@code source} gives (and dQ by atomics with ATOMIC_DQ). */
+    private static void keyBlock(Tile k, Tile v, Tile lse, Tile delta, Tile dqAcc, Tile dk, Tile dv, QueryBlocks source,
+                                 Tile skb, Tile skh, Tile skn, Tile svb, Tile svh, Tile svn,
+                                 Tile sdkb, Tile sdkh, Tile sdkn, Tile sdvb, Tile sdvh, Tile sdvn,
+                                 Tile heads, Tile group, Tile nq, Tile nk, Tile scale, Tile window,
+                                 int D, int BM, int BN, boolean CAUSAL, boolean WINDOW, boolean ATOMIC_DQ) {
         Tile kvHeads = heads.div(group);
         Tile bkv = programId(1).to(I64), b = bkv.div(kvHeads), kvh = bkv.rem(kvHeads);
         Tile n0 = programId(0).mul(BN);
@@ -230,7 +283,7 @@ public final class FlashAttention {
             full = last;
         }
         Var dkAcc = var(zeros(F32, BN, D)), dvAcc = var(zeros(F32, BN, D));
-        Queries queries = new Queries(q, dO, lse, delta, dqAcc, sqb, sqh, sqn, sdb, sdh, sdn, b, kvh, group, heads, nq, nk, scale, kt, vt, rn,
+        Queries queries = new Queries(source, lse, delta, dqAcc, b, kvh, group, heads, nq, nk, scale, kt, vt, rn,
                 diagonal, window, D, BM, CAUSAL, WINDOW, ATOMIC_DQ);
         // one flat loop over (head of the group, query block), so each is one pipelinable loop
         Tile masked = full.sub(first), unmasked = last.sub(full);
@@ -245,23 +298,16 @@ public final class FlashAttention {
     }
 
     /** What the backward pass's steps over blocks of queries share: the program's keys, where the queries and their gradients are, the masks. */
-    private record Queries(Tile q, Tile dO, Tile lse, Tile delta, Tile dqAcc, Tile sqb, Tile sqh, Tile sqn, Tile sdb, Tile sdh, Tile sdn,
+    private record Queries(QueryBlocks blocks, Tile lse, Tile delta, Tile dqAcc,
                            Tile b, Tile kvh, Tile group, Tile heads, Tile nq, Tile nk, Tile scale, Tile kt, Tile vt, Tile keys,
                            Tile diagonal, Tile window, int d, int bm, boolean causal, boolean slide, boolean atomicDq) {
 
         /** Query block {@code mb} of head {@code g} of the group against the program's keys: adds to dK, dV and dQ. */
         void step(Tile g, Tile mb, boolean masked, Var dkAcc, Var dvAcc) {
             Tile h = kvh.mul(group).add(g), bh = b.mul(heads).add(h);
-            Tile rm = mb.mul(bm).add(arange(0, bm)), rd = arange(0, d), rows = rm.col().lt(nq);
-            // rows past Nq load zeros (q, dO, lse, Δ), so their P·dO and dS vanish without a mask. q and dO are
-            // loaded once in each orientation the products read them in ([BM, D] and [D, BM] through strides):
-            // a load whose one user is a dot is copied into shared memory ahead (pipelined), a load that also
-            // feeds a transpose was staged through registers every step
-            Tile qPtr = q.add(b.mul(sqb).add(h.mul(sqh))), dOPtr = dO.add(b.mul(sdb).add(h.mul(sdh)));
-            Tile qt = load(qPtr.add(rm.col().mul(sqn)).add(rd.row()), rows, 0L);                                   // [BM, D]
-            Tile qT = load(qPtr.add(rd.col()).add(rm.row().mul(sqn)), rm.row().lt(nq), 0L);                         // [D, BM]
-            Tile gradOut = load(dOPtr.add(rm.col().mul(sdn)).add(rd.row()), rows, 0L);
-            Tile gradOutT = load(dOPtr.add(rd.col()).add(rm.row().mul(sdn)), rm.row().lt(nq), 0L);
+            Tile m0 = mb.mul(bm), rm = m0.add(arange(0, bm)), rd = arange(0, d), rows = rm.col().lt(nq);
+            Tile[] loaded = blocks.load(b, h, m0, rm);
+            Tile qt = loaded[0], qT = loaded[1], gradOut = loaded[2], gradOutT = loaded[3];
             Tile lse2 = load(lse.add(bh.mul(nq)).add(rm), rm.lt(nq), 0.0).mul(LOG2E);
             Tile dRow = load(delta.add(bh.mul(nq)).add(rm), rm.lt(nq), 0.0);
             Tile sT = dot(kt, qT);                                                                                  // [BN, BM]
@@ -289,36 +335,72 @@ public final class FlashAttention {
                    Tile sqb, Tile sqh, Tile sqn, Tile skb, Tile skh, Tile skn, Tile svb, Tile svh, Tile svn,
                    Tile sdb, Tile sdh, Tile sdn, Tile sgb, Tile sgh, Tile sgn, Tile heads, Tile group, Tile nq, Tile nk, Tile scale, Tile window,
                    @Constexpr int D, @Constexpr int BM, @Constexpr int BN, @Constexpr boolean CAUSAL, @Constexpr boolean WINDOW) {
-        Tile bh = programId(1).to(I64), b = bh.div(heads), h = bh.rem(heads), kvh = h.div(group);
+        Tile bh = programId(1).to(I64), b = bh.div(heads), kvh = bh.rem(heads).div(group);
+        Tile kBase = k.add(b.mul(skb).add(kvh.mul(skh))), vBase = v.add(b.mul(svb).add(kvh.mul(svh)));
+        // K in both orientations, each load read by one product only (so both are pipelined; see backward)
+        KeyGradBlocks blocks = (s, cols, masked) -> {
+            Tile rd = arange(0, D);
+            Tile kPtr = kBase.add(cols.col().mul(skn)).add(rd.row()), vPtr = vBase.add(rd.col()).add(cols.row().mul(svn));
+            Tile kTPtr = kBase.add(rd.col()).add(cols.row().mul(skn));
+            return new Tile[] {masked ? load(kPtr, cols.col().lt(nk), 0L) : load(kPtr),          // [BN, D]
+                    masked ? load(kTPtr, cols.row().lt(nk), 0L) : load(kTPtr),                    // [D, BN]: kᵀ through strides
+                    masked ? load(vPtr, cols.row().lt(nk), 0L) : load(vPtr)};                     // [D, BN]: vᵀ through strides
+        };
+        queryBlockGradient(q, dO, lse, delta, dq, blocks, sqb, sqh, sqn, sdb, sdh, sdn, sgb, sgh, sgn, heads, nq, nk, scale, window, D, BM, BN,
+                CAUSAL, WINDOW);
+    }
+
+    /**
+     * {@link #dq} with k and v read through tensor descriptors over their (B, Hkv, Nk, D) views in
+     * blocks of [1, 1, BN, D] (K twice: as it lies and transposed; V transposed).
+     */
+    @Kernel
+    static void dqDescriptors(Tile q, TensorDesc k, TensorDesc v, Tile dO, Tile lse, Tile delta, Tile dq,
+                              Tile sqb, Tile sqh, Tile sqn, Tile sdb, Tile sdh, Tile sdn, Tile sgb, Tile sgh, Tile sgn,
+                              Tile heads, Tile group, Tile nq, Tile nk, Tile scale, Tile window,
+                              @Constexpr int D, @Constexpr int BM, @Constexpr int BN, @Constexpr boolean CAUSAL, @Constexpr boolean WINDOW) {
+        Tile bh = programId(1).to(I32), b = bh.div(heads), kvh = bh.rem(heads).div(group), zero = scalar(0);
+        KeyGradBlocks blocks = (s, cols, masked) -> new Tile[] {load(k, b, kvh, s, zero).reshape(BN, D),
+                load(k, b, kvh, s, zero).reshape(BN, D).trans(), load(v, b, kvh, s, zero).reshape(BN, D).trans()};
+        queryBlockGradient(q, dO, lse, delta, dq, blocks, sqb, sqh, sqn, sdb, sdh, sdn, sgb, sgh, sgn, heads, nq, nk, scale, window, D, BM, BN,
+                CAUSAL, WINDOW);
+    }
+
+    /** Where a dQ step's keys come from, for the block starting at key s with positions cols (zeros past Nk when masked): K [BN, D], Kᵀ, Vᵀ [D, BN]. */
+    @FunctionalInterface
+    private interface KeyGradBlocks {
+        Tile[] load(Tile s, Tile cols, boolean masked);
+    }
+
+    /** dQ of this program's block of BM queries of one head over the keys {@code blocks} gives, stored into dq. */
+    private static void queryBlockGradient(Tile q, Tile dO, Tile lse, Tile delta, Tile dq, KeyGradBlocks blocks,
+                                           Tile sqb, Tile sqh, Tile sqn, Tile sdb, Tile sdh, Tile sdn, Tile sgb, Tile sgh, Tile sgn,
+                                           Tile heads, Tile nq, Tile nk, Tile scale, Tile window, int D, int BM, int BN, boolean CAUSAL, boolean WINDOW) {
+        Tile bh = programId(1).to(I64), b = bh.div(heads), h = bh.rem(heads);
         Tile m0 = programId(0).mul(BM);
         Tile rm = m0.add(arange(0, BM)), rd = arange(0, D), rows = rm.col().lt(nq);
         Tile qt = load(q.add(b.mul(sqb).add(h.mul(sqh))).add(rm.col().mul(sqn)).add(rd.row()), rows, 0L);
         Tile gradOut = load(dO.add(b.mul(sdb).add(h.mul(sdh))).add(rm.col().mul(sdn)).add(rd.row()), rows, 0L);
         Tile lse2 = load(lse.add(bh.mul(nq)).add(rm), rm.lt(nq), 0.0).mul(LOG2E);
         Tile dRow = load(delta.add(bh.mul(nq)).add(rm), rm.lt(nq), 0.0);
-        Tile kBase = k.add(b.mul(skb).add(kvh.mul(skh))), vBase = v.add(b.mul(svb).add(kvh.mul(svh)));
         Tile diagonal = nk.sub(nq);
         Tile[] bounds = keyBounds(m0, nk, diagonal, window, BM, BN, CAUSAL, WINDOW);
         Var acc = var(zeros(F32, BM, D));
-        GradKeys keys = new GradKeys(qt, gradOut, lse2, dRow, kBase, vBase, skn, svn, scale.mul(LOG2E), rm, nk, diagonal, window, D, BN, CAUSAL, WINDOW);
+        GradKeys keys = new GradKeys(qt, gradOut, lse2, dRow, blocks, scale.mul(LOG2E), rm, nk, diagonal, window, BN, CAUSAL, WINDOW);
         for (Tile s : range(bounds[0], bounds[1], BN)) keys.step(s, false, acc);
         for (Tile s : range(bounds[1], bounds[2], BN)) keys.step(s, true, acc);
         store(dq.add(b.mul(sgb).add(h.mul(sgh))).add(rm.col().mul(sgn)).add(rd.row()), acc.get().mul(scale), rows);
     }
 
     /** What the dQ kernel's steps over blocks of keys share. */
-    private record GradKeys(Tile qt, Tile gradOut, Tile lse2, Tile dRow, Tile kBase, Tile vBase, Tile skn, Tile svn, Tile qkScale, Tile rows,
-                            Tile nk, Tile diagonal, Tile window, int d, int bn, boolean causal, boolean slide) {
+    private record GradKeys(Tile qt, Tile gradOut, Tile lse2, Tile dRow, KeyGradBlocks blocks, Tile qkScale, Tile rows,
+                            Tile nk, Tile diagonal, Tile window, int bn, boolean causal, boolean slide) {
 
         /** dQ += dS·K over keys [s, s + BN), dS = P ∘ (dO·Vᵀ − Δ) with P from the saved log-sum-exp. */
         void step(Tile s, boolean masked, Var acc) {
-            Tile cols = s.add(arange(0, bn)), rd = arange(0, d);
-            Tile kPtr = kBase.add(cols.col().mul(skn)).add(rd.row()), vPtr = vBase.add(rd.col()).add(cols.row().mul(svn));
-            Tile kTPtr = kBase.add(rd.col()).add(cols.row().mul(skn));
-            // K in both orientations, each load read by one product only (so both are pipelined; see Queries.step)
-            Tile kt = masked ? load(kPtr, cols.col().lt(nk), 0L) : load(kPtr);        // [BN, D]
-            Tile kT = masked ? load(kTPtr, cols.row().lt(nk), 0L) : load(kTPtr);     // [D, BN]: kᵀ through strides
-            Tile vT = masked ? load(vPtr, cols.row().lt(nk), 0L) : load(vPtr);        // [D, BN]: vᵀ through strides
+            Tile cols = s.add(arange(0, bn));
+            Tile[] loaded = blocks.load(s, cols, masked);
+            Tile kt = loaded[0], kT = loaded[1], vT = loaded[2];
             Tile p = fastExp2(fma(dot(qt, kT), qkScale, lse2.col().neg()));   // P as the forward pass made it
             // a query that sees no key has lse = -inf, and such queries appear only in masked blocks
             if (masked) p = where(visible(rows.col(), cols.row(), nk, diagonal, window, causal, slide), p, 0.0);
@@ -345,6 +427,8 @@ public final class FlashAttention {
     public static final JitKernel DELTA = Jit.kernel(FlashAttention.class, "delta");
     public static final JitKernel BACKWARD = Jit.kernel(FlashAttention.class, "backward");
     public static final JitKernel DQ = Jit.kernel(FlashAttention.class, "dq");
+    public static final JitKernel BACKWARD_DESCRIPTORS = Jit.kernel(FlashAttention.class, "backwardDescriptors");
+    public static final JitKernel DQ_DESCRIPTORS = Jit.kernel(FlashAttention.class, "dqDescriptors");
     public static final JitKernel CONVERT = Jit.kernel(FlashAttention.class, "convert");
 
     // ------------------------------------------------------------------ configs and options
@@ -591,8 +675,8 @@ public final class FlashAttention {
         s.requireLike("out", out, q.dtype(), s.hq, s.nq);
         s.requireLse(lse);
         Config c = options.forwardConfig() != null ? options.forwardConfig() : Config.forward(s.d, q.device(), options.causal());
-        var kd = dev.tessera.runtime.TensorDescriptor.of(k, 1, 1, c.bn(), s.d);
-        var vd = dev.tessera.runtime.TensorDescriptor.of(v, 1, 1, c.bn(), s.d);
+        var kd = TensorDescriptor.of(k, 1, 1, c.bn(), s.d);
+        var vd = TensorDescriptor.of(v, 1, 1, c.bn(), s.d);
         FORWARD_DESCRIPTORS.withOptions(c.warps(), c.stages()).launch(grid(cdiv(s.nq, c.bm()), s.b * s.hq),
                 new Object[] {q, kd, vd, out, lse, i(q.stride(0)), i(q.stride(1)), i(q.stride(2)), i(out.stride(0)), i(out.stride(1)),
                         i(out.stride(2)), s.hq, s.hq / s.hkv, s.nq, s.nk, (float) options.scaleFor(s.d), options.window()},
@@ -619,7 +703,18 @@ public final class FlashAttention {
     }
 
     /** As {@link #backward(Context, Tensor, Tensor, Tensor, Tensor)} with scratch memory made for this problem by {@link Workspace#of}. */
-    public static void backward(Context ctx, Tensor dOut, Tensor dq, Tensor dk, Tensor dv, Workspace ws) {
+    public static void backward(Context ctx, Tensor dOut, Tensor dq, Tensor dk, Tensor dv, Workspace ws) { backward(ctx, dOut, dq, dk, dv, ws, false); }
+
+    /**
+     * As {@link #backward(Context, Tensor, Tensor, Tensor, Tensor, Workspace)}, the key blocks'
+     * pass reading q and dO, and the dQ pass k and v, through tensor descriptors
+     * ({@link #BACKWARD_DESCRIPTORS}, {@link #DQ_DESCRIPTORS}: on Hopper, TMA copies into wgmma's slots).
+     */
+    public static void backwardThroughDescriptors(Context ctx, Tensor dOut, Tensor dq, Tensor dk, Tensor dv, Workspace ws) {
+        backward(ctx, dOut, dq, dk, dv, ws, true);
+    }
+
+    private static void backward(Context ctx, Tensor dOut, Tensor dq, Tensor dk, Tensor dv, Workspace ws, boolean descriptors) {
         Tensor q = ctx.q(), k = ctx.k(), v = ctx.v();
         Shape s = Shape.of(q, k, v);
         s.requireLike("dOut", dOut, q.dtype(), s.hq, s.nq);
@@ -640,27 +735,44 @@ public final class FlashAttention {
                 i(ctx.out().stride(0)), i(ctx.out().stride(1)), i(ctx.out().stride(2)), i(dOut.stride(0)), i(dOut.stride(1)), i(dOut.stride(2)),
                 s.hq, s.nq, s.d, rowBlock);
         // without atomics dqAcc is unused: dq itself stands in for the pointer (the kernel never reads it)
-        BACKWARD.withOptions(c.warps(), c.stages()).launch(grid(cdiv(s.nk, c.bn()), s.b * s.hkv), q, k, v, dOut, ctx.lse(), delta,
-                atomic ? dqAcc : dq, dk, dv,
-                i(q.stride(0)), i(q.stride(1)), i(q.stride(2)), i(k.stride(0)), i(k.stride(1)), i(k.stride(2)), i(v.stride(0)), i(v.stride(1)), i(v.stride(2)),
-                i(dOut.stride(0)), i(dOut.stride(1)), i(dOut.stride(2)), i(dk.stride(0)), i(dk.stride(1)), i(dk.stride(2)),
-                i(dv.stride(0)), i(dv.stride(1)), i(dv.stride(2)),
-                s.hq, s.hq / s.hkv, s.nq, s.nk, (float) options.scaleFor(s.d), options.window(),
-                s.d, c.bm(), c.bn(), options.causal(), options.window() > 0, atomic);
+        Tensor dqOut = atomic ? dqAcc : dq;
+        Object[] kvStrides = {i(k.stride(0)), i(k.stride(1)), i(k.stride(2)), i(v.stride(0)), i(v.stride(1)), i(v.stride(2))};
+        Object[] gradStrides = {i(dk.stride(0)), i(dk.stride(1)), i(dk.stride(2)), i(dv.stride(0)), i(dv.stride(1)), i(dv.stride(2))};
+        Object[] rest = {s.hq, s.hq / s.hkv, s.nq, s.nk, (float) options.scaleFor(s.d), options.window(),
+                s.d, c.bm(), c.bn(), options.causal(), options.window() > 0, atomic};
+        var blocks = grid(cdiv(s.nk, c.bn()), s.b * s.hkv);
+        if (descriptors) {
+            BACKWARD_DESCRIPTORS.withOptions(c.warps(), c.stages()).launch(blocks, concat(new Object[] {TensorDescriptor.of(q, 1, 1, c.bm(), s.d),
+                    k, v, TensorDescriptor.of(dOut, 1, 1, c.bm(), s.d), ctx.lse(), delta, dqOut, dk, dv}, kvStrides, gradStrides, rest));
+        } else {
+            BACKWARD.withOptions(c.warps(), c.stages()).launch(blocks, concat(new Object[] {q, k, v, dOut, ctx.lse(), delta, dqOut, dk, dv,
+                    i(q.stride(0)), i(q.stride(1)), i(q.stride(2))}, kvStrides, new Object[] {i(dOut.stride(0)), i(dOut.stride(1)), i(dOut.stride(2))},
+                    gradStrides, rest));
+        }
         if (atomic) {
             CONVERT.withOptions(4, 1).launch(grid(cdiv(s.nq, rowBlock), s.b * s.hq), dqAcc, dq, i(dq.stride(0)), i(dq.stride(1)), i(dq.stride(2)),
                     s.hq, s.nq, s.d, rowBlock);
         } else {
             Config cq = options.dqConfig() != null ? options.dqConfig() : Config.dq(s.d, dev);
-            DQ.withOptions(cq.warps(), cq.stages()).launch(grid(cdiv(s.nq, cq.bm()), s.b * s.hq), q, k, v, dOut, ctx.lse(), delta, dq,
-                    i(q.stride(0)), i(q.stride(1)), i(q.stride(2)), i(k.stride(0)), i(k.stride(1)), i(k.stride(2)), i(v.stride(0)), i(v.stride(1)), i(v.stride(2)),
-                    i(dOut.stride(0)), i(dOut.stride(1)), i(dOut.stride(2)), i(dq.stride(0)), i(dq.stride(1)), i(dq.stride(2)),
+            Object[] qStrides = {i(q.stride(0)), i(q.stride(1)), i(q.stride(2))};
+            Object[] tail = {i(dOut.stride(0)), i(dOut.stride(1)), i(dOut.stride(2)), i(dq.stride(0)), i(dq.stride(1)), i(dq.stride(2)),
                     s.hq, s.hq / s.hkv, s.nq, s.nk, (float) options.scaleFor(s.d), options.window(), s.d, cq.bm(), cq.bn(), options.causal(),
-                    options.window() > 0);
+                    options.window() > 0};
+            var queryBlocks = grid(cdiv(s.nq, cq.bm()), s.b * s.hq);
+            if (descriptors) {
+                DQ_DESCRIPTORS.withOptions(cq.warps(), cq.stages()).launch(queryBlocks, concat(new Object[] {q, TensorDescriptor.of(k, 1, 1, cq.bn(), s.d),
+                        TensorDescriptor.of(v, 1, 1, cq.bn(), s.d), dOut, ctx.lse(), delta, dq}, qStrides, tail));
+            } else {
+                DQ.withOptions(cq.warps(), cq.stages()).launch(queryBlocks, concat(new Object[] {q, k, v, dOut, ctx.lse(), delta, dq}, qStrides,
+                        new Object[] {i(k.stride(0)), i(k.stride(1)), i(k.stride(2)), i(v.stride(0)), i(v.stride(1)), i(v.stride(2))}, tail));
+            }
         }
     }
 
     private static int i(long stride) { return Math.toIntExact(stride); }
+
+    /** Launch arguments written in groups, one after another. */
+    private static Object[] concat(Object[]... parts) { return java.util.Arrays.stream(parts).flatMap(java.util.Arrays::stream).toArray(); }
 
     /** A new tensor of x's shape and dtype, laid out as x is: (B, N, H, D) in memory when x is a transposed view of one. */
     static Tensor emptyLike(Tensor x) {

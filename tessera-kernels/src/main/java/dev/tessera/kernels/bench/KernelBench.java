@@ -245,6 +245,12 @@ public final class KernelBench {
             new long[] {64, 128}, pow2(10, 14), KernelBench::attentionDims,
             s -> attentionMetric(s, 2.5), null);
 
+    /** The backward pass with q and dO (and dQ's k and v) read through tensor descriptors, at its fixed blocking. */
+    public static final KernelBench ATTENTION_BACKWARD_DESCRIPTORS = new KernelBench("attention-backward-descriptors",
+            "flash attention backward as attention-backward, the blocks each pass walks read through tensor descriptors (TMA on Hopper)", "N",
+            new long[] {64, 128}, pow2(10, 14), KernelBench::attentionDims,
+            s -> attentionMetric(s, 2.5), null);
+
     /** (B, H, N, D) at N = x. */
     private static long[] attentionDims(long x, BenchSettings s) {
         long tokens = isCpu(s.device()) ? 256 : 16384;
@@ -273,7 +279,7 @@ public final class KernelBench {
             s -> Metric.gbps(x -> 2.0 * s.batch() * DECODE_KV_HEADS * x * s.headDim() * s.dtype().byteSize()), null);
 
     /** Every kernel benchmark, in the order {@code tessera bench --list} shows them. */
-    public static final List<KernelBench> ALL = List.of(VECTOR_ADD, SOFTMAX, LAYER_NORM, RMS_NORM, MATMUL, MATMUL_DESCRIPTORS, GEMV, ATTENTION, ATTENTION_DESCRIPTORS, ATTENTION_BACKWARD, ATTENTION_DECODE, CROSS_ENTROPY,
+    public static final List<KernelBench> ALL = List.of(VECTOR_ADD, SOFTMAX, LAYER_NORM, RMS_NORM, MATMUL, MATMUL_DESCRIPTORS, GEMV, ATTENTION, ATTENTION_DESCRIPTORS, ATTENTION_BACKWARD, ATTENTION_BACKWARD_DESCRIPTORS, ATTENTION_DECODE, CROSS_ENTROPY,
             FUSED_LINEAR_CROSS_ENTROPY, LORA_MLP, INT8_QUANTIZE, FP8_QUANTIZE, NF4_DEQUANTIZE, NF4_GEMV, Q4_0_DEQUANTIZE, Q4_0_GEMV, Q8_0_GEMV,
             INT8_GEMM, W8A16_GEMM, NF4_GEMM, FP8_GEMM);
 
@@ -328,7 +334,9 @@ public final class KernelBench {
     public java.util.Map<String, Object> recordFields(BenchSettings s) {
         if (gemm && this != MATMUL && this != MATMUL_DESCRIPTORS) return java.util.Map.of("layout", "A@W.T");
         if (this == ATTENTION || this == ATTENTION_DESCRIPTORS) return java.util.Map.of("causal", s.causal());
-        if (this == ATTENTION_BACKWARD) return java.util.Map.of("causal", s.causal(), "deterministic", s.deterministic());
+        if (this == ATTENTION_BACKWARD || this == ATTENTION_BACKWARD_DESCRIPTORS) {
+            return java.util.Map.of("causal", s.causal(), "deterministic", s.deterministic());
+        }
         if (this != MATMUL && this != MATMUL_DESCRIPTORS) return java.util.Map.of();
         return java.util.Map.of("layout", s.bTransposed() ? "A@W.T" : "A@B");
     }

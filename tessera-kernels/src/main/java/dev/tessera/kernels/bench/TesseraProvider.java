@@ -51,9 +51,11 @@ public final class TesseraProvider implements BenchProvider {
         if (p.kernel().isGemm() && p.kernel() != KernelBench.MATMUL && p.kernel() != KernelBench.GEMV && p.dtype() != DType.F16 && p.dtype() != DType.BF16) {
             return "the quantized GEMMs take f16 or bf16 activations (--dtype f16 or bf16)";
         }
-        if (p.kernel() == KernelBench.ATTENTION_DESCRIPTORS && p.settings().tune()) return "the forward pass through descriptors runs its default blocking, not --tune";
+        boolean throughDescriptors = p.kernel() == KernelBench.ATTENTION_DESCRIPTORS || p.kernel() == KernelBench.ATTENTION_BACKWARD_DESCRIPTORS;
+        if (throughDescriptors && p.settings().tune()) return "attention through descriptors runs its default blocking, not --tune";
+        if (throughDescriptors && !p.settings().deterministic()) return "attention through descriptors computes dQ deterministically, not with --atomic-dq";
         if (p.kernel() == KernelBench.ATTENTION || p.kernel() == KernelBench.ATTENTION_BACKWARD || p.kernel() == KernelBench.ATTENTION_DECODE
-                || p.kernel() == KernelBench.ATTENTION_DESCRIPTORS) {
+                || throughDescriptors) {
             return p.dtype() == DType.F16 || p.dtype() == DType.BF16 ? null : "flash attention takes f16 or bf16 inputs";
         }
         if (!p.dtype().isFloat() || p.dtype().isFp8() || p.dtype() == DType.F64) {
@@ -182,7 +184,7 @@ public final class TesseraProvider implements BenchProvider {
                 case "lora-mlp" -> {
                     return loraMlp(p, owned, timer, free);
                 }
-                case "attention", "attention-backward", "attention-descriptors" -> {
+                case "attention", "attention-backward", "attention-descriptors", "attention-backward-descriptors" -> {
                     long[] dims = p.dims();
                     Tensor q = own(owned, BenchInputs.random(t, seed, d, dims)), k = own(owned, BenchInputs.random(t, seed + 1, d, dims));
                     Tensor v = own(owned, BenchInputs.random(t, seed + 2, d, dims));
@@ -210,6 +212,11 @@ public final class TesseraProvider implements BenchProvider {
                     FlashAttention.Workspace ws = FlashAttention.Workspace.of(ctx);   // allocated once, as torch's caching allocator would
                     owned.add(ws.delta());
                     if (ws.dqSums() != null) owned.add(ws.dqSums());
+                    if (p.kernel() == KernelBench.ATTENTION_BACKWARD_DESCRIPTORS) {
+                        FlashAttention.backwardThroughDescriptors(ctx, dOut, dq, dk, dv, ws);   // compiles outside the timed region
+                        return Workload.of(() -> FlashAttention.backwardThroughDescriptors(ctx, dOut, dq, dk, dv, ws), timer, free,
+                                "fixed: " + FlashAttention.Config.backward(hd, d, opts.causal(), false) + ", dQ " + FlashAttention.Config.dq(hd, d));
+                    }
                     FlashAttention.backward(ctx, dOut, dq, dk, dv, ws);   // compiles outside the timed region
                     return Workload.of(() -> FlashAttention.backward(ctx, dOut, dq, dk, dv, ws), timer, free,
                             "fixed: " + FlashAttention.Config.backward(hd, d, opts.causal(), !opts.deterministic())

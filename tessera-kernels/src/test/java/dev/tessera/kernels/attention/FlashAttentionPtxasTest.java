@@ -186,4 +186,48 @@ class FlashAttentionPtxasTest {
         assertEquals(2, loops, "the loops over whole and over cut key blocks");
         assertEquals(new PtxModule.MapBox(List.of(1, 1, c.bn(), 64), 128), m.maps().get(1), "K's box: one 128-byte atom of its tile");
     }
+
+    /**
+     * The backward passes through descriptors on sm_90a at the GPU blockings: the key blocks' pass
+     * copies q and dO (each as it lies and transposed), the dQ pass k (both ways) and v, into
+     * wgmma's slots; ptxas's registers and spills are printed beside the pointer kernels'.
+     */
+    @ParameterizedTest(name = "{0} D={1} causal {2}")
+    @MethodSource("backwardCases")
+    void theBackwardPassesThroughDescriptorsCopyTheirBlocks(String kernel, int d, boolean causal) throws Exception {
+        assumeTrue(Ptxas.path().isPresent(), Ptxas.missingReason());
+        Device gpu = new Device("cuda", 0);
+        boolean dq = kernel.equals("dqDescriptors");
+        Config c = dq ? Config.dq(d, gpu) : Config.backward(d, gpu, causal, false);
+        ArgSpec desc = new ArgSpec(new dev.tessera.types.DescriptorType(DType.F16, List.of(1, 1, dq ? c.bn() : c.bm(), d)), 16, false);
+        List<ArgSpec> args = new ArrayList<>();
+        if (dq) {
+            args.addAll(List.of(ptr(DType.F16), desc, desc, ptr(DType.F16), ptr(DType.F32), ptr(DType.F32), ptr(DType.F16)));
+            for (int i = 0; i < 9; i++) args.add(i32Div16());
+        } else {
+            args.addAll(List.of(desc, ptr(DType.F16), ptr(DType.F16), desc, ptr(DType.F32), ptr(DType.F32), ptr(DType.F16), ptr(DType.F16), ptr(DType.F16)));
+            for (int i = 0; i < 12; i++) args.add(i32Div16());
+        }
+        args.addAll(List.of(i32Div16(), new ArgSpec(DType.I32, 1, true), i32Div16(), i32Div16(), scalar(DType.F32), i32()));
+        Object[] constexprs = {"D", d, "BM", c.bm(), "BN", c.bn(), "CAUSAL", causal, "WINDOW", false, "ATOMIC_DQ", false};
+        KernelIR ir = ir(FlashAttention.class, kernel, args, dq ? java.util.Arrays.copyOf(constexprs, 10) : constexprs);
+        Target target = Ptxas.target(9, 0);
+        PtxModule m = PtxCodegen.generate(ir, new LaunchOptions(c.warps(), c.stages()), target);
+        Ptxas.Report r = Ptxas.assemble(m.ptx(), target.ptx().arch());
+        assertTrue(r.ok(), r::output);
+        System.out.println("flash attention " + kernel + " f16 D=" + d + (causal ? " causal " : " ") + c + ": " + r.registers() + " registers, "
+                + Math.max(0, r.spillStores()) + " bytes spill stores");
+        java.util.regex.Matcher loop = java.util.regex.Pattern.compile("(?s)\\$L_pipelined_head_(\\d+):(.*?)bra \\$L_pipelined_head_\\1;").matcher(m.ptx());
+        int loops = 0;
+        while (loop.find()) {
+            loops++;
+            assertTrue(occurrences(loop.group(2), "cp.async.bulk.tensor.4d") >= (dq ? 3 : 4), "every block through TMA:\n" + loop.group(2));
+        }
+        assertTrue(loops >= 1, "a pipelined loop");
+    }
+
+    static Stream<Arguments> backwardCases() {
+        return Stream.of("backwardDescriptors", "dqDescriptors").flatMap(k -> Stream.of(64, 128).flatMap(d -> Stream.of(false, true)
+                .map(causal -> Arguments.of(k, d, causal))));
+    }
 }
