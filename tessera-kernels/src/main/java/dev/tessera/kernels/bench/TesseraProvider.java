@@ -53,7 +53,6 @@ public final class TesseraProvider implements BenchProvider {
         }
         boolean throughDescriptors = p.kernel() == KernelBench.ATTENTION_DESCRIPTORS || p.kernel() == KernelBench.ATTENTION_BACKWARD_DESCRIPTORS;
         if (throughDescriptors && p.settings().tune()) return "attention through descriptors runs its default blocking, not --tune";
-        if (throughDescriptors && !p.settings().deterministic()) return "attention through descriptors computes dQ deterministically, not with --atomic-dq";
         if (p.kernel() == KernelBench.ATTENTION || p.kernel() == KernelBench.ATTENTION_BACKWARD || p.kernel() == KernelBench.ATTENTION_DECODE
                 || throughDescriptors) {
             return p.dtype() == DType.F16 || p.dtype() == DType.BF16 ? null : "flash attention takes f16 or bf16 inputs";
@@ -215,7 +214,8 @@ public final class TesseraProvider implements BenchProvider {
                     if (p.kernel() == KernelBench.ATTENTION_BACKWARD_DESCRIPTORS) {
                         FlashAttention.backwardThroughDescriptors(ctx, dOut, dq, dk, dv, ws);   // compiles outside the timed region
                         return Workload.of(() -> FlashAttention.backwardThroughDescriptors(ctx, dOut, dq, dk, dv, ws), timer, free,
-                                "fixed: " + FlashAttention.Config.backward(hd, d, opts.causal(), false) + ", dQ " + FlashAttention.Config.dq(hd, d));
+                                "fixed: " + FlashAttention.Config.backward(hd, d, opts.causal(), !opts.deterministic())
+                                        + (opts.deterministic() ? ", dQ " + FlashAttention.Config.dq(hd, d) : ", dQ by atomics"));
                     }
                     FlashAttention.backward(ctx, dOut, dq, dk, dv, ws);   // compiles outside the timed region
                     return Workload.of(() -> FlashAttention.backward(ctx, dOut, dq, dk, dv, ws), timer, free,

@@ -67,14 +67,7 @@ class FlashAttentionPtxasTest {
             for (int i = 0; i < 18; i++) args.add(i32Div16());
         }
         args.addAll(List.of(i32Div16(), new ArgSpec(DType.I32, 1, true), i32Div16(), i32Div16(), scalar(DType.F32), i32()));
-        Object[] constexprs = {"D", d, "BM", c.bm(), "BN", c.bn(), "CAUSAL", causal, "WINDOW", false, "ATOMIC_DQ", false};
-        KernelIR ir = ir(FlashAttention.class, kernel, args, kernel.equals("backward") ? constexprs : java.util.Arrays.copyOf(constexprs, 10));
-        Target target = Ptxas.target(9, 0);
-        PtxModule m = PtxCodegen.generate(ir, new LaunchOptions(c.warps(), c.stages()), target);
-        Ptxas.Report r = Ptxas.assemble(m.ptx(), target.ptx().arch());
-        assertTrue(r.ok(), r::output);
-        System.out.println("flash attention " + kernel + " f16 D=" + d + (causal ? " causal " : " ") + c + ": " + r.registers() + " registers, "
-                + Math.max(0, r.spillStores()) + " bytes spill stores");
+        Ptxas.Report r = assemble(kernel, args, d, c, causal, kernel.equals("backward")).report();
         // measured exceptions at 255 registers (ptxas 13, sm_90a; H200, N 4k): the causal D 128 backward at 32x64 on
         // 4 warps spills 168 bytes and ran 250.2 TFLOP/s, the 16x64 that spills 52 ran 208.3; the D 128 forward at
         // 128x128 with 2 stages spills 80 bytes and ran 471.4, the spill-free 128x64 with 3 stages 432.9
@@ -209,14 +202,7 @@ class FlashAttentionPtxasTest {
             for (int i = 0; i < 12; i++) args.add(i32Div16());
         }
         args.addAll(List.of(i32Div16(), new ArgSpec(DType.I32, 1, true), i32Div16(), i32Div16(), scalar(DType.F32), i32()));
-        Object[] constexprs = {"D", d, "BM", c.bm(), "BN", c.bn(), "CAUSAL", causal, "WINDOW", false, "ATOMIC_DQ", false};
-        KernelIR ir = ir(FlashAttention.class, kernel, args, dq ? java.util.Arrays.copyOf(constexprs, 10) : constexprs);
-        Target target = Ptxas.target(9, 0);
-        PtxModule m = PtxCodegen.generate(ir, new LaunchOptions(c.warps(), c.stages()), target);
-        Ptxas.Report r = Ptxas.assemble(m.ptx(), target.ptx().arch());
-        assertTrue(r.ok(), r::output);
-        System.out.println("flash attention " + kernel + " f16 D=" + d + (causal ? " causal " : " ") + c + ": " + r.registers() + " registers, "
-                + Math.max(0, r.spillStores()) + " bytes spill stores");
+        PtxModule m = assemble(kernel, args, d, c, causal, !dq).module();
         java.util.regex.Matcher loop = java.util.regex.Pattern.compile("(?s)\\$L_pipelined_head_(\\d+):(.*?)bra \\$L_pipelined_head_\\1;").matcher(m.ptx());
         int loops = 0;
         while (loop.find()) {
@@ -224,6 +210,21 @@ class FlashAttentionPtxasTest {
             assertTrue(occurrences(loop.group(2), "cp.async.bulk.tensor.4d") >= (dq ? 3 : 4), "every block through TMA:\n" + loop.group(2));
         }
         assertTrue(loops >= 1, "a pipelined loop");
+    }
+
+    record Assembled(PtxModule module, Ptxas.Report report) {}
+
+    /** {@code kernel} traced for {@code args} at blocking {@code c}, assembled for sm_90a (which must succeed); its registers and spills printed. */
+    private static Assembled assemble(String kernel, List<ArgSpec> args, int d, Config c, boolean causal, boolean atomicFlag) throws Exception {
+        Object[] constexprs = {"D", d, "BM", c.bm(), "BN", c.bn(), "CAUSAL", causal, "WINDOW", false, "ATOMIC_DQ", false};
+        KernelIR ir = ir(FlashAttention.class, kernel, args, atomicFlag ? constexprs : java.util.Arrays.copyOf(constexprs, 10));
+        Target target = Ptxas.target(9, 0);
+        PtxModule m = PtxCodegen.generate(ir, new LaunchOptions(c.warps(), c.stages()), target);
+        Ptxas.Report r = Ptxas.assemble(m.ptx(), target.ptx().arch());
+        assertTrue(r.ok(), r::output);
+        System.out.println("flash attention " + kernel + " f16 D=" + d + (causal ? " causal " : " ") + c + ": " + r.registers() + " registers, "
+                + Math.max(0, r.spillStores()) + " bytes spill stores");
+        return new Assembled(m, r);
     }
 
     static Stream<Arguments> backwardCases() {

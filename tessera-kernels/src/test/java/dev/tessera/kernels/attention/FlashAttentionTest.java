@@ -60,50 +60,34 @@ class FlashAttentionTest {
                 .map(c -> Arguments.of(dev, c)));
     }
 
+    /**
+     * Both passes, with the blocks they walk through pointers and through tensor descriptors (TMA
+     * into wgmma's slots on Hopper: the forward pass's k and v, the backward's q and dO, dQ's k and v).
+     */
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("cases")
     void forwardAndBackwardMatchFloat64(Device device, Case c, @Seed long seed) {
         Device dev = TestDevices.require(device);
-        try (Tensor q = input(c, dev, seed, c.hq(), c.nq()); Tensor k = input(c, dev, seed + 1, c.hkv(), c.nk());
-             Tensor v = input(c, dev, seed + 2, c.hkv(), c.nk()); Tensor dOut = input(c, dev, seed + 3, c.hq(), c.nq());
-             FlashAttention.Context ctx = new FlashAttention.Context(q, k, v, poisoned(q), Tensor.full(DType.F32, Double.NaN, dev, c.b(), c.hq(), c.nq()),
-                     c.options());
-             FlashAttention.Gradients g = new FlashAttention.Gradients(poisoned(q), poisoned(k), poisoned(v))) {
-            FlashAttention.forward(q, k, v, ctx.out(), ctx.lse(), c.options());
-            Reference ref = new Reference(c, q.toDoubleArray(), k.toDoubleArray(), v.toDoubleArray(), dOut.toDoubleArray());
-            double eps = c.dtype() == DType.BF16 ? 0x1p-8 : 0x1p-11;   // a rounding of P or dS to the inputs' dtype, and of the output
-            close(ref.out, ref.outMag, ctx.out().toDoubleArray(), 4 * eps, c + " output");
-            close(ref.lse, ref.lseMag, ctx.lse().toDoubleArray(), 1e-5, c + " log-sum-exp");
-            FlashAttention.backward(ctx, dOut, g.dq(), g.dk(), g.dv());
-            close(ref.dq, ref.dqMag, g.dq().toDoubleArray(), 8 * eps, c + " dq");
-            close(ref.dk, ref.dkMag, g.dk().toDoubleArray(), 8 * eps, c + " dk");
-            close(ref.dv, ref.dvMag, g.dv().toDoubleArray(), 8 * eps, c + " dv");
-        }
-    }
-
-    /**
-     * Both passes with their blocks through tensor descriptors (TMA into wgmma's slots on Hopper):
-     * the forward pass's k and v, the backward's q and dO, dQ's k and v; every option, both layouts.
-     */
-    @ParameterizedTest(name = "{0} {1}")
-    @MethodSource("cases")
-    void bothPassesThroughDescriptorsMatchFloat64(Device device, Case c, @Seed long seed) {
-        Device dev = TestDevices.require(device);
-        try (Tensor q = input(c, dev, seed, c.hq(), c.nq()); Tensor k = input(c, dev, seed + 1, c.hkv(), c.nk());
-             Tensor v = input(c, dev, seed + 2, c.hkv(), c.nk()); Tensor dOut = input(c, dev, seed + 3, c.hq(), c.nq());
-             FlashAttention.Context ctx = new FlashAttention.Context(q, k, v, poisoned(q), Tensor.full(DType.F32, Double.NaN, dev, c.b(), c.hq(), c.nq()),
-                     c.options());
-             FlashAttention.Gradients g = new FlashAttention.Gradients(poisoned(q), poisoned(k), poisoned(v));
-             FlashAttention.Workspace ws = FlashAttention.Workspace.of(ctx)) {
-            FlashAttention.forwardThroughDescriptors(q, k, v, ctx.out(), ctx.lse(), c.options());
-            Reference ref = new Reference(c, q.toDoubleArray(), k.toDoubleArray(), v.toDoubleArray(), dOut.toDoubleArray());
-            double eps = c.dtype() == DType.BF16 ? 0x1p-8 : 0x1p-11;
-            close(ref.out, ref.outMag, ctx.out().toDoubleArray(), 4 * eps, c + " output through descriptors");
-            close(ref.lse, ref.lseMag, ctx.lse().toDoubleArray(), 1e-5, c + " log-sum-exp through descriptors");
-            FlashAttention.backwardThroughDescriptors(ctx, dOut, g.dq(), g.dk(), g.dv(), ws);
-            close(ref.dq, ref.dqMag, g.dq().toDoubleArray(), 8 * eps, c + " dq through descriptors");
-            close(ref.dk, ref.dkMag, g.dk().toDoubleArray(), 8 * eps, c + " dk through descriptors");
-            close(ref.dv, ref.dvMag, g.dv().toDoubleArray(), 8 * eps, c + " dv through descriptors");
+        for (boolean descriptors : new boolean[] {false, true}) {
+            String how = c + (descriptors ? " through descriptors" : "");
+            try (Tensor q = input(c, dev, seed, c.hq(), c.nq()); Tensor k = input(c, dev, seed + 1, c.hkv(), c.nk());
+                 Tensor v = input(c, dev, seed + 2, c.hkv(), c.nk()); Tensor dOut = input(c, dev, seed + 3, c.hq(), c.nq());
+                 FlashAttention.Context ctx = new FlashAttention.Context(q, k, v, poisoned(q), Tensor.full(DType.F32, Double.NaN, dev, c.b(), c.hq(), c.nq()),
+                         c.options());
+                 FlashAttention.Gradients g = new FlashAttention.Gradients(poisoned(q), poisoned(k), poisoned(v));
+                 FlashAttention.Workspace ws = FlashAttention.Workspace.of(ctx)) {
+                if (descriptors) FlashAttention.forwardThroughDescriptors(q, k, v, ctx.out(), ctx.lse(), c.options());
+                else FlashAttention.forward(q, k, v, ctx.out(), ctx.lse(), c.options());
+                Reference ref = new Reference(c, q.toDoubleArray(), k.toDoubleArray(), v.toDoubleArray(), dOut.toDoubleArray());
+                double eps = c.dtype() == DType.BF16 ? 0x1p-8 : 0x1p-11;   // a rounding of P or dS to the inputs' dtype, and of the output
+                close(ref.out, ref.outMag, ctx.out().toDoubleArray(), 4 * eps, how + " output");
+                close(ref.lse, ref.lseMag, ctx.lse().toDoubleArray(), 1e-5, how + " log-sum-exp");
+                if (descriptors) FlashAttention.backwardThroughDescriptors(ctx, dOut, g.dq(), g.dk(), g.dv(), ws);
+                else FlashAttention.backward(ctx, dOut, g.dq(), g.dk(), g.dv(), ws);
+                close(ref.dq, ref.dqMag, g.dq().toDoubleArray(), 8 * eps, how + " dq");
+                close(ref.dk, ref.dkMag, g.dk().toDoubleArray(), 8 * eps, how + " dk");
+                close(ref.dv, ref.dvMag, g.dv().toDoubleArray(), 8 * eps, how + " dv");
+            }
         }
     }
 
