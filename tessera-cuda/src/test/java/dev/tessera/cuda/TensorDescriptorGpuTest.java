@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.tessera.cuda.codegen.DescriptorKernels;
 import dev.tessera.cuda.driver.CudaDriver;
 import dev.tessera.cuda.driver.KernelArgs;
 import dev.tessera.cuda.driver.TensorMaps;
@@ -51,12 +52,6 @@ class TensorDescriptorGpuTest {
         device = Device.cuda(0);
     }
 
-    @Kernel
-    static void copy(TensorDesc in, TensorDesc out, @Constexpr int BM, @Constexpr int BN) {
-        Tile m = programId(0).mul(BM), n = programId(1).mul(BN);
-        store(out, at(m, n), load(in, m, n));
-    }
-
     /** Block (i, j) of {@code in} shifted by (dm, dn) into the descriptor {@code out}, which is shifted back by (dm, dn). */
     @Kernel
     static void shifted(TensorDesc in, TensorDesc out, Tile dm, Tile dn, @Constexpr int BM, @Constexpr int BN) {
@@ -75,19 +70,11 @@ class TensorDescriptorGpuTest {
         store(out, at(m, scalar(0)), acc.get());
     }
 
-    @Kernel
-    static void matmul(TensorDesc a, TensorDesc b, TensorDesc c, Tile K, @Constexpr int BM, @Constexpr int BN, @Constexpr int BK) {
-        Tile m = programId(0).mul(BM), n = programId(1).mul(BN);
-        Var acc = var(zeros(F32, BM, BN));
-        for (Tile k : range(0, cdiv(K, BK))) acc.set(dot(load(a, m, k.mul(BK)), load(b, k.mul(BK), n), acc.get()));
-        store(c, at(m, n), acc.get());
-    }
-
     /**
      * A fresh kernel (with its own memory cache, so a compilation from the other path is not reused:
      * the launch's specialization key does not hold the backend's testing switches).
      */
-    private static JitKernel kernel(String name) { return Jit.kernel(TensorDescriptorGpuTest.class, name); }
+    private static JitKernel kernel(Class<?> owner, String name) { return Jit.kernel(owner, name); }
 
     /** Runs {@code body} with TMA asked for ({@code tessera.cuda.tma=true}; used where the GPU has it), then without. */
     private static void bothPaths(java.util.function.Consumer<Boolean> body) {
@@ -122,7 +109,7 @@ class TensorDescriptorGpuTest {
         bothPaths(tma -> {
             int rows = 301, cols = 208, bm = 64, bn = Math.min(256, 128 / t.byteSize());
             try (Tensor in = random(t, seed, device, rows, cols); Tensor out = poisoned(t, device, rows, cols)) {
-                JitKernel copy = kernel("copy");
+                JitKernel copy = kernel(DescriptorKernels.class, "copy");
                 Object[] args = {TensorDescriptor.of(in, bm, bn), TensorDescriptor.of(out, bm, bn), bm, bn};
                 assertPath(copy, args, tma);
                 copy.launch(grid(cdiv(rows, bm), cdiv(cols, bn)), args);
@@ -136,7 +123,7 @@ class TensorDescriptorGpuTest {
         bothPaths(tma -> {
             int rows = 77, cols = 90, bm = 32, bn = 16, dm = 5, dn = -3;
             try (Tensor in = Tensor.randn(DType.F32, seed, device, rows, cols); Tensor out = poisoned(DType.F32, device, rows, cols)) {
-                JitKernel shifted = kernel("shifted");
+                JitKernel shifted = kernel(TensorDescriptorGpuTest.class, "shifted");
                 Object[] args = {TensorDescriptor.of(in, bm, bn), TensorDescriptor.of(out, bm, bn), dm, dn, bm, bn};
                 assertPath(shifted, args, tma);
                 // one block row and column of programs before the tensor and one after: blocks hang over every edge
@@ -161,7 +148,7 @@ class TensorDescriptorGpuTest {
             for (int c : new int[] {cols, cols - 64 * 3}) { // and 13 trips
                 try (Tensor a = random(DType.F16, seed, device, rows, c); Tensor b = random(DType.BF16, seed + 1, device, rows, c);
                      Tensor out = poisoned(DType.F32, device, rows, bn)) {
-                    JitKernel twoSites = kernel("twoSitesInALoop");
+                    JitKernel twoSites = kernel(TensorDescriptorGpuTest.class, "twoSitesInALoop");
                     Object[] args = {TensorDescriptor.of(a, bm, bn), TensorDescriptor.of(b, bm, bn), TensorDescriptor.of(out, bm, bn), c, bm, bn};
                     assertPath(twoSites, args, tma);
                     twoSites.launch(grid(cdiv(rows, bm)), args);
@@ -180,7 +167,7 @@ class TensorDescriptorGpuTest {
             for (int[] blk : blocks) {
                 int rows = 700, cols = 600;
                 try (Tensor in = random(DType.F16, seed, device, rows, cols); Tensor out = poisoned(DType.F16, device, rows, cols)) {
-                    JitKernel k = kernel("copy").withOptions(8, 1);
+                    JitKernel k = kernel(DescriptorKernels.class, "copy").withOptions(8, 1);
                     Object[] args = {TensorDescriptor.of(in, blk), TensorDescriptor.of(out, blk), blk[0], blk[1]};
                     assertPath(k, args, tma);
                     k.launch(grid(cdiv(rows, blk[0]), cdiv(cols, blk[1])), args);
@@ -196,7 +183,7 @@ class TensorDescriptorGpuTest {
             int m = 300, n = 264, k = 200;
             try (Tensor a = Tensor.randn(DType.BF16, seed, device, m, k); Tensor b = Tensor.randn(DType.BF16, seed + 1, device, k, n);
                  Tensor c = poisoned(DType.F32, device, m, n)) {
-                JitKernel mm = kernel("matmul").withOptions(4, 1);
+                JitKernel mm = kernel(DescriptorKernels.class, "matmul").withOptions(4, 1);
                 Object[] args = {TensorDescriptor.of(a, 64, 64), TensorDescriptor.of(b, 64, 64), TensorDescriptor.of(c, 64, 64), k, 64, 64, 64};
                 assertPath(mm, args, tma);
                 mm.launch(grid(cdiv(m, 64), cdiv(n, 64)), args);

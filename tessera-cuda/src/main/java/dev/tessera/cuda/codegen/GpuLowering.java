@@ -6,12 +6,13 @@ import dev.tessera.cuda.codegen.dot.PipelineRules;
 import dev.tessera.cuda.codegen.dot.WgmmaRules;
 import dev.tessera.cuda.codegen.gpu.GpuOp;
 import dev.tessera.cuda.codegen.gpu.GpuProgram;
+import dev.tessera.cuda.codegen.memory.TmaRules;
 
 /**
  * The GPU IR's lowering table: core ops go to their rules ({@link PtxLowering}), control flow to
  * {@link ControlRules}, pipelined loops to {@link PipelineRules}, tensor-core dots outside them to
  * {@link MmaRules} or {@link WgmmaRules} with their operands from registers, descriptor loads to
- * {@code TmaRules}. Asynchronous copies and yields have no meaning alone: their loop lowers them.
+ * {@link TmaRules}. Asynchronous copies and yields have no meaning alone: their loop lowers them.
  */
 public final class GpuLowering {
     private GpuLowering() {}
@@ -45,7 +46,7 @@ public final class GpuLowering {
             }
             case GpuOp.TmaLoad t -> {
                 var l = t.load();
-                cx.define(l.result(), dev.tessera.cuda.codegen.memory.TmaRules.load(t, cx.layoutOf(l.result()), program, cx));
+                cx.define(l.result(), TmaRules.load(t, cx.layoutOf(l.result()), program, cx));
             }
             case GpuOp.TmaCopy c -> throw new IllegalStateException("a TMA copy outside its pipelined loop: " + c);
             case GpuOp.AsyncCopy c -> throw new IllegalStateException("an async copy outside its pipelined loop: " + c);

@@ -203,7 +203,7 @@ class GpuIrPassesTest {
 
     @Test
     void descriptorLoadsFeedingWgmmaBecomeTmaCopiesIntoSwizzledSlots() {
-        KernelIR ir = ir(TmaPtxasTest.class, "matmul", args(desc(DType.BF16, 128, 64), desc(DType.BF16, 64, 256), desc(DType.F32, 128, 256), i32()),
+        KernelIR ir = ir(DescriptorKernels.class, "matmul", args(desc(DType.BF16, 128, 64), desc(DType.BF16, 64, 256), desc(DType.F32, 128, 256), i32()),
                 "BM", 128, "BN", 256, "BK", 64);
         GpuProgram p = gpu(ir, 8, 4, SM90A);
         GpuOp.PipelinedFor loop = only(p, GpuOp.PipelinedFor.class);

@@ -29,15 +29,6 @@ import org.junit.jupiter.params.provider.CsvSource;
  * with no trace of TMA. ptxas assembles all of them, without spills.
  */
 class TmaPtxasTest {
-    /** A GEMM-shaped loop: both operands through descriptors, the product stored through one. */
-    @Kernel
-    static void matmul(TensorDesc a, TensorDesc b, TensorDesc c, Tile K, @Constexpr int BM, @Constexpr int BN, @Constexpr int BK) {
-        Tile m = programId(0).mul(BM), n = programId(1).mul(BN);
-        Var acc = var(zeros(F32, BM, BN));
-        for (Tile k : range(0, cdiv(K, BK))) acc.set(dot(load(a, m, k.mul(BK)), load(b, k.mul(BK), n), acc.get()));
-        store(c, at(m, n), acc.get());
-    }
-
     /** A linear layer's product x·Wᵀ: W [N, K] row-major, its block transposed into the dot's B. */
     @Kernel
     static void matmulTransposedB(TensorDesc a, TensorDesc w, Tile c, Tile K, Tile N, @Constexpr int BM, @Constexpr int BN, @Constexpr int BK) {
@@ -91,7 +82,7 @@ class TmaPtxasTest {
         DType t = DType.parse(dtype);
         Target target = Ptxas.target(major, 0);
         if (!tma) target = target.withoutTma();
-        KernelIR ir = ir(TmaPtxasTest.class, "matmul", args(desc(t, bm, bk), desc(t, bk, bn), desc(DType.F32, bm, bn), i32()),
+        KernelIR ir = ir(DescriptorKernels.class, "matmul", args(desc(t, bm, bk), desc(t, bk, bn), desc(DType.F32, bm, bn), i32()),
                 "BM", bm, "BN", bn, "BK", bk);
         String ptx = assembled("matmul_" + dtype + "_" + bm + "x" + bn + "x" + bk, ptx(ir, warps, target), target);
         if (tma) {

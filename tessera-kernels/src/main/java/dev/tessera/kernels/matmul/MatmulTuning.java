@@ -144,21 +144,22 @@ public final class MatmulTuning {
 
     /** Drops tiles much larger than the problem, by M, N and K alone. */
     private static List<Config> pruneBySize(List<Config> configs, Args a) {
-        int m = Heuristics.nextPowerOf2(a.longValue("M")), n = Heuristics.nextPowerOf2(a.longValue("N"));
-        int k = Heuristics.nextPowerOf2(a.longValue("K"));
-        List<Config> kept = configs.stream()
-                .filter(c -> c.intValue("BM") <= Math.max(32, m) && c.intValue("BN") <= Math.max(32, n) && c.intValue("BK") <= Math.max(32, k))
-                .toList();
+        List<Config> kept = configs.stream().filter(fitsProblem(a)).toList();
         return kept.isEmpty() ? configs : kept;
     }
 
-    static List<Config> prune(List<Config> configs, Args a) {
+    /** A config's tiles are at most the problem's M, N and K (rounded up to powers of 2, and at least 32). */
+    private static java.util.function.Predicate<Config> fitsProblem(Args a) {
         int m = Heuristics.nextPowerOf2(a.longValue("M")), n = Heuristics.nextPowerOf2(a.longValue("N"));
         int k = Heuristics.nextPowerOf2(a.longValue("K"));
+        return c -> c.intValue("BM") <= Math.max(32, m) && c.intValue("BN") <= Math.max(32, n) && c.intValue("BK") <= Math.max(32, k);
+    }
+
+    static List<Config> prune(List<Config> configs, Args a) {
         MatmulLaunch l = MatmulLaunch.of(a.tensor("a"), a.tensor("b"), a.tensor("c"));
         List<Config> unsplit = configs.stream().filter(c -> c.intValue("SPLIT") == 1).toList();
         List<Config> kept = configs.stream()
-                .filter(c -> c.intValue("BM") <= Math.max(32, m) && c.intValue("BN") <= Math.max(32, n) && c.intValue("BK") <= Math.max(32, k))
+                .filter(fitsProblem(a))
                 .filter(c -> c.intValue("SPLIT") == 1 || splitWorthTrying(l, MatmulConfig.of(c)))
                 .toList();
         return kept.isEmpty() ? unsplit : kept;

@@ -75,7 +75,7 @@ public final class PipelineRules {
             w.op("bar.sync 0");
         }
         int distance = pf.distance();
-        boolean asyncCopies = pf.ahead().stream().anyMatch(op -> op instanceof GpuOp.AsyncCopy);
+        boolean asyncCopies = pf.copiesAsync();
         w.comment("pipelined: " + stages + " stages, copies " + distance + " iterations ahead; prologue");
         for (int s = 0; s < distance; s++) {
             String iv = w.reg(ivk);
@@ -150,7 +150,8 @@ public final class PipelineRules {
         String inRange = w.reg(RegClass.PRED);
         w.op("setp.lt.%s %s, %s, %s", Emit.intType(ivType), inRange, iv, upper);
         String issue = pf.barriers() == null ? null : TmaRules.issuing(cx, inRange);
-        if (issue != null) TmaRules.arm(pf, program, slot, issue, cx);
+        String barrier = issue == null ? null : TmaRules.slotBarrier(pf, program, slot, cx);
+        if (issue != null) TmaRules.arm(pf, barrier, issue, cx);
         cx.pushScope();
         cx.define(f.body().args().getFirst(), new TileValue(cx.layouts.scalar(), ivType, new String[] {iv}));
         for (int c : pf.aheadCarried()) cx.define(args.get(c), carried.get(c));
@@ -158,7 +159,7 @@ public final class PipelineRules {
             switch (op) {
                 case GpuOp.Core(var core) -> PtxLowering.lower(core, cx);
                 case GpuOp.AsyncCopy copy -> asyncCopy(copy, program, slot, inRange, cx);
-                case GpuOp.TmaCopy copy -> TmaRules.copy(copy, program, pf, slot, slotBase(copy.buffer(), program, slot, cx), issue, cx);
+                case GpuOp.TmaCopy copy -> TmaRules.copy(copy, slotBase(copy.buffer(), program, slot, cx), barrier, issue, cx);
                 default -> throw new IllegalStateException("not a stage-0 op: " + op);
             }
         }
@@ -169,7 +170,7 @@ public final class PipelineRules {
         }
         ControlRules.copy(cx, next, into);
         cx.popScope();
-        if (pf.ahead().stream().anyMatch(op -> op instanceof GpuOp.AsyncCopy)) w.op("cp.async.commit_group");
+        if (pf.copiesAsync()) w.op("cp.async.commit_group");
     }
 
     /** The byte address of {@code slot} of {@code buffer} (a register or a constant slot number; a buffer of one slot has only slot 0). */

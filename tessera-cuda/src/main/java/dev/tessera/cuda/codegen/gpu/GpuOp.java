@@ -131,6 +131,9 @@ public sealed interface GpuOp {
             current = List.copyOf(current);
             aheadCarried = List.copyOf(aheadCarried);
         }
+
+        /** Whether stage 0 copies with {@code cp.async} (and so commits and waits for groups of copies). */
+        public boolean copiesAsync() { return ahead.stream().anyMatch(op -> op instanceof AsyncCopy); }
     }
 
     /**

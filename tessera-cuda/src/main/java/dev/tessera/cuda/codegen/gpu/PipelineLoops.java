@@ -103,18 +103,12 @@ public final class PipelineLoops {
         Map<Value, SwizzledTile> copied = new IdentityHashMap<>();
         Set<Value> plain = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         Set<Value> mixed = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
-        for (GpuOp op : p.allOps()) {
+        for (GpuOp op : p.allOps()) {   // the ops of pipelined loops' stages too
             switch (op) {
                 case GpuOp.TmaLoad t -> plain.add(t.load().descriptor());
-                case GpuOp.PipelinedFor pf -> {
-                    for (GpuOp a : pf.ahead()) {
-                        if (a instanceof GpuOp.TmaCopy c) {
-                            SwizzledTile before = copied.putIfAbsent(c.load().descriptor(), c.buffer().tile());
-                            if (before != null && !before.equals(c.buffer().tile())) mixed.add(c.load().descriptor());
-                        }
-                    }
-                    // a descriptor load left in the loop's stage 1 is a TmaLoad there
-                    for (GpuOp c : pf.current()) if (c instanceof GpuOp.TmaLoad t) plain.add(t.load().descriptor());
+                case GpuOp.TmaCopy c -> {
+                    SwizzledTile before = copied.putIfAbsent(c.load().descriptor(), c.buffer().tile());
+                    if (before != null && !before.equals(c.buffer().tile())) mixed.add(c.load().descriptor());
                 }
                 default -> { }
             }
@@ -315,12 +309,10 @@ public final class PipelineLoops {
     private static SharedBuffer boxBuffer(DescriptorLoad l, Value operand, boolean isA, boolean transposed, GpuOp.TensorCoreDot dot,
                                           Set<Value> boxable, int stages, int id) {
         if (!(dot instanceof GpuOp.Wgmma) || !boxable.contains(l.descriptor())) return null;
+        // 2-D, or of higher rank viewed as 2-D by a reshape that dropsLeadingOnes
         var shape = l.result().type().shape();
         var type = l.result().type().dtype();
-        int rank = shape.rank();
-        if (rank < 2) return null;
-        for (int d = 0; d < rank - 2; d++) if (shape.dim(d) != 1) return null;
-        int rows = shape.dim(rank - 2), cols = shape.dim(rank - 1);
+        int rows = shape.dim(shape.rank() - 2), cols = shape.dim(shape.rank() - 1);
         boolean kContiguous = isA != transposed;   // A is [M, K], B [K, N]
         if (rows > MAX_BOX_ROWS || rows % 8 != 0 || (type.bits() != 16 && !kContiguous)) return null;
         SwizzledTile tile = dot.operandTile(rows, cols, type);

@@ -98,23 +98,22 @@ public final class TmaRules {
     public static String issuing(Lowerer cx, String inRange) { return MemoryRules.and(cx, elected(cx), inRange); }
 
     /**
-     * Arms the mbarrier of {@code slot} (a register or a constant) with the bytes of all of stage
-     * 0's copies: by thread 0, when {@code issue} (thread 0 and the iteration in range) holds.
+     * Arms a slot's mbarrier (at {@code barrier}, see {@link #slotBarrier}) with the bytes of all of
+     * stage 0's copies: by thread 0, when {@code issue} (thread 0 and the iteration in range) holds.
      */
-    public static void arm(GpuOp.PipelinedFor pf, GpuProgram program, String slot, String issue, Lowerer cx) {
+    public static void arm(GpuOp.PipelinedFor pf, String barrier, String issue, Lowerer cx) {
         int bytes = 0;
         for (GpuOp op : pf.ahead()) if (op instanceof GpuOp.TmaCopy c) bytes += c.buffer().tile().bytes();
-        cx.w.op("@%s mbarrier.arrive.expect_tx.shared::cta.b64 _, [%s], %d", issue, slotBarrier(pf, program, slot, cx), bytes);
+        cx.w.op("@%s mbarrier.arrive.expect_tx.shared::cta.b64 _, [%s], %d", issue, barrier, bytes);
     }
 
-    /** The copy's boxes into the slot at {@code slotBase}, completing on that slot's barrier (see {@link #arm}). */
-    public static void copy(GpuOp.TmaCopy c, GpuProgram program, GpuOp.PipelinedFor pf, String slot, String slotBase, String issue, Lowerer cx) {
+    /** The copy's boxes into the slot at {@code slotBase}, completing on that slot's mbarrier at {@code barrier} (see {@link #arm}). */
+    public static void copy(GpuOp.TmaCopy c, String slotBase, String barrier, String issue, Lowerer cx) {
         PtxWriter w = cx.w;
         DescriptorLoad l = c.load();
         SwizzledTile tile = c.buffer().tile();
-        String barrier = slotBarrier(pf, program, slot, cx);
         int atomCols = tile.atomBytes() / tile.elementBytes(), atoms = tile.rowBytes() / tile.atomBytes();
-        w.comment("tma " + l.result() + " -> " + c.buffer() + " slot " + slot + ": " + atoms + " box(es) of " + tile.rows() + "x" + atomCols);
+        w.comment("tma " + l.result() + " -> " + c.buffer() + " slot at " + slotBase + ": " + atoms + " box(es) of " + tile.rows() + "x" + atomCols);
         for (int a = 0; a < atoms; a++) {
             String dst = slotBase;
             if (a > 0) {
@@ -133,9 +132,7 @@ public final class TmaRules {
      */
     public static String initSlots(GpuOp.PipelinedFor pf, GpuProgram program, Lowerer cx) {
         PtxWriter w = cx.w;
-        String first = cx.smem.at(program.offset(pf.barriers())), elected = elected(cx);
-        for (int i = 0; i < pf.barriers().count(); i++) w.op("@%s mbarrier.init.shared::cta.b64 [%s+%d], 1", elected, first, i * MBarriers.BYTES);
-        w.op("fence.mbarrier_init.release.cluster");
+        init(pf.barriers(), program, cx);
         String phases = w.reg(RegClass.B32);
         w.op("mov.u32 %s, 0", phases);
         return phases;
@@ -161,16 +158,13 @@ public final class TmaRules {
     /** How each descriptor parameter's map is encoded: the block, unswizzled, unless pipelining copies it into a wgmma operand's tile. */
     public static java.util.Map<Integer, PtxModule.MapBox> mapBoxes(KernelIR kernel, GpuProgram program) {
         java.util.Map<Value, PtxModule.MapBox> byCopy = new java.util.IdentityHashMap<>();
-        for (GpuOp op : program.allOps()) {
-            if (!(op instanceof GpuOp.PipelinedFor pf)) continue;
-            for (GpuOp a : pf.ahead()) {
-                if (!(a instanceof GpuOp.TmaCopy c)) continue;
-                SwizzledTile tile = c.buffer().tile();
-                // the block's leading dimensions of 1, then one atom of the tile's rows
-                List<Integer> dims = new java.util.ArrayList<>(java.util.Collections.nCopies(c.load().offsets().size() - 2, 1));
-                dims.addAll(List.of(tile.rows(), tile.atomBytes() / tile.elementBytes()));
-                byCopy.put(c.load().descriptor(), new PtxModule.MapBox(dims, tile.atomBytes()));
-            }
+        for (GpuOp op : program.allOps()) {   // the ops of pipelined loops' stages too
+            if (!(op instanceof GpuOp.TmaCopy c)) continue;
+            SwizzledTile tile = c.buffer().tile();
+            // the block's leading dimensions of 1, then one atom of the tile's rows
+            List<Integer> dims = new java.util.ArrayList<>(java.util.Collections.nCopies(c.load().offsets().size() - 2, 1));
+            dims.addAll(List.of(tile.rows(), tile.atomBytes() / tile.elementBytes()));
+            byCopy.put(c.load().descriptor(), new PtxModule.MapBox(dims, tile.atomBytes()));
         }
         java.util.Map<Integer, PtxModule.MapBox> out = new java.util.HashMap<>();
         for (Value d : byCopy.keySet()) {
@@ -191,18 +185,25 @@ public final class TmaRules {
     /** The address of the first of {@code b}'s words, initialized (by thread 0, seen by all) once in the prologue. */
     private static String barriers(MBarriers b, GpuProgram program, Lowerer cx) {
         return cx.once("mbarriers:" + b.name(), () -> {
-            PtxWriter w = cx.w;
-            String base = cx.smem.at(program.offset(b)), elected = elected(cx);
-            for (int i = 0; i < b.count(); i++) w.op("@%s mbarrier.init.shared::cta.b64 [%s+%d], 1", elected, base, i * MBarriers.BYTES);
-            // the initialization is seen by the copy unit and every thread before the first arrive
-            w.op("fence.mbarrier_init.release.cluster");
-            w.op("bar.sync 0");
+            String base = init(b, program, cx);
+            cx.w.op("bar.sync 0");
             return base;
         });
     }
 
+    /**
+     * Thread 0 initializes {@code b}'s words with an arrival count of 1, fenced so that the copy
+     * unit sees them (every thread does after the next barrier); returns the first word's address.
+     */
+    private static String init(MBarriers b, GpuProgram program, Lowerer cx) {
+        String base = cx.smem.at(program.offset(b)), elected = elected(cx);
+        for (int i = 0; i < b.count(); i++) cx.w.op("@%s mbarrier.init.shared::cta.b64 [%s+%d], 1", elected, base, i * MBarriers.BYTES);
+        cx.w.op("fence.mbarrier_init.release.cluster");
+        return base;
+    }
+
     /** The address of the mbarrier of {@code slot} (a register or a constant). */
-    private static String slotBarrier(GpuOp.PipelinedFor pf, GpuProgram program, String slot, Lowerer cx) {
+    public static String slotBarrier(GpuOp.PipelinedFor pf, GpuProgram program, String slot, Lowerer cx) {
         String first = cx.smem.at(program.offset(pf.barriers()));
         if (slot.matches("\\d+")) return first + "+" + Integer.parseInt(slot) * MBarriers.BYTES;
         String r = cx.w.reg(RegClass.B32);
