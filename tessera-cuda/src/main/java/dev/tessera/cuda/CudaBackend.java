@@ -128,7 +128,7 @@ public final class CudaBackend implements Backend {
     public String target(int device) {
         PtxTarget t = ptxTarget(device);
         return t.arch() + "/ptx" + t.version() + (softwareConversions() ? "/software-conversions" : "") + (noWgmma() ? "/no-wgmma" : "")
-                + (noTma() ? "/no-tma" : "");
+                + (noTma() ? "/no-tma" : "") + (noDeferredWaits() ? "/no-deferred-waits" : "");
     }
 
     // for testing the exact software sequences on a GPU that has the native conversions
@@ -141,6 +141,9 @@ public final class CudaBackend implements Backend {
     // misaligned address in TensorDescriptorTest's loads in a loop; without it descriptors are masked loads and stores
     private static boolean noTma() { return !Boolean.getBoolean("tessera.cuda.tma"); }
 
+    // for measuring what deferring wgmma waits to their first reader gives (-Dtessera.cuda.deferredWaits=false)
+    private static boolean noDeferredWaits() { return "false".equals(System.getProperty("tessera.cuda.deferredWaits")); }
+
     private static PtxTarget ptxTarget(int device) { return PtxTarget.forDevice(device(device), CudaDriver.driverVersion()); }
 
     @Override
@@ -149,6 +152,7 @@ public final class CudaBackend implements Backend {
         if (softwareConversions()) target = target.withSoftwareConversions();
         if (noWgmma()) target = target.withoutWgmma();
         if (noTma()) target = target.withoutTma();
+        if (noDeferredWaits()) target = target.withoutDeferredWaits();
         return CudaCompiler.compile(kernel, options, device(device), target);
     }
 

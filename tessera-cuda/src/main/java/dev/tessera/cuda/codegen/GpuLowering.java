@@ -48,6 +48,7 @@ public final class GpuLowering {
                 var l = t.load();
                 cx.define(l.result(), TmaRules.load(t, cx.layoutOf(l.result()), program, cx));
             }
+            case GpuOp.WgmmaWait t -> cx.w.op("wgmma.wait_group.sync.aligned %d", t.pending());
             case GpuOp.TmaCopy c -> throw new IllegalStateException("a TMA copy outside its pipelined loop: " + c);
             case GpuOp.AsyncCopy c -> throw new IllegalStateException("an async copy outside its pipelined loop: " + c);
             case GpuOp.StageOperand s -> throw new IllegalStateException("an invariant operand outside its pipelined loop: " + s);

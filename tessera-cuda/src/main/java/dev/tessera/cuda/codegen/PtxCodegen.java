@@ -11,6 +11,7 @@ import dev.tessera.backend.LaunchOptions;
 import dev.tessera.cuda.codegen.gpu.AccelerateDescriptors;
 import dev.tessera.cuda.codegen.gpu.AccelerateDot;
 import dev.tessera.cuda.codegen.gpu.AllocateShared;
+import dev.tessera.cuda.codegen.gpu.DeferWgmmaWaits;
 import dev.tessera.cuda.codegen.gpu.GpuOp;
 import dev.tessera.cuda.codegen.gpu.GpuPrinter;
 import dev.tessera.cuda.codegen.gpu.GpuProgram;
@@ -128,6 +129,11 @@ public final class PtxCodegen {
             public boolean accumulatesInPlace(Op.Dot d) { return layouts.layoutOf(d.acc()).equals(layouts.dotLayout(d)); }
         });
         if (dump) System.err.print(GpuPrinter.print(p, "pipeline loops", describe));
+        if (target.deferredWaits()) {
+            p = DeferWgmmaWaits.run(p, w -> w.dot().a().type().dtype().bits() == 16 && w.groups().gn() == 1
+                    && layouts.layoutOf(w.dot().a()).equals(layouts.aFragmentLayout(w.dot())));
+            if (dump) System.err.print(GpuPrinter.print(p, "defer wgmma waits", describe));
+        }
         p = AllocateShared.run(p);
         if (dump) System.err.print(GpuPrinter.print(p, "allocate shared memory", describe));
         return p;

@@ -17,24 +17,29 @@ import dev.tessera.cuda.driver.PtxTarget;
  * @param tma             the tensor-memory accelerator: tensor descriptors' blocks move by
  *                        {@code cp.async.bulk.tensor} completing on mbarriers (sm_90+, PTX 8.0+);
  *                        without it they are masked loads and stores (see memory.TmaRules)
+ * @param deferredWaits   wgmma groups in pipelined loops waited for at their first reader, not at
+ *                        the end of their dot (see gpu.DeferWgmmaWaits); off only to measure what it gives
  */
 public record Target(PtxTarget ptx, int sm, boolean nativeFp8, boolean nativeBf16, boolean bf16AtomicAdd, boolean wgmma, boolean l2CacheHints,
-                     boolean tma) {
+                     boolean tma, boolean deferredWaits) {
 
     public static Target of(PtxTarget ptx) {
         String digits = ptx.arch().replaceAll("[^0-9]", "");
         int sm = Integer.parseInt(digits);
         int isa = ptx.isaMajor() * 10 + ptx.isaMinor();
         return new Target(ptx, sm, sm >= 89 && isa >= 78, sm >= 80, sm >= 90 && isa >= 78, ptx.arch().equals("sm_90a") && isa >= 80,
-                sm >= 80 && isa >= 74, sm >= 90 && isa >= 80);
+                sm >= 80 && isa >= 74, sm >= 90 && isa >= 80, true);
     }
 
     /** The same target without the native narrow-float conversions, to test the software sequences on a GPU that has them. */
-    public Target withSoftwareConversions() { return new Target(ptx, sm, false, false, false, wgmma, l2CacheHints, tma); }
+    public Target withSoftwareConversions() { return new Target(ptx, sm, false, false, false, wgmma, l2CacheHints, tma, deferredWaits); }
 
     /** The same target with dots on {@code mma.sync} only, to compare and test both paths on one Hopper GPU. */
-    public Target withoutWgmma() { return new Target(ptx, sm, nativeFp8, nativeBf16, bf16AtomicAdd, false, l2CacheHints, tma); }
+    public Target withoutWgmma() { return new Target(ptx, sm, nativeFp8, nativeBf16, bf16AtomicAdd, false, l2CacheHints, tma, deferredWaits); }
 
     /** The same target with tensor descriptors as masked loads and stores, to test and measure that path on a Hopper GPU. */
-    public Target withoutTma() { return new Target(ptx, sm, nativeFp8, nativeBf16, bf16AtomicAdd, wgmma, l2CacheHints, false); }
+    public Target withoutTma() { return new Target(ptx, sm, nativeFp8, nativeBf16, bf16AtomicAdd, wgmma, l2CacheHints, false, deferredWaits); }
+
+    /** The same target with every wgmma waited for at the end of its dot, to measure what deferring the waits gives. */
+    public Target withoutDeferredWaits() { return new Target(ptx, sm, nativeFp8, nativeBf16, bf16AtomicAdd, wgmma, l2CacheHints, tma, false); }
 }

@@ -189,14 +189,28 @@ class GpuIrPassesTest {
         assertEquals(0, a.slotBytes() % 512);
         assertEquals(0, b.slotBytes() % 1024);
         // one wgmma group stays in flight into the next iteration, so the copies run one iteration less ahead
-        assertTrue(dot.async(), "the accumulator is carried and read by nothing else");
+        assertEquals(GpuOp.Wgmma.Completion.NEXT_ITERATION, dot.completion(), "the accumulator is carried and read by nothing else");
         assertEquals(1, loop.distance());
         GpuOp.PipelinedFor twoStages = only(gpu(matmul(DType.BF16), 8, 2, SM90A), GpuOp.PipelinedFor.class);
         assertEquals(1, twoStages.distance());
-        assertTrue(twoStages.current().stream().noneMatch(o -> o instanceof GpuOp.Wgmma w && w.async()), "two slots leave none for a pending dot");
+        assertTrue(twoStages.current().stream().noneMatch(o -> o instanceof GpuOp.Wgmma w && w.completion() == GpuOp.Wgmma.Completion.NEXT_ITERATION), "two slots leave none for a pending dot");
         // the accumulator: warp w of a group owns rows 16w.., groups split the rows
         assertEquals(dot.groups().accumulator(), new LayoutAssignment(matmul(DType.BF16), 8, SM90A, AxisInfo.analyze(matmul(DType.BF16)),
                 new Rematerialization(matmul(DType.BF16))).dotLayout(dot.dot()));
+    }
+
+    @Test
+    void aWgmmaReadingItsLoopsBuffersIsWaitedForAtItsFirstReader() {
+        // two stages leave no slot for a group in flight into the next iteration; the dot reads both operands
+        // from slots, which nothing overwrites before the iteration's end, so only the yield waits for it
+        GpuOp.PipelinedFor loop = only(gpu(matmul(DType.BF16), 8, 2, SM90A), GpuOp.PipelinedFor.class);
+        GpuOp.Wgmma dot = (GpuOp.Wgmma) loop.current().stream().filter(o -> o instanceof GpuOp.Wgmma).findFirst().orElseThrow();
+        assertEquals(GpuOp.Wgmma.Completion.AT_FIRST_READ, dot.completion());
+        assertEquals(new GpuOp.WgmmaWait(0), loop.current().getLast(), "waited for before the yield copies its result");
+        assertEquals(1, loop.current().stream().filter(o -> o instanceof GpuOp.WgmmaWait).count());
+        // on mma.sync nothing is deferred
+        GpuOp.PipelinedFor mma = only(gpu(matmul(DType.BF16), 8, 2, SM90A.withoutWgmma()), GpuOp.PipelinedFor.class);
+        assertTrue(mma.current().stream().noneMatch(o -> o instanceof GpuOp.WgmmaWait));
     }
 
     static ArgSpec desc(DType t, Integer... block) { return new ArgSpec(new DescriptorType(t, List.of(block)), 16, false); }

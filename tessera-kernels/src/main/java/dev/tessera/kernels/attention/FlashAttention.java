@@ -118,8 +118,17 @@ public final class FlashAttention {
         Tile start = bounds[0], fullEnd = bounds[1], end = bounds[2];
         Var m = var(full(F32, Double.NEGATIVE_INFINITY, BM)), l = var(zeros(F32, BM)), acc = var(zeros(F32, BM, D));
         Keys keys = new Keys(qt, blocks, qkScale, rm, nk, diagonal, window, BN, CAUSAL, WINDOW);
-        for (Tile s : range(start, fullEnd, BN)) keys.step(s, false, m, l, acc);
-        for (Tile s : range(fullEnd, end, BN)) keys.step(s, true, m, l, acc);
+        // FlashAttention-3's order: each step multiplies its block's scores and the previous block's P·V, and
+        // computes the softmax while P·V runs on the tensor cores. The first block's probabilities come first
+        // (masked: it may be cut, or hold no key the queries see, which gives P = 0), the last block's P·V last,
+        // each in a loop of one step, so that its blocks are copied into slots as the other steps' are (on
+        // Hopper a descriptor's loads are either all copied into wgmma's slots, or none: it has one tensor map)
+        Var p = var(zeros(qt.elementType(), BM, BN));
+        for (Tile s : range(start, start.add(1), BN)) p.set(keys.probabilities(s, true, m, l));
+        for (Tile s : range(start.add(BN), fullEnd, BN)) keys.step(s, false, m, l, acc, p);
+        for (Tile s : range(maximum(fullEnd, start.add(BN)), end, BN)) keys.step(s, true, m, l, acc, p);
+        Tile last = maximum(start, end.sub(1).div(BN).mul(BN));   // the last block visited (start when none followed it)
+        for (Tile s : range(last, last.add(1), BN)) acc.set(keys.valuesProduct(p.get(), s, true, acc.get()));
         // a query that sees no key (causal with Nq > Nk) gets zeros and a log-sum-exp of -inf
         Tile lv = l.get(), seen = lv.gt(0.0);
         store(o.add(b.mul(sob).add(h.mul(soh))).add(rm.col().mul(son)).add(rd.row()), acc.get().div(where(seen, lv, 1.0).col()), rm.col().lt(nq));
@@ -150,23 +159,44 @@ public final class FlashAttention {
     /** What the forward pass's steps over blocks of keys share: the queries, where the keys come from, the masks. */
     private record Keys(Tile qt, KeyBlocks blocks, Tile qkScale, Tile rows, Tile nk, Tile diagonal, Tile window, int bn, boolean causal, boolean slide) {
 
-        /** The online softmax over keys [s, s + BN); {@code masked} where the block cuts a mask or the end of the keys. */
-        void step(Tile s, boolean masked, Var m, Var l, Var acc) {
-            Tile cols = s.add(arange(0, bn));
-            Tile scores = dot(qt, blocks.keysTransposed(s, cols, masked));
-            if (masked) scores = where(visible(rows.col(), cols.row(), nk, diagonal, window, causal, slide), scores, Double.NEGATIVE_INFINITY);
-            onlineSoftmax(scores, qkScale, masked, () -> blocks.values(s, cols, masked), qt.elementType(), m, l, acc);
+        /** The scores of keys [s, s + BN). */
+        private Tile scores(Tile s, boolean masked) { return dot(qt, blocks.keysTransposed(s, s.add(arange(0, bn)), masked)); }
+
+        /** {@code scores} of keys [s, s + BN), -inf where masked when {@code masked} (the block cuts a mask or the end of the keys). */
+        private Tile masked(Tile scores, Tile s, boolean masked) {
+            if (!masked) return scores;
+            return where(visible(rows.col(), s.add(arange(0, bn)).row(), nk, diagonal, window, causal, slide), scores, Double.NEGATIVE_INFINITY);
+        }
+
+        /** P of keys [s, s + BN) in the inputs' type, the running maximum and sum updated (the first block's: nothing to rescale yet). */
+        Tile probabilities(Tile s, boolean masked, Var m, Var l) {
+            return softmax(masked(scores(s, masked), s, masked), qkScale, masked, m, l)[0].to(qt.elementType());
+        }
+
+        /** acc + P·V of the values [s, s + BN). */
+        Tile valuesProduct(Tile p, Tile s, boolean masked, Tile acc) { return dot(p, blocks.values(s, s.add(arange(0, bn)), masked), acc); }
+
+        /**
+         * One step at keys [s, s + BN): their scores and the previous block's P·V are issued together,
+         * the scores' softmax runs while P·V is still multiplying, then P·V is rescaled to the new
+         * maximum; {@code p} becomes this block's P.
+         */
+        void step(Tile s, boolean masked, Var m, Var l, Var acc, Var p) {
+            Tile scores = scores(s, masked);
+            Tile product = valuesProduct(p.get(), s.sub(bn), masked, acc.get());
+            Tile[] pAlpha = softmax(masked(scores, s, masked), qkScale, masked, m, l);
+            acc.set(product.mul(pAlpha[1].col()));
+            p.set(pAlpha[0].to(qt.elementType()));
         }
     }
 
     /**
-     * One block of the online softmax in base 2, on the tensor cores: the running maximum m, sum l
-     * and output acc of each row updated by the block's unscaled {@code scores} [rows, BN] (-inf
-     * where masked) and its values [BN, D], which {@code values} loads after the exponentials (the
-     * forward pass's order), P rounded to {@code dtype} for the second product. The forward pass and
-     * flash-decoding's dot path share it.
+     * The online softmax's update by one block in base 2: the running maximum m and sum l of each
+     * row updated by the block's unscaled {@code scores} [rows, BN] (-inf where masked); returns the
+     * block's probabilities P (f32) and alpha, the factor that rescales what was summed before to the
+     * new maximum.
      */
-    static void onlineSoftmax(Tile scores, Tile qkScale, boolean masked, Supplier<Tile> values, DType dtype, Var m, Var l, Var acc) {
+    static Tile[] softmax(Tile scores, Tile qkScale, boolean masked, Var m, Var l) {
         // the scale is positive, so the largest scaled score is the largest score scaled (rounding is monotonic)
         Tile mNew = maximum(m.get(), max(scores, 1).mul(qkScale));
         // what the exponentials subtract: the new maximum, or 0 for a row that sees no key yet (-inf − -inf is NaN)
@@ -175,9 +205,19 @@ public final class FlashAttention {
         // flushes (below 2^-126) do not count in l or in P·V
         Tile p = fastExp2(fma(scores, qkScale, shift.col().neg())), alpha = fastExp2(m.get().sub(shift));
         l.set(l.get().mul(alpha).add(sum(p, 1)));
-        Tile v = values.get();
-        acc.set(dot(p.to(dtype), v, acc.get().mul(alpha.col())));
         m.set(mNew);
+        return new Tile[] {p, alpha};
+    }
+
+    /**
+     * One block of the online softmax on the tensor cores, in FlashAttention-2's order (flash-decoding's
+     * dot path): {@link #softmax}, then acc = acc · alpha + P·V with the values [BN, D], which
+     * {@code values} loads after the exponentials, P rounded to {@code dtype}.
+     */
+    static void onlineSoftmax(Tile scores, Tile qkScale, boolean masked, Supplier<Tile> values, DType dtype, Var m, Var l, Var acc) {
+        Tile[] pAlpha = softmax(scores, qkScale, masked, m, l);
+        Tile v = values.get();
+        acc.set(dot(pAlpha[0].to(dtype), v, acc.get().mul(pAlpha[1].col())));
     }
 
     /** Whether query i sees key j: j < Nk, and j ≤ i + diagonal when causal, and j > i + diagonal − window with a window. */

@@ -42,9 +42,8 @@ public final class ControlRules {
         List<Value> args = f.body().args().subList(1, f.body().args().size());
         List<TileValue> carried = new ArrayList<>();
         for (int i = 0; i < args.size(); i++) {
-            // a value carried packed stays packed (two 16-bit floats per register) if it enters the loop so
             TileValue init = cx.operandAny(f, f.inits().get(i));
-            TileValue c = cx.fresh(cx.layoutOf(args.get(i)), args.get(i).type().element(), init.isPacked());
+            TileValue c = cx.fresh(cx.layoutOf(args.get(i)), args.get(i).type().element(), carriedPacked(cx, init, args.get(i), f.body()));
             copy(cx, List.of(init), List.of(c));
             carried.add(c);
         }
@@ -194,6 +193,23 @@ public final class ControlRules {
             TileValue s = sources.get(i), d = to.get(i);
             for (int r = 0; r < d.numWords(); r++) Emit.move(cx, d.regClass(), d.word(r), s.word(r));
         }
+    }
+
+    /**
+     * Whether a for loop's carried value {@code arg} is held packed (two 16-bit floats per register):
+     * when it enters the loop so, or when the loop only reads it as a dot's A, which takes it packed
+     * (FlashAttention-3's P, made by one iteration and multiplied by the next; its init a zero tile).
+     */
+    public static boolean carriedPacked(Lowerer cx, TileValue init, Value arg, Region body) {
+        if (init.isPacked()) return true;
+        if (!TileValue.packable(arg.type().element(), init.layout())) return false;
+        boolean read = false;
+        for (Op op : body.ops()) {
+            if (!op.operands().contains(arg)) continue;
+            if (!(op instanceof Op.Dot d) || d.b() == arg || d.acc() == arg) return false;
+            read = true;
+        }
+        return read;
     }
 
     private static boolean isPositiveConstant(Lowerer cx, Value v) {

@@ -19,8 +19,8 @@ import java.util.Map;
 
 /**
  * Which 16-bit float values may have a NaN's pattern observed: those some use stores, moves or
- * reinterprets without arithmetic in between (directly or after a conversion to f32, which keeps
- * the register). Only their unpacked f16 elements carry the tagged NaN of {@link NarrowFloats#held};
+ * reinterprets without arithmetic in between (directly, after a conversion to f32, which keeps
+ * the register, or carried by a for loop into its body and result). Only their unpacked f16 elements carry the tagged NaN of {@link NarrowFloats#held};
  * a value that only feeds arithmetic the hardware answers with its canonical NaN whatever NaN it
  * reads (add, multiply, compare, sum, dot, ...) is unpacked with the bare {@code cvt.f32.f16}.
  * The tagging is four instructions an element: in the layer norm f16 row kernel, 192 of about 580
@@ -32,9 +32,22 @@ public final class NanPayloads {
 
     public NanPayloads(KernelIR kernel) { collect(kernel.body()); }
 
+    /** What a for loop's init or yielded value becomes without any op: the carried value and the loop's result. */
+    private final Map<Value, List<Value>> carriedAs = new IdentityHashMap<>();
+    private final java.util.Set<Op> forYields = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+
     private void collect(Region region) {
         for (Op op : region.ops()) {
             for (Value v : op.operands()) users.computeIfAbsent(v, k -> new ArrayList<>()).add(op);
+            if (op instanceof Op.For f) {
+                List<Value> yields = ((Op.Yield) f.body().terminator()).values();
+                forYields.add(f.body().terminator());
+                for (int i = 0; i < yields.size(); i++) {
+                    List<Value> into = List.of(f.body().args().get(i + 1), f.results().get(i));
+                    carriedAs.computeIfAbsent(yields.get(i), k -> new ArrayList<>()).addAll(into);
+                    carriedAs.computeIfAbsent(f.inits().get(i), k -> new ArrayList<>()).addAll(into);
+                }
+            }
             for (Region r : op.regions()) collect(r);
         }
     }
@@ -47,8 +60,14 @@ public final class NanPayloads {
         boolean any = false;
         for (Op u : users.getOrDefault(v, List.of())) {
             if (u instanceof Convert c && c.result().type().dtype() == DType.F32) any = observed(c.result());
+            else if (u instanceof Op.For || forYields.contains(u)) any = false;   // as the values it is carried as, below
             else any = !blind(u);
             if (any) break;
+        }
+        // carried by a for loop (the P FlashAttention-3's order multiplies an iteration later): observed where the loop's values are
+        for (Value c : carriedAs.getOrDefault(v, List.of())) {
+            if (any) break;
+            any = observed(c);
         }
         observed.put(v, any);
         return any;

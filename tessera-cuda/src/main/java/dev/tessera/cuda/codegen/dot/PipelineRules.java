@@ -55,8 +55,8 @@ public final class PipelineRules {
         Yield yield = (Yield) f.body().terminator();
         List<TileValue> carried = new ArrayList<>();
         for (int i = 0; i < args.size(); i++) {
-            TileValue init = cx.operand(f, f.inits().get(i));
-            TileValue c = cx.fresh(cx.layoutOf(args.get(i)), args.get(i).type().element());
+            TileValue init = cx.operandAny(f, f.inits().get(i));
+            TileValue c = cx.fresh(cx.layoutOf(args.get(i)), args.get(i).type().element(), ControlRules.carriedPacked(cx, init, args.get(i), f.body()));
             ControlRules.copy(cx, List.of(init), List.of(c));
             carried.add(c);
         }
@@ -111,13 +111,14 @@ public final class PipelineRules {
                 case GpuOp.Mma m -> cx.define(m.dot().result(), MmaRules.mma(m, program, slotRead, cx));
                 case GpuOp.Wgmma m -> cx.define(m.dot().result(), WgmmaRules.wgmma(m, program, slotRead, cx));
                 case GpuOp.TmaLoad t -> GpuLowering.lower(t, program, cx);
+                case GpuOp.WgmmaWait t -> GpuLowering.lower(t, program, cx);
                 default -> throw new IllegalStateException("not a current-stage op: " + op);
             }
         }
         List<TileValue> next = new ArrayList<>(), into = new ArrayList<>();
         for (int i = 0; i < args.size(); i++) {
             if (pf.aheadCarried().contains(i)) continue;
-            next.add(cx.operand(yield, yield.values().get(i)));
+            next.add(cx.operandAny(yield, yield.values().get(i)));
             into.add(carried.get(i));
         }
         ControlRules.copy(cx, next, into);
@@ -131,7 +132,9 @@ public final class PipelineRules {
         w.op("add.%s %s, %s, %s", it, iv, iv, step);
         w.op("bra %s", head);
         w.place(end);
-        if (pf.current().stream().anyMatch(op -> op instanceof GpuOp.Wgmma m && m.async())) w.op("wgmma.wait_group.sync.aligned 0");
+        if (pf.current().stream().anyMatch(op -> op instanceof GpuOp.Wgmma m && m.completion() == GpuOp.Wgmma.Completion.NEXT_ITERATION)) {
+            w.op("wgmma.wait_group.sync.aligned 0");
+        }
         if (asyncCopies) w.op("cp.async.wait_group 0");
         if (phases != null) TmaRules.invalidateSlots(pf, program, cx);
         w.op("bar.sync 0");
@@ -165,7 +168,7 @@ public final class PipelineRules {
         }
         List<TileValue> next = new ArrayList<>(), into = new ArrayList<>();
         for (int c : pf.aheadCarried()) {
-            next.add(cx.operand(yield, yield.values().get(c)));
+            next.add(cx.operandAny(yield, yield.values().get(c)));
             into.add(carried.get(c));
         }
         ControlRules.copy(cx, next, into);

@@ -21,10 +21,10 @@ import dev.tessera.types.DType;
  * operands are read by the tensor cores from shared memory, in {@link SwizzledTile#canonical}
  * tiles, through 64-bit matrix descriptors: a pipelined loop's buffer slot, or scratch that the
  * operand is staged into from registers. Each warpgroup runs {@code repM × repN} instructions
- * per k step on accumulators held in the {@link WarpGroups#accumulator() wgmma layout}, then
- * waits for them: the dot's result is complete when the rule ends, as every other op's is,
- * except for a dot a pipelined loop keeps in flight ({@link GpuOp.Wgmma#async()}), which waits
- * only for the previous iteration's.
+ * per k step on accumulators held in the {@link WarpGroups#accumulator() wgmma layout}, one
+ * commit group, then waits as its {@link GpuOp.Wgmma.Completion completion} says: for it (the
+ * result complete when the rule ends, as every other op's is), for nothing (a later
+ * {@link GpuOp.WgmmaWait} does), or for the previous iteration's group (in flight in place).
  *
  * <p>A descriptor holds the start address and, for the swizzle mode the tile's atoms give (128,
  * 64 or 32 bytes), the stride between groups of 8 rows (SBO, 8 atoms' rows) and between atoms
@@ -71,7 +71,7 @@ public final class WgmmaRules {
             cx.smem.sync();
         }
         TileValue result;
-        if (op.async()) {
+        if (op.completion() == GpuOp.Wgmma.Completion.NEXT_ITERATION) {
             // in place: the loop's carried registers, left for the next iteration's dot and the loop's end to wait for
             if (!acc.layout().equals(out)) throw new IllegalStateException("an in-flight wgmma's accumulator in " + acc.layout() + ", not " + out);
             result = acc;
@@ -79,7 +79,13 @@ public final class WgmmaRules {
             result = cx.fresh(out, acc.type());
             for (int r = 0; r < out.numRegs(); r++) Emit.move(cx, result.regClass(), result.reg(r), acc.reg(r));
         }
-        multiply(cx, instr, groups, oa, aBase, inRegisters, ob, bBase, result.regs(), op.async() ? 1 : 0);
+        multiply(cx, instr, groups, oa, aBase, inRegisters, ob, bBase, result.regs());
+        // a dot deferred to its first reader waits here after all when it staged an operand: the scratch is released now
+        switch (op.completion()) {
+            case AT_RULE_END -> w.op("wgmma.wait_group.sync.aligned 0");
+            case AT_FIRST_READ -> { if (scratch != null) w.op("wgmma.wait_group.sync.aligned 0"); }
+            case NEXT_ITERATION -> w.op("wgmma.wait_group.sync.aligned 1");
+        }
         if (scratch != null) cx.smem.end();
         return result;
     }
@@ -94,9 +100,9 @@ public final class WgmmaRules {
         return new Operand(role, kContiguous, tile, mn, k, type, false);
     }
 
-    /** Every warpgroup's instructions over the whole K, on accumulators {@code acc}; then commit, and wait until {@code pending} groups are left. */
+    /** Every warpgroup's instructions over the whole K, on accumulators {@code acc}, committed as one group. */
     private static void multiply(Lowerer cx, Wgmma instr, WarpGroups g, Operand oa, String aBase, MmaRules.AFragments aRegisters, Operand ob,
-                                 String bBase, String[] acc, int pending) {
+                                 String bBase, String[] acc) {
         PtxWriter w = cx.w;
         String descA = aRegisters != null ? null : descriptor(cx, oa, aBase, groupOffset(cx, g, oa));
         String descB = descriptor(cx, ob, bBase, groupOffset(cx, g, ob));
@@ -129,7 +135,6 @@ public final class WgmmaRules {
             }
         }
         w.op("wgmma.commit_group.sync.aligned");
-        w.op("wgmma.wait_group.sync.aligned %d", pending);
     }
 
     /**

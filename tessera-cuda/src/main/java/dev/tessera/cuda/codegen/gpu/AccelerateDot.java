@@ -18,7 +18,7 @@ public final class AccelerateDot {
                 switch (choose.apply(d)) {
                     case null -> { }
                     case TensorCores.MmaPlan(var instr, var tiling) -> { return new GpuOp.Mma(d, instr, tiling, null, null); }
-                    case TensorCores.WgmmaPlan(var instr, var groups) -> { return new GpuOp.Wgmma(d, instr, groups, null, null, false); }
+                    case TensorCores.WgmmaPlan(var instr, var groups) -> { return new GpuOp.Wgmma(d, instr, groups, null, null, GpuOp.Wgmma.Completion.AT_RULE_END); }
                 }
             }
             return op;

@@ -58,19 +58,16 @@ public sealed interface GpuOp {
     /**
      * A dot on Hopper's warpgroup tensor cores: {@code instr} per 64-row instruction, warpgroups
      * split as {@code groups}; both operands are read from shared memory through matrix
-     * descriptors (from the current slot of a buffer, else staged there from registers). When
-     * {@code async}, the dot accumulates in place into its accumulator's registers (a pipelined
-     * loop's carried value, read by nothing else in the loop) and is waited for only by the
-     * next iteration's instructions (one group stays in flight) and the loop's end; otherwise it
-     * is complete when its rule ends.
+     * descriptors (from the current slot of a buffer, else staged there from registers), or A
+     * from registers as fragments. Its instructions are one commit group, complete when
+     * {@code completion} says.
      */
-    record Wgmma(Op.Dot dot, TensorCores.Wgmma instr, TensorCores.WarpGroups groups, SharedBuffer a, SharedBuffer b, boolean async)
+    record Wgmma(Op.Dot dot, TensorCores.Wgmma instr, TensorCores.WarpGroups groups, SharedBuffer a, SharedBuffer b, Completion completion)
             implements TensorCoreDot {
         @Override
-        public Wgmma withOperands(SharedBuffer a, SharedBuffer b) { return new Wgmma(dot, instr, groups, a, b, async); }
+        public Wgmma withOperands(SharedBuffer a, SharedBuffer b) { return new Wgmma(dot, instr, groups, a, b, completion); }
 
-        /** This dot left running when its rule ends, into the next iteration (see {@link PipelinedFor#distance()}). */
-        public Wgmma inFlight() { return new Wgmma(dot, instr, groups, a, b, true); }
+        public Wgmma completing(Completion c) { return new Wgmma(dot, instr, groups, a, b, c); }
 
         /** Wgmma's canonical layout; none for a 16-bit operand copied MN-major in rows under 32 bytes (no swizzle mode reads it), nor for tf32. */
         @Override
@@ -78,7 +75,33 @@ public sealed interface GpuOp {
             if (!instr.readsRawCopies() || cols * type.byteSize() < 32) return null;
             return SwizzledTile.canonical(rows, cols, type.byteSize());
         }
+
+        /** When a wgmma's group must be complete. */
+        public enum Completion {
+            /** When its rule ends, as every other op's result is. */
+            AT_RULE_END,
+            /**
+             * Before the first op of its loop's iteration that reads its result, at the latest before
+             * the yield: a {@link WgmmaWait} placed by {@link DeferWgmmaWaits} (its operands are
+             * buffers or registers that nothing overwrites within the iteration).
+             */
+            AT_FIRST_READ,
+            /**
+             * In the next iteration: it accumulates in place into its accumulator's registers (a
+             * pipelined loop's carried value, read by nothing else in the loop), the next
+             * iteration's instance waits for it (one group stays in flight) and so does the loop's
+             * end (see {@link PipelinedFor#distance()}).
+             */
+            NEXT_ITERATION
+        }
     }
+
+    /**
+     * Waits until at most {@code pending} wgmma groups, the youngest, are still running: placed
+     * by {@link DeferWgmmaWaits} before the first op that reads a result of a group committed
+     * before them.
+     */
+    record WgmmaWait(int pending) implements GpuOp {}
 
     /** A dot on tensor cores, either kind: what pipelining needs to give its operands shared buffers. */
     sealed interface TensorCoreDot extends GpuOp {
@@ -113,10 +136,10 @@ public sealed interface GpuOp {
      * @param stages        buffers per copied operand (Triton's num_stages)
      * @param distance      how many iterations stage 0 runs ahead: stages − 1, or stages − 2 when a
      *                      dot of stage 1 is still reading its slot as the next iteration begins
-     *                      (an {@link Wgmma#async() async} wgmma)
+     *                      (a wgmma completing in the {@link Wgmma.Completion#NEXT_ITERATION next iteration})
      * @param invariants    dot operands defined before the loop, written into their buffers before the prologue
      * @param ahead         stage 0, in the body's order: {@link Core} ops and {@link AsyncCopy}s
-     * @param current       stage 1, in the body's order: {@link Core} ops and {@link TensorCoreDot}s
+     * @param current       stage 1, in the body's order: {@link Core} ops, {@link TensorCoreDot}s and {@link WgmmaWait}s
      * @param aheadCarried  indices (into the loop's carried values) that stage 0 reads and updates:
      *                      in the pipelined loop they hold the values of iteration i + distance
      * @param barriers      one mbarrier per slot, which the stage's {@link TmaCopy}s complete on;

@@ -58,7 +58,10 @@ public final class GpuPrinter {
                 case GpuOp.Mma m -> tensorCoreDot(out, indent, m, m.instr().instruction(), "warps=" + m.tiling().wm() + "x" + m.tiling().wn()
                         + ", tiles=" + m.tiling().repM() + "x" + m.tiling().repN(), layout);
                 case GpuOp.Wgmma m -> tensorCoreDot(out, indent, m, m.instr().instruction(m.groups().instrN()), "warpgroups=" + m.groups().gm() + "x"
-                        + m.groups().gn() + ", instructions=" + m.groups().repM() + "x" + m.groups().repN(), layout);
+                        + m.groups().gn() + ", instructions=" + m.groups().repM() + "x" + m.groups().repN()
+                        + (m.completion() == GpuOp.Wgmma.Completion.AT_RULE_END ? "" : ", complete " + m.completion().name().toLowerCase(java.util.Locale.ROOT)),
+                        layout);
+                case GpuOp.WgmmaWait t -> out.append(indent).append("wgmma_wait pending=").append(t.pending()).append('\n');
                 case GpuOp.PipelinedFor pf -> {
                     out.append(indent).append("pipelined ").append(header(pf.loop())).append("   // stages=").append(pf.stages())
                             .append(", carried ahead: ").append(pf.aheadCarried())

@@ -289,7 +289,7 @@ public final class PipelineLoops {
         for (Op l : inOrder) buffers.add(copies.get(l));
         for (GpuOp.StageOperand s : invariants) buffers.add(s.buffer());
         int inFlight = stages >= 3 ? inFlightDot(stage1, args, yield, users, aheadCarried, facts) : -1;
-        if (inFlight >= 0) stage1.set(inFlight, ((GpuOp.Wgmma) stage1.get(inFlight)).inFlight());
+        if (inFlight >= 0) stage1.set(inFlight, ((GpuOp.Wgmma) stage1.get(inFlight)).completing(GpuOp.Wgmma.Completion.NEXT_ITERATION));
         MBarriers barriers = stage0.stream().anyMatch(op -> op instanceof GpuOp.TmaCopy)
                 ? new MBarriers("pipeline" + args.getFirst().id(), stages) : null;
         return new GpuOp.PipelinedFor(f, stages, inFlight >= 0 ? stages - 2 : stages - 1, invariants, stage0, stage1, List.copyOf(aheadCarried),

@@ -37,6 +37,8 @@ public final class LayoutAssignment {
     private final Map<Op, DistributedLayout> memoryLayout = new IdentityHashMap<>();
     private final Map<Value, Set<DistributedLayout>> eager = new IdentityHashMap<>();
     private final Set<Dot> chained = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    /** Each for loop's carried values (its body's arguments) and results, with the values its body yields for them. */
+    private final Map<Value, Value> yielded = new IdentityHashMap<>();
     /** The values for loops carry (their body's arguments past the induction variable): their layout follows their yields'. */
     private final Set<Value> carriedArgs = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
 
@@ -247,13 +249,15 @@ public final class LayoutAssignment {
             case For f -> {
                 // a carried value's uses inside the loop come first: a conversion there runs every
                 // iteration, one for a use after the loop once (attention's row maximum and sum,
-                // carried in the slice of the dots' layout, are stored in another layout at the end)
+                // carried in the slice of the dots' layout, are stored in another layout at the end;
+                // its accumulator, carried from loop to loop as the next loop's dot reads it, is
+                // asked of the loop before in that layout, not in the layout of its final store)
                 List<Value> args = f.body().args().subList(1, f.body().args().size());
                 List<Value> yields = ((Yield) f.body().terminator()).values();
                 for (int i = 0; i < args.size(); i++) setWant(yields.get(i), want.get(f.results().get(i)));
                 wantRegion(f.body());
                 for (int i = 0; i < args.size(); i++) {
-                    DistributedLayout w = want.getOrDefault(f.results().get(i), want.get(args.get(i)));
+                    DistributedLayout w = want.getOrDefault(args.get(i), want.get(f.results().get(i)));
                     setWant(yields.get(i), w);
                     setWant(f.inits().get(i), w);
                 }
@@ -648,11 +652,20 @@ public final class LayoutAssignment {
 
     /**
      * Finds dots whose A operand is computed elementwise from another tensor-core dot's result
-     * (through at most {@link #CHAIN_DEPTH} elementwise ops of the same shape): both get the
-     * rows tiling, so the first one's accumulators become the second one's A operand in registers.
+     * (through at most {@link #CHAIN_DEPTH} elementwise ops of the same shape, and through a for
+     * loop's carried value or result to the value its body yields: FlashAttention-3's order
+     * multiplies the P the previous iteration, or the loop before, made): both get the rows tiling, so the first one's accumulators become
+     * the second one's A operand in registers.
      */
     private void findChains(Region r) {
         for (Op op : r.ops()) {
+            if (op instanceof For f) {
+                List<Value> yields = ((Yield) f.body().terminator()).values();
+                for (int i = 0; i < yields.size(); i++) {
+                    yielded.put(f.body().args().get(i + 1), yields.get(i));
+                    yielded.put(f.results().get(i), yields.get(i));
+                }
+            }
             for (Region nested : op.regions()) findChains(nested);
             if (op instanceof Dot d2 && tensorCore(d2) != null && d2.a().type().dtype().bits() == 16) {
                 Dot d1 = producingDot(d2.a(), d2.a().type().shape(), 0);
@@ -668,6 +681,7 @@ public final class LayoutAssignment {
 
     private Dot producingDot(Value v, Shape shape, int depth) {
         if (depth > CHAIN_DEPTH || !v.type().shape().equals(shape)) return null;
+        if (yielded.containsKey(v)) return producingDot(yielded.get(v), shape, depth + 1);
         Op op = remat.producer(v);
         if (op instanceof Dot d) return tensorCore(d) != null ? d : null;
         if (op == null || !(op instanceof Convert || op instanceof Unary || op instanceof Binary || op instanceof Select || op instanceof Fma)) return null;
