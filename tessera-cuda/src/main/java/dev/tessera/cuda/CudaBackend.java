@@ -128,7 +128,7 @@ public final class CudaBackend implements Backend {
     public String target(int device) {
         PtxTarget t = ptxTarget(device);
         return t.arch() + "/ptx" + t.version() + (softwareConversions() ? "/software-conversions" : "") + (noWgmma() ? "/no-wgmma" : "")
-                + (noTma() ? "/no-tma" : "") + (noDeferredWaits() ? "/no-deferred-waits" : "");
+                + (noTma() ? "/no-tma" : "") + (deferredWaits() ? "/deferred-waits" : "");
     }
 
     // for testing the exact software sequences on a GPU that has the native conversions
@@ -141,8 +141,9 @@ public final class CudaBackend implements Backend {
     // misaligned address in TensorDescriptorTest's loads in a loop; without it descriptors are masked loads and stores
     private static boolean noTma() { return !Boolean.getBoolean("tessera.cuda.tma"); }
 
-    // for measuring what deferring wgmma waits to their first reader gives (-Dtessera.cuda.deferredWaits=false)
-    private static boolean noDeferredWaits() { return "false".equals(System.getProperty("tessera.cuda.deferredWaits")); }
+    // wgmma waits deferred to the first readers of the dots' results (-Dtessera.cuda.deferredWaits=true) is opt-in until
+    // it has run on a GPU: it was written in a session that had none (ptxas accepts it without serializing any wgmma)
+    private static boolean deferredWaits() { return Boolean.getBoolean("tessera.cuda.deferredWaits"); }
 
     private static PtxTarget ptxTarget(int device) { return PtxTarget.forDevice(device(device), CudaDriver.driverVersion()); }
 
@@ -152,7 +153,7 @@ public final class CudaBackend implements Backend {
         if (softwareConversions()) target = target.withSoftwareConversions();
         if (noWgmma()) target = target.withoutWgmma();
         if (noTma()) target = target.withoutTma();
-        if (noDeferredWaits()) target = target.withoutDeferredWaits();
+        if (deferredWaits()) target = target.withDeferredWaits();
         return CudaCompiler.compile(kernel, options, device(device), target);
     }
 

@@ -27,8 +27,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * (H100/H200: BM 128 in the forward pass) assemble for sm_90a without spills, causal (both loops,
  * masked and unmasked) and not, at the benchmark's specialization (strides and lengths divisible by 16, one
  * head a group): a spill in the inner loop of attention usually costs more than a smaller tile.
- * The D 128 backward pass is the measured exception (see the allowance): it spills and ran faster
- * on an H200 than the blockings that spill less. Left out, because they spill at every blocking
+ * Measured exceptions at D 128 (see the allowance) spill and ran faster on an H200 than the
+ * blockings that spill less. Left out, because they spill at every blocking
  * tried: D 256 forward (12 bytes); and the backward pass with dQ atomics, 4 to 5 times slower than
  * the default (84 bytes at D 64). The registers ptxas reports are printed for the record.
  */
@@ -36,12 +36,12 @@ class FlashAttentionPtxasTest {
 
     static Stream<Arguments> cases() {
         return Stream.of("forward", "backward", "dq").flatMap(pass -> Stream.of(64, 128).flatMap(d -> Stream.of(false, true)
-                .map(causal -> Arguments.of(pass, d, causal))));
+                .flatMap(causal -> Stream.of(false, true).map(deferred -> Arguments.of(pass, d, causal, deferred)))));
     }
 
-    @ParameterizedTest(name = "{0} f16 D={1} causal {2}")
+    @ParameterizedTest(name = "{0} f16 D={1} causal {2}, wgmma waits deferred {3}")
     @MethodSource("cases")
-    void gpuConfigsAssembleWithoutSpills(String kernel, int d, boolean causal) throws Exception {
+    void gpuConfigsAssembleWithoutSpills(String kernel, int d, boolean causal, boolean deferred) throws Exception {
         assumeTrue(Ptxas.path().isPresent(), Ptxas.missingReason());
         Device gpu = new Device("cuda", 0);
         Config c = switch (kernel) {
@@ -67,12 +67,15 @@ class FlashAttentionPtxasTest {
             for (int i = 0; i < 18; i++) args.add(i32Div16());
         }
         args.addAll(List.of(i32Div16(), new ArgSpec(DType.I32, 1, true), i32Div16(), i32Div16(), scalar(DType.F32), i32()));
-        Ptxas.Report r = assemble(kernel, args, d, c, causal, kernel.equals("backward")).report();
+        Ptxas.Report r = assemble(kernel, args, d, c, causal, kernel.equals("backward"), deferred).report();
         // measured exceptions at 255 registers (ptxas 13, sm_90a; H200, N 4k): the causal D 128 backward at 32x64 on
-        // 4 warps spilled 168 bytes and ran 250.2 TFLOP/s, the 16x64 that spilled 52 ran 208.3; with the wgmma waits
-        // deferred to their first readers the D 128 backward spills 12 bytes, causal 196. (The D 128 forward at 128x128
-        // spilled 80 bytes in FlashAttention-2's order and ran 471.4; in FlashAttention-3's it spills none.)
-        int allowance = d != 128 ? 0 : kernel.equals("backward") ? (causal ? 200 : 16) : 0;
+        // 4 warps spills 168 bytes and ran 250.2 TFLOP/s, the 16x64 that spilled 52 ran 208.3; the D 128 forward at
+        // 128x128 with 2 stages spilled 80 bytes in FlashAttention-2's order and ran 471.4, the spill-free 128x64 with 3
+        // stages 432.9 (in FlashAttention-3's order it spills 72, none with the waits deferred). With the wgmma waits
+        // deferred (not measured yet) the D 128 backward spills 12 bytes, causal 196.
+        int allowance = d != 128 ? 0
+                : kernel.equals("backward") ? (causal ? (deferred ? 200 : 192) : (deferred ? 16 : 0))
+                : kernel.equals("forward") && !causal && !deferred ? 96 : 0;
         assertTrue(r.spillStores() <= allowance, () -> c + " spills:\n" + r.output());
         assertTrue(r.spillLoads() <= allowance, () -> c + " spills:\n" + r.output());
     }
@@ -99,13 +102,13 @@ class FlashAttentionPtxasTest {
     }
 
     /**
-     * FlashAttention-3's order within a warpgroup: each key loop issues its block's scores and the
-     * previous block's P·V as two wgmma groups, waits for the scores alone (one group left running),
+     * FlashAttention-3's order within a warpgroup, with the wgmma waits deferred (opt-in): each key loop
+     * issues its block's scores and the previous block's P·V as two wgmma groups, waits for the scores alone (one group left running),
      * computes the softmax while P·V multiplies, and waits for P·V only to rescale it.
      */
     @org.junit.jupiter.api.Test
     void theForwardLoopsComputeTheSoftmaxWhilePVRuns() throws Exception {
-        for (String body : forwardKeyLoops(Config.forward(128, new Device("cuda", 0))).subList(1, 3)) {
+        for (String body : forwardKeyLoops(Config.forward(128, new Device("cuda", 0)), Ptxas.target(9, 0).withDeferredWaits()).subList(1, 3)) {
             assertEquals(2, occurrences(body, "wgmma.commit_group"), "the scores and P·V");
             int first = body.indexOf("wgmma.wait_group.sync.aligned 1;"), second = body.indexOf("wgmma.wait_group.sync.aligned 0;");
             assertTrue(first > body.lastIndexOf("wgmma.commit_group") && second > first, "the scores waited for first, P·V last:\n" + body);
@@ -144,8 +147,10 @@ class FlashAttentionPtxasTest {
      * sm_90a: the one step of the first block's P, the unmasked and the masked key loop, then the one
      * step of the last block's P·V.
      */
-    private static List<String> forwardKeyLoops(Config c) {
-        String ptx = PtxCodegen.generate(forwardIr(c), new LaunchOptions(c.warps(), c.stages()), Ptxas.target(9, 0)).ptx();
+    private static List<String> forwardKeyLoops(Config c) { return forwardKeyLoops(c, Ptxas.target(9, 0)); }
+
+    private static List<String> forwardKeyLoops(Config c, Target target) {
+        String ptx = PtxCodegen.generate(forwardIr(c), new LaunchOptions(c.warps(), c.stages()), target).ptx();
         java.util.regex.Matcher loop = java.util.regex.Pattern.compile("(?s)\\$L_pipelined_head_(\\d+):(.*?)bra \\$L_pipelined_head_\\1;").matcher(ptx);
         List<String> bodies = new ArrayList<>();
         while (loop.find()) bodies.add(loop.group(2));
@@ -171,7 +176,7 @@ class FlashAttentionPtxasTest {
      * The forward pass through descriptors on sm_90a, at the GPU blockings: in all four loops the
      * blocks of K and V are TMA copies into wgmma's slots (K's transposed block read K-major, the
      * [1, 1, BN, D] block viewed as [BN, D]), with no cp.async and no address arithmetic a thread;
-     * ptxas assembles it without spills.
+     * ptxas assembles it with no more spills than the pointer kernel is allowed.
      */
     @ParameterizedTest(name = "D={0} causal {1}")
     @org.junit.jupiter.params.provider.CsvSource({"64, false", "128, false", "128, true"})
@@ -189,7 +194,7 @@ class FlashAttentionPtxasTest {
         assertTrue(r.ok(), r::output);
         System.out.println("flash attention forward through descriptors f16 D=" + d + (causal ? " causal " : " ") + c + ": " + r.registers()
                 + " registers, " + Math.max(0, r.spillStores()) + " bytes spill stores");
-        assertTrue(r.spillStores() <= 0, r::output);
+        assertTrue(r.spillStores() <= (d == 128 && !causal ? 96 : 0), r::output);   // as the pointer kernel's allowance
         java.util.regex.Matcher loop = java.util.regex.Pattern.compile("(?s)\\$L_pipelined_head_(\\d+):(.*?)bra \\$L_pipelined_head_\\1;").matcher(m.ptx());
         int loops = 0;
         while (loop.find()) {
@@ -239,13 +244,19 @@ class FlashAttentionPtxasTest {
 
     /** {@code kernel} traced for {@code args} at blocking {@code c}, assembled for sm_90a (which must succeed); its registers and spills printed. */
     private static Assembled assemble(String kernel, List<ArgSpec> args, int d, Config c, boolean causal, boolean atomicFlag) throws Exception {
+        return assemble(kernel, args, d, c, causal, atomicFlag, false);
+    }
+
+    private static Assembled assemble(String kernel, List<ArgSpec> args, int d, Config c, boolean causal, boolean atomicFlag, boolean deferred)
+            throws Exception {
         Object[] constexprs = {"D", d, "BM", c.bm(), "BN", c.bn(), "CAUSAL", causal, "WINDOW", false, "ATOMIC_DQ", false};
         KernelIR ir = ir(FlashAttention.class, kernel, args, atomicFlag ? constexprs : java.util.Arrays.copyOf(constexprs, 10));
-        Target target = Ptxas.target(9, 0);
+        Target target = deferred ? Ptxas.target(9, 0).withDeferredWaits() : Ptxas.target(9, 0);
         PtxModule m = PtxCodegen.generate(ir, new LaunchOptions(c.warps(), c.stages()), target);
         Ptxas.Report r = Ptxas.assemble(m.ptx(), target.ptx().arch());
         assertTrue(r.ok(), r::output);
-        System.out.println("flash attention " + kernel + " f16 D=" + d + (causal ? " causal " : " ") + c + ": " + r.registers() + " registers, "
+        System.out.println("flash attention " + kernel + " f16 D=" + d + (causal ? " causal " : " ") + c + (deferred ? " deferred" : "") + ": "
+                + r.registers() + " registers, "
                 + Math.max(0, r.spillStores()) + " bytes spill stores");
         return new Assembled(m, r);
     }
