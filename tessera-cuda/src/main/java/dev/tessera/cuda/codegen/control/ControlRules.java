@@ -43,7 +43,7 @@ public final class ControlRules {
         List<TileValue> carried = new ArrayList<>();
         for (int i = 0; i < args.size(); i++) {
             TileValue init = cx.operandAny(f, f.inits().get(i));
-            TileValue c = cx.fresh(cx.layoutOf(args.get(i)), args.get(i).type().element(), carriedPacked(cx, init, args.get(i), f.body()));
+            TileValue c = cx.fresh(cx.layoutOf(args.get(i)), args.get(i).type().element(), carriedPacked(init, args.get(i), f.body()));
             copy(cx, List.of(init), List.of(c));
             carried.add(c);
         }
@@ -200,7 +200,7 @@ public final class ControlRules {
      * when it enters the loop so, or when the loop only reads it as a dot's A, which takes it packed
      * (FlashAttention-3's P, made by one iteration and multiplied by the next; its init a zero tile).
      */
-    public static boolean carriedPacked(Lowerer cx, TileValue init, Value arg, Region body) {
+    public static boolean carriedPacked(TileValue init, Value arg, Region body) {
         if (init.isPacked()) return true;
         if (!TileValue.packable(arg.type().element(), init.layout())) return false;
         boolean read = false;

@@ -13,14 +13,17 @@ import dev.tessera.ir.Region;
 import dev.tessera.ir.Value;
 import dev.tessera.types.DType;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Which 16-bit float values may have a NaN's pattern observed: those some use stores, moves or
  * reinterprets without arithmetic in between (directly, after a conversion to f32, which keeps
- * the register, or carried by a for loop into its body and result). Only their unpacked f16 elements carry the tagged NaN of {@link NarrowFloats#held};
+ * the register, or carried by a for loop into its body and result). Only their unpacked f16
+ * elements carry the tagged NaN of {@link NarrowFloats#held};
  * a value that only feeds arithmetic the hardware answers with its canonical NaN whatever NaN it
  * reads (add, multiply, compare, sum, dot, ...) is unpacked with the bare {@code cvt.f32.f16}.
  * The tagging is four instructions an element: in the layer norm f16 row kernel, 192 of about 580
@@ -34,7 +37,7 @@ public final class NanPayloads {
 
     /** What a for loop's init or yielded value becomes without any op: the carried value and the loop's result. */
     private final Map<Value, List<Value>> carriedAs = new IdentityHashMap<>();
-    private final java.util.Set<Op> forYields = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    private final Set<Op> forYields = Collections.newSetFromMap(new IdentityHashMap<>());
 
     private void collect(Region region) {
         for (Op op : region.ops()) {

@@ -56,7 +56,7 @@ public final class PipelineRules {
         List<TileValue> carried = new ArrayList<>();
         for (int i = 0; i < args.size(); i++) {
             TileValue init = cx.operandAny(f, f.inits().get(i));
-            TileValue c = cx.fresh(cx.layoutOf(args.get(i)), args.get(i).type().element(), ControlRules.carriedPacked(cx, init, args.get(i), f.body()));
+            TileValue c = cx.fresh(cx.layoutOf(args.get(i)), args.get(i).type().element(), ControlRules.carriedPacked(init, args.get(i), f.body()));
             ControlRules.copy(cx, List.of(init), List.of(c));
             carried.add(c);
         }
