@@ -10,6 +10,16 @@ import java.util.Map;
  */
 public record DeviceInfo(String backend, int index, String name, String description, Map<String, Long> limits) {
 
+    /**
+     * The limit that is 1 where a dot is issued and completes apart, other work running between
+     * (Hopper's {@code wgmma.mma_async}), and 0 or absent where it is synchronous ({@code mma.sync},
+     * the CPU): a kernel may order its steps to overlap the products only where that pays.
+     */
+    public static final String ASYNCHRONOUS_DOTS = "asynchronousDots";
+
+    /** Whether this device's dots are asynchronous ({@link #ASYNCHRONOUS_DOTS}). */
+    public boolean asynchronousDots() { return limits.getOrDefault(ASYNCHRONOUS_DOTS, 0L) != 0; }
+
     /** "cpu", "cuda:0". */
     public String id() { return backend.equals("cpu") ? "cpu" : backend + ":" + index; }
 

@@ -45,20 +45,21 @@ public final class CudaBackend implements Backend {
     public List<DeviceInfo> devices() {
         List<DeviceInfo> d = devices;
         if (d == null) {
-            d = !CudaDriver.isAvailable() ? List.of() : CudaDriver.devices().stream().map(CudaBackend::info).toList();
+            d = !CudaDriver.isAvailable() ? List.of() : CudaDriver.devices().stream().map(c -> info(c, compileTarget(c.index()))).toList();
             devices = d;
         }
         return d;
     }
 
-    private static DeviceInfo info(CudaDevice d) {
+    private static DeviceInfo info(CudaDevice d, Target target) {
         return new DeviceInfo("cuda", d.index(), d.name(), d.summary(), Map.of(
                 "sharedMemoryPerBlock", (long) d.sharedMemoryPerBlockOptin(),
                 "maxThreadsPerBlock", (long) d.maxThreadsPerBlock(),
                 "multiprocessors", (long) d.multiprocessorCount(),
                 "computeCapability", (long) d.computeCapability(),
                 "l2CacheBytes", (long) d.l2CacheBytes(),
-                "totalMemory", d.totalMemoryBytes()));
+                "totalMemory", d.totalMemoryBytes(),
+                DeviceInfo.ASYNCHRONOUS_DOTS, target.wgmma() ? 1L : 0L));
     }
 
     @Override
@@ -147,14 +148,19 @@ public final class CudaBackend implements Backend {
 
     private static PtxTarget ptxTarget(int device) { return PtxTarget.forDevice(device(device), CudaDriver.driverVersion()); }
 
-    @Override
-    public CompiledKernel compile(KernelIR kernel, LaunchOptions options, int device) {
+    /** What kernels for {@code device} are compiled for: its architecture, less what the testing switches above turn off. */
+    private static Target compileTarget(int device) {
         Target target = Target.of(ptxTarget(device));
         if (softwareConversions()) target = target.withSoftwareConversions();
         if (noWgmma()) target = target.withoutWgmma();
         if (noTma()) target = target.withoutTma();
         if (deferredWaits()) target = target.withDeferredWaits();
-        return CudaCompiler.compile(kernel, options, device(device), target);
+        return target;
+    }
+
+    @Override
+    public CompiledKernel compile(KernelIR kernel, LaunchOptions options, int device) {
+        return CudaCompiler.compile(kernel, options, device(device), compileTarget(device));
     }
 
     @Override

@@ -54,7 +54,8 @@ public final class FlashAttention {
     static void forward(Tile q, Tile k, Tile v, Tile o, Tile lse,
                         Tile sqb, Tile sqh, Tile sqn, Tile skb, Tile skh, Tile skn, Tile svb, Tile svh, Tile svn,
                         Tile sob, Tile soh, Tile son, Tile heads, Tile group, Tile nq, Tile nk, Tile scale, Tile window,
-                        @Constexpr int D, @Constexpr int BM, @Constexpr int BN, @Constexpr boolean CAUSAL, @Constexpr boolean WINDOW) {
+                        @Constexpr int D, @Constexpr int BM, @Constexpr int BN, @Constexpr boolean CAUSAL, @Constexpr boolean WINDOW,
+                        @Constexpr boolean OVERLAP) {
         Tile bh = programId(1).to(I64), b = bh.div(heads), kvh = bh.rem(heads).div(group);
         Tile kBase = k.add(b.mul(skb).add(kvh.mul(skh))), vBase = v.add(b.mul(svb).add(kvh.mul(svh)));
         KeyBlocks blocks = new KeyBlocks() {
@@ -70,7 +71,7 @@ public final class FlashAttention {
                 return masked ? load(vPtr, cols.col().lt(nk), 0L) : load(vPtr);
             }
         };
-        attend(q, o, lse, blocks, sqb, sqh, sqn, sob, soh, son, heads, nq, nk, scale, window, D, BM, BN, CAUSAL, WINDOW);
+        attend(q, o, lse, blocks, sqb, sqh, sqn, sob, soh, son, heads, nq, nk, scale, window, D, BM, BN, CAUSAL, WINDOW, OVERLAP);
     }
 
     /**
@@ -83,7 +84,8 @@ public final class FlashAttention {
     @Kernel
     static void forwardDescriptors(Tile q, TensorDesc k, TensorDesc v, Tile o, Tile lse, Tile sqb, Tile sqh, Tile sqn, Tile sob, Tile soh, Tile son,
                                    Tile heads, Tile group, Tile nq, Tile nk, Tile scale, Tile window,
-                                   @Constexpr int D, @Constexpr int BM, @Constexpr int BN, @Constexpr boolean CAUSAL, @Constexpr boolean WINDOW) {
+                                   @Constexpr int D, @Constexpr int BM, @Constexpr int BN, @Constexpr boolean CAUSAL, @Constexpr boolean WINDOW,
+                                   @Constexpr boolean OVERLAP) {
         Tile bh = programId(1).to(I32), b = bh.div(heads), kvh = bh.rem(heads).div(group);
         KeyBlocks blocks = new KeyBlocks() {
             @Override
@@ -92,7 +94,7 @@ public final class FlashAttention {
             @Override
             public Tile values(Tile s, Tile cols, boolean masked) { return load(v, b, kvh, s, scalar(0)).reshape(BN, D); }
         };
-        attend(q, o, lse, blocks, sqb, sqh, sqn, sob, soh, son, heads, nq, nk, scale, window, D, BM, BN, CAUSAL, WINDOW);
+        attend(q, o, lse, blocks, sqb, sqh, sqn, sob, soh, son, heads, nq, nk, scale, window, D, BM, BN, CAUSAL, WINDOW, OVERLAP);
     }
 
     /**
@@ -107,7 +109,8 @@ public final class FlashAttention {
 
     /** The forward pass of one block of BM queries over its keys, from {@code blocks}; the output and log-sum-exp stored. */
     private static void attend(Tile q, Tile o, Tile lse, KeyBlocks blocks, Tile sqb, Tile sqh, Tile sqn, Tile sob, Tile soh, Tile son,
-                               Tile heads, Tile nq, Tile nk, Tile scale, Tile window, int D, int BM, int BN, boolean CAUSAL, boolean WINDOW) {
+                               Tile heads, Tile nq, Tile nk, Tile scale, Tile window, int D, int BM, int BN, boolean CAUSAL, boolean WINDOW,
+                               boolean OVERLAP) {
         Tile bh = programId(1).to(I64), b = bh.div(heads), h = bh.rem(heads);
         Tile m0 = programId(0).mul(BM);
         Tile rm = m0.add(arange(0, BM)), rd = arange(0, D);
@@ -118,17 +121,24 @@ public final class FlashAttention {
         Tile start = bounds[0], fullEnd = bounds[1], end = bounds[2];
         Var m = var(full(F32, Double.NEGATIVE_INFINITY, BM)), l = var(zeros(F32, BM)), acc = var(zeros(F32, BM, D));
         Keys keys = new Keys(qt, blocks, qkScale, rm, nk, diagonal, window, BN, CAUSAL, WINDOW);
-        // FlashAttention-3's order: each step multiplies its block's scores and the previous block's P·V, and
-        // computes the softmax while P·V runs on the tensor cores. The first block's probabilities come first
-        // (masked: it may be cut, or hold no key the queries see, which gives P = 0), the last block's P·V last,
-        // each in a loop of one step, so that its blocks are copied into slots as the other steps' are (on
-        // Hopper a descriptor's loads are either all copied into wgmma's slots, or none: it has one tensor map)
-        Var p = var(zeros(qt.elementType(), BM, BN));
-        for (Tile s : range(start, start.add(1), BN)) p.set(keys.probabilities(s, true, m, l));
-        for (Tile s : range(start.add(BN), fullEnd, BN)) keys.step(s, false, m, l, acc, p);
-        for (Tile s : range(maximum(fullEnd, start.add(BN)), end, BN)) keys.step(s, true, m, l, acc, p);
-        Tile last = maximum(start, end.sub(1).div(BN).mul(BN));   // the last block visited (start when none followed it)
-        for (Tile s : range(last, last.add(1), BN)) acc.set(keys.valuesProduct(p.get(), s, true, acc.get()));
+        if (OVERLAP) {
+            // FlashAttention-3's order: each step multiplies its block's scores and the previous block's P·V, and
+            // computes the softmax while P·V runs on the tensor cores. The first block's probabilities come first
+            // (masked: it may be cut, or hold no key the queries see, which gives P = 0), the last block's P·V last,
+            // each in a loop of one step, so that its blocks are copied into slots as the other steps' are (on
+            // Hopper a descriptor's loads are either all copied into wgmma's slots, or none: it has one tensor map)
+            Var p = var(zeros(qt.elementType(), BM, BN));
+            for (Tile s : range(start, start.add(1), BN)) p.set(keys.probabilities(s, true, m, l));
+            for (Tile s : range(start.add(BN), fullEnd, BN)) keys.overlappedStep(s, false, m, l, acc, p);
+            for (Tile s : range(maximum(fullEnd, start.add(BN)), end, BN)) keys.overlappedStep(s, true, m, l, acc, p);
+            Tile last = maximum(start, end.sub(1).div(BN).mul(BN));   // the last block visited (start when none followed it)
+            for (Tile s : range(last, last.add(1), BN)) acc.set(keys.valuesProduct(p.get(), s, true, acc.get()));
+        } else {
+            // FlashAttention-2's order, where dots are synchronous and nothing would overlap: carrying P into the
+            // next step only takes registers (sm_80, ptxas: the D 128 forward spilled 52 bytes in the other order, 4 in this)
+            for (Tile s : range(start, fullEnd, BN)) keys.step(s, false, m, l, acc);
+            for (Tile s : range(fullEnd, end, BN)) keys.step(s, true, m, l, acc);
+        }
         // a query that sees no key (causal with Nq > Nk) gets zeros and a log-sum-exp of -inf
         Tile lv = l.get(), seen = lv.gt(0.0);
         store(o.add(b.mul(sob).add(h.mul(soh))).add(rm.col().mul(son)).add(rd.row()), acc.get().div(where(seen, lv, 1.0).col()), rm.col().lt(nq));
@@ -176,12 +186,18 @@ public final class FlashAttention {
         /** acc + P·V of the values [s, s + BN). */
         Tile valuesProduct(Tile p, Tile s, boolean masked, Tile acc) { return dot(p, blocks.values(s, s.add(arange(0, bn)), masked), acc); }
 
+        /** One step at keys [s, s + BN) in FlashAttention-2's order: the scores, their softmax, then acc rescaled plus P·V. */
+        void step(Tile s, boolean masked, Var m, Var l, Var acc) {
+            onlineSoftmax(masked(scores(s, masked), s, masked), qkScale, masked, () -> blocks.values(s, s.add(arange(0, bn)), masked),
+                    qt.elementType(), m, l, acc);
+        }
+
         /**
-         * One step at keys [s, s + BN): their scores and the previous block's P·V are issued together,
-         * the scores' softmax runs while P·V is still multiplying, then P·V is rescaled to the new
-         * maximum; {@code p} becomes this block's P.
+         * One step at keys [s, s + BN) in FlashAttention-3's order: their scores and the previous block's
+         * P·V are issued together, the scores' softmax runs while P·V is still multiplying, then P·V is
+         * rescaled to the new maximum; {@code p} becomes this block's P.
          */
-        void step(Tile s, boolean masked, Var m, Var l, Var acc, Var p) {
+        void overlappedStep(Tile s, boolean masked, Var m, Var l, Var acc, Var p) {
             Tile scores = scores(s, masked);
             Tile product = valuesProduct(p.get(), s.sub(bn), masked, acc.get());
             Tile[] pAlpha = softmax(masked(scores, s, masked), qkScale, masked, m, l);
@@ -648,7 +664,7 @@ public final class FlashAttention {
     /** The forward pass's autotuner: keyed by dtype, lengths, heads and the mask; drops query blocks much longer than Nq. */
     public static final Autotuner FORWARD_TUNER = Autotuner.builder(FORWARD)
             .configs(FORWARD_CONFIGS)
-            .key("q", "nq", "nk", "heads", "group", "D", "CAUSAL", "WINDOW")
+            .key("q", "nq", "nk", "heads", "group", "D", "CAUSAL", "WINDOW", "OVERLAP")
             .prune((configs, a) -> {
                 long nq = a.longValue("nq");
                 List<dev.tessera.autotune.Config> kept = configs.stream().filter(c -> c.intValue("BM") <= Math.max(64, Heuristics.nextPowerOf2(nq))).toList();
@@ -667,7 +683,7 @@ public final class FlashAttention {
         s.requireLike("out", out, q.dtype(), s.hq, s.nq);
         s.requireLse(lse);
         tuner.launch(meta -> new int[] {cdiv(s.nq, (int) meta.get("BM")), s.b * s.hq}, forwardArgs(q, k, v, out, lse, options, s),
-                Map.of("D", s.d, "CAUSAL", options.causal(), "WINDOW", options.window() > 0));
+                Map.of("D", s.d, "CAUSAL", options.causal(), "WINDOW", options.window() > 0, "OVERLAP", overlapsSoftmax(q.device())));
     }
 
     private static Object[] forwardArgs(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Options options, Shape s) {
@@ -697,14 +713,25 @@ public final class FlashAttention {
 
     /** The forward pass into {@code out} (like q) and {@code lse} (f32 [B, Hq, Nq], contiguous). */
     public static void forward(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Options options) {
+        forward(q, k, v, out, lse, options, overlapsSoftmax(q.device()));
+    }
+
+    /** As {@link #forward(Tensor, Tensor, Tensor, Tensor, Tensor, Options)}, in FlashAttention-3's order when {@code overlap}, else 2's. */
+    static void forward(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Options options, boolean overlap) {
         Shape s = Shape.of(q, k, v);
         s.requireLike("out", out, q.dtype(), s.hq, s.nq);
         s.requireLse(lse);
         Config c = options.forwardConfig() != null ? options.forwardConfig() : Config.forward(s.d, q.device(), options.causal());
         FORWARD.withOptions(c.warps(), c.stages()).launch(grid(cdiv(s.nq, c.bm()), s.b * s.hq),
                 forwardArgs(q, k, v, out, lse, options, s), Map.of("D", s.d, "BM", c.bm(), "BN", c.bn(), "CAUSAL", options.causal(),
-                        "WINDOW", options.window() > 0));
+                        "WINDOW", options.window() > 0, "OVERLAP", overlap));
     }
+
+    /**
+     * Whether the forward pass on {@code device} runs in FlashAttention-3's order, the softmax of a
+     * block computed while the previous block's P·V multiplies: where dots are asynchronous (wgmma).
+     */
+    static boolean overlapsSoftmax(Device device) { return device.info().asynchronousDots(); }
 
     /**
      * As {@link #forward(Tensor, Tensor, Tensor, Tensor, Tensor, Options)}, k and v read through
@@ -722,7 +749,8 @@ public final class FlashAttention {
         FORWARD_DESCRIPTORS.withOptions(c.warps(), c.stages()).launch(grid(cdiv(s.nq, c.bm()), s.b * s.hq),
                 new Object[] {q, kd, vd, out, lse, i(q.stride(0)), i(q.stride(1)), i(q.stride(2)), i(out.stride(0)), i(out.stride(1)),
                         i(out.stride(2)), s.hq, s.hq / s.hkv, s.nq, s.nk, (float) options.scaleFor(s.d), options.window()},
-                Map.of("D", s.d, "BM", c.bm(), "BN", c.bn(), "CAUSAL", options.causal(), "WINDOW", options.window() > 0));
+                Map.of("D", s.d, "BM", c.bm(), "BN", c.bn(), "CAUSAL", options.causal(), "WINDOW", options.window() > 0,
+                        "OVERLAP", overlapsSoftmax(q.device())));
     }
 
     /** dQ, dK, dV (new, in the inputs' dtypes and layouts) of the forward pass {@code ctx} for the output's gradient {@code dOut}. */

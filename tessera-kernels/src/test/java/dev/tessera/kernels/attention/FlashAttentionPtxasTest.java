@@ -51,9 +51,7 @@ class FlashAttentionPtxasTest {
         };
         List<ArgSpec> args = new ArrayList<>();
         if (kernel.equals("forward")) {
-            for (int i = 0; i < 4; i++) args.add(ptr(DType.F16));
-            args.add(ptr(DType.F32));
-            for (int i = 0; i < 12; i++) args.add(i32Div16());                      // strides
+            args = forwardArgs();
         } else if (kernel.equals("dq")) {
             for (int i = 0; i < 4; i++) args.add(ptr(DType.F16));                   // q, k, v, dO
             for (int i = 0; i < 2; i++) args.add(ptr(DType.F32));                   // lse, Δ
@@ -66,7 +64,7 @@ class FlashAttentionPtxasTest {
             for (int i = 0; i < 2; i++) args.add(ptr(DType.F16));                   // dK, dV
             for (int i = 0; i < 18; i++) args.add(i32Div16());
         }
-        args.addAll(List.of(i32Div16(), new ArgSpec(DType.I32, 1, true), i32Div16(), i32Div16(), scalar(DType.F32), i32()));
+        if (!kernel.equals("forward")) args.addAll(List.of(i32Div16(), new ArgSpec(DType.I32, 1, true), i32Div16(), i32Div16(), scalar(DType.F32), i32()));
         Ptxas.Report r = assemble(kernel, args, d, c, causal, kernel.equals("backward"), deferred).report();
         // measured exceptions at 255 registers (ptxas 13, sm_90a; H200, N 4k): the causal D 128 backward at 32x64 on
         // 4 warps spills 168 bytes and ran 250.2 TFLOP/s, the 16x64 that spilled 52 ran 208.3; the D 128 forward at
@@ -133,13 +131,34 @@ class FlashAttentionPtxasTest {
         assertTrue(occurrences(ptx, "wgmma.mma_async") > 0, "the forward pass on wgmma");
     }
 
-    private static KernelIR forwardIr(Config c) {
+    /**
+     * On {@code mma.sync} (sm_80) the forward pass runs in FlashAttention-2's order, where nothing would
+     * overlap and carrying P between steps only takes registers: its GPU blockings spill at most what
+     * they spilled before FlashAttention-3's order came (ptxas 13; in that order D 64 spilled 32 bytes,
+     * D 128 52). The causal D 128 pass spills 44 bytes in this order and 16 in the other.
+     */
+    @ParameterizedTest(name = "D={0} causal {1}")
+    @org.junit.jupiter.params.provider.CsvSource({"64, false, 0", "64, true, 0", "128, false, 4", "128, true, 44"})
+    void onMmaSyncTheForwardPassRunsInFlashAttention2sOrder(int d, boolean causal, int allowance) throws Exception {
+        assumeTrue(Ptxas.path().isPresent(), Ptxas.missingReason());
+        Config c = Config.forward(d, new Device("cuda", 0), causal);
+        Assembled a = assemble("forward", forwardArgs(), d, c, causal, false, Ptxas.target(8, 0));
+        assertTrue(a.report().spillStores() <= allowance, () -> c + " spills on sm_80:\n" + a.report().output());
+        assertEquals(0, occurrences(a.module().ptx(), "wgmma"), "mma.sync on sm_80");
+    }
+
+    /** The forward kernel's arguments at the benchmark's specialization: q, k, v, o, lse, strides divisible by 16, the scalars. */
+    private static List<ArgSpec> forwardArgs() {
         List<ArgSpec> args = new ArrayList<>();
         for (int i = 0; i < 4; i++) args.add(ptr(DType.F16));
         args.add(ptr(DType.F32));
         for (int i = 0; i < 12; i++) args.add(i32Div16());
         args.addAll(List.of(i32Div16(), new ArgSpec(DType.I32, 1, true), i32Div16(), i32Div16(), scalar(DType.F32), i32()));
-        return ir(FlashAttention.class, "forward", args, "D", 128, "BM", c.bm(), "BN", c.bn(), "CAUSAL", false, "WINDOW", false);
+        return args;
+    }
+
+    private static KernelIR forwardIr(Config c) {
+        return ir(FlashAttention.class, "forward", forwardArgs(), "D", 128, "BM", c.bm(), "BN", c.bn(), "CAUSAL", false, "WINDOW", false, "OVERLAP", true);
     }
 
     /**
@@ -187,7 +206,8 @@ class FlashAttentionPtxasTest {
         List<ArgSpec> args = new ArrayList<>(List.of(ptr(DType.F16), desc, desc, ptr(DType.F16), ptr(DType.F32)));
         for (int i = 0; i < 6; i++) args.add(i32Div16());
         args.addAll(List.of(i32Div16(), new ArgSpec(DType.I32, 1, true), i32Div16(), i32Div16(), scalar(DType.F32), i32()));
-        KernelIR ir = ir(FlashAttention.class, "forwardDescriptors", args, "D", d, "BM", c.bm(), "BN", c.bn(), "CAUSAL", causal, "WINDOW", false);
+        KernelIR ir = ir(FlashAttention.class, "forwardDescriptors", args, "D", d, "BM", c.bm(), "BN", c.bn(), "CAUSAL", causal, "WINDOW", false,
+                "OVERLAP", true);
         Target target = Ptxas.target(9, 0);
         PtxModule m = PtxCodegen.generate(ir, new LaunchOptions(c.warps(), c.stages()), target);
         Ptxas.Report r = Ptxas.assemble(m.ptx(), target.ptx().arch());
@@ -249,15 +269,21 @@ class FlashAttentionPtxasTest {
 
     private static Assembled assemble(String kernel, List<ArgSpec> args, int d, Config c, boolean causal, boolean atomicFlag, boolean deferred)
             throws Exception {
-        Object[] constexprs = {"D", d, "BM", c.bm(), "BN", c.bn(), "CAUSAL", causal, "WINDOW", false, "ATOMIC_DQ", false};
-        KernelIR ir = ir(FlashAttention.class, kernel, args, atomicFlag ? constexprs : java.util.Arrays.copyOf(constexprs, 10));
-        Target target = deferred ? Ptxas.target(9, 0).withDeferredWaits() : Ptxas.target(9, 0);
+        return assemble(kernel, args, d, c, causal, atomicFlag, deferred ? Ptxas.target(9, 0).withDeferredWaits() : Ptxas.target(9, 0));
+    }
+
+    /** As above, for {@code target}; the forward pass in the order the target's dots call for (FlashAttention-3's on wgmma). */
+    private static Assembled assemble(String kernel, List<ArgSpec> args, int d, Config c, boolean causal, boolean atomicFlag, Target target)
+            throws Exception {
+        List<Object> constexprs = new ArrayList<>(List.of("D", d, "BM", c.bm(), "BN", c.bn(), "CAUSAL", causal, "WINDOW", false));
+        if (atomicFlag) constexprs.addAll(List.of("ATOMIC_DQ", false));
+        if (kernel.equals("forward")) constexprs.addAll(List.of("OVERLAP", target.wgmma()));
+        KernelIR ir = ir(FlashAttention.class, kernel, args, constexprs.toArray());
         PtxModule m = PtxCodegen.generate(ir, new LaunchOptions(c.warps(), c.stages()), target);
         Ptxas.Report r = Ptxas.assemble(m.ptx(), target.ptx().arch());
         assertTrue(r.ok(), r::output);
-        System.out.println("flash attention " + kernel + " f16 D=" + d + (causal ? " causal " : " ") + c + (deferred ? " deferred" : "") + ": "
-                + r.registers() + " registers, "
-                + Math.max(0, r.spillStores()) + " bytes spill stores");
+        System.out.println("flash attention " + kernel + " f16 D=" + d + (causal ? " causal " : " ") + c + " " + target.ptx().arch()
+                + (target.deferredWaits() ? " deferred" : "") + ": " + r.registers() + " registers, " + Math.max(0, r.spillStores()) + " bytes spill stores");
         return new Assembled(m, r);
     }
 

@@ -120,6 +120,32 @@ class FlashAttentionTest {
         }
     }
 
+    /**
+     * The forward pass in both orders, whichever the device would choose: FlashAttention-3's (each
+     * block's softmax beside the previous block's P·V, P carried between steps) and 2's. Causal with a
+     * sliding window and Nq > Nk, so that some query blocks see one key block (the first block's P
+     * and the last block's P·V are the same block), some none, and the others cut blocks.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.tessera.testing.TestDevices#all")
+    void bothOrdersOfTheForwardPassMatchFloat64(Device device, @Seed long seed) {
+        Device dev = TestDevices.require(device);
+        for (Options options : List.of(Options.CAUSAL.withConfigs(FWD, BWD, DQ), Options.CAUSAL.withWindow(24).withConfigs(FWD, BWD, DQ))) {
+            Case c = new Case("orders", DType.BF16, 1, 2, 1, 75, 53, 16, false, options);
+            try (Tensor q = input(c, dev, seed, 2, 75); Tensor k = input(c, dev, seed + 1, 1, 53); Tensor v = input(c, dev, seed + 2, 1, 53)) {
+                Reference ref = new Reference(c, q.toDoubleArray(), k.toDoubleArray(), v.toDoubleArray(), new double[q.toDoubleArray().length]);
+                for (boolean overlap : new boolean[] {false, true}) {
+                    String how = (overlap ? "FlashAttention-3's order" : "FlashAttention-2's order") + (options.window() > 0 ? ", window" : "");
+                    try (Tensor out = poisoned(q); Tensor lse = Tensor.full(DType.F32, Double.NaN, dev, 1, 2, 75)) {
+                        FlashAttention.forward(q, k, v, out, lse, options, overlap);
+                        close(ref.out, ref.outMag, out.toDoubleArray(), 4 * 0x1p-8, how + " output");
+                        close(ref.lse, ref.lseMag, lse.toDoubleArray(), 1e-5, how + " log-sum-exp");
+                    }
+                }
+            }
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.tessera.testing.TestDevices#all")
     void theTunedForwardPassMatchesTheFixedOne(Device device, @Seed long seed) {
