@@ -228,10 +228,12 @@ class GpuIrPassesTest {
         assertTrue(loop.ahead().stream().noneMatch(o -> o instanceof GpuOp.AsyncCopy));
         GpuOp.Wgmma dot = (GpuOp.Wgmma) loop.current().stream().filter(o -> o instanceof GpuOp.Wgmma).findFirst().orElseThrow();
         assertTrue(dot.a() == copies.get(0).buffer() && dot.b() == copies.get(1).buffer(), "wgmma reads the slots the copies fill");
-        assertEquals(4, loop.barriers().count(), "one mbarrier a slot");
+        assertEquals(4, loop.barriers().count(), "one mbarrier a slot for its copies");
+        assertEquals(4, loop.released().count(), "and one for its release: stage 0 copies only by TMA");
         // the mbarriers lie above the buffers, inside what the loop holds, not in static shared memory
         int buffersEnd = Math.max(p.offset(dot.a()) + dot.a().bytes(), p.offset(dot.b()) + dot.b().bytes());
-        assertTrue(p.offset(loop.barriers()) >= buffersEnd && p.reservedBytes(loop) == p.offset(loop.barriers()) + 32);
+        assertTrue(p.offset(loop.barriers()) >= buffersEnd && p.offset(loop.released()) == p.offset(loop.barriers()) + 32
+                && p.reservedBytes(loop) == p.offset(loop.released()) + 32);
         assertEquals(0, p.barrierBytes(), "no single load keeps a word for the whole kernel");
         // A [128, 64] bf16 is one 128-byte atom a row; B [64, 256] four, each its own box
         var maps = dev.tessera.cuda.codegen.memory.TmaRules.mapBoxes(ir, p);

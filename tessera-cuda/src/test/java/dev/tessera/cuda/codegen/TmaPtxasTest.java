@@ -87,9 +87,16 @@ class TmaPtxasTest {
         String ptx = assembled("matmul_" + dtype + "_" + bm + "x" + bn + "x" + bk, ptx(ir, warps, target), target);
         if (tma) {
             assertEquals(copies, occurrences(ptx, "cp.async.bulk.tensor.2d.shared::cluster.global.mbarrier::complete_tx::bytes"), ptx);
-            assertEquals(pipelined ? 3 : 2, occurrences(ptx, "mbarrier.init.shared::cta.b64"), "a barrier per slot, or per load site");
-            assertEquals(pipelined ? 1 : 2, occurrences(ptx, "mbarrier.try_wait.parity.shared::cta.b64"), ptx);
-            assertEquals(pipelined ? 3 : 0, occurrences(ptx, "mbarrier.inval.shared::cta.b64"), "a loop's barriers are invalidated after it");
+            assertEquals(pipelined ? 6 : 2, occurrences(ptx, "mbarrier.init.shared::cta.b64"), "two barriers a slot (landed, released), or one a load site");
+            assertEquals(pipelined ? 2 : 2, occurrences(ptx, "mbarrier.try_wait.parity.shared::cta.b64"), ptx);
+            assertEquals(pipelined ? 6 : 0, occurrences(ptx, "mbarrier.inval.shared::cta.b64"), "a loop's barriers are invalidated after it");
+            if (pipelined) {
+                // no barrier of the whole block in the loop: each warp releases the slot it read, thread 0 waits for that
+                String loop = ptx.substring(ptx.indexOf("\n$L_pipelined_head"), ptx.indexOf("\n$L_pipelined_end"));
+                assertEquals(0, occurrences(loop, "bar.sync"), loop);
+                assertEquals(1, occurrences(loop, "mbarrier.arrive.shared::cta.b64"), loop);
+                assertTrue(ptx.contains("mbarrier.init.shared::cta.b64 [%r") && ptx.contains("], " + warps + ";"), "a release takes every warp's arrival");
+            }
             assertEquals(0, occurrences(ptx, "cp.async.cg") + occurrences(ptx, "cp.async.ca") + occurrences(ptx, "cp.async.commit_group"), ptx);
             assertTrue(ptx.lines().noneMatch(l -> l.startsWith(".shared")), "no static shared memory");
             assertEquals(1, occurrences(ptx, "cp.async.bulk.tensor.2d.global.shared::cta.bulk_group"), "the store");

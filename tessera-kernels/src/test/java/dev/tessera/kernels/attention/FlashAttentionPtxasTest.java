@@ -223,6 +223,8 @@ class FlashAttentionPtxasTest {
             assertEquals(0, occurrences(body, "cp.async.cg") + occurrences(body, "cp.async.ca"), "no cp.async in a key loop");
             // the key loops copy K's and V's boxes, the first block's P K's alone, the last block's P·V V's
             assertTrue(occurrences(body, "cp.async.bulk.tensor.4d") >= (loops == 2 || loops == 3 ? 2 : 1), "K's and V's boxes in a key loop:\n" + body);
+            // slots released through mbarriers: the warps pass no barrier of the whole block
+            assertEquals(0, occurrences(body, "bar.sync"), "a barrier in key loop " + loops);
         }
         assertEquals(4, loops, "the first block's P, the loops over whole and over cut key blocks, the last block's P·V");
         assertEquals(new PtxModule.MapBox(List.of(1, 1, c.bn(), 64), 128), m.maps().get(1), "K's box: one 128-byte atom of its tile");

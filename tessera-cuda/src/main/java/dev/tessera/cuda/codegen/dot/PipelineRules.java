@@ -38,7 +38,10 @@ import java.util.List;
  * slot's mbarrier and thread 0 issues the boxes (none at or past the loop's end: nothing waits for
  * them), and iteration i waits on slot i % stages's mbarrier before the barrier (see
  * {@link TmaRules}). Before the prologue, a proxy fence and a barrier order earlier generic
- * accesses of the buffers' bytes (scratch of earlier ops) before the unit's writes.
+ * accesses of the buffers' bytes (scratch of earlier ops) before the unit's writes. A loop that
+ * copies only by TMA passes no barrier in its iterations: its slots are released through
+ * mbarriers ({@link GpuOp.PipelinedFor#released}) at the end of the iteration after which no
+ * wgmma reads them, and the issuing thread waits for that before copying into one again.
  */
 public final class PipelineRules {
     private PipelineRules() {}
@@ -68,19 +71,20 @@ public final class PipelineRules {
             w.comment("stage " + s.value() + " -> " + b);
             MmaRules.stage(cx, cx.getAny(s.value(), cx.layoutOf(s.value())), Operand.in(b), slotBase(b, program, "0", cx), 0, false);
         }
-        String phases = null;
+        TmaRules.SlotPhases phases = null;
         if (pf.barriers() != null) {
             phases = TmaRules.initSlots(pf, program, cx);
             w.op("fence.proxy.async.shared::cta");
             w.op("bar.sync 0");
         }
+        boolean released = pf.released() != null;
         int distance = pf.distance();
         boolean asyncCopies = pf.copiesAsync();
         w.comment("pipelined: " + stages + " stages, copies " + distance + " iterations ahead; prologue");
         for (int s = 0; s < distance; s++) {
             String iv = w.reg(ivk);
             w.op("mad.lo.%s %s, %s, %d, %s", it, iv, step, s, lower);
-            ahead(pf, program, cx, iv, upper, carried, Integer.toString(s));
+            ahead(pf, program, cx, iv, upper, carried, Integer.toString(s), phases);
         }
         String slotRead = w.reg(RegClass.B32), slotWrite = w.reg(RegClass.B32), iv = w.reg(ivk);
         w.op("mov.u32 %s, 0", slotRead);
@@ -92,17 +96,19 @@ public final class PipelineRules {
         w.op("@%s bra %s", done, end);
         if (asyncCopies) w.op("cp.async.wait_group %d", distance - 1);
         if (phases != null) TmaRules.awaitSlot(pf, program, slotRead, phases, cx);
-        // cp.async's copies and the invariants' stores are generic-proxy writes; wgmma reads through the async proxy
-        if ((asyncCopies || !pf.invariants().isEmpty()) && pf.current().stream().anyMatch(op -> op instanceof GpuOp.Wgmma)) {
-            w.op("fence.proxy.async.shared::cta");
+        if (!released) {
+            // cp.async's copies and the invariants' stores are generic-proxy writes; wgmma reads through the async proxy
+            if ((asyncCopies || !pf.invariants().isEmpty()) && pf.current().stream().anyMatch(op -> op instanceof GpuOp.Wgmma)) {
+                w.op("fence.proxy.async.shared::cta");
+            }
+            w.op("bar.sync 0");
         }
-        w.op("bar.sync 0");
         cx.pushScope();
         cx.smem.assumeDirty();
         // stage 0 of iteration i + distance first, so its copies are in flight while this one computes
         String ivAhead = w.reg(ivk);
         w.op("mad.lo.%s %s, %s, %d, %s", it, ivAhead, step, distance, iv);
-        ahead(pf, program, cx, ivAhead, upper, carried, slotWrite);
+        ahead(pf, program, cx, ivAhead, upper, carried, slotWrite, phases);
         cx.define(f.body().args().getFirst(), new TileValue(cx.layouts.scalar(), ivType, new String[] {iv}));
         for (int i = 0; i < args.size(); i++) if (!pf.aheadCarried().contains(i)) cx.define(args.get(i), carried.get(i));
         for (GpuOp op : pf.current()) {
@@ -114,6 +120,17 @@ public final class PipelineRules {
                 case GpuOp.WgmmaWait t -> GpuLowering.lower(t, program, cx);
                 default -> throw new IllegalStateException("not a current-stage op: " + op);
             }
+        }
+        boolean inFlight = pf.current().stream().anyMatch(op -> op instanceof GpuOp.Wgmma m && m.completion() == GpuOp.Wgmma.Completion.NEXT_ITERATION);
+        if (released && !inFlight) TmaRules.release(pf, program, slotRead, null, cx);   // every group reading it has completed
+        if (released && inFlight) {
+            // the in-place dot of the iteration before was waited for when this one's was issued: its slot is free
+            String previous = w.reg(RegClass.B32), wrap = w.reg(RegClass.PRED), notFirst = w.reg(RegClass.PRED);
+            w.op("add.u32 %s, %s, %d", previous, slotRead, stages - 1);
+            w.op("setp.ge.u32 %s, %s, %d", wrap, previous, stages);
+            w.op("@%s sub.u32 %s, %s, %d", wrap, previous, previous, stages);
+            w.op("setp.ne.%s %s, %s, %s", it, notFirst, iv, lower);
+            TmaRules.release(pf, program, previous, notFirst, cx);
         }
         List<TileValue> next = new ArrayList<>(), into = new ArrayList<>();
         for (int i = 0; i < args.size(); i++) {
@@ -132,19 +149,18 @@ public final class PipelineRules {
         w.op("add.%s %s, %s, %s", it, iv, iv, step);
         w.op("bra %s", head);
         w.place(end);
-        if (pf.current().stream().anyMatch(op -> op instanceof GpuOp.Wgmma m && m.completion() == GpuOp.Wgmma.Completion.NEXT_ITERATION)) {
-            w.op("wgmma.wait_group.sync.aligned 0");
-        }
+        if (inFlight) w.op("wgmma.wait_group.sync.aligned 0");
         if (asyncCopies) w.op("cp.async.wait_group 0");
-        if (phases != null) TmaRules.invalidateSlots(pf, program, cx);
         w.op("bar.sync 0");
+        if (phases != null) TmaRules.invalidateSlots(pf, program, cx);
         cx.smem.release();
         cx.smem.assumeDirty();
         for (int i = 0; i < args.size(); i++) cx.define(f.results().get(i), carried.get(i));
     }
 
     /** Stage 0 for the iteration whose induction variable is {@code iv}, copying into {@code slot}; then one commit group of its cp.async copies. */
-    private static void ahead(GpuOp.PipelinedFor pf, GpuProgram program, Lowerer cx, String iv, String upper, List<TileValue> carried, String slot) {
+    private static void ahead(GpuOp.PipelinedFor pf, GpuProgram program, Lowerer cx, String iv, String upper, List<TileValue> carried, String slot,
+                              TmaRules.SlotPhases phases) {
         PtxWriter w = cx.w;
         For f = pf.loop();
         DType ivType = f.lower().type().dtype();
@@ -153,7 +169,8 @@ public final class PipelineRules {
         String inRange = w.reg(RegClass.PRED);
         w.op("setp.lt.%s %s, %s, %s", Emit.intType(ivType), inRange, iv, upper);
         String issue = pf.barriers() == null ? null : TmaRules.issuing(cx, inRange);
-        String barrier = issue == null ? null : TmaRules.slotBarrier(pf, program, slot, cx);
+        String barrier = issue == null ? null : TmaRules.slotBarrier(pf.barriers(), program, slot, cx);
+        if (pf.released() != null) TmaRules.awaitReleased(pf, program, slot, phases, issue, cx);
         if (issue != null) TmaRules.arm(pf, barrier, issue, cx);
         cx.pushScope();
         cx.define(f.body().args().getFirst(), new TileValue(cx.layouts.scalar(), ivType, new String[] {iv}));

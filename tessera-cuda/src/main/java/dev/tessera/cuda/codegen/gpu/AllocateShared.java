@@ -45,7 +45,12 @@ public final class AllocateShared {
                 offsets.put(b, next);
                 next += b.bytes();
             }
-            if (pf.barriers() != null) barriers.put(pf.barriers(), (next + MBarriers.BYTES - 1) & -MBarriers.BYTES);
+            next = (next + MBarriers.BYTES - 1) & -MBarriers.BYTES;
+            for (MBarriers b : java.util.Arrays.asList(pf.barriers(), pf.released())) {
+                if (b == null) continue;
+                barriers.put(b, next);
+                next += b.bytes();
+            }
         }
         return new GpuProgram(p.kernel(), p.body(), p.buffers(), offsets, barriers);
     }

@@ -66,7 +66,7 @@ public final class DeferWgmmaWaits {
         if (!running.isEmpty()) {
             current.add(new GpuOp.WgmmaWait(committed - running.values().stream().mapToInt(Integer::intValue).max().orElseThrow()));
         }
-        return new GpuOp.PipelinedFor(pf.loop(), pf.stages(), pf.distance(), pf.invariants(), pf.ahead(), current, pf.aheadCarried(), pf.barriers());
+        return pf.withCurrent(current);
     }
 
     /** The values {@code op} reads, in its nested regions too. */

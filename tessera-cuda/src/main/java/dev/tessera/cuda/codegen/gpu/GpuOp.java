@@ -144,15 +144,25 @@ public sealed interface GpuOp {
      *                      in the pipelined loop they hold the values of iteration i + distance
      * @param barriers      one mbarrier per slot, which the stage's {@link TmaCopy}s complete on;
      *                      null when stage 0 has none
+     * @param released      one mbarrier per slot, which every warp arrives on once it has finished
+     *                      reading the slot and the copy into it waits on, so that no barrier of the
+     *                      whole block orders a slot's reuse: when stage 0 copies only by TMA (its one
+     *                      issuing thread waits, the other warps run on); null when stage 0 holds
+     *                      {@code cp.async} copies, which each thread issues (the loop's barrier orders them)
      */
     record PipelinedFor(Op.For loop, int stages, int distance, List<StageOperand> invariants, List<GpuOp> ahead, List<GpuOp> current,
-                        List<Integer> aheadCarried, MBarriers barriers) implements GpuOp {
+                        List<Integer> aheadCarried, MBarriers barriers, MBarriers released) implements GpuOp {
         public PipelinedFor {
             if (distance < 1 || distance >= stages) throw new IllegalArgumentException("distance " + distance + " with " + stages + " stages");
             invariants = List.copyOf(invariants);
             ahead = List.copyOf(ahead);
             current = List.copyOf(current);
             aheadCarried = List.copyOf(aheadCarried);
+        }
+
+        /** This loop with {@code current} as stage 1. */
+        public PipelinedFor withCurrent(List<GpuOp> current) {
+            return new PipelinedFor(loop, stages, distance, invariants, ahead, current, aheadCarried, barriers, released);
         }
 
         /** Whether stage 0 copies with {@code cp.async} (and so commits and waits for groups of copies). */

@@ -65,7 +65,8 @@ public final class GpuPrinter {
                 case GpuOp.PipelinedFor pf -> {
                     out.append(indent).append("pipelined ").append(header(pf.loop())).append("   // stages=").append(pf.stages())
                             .append(", carried ahead: ").append(pf.aheadCarried())
-                            .append(pf.barriers() == null ? "" : ", copies complete on " + pf.barriers()).append('\n');
+                            .append(pf.barriers() == null ? "" : ", copies complete on " + pf.barriers())
+                            .append(pf.released() == null ? "" : ", slots released on " + pf.released()).append('\n');
                     if (!pf.invariants().isEmpty()) {
                         out.append(indent).append("  before the loop:\n");
                         ops(out, List.copyOf(pf.invariants()), indent + "    ", layout);

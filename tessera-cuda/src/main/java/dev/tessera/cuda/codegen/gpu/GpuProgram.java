@@ -62,7 +62,7 @@ public record GpuProgram(KernelIR kernel, List<GpuOp> body, List<SharedBuffer> b
                 case GpuOp.If i -> new GpuOp.If(i.source(), map(i.thenRegion(), f), map(i.elseRegion(), f));
                 case GpuOp.While w -> new GpuOp.While(w.source(), map(w.condition(), f), map(w.body(), f));
                 case GpuOp.PipelinedFor p -> new GpuOp.PipelinedFor(p.loop(), p.stages(), p.distance(), p.invariants(), map(p.ahead(), f), map(p.current(), f),
-                        p.aheadCarried(), p.barriers());
+                        p.aheadCarried(), p.barriers(), p.released());
                 default -> op;
             };
             out.add(f.apply(inner));
@@ -115,7 +115,7 @@ public record GpuProgram(KernelIR kernel, List<GpuOp> body, List<SharedBuffer> b
             }
         }
         for (GpuOp.StageOperand s : loop.invariants()) end = Math.max(end, offset(s.buffer()) + s.buffer().bytes());
-        if (loop.barriers() != null) end = Math.max(end, offset(loop.barriers()) + loop.barriers().bytes());
+        for (MBarriers b : java.util.Arrays.asList(loop.barriers(), loop.released())) if (b != null) end = Math.max(end, offset(b) + b.bytes());
         return end;
     }
 

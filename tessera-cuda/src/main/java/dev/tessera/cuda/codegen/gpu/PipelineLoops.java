@@ -290,10 +290,11 @@ public final class PipelineLoops {
         for (GpuOp.StageOperand s : invariants) buffers.add(s.buffer());
         int inFlight = stages >= 3 ? inFlightDot(stage1, args, yield, users, aheadCarried, facts) : -1;
         if (inFlight >= 0) stage1.set(inFlight, ((GpuOp.Wgmma) stage1.get(inFlight)).completing(GpuOp.Wgmma.Completion.NEXT_ITERATION));
-        MBarriers barriers = stage0.stream().anyMatch(op -> op instanceof GpuOp.TmaCopy)
-                ? new MBarriers("pipeline" + args.getFirst().id(), stages) : null;
+        boolean tma = stage0.stream().anyMatch(op -> op instanceof GpuOp.TmaCopy), async = stage0.stream().anyMatch(op -> op instanceof GpuOp.AsyncCopy);
+        MBarriers barriers = tma ? new MBarriers("pipeline" + args.getFirst().id(), stages) : null;
+        MBarriers released = tma && !async ? new MBarriers("released" + args.getFirst().id(), stages) : null;
         return new GpuOp.PipelinedFor(f, stages, inFlight >= 0 ? stages - 2 : stages - 1, invariants, stage0, stage1, List.copyOf(aheadCarried),
-                barriers);
+                barriers, released);
     }
 
     /**

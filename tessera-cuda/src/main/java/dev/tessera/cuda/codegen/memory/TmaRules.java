@@ -57,8 +57,15 @@ import java.util.List;
  * writes that other ops read through the generic proxy are ordered by the mbarrier wait; a
  * {@code fence.proxy.async} orders earlier generic accesses of the same bytes before the unit's.
  *
- * <p>Next (#10): a producer warp issuing the copies while the others compute (warp specialization),
- * and the consumers releasing slots through a second mbarrier instead of the loop's {@code bar.sync}.
+ * <p>Released slots. Where stage 0 copies only by TMA, no barrier of the whole block orders a
+ * slot's reuse: each warp's lane 0 arrives on the slot's release mbarrier (arrival count: the
+ * warps) once the wgmma groups reading it are complete (the end of the iteration that read it, or
+ * of the next one while its in-place dot stays in flight), and the issuing thread waits on it
+ * before copying into the slot again. The other warps wait only for their data. The loop's drain
+ * passes a barrier before the mbarriers are invalidated, since warps no longer finish their
+ * iterations together.
+ *
+ * <p>Next (#10): a producer warp issuing the copies while the others compute (warp specialization).
  */
 public final class TmaRules {
     private TmaRules() {}
@@ -126,31 +133,100 @@ public final class TmaRules {
     }
 
     /**
-     * Before the loop's prologue: thread 0 initializes one mbarrier a slot (arrival count 1; the
-     * loop's barrier that follows makes it seen by all). Returns the register of the slots' phase
-     * bits, all 0.
+     * A pipelined loop's phase bits, one per slot in each register: of its slots' copies landing
+     * (every thread waits on them), and of its slots released (only the issuing thread waits on
+     * them; null unless the loop has {@link GpuOp.PipelinedFor#released} mbarriers).
      */
-    public static String initSlots(GpuOp.PipelinedFor pf, GpuProgram program, Lowerer cx) {
+    public record SlotPhases(String landed, String released) {}
+
+    /**
+     * Before the loop's prologue: thread 0 initializes one mbarrier a slot for the copies (arrival
+     * count 1), and one a slot for its release (an arrival from every warp); the barrier that
+     * follows makes them seen by all. The landing phases start at 0; the release phases at 1,
+     * which a new mbarrier counts as completed (the phase before its first), so the first copy into
+     * each slot does not wait.
+     */
+    public static SlotPhases initSlots(GpuOp.PipelinedFor pf, GpuProgram program, Lowerer cx) {
         PtxWriter w = cx.w;
-        init(pf.barriers(), program, cx);
-        String phases = w.reg(RegClass.B32);
-        w.op("mov.u32 %s, 0", phases);
-        return phases;
+        init(pf.barriers(), 1, program, cx);
+        String landed = w.reg(RegClass.B32), released = null;
+        w.op("mov.u32 %s, 0", landed);
+        if (pf.released() != null) {
+            init(pf.released(), cx.numWarps, program, cx);
+            released = w.reg(RegClass.B32);
+            w.op("mov.u32 %s, -1", released);
+        }
+        return new SlotPhases(landed, released);
     }
 
-    /** After the loop's drain (every copy waited for), before its barrier: thread 0 invalidates the slots' mbarriers, whose words become scratch again. */
+    /**
+     * After the loop's drain (every copy and dot waited for) and a barrier (no thread still waits on
+     * them): thread 0 invalidates the slots' mbarriers, whose words become scratch again after the
+     * next barrier (the caller marks shared memory dirty).
+     */
     public static void invalidateSlots(GpuOp.PipelinedFor pf, GpuProgram program, Lowerer cx) {
-        String first = cx.smem.at(program.offset(pf.barriers())), elected = elected(cx);
-        for (int i = 0; i < pf.barriers().count(); i++) cx.w.op("@%s mbarrier.inval.shared::cta.b64 [%s+%d]", elected, first, i * MBarriers.BYTES);
+        String elected = elected(cx);
+        for (MBarriers b : java.util.Arrays.asList(pf.barriers(), pf.released())) {
+            if (b == null) continue;
+            String first = cx.smem.at(program.offset(b));
+            for (int i = 0; i < b.count(); i++) cx.w.op("@%s mbarrier.inval.shared::cta.b64 [%s+%d]", elected, first, i * MBarriers.BYTES);
+        }
+    }
+
+    /**
+     * Before the copies into {@code slot} (a register or a constant): the issuing thread (where
+     * {@code issue} holds) waits until every warp has released the slot's previous use; then every
+     * thread flips the slot's bit in {@code phases.released()} (the others never read it). A
+     * constant slot is the prologue's, each slot's first use, which waits for nothing.
+     */
+    public static void awaitReleased(GpuOp.PipelinedFor pf, GpuProgram program, String slot, SlotPhases phases, String issue, Lowerer cx) {
+        PtxWriter w = cx.w;
+        if (slot.matches("\\d+")) {
+            flip(cx, phases.released(), slot);
+            return;
+        }
+        String parity = w.reg(RegClass.B32), skip = w.label("released");
+        w.op("shr.b32 %s, %s, %s", parity, phases.released(), slot);
+        w.op("and.b32 %s, %s, 1", parity, parity);
+        w.op("@!%s bra %s", issue, skip);
+        await(cx, slotBarrier(pf.released(), program, slot, cx), parity);
+        w.place(skip);
+        flip(cx, phases.released(), slot);
+    }
+
+    /**
+     * A warp is done reading {@code slot}: its lane 0 arrives on the slot's release mbarrier, when
+     * {@code when} (a predicate, or null for always) holds. Every lane has passed the wgmma wait that
+     * completed the slot's readers before (that wait is warp-synchronous).
+     */
+    public static void release(GpuOp.PipelinedFor pf, GpuProgram program, String slot, String when, Lowerer cx) {
+        String laneZero = cx.once("lane0", () -> {
+            String p = cx.w.reg(RegClass.PRED);
+            cx.w.op("setp.eq.u32 %s, %s, 0", p, cx.lane());
+            return p;
+        });
+        String pred = when == null ? laneZero : MemoryRules.and(cx, laneZero, when);
+        cx.w.op("@%s mbarrier.arrive.shared::cta.b64 _, [%s]", pred, slotBarrier(pf.released(), program, slot, cx));
     }
 
     /** Every thread waits until the copies into {@code slot} (a register) have landed, then flips the slot's bit in {@code phases}. */
-    public static void awaitSlot(GpuOp.PipelinedFor pf, GpuProgram program, String slot, String phases, Lowerer cx) {
+    public static void awaitSlot(GpuOp.PipelinedFor pf, GpuProgram program, String slot, SlotPhases phases, Lowerer cx) {
         PtxWriter w = cx.w;
-        String parity = w.reg(RegClass.B32), bit = w.reg(RegClass.B32);
-        w.op("shr.b32 %s, %s, %s", parity, phases, slot);
+        String parity = w.reg(RegClass.B32);
+        w.op("shr.b32 %s, %s, %s", parity, phases.landed(), slot);
         w.op("and.b32 %s, %s, 1", parity, parity);
-        await(cx, slotBarrier(pf, program, slot, cx), parity);
+        await(cx, slotBarrier(pf.barriers(), program, slot, cx), parity);
+        flip(cx, phases.landed(), slot);
+    }
+
+    /** Flips the bit of {@code slot} (a register or a constant) in the phase register {@code phases}. */
+    private static void flip(Lowerer cx, String phases, String slot) {
+        PtxWriter w = cx.w;
+        if (slot.matches("\\d+")) {
+            w.op("xor.b32 %s, %s, %d", phases, phases, 1 << Integer.parseInt(slot));
+            return;
+        }
+        String bit = w.reg(RegClass.B32);
         w.op("shl.b32 %s, 1, %s", bit, slot);
         w.op("xor.b32 %s, %s, %s", phases, phases, bit);
     }
@@ -185,26 +261,26 @@ public final class TmaRules {
     /** The address of the first of {@code b}'s words, initialized (by thread 0, seen by all) once in the prologue. */
     private static String barriers(MBarriers b, GpuProgram program, Lowerer cx) {
         return cx.once("mbarriers:" + b.name(), () -> {
-            String base = init(b, program, cx);
+            String base = init(b, 1, program, cx);
             cx.w.op("bar.sync 0");
             return base;
         });
     }
 
     /**
-     * Thread 0 initializes {@code b}'s words with an arrival count of 1, fenced so that the copy
+     * Thread 0 initializes {@code b}'s words with an arrival count of {@code arrivals}, fenced so that the copy
      * unit sees them (every thread does after the next barrier); returns the first word's address.
      */
-    private static String init(MBarriers b, GpuProgram program, Lowerer cx) {
+    private static String init(MBarriers b, int arrivals, GpuProgram program, Lowerer cx) {
         String base = cx.smem.at(program.offset(b)), elected = elected(cx);
-        for (int i = 0; i < b.count(); i++) cx.w.op("@%s mbarrier.init.shared::cta.b64 [%s+%d], 1", elected, base, i * MBarriers.BYTES);
+        for (int i = 0; i < b.count(); i++) cx.w.op("@%s mbarrier.init.shared::cta.b64 [%s+%d], %d", elected, base, i * MBarriers.BYTES, arrivals);
         cx.w.op("fence.mbarrier_init.release.cluster");
         return base;
     }
 
-    /** The address of the mbarrier of {@code slot} (a register or a constant). */
-    public static String slotBarrier(GpuOp.PipelinedFor pf, GpuProgram program, String slot, Lowerer cx) {
-        String first = cx.smem.at(program.offset(pf.barriers()));
+    /** The address of the mbarrier of {@code slot} (a register or a constant) among {@code barriers}, one a slot. */
+    public static String slotBarrier(MBarriers barriers, GpuProgram program, String slot, Lowerer cx) {
+        String first = cx.smem.at(program.offset(barriers));
         if (slot.matches("\\d+")) return first + "+" + Integer.parseInt(slot) * MBarriers.BYTES;
         String r = cx.w.reg(RegClass.B32);
         cx.w.op("mad.lo.u32 %s, %s, %d, %s", r, slot, MBarriers.BYTES, first);
