@@ -129,7 +129,7 @@ public final class CudaBackend implements Backend {
     public String target(int device) {
         PtxTarget t = ptxTarget(device);
         return t.arch() + "/ptx" + t.version() + (softwareConversions() ? "/software-conversions" : "") + (noWgmma() ? "/no-wgmma" : "")
-                + (noTma() ? "/no-tma" : "") + (deferredWaits() ? "/deferred-waits" : "");
+                + (noTma() ? "/no-tma" : "") + (deferredWaits() ? "/deferred-waits" : "") + (warpSpecialization() ? "/warp-specialized" : "");
     }
 
     // for testing the exact software sequences on a GPU that has the native conversions
@@ -146,6 +146,10 @@ public final class CudaBackend implements Backend {
     // it has run on a GPU: it was written in a session that had none (ptxas accepts it without serializing any wgmma)
     private static boolean deferredWaits() { return Boolean.getBoolean("tessera.cuda.deferredWaits"); }
 
+    // a producer warp issuing the TMA copies (-Dtessera.cuda.warpSpecialization=true, with TMA on) is opt-in until it has
+    // run on a GPU: it was written in a session that had none
+    private static boolean warpSpecialization() { return Boolean.getBoolean("tessera.cuda.warpSpecialization"); }
+
     private static PtxTarget ptxTarget(int device) { return PtxTarget.forDevice(device(device), CudaDriver.driverVersion()); }
 
     /** What kernels for {@code device} are compiled for: its architecture, less what the testing switches above turn off. */
@@ -155,6 +159,7 @@ public final class CudaBackend implements Backend {
         if (noWgmma()) target = target.withoutWgmma();
         if (noTma()) target = target.withoutTma();
         if (deferredWaits()) target = target.withDeferredWaits();
+        if (warpSpecialization()) target = target.withWarpSpecialization();
         return target;
     }
 
@@ -171,7 +176,8 @@ public final class CudaBackend implements Backend {
     @Override
     public CompiledKernel deserialize(byte[] data, KernelIR optimized, LaunchOptions options, int device) {
         KernelCodec.Decoded d = KernelCodec.decode(data);
-        if (d == null || d.ptx().threads() != options.numWarps() * 32) return null;
+        // a specialized kernel's block holds its producer warp beside the options' warps
+        if (d == null || d.ptx().threads() < options.numWarps() * 32) return null;
         try {
             return CudaCompiler.load(optimized, d.ptx(), d.cubin(), null, device(device), options);
         } catch (RuntimeException e) {

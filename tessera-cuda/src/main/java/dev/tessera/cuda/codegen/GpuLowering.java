@@ -36,6 +36,15 @@ public final class GpuLowering {
                 cx.w.comment("pipelined " + header(p.loop()));
                 PipelineRules.lower(p, program, cx);
             }
+            case GpuOp.Specialized s -> specialized(s, program, cx);
+            case GpuOp.Produce p -> {
+                cx.w.comment("produce " + header(p.loop().loop()));
+                PipelineRules.produce(p.loop(), program, cx);
+            }
+            case GpuOp.Consume c -> {
+                cx.w.comment("consume " + header(c.loop().loop()));
+                PipelineRules.consume(c.loop(), program, cx);
+            }
             case GpuOp.Mma m -> {
                 cx.w.comment(header(m.dot()));
                 cx.define(m.dot().result(), MmaRules.mma(m, program, null, cx));
@@ -54,6 +63,27 @@ public final class GpuLowering {
             case GpuOp.StageOperand s -> throw new IllegalStateException("an invariant operand outside its pipelined loop: " + s);
             case GpuOp.Yield y -> throw new IllegalStateException("yield outside its region's lowering");
         }
+    }
+
+    /**
+     * The producer warps (those past the layouts' warps) branch to their program; each side's values
+     * are its own (a scope each), the prologue's are shared. Both end at the kernel's end.
+     */
+    private static void specialized(GpuOp.Specialized s, GpuProgram program, Lowerer cx) {
+        PtxWriter w = cx.w;
+        cx.specialize(s.producerWarps());
+        String producer = w.label("producer"), exit = w.label("exit"), isProducer = w.reg(RegClass.PRED);
+        w.op("setp.ge.u32 %s, %s, %d", isProducer, cx.tid(), cx.numWarps * 32);
+        w.op("@%s bra %s", isProducer, producer);
+        cx.pushScope();
+        for (GpuOp op : s.consumers()) lower(op, program, cx);
+        cx.popScope();
+        w.op("bra %s", exit);
+        w.place(producer);
+        cx.pushScope();
+        for (GpuOp op : s.producer()) lower(op, program, cx);
+        cx.popScope();
+        w.place(exit);
     }
 
     private static String header(dev.tessera.ir.Op op) {

@@ -30,7 +30,10 @@ public final class Lowerer {
     public final LayoutAssignment layouts;
     public final AxisInfo axis;
     public final Target target;
+    /** The warps the layouts are spread over (a specialized kernel's consumers). */
     public final int numWarps;
+    /** Warps beside them that only issue copies (a specialized kernel's producer), or 0. */
+    private int producerWarps;
     public final SharedMemory smem = new SharedMemory(w);
     public final DebugSites debug;
     private final NanPayloads nanPayloads;
@@ -201,6 +204,18 @@ public final class Lowerer {
     }
 
     public String lane() { tid(); return lane; }
+
+    /** The block's threads: the layouts' warps and the producer's. */
+    public int threads() { return (numWarps + producerWarps) * 32; }
+
+    /**
+     * The kernel's warps are specialized: {@code warps} producer warps run beside the layouts' warps,
+     * whose barriers from here on count only them.
+     */
+    public void specialize(int warps) {
+        producerWarps = warps;
+        smem.shareAmong(numWarps * 32);
+    }
 
     /**
      * A register that depends only on the thread index (and registers of the same kind), computed

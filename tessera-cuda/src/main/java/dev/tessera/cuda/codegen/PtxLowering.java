@@ -42,7 +42,7 @@ public final class PtxLowering {
             case Print p -> DebugRules.print(p, cx);
             case Assume a -> { }
             case Barrier b -> {
-                cx.w.op("bar.sync 0");
+                cx.smem.sync();
                 cx.smem.assumeDirty();
             }
             default -> {

@@ -16,6 +16,8 @@ public final class SharedMemory {
     private int bytes, kept, reserved, alignment = 16;
     private boolean dirty;
     private String base;
+    /** The barrier of the threads that share scratch: every thread of the block, or only the consumer warps of a specialized kernel. */
+    private String barrier = "bar.sync 0";
     private final java.util.Map<Integer, String> scratchBases = new java.util.HashMap<>();
 
     SharedMemory(PtxWriter w) { this.w = w; }
@@ -39,7 +41,7 @@ public final class SharedMemory {
      * buffers now cover.
      */
     public void reserve(int n) {
-        if (dirty) w.op("bar.sync 0");
+        if (dirty) sync();
         dirty = false;
         reserved = (n + 127) & ~127;
         bytes = Math.max(bytes, reserved);
@@ -56,7 +58,7 @@ public final class SharedMemory {
         this.alignment = Math.max(this.alignment, alignment);
         int at = (Math.max(reserved, kept) + alignment - 1) & -alignment;
         bytes = Math.max(bytes, at + ((n + 15) & ~15));
-        if (dirty) w.op("bar.sync 0");
+        if (dirty) sync();
         dirty = false;
         return at(at);
     }
@@ -71,7 +73,14 @@ public final class SharedMemory {
     }
 
     /** After writes, before reads by other threads. */
-    public void sync() { w.op("bar.sync 0"); }
+    public void sync() { w.op(barrier); }
+
+    /**
+     * From here on only the first {@code threads} threads pass the barriers of {@link #sync()}
+     * (barrier 0 with that count): the consumers of a specialized kernel, whose producer warp
+     * never does.
+     */
+    public void shareAmong(int threads) { barrier = "bar.sync 0, " + threads; }
 
     /** After the reads: the next user must wait. */
     public void end() { dirty = true; }

@@ -19,27 +19,32 @@ import dev.tessera.cuda.driver.PtxTarget;
  *                        without it they are masked loads and stores (see memory.TmaRules)
  * @param deferredWaits   wgmma groups in pipelined loops waited for at their first reader, not at
  *                        the end of their dot (see gpu.DeferWgmmaWaits); opt-in until it has run on a GPU
+ * @param warpSpecialized a producer warp issues the TMA copies of kernels that qualify (see
+ *                        gpu.SpecializeWarps); opt-in until it has run on a GPU
  */
 public record Target(PtxTarget ptx, int sm, boolean nativeFp8, boolean nativeBf16, boolean bf16AtomicAdd, boolean wgmma, boolean l2CacheHints,
-                     boolean tma, boolean deferredWaits) {
+                     boolean tma, boolean deferredWaits, boolean warpSpecialized) {
 
     public static Target of(PtxTarget ptx) {
         String digits = ptx.arch().replaceAll("[^0-9]", "");
         int sm = Integer.parseInt(digits);
         int isa = ptx.isaMajor() * 10 + ptx.isaMinor();
         return new Target(ptx, sm, sm >= 89 && isa >= 78, sm >= 80, sm >= 90 && isa >= 78, ptx.arch().equals("sm_90a") && isa >= 80,
-                sm >= 80 && isa >= 74, sm >= 90 && isa >= 80, false);
+                sm >= 80 && isa >= 74, sm >= 90 && isa >= 80, false, false);
     }
 
     /** The same target without the native narrow-float conversions, to test the software sequences on a GPU that has them. */
-    public Target withSoftwareConversions() { return new Target(ptx, sm, false, false, false, wgmma, l2CacheHints, tma, deferredWaits); }
+    public Target withSoftwareConversions() { return new Target(ptx, sm, false, false, false, wgmma, l2CacheHints, tma, deferredWaits, warpSpecialized); }
 
     /** The same target with dots on {@code mma.sync} only, to compare and test both paths on one Hopper GPU. */
-    public Target withoutWgmma() { return new Target(ptx, sm, nativeFp8, nativeBf16, bf16AtomicAdd, false, l2CacheHints, tma, deferredWaits); }
+    public Target withoutWgmma() { return new Target(ptx, sm, nativeFp8, nativeBf16, bf16AtomicAdd, false, l2CacheHints, tma, deferredWaits, warpSpecialized); }
 
     /** The same target with tensor descriptors as masked loads and stores, to test and measure that path on a Hopper GPU. */
-    public Target withoutTma() { return new Target(ptx, sm, nativeFp8, nativeBf16, bf16AtomicAdd, wgmma, l2CacheHints, false, deferredWaits); }
+    public Target withoutTma() { return new Target(ptx, sm, nativeFp8, nativeBf16, bf16AtomicAdd, wgmma, l2CacheHints, false, deferredWaits, warpSpecialized); }
 
     /** The same target with wgmma waits deferred to the first readers of the dots' results. */
-    public Target withDeferredWaits() { return new Target(ptx, sm, nativeFp8, nativeBf16, bf16AtomicAdd, wgmma, l2CacheHints, tma, true); }
+    public Target withDeferredWaits() { return new Target(ptx, sm, nativeFp8, nativeBf16, bf16AtomicAdd, wgmma, l2CacheHints, tma, true, warpSpecialized); }
+
+    /** The same target with a producer warp issuing the TMA copies of the kernels that qualify. */
+    public Target withWarpSpecialization() { return new Target(ptx, sm, nativeFp8, nativeBf16, bf16AtomicAdd, wgmma, l2CacheHints, tma, deferredWaits, true); }
 }

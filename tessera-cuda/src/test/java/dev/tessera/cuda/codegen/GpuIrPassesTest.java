@@ -322,6 +322,48 @@ class GpuIrPassesTest {
         assertTrue(gpu(matmul(DType.F32), 4, 3).body().stream().noneMatch(o -> o instanceof GpuOp.PipelinedFor), "ieee f32 dots run on FMAs");
     }
 
+    /** Persistent over output tiles: the TMA loop sits inside another loop. */
+    @Kernel
+    public static void persistentMatmul(TensorDesc a, TensorDesc b, Tile c, Tile K, Tile tilesN, Tile tiles, @Constexpr int BM, @Constexpr int BN,
+                                        @Constexpr int BK) {
+        for (Tile t : range(programId(0), tiles, numPrograms(0))) {
+            Tile m = t.div(tilesN).mul(BM), n = t.rem(tilesN).mul(BN);
+            Var acc = var(zeros(F32, BM, BN));
+            for (Tile k : range(0, cdiv(K, BK))) acc.set(dot(load(a, m, k.mul(BK)), load(b, k.mul(BK), n), acc.get()));
+            store(c.add(m.add(arange(0, BM)).col().mul(tilesN.mul(BN))).add(n.add(arange(0, BN)).row()), acc.get());
+        }
+    }
+
+    /**
+     * With warp specialization on, a kernel whose TMA loop is at its top level gets a producer: the
+     * scalars the loop's bounds and coordinates need (computed again), then the loop's copies; the
+     * consumers run the kernel with the loop as a consumer. A loop of pointer loads (cp.async) and a
+     * TMA loop nested in another loop leave the kernel as it was.
+     */
+    @Test
+    void aTopLevelTmaLoopGetsAProducerWarp() {
+        Target ws = SM90A.withWarpSpecialization();
+        KernelIR matmul = ir(DescriptorKernels.class, "matmul", args(desc(DType.BF16, 128, 64), desc(DType.BF16, 64, 256), desc(DType.F32, 128, 256), i32()),
+                "BM", 128, "BN", 256, "BK", 64);
+        GpuOp.Specialized s = only(gpu(matmul, 8, 4, ws), GpuOp.Specialized.class);
+        assertEquals(1, s.producerWarps());
+        GpuOp.Produce produce = assertInstanceOf(GpuOp.Produce.class, s.producer().getLast());
+        assertTrue(s.producer().subList(0, s.producer().size() - 1).stream()
+                .allMatch(o -> o instanceof GpuOp.Core(var core) && core.results().stream().allMatch(v -> v.type().isScalar())), "scalars only");
+        GpuOp.Consume consume = (GpuOp.Consume) s.consumers().stream().filter(o -> o instanceof GpuOp.Consume).findFirst().orElseThrow();
+        assertTrue(consume.loop() == produce.loop() && produce.loop().released() != null, "both sides of one loop");
+        assertEquals(1, gpu(matmul, 8, 4, SM90A).body().stream().filter(o -> o instanceof GpuOp.PipelinedFor).count(), "opt-in");
+
+        KernelIR pointers = ir(GpuIrPassesTest.class, "carriedPointers", args(ptr(DType.F16), ptr(DType.F16), ptr(DType.F32), i32Div16()),
+                "BM", 64, "BN", 64, "BK", 32, "STORE_LAST_POINTER", false);
+        assertTrue(gpu(pointers, 4, 3, ws).body().stream().noneMatch(o -> o instanceof GpuOp.Specialized), "cp.async copies: no producer");
+        KernelIR persistent = ir(GpuIrPassesTest.class, "persistentMatmul", args(desc(DType.BF16, 128, 64), desc(DType.BF16, 64, 128), ptr(DType.F32),
+                i32(), i32(), i32()), "BM", 128, "BN", 128, "BK", 64);
+        GpuProgram nested = gpu(persistent, 4, 4, ws);
+        assertTrue(nested.body().stream().noneMatch(o -> o instanceof GpuOp.Specialized), "a nested TMA loop: no producer yet");
+        assertTrue(nested.allOps().stream().anyMatch(o -> o instanceof GpuOp.PipelinedFor pf && pf.released() != null), "still released by mbarriers");
+    }
+
     private static <T extends GpuOp> T only(GpuProgram p, Class<T> kind) {
         List<GpuOp> found = p.body().stream().filter(kind::isInstance).toList();
         assertEquals(1, found.size(), () -> "expected one " + kind.getSimpleName() + " in " + p.body());

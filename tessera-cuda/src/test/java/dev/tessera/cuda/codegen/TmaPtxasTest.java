@@ -59,6 +59,39 @@ class TmaPtxasTest {
         assertTrue(occurrences(loop, "wgmma.mma_async") > 0 && loop.contains(", 1, 1, 0, 0;"), "A and B K-major: " + loop);
     }
 
+    /**
+     * Warp specialization (opt-in): a ninth warp, the producer, branches to its own program and
+     * issues every copy after its slot's release; the eight consumer warps only wait for their
+     * slots, multiply and release them. The consumers' barriers count only them (barrier 0 of 256
+     * threads), both sides meet once before the loop (barrier 1 of 288), and the block is 288 threads.
+     */
+    @ParameterizedTest(name = "{0} stages")
+    @CsvSource({"3", "4"})
+    void aProducerWarpIssuesTheCopies(int stages) throws Exception {
+        assumeTrue(Ptxas.path().isPresent(), Ptxas.missingReason());
+        Target target = Ptxas.target(9, 0).withWarpSpecialization();
+        KernelIR ir = ir(DescriptorKernels.class, "matmul", args(desc(DType.BF16, 128, 64), desc(DType.BF16, 64, 256), desc(DType.F32, 128, 256), i32()),
+                "BM", 128, "BN", 256, "BK", 64);
+        PtxModule m = PtxCodegen.generate(ir, new dev.tessera.backend.LaunchOptions(8, stages), target);
+        String ptx = assembled("matmul_specialized_" + stages, m, target);
+        assertEquals(288, m.threads(), "eight consumer warps and the producer");
+        assertTrue(ptx.contains(".reqntid 288, 1, 1"), ptx);
+        int producer = ptx.indexOf("\n$L_producer"), exit = ptx.indexOf("\n$L_exit");
+        assertTrue(producer > 0 && exit > producer, "the producer's program after the consumers'");
+        String consumers = ptx.substring(0, producer), produce = ptx.substring(producer, exit);
+        assertEquals(0, occurrences(consumers, "cp.async.bulk.tensor.2d.shared::cluster"), "no copy issued by a consumer");
+        assertEquals(5, occurrences(produce, "cp.async.bulk.tensor.2d.shared::cluster"), "A's box and B's four, once, in the producer's loop");
+        assertEquals(0, occurrences(produce, "wgmma") + occurrences(produce, "ld.global") + occurrences(produce, "st."), "the producer only copies");
+        assertEquals(1, occurrences(produce, "mbarrier.try_wait"), "the producer waits for releases only");
+        assertEquals(1, occurrences(produce, "bar.sync 1, 288;") + occurrences(consumers, "bar.sync 1, 288;") - 1, "one meeting each side");
+        assertEquals(0, occurrences(ptx, "bar.sync 0;"), "no barrier of the whole block besides the meeting");
+        String loop = consumers.substring(consumers.indexOf("\n$L_pipelined_head"), consumers.indexOf("\n$L_pipelined_end"));
+        assertEquals(0, occurrences(loop, "bar.sync"), loop);
+        assertEquals(1, occurrences(loop, "mbarrier.try_wait") , "the consumers wait for their slot's copies");
+        assertEquals(1, occurrences(loop, "mbarrier.arrive.shared::cta.b64"), "and release it");
+        assertTrue(occurrences(consumers, "bar.sync 0, 256;") > 0, "the consumers' barriers count only them");
+    }
+
     /** A 3-d block (heads × rows × columns) copied with a shift. */
     @Kernel
     static void copy3d(TensorDesc in, TensorDesc out, @Constexpr int BH, @Constexpr int BM, @Constexpr int BN) {

@@ -46,7 +46,17 @@ import java.util.List;
 public final class PipelineRules {
     private PipelineRules() {}
 
-    public static void lower(GpuOp.PipelinedFor pf, GpuProgram program, Lowerer cx) {
+    /** The loop whole: each iteration's copies issued {@code distance} iterations ahead, then its own stage 1. */
+    public static void lower(GpuOp.PipelinedFor pf, GpuProgram program, Lowerer cx) { lower(pf, program, cx, false); }
+
+    /**
+     * The consumers' side of a loop whose copies a producer warp issues ({@link GpuOp.Consume}):
+     * the mbarriers initialized, a barrier of all threads (so the producer sees them), then every
+     * iteration waits for its slot's copies, runs stage 1 and releases the slot.
+     */
+    public static void consume(GpuOp.PipelinedFor pf, GpuProgram program, Lowerer cx) { lower(pf, program, cx, true); }
+
+    private static void lower(GpuOp.PipelinedFor pf, GpuProgram program, Lowerer cx, boolean consumer) {
         PtxWriter w = cx.w;
         For f = pf.loop();
         int stages = pf.stages();
@@ -75,16 +85,17 @@ public final class PipelineRules {
         if (pf.barriers() != null) {
             phases = TmaRules.initSlots(pf, program, cx);
             w.op("fence.proxy.async.shared::cta");
-            w.op("bar.sync 0");
+            if (consumer) meetProducer(cx);
+            else cx.smem.sync();
         }
         boolean released = pf.released() != null;
         int distance = pf.distance();
         boolean asyncCopies = pf.copiesAsync();
-        w.comment("pipelined: " + stages + " stages, copies " + distance + " iterations ahead; prologue");
-        for (int s = 0; s < distance; s++) {
+        w.comment("pipelined: " + stages + " stages, " + (consumer ? "copies by the producer warp" : "copies " + distance + " iterations ahead; prologue"));
+        for (int s = 0; s < (consumer ? 0 : distance); s++) {
             String iv = w.reg(ivk);
             w.op("mad.lo.%s %s, %s, %d, %s", it, iv, step, s, lower);
-            ahead(pf, program, cx, iv, upper, carried, Integer.toString(s), phases);
+            ahead(pf, program, cx, iv, upper, carried, Integer.toString(s), phases, TmaRules.issuing(cx));
         }
         String slotRead = w.reg(RegClass.B32), slotWrite = w.reg(RegClass.B32), iv = w.reg(ivk);
         w.op("mov.u32 %s, 0", slotRead);
@@ -101,14 +112,16 @@ public final class PipelineRules {
             if ((asyncCopies || !pf.invariants().isEmpty()) && pf.current().stream().anyMatch(op -> op instanceof GpuOp.Wgmma)) {
                 w.op("fence.proxy.async.shared::cta");
             }
-            w.op("bar.sync 0");
+            cx.smem.sync();
         }
         cx.pushScope();
         cx.smem.assumeDirty();
-        // stage 0 of iteration i + distance first, so its copies are in flight while this one computes
-        String ivAhead = w.reg(ivk);
-        w.op("mad.lo.%s %s, %s, %d, %s", it, ivAhead, step, distance, iv);
-        ahead(pf, program, cx, ivAhead, upper, carried, slotWrite, phases);
+        if (!consumer) {
+            // stage 0 of iteration i + distance first, so its copies are in flight while this one computes
+            String ivAhead = w.reg(ivk);
+            w.op("mad.lo.%s %s, %s, %d, %s", it, ivAhead, step, distance, iv);
+            ahead(pf, program, cx, ivAhead, upper, carried, slotWrite, phases, TmaRules.issuing(cx));
+        }
         cx.define(f.body().args().getFirst(), new TileValue(cx.layouts.scalar(), ivType, new String[] {iv}));
         for (int i = 0; i < args.size(); i++) if (!pf.aheadCarried().contains(i)) cx.define(args.get(i), carried.get(i));
         for (GpuOp op : pf.current()) {
@@ -151,16 +164,68 @@ public final class PipelineRules {
         w.place(end);
         if (inFlight) w.op("wgmma.wait_group.sync.aligned 0");
         if (asyncCopies) w.op("cp.async.wait_group 0");
-        w.op("bar.sync 0");
+        cx.smem.sync();
         if (phases != null) TmaRules.invalidateSlots(pf, program, cx);
         cx.smem.release();
         cx.smem.assumeDirty();
         for (int i = 0; i < args.size(); i++) cx.define(f.results().get(i), carried.get(i));
     }
 
-    /** Stage 0 for the iteration whose induction variable is {@code iv}, copying into {@code slot}; then one commit group of its cp.async copies. */
+    /**
+     * The producer's side of a loop ({@link GpuOp.Produce}): after the barrier of all threads at
+     * which the consumers' thread 0 has initialized the mbarriers, stage 0 of every iteration, each
+     * slot's copies issued by the producer's first thread once the consumers have released the
+     * slot (a new slot's wait passes at once), as far ahead of the consumers as the slots allow.
+     * Only the carried values stage 0 updates are carried here.
+     */
+    public static void produce(GpuOp.PipelinedFor pf, GpuProgram program, Lowerer cx) {
+        PtxWriter w = cx.w;
+        For f = pf.loop();
+        int stages = pf.stages();
+        DType ivType = f.lower().type().dtype();
+        String it = Emit.intType(ivType);
+        RegClass ivk = RegClass.of(ivType);
+        String lower = cx.primary(f.lower()).reg(0), upper = cx.primary(f.upper()).reg(0), step = cx.primary(f.step()).reg(0);
+        List<Value> args = f.body().args().subList(1, f.body().args().size());
+        List<TileValue> carried = new ArrayList<>(java.util.Collections.nCopies(args.size(), (TileValue) null));
+        for (int i : pf.aheadCarried()) {
+            TileValue init = cx.operandAny(f, f.inits().get(i));
+            TileValue c = cx.fresh(cx.layoutOf(args.get(i)), args.get(i).type().element(), init.isPacked());
+            ControlRules.copy(cx, List.of(init), List.of(c));
+            carried.set(i, c);
+        }
+        meetProducer(cx);
+        TmaRules.SlotPhases phases = TmaRules.producerPhases(cx);
+        String slot = w.reg(RegClass.B32), iv = w.reg(ivk);
+        w.op("mov.u32 %s, 0", slot);
+        Emit.move(cx, ivk, iv, lower);
+        String head = w.label("produce_head"), end = w.label("produce_end"), done = w.reg(RegClass.PRED);
+        w.comment("produce: " + stages + " slots");
+        w.place(head);
+        w.op("setp.ge.%s %s, %s, %s", it, done, iv, upper);
+        w.op("@%s bra %s", done, end);
+        ahead(pf, program, cx, iv, upper, carried, slot, phases, TmaRules.producerIssuing(cx));
+        String wrap = w.reg(RegClass.PRED);
+        w.op("add.u32 %s, %s, 1", slot, slot);
+        w.op("setp.eq.u32 %s, %s, %d", wrap, slot, stages);
+        w.op("@%s mov.u32 %s, 0", wrap, slot);
+        w.op("add.%s %s, %s, %s", it, iv, iv, step);
+        w.op("bra %s", head);
+        w.place(end);
+    }
+
+    /**
+     * The barrier of all threads, consumers and producer, before a specialized loop (barrier 1:
+     * the consumers' own barriers are barrier 0, counted without the producer).
+     */
+    private static void meetProducer(Lowerer cx) { cx.w.op("bar.sync 1, %d", cx.threads()); }
+
+    /**
+     * Stage 0 for the iteration whose induction variable is {@code iv}, copying into {@code slot}
+     * (TMA copies issued by the thread {@code issuer} names); then one commit group of its cp.async copies.
+     */
     private static void ahead(GpuOp.PipelinedFor pf, GpuProgram program, Lowerer cx, String iv, String upper, List<TileValue> carried, String slot,
-                              TmaRules.SlotPhases phases) {
+                              TmaRules.SlotPhases phases, String issuer) {
         PtxWriter w = cx.w;
         For f = pf.loop();
         DType ivType = f.lower().type().dtype();
@@ -168,7 +233,7 @@ public final class PipelineRules {
         Yield yield = (Yield) f.body().terminator();
         String inRange = w.reg(RegClass.PRED);
         w.op("setp.lt.%s %s, %s, %s", Emit.intType(ivType), inRange, iv, upper);
-        String issue = pf.barriers() == null ? null : TmaRules.issuing(cx, inRange);
+        String issue = pf.barriers() == null ? null : MemoryRules.and(cx, issuer, inRange);
         String barrier = issue == null ? null : TmaRules.slotBarrier(pf.barriers(), program, slot, cx);
         if (pf.released() != null) TmaRules.awaitReleased(pf, program, slot, phases, issue, cx);
         if (issue != null) TmaRules.arm(pf, barrier, issue, cx);

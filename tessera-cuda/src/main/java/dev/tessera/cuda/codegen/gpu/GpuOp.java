@@ -170,6 +170,35 @@ public sealed interface GpuOp {
     }
 
     /**
+     * A kernel whose warps are specialized (Hopper's producer/consumer split, as CUTLASS's and
+     * FlashAttention-3's kernels): the kernel's own warps, the consumers, run {@code consumers}
+     * (the kernel's ops, each pipelined loop as a {@link Consume}); {@code producerWarps} more warps
+     * run {@code producer}: the scalar ops the loops' bounds and copies' coordinates need, and each
+     * loop's copies ({@link Produce}), in the same order. Consumers and producer meet at a
+     * barrier of all threads before each loop (its mbarriers initialized); nothing else joins them.
+     */
+    record Specialized(List<GpuOp> producer, List<GpuOp> consumers, int producerWarps) implements GpuOp {
+        public Specialized {
+            producer = List.copyOf(producer);
+            consumers = List.copyOf(consumers);
+        }
+    }
+
+    /**
+     * The producer's side of a pipelined loop whose copies are all TMA: for each iteration, stage 0
+     * (its coordinates), the copies into the iteration's slot once every consumer warp has released
+     * it, completing on the slot's mbarrier. Runs as far ahead as the slots allow.
+     */
+    record Produce(PipelinedFor loop) implements GpuOp {}
+
+    /**
+     * The consumers' side of a pipelined loop whose copies a {@link Produce} issues: each
+     * iteration waits for its slot's copies, runs stage 1 and releases the slot (no prologue, no
+     * copies, no barrier of the consumers in the loop).
+     */
+    record Consume(PipelinedFor loop) implements GpuOp {}
+
+    /**
      * A loop-invariant dot operand held in registers, written once into {@code buffer} (one slot)
      * before its pipelined loop begins, each thread its own part; the loop's dots read it there.
      */

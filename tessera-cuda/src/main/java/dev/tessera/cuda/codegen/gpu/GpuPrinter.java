@@ -46,6 +46,23 @@ public final class GpuPrinter {
                     out.append(indent).append("} do {\n");
                     ops(out, w.body().ops(), indent + "  ", layout);
                 }
+                case GpuOp.Specialized s -> {
+                    out.append(indent).append("specialized warps {\n").append(indent).append("  producer (").append(s.producerWarps())
+                            .append(" warp(s)):\n");
+                    ops(out, s.producer(), indent + "    ", layout);
+                    out.append(indent).append("  consumers:\n");
+                    ops(out, s.consumers(), indent + "    ", layout);
+                    out.append(indent).append("}\n");
+                }
+                case GpuOp.Produce p -> {
+                    out.append(indent).append("produce ").append(header(p.loop().loop())).append("   // copies on ").append(p.loop().barriers())
+                            .append(" after their slot's release on ").append(p.loop().released()).append('\n');
+                    ops(out, p.loop().ahead(), indent + "  ", layout);
+                }
+                case GpuOp.Consume c -> {
+                    out.append(indent).append("consume, its copies issued by the producer:\n");
+                    ops(out, List.of(c.loop()), indent + "  ", layout);
+                }
                 case GpuOp.StageOperand s -> out.append(indent).append("stage ").append(s.value()).append(" -> %smem").append(s.buffer().id())
                         .append("   // ").append(s.buffer()).append('\n');
                 case GpuOp.AsyncCopy c -> out.append(indent).append("async_copy ").append(c.load().pointer()).append(" mask ")

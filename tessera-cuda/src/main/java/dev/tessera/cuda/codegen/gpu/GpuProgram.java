@@ -63,6 +63,7 @@ public record GpuProgram(KernelIR kernel, List<GpuOp> body, List<SharedBuffer> b
                 case GpuOp.While w -> new GpuOp.While(w.source(), map(w.condition(), f), map(w.body(), f));
                 case GpuOp.PipelinedFor p -> new GpuOp.PipelinedFor(p.loop(), p.stages(), p.distance(), p.invariants(), map(p.ahead(), f), map(p.current(), f),
                         p.aheadCarried(), p.barriers(), p.released());
+                case GpuOp.Specialized s -> new GpuOp.Specialized(map(s.producer(), f), map(s.consumers(), f), s.producerWarps());
                 default -> op;
             };
             out.add(f.apply(inner));
@@ -96,6 +97,9 @@ public record GpuProgram(KernelIR kernel, List<GpuOp> body, List<SharedBuffer> b
                     collect(p.ahead(), out);
                     collect(p.current(), out);
                 }
+                // each loop once: under its consumers (the producer's side is the same loop)
+                case GpuOp.Specialized s -> collect(s.consumers(), out);
+                case GpuOp.Consume c -> collect(List.of(c.loop()), out);
                 default -> { }
             }
         }

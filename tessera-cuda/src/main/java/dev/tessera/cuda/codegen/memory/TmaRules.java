@@ -101,8 +101,24 @@ public final class TmaRules {
         return v;
     }
 
-    /** The predicate under which an iteration's copies are issued: thread 0's, when {@code inRange}. */
-    public static String issuing(Lowerer cx, String inRange) { return MemoryRules.and(cx, elected(cx), inRange); }
+    /** The thread that issues a pipelined loop's copies inline: thread 0 (its predicate). */
+    public static String issuing(Lowerer cx) { return elected(cx); }
+
+    /** The thread that issues a specialized kernel's copies: the producer warp's first (its predicate). */
+    public static String producerIssuing(Lowerer cx) {
+        return cx.once("tma.producer", () -> {
+            String p = cx.w.reg(RegClass.PRED);
+            cx.w.op("setp.eq.u32 %s, %s, %d", p, cx.tid(), cx.numWarps * 32);
+            return p;
+        });
+    }
+
+    /** The producer's phases of a loop's slot releases: 1 for every slot, which a new mbarrier counts as completed. */
+    public static SlotPhases producerPhases(Lowerer cx) {
+        String released = cx.w.reg(RegClass.B32);
+        cx.w.op("mov.u32 %s, -1", released);
+        return new SlotPhases(null, released);
+    }
 
     /**
      * Arms a slot's mbarrier (at {@code barrier}, see {@link #slotBarrier}) with the bytes of all of
@@ -262,7 +278,7 @@ public final class TmaRules {
     private static String barriers(MBarriers b, GpuProgram program, Lowerer cx) {
         return cx.once("mbarriers:" + b.name(), () -> {
             String base = init(b, 1, program, cx);
-            cx.w.op("bar.sync 0");
+            cx.smem.sync();
             return base;
         });
     }
