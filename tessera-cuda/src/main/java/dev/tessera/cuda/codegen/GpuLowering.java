@@ -6,6 +6,7 @@ import dev.tessera.cuda.codegen.dot.PipelineRules;
 import dev.tessera.cuda.codegen.dot.WgmmaRules;
 import dev.tessera.cuda.codegen.gpu.GpuOp;
 import dev.tessera.cuda.codegen.gpu.GpuProgram;
+import dev.tessera.cuda.codegen.gpu.SpecializeWarps;
 import dev.tessera.cuda.codegen.memory.TmaRules;
 
 /**
@@ -71,15 +72,18 @@ public final class GpuLowering {
      */
     private static void specialized(GpuOp.Specialized s, GpuProgram program, Lowerer cx) {
         PtxWriter w = cx.w;
-        cx.specialize(s.producerWarps());
+        var split = SpecializeWarps.RegisterSplit.of(cx.numWarps);
+        cx.specialize(s.producerWarps(), split == null ? 0 : split.launch());
         String producer = w.label("producer"), exit = w.label("exit"), isProducer = w.reg(RegClass.PRED);
         w.op("setp.ge.u32 %s, %s, %d", isProducer, cx.tid(), cx.numWarps * 32);
         w.op("@%s bra %s", isProducer, producer);
+        if (split != null) w.op("setmaxnreg.inc.sync.aligned.u32 %d", split.consumers());
         cx.pushScope();
         for (GpuOp op : s.consumers()) lower(op, program, cx);
         cx.popScope();
         w.op("bra %s", exit);
         w.place(producer);
+        if (split != null) w.op("setmaxnreg.dec.sync.aligned.u32 %d", split.producer());
         cx.pushScope();
         for (GpuOp op : s.producer()) lower(op, program, cx);
         cx.popScope();

@@ -34,6 +34,8 @@ public final class Lowerer {
     public final int numWarps;
     /** Warps beside them that only issue copies (a specialized kernel's producer), or 0. */
     private int producerWarps;
+    /** The registers a thread may hold at launch ({@code .maxnreg}), or 0 for ptxas's choice. */
+    private int maxRegisters;
     public final SharedMemory smem = new SharedMemory(w);
     public final DebugSites debug;
     private final NanPayloads nanPayloads;
@@ -210,12 +212,17 @@ public final class Lowerer {
 
     /**
      * The kernel's warps are specialized: {@code warps} producer warps run beside the layouts' warps,
-     * whose barriers from here on count only them.
+     * whose barriers from here on count only them; a thread starts with {@code launchRegisters}
+     * (0: as ptxas chooses).
      */
-    public void specialize(int warps) {
+    public void specialize(int warps, int launchRegisters) {
         producerWarps = warps;
+        maxRegisters = launchRegisters;
         smem.shareAmong(numWarps * 32);
     }
+
+    /** The registers a thread may hold at launch, or 0 for ptxas's choice. */
+    public int maxRegisters() { return maxRegisters; }
 
     /**
      * A register that depends only on the thread index (and registers of the same kind), computed

@@ -346,7 +346,7 @@ class GpuIrPassesTest {
         KernelIR matmul = ir(DescriptorKernels.class, "matmul", args(desc(DType.BF16, 128, 64), desc(DType.BF16, 64, 256), desc(DType.F32, 128, 256), i32()),
                 "BM", 128, "BN", 256, "BK", 64);
         GpuOp.Specialized s = only(gpu(matmul, 8, 4, ws), GpuOp.Specialized.class);
-        assertEquals(1, s.producerWarps());
+        assertEquals(4, s.producerWarps(), "a warpgroup");
         GpuOp.Produce produce = assertInstanceOf(GpuOp.Produce.class, s.producer().getLast());
         assertTrue(s.producer().subList(0, s.producer().size() - 1).stream()
                 .allMatch(o -> o instanceof GpuOp.Core(var core) && core.results().stream().allMatch(v -> v.type().isScalar())), "scalars only");

@@ -60,10 +60,12 @@ class TmaPtxasTest {
     }
 
     /**
-     * Warp specialization (opt-in): a ninth warp, the producer, branches to its own program and
+     * Warp specialization (opt-in): a fourth warpgroup, the producer, branches to its own program and
      * issues every copy after its slot's release; the eight consumer warps only wait for their
      * slots, multiply and release them. The consumers' barriers count only them (barrier 0 of 256
-     * threads), both sides meet once before the loop (barrier 1 of 288), and the block is 288 threads.
+     * threads), both sides meet once before the loop (barrier 1 of 384). The block starts with 168
+     * registers a thread (.maxnreg), exactly as ptxas allocates them: the producer gives 128 back
+     * and the consumers claim 64 each (setmaxnreg), which the pool must hold or they would wait forever.
      */
     @ParameterizedTest(name = "{0} stages")
     @CsvSource({"3", "4"})
@@ -74,8 +76,10 @@ class TmaPtxasTest {
                 "BM", 128, "BN", 256, "BK", 64);
         PtxModule m = PtxCodegen.generate(ir, new dev.tessera.backend.LaunchOptions(8, stages), target);
         String ptx = assembled("matmul_specialized_" + stages, m, target);
-        assertEquals(288, m.threads(), "eight consumer warps and the producer");
-        assertTrue(ptx.contains(".reqntid 288, 1, 1"), ptx);
+        assertEquals(384, m.threads(), "eight consumer warps and the producer's warpgroup");
+        assertTrue(ptx.contains(".reqntid 384, 1, 1") && ptx.contains(".maxnreg 168"), ptx);
+        assertEquals(168, Ptxas.assemble(ptx, "sm_90a").registers(), "the registers the split counts on");
+        assertEquals(1, occurrences(ptx, "setmaxnreg.inc.sync.aligned.u32 232;") + occurrences(ptx, "setmaxnreg.dec.sync.aligned.u32 40;") - 1);
         int producer = ptx.indexOf("\n$L_producer"), exit = ptx.indexOf("\n$L_exit");
         assertTrue(producer > 0 && exit > producer, "the producer's program after the consumers'");
         String consumers = ptx.substring(0, producer), produce = ptx.substring(producer, exit);
@@ -83,7 +87,7 @@ class TmaPtxasTest {
         assertEquals(5, occurrences(produce, "cp.async.bulk.tensor.2d.shared::cluster"), "A's box and B's four, once, in the producer's loop");
         assertEquals(0, occurrences(produce, "wgmma") + occurrences(produce, "ld.global") + occurrences(produce, "st."), "the producer only copies");
         assertEquals(1, occurrences(produce, "mbarrier.try_wait"), "the producer waits for releases only");
-        assertEquals(1, occurrences(produce, "bar.sync 1, 288;") + occurrences(consumers, "bar.sync 1, 288;") - 1, "one meeting each side");
+        assertEquals(1, occurrences(produce, "bar.sync 1, 384;") + occurrences(consumers, "bar.sync 1, 384;") - 1, "one meeting each side");
         assertEquals(0, occurrences(ptx, "bar.sync 0;"), "no barrier of the whole block besides the meeting");
         String loop = consumers.substring(consumers.indexOf("\n$L_pipelined_head"), consumers.indexOf("\n$L_pipelined_end"));
         assertEquals(0, occurrences(loop, "bar.sync"), loop);

@@ -28,8 +28,33 @@ import java.util.Set;
 public final class SpecializeWarps {
     private SpecializeWarps() {}
 
-    /** One warp: a thread issues the copies, and a warp is what a branch on the thread index can set apart cleanly. */
-    public static final int PRODUCER_WARPS = 1;
+    /**
+     * A warpgroup, though one thread issues the copies: registers are given back and claimed by
+     * whole warpgroups ({@code setmaxnreg}), and ptxas budgets a block's registers by warpgroups
+     * anyway (8 warps and one more got 168 registers a thread, as 12 warps do).
+     */
+    public static final int PRODUCER_WARPS = 4;
+
+    /** What the producer keeps a thread: its loop, slot, phases and coordinates. */
+    static final int PRODUCER_REGISTERS = 40;
+
+    /**
+     * The registers a thread of a specialized block of {@code consumerWarps} consumers starts with
+     * ({@code launch}, what ptxas must allocate: the block's share of the 64 K), keeps in the
+     * producer and claims in the consumers once the producer has given its surplus back to the
+     * block's pool (each {@code setmaxnreg.inc} waits until the pool holds what it asks for, so the
+     * consumers' count is exactly what the producer's release pays for). Null for one consumer
+     * warpgroup, which has the registers it can use without the split.
+     */
+    public record RegisterSplit(int launch, int producer, int consumers) {
+        public static RegisterSplit of(int consumerWarps) {
+            int groups = consumerWarps / 4;
+            if (groups < 2) return null;
+            int launch = 65536 / ((groups + 1) * 128) / 8 * 8;
+            int consumers = Math.min(256, (launch + (launch - PRODUCER_REGISTERS) / groups) / 8 * 8);
+            return new RegisterSplit(launch, PRODUCER_REGISTERS, consumers);
+        }
+    }
 
     public static GpuProgram run(GpuProgram p) {
         List<GpuOp> body = p.body();
