@@ -22,8 +22,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Cross-entropy's loss and in-place gradient against float64 references computed here from the
  * logits as stored (rounded to their dtype), for vocabularies of 32000 and 128256 (not multiples
- * of the block), ignored rows, every option, on every device in f32, f16 and bf16; and the gradient
- * against finite differences of the loss.
+ * of the block), ignored rows, every option, on every device in f32, f16 and bf16; rows around a
+ * small block's length; and the gradient against finite differences of the loss.
  */
 @ExtendWith(SeedExtension.class)
 class CrossEntropyTest {
@@ -164,6 +164,33 @@ class CrossEntropyTest {
                 closeLoss(ref.loss(), loss.toDoubleArray()[0], "sum " + dtype + " seed " + seed);
             }
             closeGrad(ref, logits.toDoubleArray(), dtype, Tolerance.of(dtype).rtol() * 2, 1, "sum " + dtype + " seed " + seed);
+        }
+    }
+
+    /**
+     * At a blocking of 64 logits, rows shorter than a block (whose whole-block loops load nothing
+     * ahead), of one whole block and of three (no ragged end: the load ahead at the last whole
+     * block is clamped to it), of a block and one logit, and of whole blocks and a ragged end;
+     * every third row ignored, label smoothing on, the row losses written over NaN.
+     */
+    @ParameterizedTest
+    @MethodSource("cases")
+    void rowsAroundTheBlockLength(Device device, DType dtype, @Seed long seed) {
+        Device d = TestDevices.require(device);
+        int rows = 5;
+        CrossEntropy.Config config = new CrossEntropy.Config(64, 4);
+        Options o = Options.DEFAULT.reduction(Reduction.NONE).labelSmoothing(0.1);
+        for (int vocab : new int[] {1, 40, 64, 65, 192, 200}) {
+            long[] y = labels(seed + vocab, rows, vocab, 3, -100);
+            String what = vocab + " logits a row, " + dtype + " seed " + seed;
+            try (Tensor logits = logits(dtype, seed + vocab, d, rows, vocab); Tensor labels = labelTensor(y, DType.I32, d);
+                 CrossEntropy.Workspace ws = new CrossEntropy.Workspace(Tensor.full(DType.F32, Double.NaN, d, rows), Tensor.full(DType.I32, -1, d, 1),
+                         Tensor.full(DType.F32, Double.NaN, d))) {
+                Ref ref = reference(logits.toDoubleArray(), y, vocab, o);
+                double[] got = CrossEntropy.forward(logits, labels, o, config, ws).loss().toDoubleArray();
+                for (int i = 0; i < rows; i++) closeLoss(ref.rows()[i], got[i], "row " + i + " of " + what);
+                closeGrad(ref, logits.toDoubleArray(), dtype, Tolerance.of(dtype).rtol() * 2, 1, what);
+            }
         }
     }
 
