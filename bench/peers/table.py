@@ -106,7 +106,7 @@ def main(paths):
               "| tessera config | triton config |")
         print("|---|---|---|---|---|---|---|---|---|---|---|---|")
         for (kernel, layout, shape, dtype, metric), vals in throughput.items():
-            if kernel == "matmul-descriptors":
+            if kernel in ("matmul-descriptors", "matmul-persistent"):
                 # Tessera's matmul through tensor descriptors: the peers are the matmul's of the same problem
                 vals = {**{p: v for p, v in throughput.get(("matmul", layout, shape, dtype, metric), {}).items() if p != "tessera"}, **vals}
             get = lambda p: vals[p][0] if p in vals else None  # noqa: E731

@@ -287,7 +287,7 @@ final class BenchCommand implements Callable<Integer> {
         for (String[] o : new String[][] {{"--shapes", shapes}, {"--sweep", sweep}, {"--config", config}}) {
             if (o[1] != null && !kb.isGemm()) throw new IllegalArgumentException(o[0] + " is for matmul and the quantized GEMMs only");
         }
-        if (bTransposed && !matmul && kb != KernelBench.MATMUL_DESCRIPTORS) {
+        if (bTransposed && !matmul && !kb.isMatmulThroughDescriptors()) {
             throw new IllegalArgumentException("--b-transposed is for matmul only" + (kb.isGemm() ? " (the quantized GEMMs always multiply by W.T)" : ""));
         }
         boolean attention = kb == KernelBench.ATTENTION || kb == KernelBench.ATTENTION_DESCRIPTORS || kb == KernelBench.ATTENTION_BACKWARD

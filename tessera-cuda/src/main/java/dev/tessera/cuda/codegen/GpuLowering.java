@@ -42,6 +42,10 @@ public final class GpuLowering {
                 cx.w.comment("produce " + header(p.loop().loop()));
                 PipelineRules.produce(p.loop(), program, cx);
             }
+            case GpuOp.ProducerFor l -> {
+                cx.w.comment("the producer's " + header(l.loop()));
+                ControlRules.producerLoop(l, program, cx);
+            }
             case GpuOp.Consume c -> {
                 cx.w.comment("consume " + header(c.loop().loop()));
                 PipelineRules.consume(c.loop(), program, cx);

@@ -337,8 +337,9 @@ class GpuIrPassesTest {
     /**
      * With warp specialization on, a kernel whose TMA loop is at its top level gets a producer: the
      * scalars the loop's bounds and coordinates need (computed again), then the loop's copies; the
-     * consumers run the kernel with the loop as a consumer. A loop of pointer loads (cp.async) and a
-     * TMA loop nested in another loop leave the kernel as it was.
+     * consumers run the kernel with the loop as a consumer; a persistent kernel's TMA loop, in a
+     * loop over tiles, has the producer walk the tiles too. A loop of pointer loads (cp.async)
+     * leaves the kernel as it was.
      */
     @Test
     void aTopLevelTmaLoopGetsAProducerWarp() {
@@ -359,9 +360,11 @@ class GpuIrPassesTest {
         assertTrue(gpu(pointers, 4, 3, ws).body().stream().noneMatch(o -> o instanceof GpuOp.Specialized), "cp.async copies: no producer");
         KernelIR persistent = ir(GpuIrPassesTest.class, "persistentMatmul", args(desc(DType.BF16, 128, 64), desc(DType.BF16, 64, 128), ptr(DType.F32),
                 i32(), i32(), i32()), "BM", 128, "BN", 128, "BK", 64);
-        GpuProgram nested = gpu(persistent, 4, 4, ws);
-        assertTrue(nested.body().stream().noneMatch(o -> o instanceof GpuOp.Specialized), "a nested TMA loop: no producer yet");
-        assertTrue(nested.allOps().stream().anyMatch(o -> o instanceof GpuOp.PipelinedFor pf && pf.released() != null), "still released by mbarriers");
+        GpuOp.Specialized nested = only(gpu(persistent, 4, 4, ws), GpuOp.Specialized.class);
+        GpuOp.ProducerFor tiles = assertInstanceOf(GpuOp.ProducerFor.class, nested.producer().getLast());
+        assertInstanceOf(GpuOp.Produce.class, tiles.body().getLast(), "the tile's K loop, produced");
+        GpuOp.For consumerTiles = (GpuOp.For) nested.consumers().stream().filter(o -> o instanceof GpuOp.For).findFirst().orElseThrow();
+        assertTrue(consumerTiles.body().ops().stream().anyMatch(o -> o instanceof GpuOp.Consume), "consumed inside the consumers' tile loop");
     }
 
     private static <T extends GpuOp> T only(GpuProgram p, Class<T> kind) {

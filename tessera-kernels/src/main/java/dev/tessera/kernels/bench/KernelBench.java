@@ -84,6 +84,16 @@ public final class KernelBench {
             pow2(7, 9), new long[] {256, 512, 1024, 2048, 3072, 4096}, KernelBench::matmulDims, KernelBench::matmulMetric,
             MatmulTuning.DESCRIPTOR_TUNER, true);
 
+    /**
+     * The matmul through descriptors, persistent ({@code Matmul.persistentThroughDescriptors}: a
+     * program a multiprocessor walks the output tiles): --config, else {@link #DESCRIPTOR_CONFIG}.
+     */
+    public static final KernelBench MATMUL_PERSISTENT = new KernelBench("matmul-persistent",
+            "C[M, N] = A[M, K]·B[K, N] as matmul-descriptors, persistent (a program a multiprocessor walks the output tiles); --config "
+                    + "or 128x256x64 on 8 warps, 4 stages", "M=N=K",
+            pow2(7, 9), new long[] {256, 512, 1024, 2048, 3072, 4096}, KernelBench::matmulDims, KernelBench::matmulMetric,
+            MatmulTuning.DESCRIPTOR_TUNER, true);
+
     /** The descriptor matmul's blocking without --config: the pointer kernel's best on an H200 at 4096³ (675 TFLOP/s). */
     public static final dev.tessera.kernels.matmul.MatmulConfig DESCRIPTOR_CONFIG = new dev.tessera.kernels.matmul.MatmulConfig(128, 256, 64, 8, 8, 4);
 
@@ -279,7 +289,7 @@ public final class KernelBench {
             s -> Metric.gbps(x -> 2.0 * s.batch() * DECODE_KV_HEADS * x * s.headDim() * s.dtype().byteSize()), null);
 
     /** Every kernel benchmark, in the order {@code tessera bench --list} shows them. */
-    public static final List<KernelBench> ALL = List.of(VECTOR_ADD, SOFTMAX, LAYER_NORM, RMS_NORM, MATMUL, MATMUL_DESCRIPTORS, GEMV, ATTENTION, ATTENTION_DESCRIPTORS, ATTENTION_BACKWARD, ATTENTION_BACKWARD_DESCRIPTORS, ATTENTION_DECODE, CROSS_ENTROPY,
+    public static final List<KernelBench> ALL = List.of(VECTOR_ADD, SOFTMAX, LAYER_NORM, RMS_NORM, MATMUL, MATMUL_DESCRIPTORS, MATMUL_PERSISTENT, GEMV, ATTENTION, ATTENTION_DESCRIPTORS, ATTENTION_BACKWARD, ATTENTION_BACKWARD_DESCRIPTORS, ATTENTION_DECODE, CROSS_ENTROPY,
             FUSED_LINEAR_CROSS_ENTROPY, LORA_MLP, INT8_QUANTIZE, FP8_QUANTIZE, NF4_DEQUANTIZE, NF4_GEMV, Q4_0_DEQUANTIZE, Q4_0_GEMV, Q8_0_GEMV,
             INT8_GEMM, W8A16_GEMM, NF4_GEMM, FP8_GEMM);
 
@@ -315,6 +325,9 @@ public final class KernelBench {
     /** Whether this is a matrix multiplication (of MxNxK problems: --shapes, --sweep and --config apply). */
     public boolean isGemm() { return gemm; }
 
+    /** The matmul through tensor descriptors, persistent or not: A@B or A@W.T, 16-bit, the matmul's peers. */
+    public boolean isMatmulThroughDescriptors() { return this == MATMUL_DESCRIPTORS || this == MATMUL_PERSISTENT; }
+
     /** As {@link #xName()}, but {@code #} where x numbers a list of matmul shapes. */
     public String xName(BenchSettings s) { return gemm && !s.shapes().isEmpty() ? "#" : xName; }
 
@@ -332,12 +345,12 @@ public final class KernelBench {
      * causal (and for the backward pass whether dQ is deterministic).
      */
     public java.util.Map<String, Object> recordFields(BenchSettings s) {
-        if (gemm && this != MATMUL && this != MATMUL_DESCRIPTORS) return java.util.Map.of("layout", "A@W.T");
+        if (gemm && this != MATMUL && !isMatmulThroughDescriptors()) return java.util.Map.of("layout", "A@W.T");
         if (this == ATTENTION || this == ATTENTION_DESCRIPTORS) return java.util.Map.of("causal", s.causal());
         if (this == ATTENTION_BACKWARD || this == ATTENTION_BACKWARD_DESCRIPTORS) {
             return java.util.Map.of("causal", s.causal(), "deterministic", s.deterministic());
         }
-        if (this != MATMUL && this != MATMUL_DESCRIPTORS) return java.util.Map.of();
+        if (this != MATMUL && !isMatmulThroughDescriptors()) return java.util.Map.of();
         return java.util.Map.of("layout", s.bTransposed() ? "A@W.T" : "A@B");
     }
 

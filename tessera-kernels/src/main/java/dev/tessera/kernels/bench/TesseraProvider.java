@@ -45,8 +45,9 @@ public final class TesseraProvider implements BenchProvider {
     public String unsupported(Problem p) {
         if (!p.device().isAvailable()) return "device " + p.device() + " is not available";
         if (p.kernel() == KernelBench.MATMUL && p.dtype() == DType.I8) return null;   // i8 products accumulate in i32
-        if (p.kernel() == KernelBench.MATMUL_DESCRIPTORS) {
+        if (p.kernel().isMatmulThroughDescriptors()) {
             if (p.dtype() != DType.F16 && p.dtype() != DType.BF16) return "the matmul through descriptors takes f16 or bf16 inputs";
+            if (p.kernel() == KernelBench.MATMUL_PERSISTENT && p.settings().tune()) return "the persistent matmul runs --config or its default, not --tune";
         }
         if (p.kernel().isGemm() && p.kernel() != KernelBench.MATMUL && p.kernel() != KernelBench.GEMV && p.dtype() != DType.F16 && p.dtype() != DType.BF16) {
             return "the quantized GEMMs take f16 or bf16 activations (--dtype f16 or bf16)";
@@ -105,7 +106,7 @@ public final class TesseraProvider implements BenchProvider {
                     Tensor y = own(owned, Tensor.empty(t, d, rows, n)), rrms = own(owned, Tensor.empty(DType.F32, d, rows));
                     return Workload.of(() -> RmsNorm.forward(x, w, 1e-6f, y, rrms), timer, free, "fixed: one row per program");
                 }
-                case "matmul", "matmul-descriptors" -> {
+                case "matmul", "matmul-descriptors", "matmul-persistent" -> {
                     long m = p.dims()[0], n = p.dims()[1], k = p.dims()[2];
                     // inputs made on the device (the LM-head weight alone is 525 M values); B either row-major
                     // [K, N] or the transpose of a row-major W [N, K] (strides (1, K)), as x @ W.T in a linear layer
@@ -121,8 +122,11 @@ public final class TesseraProvider implements BenchProvider {
                         Matmul.tunedThroughDescriptors(tuner, a, b, c);
                         return Workload.of(() -> Matmul.tunedThroughDescriptors(tuner, a, b, c), timer, free, bestOf(tuner));
                     }
-                    if (p.kernel() == KernelBench.MATMUL_DESCRIPTORS) {
+                    if (p.kernel().isMatmulThroughDescriptors()) {
                         MatmulConfig cfg = p.settings().matmulConfig() != null ? p.settings().matmulConfig() : KernelBench.DESCRIPTOR_CONFIG;
+                        if (p.kernel() == KernelBench.MATMUL_PERSISTENT) {
+                            return Workload.of(() -> Matmul.persistentThroughDescriptors(a, b, c, cfg), timer, free, "fixed, persistent: " + cfg.toTuned());
+                        }
                         return Workload.of(() -> Matmul.throughDescriptors(a, b, c, cfg), timer, free, "fixed: " + cfg.toTuned());
                     }
                     if (!p.settings().tune()) {

@@ -1,6 +1,7 @@
 package dev.tessera.kernels.matmul;
 
 import dev.tessera.autotune.Autotuner;
+import dev.tessera.runtime.JitKernel;
 import dev.tessera.runtime.Tensor;
 
 /**
@@ -29,12 +30,23 @@ public final class Matmul {
      * [K, N] with its rows contiguous or b = Wᵀ of a row-major W [N, K]; every row 16-byte aligned (K,
      * and N for a row-major b, multiples of 8). Not split along K (the config's split must be 1).
      */
-    public static void throughDescriptors(Tensor a, Tensor b, Tensor c, MatmulConfig cfg) {
+    public static void throughDescriptors(Tensor a, Tensor b, Tensor c, MatmulConfig cfg) { throughDescriptors(a, b, c, cfg, false); }
+
+    /**
+     * As {@link #throughDescriptors(Tensor, Tensor, Tensor, MatmulConfig)}, persistent
+     * ({@link MatmulKernel#PERSISTENT_DESCRIPTORS}): one program a multiprocessor, each walking
+     * output tiles until none is left.
+     */
+    public static void persistentThroughDescriptors(Tensor a, Tensor b, Tensor c, MatmulConfig cfg) { throughDescriptors(a, b, c, cfg, true); }
+
+    private static void throughDescriptors(Tensor a, Tensor b, Tensor c, MatmulConfig cfg, boolean persistent) {
         MatmulLaunch l = MatmulLaunch.of(a, b, c);
         if (cfg.split() != 1) throw new IllegalArgumentException("a matmul through descriptors is not split along K: " + cfg);
+        long tiles = l.tiles(cfg.bm(), cfg.bn()), programs = persistent ? Math.min(tiles, a.device().info().multiprocessors()) : tiles;
+        JitKernel kernel = persistent ? MatmulKernel.PERSISTENT_DESCRIPTORS : MatmulKernel.DESCRIPTORS;
         try (Tensor read = l.descriptorOperandB()) {
             java.util.Map<String, Object> cx = l.descriptorConstexprs(cfg);
-            MatmulKernel.DESCRIPTORS.withOptions(cfg.warps(), cfg.stages()).launch(meta -> new int[] {Math.toIntExact(l.tiles(cfg.bm(), cfg.bn()))},
+            kernel.withOptions(cfg.warps(), cfg.stages()).launch(meta -> new int[] {Math.toIntExact(programs)},
                     MatmulTuning.descriptorArguments(l.descriptorInputs(read), cx), cx);
         }
     }

@@ -99,7 +99,26 @@ public final class MatmulKernel {
     @Kernel
     static void descriptors(TensorDesc a, TensorDesc b, Tile c, Tile M, Tile N, Tile K, Tile scm, Tile scn,
                             @Constexpr int BM, @Constexpr int BN, @Constexpr int BK, @Constexpr int GROUP, @Constexpr boolean B_TRANSPOSED) {
-        Tile[] tile = groupedTile(M, N, BM, BN, GROUP);
+        descriptorTile(a, b, c, M, N, K, scm, scn, programId(0), BM, BN, BK, GROUP, B_TRANSPOSED);
+    }
+
+    /**
+     * {@link #descriptors}, persistent: a program per multiprocessor (the grid the host launches)
+     * walks the output tiles t = program, program + programs, ... in the grouped order, so that no
+     * block is launched after the first wave and, on Hopper, the copy unit and the tensor cores of
+     * each multiprocessor go from one tile to the next without a launch between them.
+     */
+    @Kernel
+    static void persistentDescriptors(TensorDesc a, TensorDesc b, Tile c, Tile M, Tile N, Tile K, Tile scm, Tile scn,
+                                      @Constexpr int BM, @Constexpr int BN, @Constexpr int BK, @Constexpr int GROUP, @Constexpr boolean B_TRANSPOSED) {
+        Tile tiles = cdiv(M, BM).mul(cdiv(N, BN));
+        for (Tile t : range(programId(0), tiles, numPrograms(0))) descriptorTile(a, b, c, M, N, K, scm, scn, t, BM, BN, BK, GROUP, B_TRANSPOSED);
+    }
+
+    /** Output tile {@code t} (in the grouped order) of the matmul through descriptors: its K loop and its masked store. */
+    private static void descriptorTile(TensorDesc a, TensorDesc b, Tile c, Tile M, Tile N, Tile K, Tile scm, Tile scn, Tile t,
+                                       int BM, int BN, int BK, int GROUP, boolean B_TRANSPOSED) {
+        Tile[] tile = groupedTile(t, M, N, BM, BN, GROUP);
         Tile m = tile[0].mul(BM), n = tile[1].mul(BN);
         Var acc = var(zeros(F32, BM, BN));
         for (Tile k : range(0, cdiv(K, BK))) {
@@ -114,8 +133,11 @@ public final class MatmulKernel {
      * The output tile (row and column of tiles) of this program, in groups of GROUP rows of tiles:
      * programs running at once share rows of A and columns of B in L2.
      */
-    private static Tile[] groupedTile(Tile M, Tile N, int BM, int BN, int GROUP) {
-        Tile pid = programId(0), tilesN = cdiv(N, BN), perGroup = tilesN.mul(GROUP);
+    private static Tile[] groupedTile(Tile M, Tile N, int BM, int BN, int GROUP) { return groupedTile(programId(0), M, N, BM, BN, GROUP); }
+
+    /** As {@link #groupedTile(Tile, Tile, int, int, int)} for tile number {@code pid} of the grouped order. */
+    private static Tile[] groupedTile(Tile pid, Tile M, Tile N, int BM, int BN, int GROUP) {
+        Tile tilesN = cdiv(N, BN), perGroup = tilesN.mul(GROUP);
         Tile first = pid.div(perGroup).mul(GROUP);
         Tile groupRows = minimum(cdiv(M, BM).sub(first), (long) GROUP);
         return new Tile[] {first.add(pid.rem(perGroup).rem(groupRows)), pid.rem(perGroup).div(groupRows)};
@@ -155,4 +177,5 @@ public final class MatmulKernel {
     public static final JitKernel KERNEL = Jit.kernel(MatmulKernel.class, "matmul");
     public static final JitKernel FUSED = Jit.kernel(MatmulKernel.class, "fused");
     public static final JitKernel DESCRIPTORS = Jit.kernel(MatmulKernel.class, "descriptors");
+    public static final JitKernel PERSISTENT_DESCRIPTORS = Jit.kernel(MatmulKernel.class, "persistentDescriptors");
 }

@@ -46,4 +46,31 @@ class MatmulDescriptorsPtxasTest {
         assertEquals(new PtxModule.MapBox(List.of(bm, bk), 128), m.maps().get(0));
         assertEquals(transposed ? new PtxModule.MapBox(List.of(bn, bk), 128) : new PtxModule.MapBox(List.of(bk, 64), 128), m.maps().get(1));
     }
+
+    /**
+     * The persistent matmul (a loop over output tiles around the K loop) on sm_90a: the K loop's
+     * copies by TMA, released through mbarriers; with warp specialization the producer walks the
+     * tiles too and issues every copy. ptxas assembles both without spills.
+     */
+    @ParameterizedTest(name = "warp specialized {0}")
+    @CsvSource({"false", "true"})
+    void thePersistentMatmulCopiesEachTilesBlocks(boolean specialized) throws Exception {
+        assumeTrue(Ptxas.path().isPresent(), Ptxas.missingReason());
+        KernelIR ir = ir(MatmulKernel.class, "persistentDescriptors", args(desc(DType.BF16, 128, 64), desc(DType.BF16, 64, 256), ptr(DType.BF16), i32(),
+                i32Div16(), i32Div16(), i32Div16(), new ArgSpec(DType.I32, 1, true)), "BM", 128, "BN", 256, "BK", 64, "GROUP", 8, "B_TRANSPOSED", false);
+        var target = specialized ? Ptxas.target(9, 0).withWarpSpecialization() : Ptxas.target(9, 0);
+        PtxModule m = PtxCodegen.generate(ir, new LaunchOptions(8, 4), target);
+        Ptxas.Report r = Ptxas.assemble(m.ptx(), target.ptx().arch());
+        System.out.println("persistent matmul, specialized " + specialized + ": " + r.registers() + " registers, " + Math.max(0, r.spillStores()) + " bytes spilled");
+        assertTrue(r.ok() && r.registers() > 0, r.output());
+        assertEquals(0, Math.max(0, r.spillStores()), () -> "spills:\n" + r.output());
+        String ptx = m.ptx();
+        assertEquals(0, occurrences(ptx, "cp.async.cg") + occurrences(ptx, "cp.async.ca"), "every operand through TMA");
+        assertEquals(specialized ? 384 : 256, m.threads());
+        if (specialized) {
+            String produce = ptx.substring(ptx.indexOf("\n$L_producer"));
+            assertTrue(produce.contains("$L_producer_for_head") && produce.contains("$L_produce_head"), "the producer walks the tiles and their K steps");
+            assertEquals(5, occurrences(produce, "cp.async.bulk.tensor.2d.shared::cluster"), "A's box and B's four");
+        }
+    }
 }

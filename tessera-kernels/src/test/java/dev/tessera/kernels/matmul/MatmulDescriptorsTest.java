@@ -51,12 +51,16 @@ class MatmulDescriptorsTest {
         for (DType t : new DType[] {DType.BF16, DType.F16}) {
             for (boolean transposed : new boolean[] {false, true}) {
                 for (MatmulConfig cfg : configs(d)) {
-                    try (Tensor a = Tensor.randn(t, seed, d, m, k); Tensor w = transposed ? Tensor.randn(t, seed + 1, d, n, k) : Tensor.randn(t, seed + 1, d, k, n);
-                         Tensor c = Tensor.full(DType.F32, Double.NaN, d, m, n)) {
-                        Tensor b = transposed ? w.transpose(0, 1) : w;
-                        Matmul.throughDescriptors(a, b, c, cfg);
-                        Check.close(reference(a, w, transposed), c.toDoubleArray(), Tolerance.of(DType.F32).scaled(100),
-                                t + " " + (transposed ? "x·Wᵀ" : "A·B") + " with " + cfg + " on " + d);
+                    // persistent: a program a multiprocessor (on the CPU a core) walks the 25 tiles of the small blocking
+                    for (boolean persistent : new boolean[] {false, true}) {
+                        try (Tensor a = Tensor.randn(t, seed, d, m, k); Tensor w = transposed ? Tensor.randn(t, seed + 1, d, n, k) : Tensor.randn(t, seed + 1, d, k, n);
+                             Tensor c = Tensor.full(DType.F32, Double.NaN, d, m, n)) {
+                            Tensor b = transposed ? w.transpose(0, 1) : w;
+                            if (persistent) Matmul.persistentThroughDescriptors(a, b, c, cfg);
+                            else Matmul.throughDescriptors(a, b, c, cfg);
+                            Check.close(reference(a, w, transposed), c.toDoubleArray(), Tolerance.of(DType.F32).scaled(100),
+                                    t + " " + (transposed ? "x·Wᵀ" : "A·B") + " with " + cfg + (persistent ? ", persistent" : "") + " on " + d);
+                        }
                     }
                 }
             }

@@ -72,6 +72,31 @@ public final class ControlRules {
         for (int i = 0; i < args.size(); i++) cx.define(f.results().get(i), carried.get(i));
     }
 
+    /**
+     * The producer's walk of a loop around produced loops: the same bounds and induction variable,
+     * nothing carried, its body's ops (scalars and {@link GpuOp.Produce}s). The consumers' loop
+     * checks the step (a failed check there ends them, and the producer with the kernel's launch).
+     */
+    public static void producerLoop(GpuOp.ProducerFor loop, GpuProgram program, Lowerer cx) {
+        PtxWriter w = cx.w;
+        For f = loop.loop();
+        DType ivType = f.lower().type().dtype();
+        String lower = cx.primary(f.lower()).reg(0), upper = cx.primary(f.upper()).reg(0), step = cx.primary(f.step()).reg(0);
+        RegClass ivk = RegClass.of(ivType);
+        String iv = w.reg(ivk), head = w.label("producer_for_head"), end = w.label("producer_for_end"), done = w.reg(RegClass.PRED);
+        Emit.move(cx, ivk, iv, lower);
+        w.place(head);
+        w.op("setp.ge.%s %s, %s, %s", Emit.intType(ivType), done, iv, upper);
+        w.op("@%s bra %s", done, end);
+        cx.pushScope();
+        cx.define(f.body().args().getFirst(), new TileValue(cx.layouts.scalar(), ivType, new String[] {iv}));
+        for (GpuOp op : loop.body()) GpuLowering.lower(op, program, cx);
+        cx.popScope();
+        w.op("add.%s %s, %s, %s", Emit.intType(ivType), iv, iv, step);
+        w.op("bra %s", head);
+        w.place(end);
+    }
+
     /** A run-time check that the loop's step is positive, unless it is a positive constant. */
     public static void checkStep(For f, String step, Lowerer cx) {
         if (!isPositiveConstant(cx, f.step())) {

@@ -192,6 +192,17 @@ public sealed interface GpuOp {
     record Produce(PipelinedFor loop) implements GpuOp {}
 
     /**
+     * The producer's walk of a loop around produced loops (a persistent kernel's loop over its
+     * output tiles): the core loop's bounds and induction variable, and {@code body}, the scalar
+     * ops its produced loops need and their {@link Produce}s; it carries nothing.
+     */
+    record ProducerFor(Op.For loop, List<GpuOp> body) implements GpuOp {
+        public ProducerFor {
+            body = List.copyOf(body);
+        }
+    }
+
+    /**
      * The consumers' side of a pipelined loop whose copies a {@link Produce} issues: each
      * iteration waits for its slot's copies, runs stage 1 and releases the slot (no prologue, no
      * copies, no barrier of the consumers in the loop).

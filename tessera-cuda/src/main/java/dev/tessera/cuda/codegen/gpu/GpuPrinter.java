@@ -59,6 +59,10 @@ public final class GpuPrinter {
                             .append(" after their slot's release on ").append(p.loop().released()).append('\n');
                     ops(out, p.loop().ahead(), indent + "  ", layout);
                 }
+                case GpuOp.ProducerFor l -> {
+                    out.append(indent).append(header(l.loop())).append("   // the producer's walk: its induction variable only\n");
+                    ops(out, l.body(), indent + "  ", layout);
+                }
                 case GpuOp.Consume c -> {
                     out.append(indent).append("consume, its copies issued by the producer:\n");
                     ops(out, List.of(c.loop()), indent + "  ", layout);

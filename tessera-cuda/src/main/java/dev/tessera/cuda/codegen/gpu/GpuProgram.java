@@ -64,6 +64,7 @@ public record GpuProgram(KernelIR kernel, List<GpuOp> body, List<SharedBuffer> b
                 case GpuOp.PipelinedFor p -> new GpuOp.PipelinedFor(p.loop(), p.stages(), p.distance(), p.invariants(), map(p.ahead(), f), map(p.current(), f),
                         p.aheadCarried(), p.barriers(), p.released());
                 case GpuOp.Specialized s -> new GpuOp.Specialized(map(s.producer(), f), map(s.consumers(), f), s.producerWarps());
+                case GpuOp.ProducerFor l -> new GpuOp.ProducerFor(l.loop(), map(l.body(), f));
                 default -> op;
             };
             out.add(f.apply(inner));

@@ -16,14 +16,18 @@ import java.util.Set;
  * issue (the thread that issued them inline waited for every warp's release of the slot first),
  * and the producer runs as far ahead as the slots allow.
  *
- * <p>The producer follows the kernel's top-level control only: a kernel qualifies when each of its
- * loops with {@link GpuOp.PipelinedFor#released} mbarriers lies at the top of its body (in no
- * branch or other loop), it has no other descriptor load (whose mbarrier the prologue would
- * initialize behind a barrier of all threads) and every value the producer needs — the loops'
- * bounds, the inits of the carried values stage 0 updates, what stage 0 reads from before its loop,
- * and everything those are computed from — is a scalar made by a pure op at the top of the body
- * (a program id, a parameter's arithmetic). The producer computes those again for itself; it
+ * <p>The producer follows the kernel's control only as far as a loop at the top of its body: a
+ * kernel qualifies when each of its loops with {@link GpuOp.PipelinedFor#released} mbarriers lies
+ * at the top of its body or in the body of a loop there (a persistent kernel's loop over output
+ * tiles, which the producer walks too: {@link GpuOp.ProducerFor}), it has no other descriptor load
+ * (whose mbarrier the prologue would initialize behind a barrier of all threads) and every value
+ * the producer needs — the loops' bounds, the inits of the carried values stage 0 updates, what
+ * stage 0 reads from before its loop, and everything those are computed from — is a scalar made by
+ * a pure op in those bodies (a program id, a parameter's arithmetic, the outer loop's induction
+ * variable; not the outer loop's carried values). The producer computes those again for itself; it
  * touches no memory but its copies, so a layout over the consumers' threads never reaches it.
+ * Consumers and producer meet before every run of an inner loop, so the producer does not yet run
+ * ahead into the next tile while the consumers store the last one.
  */
 public final class SpecializeWarps {
     private SpecializeWarps() {}
@@ -58,43 +62,83 @@ public final class SpecializeWarps {
 
     public static GpuProgram run(GpuProgram p) {
         List<GpuOp> body = p.body();
-        List<GpuOp.PipelinedFor> produced = new ArrayList<>();
-        for (GpuOp op : body) if (op instanceof GpuOp.PipelinedFor pf && pf.released() != null) produced.add(pf);
+        // the produced loops: at the top level, or in the body of a loop there (persistent kernels' loop over tiles)
+        Set<GpuOp.PipelinedFor> produced = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (GpuOp op : body) {
+            if (op instanceof GpuOp.PipelinedFor pf && pf.released() != null) produced.add(pf);
+            if (op instanceof GpuOp.For outer) {
+                for (GpuOp inner : outer.body().ops()) if (inner instanceof GpuOp.PipelinedFor pf && pf.released() != null) produced.add(pf);
+            }
+        }
         if (produced.isEmpty()) return p;
         for (GpuOp op : p.allOps()) {
             if (op instanceof GpuOp.TmaLoad) return p;
-            if (op instanceof GpuOp.PipelinedFor pf && pf.released() != null && !produced.contains(pf)) return p;   // nested
+            if (op instanceof GpuOp.PipelinedFor pf && pf.released() != null && !produced.contains(pf)) return p;   // nested deeper
         }
         Set<Value> needed = Collections.newSetFromMap(new IdentityHashMap<>());
         for (GpuOp.PipelinedFor pf : produced) {
             if (!needsOnlyScalars(pf, needed)) return p;
         }
-        // the slice the needed values come from, walking the top level backwards
-        boolean[] inSlice = new boolean[body.size()];
-        for (int i = body.size() - 1; i >= 0; i--) {
-            if (!(body.get(i) instanceof GpuOp.Core(Op core))) continue;
-            if (core.results().stream().noneMatch(needed::contains)) continue;
-            if (!Effects.isPure(core) || core.results().stream().anyMatch(v -> !v.type().isScalar())) return p;
-            inSlice[i] = true;
-            needed.addAll(core.operands());
-        }
-        // what is neither made at the top level nor a parameter (a loop's result, say) cannot be computed again
+        Set<GpuOp> slice = Collections.newSetFromMap(new IdentityHashMap<>());
         Set<Value> available = Collections.newSetFromMap(new IdentityHashMap<>());
         p.kernel().params().forEach(param -> available.add(param.value()));
-        for (int i = 0; i < body.size(); i++) if (inSlice[i]) available.addAll(((GpuOp.Core) body.get(i)).op().results());
+        // walking backwards, a loop's body before what comes before the loop
+        for (int i = body.size() - 1; i >= 0; i--) {
+            GpuOp op = body.get(i);
+            if (op instanceof GpuOp.For outer && outer.body().ops().stream().anyMatch(produced::contains)) {
+                Op.For f = outer.source();
+                if (!sliceOf(outer.body().ops(), needed, slice, available)) return p;
+                // the producer's copy of the loop carries nothing: its body may read the induction variable only
+                List<Value> carried = f.body().args().subList(1, f.body().args().size());
+                if (carried.stream().anyMatch(needed::contains)) return p;
+                available.add(f.body().args().getFirst());
+                needed.addAll(List.of(f.lower(), f.upper(), f.step()));
+            } else if (!sliceOf(List.of(op), needed, slice, available)) {
+                return p;
+            }
+        }
+        // what is neither made by the slice nor a parameter (a loop's result, say) cannot be computed again
         if (!available.containsAll(needed)) return p;
         List<GpuOp> producer = new ArrayList<>(), consumers = new ArrayList<>();
-        for (int i = 0; i < body.size(); i++) {
-            GpuOp op = body.get(i);
-            if (inSlice[i]) producer.add(op);
-            if (op instanceof GpuOp.PipelinedFor pf && produced.contains(pf)) {
-                producer.add(new GpuOp.Produce(pf));
-                consumers.add(new GpuOp.Consume(pf));
+        for (GpuOp op : body) {
+            if (op instanceof GpuOp.For outer && outer.body().ops().stream().anyMatch(produced::contains)) {
+                producer.add(new GpuOp.ProducerFor(outer.source(), producerOps(outer.body().ops(), slice, produced)));
+                List<GpuOp> inner = new ArrayList<>();
+                for (GpuOp o : outer.body().ops()) inner.add(o instanceof GpuOp.PipelinedFor pf && produced.contains(pf) ? new GpuOp.Consume(pf) : o);
+                consumers.add(new GpuOp.For(outer.source(), new GpuOp.Region(outer.body().args(), inner)));
             } else {
-                consumers.add(op);
+                producer.addAll(producerOps(List.of(op), slice, produced));
+                consumers.add(op instanceof GpuOp.PipelinedFor pf && produced.contains(pf) ? new GpuOp.Consume(pf) : op);
             }
         }
         return p.with(List.of(new GpuOp.Specialized(producer, consumers, PRODUCER_WARPS)), p.buffers());
+    }
+
+    /**
+     * Walks {@code ops} backwards, adding to {@code slice} the core ops that make a {@code needed}
+     * value and to {@code needed} their operands, and to {@code available} what they make; false
+     * when such an op is not a pure op with scalar results (the producer could not compute it).
+     */
+    private static boolean sliceOf(List<GpuOp> ops, Set<Value> needed, Set<GpuOp> slice, Set<Value> available) {
+        for (int i = ops.size() - 1; i >= 0; i--) {
+            if (!(ops.get(i) instanceof GpuOp.Core(Op core))) continue;
+            if (core.results().stream().noneMatch(needed::contains)) continue;
+            if (!Effects.isPure(core) || core.results().stream().anyMatch(v -> !v.type().isScalar())) return false;
+            slice.add(ops.get(i));
+            needed.addAll(core.operands());
+            available.addAll(core.results());
+        }
+        return true;
+    }
+
+    /** The producer's ops of {@code ops}: the slice's, in order, and each produced loop's copies. */
+    private static List<GpuOp> producerOps(List<GpuOp> ops, Set<GpuOp> slice, Set<GpuOp.PipelinedFor> produced) {
+        List<GpuOp> out = new ArrayList<>();
+        for (GpuOp op : ops) {
+            if (slice.contains(op)) out.add(op);
+            if (op instanceof GpuOp.PipelinedFor pf && produced.contains(pf)) out.add(new GpuOp.Produce(pf));
+        }
+        return out;
     }
 
     /**
