@@ -129,7 +129,7 @@ public final class CudaBackend implements Backend {
     public String target(int device) {
         PtxTarget t = ptxTarget(device);
         return t.arch() + "/ptx" + t.version() + (softwareConversions() ? "/software-conversions" : "") + (noWgmma() ? "/no-wgmma" : "")
-                + (noTma() ? "/no-tma" : "") + (deferredWaits() ? "/deferred-waits" : "") + (warpSpecialization() ? "/warp-specialized" : "");
+                + (noTma() ? "/no-tma" : "") + (undeferredWaits() ? "/undeferred-waits" : "") + (warpSpecialization() ? "/warp-specialized" : "");
     }
 
     // for testing the exact software sequences on a GPU that has the native conversions
@@ -142,9 +142,9 @@ public final class CudaBackend implements Backend {
     // misaligned address in TensorDescriptorTest's loads in a loop; without it descriptors are masked loads and stores
     private static boolean noTma() { return !Boolean.getBoolean("tessera.cuda.tma"); }
 
-    // wgmma waits deferred to the first readers of the dots' results (-Dtessera.cuda.deferredWaits=true) is opt-in until
-    // it has run on a GPU: it was written in a session that had none (ptxas accepts it without serializing any wgmma)
-    private static boolean deferredWaits() { return Boolean.getBoolean("tessera.cuda.deferredWaits"); }
+    // for measuring what deferring the wgmma waits to the dots' first readers gains: -Dtessera.cuda.deferredWaits=false
+    // waits for every wgmma at its dot
+    private static boolean undeferredWaits() { return "false".equals(System.getProperty("tessera.cuda.deferredWaits")); }
 
     // a producer warp issuing the TMA copies (-Dtessera.cuda.warpSpecialization=true, with TMA on) is opt-in until it has
     // run on a GPU: it was written in a session that had none
@@ -158,7 +158,7 @@ public final class CudaBackend implements Backend {
         if (softwareConversions()) target = target.withSoftwareConversions();
         if (noWgmma()) target = target.withoutWgmma();
         if (noTma()) target = target.withoutTma();
-        if (deferredWaits()) target = target.withDeferredWaits();
+        if (undeferredWaits()) target = target.withoutDeferredWaits();
         if (warpSpecialization()) target = target.withWarpSpecialization();
         return target;
     }

@@ -47,8 +47,9 @@ public final class PtxCodegen {
      * bounds the registers it may use (see {@link Occupancy#choose}).
      */
     public static PtxModule generate(KernelIR optimized, LaunchOptions options, Target target, int minBlocks) {
-        // without TMA a descriptor is its base, shape and strides, its accesses masked loads and stores
-        KernelIR kernel = target.tma() ? optimized : ExpandDescriptors.expanded(optimized);
+        // without TMA a descriptor is its base, shape and strides, its accesses masked loads and stores; so too
+        // where a box might start off a 16-byte column (the copy unit faults on it)
+        KernelIR kernel = target.tma() && TmaRules.innerOffsetsAligned(optimized) ? optimized : ExpandDescriptors.expanded(optimized);
         int numWarps = options.numWarps();
         AxisInfo axis = AxisInfo.analyze(kernel);
         Rematerialization remat = new Rematerialization(kernel);

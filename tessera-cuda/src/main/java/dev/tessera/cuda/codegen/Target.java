@@ -18,7 +18,8 @@ import dev.tessera.cuda.driver.PtxTarget;
  *                        {@code cp.async.bulk.tensor} completing on mbarriers (sm_90+, PTX 8.0+);
  *                        without it they are masked loads and stores (see memory.TmaRules)
  * @param deferredWaits   wgmma groups in pipelined loops waited for at their first reader, not at
- *                        the end of their dot (see gpu.DeferWgmmaWaits); opt-in until it has run on a GPU
+ *                        the end of their dot (see gpu.DeferWgmmaWaits): wherever wgmma is (the dot
+ *                        suites, the kernel library and 1000 fuzzed programs passed with it on an H100)
  * @param warpSpecialized a producer warp issues the TMA copies of kernels that qualify (see
  *                        gpu.SpecializeWarps); opt-in until it has run on a GPU
  */
@@ -30,7 +31,7 @@ public record Target(PtxTarget ptx, int sm, boolean nativeFp8, boolean nativeBf1
         int sm = Integer.parseInt(digits);
         int isa = ptx.isaMajor() * 10 + ptx.isaMinor();
         return new Target(ptx, sm, sm >= 89 && isa >= 78, sm >= 80, sm >= 90 && isa >= 78, ptx.arch().equals("sm_90a") && isa >= 80,
-                sm >= 80 && isa >= 74, sm >= 90 && isa >= 80, false, false);
+                sm >= 80 && isa >= 74, sm >= 90 && isa >= 80, ptx.arch().equals("sm_90a") && isa >= 80, false);
     }
 
     /** The same target without the native narrow-float conversions, to test the software sequences on a GPU that has them. */
@@ -42,8 +43,8 @@ public record Target(PtxTarget ptx, int sm, boolean nativeFp8, boolean nativeBf1
     /** The same target with tensor descriptors as masked loads and stores, to test and measure that path on a Hopper GPU. */
     public Target withoutTma() { return new Target(ptx, sm, nativeFp8, nativeBf16, bf16AtomicAdd, wgmma, l2CacheHints, false, deferredWaits, warpSpecialized); }
 
-    /** The same target with wgmma waits deferred to the first readers of the dots' results. */
-    public Target withDeferredWaits() { return new Target(ptx, sm, nativeFp8, nativeBf16, bf16AtomicAdd, wgmma, l2CacheHints, tma, true, warpSpecialized); }
+    /** The same target with every wgmma waited for at its dot, to compare with the deferred waits. */
+    public Target withoutDeferredWaits() { return new Target(ptx, sm, nativeFp8, nativeBf16, bf16AtomicAdd, wgmma, l2CacheHints, tma, false, warpSpecialized); }
 
     /** The same target with a producer warp issuing the TMA copies of the kernels that qualify. */
     public Target withWarpSpecialization() { return new Target(ptx, sm, nativeFp8, nativeBf16, bf16AtomicAdd, wgmma, l2CacheHints, tma, deferredWaits, true); }

@@ -203,15 +203,15 @@ class GpuIrPassesTest {
     void aWgmmaReadingItsLoopsBuffersIsWaitedForAtItsFirstReader() {
         // two stages leave no slot for a group in flight into the next iteration; the dot reads both operands
         // from slots, which nothing overwrites before the iteration's end, so only the yield waits for it
-        GpuOp.PipelinedFor loop = only(gpu(matmul(DType.BF16), 8, 2, SM90A.withDeferredWaits()), GpuOp.PipelinedFor.class);
+        GpuOp.PipelinedFor loop = only(gpu(matmul(DType.BF16), 8, 2, SM90A), GpuOp.PipelinedFor.class);
         GpuOp.Wgmma dot = (GpuOp.Wgmma) loop.current().stream().filter(o -> o instanceof GpuOp.Wgmma).findFirst().orElseThrow();
         assertEquals(GpuOp.Wgmma.Completion.AT_FIRST_READ, dot.completion());
         assertEquals(new GpuOp.WgmmaWait(0), loop.current().getLast(), "waited for before the yield copies its result");
         assertEquals(1, loop.current().stream().filter(o -> o instanceof GpuOp.WgmmaWait).count());
-        // on mma.sync nothing is deferred, nor without the opt-in
-        GpuOp.PipelinedFor mma = only(gpu(matmul(DType.BF16), 8, 2, SM90A.withDeferredWaits().withoutWgmma()), GpuOp.PipelinedFor.class);
+        // on mma.sync nothing is deferred, nor with the deferral turned off
+        GpuOp.PipelinedFor mma = only(gpu(matmul(DType.BF16), 8, 2, SM90A.withoutWgmma()), GpuOp.PipelinedFor.class);
         assertTrue(mma.current().stream().noneMatch(o -> o instanceof GpuOp.WgmmaWait));
-        GpuOp.PipelinedFor plain = only(gpu(matmul(DType.BF16), 8, 2, SM90A), GpuOp.PipelinedFor.class);
+        GpuOp.PipelinedFor plain = only(gpu(matmul(DType.BF16), 8, 2, SM90A.withoutDeferredWaits()), GpuOp.PipelinedFor.class);
         assertTrue(plain.current().stream().noneMatch(o -> o instanceof GpuOp.WgmmaWait));
     }
 

@@ -96,6 +96,30 @@ class TmaPtxasTest {
         assertTrue(occurrences(consumers, "bar.sync 0, 256;") > 0, "the consumers' barriers count only them");
     }
 
+    /** The block at (row, column) of {@code in}, stored to {@code out}'s block of this program. */
+    @Kernel
+    static void shiftedBlock(TensorDesc in, TensorDesc out, Tile row, Tile col, @Constexpr int BM, @Constexpr int BN) {
+        Tile m = programId(0).mul(BM), n = programId(1).mul(BN);
+        store(out, at(m, n), load(in, m.add(row), n.add(col)));
+    }
+
+    /**
+     * A box must start on a 16-byte column (the copy unit faulted with an illegal instruction on an
+     * H100 for a box 20 bytes in): where AxisInfo cannot prove the innermost offset a multiple of
+     * 16 bytes the kernel's descriptors are masked loads and stores; where it can, TMA. Rows may start anywhere.
+     */
+    @ParameterizedTest(name = "column offset divisible by 16: {0}")
+    @CsvSource({"false", "true"})
+    void aBoxOffA16ByteColumnIsNotCopiedByTma(boolean aligned) throws Exception {
+        assumeTrue(Ptxas.path().isPresent(), Ptxas.missingReason());
+        Target target = Ptxas.target(9, 0);
+        KernelIR ir = ir(TmaPtxasTest.class, "shiftedBlock", args(desc(DType.F32, 16, 8), desc(DType.F32, 16, 8), i32(), aligned ? i32Div16() : i32()),
+                "BM", 16, "BN", 8);
+        String ptx = assembled("shifted_" + aligned, ptx(ir, 4, target), target);
+        assertEquals(aligned ? 2 : 0, occurrences(ptx, "cp.async.bulk.tensor.2d"), ptx);
+        assertEquals(aligned ? 0 : 1, occurrences(ptx, "ld.global") > 0 ? 1 : 0, "masked loads instead");
+    }
+
     /** A 3-d block (heads × rows × columns) copied with a shift. */
     @Kernel
     static void copy3d(TensorDesc in, TensorDesc out, @Constexpr int BH, @Constexpr int BM, @Constexpr int BN) {

@@ -100,13 +100,13 @@ class FlashAttentionPtxasTest {
     }
 
     /**
-     * FlashAttention-3's order within a warpgroup, with the wgmma waits deferred (opt-in): each key loop
+     * FlashAttention-3's order within a warpgroup, with the wgmma waits deferred (the default on wgmma): each key loop
      * issues its block's scores and the previous block's P·V as two wgmma groups, waits for the scores alone (one group left running),
      * computes the softmax while P·V multiplies, and waits for P·V only to rescale it.
      */
     @org.junit.jupiter.api.Test
     void theForwardLoopsComputeTheSoftmaxWhilePVRuns() throws Exception {
-        for (String body : forwardKeyLoops(Config.forward(128, new Device("cuda", 0)), Ptxas.target(9, 0).withDeferredWaits()).subList(1, 3)) {
+        for (String body : forwardKeyLoops(Config.forward(128, new Device("cuda", 0)), Ptxas.target(9, 0)).subList(1, 3)) {
             assertEquals(2, occurrences(body, "wgmma.commit_group"), "the scores and P·V");
             int first = body.indexOf("wgmma.wait_group.sync.aligned 1;"), second = body.indexOf("wgmma.wait_group.sync.aligned 0;");
             assertTrue(first > body.lastIndexOf("wgmma.commit_group") && second > first, "the scores waited for first, P·V last:\n" + body);
@@ -247,7 +247,7 @@ class FlashAttentionPtxasTest {
         args.addAll(List.of(i32Div16(), new ArgSpec(DType.I32, 1, true), i32Div16(), i32Div16(), scalar(DType.F32), i32()));
         KernelIR ir = ir(FlashAttention.class, "forwardDescriptors", args, "D", d, "BM", c.bm(), "BN", c.bn(), "CAUSAL", causal, "WINDOW", false,
                 "OVERLAP", true);
-        Target target = Ptxas.target(9, 0).withDeferredWaits().withWarpSpecialization();
+        Target target = Ptxas.target(9, 0).withWarpSpecialization();
         PtxModule m = PtxCodegen.generate(ir, new LaunchOptions(c.warps(), c.stages()), target);
         Ptxas.Report r = Ptxas.assemble(m.ptx(), target.ptx().arch());
         assertTrue(r.ok(), r::output);
@@ -299,7 +299,7 @@ class FlashAttentionPtxasTest {
 
     private static Assembled assemble(String kernel, List<ArgSpec> args, int d, Config c, boolean causal, boolean atomicFlag, boolean deferred)
             throws Exception {
-        return assemble(kernel, args, d, c, causal, atomicFlag, deferred ? Ptxas.target(9, 0).withDeferredWaits() : Ptxas.target(9, 0));
+        return assemble(kernel, args, d, c, causal, atomicFlag, deferred ? Ptxas.target(9, 0) : Ptxas.target(9, 0).withoutDeferredWaits());
     }
 
     /** As above, for {@code target}; the forward pass in the order the target's dots call for (FlashAttention-3's on wgmma). */

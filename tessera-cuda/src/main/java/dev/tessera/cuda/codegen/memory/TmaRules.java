@@ -70,6 +70,35 @@ import java.util.List;
 public final class TmaRules {
     private TmaRules() {}
 
+    /** What a box's innermost coordinate must be a multiple of, in bytes. */
+    public static final int INNER_OFFSET_ALIGNMENT = 16;
+
+    /**
+     * Whether every descriptor access of {@code kernel} has an innermost offset that AxisInfo proves
+     * a multiple of 16 bytes: the copy unit faults (an illegal instruction at the mbarrier's wait, on
+     * an H100) on a box whose first column is not, though the PTX ISA states no such rule. A kernel
+     * with any other access runs its descriptors as masked loads and stores (see
+     * ExpandDescriptors): its maps and plain fields cannot be mixed in one launch.
+     */
+    public static boolean innerOffsetsAligned(KernelIR kernel) {
+        dev.tessera.passes.AxisInfo axis = dev.tessera.passes.AxisInfo.analyze(kernel);
+        java.util.ArrayDeque<dev.tessera.ir.Op> ops = new java.util.ArrayDeque<>(kernel.body().ops());
+        while (!ops.isEmpty()) {
+            dev.tessera.ir.Op op = ops.pop();
+            for (dev.tessera.ir.Region r : op.regions()) ops.addAll(r.ops());
+            List<Value> offsets = switch (op) {
+                case DescriptorLoad l -> l.offsets();
+                case DescriptorStore s -> s.offsets();
+                default -> null;
+            };
+            if (offsets == null) continue;
+            var d = (DescriptorType) (op instanceof DescriptorLoad l ? l.descriptor() : ((DescriptorStore) op).descriptor()).type().element();
+            long bytes = (long) axis.of(offsets.getLast()).divisibility()[0] * d.element().byteSize();
+            if (bytes % INNER_OFFSET_ALIGNMENT != 0) return false;
+        }
+        return true;
+    }
+
     /** Where a box may start in shared memory (cp.async.bulk.tensor's rule for the destination and source). */
     public static final int BOX_ALIGNMENT = 128;
     /** The largest access a thread makes to the box: 16 bytes. */
