@@ -26,6 +26,26 @@ final class CudaCompiler {
     private static final AtomicInteger IDS = new AtomicInteger(1);
 
     static CudaKernel compile(KernelIR ir, LaunchOptions options, CudaDevice device, Target target) {
+        try {
+            return compileAsGenerated(ir, options, device, target);
+        } catch (UnbalancedRegisterSplit e) {
+            return compileAsGenerated(ir, options, device, target.withoutWarpSpecialization());
+        }
+    }
+
+    /**
+     * A specialized kernel's consumers claim registers that only its producer's release pays for,
+     * from a launch count ptxas must allocate exactly (it does when setmaxnreg is present); a build
+     * the driver gave another count would wait forever at its first claim, so it is refused, and
+     * the kernel built unspecialized.
+     */
+    private static final class UnbalancedRegisterSplit extends RuntimeException {
+        UnbalancedRegisterSplit(String kernel, int registers, int split) {
+            super(kernel + ": loaded with " + registers + " registers a thread where its register split counts on " + split);
+        }
+    }
+
+    private static CudaKernel compileAsGenerated(KernelIR ir, LaunchOptions options, CudaDevice device, Target target) {
         PtxModule ptx = PtxCodegen.generate(ir, options, target);
         // before ptxas runs: what the code generator asks each launch for must fit the opt-in limit
         checkShared(ir, options, ptx.sharedBytes(), device.sharedMemoryPerBlockOptin());
@@ -70,6 +90,8 @@ final class CudaCompiler {
             // once loaded, the driver knows the static shared memory and the registers: a kernel that
             // cannot be launched as compiled fails here, naming its config, not at its first launch
             checkLoaded(ir, options, k.resources, device.sharedMemoryPerBlockOptin());
+            int split = ptx.splitRegisters();
+            if (split > 0 && k.registers() != split) throw new UnbalancedRegisterSplit(label(ir, options), k.registers(), split);
             if (ptx.sharedBytes() > DEFAULT_SHARED_LIMIT) function.setMaxDynamicSharedBytes(ptx.sharedBytes());
             return k;
         } catch (RuntimeException e) {

@@ -140,7 +140,7 @@ public final class PtxCodegen {
         p = AllocateShared.run(p);
         if (dump) System.err.print(GpuPrinter.print(p, "allocate shared memory", describe));
         if (target.warpSpecialized()) {
-            p = SpecializeWarps.run(p);
+            p = SpecializeWarps.run(p, options.numWarps());
             if (dump) System.err.print(GpuPrinter.print(p, "specialize warps", describe));
         }
         return p;

@@ -51,4 +51,17 @@ public record PtxModule(String ptx, String entry, int threads, int sharedBytes, 
     public enum ParamKind { U64, U32, F32, F64, TENSOR_MAP }
 
     public boolean hasDebugParams() { return !debug.isEmpty(); }
+
+    private static final java.util.regex.Pattern MAXNREG = java.util.regex.Pattern.compile("\n\\.maxnreg (\\d+)");
+
+    /**
+     * The registers a thread of a specialized block must start with for its warpgroups' setmaxnreg
+     * to balance (the producer's release pays for the consumers' claim exactly), or 0 when the
+     * module splits none.
+     */
+    public int splitRegisters() {
+        if (!ptx.contains("setmaxnreg.inc")) return 0;
+        java.util.regex.Matcher m = MAXNREG.matcher(ptx);
+        return m.find() ? Integer.parseInt(m.group(1)) : 0;
+    }
 }

@@ -46,6 +46,9 @@ public record Target(PtxTarget ptx, int sm, boolean nativeFp8, boolean nativeBf1
     /** The same target with every wgmma waited for at its dot, to compare with the deferred waits. */
     public Target withoutDeferredWaits() { return new Target(ptx, sm, nativeFp8, nativeBf16, bf16AtomicAdd, wgmma, l2CacheHints, tma, false, warpSpecialized); }
 
+    /** The same target with no kernel's warps specialized. */
+    public Target withoutWarpSpecialization() { return new Target(ptx, sm, nativeFp8, nativeBf16, bf16AtomicAdd, wgmma, l2CacheHints, tma, deferredWaits, false); }
+
     /** The same target with a producer warp issuing the TMA copies of the kernels that qualify. */
     public Target withWarpSpecialization() { return new Target(ptx, sm, nativeFp8, nativeBf16, bf16AtomicAdd, wgmma, l2CacheHints, tma, deferredWaits, true); }
 }

@@ -74,8 +74,8 @@ public final class ControlRules {
 
     /**
      * The producer's walk of a loop around produced loops: the same bounds and induction variable,
-     * nothing carried, its body's ops (scalars and {@link GpuOp.Produce}s). The consumers' loop
-     * checks the step (a failed check there ends them, and the producer with the kernel's launch).
+     * nothing carried, its body's ops (scalars and {@link GpuOp.Produce}s). It checks the step as
+     * the consumers' loop does, so that a failed check ends both sides, not the consumers alone.
      */
     public static void producerLoop(GpuOp.ProducerFor loop, GpuProgram program, Lowerer cx) {
         PtxWriter w = cx.w;
@@ -83,6 +83,7 @@ public final class ControlRules {
         DType ivType = f.lower().type().dtype();
         String lower = cx.primary(f.lower()).reg(0), upper = cx.primary(f.upper()).reg(0), step = cx.primary(f.step()).reg(0);
         RegClass ivk = RegClass.of(ivType);
+        checkStep(f, step, cx);
         String iv = w.reg(ivk), head = w.label("producer_for_head"), end = w.label("producer_for_end"), done = w.reg(RegClass.PRED);
         Emit.move(cx, ivk, iv, lower);
         w.place(head);

@@ -135,6 +135,7 @@ public final class PipelineRules {
             }
         }
         boolean inFlight = pf.current().stream().anyMatch(op -> op instanceof GpuOp.Wgmma m && m.completion() == GpuOp.Wgmma.Completion.NEXT_ITERATION);
+        if (released) requireSlotsReadAtTheEnd(pf, inFlight);
         if (released && !inFlight) TmaRules.release(pf, program, slotRead, null, cx);   // every group reading it has completed
         if (released && inFlight) {
             // the in-place dot of the iteration before was waited for when this one's was issued: its slot is free
@@ -194,6 +195,7 @@ public final class PipelineRules {
             ControlRules.copy(cx, List.of(init), List.of(c));
             carried.set(i, c);
         }
+        ControlRules.checkStep(f, step, cx);   // as the consumers do before they meet: a failed check ends both sides there
         meetProducer(cx);
         TmaRules.SlotPhases phases = TmaRules.producerPhases(cx);
         String slot = w.reg(RegClass.B32), iv = w.reg(ivk);
@@ -212,6 +214,29 @@ public final class PipelineRules {
         w.op("add.%s %s, %s, %s", it, iv, iv, step);
         w.op("bra %s", head);
         w.place(end);
+    }
+
+    /**
+     * What releasing a slot at an iteration's end relies on: no wgmma reading it is still running
+     * then but the in-place dot left in flight (alone in its loop: the next iteration's wait
+     * completes it, and the slot is released one iteration later), and every deferred dot waited
+     * for after the last dot was issued.
+     */
+    private static void requireSlotsReadAtTheEnd(GpuOp.PipelinedFor pf, boolean inFlight) {
+        List<GpuOp> current = pf.current();
+        long dots = current.stream().filter(op -> op instanceof GpuOp.Wgmma).count();
+        int lastDot = -1, lastWait = -1;
+        boolean deferred = false;
+        for (int i = 0; i < current.size(); i++) {
+            if (current.get(i) instanceof GpuOp.Wgmma m) {
+                lastDot = i;
+                deferred |= m.completion() == GpuOp.Wgmma.Completion.AT_FIRST_READ;
+            }
+            if (current.get(i) instanceof GpuOp.WgmmaWait) lastWait = i;
+        }
+        if ((inFlight && dots != 1) || (deferred && lastWait < lastDot)) {
+            throw new IllegalStateException("a slot released at the end of an iteration whose wgmma groups may still read it: " + current);
+        }
     }
 
     /**

@@ -27,7 +27,9 @@ import java.util.Set;
  * variable; not the outer loop's carried values). The producer computes those again for itself; it
  * touches no memory but its copies, so a layout over the consumers' threads never reaches it.
  * Consumers and producer meet before every run of an inner loop, so the producer does not yet run
- * ahead into the next tile while the consumers store the last one.
+ * ahead into the next tile while the consumers store the last one. Both sides check the steps of
+ * the loops they walk, so a failed check ends both before they meet; a kernel with device
+ * assertions is not specialized (a failure ends only consumers).
  */
 public final class SpecializeWarps {
     private SpecializeWarps() {}
@@ -52,7 +54,7 @@ public final class SpecializeWarps {
      */
     public record RegisterSplit(int launch, int producer, int consumers) {
         public static RegisterSplit of(int consumerWarps) {
-            int groups = consumerWarps / 4;
+            int groups = consumerWarps / 4;   // 1 or 2 (see run)
             if (groups < 2) return null;
             int launch = 65536 / ((groups + 1) * 128) / 8 * 8;
             int consumers = Math.min(256, (launch + (launch - PRODUCER_REGISTERS) / groups) / 8 * 8);
@@ -60,7 +62,12 @@ public final class SpecializeWarps {
         }
     }
 
-    public static GpuProgram run(GpuProgram p) {
+    /** {@code consumerWarps}: the kernel's warps, over which its layouts are spread. */
+    public static GpuProgram run(GpuProgram p, int consumerWarps) {
+        // whole consumer warpgroups and a block of at most 1024 threads; the register split is measured at two groups
+        if (consumerWarps % 4 != 0 || consumerWarps > 8) return p;
+        // a failed device assertion ends the consumers' threads, and the producer would wait for their releases forever
+        if (p.allOps().stream().anyMatch(op -> op instanceof GpuOp.Core(Op.Assert a))) return p;
         List<GpuOp> body = p.body();
         // the produced loops: at the top level, or in the body of a loop there (persistent kernels' loop over tiles)
         Set<GpuOp.PipelinedFor> produced = Collections.newSetFromMap(new IdentityHashMap<>());

@@ -236,6 +236,8 @@ public final class TmaRules {
         w.op("@!%s bra %s", issue, skip);
         await(cx, slotBarrier(pf.released(), program, slot, cx), parity);
         w.place(skip);
+        // the warp whole again before what follows (wgmma's and bar.sync's .aligned forms need it converged)
+        w.op("bar.warp.sync -1");
         flip(cx, phases.released(), slot);
     }
 
