@@ -202,12 +202,7 @@ class FlashAttentionPtxasTest {
     void theForwardPassThroughDescriptorsCopiesKAndVIntoTheirSlots(int d, boolean causal) throws Exception {
         assumeTrue(Ptxas.path().isPresent(), Ptxas.missingReason());
         Config c = Config.forward(d, new Device("cuda", 0), causal);
-        ArgSpec desc = new ArgSpec(new dev.tessera.types.DescriptorType(DType.F16, List.of(1, 1, c.bn(), d)), 16, false);
-        List<ArgSpec> args = new ArrayList<>(List.of(ptr(DType.F16), desc, desc, ptr(DType.F16), ptr(DType.F32)));
-        for (int i = 0; i < 6; i++) args.add(i32Div16());
-        args.addAll(List.of(i32Div16(), new ArgSpec(DType.I32, 1, true), i32Div16(), i32Div16(), scalar(DType.F32), i32()));
-        KernelIR ir = ir(FlashAttention.class, "forwardDescriptors", args, "D", d, "BM", c.bm(), "BN", c.bn(), "CAUSAL", causal, "WINDOW", false,
-                "OVERLAP", true);
+        KernelIR ir = forwardDescriptorsIr(c, d, causal);
         Target target = Ptxas.target(9, 0);
         PtxModule m = PtxCodegen.generate(ir, new LaunchOptions(c.warps(), c.stages()), target);
         Ptxas.Report r = Ptxas.assemble(m.ptx(), target.ptx().arch());
@@ -241,12 +236,7 @@ class FlashAttentionPtxasTest {
     void aProducerWarpgroupCopiesTheForwardPassesBlocks(int d, boolean causal) throws Exception {
         assumeTrue(Ptxas.path().isPresent(), Ptxas.missingReason());
         Config c = Config.forward(d, new Device("cuda", 0), causal);
-        ArgSpec desc = new ArgSpec(new dev.tessera.types.DescriptorType(DType.F16, List.of(1, 1, c.bn(), d)), 16, false);
-        List<ArgSpec> args = new ArrayList<>(List.of(ptr(DType.F16), desc, desc, ptr(DType.F16), ptr(DType.F32)));
-        for (int i = 0; i < 6; i++) args.add(i32Div16());
-        args.addAll(List.of(i32Div16(), new ArgSpec(DType.I32, 1, true), i32Div16(), i32Div16(), scalar(DType.F32), i32()));
-        KernelIR ir = ir(FlashAttention.class, "forwardDescriptors", args, "D", d, "BM", c.bm(), "BN", c.bn(), "CAUSAL", causal, "WINDOW", false,
-                "OVERLAP", true);
+        KernelIR ir = forwardDescriptorsIr(c, d, causal);
         Target target = Ptxas.target(9, 0).withWarpSpecialization();
         PtxModule m = PtxCodegen.generate(ir, new LaunchOptions(c.warps(), c.stages()), target);
         Ptxas.Report r = Ptxas.assemble(m.ptx(), target.ptx().arch());
@@ -256,6 +246,16 @@ class FlashAttentionPtxasTest {
         assertEquals(c.warps() * 32 + 128, m.threads(), "the consumers and the producer's warpgroup");
         assertEquals(4, occurrences(m.ptx(), "\n$L_produce_head"), "the producer walks the four key loops");
         assertTrue(r.registers() == 168 && r.spillStores() <= 32, r::output);
+    }
+
+    /** The forward pass through descriptors at blocking {@code c}, k and v in blocks of [1, 1, BN, D], in FlashAttention-3's order. */
+    private static KernelIR forwardDescriptorsIr(Config c, int d, boolean causal) {
+        ArgSpec desc = new ArgSpec(new dev.tessera.types.DescriptorType(DType.F16, List.of(1, 1, c.bn(), d)), 16, false);
+        List<ArgSpec> args = new ArrayList<>(List.of(ptr(DType.F16), desc, desc, ptr(DType.F16), ptr(DType.F32)));
+        for (int i = 0; i < 6; i++) args.add(i32Div16());
+        args.addAll(List.of(i32Div16(), new ArgSpec(DType.I32, 1, true), i32Div16(), i32Div16(), scalar(DType.F32), i32()));
+        return ir(FlashAttention.class, "forwardDescriptors", args, "D", d, "BM", c.bm(), "BN", c.bn(), "CAUSAL", causal, "WINDOW", false,
+                "OVERLAP", true);
     }
 
     /**

@@ -60,19 +60,13 @@ public final class PipelineRules {
         PtxWriter w = cx.w;
         For f = pf.loop();
         int stages = pf.stages();
-        DType ivType = f.lower().type().dtype();
-        String it = Emit.intType(ivType);
+        Induction in = Induction.of(f, cx);
+        DType ivType = in.type();
+        String it = in.intType(), lower = in.lower(), upper = in.upper(), step = in.step();
         RegClass ivk = RegClass.of(ivType);
-        String lower = cx.primary(f.lower()).reg(0), upper = cx.primary(f.upper()).reg(0), step = cx.primary(f.step()).reg(0);
         List<Value> args = f.body().args().subList(1, f.body().args().size());
         Yield yield = (Yield) f.body().terminator();
-        List<TileValue> carried = new ArrayList<>();
-        for (int i = 0; i < args.size(); i++) {
-            TileValue init = cx.operandAny(f, f.inits().get(i));
-            TileValue c = cx.fresh(cx.layoutOf(args.get(i)), args.get(i).type().element(), ControlRules.carriedPacked(init, args.get(i), f.body()));
-            ControlRules.copy(cx, List.of(init), List.of(c));
-            carried.add(c);
-        }
+        List<TileValue> carried = carriedFromInits(f, java.util.stream.IntStream.range(0, args.size()).boxed().toList(), cx);
         ControlRules.checkStep(f, step, cx);
         cx.smem.reserve(program.reservedBytes(pf));
         // invariant operands once; the first iteration's barrier (and fence) makes them visible
@@ -182,38 +176,49 @@ public final class PipelineRules {
     public static void produce(GpuOp.PipelinedFor pf, GpuProgram program, Lowerer cx) {
         PtxWriter w = cx.w;
         For f = pf.loop();
-        int stages = pf.stages();
-        DType ivType = f.lower().type().dtype();
-        String it = Emit.intType(ivType);
-        RegClass ivk = RegClass.of(ivType);
-        String lower = cx.primary(f.lower()).reg(0), upper = cx.primary(f.upper()).reg(0), step = cx.primary(f.step()).reg(0);
+        Induction in = Induction.of(f, cx);
+        List<TileValue> carried = carriedFromInits(f, pf.aheadCarried(), cx);
+        ControlRules.checkStep(f, in.step(), cx);   // as the consumers do before they meet: a failed check ends both sides there
+        meetProducer(cx);
+        TmaRules.SlotPhases phases = TmaRules.producerPhases(cx);
+        RegClass ivk = RegClass.of(in.type());
+        String slot = w.reg(RegClass.B32), iv = w.reg(ivk);
+        w.op("mov.u32 %s, 0", slot);
+        Emit.move(cx, ivk, iv, in.lower());
+        String head = w.label("produce_head"), end = w.label("produce_end"), done = w.reg(RegClass.PRED);
+        w.comment("produce: " + pf.stages() + " slots");
+        w.place(head);
+        w.op("setp.ge.%s %s, %s, %s", in.intType(), done, iv, in.upper());
+        w.op("@%s bra %s", done, end);
+        ahead(pf, program, cx, iv, in.upper(), carried, slot, phases, TmaRules.producerIssuing(cx));
+        String wrap = w.reg(RegClass.PRED);
+        w.op("add.u32 %s, %s, 1", slot, slot);
+        w.op("setp.eq.u32 %s, %s, %d", wrap, slot, pf.stages());
+        w.op("@%s mov.u32 %s, 0", wrap, slot);
+        w.op("add.%s %s, %s, %s", in.intType(), iv, iv, in.step());
+        w.op("bra %s", head);
+        w.place(end);
+    }
+
+    /** Registers for the carried values at {@code indices} (the others null), each made from its init. */
+    private static List<TileValue> carriedFromInits(For f, List<Integer> indices, Lowerer cx) {
         List<Value> args = f.body().args().subList(1, f.body().args().size());
         List<TileValue> carried = new ArrayList<>(java.util.Collections.nCopies(args.size(), (TileValue) null));
-        for (int i : pf.aheadCarried()) {
+        for (int i : indices) {
             TileValue init = cx.operandAny(f, f.inits().get(i));
-            TileValue c = cx.fresh(cx.layoutOf(args.get(i)), args.get(i).type().element(), init.isPacked());
+            TileValue c = cx.fresh(cx.layoutOf(args.get(i)), args.get(i).type().element(), ControlRules.carriedPacked(init, args.get(i), f.body()));
             ControlRules.copy(cx, List.of(init), List.of(c));
             carried.set(i, c);
         }
-        ControlRules.checkStep(f, step, cx);   // as the consumers do before they meet: a failed check ends both sides there
-        meetProducer(cx);
-        TmaRules.SlotPhases phases = TmaRules.producerPhases(cx);
-        String slot = w.reg(RegClass.B32), iv = w.reg(ivk);
-        w.op("mov.u32 %s, 0", slot);
-        Emit.move(cx, ivk, iv, lower);
-        String head = w.label("produce_head"), end = w.label("produce_end"), done = w.reg(RegClass.PRED);
-        w.comment("produce: " + stages + " slots");
-        w.place(head);
-        w.op("setp.ge.%s %s, %s, %s", it, done, iv, upper);
-        w.op("@%s bra %s", done, end);
-        ahead(pf, program, cx, iv, upper, carried, slot, phases, TmaRules.producerIssuing(cx));
-        String wrap = w.reg(RegClass.PRED);
-        w.op("add.u32 %s, %s, 1", slot, slot);
-        w.op("setp.eq.u32 %s, %s, %d", wrap, slot, stages);
-        w.op("@%s mov.u32 %s, 0", wrap, slot);
-        w.op("add.%s %s, %s, %s", it, iv, iv, step);
-        w.op("bra %s", head);
-        w.place(end);
+        return carried;
+    }
+
+    /** A loop's induction variable: its type, PTX integer type, and the registers of its bounds and step. */
+    private record Induction(DType type, String intType, String lower, String upper, String step) {
+        static Induction of(For f, Lowerer cx) {
+            DType t = f.lower().type().dtype();
+            return new Induction(t, Emit.intType(t), cx.primary(f.lower()).reg(0), cx.primary(f.upper()).reg(0), cx.primary(f.step()).reg(0));
+        }
     }
 
     /**
