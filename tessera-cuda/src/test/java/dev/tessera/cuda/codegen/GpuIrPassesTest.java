@@ -354,6 +354,8 @@ class GpuIrPassesTest {
         GpuOp.Consume consume = (GpuOp.Consume) s.consumers().stream().filter(o -> o instanceof GpuOp.Consume).findFirst().orElseThrow();
         assertTrue(consume.loop() == produce.loop() && produce.loop().released() != null, "both sides of one loop");
         assertEquals(1, gpu(matmul, 8, 4, SM90A).body().stream().filter(o -> o instanceof GpuOp.PipelinedFor).count(), "opt-in");
+        // 16 consumer warps and a warpgroup more: the split of 168 registers is measured at two consumer warpgroups only
+        assertTrue(gpu(matmul, 16, 4, ws).body().stream().noneMatch(o -> o instanceof GpuOp.Specialized), "no producer beside 16 warps");
 
         KernelIR pointers = ir(GpuIrPassesTest.class, "carriedPointers", args(ptr(DType.F16), ptr(DType.F16), ptr(DType.F32), i32Div16()),
                 "BM", 64, "BN", 64, "BK", 32, "STORE_LAST_POINTER", false);
