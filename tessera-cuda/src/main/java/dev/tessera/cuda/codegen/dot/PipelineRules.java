@@ -91,9 +91,10 @@ public final class PipelineRules {
             w.op("mad.lo.%s %s, %s, %d, %s", it, iv, step, s, lower);
             ahead(pf, program, cx, iv, upper, carried, Integer.toString(s), phases, TmaRules.issuing(cx));
         }
-        String slotRead = w.reg(RegClass.B32), slotWrite = w.reg(RegClass.B32), iv = w.reg(ivk);
+        // the slot this iteration reads, and (copying inline) the one its stage 0 writes
+        String slotRead = w.reg(RegClass.B32), slotWrite = consumer ? null : w.reg(RegClass.B32), iv = w.reg(ivk);
         w.op("mov.u32 %s, 0", slotRead);
-        w.op("mov.u32 %s, %d", slotWrite, distance);
+        if (!consumer) w.op("mov.u32 %s, %d", slotWrite, distance);
         Emit.move(cx, ivk, iv, lower);
         String head = w.label("pipelined_head"), end = w.label("pipelined_end"), done = w.reg(RegClass.PRED);
         w.place(head);
@@ -148,7 +149,7 @@ public final class PipelineRules {
         }
         ControlRules.copy(cx, next, into);
         cx.popScope();
-        for (String slot : new String[] {slotRead, slotWrite}) {
+        for (String slot : consumer ? List.of(slotRead) : List.of(slotRead, slotWrite)) {
             String wrap = w.reg(RegClass.PRED);
             w.op("add.u32 %s, %s, 1", slot, slot);
             w.op("setp.eq.u32 %s, %s, %d", wrap, slot, stages);
