@@ -11,7 +11,7 @@ import java.util.Set;
 
 /**
  * Warp specialization (Hopper): a kernel whose pipelined loops copy only by TMA gets a producer
- * warp that issues every loop's copies, while the kernel's warps only wait for their slots,
+ * warpgroup whose first thread issues every loop's copies, while the kernel's warps only wait for their slots,
  * compute and release them ({@link GpuOp.Specialized}). The consumers then never stop for the copy
  * issue (the thread that issued them inline waited for every warp's release of the slot first),
  * and the producer runs as far ahead as the slots allow.
