@@ -49,9 +49,11 @@ public final class PtxCodegen {
     public static PtxModule generate(KernelIR optimized, LaunchOptions options, Target target, int minBlocks) {
         // without TMA a descriptor is its base, shape and strides, its accesses masked loads and stores; so too
         // where a box might start off a 16-byte column (the copy unit faults on it)
-        KernelIR kernel = target.tma() && TmaRules.innerOffsetsAligned(optimized) ? optimized : ExpandDescriptors.expanded(optimized);
+        AxisInfo optimizedAxis = AxisInfo.analyze(optimized);
+        boolean tma = target.tma() && TmaRules.innerOffsetsAligned(optimized, optimizedAxis);
+        KernelIR kernel = tma ? optimized : ExpandDescriptors.expanded(optimized);
         int numWarps = options.numWarps();
-        AxisInfo axis = AxisInfo.analyze(kernel);
+        AxisInfo axis = kernel == optimized ? optimizedAxis : AxisInfo.analyze(kernel);
         Rematerialization remat = new Rematerialization(kernel);
         LayoutAssignment layouts = new LayoutAssignment(kernel, numWarps, target, axis, remat);
         DebugSites debug = new DebugSites();

@@ -202,13 +202,9 @@ class FlashAttentionPtxasTest {
     void theForwardPassThroughDescriptorsCopiesKAndVIntoTheirSlots(int d, boolean causal) throws Exception {
         assumeTrue(Ptxas.path().isPresent(), Ptxas.missingReason());
         Config c = Config.forward(d, new Device("cuda", 0), causal);
-        KernelIR ir = forwardDescriptorsIr(c, d, causal);
-        Target target = Ptxas.target(9, 0);
-        PtxModule m = PtxCodegen.generate(ir, new LaunchOptions(c.warps(), c.stages()), target);
-        Ptxas.Report r = Ptxas.assemble(m.ptx(), target.ptx().arch());
-        assertTrue(r.ok(), r::output);
-        System.out.println("flash attention forward through descriptors f16 D=" + d + (causal ? " causal " : " ") + c + ": " + r.registers()
-                + " registers, " + Math.max(0, r.spillStores()) + " bytes spill stores");
+        Assembled a = assemble("forwardDescriptors", forwardDescriptorsArgs(c, d), d, c, causal, false, Ptxas.target(9, 0));
+        PtxModule m = a.module();
+        Ptxas.Report r = a.report();
         assertTrue(r.spillStores() <= (d == 128 && !causal ? 96 : 0), r::output);   // as the pointer kernel's allowance
         java.util.regex.Matcher loop = java.util.regex.Pattern.compile("(?s)\\$L_pipelined_head_(\\d+):(.*?)bra \\$L_pipelined_head_\\1;").matcher(m.ptx());
         int loops = 0;
@@ -236,26 +232,21 @@ class FlashAttentionPtxasTest {
     void aProducerWarpgroupCopiesTheForwardPassesBlocks(int d, boolean causal) throws Exception {
         assumeTrue(Ptxas.path().isPresent(), Ptxas.missingReason());
         Config c = Config.forward(d, new Device("cuda", 0), causal);
-        KernelIR ir = forwardDescriptorsIr(c, d, causal);
-        Target target = Ptxas.target(9, 0).withWarpSpecialization();
-        PtxModule m = PtxCodegen.generate(ir, new LaunchOptions(c.warps(), c.stages()), target);
-        Ptxas.Report r = Ptxas.assemble(m.ptx(), target.ptx().arch());
-        assertTrue(r.ok(), r::output);
-        System.out.println("flash attention forward, specialized, f16 D=" + d + (causal ? " causal " : " ") + c + ": " + r.registers()
-                + " registers at launch, " + Math.max(0, r.spillStores()) + " bytes spill stores");
+        Assembled a = assemble("forwardDescriptors", forwardDescriptorsArgs(c, d), d, c, causal, false, Ptxas.target(9, 0).withWarpSpecialization());
+        PtxModule m = a.module();
+        Ptxas.Report r = a.report();
         assertEquals(c.warps() * 32 + 128, m.threads(), "the consumers and the producer's warpgroup");
         assertEquals(4, occurrences(m.ptx(), "\n$L_produce_head"), "the producer walks the four key loops");
         assertTrue(r.registers() == 168 && r.spillStores() <= 32, r::output);
     }
 
-    /** The forward pass through descriptors at blocking {@code c}, k and v in blocks of [1, 1, BN, D], in FlashAttention-3's order. */
-    private static KernelIR forwardDescriptorsIr(Config c, int d, boolean causal) {
+    /** The forward pass's arguments through descriptors at blocking {@code c}: k and v in blocks of [1, 1, BN, D]. */
+    private static List<ArgSpec> forwardDescriptorsArgs(Config c, int d) {
         ArgSpec desc = new ArgSpec(new dev.tessera.types.DescriptorType(DType.F16, List.of(1, 1, c.bn(), d)), 16, false);
         List<ArgSpec> args = new ArrayList<>(List.of(ptr(DType.F16), desc, desc, ptr(DType.F16), ptr(DType.F32)));
         for (int i = 0; i < 6; i++) args.add(i32Div16());
         args.addAll(List.of(i32Div16(), new ArgSpec(DType.I32, 1, true), i32Div16(), i32Div16(), scalar(DType.F32), i32()));
-        return ir(FlashAttention.class, "forwardDescriptors", args, "D", d, "BM", c.bm(), "BN", c.bn(), "CAUSAL", causal, "WINDOW", false,
-                "OVERLAP", true);
+        return args;
     }
 
     /**
@@ -307,13 +298,13 @@ class FlashAttentionPtxasTest {
             throws Exception {
         List<Object> constexprs = new ArrayList<>(List.of("D", d, "BM", c.bm(), "BN", c.bn(), "CAUSAL", causal, "WINDOW", false));
         if (atomicFlag) constexprs.addAll(List.of("ATOMIC_DQ", false));
-        if (kernel.equals("forward")) constexprs.addAll(List.of("OVERLAP", target.wgmma()));
+        if (kernel.startsWith("forward")) constexprs.addAll(List.of("OVERLAP", target.wgmma()));
         KernelIR ir = ir(FlashAttention.class, kernel, args, constexprs.toArray());
         PtxModule m = PtxCodegen.generate(ir, new LaunchOptions(c.warps(), c.stages()), target);
         Ptxas.Report r = Ptxas.assemble(m.ptx(), target.ptx().arch());
         assertTrue(r.ok(), r::output);
         System.out.println("flash attention " + kernel + " f16 D=" + d + (causal ? " causal " : " ") + c + " " + target.ptx().arch()
-                + (target.deferredWaits() ? " deferred" : "") + ": " + r.registers() + " registers, " + Math.max(0, r.spillStores()) + " bytes spill stores");
+                + (target.deferredWaits() ? " deferred" : "") + (target.warpSpecialized() ? " specialized" : "") + ": " + r.registers() + " registers, " + Math.max(0, r.spillStores()) + " bytes spill stores");
         return new Assembled(m, r);
     }
 

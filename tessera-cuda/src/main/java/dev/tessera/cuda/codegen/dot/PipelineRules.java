@@ -149,12 +149,7 @@ public final class PipelineRules {
         }
         ControlRules.copy(cx, next, into);
         cx.popScope();
-        for (String slot : consumer ? List.of(slotRead) : List.of(slotRead, slotWrite)) {
-            String wrap = w.reg(RegClass.PRED);
-            w.op("add.u32 %s, %s, 1", slot, slot);
-            w.op("setp.eq.u32 %s, %s, %d", wrap, slot, stages);
-            w.op("@%s mov.u32 %s, 0", wrap, slot);
-        }
+        for (String slot : consumer ? List.of(slotRead) : List.of(slotRead, slotWrite)) advanceSlot(slot, stages, cx);
         w.op("add.%s %s, %s, %s", it, iv, iv, step);
         w.op("bra %s", head);
         w.place(end);
@@ -192,13 +187,18 @@ public final class PipelineRules {
         w.op("setp.ge.%s %s, %s, %s", in.intType(), done, iv, in.upper());
         w.op("@%s bra %s", done, end);
         ahead(pf, program, cx, iv, in.upper(), carried, slot, phases, TmaRules.producerIssuing(cx));
-        String wrap = w.reg(RegClass.PRED);
-        w.op("add.u32 %s, %s, 1", slot, slot);
-        w.op("setp.eq.u32 %s, %s, %d", wrap, slot, pf.stages());
-        w.op("@%s mov.u32 %s, 0", wrap, slot);
+        advanceSlot(slot, pf.stages(), cx);
         w.op("add.%s %s, %s, %s", in.intType(), iv, iv, in.step());
         w.op("bra %s", head);
         w.place(end);
+    }
+
+    /** The next slot after {@code slot} (a register), wrapping at {@code stages}. */
+    private static void advanceSlot(String slot, int stages, Lowerer cx) {
+        String wrap = cx.w.reg(RegClass.PRED);
+        cx.w.op("add.u32 %s, %s, 1", slot, slot);
+        cx.w.op("setp.eq.u32 %s, %s, %d", wrap, slot, stages);
+        cx.w.op("@%s mov.u32 %s, 0", wrap, slot);
     }
 
     /** Registers for the carried values at {@code indices} (the others null), each made from its init. */

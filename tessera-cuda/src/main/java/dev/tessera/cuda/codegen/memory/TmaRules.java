@@ -65,7 +65,8 @@ import java.util.List;
  * passes a barrier before the mbarriers are invalidated, since warps no longer finish their
  * iterations together.
  *
- * <p>Next (#10): a producer warp issuing the copies while the others compute (warp specialization).
+ * <p>With warp specialization (gpu.SpecializeWarps) a producer warpgroup's first thread issues the
+ * copies and waits for the releases, and the consumers only wait for their slots and release them.
  */
 public final class TmaRules {
     private TmaRules() {}
@@ -74,14 +75,13 @@ public final class TmaRules {
     public static final int INNER_OFFSET_ALIGNMENT = 16;
 
     /**
-     * Whether every descriptor access of {@code kernel} has an innermost offset that AxisInfo proves
-     * a multiple of 16 bytes: the copy unit faults (an illegal instruction at the mbarrier's wait, on
+     * Whether every descriptor access of {@code kernel} has an innermost offset that {@code axis} (its
+     * AxisInfo) proves a multiple of 16 bytes: the copy unit faults (an illegal instruction at the mbarrier's wait, on
      * an H100) on a box whose first column is not, though the PTX ISA states no such rule. A kernel
      * with any other access runs its descriptors as masked loads and stores (see
      * ExpandDescriptors): its maps and plain fields cannot be mixed in one launch.
      */
-    public static boolean innerOffsetsAligned(KernelIR kernel) {
-        dev.tessera.passes.AxisInfo axis = dev.tessera.passes.AxisInfo.analyze(kernel);
+    public static boolean innerOffsetsAligned(KernelIR kernel, dev.tessera.passes.AxisInfo axis) {
         java.util.ArrayDeque<dev.tessera.ir.Op> ops = new java.util.ArrayDeque<>(kernel.body().ops());
         while (!ops.isEmpty()) {
             dev.tessera.ir.Op op = ops.pop();
