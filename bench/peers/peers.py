@@ -29,7 +29,7 @@ when causal, 2.5 times that backward); fused-linear-ce and lora-mlp (the trainin
 fused kernel when installed, TFLOP/s over their matmuls and "peak_extra_MiB"). A provider
 that fails is reported on stderr and left out; the other measurements go on.
 
-usage: peers.py [--cases all|copy,add,softmax,layernorm,rmsnorm,matmul,matmul-tf32,matmul-int8,matmul-llm,launch,cross-entropy,quant-gemm,attention,fused-linear-ce,lora-mlp,gemv,attention-decode] [--out FILE]
+usage: peers.py [--cases all|copy,add,softmax,layernorm,rmsnorm,matmul,matmul-tf32,matmul-int8,matmul-llm,matmul-llm-bf16,launch,cross-entropy,quant-gemm,attention,fused-linear-ce,lora-mlp,gemv,attention-decode] [--out FILE]
 """
 import argparse
 import datetime
@@ -505,6 +505,11 @@ def case_matmul_llm(out):
     run_matmuls(out, LLM_SHAPES, ("f16", "bf16"), ("A@B", "A@W.T"))
 
 
+def case_matmul_llm_bf16(out):
+    """The LLM sweep in bf16 alone (half of matmul-llm's time), for a short device call."""
+    run_matmuls(out, LLM_SHAPES, ("bf16",), ("A@B", "A@W.T"))
+
+
 QUANT_GEMM_SIZES = (1024, 2048, 4096, 8192)
 
 
@@ -842,7 +847,7 @@ def case_lora_mlp(out):
 
 CASES = {"copy": case_copy, "add": case_add, "softmax": case_softmax, "layernorm": case_layernorm,
          "rmsnorm": case_rmsnorm, "matmul": case_matmul, "matmul-tf32": case_matmul_tf32,
-         "matmul-int8": case_matmul_int8, "matmul-llm": case_matmul_llm, "launch": case_launch,
+         "matmul-int8": case_matmul_int8, "matmul-llm": case_matmul_llm, "matmul-llm-bf16": case_matmul_llm_bf16, "launch": case_launch,
          "cross-entropy": case_cross_entropy, "quant-gemm": case_quant_gemm, "attention": case_attention,
          "fused-linear-ce": case_fused_linear_ce, "lora-mlp": case_lora_mlp, "gemv": case_gemv,
          "attention-decode": case_attention_decode}
@@ -853,7 +858,8 @@ def main():
     parser.add_argument("--cases", default="all")
     parser.add_argument("--out", default="-")
     args = parser.parse_args()
-    names = list(CASES) if args.cases == "all" else args.cases.split(",")
+    # "all" leaves out matmul-llm-bf16, a part of matmul-llm
+    names = [n for n in CASES if n != "matmul-llm-bf16"] if args.cases == "all" else args.cases.split(",")
     unknown = [n for n in names if n not in CASES]
     if unknown:
         parser.error(f"unknown case(s) {', '.join(unknown)}; the cases are {', '.join(CASES)}")

@@ -20,6 +20,16 @@ public record DeviceInfo(String backend, int index, String name, String descript
     /** Whether this device's dots are asynchronous ({@link #ASYNCHRONOUS_DOTS}). */
     public boolean asynchronousDots() { return limits.getOrDefault(ASYNCHRONOUS_DOTS, 0L) != 0; }
 
+    /**
+     * The limit that is 1 where a tensor descriptor's blocks are copied by hardware between global
+     * and shared memory (Hopper's tensor-memory accelerator) and 0 or absent where they are masked
+     * loads and stores: a library may pick its descriptor kernels where that pays.
+     */
+    public static final String TENSOR_COPIES = "tensorCopies";
+
+    /** Whether this device copies descriptors' blocks in hardware ({@link #TENSOR_COPIES}). */
+    public boolean tensorCopies() { return limits.getOrDefault(TENSOR_COPIES, 0L) != 0; }
+
     /** "cpu", "cuda:0". */
     public String id() { return backend.equals("cpu") ? "cpu" : backend + ":" + index; }
 

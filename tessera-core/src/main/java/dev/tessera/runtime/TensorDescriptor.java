@@ -80,6 +80,9 @@ public final class TensorDescriptor {
         return at + argumentWords(rank);
     }
 
+    /** Whether it keeps every rule above, as a launch checks them: where not, a library can take a path without descriptors. */
+    public boolean valid() { return problem("") == null; }
+
     /** Why this descriptor breaks a rule above, said of kernel argument {@code argument}; null when it keeps them all. */
     String problem(String argument) {
         String what = "argument " + argument + " (a tensor descriptor of " + tensor.dtype() + Arrays.toString(tensor.shape())

@@ -59,7 +59,8 @@ public final class CudaBackend implements Backend {
                 "computeCapability", (long) d.computeCapability(),
                 "l2CacheBytes", (long) d.l2CacheBytes(),
                 "totalMemory", d.totalMemoryBytes(),
-                DeviceInfo.ASYNCHRONOUS_DOTS, target.wgmma() ? 1L : 0L));
+                DeviceInfo.ASYNCHRONOUS_DOTS, target.wgmma() ? 1L : 0L,
+                DeviceInfo.TENSOR_COPIES, target.tma() ? 1L : 0L));
     }
 
     @Override
@@ -138,9 +139,10 @@ public final class CudaBackend implements Backend {
     // for testing and measuring mma.sync on a Hopper GPU, whose dots otherwise go to wgmma
     private static boolean noWgmma() { return "false".equals(System.getProperty("tessera.cuda.wgmma")); }
 
-    // TMA is opt-in (-Dtessera.cuda.tma=true) until it passes on a GPU: its first run, on an H200, faulted with a
-    // misaligned address in TensorDescriptorTest's loads in a loop; without it descriptors are masked loads and stores
-    private static boolean noTma() { return !Boolean.getBoolean("tessera.cuda.tma"); }
+    // TMA is on wherever the target has it (sm_90+): the descriptor tests passed on an H200 (2026-12-07) with copies
+    // issued inline and by a producer warpgroup, once boxes off a 16-byte column were left to masked loads;
+    // -Dtessera.cuda.tma=false makes descriptors masked loads and stores, for measuring what TMA gains
+    private static boolean noTma() { return "false".equals(System.getProperty("tessera.cuda.tma")); }
 
     // for measuring what deferring the wgmma waits to the dots' first readers gains: -Dtessera.cuda.deferredWaits=false
     // waits for every wgmma at its dot

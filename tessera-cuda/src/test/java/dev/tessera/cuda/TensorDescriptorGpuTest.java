@@ -35,11 +35,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Tensor descriptors on a real GPU. On sm_90+ with {@code -Dtessera.cuda.tma=true} they are TMA
+ * Tensor descriptors on a real GPU. On sm_90+ they are TMA
  * copies (each test checks the PTX says so): round trips of every memory dtype over ragged sizes, blocks shifted past every edge (zeros
  * read, stores dropped), two load sites repeated in a loop of an odd number of trips (each
  * barrier's phase parity), big boxes (256 wide, 32 KiB), a wgmma matmul fed by descriptor loads;
- * and the same kernels without it (the masked fallback, the default until TMA passes here) on the
+ * and the same kernels without it ({@code -Dtessera.cuda.tma=false}: the masked loads and stores) on the
  * same card. The cost of encoding a tensor map at launch is reported.
  */
 @ExtendWith(SeedExtension.class)
@@ -76,15 +76,15 @@ class TensorDescriptorGpuTest {
      */
     private static JitKernel kernel(Class<?> owner, String name) { return Jit.kernel(owner, name); }
 
-    /** Runs {@code body} with TMA asked for ({@code tessera.cuda.tma=true}; used where the GPU has it), then without. */
+    /** Runs {@code body} with TMA (the default, used where the GPU has it), then without ({@code tessera.cuda.tma=false}). */
     private static void bothPaths(java.util.function.Consumer<Boolean> body) {
-        System.setProperty("tessera.cuda.tma", "true");
+        body.accept(true);
+        System.setProperty("tessera.cuda.tma", "false");
         try {
-            body.accept(true);
+            body.accept(false);
         } finally {
             System.clearProperty("tessera.cuda.tma");
         }
-        body.accept(false);
     }
 
     /** The compiled kernel uses TMA exactly when it is wanted and its target (sm_90 or newer) has it. */
@@ -120,25 +120,29 @@ class TensorDescriptorGpuTest {
 
     @Test
     void readsZerosAndDropsStoresPastEveryEdge(@Seed long seed) {
-        bothPaths(tma -> {
-            int rows = 77, cols = 90, bm = 32, bn = 16, dm = 5, dn = -3;
-            try (Tensor in = Tensor.randn(DType.F32, seed, device, rows, cols); Tensor out = poisoned(DType.F32, device, rows, cols)) {
-                JitKernel shifted = kernel(TensorDescriptorGpuTest.class, "shifted");
-                Object[] args = {TensorDescriptor.of(in, bm, bn), TensorDescriptor.of(out, bm, bn), dm, dn, bm, bn};
-                assertPath(shifted, args, tma);
-                // one block row and column of programs before the tensor and one after: blocks hang over every edge
-                shifted.launch(grid(cdiv(rows, bm) + 2, cdiv(cols, bn) + 2), args);
-                // the stored blocks tile the plane, each out[i, j] from in[i + 2·dm, j + 2·dn] (0 outside)
-                double[] x = in.toDoubleArray(), ref = new double[rows * cols];
-                for (int i = 0; i < rows; i++) {
-                    for (int j = 0; j < cols; j++) {
-                        int si = i + 2 * dm, sj = j + 2 * dn;
-                        ref[i * cols + j] = si >= 0 && si < rows && sj >= 0 && sj < cols ? x[si * cols + sj] : 0;
+        // rows of 92 f32 (368 bytes: a legal stride, ragged against the 16-column block); columns shifted by -3 (12 bytes
+        // off a 16-byte column: masked loads even where TMA is wanted) and by -16 (a 16-byte column: TMA on sm_90)
+        for (int dn : new int[] {-3, -16}) {
+            bothPaths(tma -> {
+                int rows = 77, cols = 92, bm = 32, bn = 16, dm = 5;
+                try (Tensor in = Tensor.randn(DType.F32, seed, device, rows, cols); Tensor out = poisoned(DType.F32, device, rows, cols)) {
+                    JitKernel shifted = kernel(TensorDescriptorGpuTest.class, "shifted");
+                    Object[] args = {TensorDescriptor.of(in, bm, bn), TensorDescriptor.of(out, bm, bn), dm, dn, bm, bn};
+                    assertPath(shifted, args, tma && dn % 16 == 0);
+                    // one block row and column of programs before the tensor and one after: blocks hang over every edge
+                    shifted.launch(grid(cdiv(rows, bm) + 2, cdiv(cols, bn) + 2), args);
+                    // the stored blocks tile the plane, each out[i, j] from in[i + 2·dm, j + 2·dn] (0 outside)
+                    double[] x = in.toDoubleArray(), ref = new double[rows * cols];
+                    for (int i = 0; i < rows; i++) {
+                        for (int j = 0; j < cols; j++) {
+                            int si = i + 2 * dm, sj = j + 2 * dn;
+                            ref[i * cols + j] = si >= 0 && si < rows && sj >= 0 && sj < cols ? x[si * cols + sj] : 0;
+                        }
                     }
+                    Check.close(ref, out.toDoubleArray(), Tolerance.EXACT, "shifted blocks by (" + dm + ", " + dn + "), TMA " + tma);
                 }
-                Check.close(ref, out.toDoubleArray(), Tolerance.EXACT, "shifted blocks, TMA " + tma);
-            }
-        });
+            });
+        }
     }
 
     @Test

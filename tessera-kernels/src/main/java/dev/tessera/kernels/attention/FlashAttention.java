@@ -711,12 +711,33 @@ public final class FlashAttention {
         return new Context(q, k, v, out, lse, options);
     }
 
-    /** The forward pass into {@code out} (like q) and {@code lse} (f32 [B, Hq, Nq], contiguous). */
+    /**
+     * The forward pass into {@code out} (like q) and {@code lse} (f32 [B, Hq, Nq], contiguous):
+     * {@link #forwardThroughDescriptors} where the device copies descriptors' blocks in hardware
+     * (TMA on Hopper) and k and v can be described, else {@link #forwardThroughPointers}.
+     */
     public static void forward(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Options options) {
+        Shape s = Shape.of(q, k, v);
+        Config c = options.forwardConfig() != null ? options.forwardConfig() : Config.forward(s.d, q.device(), options.causal());
+        if (describable(q.device(), c.bn(), s.d, k, v)) forwardThroughDescriptors(q, k, v, out, lse, options);
+        else forwardThroughPointers(q, k, v, out, lse, options);
+    }
+
+    /** As {@link #forward(Tensor, Tensor, Tensor, Tensor, Tensor, Options)}, every block read through pointers ({@link #FORWARD}). */
+    public static void forwardThroughPointers(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Options options) {
         forward(q, k, v, out, lse, options, overlapsSoftmax(q.device()));
     }
 
-    /** As {@link #forward(Tensor, Tensor, Tensor, Tensor, Tensor, Options)}, in FlashAttention-3's order when {@code overlap}, else 2's. */
+    /**
+     * Whether the library reads {@code tensors} (B, H, N, D) through descriptors in blocks of [1, 1,
+     * block, d] on {@code device}: where the device copies them in hardware and each keeps a
+     * descriptor's rules (16-bit elements, rows 16-byte aligned, d a power of two).
+     */
+    private static boolean describable(Device device, int block, int d, Tensor... tensors) {
+        return device.info().tensorCopies() && java.util.Arrays.stream(tensors).allMatch(t -> TensorDescriptor.of(t, 1, 1, block, d).valid());
+    }
+
+    /** As {@link #forwardThroughPointers}, in FlashAttention-3's order when {@code overlap}, else 2's. */
     static void forward(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Options options, boolean overlap) {
         Shape s = Shape.of(q, k, v);
         s.requireLike("out", out, q.dtype(), s.hq, s.nq);
@@ -772,8 +793,26 @@ public final class FlashAttention {
         }
     }
 
-    /** As {@link #backward(Context, Tensor, Tensor, Tensor, Tensor)} with scratch memory made for this problem by {@link Workspace#of}. */
-    public static void backward(Context ctx, Tensor dOut, Tensor dq, Tensor dk, Tensor dv, Workspace ws) { backward(ctx, dOut, dq, dk, dv, ws, false); }
+    /**
+     * As {@link #backward(Context, Tensor, Tensor, Tensor, Tensor)} with scratch memory made for this
+     * problem by {@link Workspace#of}: {@link #backwardThroughDescriptors} where the device copies
+     * descriptors' blocks in hardware and the blocks the passes walk can be described, else
+     * {@link #backwardThroughPointers}.
+     */
+    public static void backward(Context ctx, Tensor dOut, Tensor dq, Tensor dk, Tensor dv, Workspace ws) {
+        Shape s = Shape.of(ctx.q(), ctx.k(), ctx.v());
+        Device dev = ctx.q().device();
+        Options o = ctx.options();
+        Config c = o.backwardConfig() != null ? o.backwardConfig() : Config.backward(s.d, dev, o.causal(), !o.deterministic());
+        Config cq = o.dqConfig() != null ? o.dqConfig() : Config.dq(s.d, dev);
+        boolean descriptors = describable(dev, c.bm(), s.d, ctx.q(), dOut) && (!o.deterministic() || describable(dev, cq.bn(), s.d, ctx.k(), ctx.v()));
+        backward(ctx, dOut, dq, dk, dv, ws, descriptors);
+    }
+
+    /** As {@link #backward(Context, Tensor, Tensor, Tensor, Tensor, Workspace)}, every block read through pointers ({@link #BACKWARD}, {@link #DQ}). */
+    public static void backwardThroughPointers(Context ctx, Tensor dOut, Tensor dq, Tensor dk, Tensor dv, Workspace ws) {
+        backward(ctx, dOut, dq, dk, dv, ws, false);
+    }
 
     /**
      * As {@link #backward(Context, Tensor, Tensor, Tensor, Tensor, Workspace)}, the key blocks'

@@ -207,7 +207,8 @@ public final class TesseraProvider implements BenchProvider {
                                 "fixed: " + FlashAttention.Config.forward(hd, d, opts.causal()));
                     }
                     if (p.kernel() == KernelBench.ATTENTION) {
-                        return Workload.of(() -> FlashAttention.forward(q, k, v, ctx.out(), ctx.lse(), opts), timer, free,
+                        FlashAttention.forwardThroughPointers(q, k, v, ctx.out(), ctx.lse(), opts);   // compiles outside the timed region
+                        return Workload.of(() -> FlashAttention.forwardThroughPointers(q, k, v, ctx.out(), ctx.lse(), opts), timer, free,
                                 "fixed: " + FlashAttention.Config.forward(hd, d, opts.causal()));
                     }
                     Tensor dOut = own(owned, BenchInputs.random(t, seed + 3, d, dims));
@@ -221,8 +222,8 @@ public final class TesseraProvider implements BenchProvider {
                                 "fixed: " + FlashAttention.Config.backward(hd, d, opts.causal(), !opts.deterministic())
                                         + (opts.deterministic() ? ", dQ " + FlashAttention.Config.dq(hd, d) : ", dQ by atomics"));
                     }
-                    FlashAttention.backward(ctx, dOut, dq, dk, dv, ws);   // compiles outside the timed region
-                    return Workload.of(() -> FlashAttention.backward(ctx, dOut, dq, dk, dv, ws), timer, free,
+                    FlashAttention.backwardThroughPointers(ctx, dOut, dq, dk, dv, ws);   // compiles outside the timed region
+                    return Workload.of(() -> FlashAttention.backwardThroughPointers(ctx, dOut, dq, dk, dv, ws), timer, free,
                             "fixed: " + FlashAttention.Config.backward(hd, d, opts.causal(), !opts.deterministic())
                                     + (opts.deterministic() ? ", dQ " + FlashAttention.Config.dq(hd, d) : ", dQ by atomics"));
                 }

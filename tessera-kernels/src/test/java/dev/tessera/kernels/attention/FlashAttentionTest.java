@@ -77,13 +77,13 @@ class FlashAttentionTest {
                  FlashAttention.Gradients g = new FlashAttention.Gradients(poisoned(q), poisoned(k), poisoned(v));
                  FlashAttention.Workspace ws = FlashAttention.Workspace.of(ctx)) {
                 if (descriptors) FlashAttention.forwardThroughDescriptors(q, k, v, ctx.out(), ctx.lse(), c.options());
-                else FlashAttention.forward(q, k, v, ctx.out(), ctx.lse(), c.options());
+                else FlashAttention.forwardThroughPointers(q, k, v, ctx.out(), ctx.lse(), c.options());
                 Reference ref = new Reference(c, q.toDoubleArray(), k.toDoubleArray(), v.toDoubleArray(), dOut.toDoubleArray());
                 double eps = c.dtype() == DType.BF16 ? 0x1p-8 : 0x1p-11;   // a rounding of P or dS to the inputs' dtype, and of the output
                 close(ref.out, ref.outMag, ctx.out().toDoubleArray(), 4 * eps, how + " output");
                 close(ref.lse, ref.lseMag, ctx.lse().toDoubleArray(), 1e-5, how + " log-sum-exp");
                 if (descriptors) FlashAttention.backwardThroughDescriptors(ctx, dOut, g.dq(), g.dk(), g.dv(), ws);
-                else FlashAttention.backward(ctx, dOut, g.dq(), g.dk(), g.dv(), ws);
+                else FlashAttention.backwardThroughPointers(ctx, dOut, g.dq(), g.dk(), g.dv(), ws);
                 close(ref.dq, ref.dqMag, g.dq().toDoubleArray(), 8 * eps, how + " dq");
                 close(ref.dk, ref.dkMag, g.dk().toDoubleArray(), 8 * eps, how + " dk");
                 close(ref.dv, ref.dvMag, g.dv().toDoubleArray(), 8 * eps, how + " dv");
