@@ -59,14 +59,41 @@ public final class Matmul {
         MatmulLaunch l = MatmulLaunch.of(a, b, c);
         try (Tensor read = l.descriptorOperandB()) {
             // the tuner's configs make the descriptors in blocks of their tiles (MatmulTuning.DESCRIPTOR_TUNER's arguments)
-            tuner.launch(meta -> new int[] {Math.toIntExact(l.tiles((int) meta.get("BM"), (int) meta.get("BN")))},
-                    l.descriptorInputs(read),
+            tuner.launch(l::tileGrid, l.descriptorInputs(read),
                     java.util.Map.of("B_TRANSPOSED", l.bTransposed()));
         }
     }
 
-    /** c = a·b with the blocking tuned for these shapes and dtypes; f32 operands use tf32 unless {@code ieee}. */
-    public static void tuned(Tensor a, Tensor b, Tensor c, boolean ieee) { tuned(MatmulTuning.TUNER, a, b, c, ieee); }
+    /**
+     * c = a·b with the kernel and blocking tuned for these shapes and dtypes; f32 operands use tf32
+     * unless {@code ieee}. Where the device copies descriptors' blocks in hardware (TMA) and the
+     * operands can be described, the first call for a problem tunes both the pointer kernel (which
+     * may split K) and the descriptor kernel and keeps the faster; elsewhere it is the pointer kernel's.
+     */
+    public static void tuned(Tensor a, Tensor b, Tensor c, boolean ieee) {
+        MatmulLaunch l = MatmulLaunch.of(a, b, c);
+        if (l.describable() && ROUTES.computeIfAbsent(route(l, ieee), r -> fasterThroughDescriptors(l, ieee))) tunedThroughDescriptors(a, b, c);
+        else tuned(MatmulTuning.TUNER, a, b, c, ieee);
+    }
+
+    /** Whether each problem, by {@link #route}, goes through descriptors: decided once, from both tuners' best times. */
+    private static final java.util.concurrent.ConcurrentHashMap<String, Boolean> ROUTES = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** What decides the route: the device, the sizes, the dtypes, B's layout and the precision. */
+    private static String route(MatmulLaunch l, boolean ieee) {
+        return l.a().device() + " " + l.m() + "x" + l.n() + "x" + l.k() + " " + l.a().dtype() + (l.bTransposed() ? " Wt" : "") + (ieee ? " ieee" : "");
+    }
+
+    /** Tunes both kernels on these operands (each keeps its result) and says whether the descriptor kernel's best is faster. */
+    private static boolean fasterThroughDescriptors(MatmulLaunch l, boolean ieee) {
+        double[] pointer = new double[1];
+        withWorkspace(MatmulTuning.TUNER, l, (partials, arrivals) -> pointer[0] = MatmulTuning.TUNER.tune(
+                meta -> l.grid(meta, partials, arrivals), l.args(partials, arrivals), MatmulLaunch.precision(ieee)).bestMs());
+        try (Tensor read = l.descriptorOperandB()) {
+            double descriptors = MatmulTuning.DESCRIPTOR_TUNER.tune(l::tileGrid, l.descriptorInputs(read), java.util.Map.of("B_TRANSPOSED", l.bTransposed())).bestMs();
+            return descriptors < pointer[0];
+        }
+    }
 
     /** As {@link #tuned(Tensor, Tensor, Tensor, boolean)} with another tuner of {@link MatmulKernel#KERNEL}. */
     public static void tuned(Autotuner tuner, Tensor a, Tensor b, Tensor c, boolean ieee) {
@@ -104,13 +131,13 @@ public final class Matmul {
     /** c = α·a·b + (β·p)·q (+ c) with the given blocking: {@link MatmulKernel}'s fused kernel (float operands). */
     public static void fused(Tensor a, Tensor b, Tensor c, Epilogue e, MatmulConfig cfg, boolean ieee) {
         MatmulLaunch l = MatmulLaunch.of(a, b, c);
-        MatmulKernel.FUSED.withOptions(cfg.warps(), cfg.stages()).launch(l::fusedGrid, l.fusedArgs(e), MatmulLaunch.fusedConstexprs(cfg, e, ieee));
+        MatmulKernel.FUSED.withOptions(cfg.warps(), cfg.stages()).launch(l::tileGrid, l.fusedArgs(e), MatmulLaunch.fusedConstexprs(cfg, e, ieee));
     }
 
     /** As {@link #fused(Tensor, Tensor, Tensor, Epilogue, MatmulConfig, boolean)} with the blocking {@link MatmulTuning#FUSED_TUNER} picks. */
     public static void fusedTuned(Tensor a, Tensor b, Tensor c, Epilogue e, boolean ieee) {
         MatmulLaunch l = MatmulLaunch.of(a, b, c);
-        MatmulTuning.FUSED_TUNER.launch(l::fusedGrid, l.fusedArgs(e), MatmulLaunch.fusedPrecision(e, ieee));
+        MatmulTuning.FUSED_TUNER.launch(l::tileGrid, l.fusedArgs(e), MatmulLaunch.fusedPrecision(e, ieee));
     }
 
     /** The blocking the autotuner picks for these operands (tuning on them if their key is new). */

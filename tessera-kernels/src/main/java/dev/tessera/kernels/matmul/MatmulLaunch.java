@@ -3,6 +3,7 @@ package dev.tessera.kernels.matmul;
 import static dev.tessera.lang.TL.cdiv;
 
 import dev.tessera.runtime.Tensor;
+import dev.tessera.runtime.TensorDescriptor;
 import dev.tessera.types.DType;
 import java.util.Map;
 
@@ -97,8 +98,8 @@ record MatmulLaunch(Tensor a, Tensor b, Tensor c, int m, int n, int k) {
         return m;
     }
 
-    /** The fused kernel's grid: one program per [BM, BN] tile of c (its configs are never split). */
-    int[] fusedGrid(Map<String, Object> meta) { return new int[] {Math.toIntExact(tiles((int) meta.get("BM"), (int) meta.get("BN")))}; }
+    /** The grid of the unsplit kernels (fused, through descriptors): one program per [BM, BN] tile of c. */
+    int[] tileGrid(Map<String, Object> meta) { return new int[] {Math.toIntExact(tiles((int) meta.get("BM"), (int) meta.get("BN")))}; }
 
     /** Whether b is Wᵀ of a row-major W [N, K] (strides (1, K)), which the descriptor kernel reads as W. */
     boolean bTransposed() { return b.stride(1) != 1 && b.stride(0) == 1; }
@@ -112,6 +113,18 @@ record MatmulLaunch(Tensor a, Tensor b, Tensor c, int m, int n, int k) {
             throw new IllegalArgumentException("a matmul through descriptors takes f16 or bf16 operands of one dtype, not " + a + " · " + b);
         }
         return bTransposed() ? b.transpose(0, 1) : b.slice(0, 0, b.shape(0));   // W, or a view of b itself
+    }
+
+    /**
+     * Whether the matmul can go through descriptors with its blocks copied in hardware: a device
+     * that copies descriptors' blocks (TMA), 16-bit float operands of one dtype, and A and B (as
+     * {@link #descriptorOperandB} reads it) keeping a descriptor's rules (rows 16-byte aligned).
+     */
+    boolean describable() {
+        if (!a.device().info().tensorCopies() || a.dtype().byteSize() != 2 || !a.dtype().isFloat() || b.dtype() != a.dtype()) return false;
+        try (Tensor read = descriptorOperandB()) {
+            return TensorDescriptor.of(a, 64, 64).valid() && TensorDescriptor.of(read, 64, 64).valid();
+        }
     }
 
     /** The descriptor kernel's runtime arguments as the tuner is given them: a and B ({@link #descriptorOperandB}) as tensors. */
