@@ -90,6 +90,29 @@ class MatmulDescriptorsTest {
         assertTrue(tuner.results().size() == 2, "one key a layout: " + tuner.results().keySet());
     }
 
+    /**
+     * Where the device copies descriptors' blocks (TMA), {@code Matmul.tuned} tunes the pointer and
+     * the descriptor kernels and keeps the faster: right either way, for operands that can be
+     * described (K 200) and for ones that cannot (K 201: rows off a 16-byte boundary), both layouts.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.tessera.testing.TestDevices#all")
+    void theTunedMatmulIsRightOnEitherRoute(Device device, @Seed long seed) {
+        Device d = TestDevices.require(device);
+        org.junit.jupiter.api.Assumptions.assumeTrue(d.info().tensorCopies(), () -> d + " does not copy descriptors' blocks in hardware");
+        int m = 300, n = 264;
+        for (int k : new int[] {200, 201}) {
+            for (boolean transposed : new boolean[] {false, true}) {
+                try (Tensor a = Tensor.randn(DType.BF16, seed, d, m, k); Tensor w = transposed ? Tensor.randn(DType.BF16, seed + 1, d, n, k)
+                        : Tensor.randn(DType.BF16, seed + 1, d, k, n); Tensor c = Tensor.full(DType.F32, Double.NaN, d, m, n)) {
+                    Matmul.tuned(a, transposed ? w.transpose(0, 1) : w, c, false);
+                    Check.close(reference(a, w, transposed), c.toDoubleArray(), Tolerance.of(DType.F32).scaled(100),
+                            "tuned, K " + k + (transposed ? ", x·Wᵀ" : ", A·B") + " on " + d);
+                }
+            }
+        }
+    }
+
     @Test
     void refusesWhatDescriptorsCannotDescribe() {
         Device d = Device.cpu();
