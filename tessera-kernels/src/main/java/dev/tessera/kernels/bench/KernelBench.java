@@ -86,13 +86,13 @@ public final class KernelBench {
 
     /**
      * The matmul through descriptors, persistent ({@code Matmul.persistentThroughDescriptors}: a
-     * program a multiprocessor walks the output tiles): --config, else {@link #DESCRIPTOR_CONFIG}.
+     * program a multiprocessor walks the output tiles): --tune, --config, else {@link #DESCRIPTOR_CONFIG}.
      */
     public static final KernelBench MATMUL_PERSISTENT = new KernelBench("matmul-persistent",
-            "C[M, N] = A[M, K]·B[K, N] as matmul-descriptors, persistent (a program a multiprocessor walks the output tiles); --config "
+            "C[M, N] = A[M, K]·B[K, N] as matmul-descriptors, persistent (a program a multiprocessor walks the output tiles); --tune, --config "
                     + "or 128x256x64 on 8 warps, 4 stages", "M=N=K",
             pow2(7, 9), new long[] {256, 512, 1024, 2048, 3072, 4096}, KernelBench::matmulDims, KernelBench::matmulMetric,
-            MatmulTuning.DESCRIPTOR_TUNER, true);
+            MatmulTuning.PERSISTENT_TUNER, true);
 
     /** The descriptor matmul's blocking without --config: the pointer kernel's best on an H200 at 4096³ (675 TFLOP/s). */
     public static final dev.tessera.kernels.matmul.MatmulConfig DESCRIPTOR_CONFIG = new dev.tessera.kernels.matmul.MatmulConfig(128, 256, 64, 8, 8, 4);

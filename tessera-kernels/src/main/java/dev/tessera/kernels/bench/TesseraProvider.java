@@ -47,7 +47,6 @@ public final class TesseraProvider implements BenchProvider {
         if (p.kernel() == KernelBench.MATMUL && p.dtype() == DType.I8) return null;   // i8 products accumulate in i32
         if (p.kernel().isMatmulThroughDescriptors()) {
             if (p.dtype() != DType.F16 && p.dtype() != DType.BF16) return "the matmul through descriptors takes f16 or bf16 inputs";
-            if (p.kernel() == KernelBench.MATMUL_PERSISTENT && p.settings().tune()) return "the persistent matmul runs --config or its default, not --tune";
         }
         if (p.kernel().isGemm() && p.kernel() != KernelBench.MATMUL && p.kernel() != KernelBench.GEMV && p.dtype() != DType.F16 && p.dtype() != DType.BF16) {
             return "the quantized GEMMs take f16 or bf16 activations (--dtype f16 or bf16)";
@@ -117,8 +116,8 @@ public final class TesseraProvider implements BenchProvider {
                     // C in the dtype torch.matmul and Triton's tutorial kernel write: the inputs' for floats, i32 for i8
                     Tensor c = own(owned, Tensor.empty(t == DType.I8 ? DType.I32 : t, d, m, n));
                     boolean ieee = p.settings().ieee();
-                    if (p.kernel() == KernelBench.MATMUL_DESCRIPTORS && p.settings().tune()) {
-                        Autotuner tuner = p.settings().tuner(MatmulTuning.DESCRIPTOR_TUNER);
+                    if (p.kernel().isMatmulThroughDescriptors() && p.settings().tune()) {
+                        Autotuner tuner = p.settings().tuner(p.kernel() == KernelBench.MATMUL_PERSISTENT ? MatmulTuning.PERSISTENT_TUNER : MatmulTuning.DESCRIPTOR_TUNER);
                         Matmul.tunedThroughDescriptors(tuner, a, b, c);
                         return Workload.of(() -> Matmul.tunedThroughDescriptors(tuner, a, b, c), timer, free, bestOf(tuner));
                     }

@@ -54,25 +54,38 @@ public final class Matmul {
     /** As {@link #throughDescriptors(Tensor, Tensor, Tensor, MatmulConfig)} with the blocking {@link MatmulTuning#DESCRIPTOR_TUNER} picks. */
     public static void tunedThroughDescriptors(Tensor a, Tensor b, Tensor c) { tunedThroughDescriptors(MatmulTuning.DESCRIPTOR_TUNER, a, b, c); }
 
-    /** As {@link #tunedThroughDescriptors(Tensor, Tensor, Tensor)} with another tuner of {@link MatmulKernel#DESCRIPTORS}. */
+    /** As {@link #persistentThroughDescriptors} with the blocking {@link MatmulTuning#PERSISTENT_TUNER} picks. */
+    public static void tunedPersistentThroughDescriptors(Tensor a, Tensor b, Tensor c) { tunedThroughDescriptors(MatmulTuning.PERSISTENT_TUNER, a, b, c); }
+
+    /**
+     * As {@link #tunedThroughDescriptors(Tensor, Tensor, Tensor)} with another tuner of
+     * {@link MatmulKernel#DESCRIPTORS} or of {@link MatmulKernel#PERSISTENT_DESCRIPTORS}.
+     */
     public static void tunedThroughDescriptors(Autotuner tuner, Tensor a, Tensor b, Tensor c) {
         MatmulLaunch l = MatmulLaunch.of(a, b, c);
         try (Tensor read = l.descriptorOperandB()) {
             // the tuner's configs make the descriptors in blocks of their tiles (MatmulTuning.DESCRIPTOR_TUNER's arguments)
-            tuner.launch(l::tileGrid, l.descriptorInputs(read),
-                    java.util.Map.of("B_TRANSPOSED", l.bTransposed()));
+            tuner.launch(descriptorGrid(tuner, l), l.descriptorInputs(read), java.util.Map.of("B_TRANSPOSED", l.bTransposed()));
         }
+    }
+
+    /** A program a tile, or for the persistent kernel a program a multiprocessor (at most one a tile). */
+    private static dev.tessera.runtime.Grid descriptorGrid(Autotuner tuner, MatmulLaunch l) {
+        if (tuner.kernel() != MatmulKernel.PERSISTENT_DESCRIPTORS) return l::tileGrid;
+        int processors = l.a().device().info().multiprocessors();
+        return meta -> new int[] {Math.min(l.tileGrid(meta)[0], processors)};
     }
 
     /**
      * c = a·b with the kernel and blocking tuned for these shapes and dtypes; f32 operands use tf32
      * unless {@code ieee}. Where the device copies descriptors' blocks in hardware (TMA) and the
      * operands can be described, the first call for a problem tunes both the pointer kernel (which
-     * may split K) and the descriptor kernel and keeps the faster; elsewhere it is the pointer kernel's.
+     * may split K) and the persistent descriptor kernel and keeps the faster; elsewhere it is the
+     * pointer kernel's.
      */
     public static void tuned(Tensor a, Tensor b, Tensor c, boolean ieee) {
         MatmulLaunch l = MatmulLaunch.of(a, b, c);
-        if (l.describable() && ROUTES.computeIfAbsent(route(l, ieee), r -> fasterThroughDescriptors(l, ieee))) tunedThroughDescriptors(a, b, c);
+        if (l.describable() && ROUTES.computeIfAbsent(route(l, ieee), r -> fasterThroughDescriptors(l, ieee))) tunedPersistentThroughDescriptors(a, b, c);
         else tuned(MatmulTuning.TUNER, a, b, c, ieee);
     }
 
@@ -84,13 +97,14 @@ public final class Matmul {
         return l.a().device() + " " + l.m() + "x" + l.n() + "x" + l.k() + " " + l.a().dtype() + (l.bTransposed() ? " Wt" : "") + (ieee ? " ieee" : "");
     }
 
-    /** Tunes both kernels on these operands (each keeps its result) and says whether the descriptor kernel's best is faster. */
+    /** Tunes both kernels on these operands (each keeps its result) and says whether the persistent descriptor kernel's best is faster. */
     private static boolean fasterThroughDescriptors(MatmulLaunch l, boolean ieee) {
         double[] pointer = new double[1];
         withWorkspace(MatmulTuning.TUNER, l, (partials, arrivals) -> pointer[0] = MatmulTuning.TUNER.tune(
                 meta -> l.grid(meta, partials, arrivals), l.args(partials, arrivals), MatmulLaunch.precision(ieee)).bestMs());
         try (Tensor read = l.descriptorOperandB()) {
-            double descriptors = MatmulTuning.DESCRIPTOR_TUNER.tune(l::tileGrid, l.descriptorInputs(read), java.util.Map.of("B_TRANSPOSED", l.bTransposed())).bestMs();
+            Autotuner tuner = MatmulTuning.PERSISTENT_TUNER;
+            double descriptors = tuner.tune(descriptorGrid(tuner, l), l.descriptorInputs(read), java.util.Map.of("B_TRANSPOSED", l.bTransposed())).bestMs();
             return descriptors < pointer[0];
         }
     }

@@ -119,13 +119,20 @@ public final class MatmulTuning {
      * descriptors in blocks of its own tile (the tuner is given the tensors), and the same
      * shared-memory limit.
      */
-    public static final Autotuner DESCRIPTOR_TUNER = Autotuner.builder(MatmulKernel.DESCRIPTORS)
-            .configs(CONFIGS.stream().filter(c -> c.intValue("SPLIT") == 1).map(MatmulTuning::withoutSplit).toList())
-            .key("M", "N", "K", "B_TRANSPOSED")
-            .arguments(MatmulTuning::descriptorArguments)
-            .prune(MatmulTuning::pruneBySize)
-            .resources(MatmulTuning::sharedMemory)
-            .build();
+    public static final Autotuner DESCRIPTOR_TUNER = descriptorTuner(MatmulKernel.DESCRIPTORS);
+
+    /** As {@link #DESCRIPTOR_TUNER}, of the persistent kernel ({@link MatmulKernel#PERSISTENT_DESCRIPTORS}). */
+    public static final Autotuner PERSISTENT_TUNER = descriptorTuner(MatmulKernel.PERSISTENT_DESCRIPTORS);
+
+    private static Autotuner descriptorTuner(dev.tessera.runtime.JitKernel kernel) {
+        return Autotuner.builder(kernel)
+                .configs(CONFIGS.stream().filter(c -> c.intValue("SPLIT") == 1).map(MatmulTuning::withoutSplit).toList())
+                .key("M", "N", "K", "B_TRANSPOSED")
+                .arguments(MatmulTuning::descriptorArguments)
+                .prune(MatmulTuning::pruneBySize)
+                .resources(MatmulTuning::sharedMemory)
+                .build();
+    }
 
     /** The descriptor kernel takes no SPLIT. */
     private static Config withoutSplit(Config c) {
