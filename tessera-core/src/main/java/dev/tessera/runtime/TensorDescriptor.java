@@ -81,39 +81,44 @@ public final class TensorDescriptor {
     }
 
     /** Whether it keeps every rule above, as a launch checks them: where not, a library can take a path without descriptors. */
-    public boolean valid() { return problem("") == null; }
+    public boolean valid() { return brokenRule() == null; }
 
     /** Why this descriptor breaks a rule above, said of kernel argument {@code argument}; null when it keeps them all. */
     String problem(String argument) {
-        String what = "argument " + argument + " (a tensor descriptor of " + tensor.dtype() + Arrays.toString(tensor.shape())
-                + " in blocks of " + Arrays.toString(block) + ")";
+        String broken = brokenRule();
+        return broken == null ? null : "argument " + argument + " (a tensor descriptor of " + tensor.dtype() + Arrays.toString(tensor.shape())
+                + " in blocks of " + Arrays.toString(block) + "): " + broken;
+    }
+
+    /** The first rule above this descriptor breaks, said of it; null when it keeps them all (then no text is made: every launch asks). */
+    private String brokenRule() {
         int rank = block.length, es = tensor.dtype().byteSize();
-        if (tensor.dtype() == DType.I1) return what + ": i1 tensors cannot be described; store them as i8 or u8";
-        if (rank < 1 || rank > MAX_RANK) return what + ": a descriptor has 1 to " + MAX_RANK + " dimensions, not " + rank;
+        if (tensor.dtype() == DType.I1) return "i1 tensors cannot be described; store them as i8 or u8";
+        if (rank < 1 || rank > MAX_RANK) return "a descriptor has 1 to " + MAX_RANK + " dimensions, not " + rank;
         for (int d = 0; d < rank; d++) {
             if (block[d] < 1 || Integer.bitCount(block[d]) != 1 || block[d] > MAX_BLOCK_DIM) {
-                return what + ": block dimension " + d + " is " + block[d] + "; each must be a power of two up to " + MAX_BLOCK_DIM;
+                return "block dimension " + d + " is " + block[d] + "; each must be a power of two up to " + MAX_BLOCK_DIM;
             }
             long n = tensor.shape(d);
-            if (n < 1 || n > MAX_DIM) return what + ": dimension " + d + " has " + n + " elements; TMA needs 1 to 2^32";
+            if (n < 1 || n > MAX_DIM) return "dimension " + d + " has " + n + " elements; TMA needs 1 to 2^32";
         }
         if ((long) block[rank - 1] * es < ALIGNMENT_BYTES) {
-            return what + ": the block's innermost dimension is " + block[rank - 1] * es + " bytes; it must be at least "
+            return "the block's innermost dimension is " + block[rank - 1] * es + " bytes; it must be at least "
                     + ALIGNMENT_BYTES + " (" + ALIGNMENT_BYTES / es + " " + tensor.dtype() + " elements)";
         }
         if (tensor.stride(rank - 1) != 1 && tensor.shape(rank - 1) > 1) {
-            return what + ": the innermost stride is " + tensor.stride(rank - 1) + "; it must be 1 (use .contiguous())";
+            return "the innermost stride is " + tensor.stride(rank - 1) + "; it must be 1 (use .contiguous())";
         }
         for (int d = 0; d < rank - 1; d++) {
             long bytes = tensor.stride(d) * es;
             if (bytes % ALIGNMENT_BYTES != 0 || bytes <= 0 || bytes >= MAX_STRIDE_BYTES) {
-                return what + ": the stride of dimension " + d + " is " + tensor.stride(d) + " elements (" + bytes
+                return "the stride of dimension " + d + " is " + tensor.stride(d) + " elements (" + bytes
                         + " bytes); it must be a positive multiple of " + ALIGNMENT_BYTES + " bytes (pad the rows to a multiple of "
                         + ALIGNMENT_BYTES / es + " elements)";
             }
         }
         if ((tensor.buffer().address() + tensor.byteOffset()) % ALIGNMENT_BYTES != 0) {
-            return what + ": its first element is not on a " + ALIGNMENT_BYTES + "-byte boundary (a slice that starts mid-row?)";
+            return "its first element is not on a " + ALIGNMENT_BYTES + "-byte boundary (a slice that starts mid-row?)";
         }
         return null;
     }

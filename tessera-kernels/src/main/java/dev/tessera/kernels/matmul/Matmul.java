@@ -92,9 +92,10 @@ public final class Matmul {
     /** Whether each problem, by {@link #route}, goes through descriptors: decided once, from both tuners' best times. */
     private static final java.util.concurrent.ConcurrentHashMap<String, Boolean> ROUTES = new java.util.concurrent.ConcurrentHashMap<>();
 
-    /** What decides the route: the device, the sizes, the dtypes, B's layout and the precision. */
+    /** What decides the route: the device, the sizes, the operands' and the output's dtypes, B's layout and the precision. */
     private static String route(MatmulLaunch l, boolean ieee) {
-        return l.a().device() + " " + l.m() + "x" + l.n() + "x" + l.k() + " " + l.a().dtype() + (l.bTransposed() ? " Wt" : "") + (ieee ? " ieee" : "");
+        return l.a().device() + " " + l.m() + "x" + l.n() + "x" + l.k() + " " + l.a().dtype() + "->" + l.c().dtype() + (l.bTransposed() ? " Wt" : "")
+                + (ieee ? " ieee" : "");
     }
 
     /** Tunes both kernels on these operands (each keeps its result) and says whether the persistent descriptor kernel's best is faster. */

@@ -109,7 +109,7 @@ record MatmulLaunch(Tensor a, Tensor b, Tensor c, int m, int n, int k) {
      * or W [N, K] when b is Wᵀ. The operands must be 16-bit floats of one dtype.
      */
     Tensor descriptorOperandB() {
-        if (a.dtype().byteSize() != 2 || !a.dtype().isFloat() || b.dtype() != a.dtype()) {
+        if (!sixteenBitFloats()) {
             throw new IllegalArgumentException("a matmul through descriptors takes f16 or bf16 operands of one dtype, not " + a + " · " + b);
         }
         return bTransposed() ? b.transpose(0, 1) : b.slice(0, 0, b.shape(0));   // W, or a view of b itself
@@ -121,11 +121,14 @@ record MatmulLaunch(Tensor a, Tensor b, Tensor c, int m, int n, int k) {
      * {@link #descriptorOperandB} reads it) keeping a descriptor's rules (rows 16-byte aligned).
      */
     boolean describable() {
-        if (!a.device().info().tensorCopies() || a.dtype().byteSize() != 2 || !a.dtype().isFloat() || b.dtype() != a.dtype()) return false;
+        if (!a.device().info().tensorCopies() || !sixteenBitFloats()) return false;
         try (Tensor read = descriptorOperandB()) {
             return TensorDescriptor.of(a, 64, 64).valid() && TensorDescriptor.of(read, 64, 64).valid();
         }
     }
+
+    /** Whether a and b are 16-bit floats of one dtype, as the descriptor kernel takes them. */
+    private boolean sixteenBitFloats() { return a.dtype().byteSize() == 2 && a.dtype().isFloat() && b.dtype() == a.dtype(); }
 
     /** The descriptor kernel's runtime arguments as the tuner is given them: a and B ({@link #descriptorOperandB}) as tensors. */
     Object[] descriptorInputs(Tensor read) { return new Object[] {a, read, c, m, n, k, (int) c.stride(0), (int) c.stride(1)}; }
