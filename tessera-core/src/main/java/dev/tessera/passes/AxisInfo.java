@@ -108,7 +108,8 @@ public final class AxisInfo {
 
     // ------------------------------------------------------------------ what the rules read and write
 
-    boolean isNonNegative(Value v) { return nonNegative.contains(v) || (!v.type().isPointer() && v.type().dtype().isUnsigned()); }
+    /** Whether every element of {@code v} is known to be at least 0 (unsigned, or so by its definition). */
+    public boolean isNonNegative(Value v) { return nonNegative.contains(v) || (!v.type().isPointer() && v.type().dtype().isUnsigned()); }
 
     /** The integer every element of {@code v} equals, when known. */
     Long constant(Value v) { return constants.get(v); }

@@ -33,12 +33,22 @@ public final class ExpandDescriptors extends Rewriter {
     /** A descriptor parameter's replacements. */
     private record Fields(Value base, Value[] shape, Value[] strides) {}
 
-    private ExpandDescriptors() {}
+    /** The descriptor parameters to expand; the others stay descriptors. */
+    private final java.util.function.Predicate<Value> expand;
+
+    private ExpandDescriptors(java.util.function.Predicate<Value> expand) { this.expand = expand; }
 
     /** {@code kernel} with its descriptors expanded and optimized again; the kernel itself when it has none. */
-    public static KernelIR expanded(KernelIR kernel) {
-        if (kernel.params().stream().noneMatch(p -> p.value().type().isDescriptor())) return kernel;
-        return Pipeline.standard().run(new ExpandDescriptors().run(kernel));
+    public static KernelIR expanded(KernelIR kernel) { return expanded(kernel, p -> true); }
+
+    /**
+     * {@code kernel} with the descriptor parameters {@code expand} selects expanded, their accesses
+     * masked loads and stores, and optimized again; the others and their accesses are left as they
+     * are (a backend copies their blocks itself). The kernel itself when none is selected.
+     */
+    public static KernelIR expanded(KernelIR kernel, java.util.function.Predicate<Value> expand) {
+        if (kernel.params().stream().noneMatch(p -> p.value().type().isDescriptor() && expand.test(p.value()))) return kernel;
+        return Pipeline.standard().run(new ExpandDescriptors(expand).run(kernel));
     }
 
     @Override
@@ -47,7 +57,7 @@ public final class ExpandDescriptors extends Rewriter {
     @Override
     void start(KernelIR kernel) {
         for (KernelIR.Param p : kernel.params()) {
-            if (!(p.value().type().element() instanceof DescriptorType d)) {
+            if (!(p.value().type().element() instanceof DescriptorType d) || !expand.test(p.value())) {
                 params.add(p);
                 continue;
             }
@@ -72,13 +82,13 @@ public final class ExpandDescriptors extends Rewriter {
     @Override
     void visit(Op op) {
         switch (op) {
-            case Op.DescriptorLoad l -> {
+            case Op.DescriptorLoad l when fields.containsKey(l.descriptor()) -> {
                 Addressed a = address(l.descriptor(), l.offsets(), l.loc());
                 Value zero = emit(Type.of(a.type.element(), a.type.blockShape()), v -> new Op.Constant(v,
                         a.type.element().isFloat() ? (Number) 0.0 : (Number) 0L, l.loc()));
                 emit(new Op.Load(l.result(), a.pointers, a.mask, zero, MemoryOrder.Cache.NONE, MemoryOrder.Eviction.NORMAL, false, l.loc()));
             }
-            case Op.DescriptorStore s -> {
+            case Op.DescriptorStore s when fields.containsKey(s.descriptor()) -> {
                 Addressed a = address(s.descriptor(), s.offsets(), s.loc());
                 emit(new Op.Store(a.pointers, s.value(), a.mask, MemoryOrder.Cache.NONE, MemoryOrder.Eviction.NORMAL, s.loc()));
             }

@@ -48,10 +48,10 @@ public final class PtxCodegen {
      */
     public static PtxModule generate(KernelIR optimized, LaunchOptions options, Target target, int minBlocks) {
         // without TMA a descriptor is its base, shape and strides, its accesses masked loads and stores; so too
-        // where a box might start off a 16-byte column (the copy unit faults on it)
+        // a descriptor with an access the copy unit would fault on (see TmaRules.maskedDescriptors)
         AxisInfo optimizedAxis = AxisInfo.analyze(optimized);
-        boolean tma = target.tma() && TmaRules.innerOffsetsAligned(optimized, optimizedAxis);
-        KernelIR kernel = tma ? optimized : ExpandDescriptors.expanded(optimized);
+        KernelIR kernel = target.tma() ? ExpandDescriptors.expanded(optimized, TmaRules.maskedDescriptors(optimized, optimizedAxis)::contains)
+                : ExpandDescriptors.expanded(optimized);
         int numWarps = options.numWarps();
         AxisInfo axis = kernel == optimized ? optimizedAxis : AxisInfo.analyze(kernel);
         Rematerialization remat = new Rematerialization(kernel);

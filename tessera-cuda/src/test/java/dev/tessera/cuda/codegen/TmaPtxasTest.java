@@ -110,7 +110,8 @@ class TmaPtxasTest {
     /**
      * A box must start on a 16-byte column (the copy unit faulted with an illegal instruction on an
      * H100 for a box 20 bytes in): where AxisInfo cannot prove the innermost offset a multiple of
-     * 16 bytes the kernel's descriptors are masked loads and stores; where it can, TMA. Rows may start anywhere.
+     * 16 bytes that descriptor's loads are masked; where it can, TMA. Rows may start anywhere. The
+     * store, at the program's block, stays a bulk copy either way.
      */
     @ParameterizedTest(name = "column offset divisible by 16: {0}")
     @CsvSource({"false", "true"})
@@ -120,9 +121,37 @@ class TmaPtxasTest {
         KernelIR ir = ir(TmaPtxasTest.class, "shiftedBlock", args(desc(DType.F32, 16, 8), desc(DType.F32, 16, 8), i32(), aligned ? i32Div16() : i32()),
                 "BM", 16, "BN", 8);
         String ptx = assembled("shifted_" + aligned, ptx(ir, 4, target), target);
-        assertEquals(aligned ? 2 : 0, occurrences(ptx, "cp.async.bulk.tensor.2d"), ptx);
+        assertEquals(aligned ? 1 : 0, occurrences(ptx, "cp.async.bulk.tensor.2d.shared::cluster.global"), ptx);
+        assertEquals(1, occurrences(ptx, "cp.async.bulk.tensor.2d.global.shared::cta"), "the store: " + ptx);
         assertEquals(aligned ? 0 : 1, occurrences(ptx, "ld.global") > 0 ? 1 : 0, "masked loads instead");
     }
+
+    /** A block of {@code in} at (row, column) stored at (row, column) back from the program's block. */
+    @Kernel
+    static void shiftedBack(TensorDesc in, TensorDesc out, Tile row, Tile col, @Constexpr int BM, @Constexpr int BN) {
+        Tile m = programId(0).mul(BM), n = programId(1).mul(BN);
+        store(out, at(m.sub(row), n.sub(col)), load(in, m.add(row), n.add(col)));
+    }
+
+    /**
+     * A store's box must not start before the tensor (the copy unit faulted with an illegal
+     * instruction on an H100 for boxes at row -5 and at column -16; loads there are fine): where
+     * AxisInfo cannot prove a store's offsets non-negative, that descriptor's stores are masked,
+     * and the loads of the other stay TMA copies.
+     */
+    @org.junit.jupiter.api.Test
+    void aStoreThatMayStartBeforeTheTensorIsMasked() throws Exception {
+        assumeTrue(Ptxas.path().isPresent(), Ptxas.missingReason());
+        Target target = Ptxas.target(9, 0);
+        KernelIR ir = ir(TmaPtxasTest.class, "shiftedBack", args(desc(DType.F32, 32, 16), desc(DType.F32, 32, 16), i32(), i32Div16()),
+                "BM", 32, "BN", 16);
+        String ptx = assembled("shifted_back", ptx(ir, 4, target), target);
+        assertEquals(1, occurrences(ptx, "cp.async.bulk.tensor.2d.shared::cluster.global"), "the load: " + ptx);
+        assertEquals(0, occurrences(ptx, "cp.async.bulk.tensor.2d.global.shared::cta"), "no bulk store: " + ptx);
+        assertTrue(occurrences(ptx, "st.global") > 0, "masked stores: " + ptx);
+        assertEquals(1, occurrences(ptx, ".param .align 64 .b8"), "one tensor map, for in");
+    }
+
 
     /** A 3-d block (heads × rows × columns) copied with a shift. */
     @Kernel

@@ -75,28 +75,37 @@ public final class TmaRules {
     public static final int INNER_OFFSET_ALIGNMENT = 16;
 
     /**
-     * Whether every descriptor access of {@code kernel} has an innermost offset that {@code axis} (its
-     * AxisInfo) proves a multiple of 16 bytes: the copy unit faults (an illegal instruction at the mbarrier's wait, on
-     * an H100) on a box whose first column is not, though the PTX ISA states no such rule. A kernel
-     * with any other access runs its descriptors as masked loads and stores (see
-     * ExpandDescriptors): its maps and plain fields cannot be mixed in one launch.
+     * The descriptor parameters of {@code kernel} whose blocks the copy unit cannot be trusted with,
+     * which run as masked loads and stores instead (see ExpandDescriptors; a launch mixes maps and
+     * plain fields, one kind a parameter). Two rules, both found as illegal instructions on an H100
+     * and stated nowhere in the PTX ISA: a box must start on a 16-byte column (a load 20 bytes in
+     * faulted at its mbarrier's wait), so every access's innermost offset must be a multiple of
+     * 16 bytes by {@code axis} (its AxisInfo); and a store's box must not start before the tensor
+     * (boxes at row -5 or column -16 faulted; loads there read zeros as they should), so every
+     * store's offsets must be non-negative by {@code axis}.
      */
-    public static boolean innerOffsetsAligned(KernelIR kernel, dev.tessera.passes.AxisInfo axis) {
+    public static java.util.Set<Value> maskedDescriptors(KernelIR kernel, dev.tessera.passes.AxisInfo axis) {
+        java.util.Set<Value> masked = new java.util.HashSet<>();
         java.util.ArrayDeque<dev.tessera.ir.Op> ops = new java.util.ArrayDeque<>(kernel.body().ops());
         while (!ops.isEmpty()) {
             dev.tessera.ir.Op op = ops.pop();
             for (dev.tessera.ir.Region r : op.regions()) ops.addAll(r.ops());
-            List<Value> offsets = switch (op) {
-                case DescriptorLoad l -> l.offsets();
-                case DescriptorStore s -> s.offsets();
-                default -> null;
-            };
-            if (offsets == null) continue;
-            var d = (DescriptorType) (op instanceof DescriptorLoad l ? l.descriptor() : ((DescriptorStore) op).descriptor()).type().element();
-            long bytes = (long) axis.of(offsets.getLast()).divisibility()[0] * d.element().byteSize();
-            if (bytes % INNER_OFFSET_ALIGNMENT != 0) return false;
+            switch (op) {
+                case DescriptorLoad l -> { if (!innerOffsetAligned(l.descriptor(), l.offsets(), axis)) masked.add(l.descriptor()); }
+                case DescriptorStore s -> {
+                    if (!innerOffsetAligned(s.descriptor(), s.offsets(), axis) || !s.offsets().stream().allMatch(axis::isNonNegative)) {
+                        masked.add(s.descriptor());
+                    }
+                }
+                default -> {}
+            }
         }
-        return true;
+        return masked;
+    }
+
+    private static boolean innerOffsetAligned(Value descriptor, List<Value> offsets, dev.tessera.passes.AxisInfo axis) {
+        DType e = type(descriptor).element();
+        return (long) axis.of(offsets.getLast()).divisibility()[0] * e.byteSize() % INNER_OFFSET_ALIGNMENT == 0;
     }
 
     /** Where a box may start in shared memory (cp.async.bulk.tensor's rule for the destination and source). */
