@@ -714,14 +714,14 @@ public final class FlashAttention {
     /**
      * The forward pass into {@code out} (like q) and {@code lse} (f32 [B, Hq, Nq], contiguous):
      * {@link #forwardThroughDescriptors} where the device copies descriptors' blocks in hardware
-     * (TMA on Hopper), the mask is not causal and k and v can be described, else
-     * {@link #forwardThroughPointers}. (H200, f16 D 128, N 4k: 531 TFLOP/s through descriptors, 408
-     * through pointers; causal, on an H100, the two within 3 %, pointers ahead.)
+     * (TMA on Hopper) and k and v can be described, else {@link #forwardThroughPointers}. (H100,
+     * f16, N 4k / 16k, TFLOP/s through descriptors and pointers: D 128 562 / 616 and 457 / 498, causal
+     * 423 / 487 and 389 / 462; D 64 393 / 437 and 353 / 365, causal 316 / 415 and 295 / 349.)
      */
     public static void forward(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Options options) {
         Shape s = Shape.of(q, k, v);
         Config c = options.forwardConfig() != null ? options.forwardConfig() : Config.forward(s.d, q.device(), options.causal());
-        if (!options.causal() && describable(q.device(), c.bn(), s.d, k, v)) forwardThroughDescriptors(q, k, v, out, lse, options);
+        if (describable(q.device(), c.bn(), s.d, k, v)) forwardThroughDescriptors(q, k, v, out, lse, options);
         else forwardThroughPointers(q, k, v, out, lse, options);
     }
 
@@ -797,10 +797,18 @@ public final class FlashAttention {
 
     /**
      * As {@link #backward(Context, Tensor, Tensor, Tensor, Tensor)} with scratch memory made for this
-     * problem by {@link Workspace#of}; through pointers (the descriptor twin,
-     * {@link #backwardThroughDescriptors}, is not yet measured against it).
+     * problem by {@link Workspace#of}: {@link #backwardThroughDescriptors} where D is 64 or less, the
+     * device copies descriptors' blocks in hardware and the operands read through them can be
+     * described, else {@link #backwardThroughPointers}. (H100, f16, deterministic dQ, N 4k / 16k,
+     * TFLOP/s through descriptors and pointers: D 64 291 / 299 and 256 / 266, causal 252 / 274 and
+     * 248 / 265; D 128 305 / 308 and 314 / 319, causal 258 / 274 and 261 / 289.)
      */
-    public static void backward(Context ctx, Tensor dOut, Tensor dq, Tensor dk, Tensor dv, Workspace ws) { backward(ctx, dOut, dq, dk, dv, ws, false); }
+    public static void backward(Context ctx, Tensor dOut, Tensor dq, Tensor dk, Tensor dv, Workspace ws) { backward(ctx, dOut, dq, dk, dv, ws, null); }
+
+    /** As {@link #backward(Context, Tensor, Tensor, Tensor, Tensor, Workspace)}, every block read through pointers. */
+    public static void backwardThroughPointers(Context ctx, Tensor dOut, Tensor dq, Tensor dk, Tensor dv, Workspace ws) {
+        backward(ctx, dOut, dq, dk, dv, ws, false);
+    }
 
     /**
      * As {@link #backward(Context, Tensor, Tensor, Tensor, Tensor, Workspace)}, the key blocks'
@@ -811,7 +819,8 @@ public final class FlashAttention {
         backward(ctx, dOut, dq, dk, dv, ws, true);
     }
 
-    private static void backward(Context ctx, Tensor dOut, Tensor dq, Tensor dk, Tensor dv, Workspace ws, boolean descriptors) {
+    /** The backward pass through descriptors or pointers, or ({@code throughDescriptors} null) the faster where measured. */
+    private static void backward(Context ctx, Tensor dOut, Tensor dq, Tensor dk, Tensor dv, Workspace ws, Boolean throughDescriptors) {
         Tensor q = ctx.q(), k = ctx.k(), v = ctx.v();
         Shape s = Shape.of(q, k, v);
         s.requireLike("dOut", dOut, q.dtype(), s.hq, s.nq);
@@ -838,6 +847,9 @@ public final class FlashAttention {
         Object[] rest = {s.hq, s.hq / s.hkv, s.nq, s.nk, (float) options.scaleFor(s.d), options.window(),
                 s.d, c.bm(), c.bn(), options.causal(), options.window() > 0, atomic};
         var blocks = grid(cdiv(s.nk, c.bn()), s.b * s.hkv);
+        Config cq = atomic ? null : options.dqConfig() != null ? options.dqConfig() : Config.dq(s.d, dev);
+        boolean descriptors = throughDescriptors != null ? throughDescriptors
+                : s.d <= 64 && describable(dev, c.bm(), s.d, q, dOut) && (atomic || describable(dev, cq.bn(), s.d, k, v));
         if (descriptors) {
             BACKWARD_DESCRIPTORS.withOptions(c.warps(), c.stages()).launch(blocks, concat(new Object[] {TensorDescriptor.of(q, 1, 1, c.bm(), s.d),
                     k, v, TensorDescriptor.of(dOut, 1, 1, c.bm(), s.d), ctx.lse(), delta, dqOut, dk, dv}, kvStrides, gradStrides, rest));
@@ -850,7 +862,6 @@ public final class FlashAttention {
             CONVERT.withOptions(4, 1).launch(grid(cdiv(s.nq, rowBlock), s.b * s.hq), dqAcc, dq, i(dq.stride(0)), i(dq.stride(1)), i(dq.stride(2)),
                     s.hq, s.nq, s.d, rowBlock);
         } else {
-            Config cq = options.dqConfig() != null ? options.dqConfig() : Config.dq(s.d, dev);
             Object[] qStrides = {i(q.stride(0)), i(q.stride(1)), i(q.stride(2))};
             Object[] tail = {i(dOut.stride(0)), i(dOut.stride(1)), i(dOut.stride(2)), i(dq.stride(0)), i(dq.stride(1)), i(dq.stride(2)),
                     s.hq, s.hq / s.hkv, s.nq, s.nk, (float) options.scaleFor(s.d), options.window(), s.d, cq.bm(), cq.bn(), options.causal(),

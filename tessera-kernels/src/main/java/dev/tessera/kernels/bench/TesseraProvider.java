@@ -221,8 +221,8 @@ public final class TesseraProvider implements BenchProvider {
                                 "fixed: " + FlashAttention.Config.backward(hd, d, opts.causal(), !opts.deterministic())
                                         + (opts.deterministic() ? ", dQ " + FlashAttention.Config.dq(hd, d) : ", dQ by atomics"));
                     }
-                    FlashAttention.backward(ctx, dOut, dq, dk, dv, ws);   // compiles outside the timed region
-                    return Workload.of(() -> FlashAttention.backward(ctx, dOut, dq, dk, dv, ws), timer, free,
+                    FlashAttention.backwardThroughPointers(ctx, dOut, dq, dk, dv, ws);   // compiles outside the timed region
+                    return Workload.of(() -> FlashAttention.backwardThroughPointers(ctx, dOut, dq, dk, dv, ws), timer, free,
                             "fixed: " + FlashAttention.Config.backward(hd, d, opts.causal(), !opts.deterministic())
                                     + (opts.deterministic() ? ", dQ " + FlashAttention.Config.dq(hd, d) : ", dQ by atomics"));
                 }
