@@ -26,7 +26,11 @@ final class CudaKernel implements CompiledKernel {
     final CudaModule module;
     final CudaFunction function;
     final PtxModule.ParamKind[] params;
-    /** Per parameter, the descriptor a TENSOR_MAP parameter is encoded for (such kernels keep their IR's parameters one to one); else null. */
+    /**
+     * Per PTX parameter, the descriptor a TENSOR_MAP parameter is encoded for; else null. The PTX
+     * parameters are the IR's in order, each descriptor the copy unit could not take expanded into
+     * its 1 + 2·rank plain fields (see TmaRules.maskedDescriptors), the others one map each.
+     */
     final DescriptorType[] descriptors;
     final byte[] cubin;
     final boolean synchronousFaults;
@@ -41,10 +45,7 @@ final class CudaKernel implements CompiledKernel {
         this.module = module;
         this.function = function;
         this.params = ptx.params().toArray(PtxModule.ParamKind[]::new);
-        this.descriptors = new DescriptorType[params.length];
-        for (int i = 0; i < params.length; i++) {
-            if (params[i] == PtxModule.ParamKind.TENSOR_MAP) descriptors[i] = (DescriptorType) ir.params().get(i).value().type().element();
-        }
+        this.descriptors = descriptors(ir, params);
         this.cubin = cubin;
         this.synchronousFaults = ptx.debug().hasAssertions();
         // read once, after loading: the attributes are the driver's word on the code it will run
@@ -62,6 +63,17 @@ final class CudaKernel implements CompiledKernel {
 
     String name() { return ir.name(); }
 
+    /** {@link #descriptors} of a kernel traced as {@code ir} whose PTX takes {@code params}. */
+    static DescriptorType[] descriptors(KernelIR ir, PtxModule.ParamKind[] params) {
+        DescriptorType[] out = new DescriptorType[params.length];
+        int i = 0;
+        for (KernelIR.Param p : ir.params()) {
+            if (!(p.value().type().element() instanceof DescriptorType d)) i++;
+            else if (params[i] == PtxModule.ParamKind.TENSOR_MAP) out[i++] = d;
+            else i += dev.tessera.runtime.TensorDescriptor.argumentWords(d.rank());
+        }
+        return out;
+    }
     @Override
     public KernelIR ir() { return ir; }
 

@@ -152,7 +152,6 @@ class TmaPtxasTest {
         assertEquals(1, occurrences(ptx, ".param .align 64 .b8"), "one tensor map, for in");
     }
 
-
     /** A 3-d block (heads × rows × columns) copied with a shift. */
     @Kernel
     static void copy3d(TensorDesc in, TensorDesc out, @Constexpr int BH, @Constexpr int BM, @Constexpr int BN) {

@@ -33,7 +33,8 @@ import java.util.List;
  * A store: every thread writes its elements into the box, {@code fence.proxy.async} makes the
  * generic-proxy writes visible to the copy unit, a barrier, then thread 0 issues the bulk copy,
  * commits it and waits until it has <em>read</em> the box ({@code wait_group.read 0}) before the
- * scratch can be reused; the unit drops elements outside the tensor.
+ * scratch can be reused; the unit drops elements past the tensor's end (a box starting before
+ * it faults: such stores are masked, see {@link #maskedDescriptors}).
  *
  * <p>A load pipelined into a wgmma operand ({@link GpuOp.TmaCopy}, lowered by the pipelined loop):
  * the operand's tile is Hopper's canonical swizzled layout, which is exactly what the copy unit
