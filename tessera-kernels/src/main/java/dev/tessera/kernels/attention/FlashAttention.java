@@ -715,8 +715,8 @@ public final class FlashAttention {
      * The forward pass into {@code out} (like q) and {@code lse} (f32 [B, Hq, Nq], contiguous):
      * {@link #forwardThroughDescriptors} where the device copies descriptors' blocks in hardware
      * (TMA on Hopper) and k and v can be described, else {@link #forwardThroughPointers}. (H100,
-     * f16, N 4k / 16k, TFLOP/s through descriptors and pointers: D 128 562 / 616 and 457 / 498, causal
-     * 423 / 487 and 389 / 462; D 64 393 / 437 and 353 / 365, causal 316 / 415 and 295 / 349.)
+     * f16, N 4k / 16k, the same blockings, TFLOP/s through descriptors and pointers: D 128 562 / 616 and
+     * 417 / 445, causal 423 / 487 and 392 / 455; D 64 393 / 437 and 338 / 375, causal 316 / 415 and 286 / 349.)
      */
     public static void forward(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Options options) {
         Shape s = Shape.of(q, k, v);
@@ -800,8 +800,8 @@ public final class FlashAttention {
      * problem by {@link Workspace#of}: {@link #backwardThroughDescriptors} where D is 64 or less, the
      * device copies descriptors' blocks in hardware and the operands read through them can be
      * described, else {@link #backwardThroughPointers}. (H100, f16, deterministic dQ, N 4k / 16k,
-     * TFLOP/s through descriptors and pointers: D 64 291 / 299 and 256 / 266, causal 252 / 274 and
-     * 248 / 265; D 128 305 / 308 and 314 / 319, causal 258 / 274 and 261 / 289.)
+     * TFLOP/s through descriptors and pointers: D 64 291 / 299 and 261 / 268, causal 252 / 274 and
+     * 240 / 265; D 128 305 / 308 and 313 / 325, causal 258 / 274 and 263 / 281.)
      */
     public static void backward(Context ctx, Tensor dOut, Tensor dq, Tensor dk, Tensor dv, Workspace ws) { backward(ctx, dOut, dq, dk, dv, ws, null); }
 
