@@ -18,7 +18,7 @@ Cases: copy, add, softmax, layernorm, rmsnorm, launch; matmul (f16 and bf16 at 1
 each with "peak_extra_MiB"); quant-gemm (the
 peers of Tessera's quantized GEMMs y = x @ W.T at M = N = K in 1024, 2048, 4096, 8192, under Tessera's
 kernel names: torch._int_mm for int8-gemm, the bf16 matmul for w8a16-gemm and nf4-gemm, and
-torch._scaled_mm with per-tensor e4m3 scales for fp8-gemm, all as provider "cublas"); attention
+torch._scaled_mm with per-tensor e4m3 scales for fp8-gemm and fp8-gemm-tensor, all as provider "cublas"); attention
 (f16, q, k, v (B, H, N, D) with B*N = 16k, H*D = 2048, N in 1k..16k, D in 64 and 128, causal and
 not, as `tessera bench attention` and `attention-backward` time them: torch's scaled_dot_product_attention
 forward and backward, its record naming the backend torch picked ("sdpa_backend", from the kernels
@@ -543,6 +543,10 @@ def case_quant_gemm(out):
         sa = torch.ones(n, n // 128, device="cuda")            # 1x128 tiles, K-major as torch's blockwise path asks
         sw = torch.ones(n // 128, n // 128, device="cuda")     # 128x128 blocks
         runs["fp8-gemm", "torch-blockwise"] = lambda: scaled_mm(af, wf.t(), sa, sw, False)
+        # Tessera's per-tensor GEMM accumulates on the tensor cores: its peer is the fast-accumulation
+        # record, the default beside it
+        runs["fp8-gemm-tensor", "cublas"] = runs["fp8-gemm", "cublas"]
+        runs["fp8-gemm-tensor", "cublas-fast-accum"] = runs["fp8-gemm", "cublas-fast-accum"]
         for (kernel, provider), fn in runs.items():
             try:
                 fn()

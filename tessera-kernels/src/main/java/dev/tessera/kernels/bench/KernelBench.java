@@ -233,6 +233,9 @@ public final class KernelBench {
     public static final KernelBench FP8_GEMM = gemm("fp8-gemm",
             "y = A.Wt in e4m3, A in 1x128 tiles and W [N, K] in 128x128 blocks of f32 scales (DeepSeek-V3), y in --dtype");
 
+    public static final KernelBench FP8_GEMM_TENSOR = gemm("fp8-gemm-tensor",
+            "y = A.Wt in e4m3 with one f32 scale each (torch._scaled_mm's per-tensor case), accumulated on the tensor cores, y in --dtype");
+
     /** Every kernel benchmark, in the order {@code tessera bench --list} shows them. */
 
     // Flash attention (dev.tessera.kernels.attention) as FlashAttention-2's paper measures it: B·N = 16k
@@ -291,7 +294,7 @@ public final class KernelBench {
     /** Every kernel benchmark, in the order {@code tessera bench --list} shows them. */
     public static final List<KernelBench> ALL = List.of(VECTOR_ADD, SOFTMAX, LAYER_NORM, RMS_NORM, MATMUL, MATMUL_DESCRIPTORS, MATMUL_PERSISTENT, GEMV, ATTENTION, ATTENTION_DESCRIPTORS, ATTENTION_BACKWARD, ATTENTION_BACKWARD_DESCRIPTORS, ATTENTION_DECODE, CROSS_ENTROPY,
             FUSED_LINEAR_CROSS_ENTROPY, LORA_MLP, INT8_QUANTIZE, FP8_QUANTIZE, NF4_DEQUANTIZE, NF4_GEMV, Q4_0_DEQUANTIZE, Q4_0_GEMV, Q8_0_GEMV,
-            INT8_GEMM, W8A16_GEMM, NF4_GEMM, FP8_GEMM);
+            INT8_GEMM, W8A16_GEMM, NF4_GEMM, FP8_GEMM, FP8_GEMM_TENSOR);
 
     /** The benchmark named {@code name} ({@code "softmax"}, {@code "vector-add"}; {@code _} and case are ignored). */
     public static KernelBench named(String name) {

@@ -284,7 +284,7 @@ public final class TesseraProvider implements BenchProvider {
                     owned.add(q.blocks());
                     return Workload.of(() -> Gguf.gemv(q, x, y), timer, free, null);
                 }
-                case "int8-gemm", "w8a16-gemm", "nf4-gemm", "fp8-gemm" -> {
+                case "int8-gemm", "w8a16-gemm", "nf4-gemm", "fp8-gemm", "fp8-gemm-tensor" -> {
                     return quantizedGemm(p, owned, timer, free);
                 }
                 default -> throw new IllegalArgumentException("tessera has no implementation of " + p.kernel().name());
@@ -308,7 +308,7 @@ public final class TesseraProvider implements BenchProvider {
         Tensor y = own(owned, Tensor.empty(t, d, m, n));
         MatmulConfig c = p.settings().matmulConfig();
         GemmConfig given = c == null ? null : new GemmConfig(c.bm(), c.bn(), c.bk(), c.group(), c.warps(), c.stages());
-        GemmConfig cfg = given != null ? given : p.kernel() == KernelBench.FP8_GEMM ? Fp8.GEMM_CONFIG : GemmConfig.DEFAULT;
+        GemmConfig cfg = given != null ? given : GemmConfig.DEFAULT;
         String note = (given != null ? "fixed: " : "default: ") + cfg;
         switch (p.kernel().name()) {
             case "int8-gemm" -> {
@@ -327,10 +327,12 @@ public final class TesseraProvider implements BenchProvider {
                 return Workload.of(() -> Nf4.matmul(x, qw, y, cfg), timer, free, note);
             }
             default -> {
-                Fp8.Quantized qa = Fp8.quantize(x, DType.FP8E4M3, Fp8.Scaling.TILE_1X128);
-                Fp8.Quantized qw = Fp8.quantize(w, DType.FP8E4M3, Fp8.Scaling.BLOCK_128X128);
+                boolean perTensor = p.kernel() == KernelBench.FP8_GEMM_TENSOR;
+                Fp8.Quantized qa = Fp8.quantize(x, DType.FP8E4M3, perTensor ? Fp8.Scaling.TENSOR : Fp8.Scaling.TILE_1X128);
+                Fp8.Quantized qw = Fp8.quantize(w, DType.FP8E4M3, perTensor ? Fp8.Scaling.TENSOR : Fp8.Scaling.BLOCK_128X128);
                 owned.addAll(List.of(qa.values(), qa.scales(), qw.values(), qw.scales()));
-                return Workload.of(() -> Fp8.matmul(qa, qw, y, cfg), timer, free, note);
+                GemmConfig fp8 = given != null ? given : Fp8.defaultConfig(qa, qw);
+                return Workload.of(() -> Fp8.matmul(qa, qw, y, fp8), timer, free, (given != null ? "fixed: " : "default: ") + fp8);
             }
         }
     }

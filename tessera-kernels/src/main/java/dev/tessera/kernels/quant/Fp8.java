@@ -6,12 +6,14 @@ import static dev.tessera.runtime.Grid.grid;
 
 import dev.tessera.lang.Constexpr;
 import dev.tessera.lang.Kernel;
+import dev.tessera.lang.TensorDesc;
 import dev.tessera.lang.Tile;
 import dev.tessera.lang.Var;
 import dev.tessera.runtime.Grid;
 import dev.tessera.runtime.Jit;
 import dev.tessera.runtime.JitKernel;
 import dev.tessera.runtime.Tensor;
+import dev.tessera.runtime.TensorDescriptor;
 import dev.tessera.types.DType;
 import dev.tessera.types.Numerics;
 import dev.tessera.lang.Precision;
@@ -159,21 +161,72 @@ public final class Fp8 {
         store(y.add(rm.col().mul(n)).add(rn.row()), acc.get(), rm.col().lt(m).and(rn.row().lt(n)));
     }
 
+    /**
+     * {@link #matmulBlockScaled} with A and W read through tensor descriptors: on sm_90a each K
+     * step's blocks are copied by TMA into wgmma's slots, W's [BN, BK] block landing K-major, the
+     * only order wgmma reads 8-bit operands in (elsewhere the descriptors are masked loads). The
+     * product of a step is in the accumulators' layout and each row's scale is loaded in their rows'
+     * layout (no shared memory, no barrier in the loop); the promotion waits for its own wgmma only.
+     */
+    @Kernel
+    static void matmulBlockScaledThroughDescriptors(TensorDesc a, TensorDesc w, Tile sa, Tile sw, Tile y, Tile m, Tile n, Tile k, Tile kBlocks,
+                                                    @Constexpr int BM, @Constexpr int BN, @Constexpr int BK, @Constexpr int GROUP) {
+        Tile[] tile = groupedTile(m, n, BM, BN, GROUP);
+        Tile pm = tile[0].mul(BM), pn = tile[1].mul(BN);
+        Tile rm = pm.add(arange(0, BM)), rn = pn.add(arange(0, BN));
+        Tile aScales = sa.add(rm.mul(kBlocks)), wScales = sw.add(pn.div(BLOCK).mul(kBlocks));
+        Var acc = var(zeros(F32, BM, BN));
+        for (Tile step : range(0, cdiv(k, BK))) {
+            Tile k0 = step.mul(BK), kb = k0.div(BLOCK);
+            Tile scale = load(aScales.add(kb), rm.lt(m), 0.0).mul(load(wScales.add(kb)));
+            acc.set(fma(dot(load(a, pm, k0), trans(load(w, pn, k0)), null, Precision.FAST_ACCUMULATION), scale.col(), acc.get()));
+        }
+        store(y.add(rm.col().mul(n)).add(rn.row()), acc.get(), rm.col().lt(m).and(rn.row().lt(n)));
+    }
+
+    /**
+     * y = (sa·sw)·A·Wᵀ for A fp8 [M, K] and W fp8 [N, K] with one scale each ({@code sa}, {@code sw}
+     * [1, 1]), through tensor descriptors: the products accumulate in place on the tensor cores over
+     * all of K ({@code FAST_ACCUMULATION}, what torch._scaled_mm does with use_fast_accum=True), and
+     * the scales multiply the tile once, in the epilogue.
+     */
+    @Kernel
+    static void matmulTensorScaled(TensorDesc a, TensorDesc w, Tile sa, Tile sw, Tile y, Tile m, Tile n, Tile k,
+                                   @Constexpr int BM, @Constexpr int BN, @Constexpr int BK, @Constexpr int GROUP) {
+        Tile[] tile = groupedTile(m, n, BM, BN, GROUP);
+        Tile pm = tile[0].mul(BM), pn = tile[1].mul(BN);
+        Var acc = var(zeros(F32, BM, BN));
+        for (Tile step : range(0, cdiv(k, BK))) {
+            Tile k0 = step.mul(BK);
+            acc.set(dot(load(a, pm, k0), trans(load(w, pn, k0)), acc.get(), Precision.FAST_ACCUMULATION));
+        }
+        Tile rm = pm.add(arange(0, BM)), rn = pn.add(arange(0, BN));
+        store(y.add(rm.col().mul(n)).add(rn.row()), acc.get().mul(load(sa).mul(load(sw))), rm.col().lt(m).and(rn.row().lt(n)));
+    }
+
     static final JitKernel AMAX = Jit.kernel(Fp8.class, "amax");
     static final JitKernel QUANTIZE = Jit.kernel(Fp8.class, "quantize");
     static final JitKernel DEQUANTIZE = Jit.kernel(Fp8.class, "dequantize");
     static final JitKernel MATMUL_BLOCK_SCALED = Jit.kernel(Fp8.class, "matmulBlockScaled");
+    static final JitKernel MATMUL_BLOCK_SCALED_DESCRIPTORS = Jit.kernel(Fp8.class, "matmulBlockScaledThroughDescriptors");
+    static final JitKernel MATMUL_TENSOR_SCALED = Jit.kernel(Fp8.class, "matmulTensorScaled");
 
     /** The side of the GEMM's scale blocks: 1×128 activation tiles, 128×128 weight blocks. */
     static final int BLOCK = 128;
 
     /**
-     * The blocking of the block-scaled GEMM unless told otherwise: K steps of a whole scale block, on
-     * one warpgroup, so that two programs share a multiprocessor and one's promotion runs while the
-     * other's wgmma does (H200, e4m3, 4096³ / 8192³: 318.3 / 327.8 TFLOP/s; 128x128 tiles on 8 warps
-     * 302.3 / 318.7; K steps of 64 under 190).
+     * The blocking of the block-scaled GEMM through pointers unless told otherwise: K steps of a
+     * whole scale block, on one warpgroup, so that two programs share a multiprocessor and one's
+     * promotion runs while the other's wgmma does (H200, e4m3, 4096³ / 8192³: 318.3 / 327.8
+     * TFLOP/s; 128x128 tiles on 8 warps 302.3 / 318.7; K steps of 64 under 190).
      */
     public static final GemmConfig GEMM_CONFIG = new GemmConfig(64, 128, 128, 8, 4, 3);
+
+    /** The block-scaled GEMM's blocking through descriptors: 128×128 tiles on two warpgroups, a scale block a step. */
+    public static final GemmConfig DESCRIPTOR_GEMM_CONFIG = new GemmConfig(128, 128, 128, 8, 8, 4);
+
+    /** The per-tensor GEMM's blocking (through descriptors): 128×256 tiles on two warpgroups, 128 deep. */
+    public static final GemmConfig TENSOR_GEMM_CONFIG = new GemmConfig(128, 256, 128, 8, 8, 3);
 
     /** The launch helper of this family: a grid of [32, 128] tiles, 4 warps. */
     private static void launch(JitKernel kernel, int m, int n, Object... args) {
@@ -235,35 +288,93 @@ public final class Fp8 {
         launch(DEQUANTIZE, m, n, q.values(), q.scales(), out, m, n, s.blockRows(m), s.blockCols(n), (int) q.scales().shape(1));
     }
 
-    /** {@link #matmul(Quantized, Quantized, Tensor, GemmConfig)} into a new [M, N] tensor of {@code outType}. */
+    /** {@link #matmul(Quantized, Quantized, Tensor, GemmConfig)} into a new [M, N] tensor of {@code outType}, at the default blocking. */
     public static Tensor matmul(Quantized a, Quantized w, DType outType) {
         requireFloat("the output dtype", outType);
         Tensor y = Tensor.empty(outType, a.values().device(), a.values().shape(0), w.values().shape(0));
-        matmul(a, w, y, GEMM_CONFIG);
+        matmul(a, w, y, defaultConfig(a, w));
         return y;
     }
 
     /**
-     * The block-scaled FP8 GEMM (DeepSeek-V3): y = A·Wᵀ for activations A [M, K] quantized in
-     * 1×128 tiles and a weight W [N, K] quantized in 128×128 blocks, both of one FP8 format; the
-     * scales are applied per K block of 128 to f32 partial sums; y (f32, f16 or bf16, [M, N]) is
-     * rounded once. {@code cfg.bk()} and {@code cfg.bn()} must divide 128.
+     * The FP8 GEMM y = A·Wᵀ for A [M, K] and a weight W [N, K] of one FP8 format; y (f32, f16 or
+     * bf16, [M, N]) is rounded once:
+     * <ul>
+     * <li>block-scaled (DeepSeek-V3): A quantized in 1×128 tiles, W in 128×128 blocks; the scales are
+     *     applied per K block of 128 to f32 partial sums. {@code cfg.bk()} and {@code cfg.bn()} must
+     *     divide 128. Through tensor descriptors where the device copies blocks in hardware (TMA)
+     *     and K is a multiple of 16, else through pointers;</li>
+     * <li>per tensor: A and W with one scale each; the products accumulate on the tensor cores over
+     *     all of K (fewer bits than f32 on Hopper, as torch._scaled_mm's use_fast_accum), scaled
+     *     once. Through descriptors, so K must be a multiple of 16.</li>
+     * </ul>
      */
     public static void matmul(Quantized a, Quantized w, Tensor y, GemmConfig cfg) {
-        if (a.scaling() != Scaling.TILE_1X128) throw new IllegalArgumentException("the FP8 GEMM's A must be quantized in 1x128 tiles, not " + a.scaling());
-        if (w.scaling() != Scaling.BLOCK_128X128) throw new IllegalArgumentException("the FP8 GEMM's W must be quantized in 128x128 blocks, not " + w.scaling());
+        checkGemm(a, w, y);
+        if (isPerTensor(a, w) || (a.values().device().info().tensorCopies() && describable(a, w))) matmulThroughDescriptors(a, w, y, cfg);
+        else matmulThroughPointers(a, w, y, cfg);
+    }
+
+    /** {@link #matmul(Quantized, Quantized, Tensor, GemmConfig)} through tensor descriptors, on any device (K a multiple of 16). */
+    public static void matmulThroughDescriptors(Quantized a, Quantized w, Tensor y, GemmConfig cfg) {
+        int[] mnk = checkGemm(a, w, y);
+        int m = mnk[0], n = mnk[1], k = mnk[2];
+        if (!describable(a, w)) {
+            throw new IllegalArgumentException("the FP8 GEMM through descriptors needs K a multiple of 16 (rows of 16-byte multiples), got K=" + k);
+        }
+        TensorDescriptor da = TensorDescriptor.of(a.values(), cfg.bm(), cfg.bk()), dw = TensorDescriptor.of(w.values(), cfg.bn(), cfg.bk());
+        if (isPerTensor(a, w)) {
+            launchGemm(MATMUL_TENSOR_SCALED, m, n, cfg, da, dw, a.scales(), w.scales(), y, m, n, k, cfg.bm(), cfg.bn(), cfg.bk(), cfg.group());
+        } else {
+            checkBlockScaled(a, w, cfg);
+            launchGemm(MATMUL_BLOCK_SCALED_DESCRIPTORS, m, n, cfg, da, dw, a.scales(), w.scales(), y, m, n, k, cdiv(k, BLOCK),
+                    cfg.bm(), cfg.bn(), cfg.bk(), cfg.group());
+        }
+    }
+
+    /** The block-scaled {@link #matmul(Quantized, Quantized, Tensor, GemmConfig)} through pointers (masked loads, cp.async on a GPU), any K. */
+    public static void matmulThroughPointers(Quantized a, Quantized w, Tensor y, GemmConfig cfg) {
+        int[] mnk = checkGemm(a, w, y);
+        checkBlockScaled(a, w, cfg);
+        int m = mnk[0], n = mnk[1], k = mnk[2];
+        launchGemm(MATMUL_BLOCK_SCALED, m, n, cfg, a.values(), w.values(), a.scales(), w.scales(), y, m, n, k, cdiv(k, BLOCK),
+                cfg.bm(), cfg.bn(), cfg.bk(), cfg.group());
+    }
+
+    /** The blocking {@link #matmul(Quantized, Quantized, DType)} uses for these operands. */
+    public static GemmConfig defaultConfig(Quantized a, Quantized w) {
+        if (isPerTensor(a, w)) return TENSOR_GEMM_CONFIG;
+        return a.values().device().info().tensorCopies() && describable(a, w) ? DESCRIPTOR_GEMM_CONFIG : GEMM_CONFIG;
+    }
+
+    private static boolean isPerTensor(Quantized a, Quantized w) { return a.scaling() == Scaling.TENSOR && w.scaling() == Scaling.TENSOR; }
+
+    /** Whether A's and W's rows are whole 16-byte units (K a multiple of 16), as a descriptor needs. */
+    private static boolean describable(Quantized a, Quantized w) {
+        return TensorDescriptor.of(a.values(), 16, 16).valid() && TensorDescriptor.of(w.values(), 16, 16).valid();
+    }
+
+    /** M, N and K of the GEMM, once its operands' formats, shapes, devices and output are checked. */
+    private static int[] checkGemm(Quantized a, Quantized w, Tensor y) {
         if (a.values().dtype() != w.values().dtype()) {
             throw new IllegalArgumentException("the FP8 GEMM needs A and W in one format, got " + a.values().dtype() + " and " + w.values().dtype());
         }
         int m = (int) a.values().shape(0), k = (int) a.values().shape(1), n = (int) w.values().shape(0);
         if (w.values().shape(1) != k) throw new IllegalArgumentException("FP8 GEMM shapes: A " + a.values() + " · Wᵀ of W " + w.values() + " differ in K");
-        if (cfg.bk() > BLOCK) throw new IllegalArgumentException("the FP8 GEMM's K step must divide 128 (one scale block a step), got BK=" + cfg.bk());
-        if (BLOCK % cfg.bn() != 0) throw new IllegalArgumentException("the FP8 GEMM's column tile must divide 128 (one weight block a tile), got BN=" + cfg.bn());
+        if (!isPerTensor(a, w)) {
+            if (a.scaling() != Scaling.TILE_1X128) throw new IllegalArgumentException("the FP8 GEMM's A must be quantized in 1x128 tiles (or both per tensor), not " + a.scaling());
+            if (w.scaling() != Scaling.BLOCK_128X128) throw new IllegalArgumentException("the FP8 GEMM's W must be quantized in 128x128 blocks (or both per tensor), not " + w.scaling());
+        }
         requireSameDevice("W", w.values(), a.values());
         requireGemmOut(y, m, n, a.values());
         requireGemmSize(m, n, k);
-        launchGemm(MATMUL_BLOCK_SCALED, m, n, cfg, a.values(), w.values(), a.scales(), w.scales(), y, m, n, k, cdiv(k, BLOCK),
-                cfg.bm(), cfg.bn(), cfg.bk(), cfg.group());
+        return new int[] {m, n, k};
+    }
+
+    private static void checkBlockScaled(Quantized a, Quantized w, GemmConfig cfg) {
+        if (isPerTensor(a, w)) throw new IllegalArgumentException("the FP8 GEMM through pointers is block-scaled; per-tensor operands go through descriptors");
+        if (cfg.bk() > BLOCK) throw new IllegalArgumentException("the FP8 GEMM's K step must divide 128 (one scale block a step), got BK=" + cfg.bk());
+        if (BLOCK % cfg.bn() != 0) throw new IllegalArgumentException("the FP8 GEMM's column tile must divide 128 (one weight block a tile), got BN=" + cfg.bn());
     }
 
     /** [M, N] of a contiguous f32/f16/bf16 matrix, or [1, N] of a vector. */

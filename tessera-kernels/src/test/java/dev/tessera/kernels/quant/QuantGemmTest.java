@@ -197,21 +197,26 @@ class QuantGemmTest {
     /** FP8 values times the scale of their block, in float64. */
     static double[] dequantized(Fp8.Quantized q) {
         double[] v = q.values().toDoubleArray(), s = q.scales().toDoubleArray();
-        int cols = (int) q.values().shape(1), sc = (int) q.scales().shape(1);
-        int br = q.scaling() == Fp8.Scaling.BLOCK_128X128 ? 128 : 1;
-        for (int i = 0; i < v.length; i++) v[i] *= s[(i / cols) / br * sc + (i % cols) / 128];
+        int rows = (int) q.values().shape(0), cols = (int) q.values().shape(1), sc = (int) q.scales().shape(1);
+        int br = q.scaling().blockRows(rows), bc = q.scaling().blockCols(cols);
+        for (int i = 0; i < v.length; i++) v[i] *= s[(i / cols) / br * sc + (i % cols) / bc];
         return v;
     }
 
-    /** The test's blocking (mma.sync), the library's (64×128 on one warpgroup) and 128×128 tiles on two (wgmma on sm_90a, both). */
+    /**
+     * Through pointers: the test's blocking (mma.sync), the library's (64×128 on one warpgroup) and
+     * 128×128 tiles on two (wgmma on sm_90a, both); through descriptors: the test's and the
+     * library's (128×128 on two warpgroups, TMA on sm_90a).
+     */
     static Stream<Arguments> fp8Configs() {
-        return TestDevices.all().flatMap(d -> Stream.of(Arguments.of(d, SMALL), Arguments.of(d, Fp8.GEMM_CONFIG),
-                Arguments.of(d, new GemmConfig(128, 128, 128, 8, 8, 3))));
+        return TestDevices.all().flatMap(d -> Stream.of(Arguments.of(d, "pointers", SMALL), Arguments.of(d, "pointers", Fp8.GEMM_CONFIG),
+                Arguments.of(d, "pointers", new GemmConfig(128, 128, 128, 8, 8, 3)),
+                Arguments.of(d, "descriptors", SMALL), Arguments.of(d, "descriptors", Fp8.DESCRIPTOR_GEMM_CONFIG)));
     }
 
-    @ParameterizedTest(name = "{0} {1}")
+    @ParameterizedTest(name = "{0} through {1}, {2}")
     @MethodSource("fp8Configs")
-    void fp8GemmAppliesBlockScalesPerKBlock(Device device, GemmConfig config, @Seed long seed) {
+    void fp8GemmAppliesBlockScalesPerKBlock(Device device, String route, GemmConfig config, @Seed long seed) {
         Device d = TestDevices.require(device);
         int n = 200, k = 304;   // two weight row blocks, the second partial; K blocks of 128, 128 and 48
         double[] wv = normal(seed + 1, n * k, 0.05);
@@ -220,13 +225,38 @@ class QuantGemmTest {
              Fp8.Quantized qa = Fp8.quantize(x, DType.FP8E4M3, Fp8.Scaling.TILE_1X128);
              Fp8.Quantized qw = Fp8.quantize(w, DType.FP8E4M3, Fp8.Scaling.BLOCK_128X128);
              Tensor y = Tensor.full(DType.F32, Double.NaN, d, M, n)) {
-            Fp8.matmul(qa, qw, y, config);
+            if (route.equals("pointers")) Fp8.matmulThroughPointers(qa, qw, y, config);
+            else Fp8.matmulThroughDescriptors(qa, qw, y, config);
             double[][] ref = product(dequantized(qa), transpose(dequantized(qw), n, k), M, n, k);
             // a GPU's FP8 mma keeps fewer bits than f32 in its sums (Hopper's about 13-14, truncated at
             // each of a K block's four wgmma steps): on an H200, 2^-12 of Σ|terms| was exceeded by 8 % (one
             // element, one seed), and 2^-11 by up to 13 % (one element each of three seeds, on 128x128 and
             // 64x128 tiles), so 2^-10; a scale applied to the wrong K block is off by orders of magnitude
-            closeToSums(ref[0], ref[1], y.toDoubleArray(), 0x1p-23, 0x1p-10, "A·Wᵀ, e4m3, 1x128 and 128x128 scales");
+            closeToSums(ref[0], ref[1], y.toDoubleArray(), 0x1p-23, 0x1p-10, "A·Wᵀ, e4m3, 1x128 and 128x128 scales, through " + route);
+        }
+    }
+
+    /** The per-tensor GEMM at the test's blocking and the library's (128×256 on two warpgroups), e4m3 and e5m2, into bf16. */
+    static Stream<Arguments> fp8TensorConfigs() {
+        return TestDevices.all().flatMap(d -> Stream.of(Arguments.of(d, DType.FP8E4M3, SMALL), Arguments.of(d, DType.FP8E4M3, Fp8.TENSOR_GEMM_CONFIG),
+                Arguments.of(d, DType.FP8E5M2, SMALL)));
+    }
+
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @MethodSource("fp8TensorConfigs")
+    void fp8GemmWithOneScaleATensorScalesOnce(Device device, DType format, GemmConfig config, @Seed long seed) {
+        Device d = TestDevices.require(device);
+        int n = 300, k = 304;   // a partial column tile of 256 and of 64; K steps of 128, 128 and 48
+        try (Tensor x = Tensor.from(activations(seed, M, k), DType.BF16, d, M, k); Tensor w = Tensor.from(normal(seed + 1, n * k, 0.05), DType.BF16, d, n, k);
+             Fp8.Quantized qa = Fp8.quantize(x, format, Fp8.Scaling.TENSOR);
+             Fp8.Quantized qw = Fp8.quantize(w, format, Fp8.Scaling.TENSOR);
+             Tensor y = Tensor.full(DType.BF16, Double.NaN, d, M, n)) {
+            Fp8.matmul(qa, qw, y, config);
+            double[][] ref = product(dequantized(qa), transpose(dequantized(qw), n, k), M, n, k);
+            // the sums accumulate in place on the tensor cores over all of K: each of the ten wgmma
+            // steps of 32 may truncate the running sum to about 2^-13, so 2^-9 of Σ|terms| (the
+            // block-scaled test's 2^-10 covers four steps a promotion); bf16 output rounding 2^-8
+            closeToSums(ref[0], ref[1], y.toDoubleArray(), 0x1p-8, 0x1p-9, "A·Wᵀ, " + format + ", per-tensor scales");
         }
     }
 
@@ -245,6 +275,15 @@ class QuantGemmTest {
             try (Tensor y = Tensor.zeros(DType.F32, d, 4, 4)) {
                 QuantInt8Test.assertMessage(() -> Fp8.matmul(tiles, blocks, y, new GemmConfig(64, 64, 256, 8, 4, 3)), "must divide 128");
                 QuantInt8Test.assertMessage(() -> Fp8.matmul(tiles, blocks, y, new GemmConfig(64, 256, 64, 8, 4, 3)), "column tile must divide 128");
+                try (Tensor x3 = Tensor.zeros(DType.BF16, d, 4, 136); Fp8.Quantized oddK = Fp8.quantize(x3, DType.FP8E4M3, Fp8.Scaling.TENSOR);
+                     Tensor x4 = Tensor.zeros(DType.BF16, d, 4, 136); Fp8.Quantized oddKw = Fp8.quantize(x4, DType.FP8E4M3, Fp8.Scaling.TENSOR)) {
+                    // 136 is a multiple of 8 only: the descriptor path's rows must be whole 16-byte units
+                    QuantInt8Test.assertMessage(() -> Fp8.matmul(oddK, oddKw, y, Fp8.TENSOR_GEMM_CONFIG), "K a multiple of 16");
+                }
+                try (Fp8.Quantized perTensor = Fp8.quantize(x, DType.FP8E4M3, Fp8.Scaling.TENSOR)) {
+                    QuantInt8Test.assertMessage(() -> Fp8.matmul(perTensor, blocks, y, Fp8.GEMM_CONFIG), "A must be quantized in 1x128 tiles (or both per tensor)");
+                    QuantInt8Test.assertMessage(() -> Fp8.matmulThroughPointers(perTensor, perTensor, y, Fp8.GEMM_CONFIG), "per-tensor operands go through descriptors");
+                }
             }
         }
     }

@@ -127,12 +127,17 @@ public final class LayoutAssignment {
      * its 32-byte sectors as fully. Lanes or warps that {@code w} replicates read the same addresses
      * again (from L1). More accesses a thread are refused: attention's backward read its row
      * statistics in the dots' slice as four 8-byte loads instead of one, and the addresses spilled.
+     * A vector with fewer elements than the program has threads, which the coalesced layout
+     * replicates anyway, is read in {@code w} where that takes at most two accesses a thread
+     * (Triton's rule for cheap loads): the FP8 GEMM's row scales, loaded every K step, reach the
+     * rows of wgmma's accumulators without a conversion and its two barriers.
      */
     private boolean readsAsWell(Load l, DistributedLayout w, DistributedLayout m) {
         if (!w.shape().equals(m.shape())) return false;
         for (Value v : new Value[] {l.pointer(), l.mask(), l.other()}) {
             if (v != null && !v.type().isScalar() && !remat.isRematerializable(v)) return false;
         }
+        if (m.shape().rank() == 1 && m.shape().numel() < numWarps * DistributedLayout.LANES && w.numRegs() <= 2) return true;
         int d = contiguityOrder(axis.of(l.pointer()).contiguity(), m.shape().rank())[0];   // the dimension coalesced() ran along
         int most = vectorWidth(l.pointer(), l.mask(), d), es = l.pointer().type().pointee().byteSize();
         int vw = Math.min(most, run(w, d)), vm = Math.min(most, run(m, d));
@@ -252,8 +257,16 @@ public final class LayoutAssignment {
                 // carried in the slice of the dots' layout, are stored in another layout at the end;
                 // its accumulator, carried from loop to loop as the next loop's dot reads it, is
                 // asked of the loop before in that layout, not in the layout of its final store)
+                // an accumulator computed from a tensor-core dot in the body (the FP8 GEMM's
+                // acc + dot·scale) is wanted in the dot's layout before its final store's: else
+                // the product went through shared memory every iteration (a [128, 128] f32 tile
+                // on sm_90a) to meet an accumulator kept in the store's layout
                 List<Value> args = f.body().args().subList(1, f.body().args().size());
                 List<Value> yields = ((Yield) f.body().terminator()).values();
+                for (Value y : yields) {
+                    Dot d = y.type().isScalar() || remat.isRematerializable(y) ? null : producingDot(y, y.type().shape(), 0);
+                    if (d != null) setWant(y, dotLayout(d));
+                }
                 for (int i = 0; i < args.size(); i++) setWant(yields.get(i), want.get(f.results().get(i)));
                 wantRegion(f.body());
                 for (int i = 0; i < args.size(); i++) {
