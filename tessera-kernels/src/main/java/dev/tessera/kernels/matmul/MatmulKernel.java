@@ -135,8 +135,12 @@ public final class MatmulKernel {
      */
     private static Tile[] groupedTile(Tile M, Tile N, int BM, int BN, int GROUP) { return groupedTile(programId(0), M, N, BM, BN, GROUP); }
 
-    /** As {@link #groupedTile(Tile, Tile, int, int, int)} for tile number {@code pid} of the grouped order. */
-    private static Tile[] groupedTile(Tile pid, Tile M, Tile N, int BM, int BN, int GROUP) {
+    /**
+     * The (row, column) of output tile number {@code pid} in the grouped order: the programs walk
+     * GROUP rows of tiles column by column, so those running at the same time share rows of A and
+     * columns of B in L2 (Triton's tutorial order). Every GEMM of the library walks its tiles so.
+     */
+    public static Tile[] groupedTile(Tile pid, Tile M, Tile N, int BM, int BN, int GROUP) {
         Tile tilesN = cdiv(N, BN), perGroup = tilesN.mul(GROUP);
         Tile first = pid.div(perGroup).mul(GROUP);
         Tile groupRows = minimum(cdiv(M, BM).sub(first), (long) GROUP);

@@ -4,6 +4,7 @@ import static dev.tessera.kernels.quant.QuantSupport.*;
 import static dev.tessera.lang.TL.*;
 import static dev.tessera.runtime.Grid.grid;
 
+import dev.tessera.kernels.matmul.MatmulKernel;
 import dev.tessera.lang.Constexpr;
 import dev.tessera.lang.Kernel;
 import dev.tessera.lang.TensorDesc;
@@ -188,12 +189,23 @@ public final class Fp8 {
      * y = (sa·sw)·A·Wᵀ for A fp8 [M, K] and W fp8 [N, K] with one scale each ({@code sa}, {@code sw}
      * [1, 1]), through tensor descriptors: the products accumulate in place on the tensor cores over
      * all of K ({@code FAST_ACCUMULATION}, what torch._scaled_mm does with use_fast_accum=True), and
-     * the scales multiply the tile once, in the epilogue.
+     * the scales multiply the tile once, in the epilogue. PERSISTENT: a program a multiprocessor
+     * walks the tiles t = program, program + programs, ... (as {@code Matmul}'s persistent kernel).
      */
     @Kernel
     static void matmulTensorScaled(TensorDesc a, TensorDesc w, Tile sa, Tile sw, Tile y, Tile m, Tile n, Tile k,
-                                   @Constexpr int BM, @Constexpr int BN, @Constexpr int BK, @Constexpr int GROUP) {
-        Tile[] tile = groupedTile(m, n, BM, BN, GROUP);
+                                   @Constexpr int BM, @Constexpr int BN, @Constexpr int BK, @Constexpr int GROUP, @Constexpr boolean PERSISTENT) {
+        if (!PERSISTENT) {
+            tensorScaledTile(a, w, sa, sw, y, m, n, k, programId(0), BM, BN, BK, GROUP);
+            return;
+        }
+        for (Tile t : range(programId(0), cdiv(m, BM).mul(cdiv(n, BN)), numPrograms(0))) tensorScaledTile(a, w, sa, sw, y, m, n, k, t, BM, BN, BK, GROUP);
+    }
+
+    /** Output tile {@code t} (grouped order) of the per-tensor GEMM: its K loop and its scaled, masked store. */
+    private static void tensorScaledTile(TensorDesc a, TensorDesc w, Tile sa, Tile sw, Tile y, Tile m, Tile n, Tile k, Tile t,
+                                         int BM, int BN, int BK, int GROUP) {
+        Tile[] tile = MatmulKernel.groupedTile(t, m, n, BM, BN, GROUP);
         Tile pm = tile[0].mul(BM), pn = tile[1].mul(BN);
         Var acc = var(zeros(F32, BM, BN));
         for (Tile step : range(0, cdiv(k, BK))) {
@@ -224,6 +236,12 @@ public final class Fp8 {
 
     /** The block-scaled GEMM's blocking through descriptors: 128×128 tiles on two warpgroups, a scale block a step. */
     public static final GemmConfig DESCRIPTOR_GEMM_CONFIG = new GemmConfig(128, 128, 128, 8, 8, 4);
+
+    /**
+     * Whether the per-tensor GEMM runs persistent where it has more tiles than the device has
+     * multiprocessors (-Dtessera.fp8.persistent, default true).
+     */
+    static final boolean PERSISTENT_TENSOR_GEMM = Boolean.parseBoolean(System.getProperty("tessera.fp8.persistent", "true"));
 
     /** The per-tensor GEMM's blocking (through descriptors): 128×256 tiles on two warpgroups, 128 deep. */
     public static final GemmConfig TENSOR_GEMM_CONFIG = new GemmConfig(128, 256, 128, 8, 8, 3);
@@ -324,7 +342,10 @@ public final class Fp8 {
         }
         TensorDescriptor da = TensorDescriptor.of(a.values(), cfg.bm(), cfg.bk()), dw = TensorDescriptor.of(w.values(), cfg.bn(), cfg.bk());
         if (isPerTensor(a, w)) {
-            launchGemm(MATMUL_TENSOR_SCALED, m, n, cfg, da, dw, a.scales(), w.scales(), y, m, n, k, cfg.bm(), cfg.bn(), cfg.bk(), cfg.group());
+            long tiles = (long) cdiv(m, cfg.bm()) * cdiv(n, cfg.bn()), sms = a.values().device().info().multiprocessors();
+            boolean persistent = PERSISTENT_TENSOR_GEMM && tiles > sms;
+            MATMUL_TENSOR_SCALED.withOptions(cfg.warps(), cfg.stages()).launch(grid(Math.toIntExact(persistent ? sms : tiles)),
+                    da, dw, a.scales(), w.scales(), y, m, n, k, cfg.bm(), cfg.bn(), cfg.bk(), cfg.group(), persistent);
         } else {
             checkBlockScaled(a, w, cfg);
             launchGemm(MATMUL_BLOCK_SCALED_DESCRIPTORS, m, n, cfg, da, dw, a.scales(), w.scales(), y, m, n, k, cdiv(k, BLOCK),

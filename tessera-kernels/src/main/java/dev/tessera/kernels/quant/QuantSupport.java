@@ -3,6 +3,8 @@ package dev.tessera.kernels.quant;
 import static dev.tessera.lang.TL.*;
 import static dev.tessera.runtime.Grid.grid;
 
+import dev.tessera.kernels.matmul.MatmulKernel;
+
 import dev.tessera.lang.Tile;
 import dev.tessera.runtime.JitKernel;
 import dev.tessera.runtime.Tensor;
@@ -28,17 +30,8 @@ final class QuantSupport {
         return where(away, t.add(where(v.lt(0.0), -1, 1)), t);
     }
 
-    /**
-     * The (row, column) of the output tile program 0's id names, in grouped order: the programs
-     * walk GROUP rows of tiles column by column, so those running at the same time share rows of
-     * A and columns of B in L2 (the order of {@code Matmul} and Triton's tutorial).
-     */
-    static Tile[] groupedTile(Tile m, Tile n, int BM, int BN, int GROUP) {
-        Tile pid = programId(0), perGroup = cdiv(n, BN).mul(GROUP);
-        Tile first = pid.div(perGroup).mul(GROUP);
-        Tile groupRows = minimum(cdiv(m, BM).sub(first), (long) GROUP);
-        return new Tile[] {first.add(pid.rem(perGroup).rem(groupRows)), pid.rem(perGroup).div(groupRows)};
-    }
+    /** The (row, column) of the output tile program 0's id names, in {@link MatmulKernel#groupedTile grouped order}. */
+    static Tile[] groupedTile(Tile m, Tile n, int BM, int BN, int GROUP) { return MatmulKernel.groupedTile(programId(0), m, n, BM, BN, GROUP); }
 
     /** A GEMM launch: a program per output tile, with the config's warps and stages. */
     static void launchGemm(JitKernel kernel, int m, int n, GemmConfig cfg, Object... args) {
