@@ -35,6 +35,7 @@ final class CpuLowering {
             case PtrAdd p -> MemoryRules.ptrAdd(p, l);
             case Load ld -> MemoryRules.load(ld, l);
             case Store st -> MemoryRules.store(st, l);
+            case Prefetch p -> null;   // a cache hint: the CPU has nothing to do (and checks no bounds for it)
             case DescriptorLoad d -> throw new IllegalStateException("descriptors are expanded before lowering (ExpandDescriptors)");
             case DescriptorStore d -> throw new IllegalStateException("descriptors are expanded before lowering (ExpandDescriptors)");
             case AtomicRmw a -> AtomicRules.rmw(a, l);

@@ -146,6 +146,13 @@ public sealed interface Op {
     record Load(Value result, Value pointer, Value mask, Value other, MemoryOrder.Cache cache,
                 MemoryOrder.Eviction eviction, boolean isVolatile, Loc loc) implements Op {}
 
+    /**
+     * Asks the memory system to bring the lines these pointers address (where {@code mask}, if any,
+     * is true) into the GPU's L2 ahead of a later load: no value, no effect on memory or on any
+     * result; nothing at all on the CPU.
+     */
+    record Prefetch(Value pointer, Value mask, Loc loc) implements Op {}
+
     /** Writes through a tile of pointers where {@code mask} (if any) is true. */
     record Store(Value pointer, Value value, Value mask, MemoryOrder.Cache cache, MemoryOrder.Eviction eviction,
                  Loc loc) implements Op {}

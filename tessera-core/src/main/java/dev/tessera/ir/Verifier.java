@@ -154,6 +154,10 @@ public final class Verifier {
                 require(p.isPointer() && s.value().type().equals(Type.scalar(p.pointee()).withShape(p.shape())), op, "store value has the pointee type and the pointer's shape");
                 require(s.mask() == null || isBoolLike(s.mask(), p.shape()), op, "store mask is i1 of the pointer's shape");
             }
+            case Prefetch p -> {
+                require(p.pointer().type().isPointer(), op, "prefetch takes a tile of pointers");
+                require(p.mask() == null || isBoolLike(p.mask(), p.pointer().type().shape()), op, "prefetch mask is i1 of the pointer's shape");
+            }
             case DescriptorLoad d -> {
                 require(d.descriptor().type().element() instanceof DescriptorType t && d.descriptor().type().isScalar()
                         && d.result().type().equals(Type.of(t.element(), t.blockShape())), op, "descriptor_load gives the descriptor's block");

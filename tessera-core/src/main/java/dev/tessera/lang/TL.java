@@ -130,6 +130,16 @@ public final class TL {
         return t(MemorySemantic.load(pointer.value(), mask == null ? null : mask.value(), u(other), IrOptions.ir(cache), IrOptions.ir(eviction), false));
     }
 
+    /**
+     * Asks the GPU to bring the lines these pointers address into L2 ahead of a later load (a
+     * streaming loop's block some steps ahead, with no registers held for it); a hint: no value,
+     * no effect on results, nothing on the CPU.
+     */
+    public static void prefetch(Tile pointer) { MemorySemantic.prefetch(pointer.value(), null); }
+
+    /** {@link #prefetch(Tile)} where {@code mask} is true. */
+    public static void prefetch(Tile pointer, Tile mask) { MemorySemantic.prefetch(pointer.value(), mask.value()); }
+
     /** A load that is never cached or merged with others (for flags written by other programs). */
     public static Tile loadVolatile(Tile pointer, Tile mask) {
         return t(MemorySemantic.load(pointer.value(), mask == null ? null : mask.value(), null,

@@ -10,6 +10,7 @@ public final class Effects {
     public static boolean hasSideEffects(Op op) {
         return switch (op) {
             case Op.Store s -> true;
+            case Op.Prefetch p -> true;   // a hint with no result: kept where it was written, as its author placed it
             case Op.DescriptorStore s -> true;
             case Op.AtomicRmw a -> true;
             case Op.AtomicCas a -> true;

@@ -42,6 +42,13 @@ public final class MemorySemantic {
         ctx().emit(new Op.Store(pointer, v, mask(mask, p.shape(), loc, "store"), cache, eviction, loc));
     }
 
+    /** Brings the lines {@code pointer} addresses (where {@code mask}) into L2 ahead of a later load: a hint, no value. */
+    public static void prefetch(Value pointer, Object mask) {
+        Loc loc = ctx().loc();
+        Type p = requirePointer(pointer, loc, "prefetch");
+        ctx().emit(new Op.Prefetch(pointer, mask(mask, p.shape(), loc, "prefetch"), loc));
+    }
+
     /** The descriptor's block at element {@code offsets} (integer scalars, outermost first); outside the tensor reads 0. */
     public static Value descriptorLoad(Value descriptor, Value... offsets) {
         Loc loc = ctx().loc();

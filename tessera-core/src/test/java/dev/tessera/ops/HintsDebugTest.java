@@ -44,6 +44,7 @@ class HintsDebugTest {
             offs = maxContiguous(multipleOf(offs, BLOCK), BLOCK);
             start = multipleOf(start, BLOCK);
             assume(n.gt(0));
+            prefetch(x.add(offs.add(BLOCK)), offs.add(BLOCK).lt(n));   // the next program's block, ahead into L2
         }
         Tile m = offs.lt(n);
         Tile v = load(x.add(offs), m);

@@ -30,6 +30,7 @@ public final class PtxLowering {
         cx.w.comment(firstLine(op) + (op.loc().isKnown() ? "  (" + op.loc() + ")" : ""));
         switch (op) {
             case Store s -> MemoryRules.store(s, cx);
+            case Prefetch p -> MemoryRules.prefetch(p, cx);
             case DescriptorStore s -> TmaRules.store(s, cx);
             case Split s -> ShapeRules.split(s, cx);
             case ReduceTuple r -> ReductionRules.reduceTuple(r, cx);

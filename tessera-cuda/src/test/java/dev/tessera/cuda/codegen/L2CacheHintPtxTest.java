@@ -47,6 +47,37 @@ class L2CacheHintPtxTest {
         store(out.add(arange(0, BLOCK)), acc.get());
     }
 
+    /** A streaming loop that asks L2 for the block two steps ahead of the one it loads. */
+    @Kernel
+    static void prefetchedSum(Tile x, Tile out, Tile n, @Constexpr int BLOCK) {
+        Var acc = var(zeros(F32, BLOCK));
+        for (Tile k : range(0, n, BLOCK)) {
+            Tile offs = arange(0, BLOCK).add(k), far = offs.add(2 * BLOCK);
+            prefetch(x.add(far), far.lt(n));
+            acc.set(acc.get().add(load(x.add(offs), offs.lt(n), 0.0)));
+        }
+        store(out.add(arange(0, BLOCK)), acc.get());
+    }
+
+    /**
+     * prefetch: one {@code prefetch.global.L2} a 16-byte vector a thread would load, under the
+     * mask, with L2's evict_last priority on sm_80+; no register receives anything.
+     */
+    @ParameterizedTest(name = "sm_{0}")
+    @CsvSource({"80", "90"})
+    void aPrefetchAsksL2ForTheLinesAhead(int sm) throws Exception {
+        KernelIR ir = ir(L2CacheHintPtxTest.class, "prefetchedSum", args(ptr(DType.F32), ptr(DType.F32), i32Div16()), "BLOCK", 1024);
+        Target target = Ptxas.target(sm / 10, sm % 10);
+        String ptx = PtxCodegen.generate(ir, new LaunchOptions(4, 1), target).ptx();
+        String loop = ptx.substring(ptx.indexOf("\n$L_for_head"), ptx.indexOf("\n$L_for_end"));
+        // 1024 f32 on 128 threads: 8 a thread, two vectors of four
+        assertEquals(2, occurrences(loop, "prefetch.global.L2::evict_last ["), loop);
+        assertEquals(2, java.util.regex.Pattern.compile("@%p\\d+ prefetch\\.global").matcher(loop).results().count(), "both under the mask: " + loop);
+        assumeTrue(Ptxas.path().isPresent(), Ptxas.missingReason());
+        Ptxas.Report r = Ptxas.assemble(ptx, target.ptx().arch());
+        assertTrue(r.ok(), r::output);
+    }
+
     @Test
     void aPolicyIsMadeOnceOutsideTheLoops() {
         KernelIR ir = ir(L2CacheHintPtxTest.class, "loopSum", args(ptr(DType.F32), ptr(DType.F32), i32Div16()), "BLOCK", 256);

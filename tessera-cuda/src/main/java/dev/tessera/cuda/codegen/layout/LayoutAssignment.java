@@ -108,6 +108,7 @@ public final class LayoutAssignment {
         Value mask = switch (op) {
             case Load l -> l.mask();
             case Store s -> s.mask();
+            case Prefetch p -> p.mask();
             case AtomicRmw a -> a.mask();
             default -> null;
         };
@@ -219,6 +220,11 @@ public final class LayoutAssignment {
                 setWant(s.pointer(), m);
                 setWant(s.value(), m);
                 setWant(s.mask(), m);
+            }
+            case Prefetch p -> {
+                DistributedLayout m = memoryLayout(p);
+                setWant(p.pointer(), m);
+                setWant(p.mask(), m);
             }
             case AtomicRmw a -> {
                 DistributedLayout m = memoryLayout(a);
@@ -396,6 +402,11 @@ public final class LayoutAssignment {
                 require(s, s.pointer(), m);
                 require(s, s.value(), m);
                 require(s, s.mask(), m);
+            }
+            case Prefetch p -> {
+                DistributedLayout m = memoryLayout(p);
+                require(p, p.pointer(), m);
+                require(p, p.mask(), m);
             }
             case AtomicRmw a -> {
                 DistributedLayout m = memoryLayout(a);

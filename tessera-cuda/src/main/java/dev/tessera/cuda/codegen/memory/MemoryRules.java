@@ -13,6 +13,7 @@ import dev.tessera.passes.AxisInfo;
 import dev.tessera.cuda.codegen.layout.DistributedLayout;
 import dev.tessera.ir.MemoryOrder;
 import dev.tessera.ir.Op.Load;
+import dev.tessera.ir.Op.Prefetch;
 import dev.tessera.ir.Op.Store;
 import dev.tessera.ir.Value;
 import dev.tessera.types.DType;
@@ -263,6 +264,23 @@ public final class MemoryRules {
             String pred = mask == null ? owner : owner == null ? mask.reg(g) : and(cx, mask.reg(g), owner);
             if (value.isPacked()) storeWords(cx, ptr.reg(g), pred, value, g, vec, q);
             else storeGroup(cx, t, ptr.reg(g), pred, value, g, vec, q);
+        }
+    }
+
+    /**
+     * {@code prefetch.global.L2} at the start of each vector a thread would load through these
+     * pointers (the coalesced layout's accesses; the unit merges the repeats of a line), with
+     * L2's evict_last priority where the target has it: the lines stay for the load that follows.
+     */
+    public static void prefetch(Prefetch p, Lowerer cx) {
+        DistributedLayout layout = cx.layouts.memoryLayout(p);
+        TileValue ptr = cx.operand(p, p.pointer());
+        TileValue mask = p.mask() == null ? null : cx.operand(p, p.mask());
+        int vec = vector(cx, p.pointer(), p.mask(), layout);
+        String owner = cx.owner(layout), level = cx.target.l2CacheHints() ? ".L2::evict_last" : ".L2";
+        for (int g = 0; g < layout.numRegs(); g += vec) {
+            String pred = mask == null ? owner : owner == null ? mask.reg(g) : and(cx, mask.reg(g), owner);
+            cx.w.op("%sprefetch.global%s [%s]", pred == null ? "" : "@" + pred + " ", level, ptr.reg(g));
         }
     }
 
