@@ -34,7 +34,10 @@
  *       (as {@code dequantize} writes them) into a bf16/f16 dot; they never go to memory.</li>
  *   <li>{@link dev.tessera.kernels.quant.Fp8#matmul}: DeepSeek-V3's block-scaled e4m3/e5m2 GEMM
  *       (1×128 activation tiles, 128×128 weight blocks): each K step's FP8 dot is summed from zero
- *       and scaled into an f32 accumulator (fp8 mma on sm_89 and later, FMAs before).</li>
+ *       and scaled into an f32 accumulator (fp8 mma on sm_89 and later, FMAs before; on sm_90a
+ *       through tensor descriptors, TMA feeding wgmma); with one scale a tensor, the products
+ *       accumulate on the tensor cores over all of K and are scaled once (torch._scaled_mm's
+ *       per-tensor case).</li>
  * </ul>
  *
  * They are tested against float64 products of their dequantized operands; {@code tessera bench
