@@ -70,6 +70,7 @@ public final class IrSamples {
     static void memory(Tile x, Tile counts, Tile flags, Tile out, Tile n, @Constexpr int B) {
         Tile i = arange(0, B);
         Tile mask = i.lt(n);
+        prefetch(x.add(i).add(B), i.add(B).lt(n));
         Tile v = load(x.add(i), mask, (Object) 0.25, MemoryOrder.Cache.CG, MemoryOrder.Eviction.LAST);
         Tile w = loadVolatile(flags.add(i), mask);
         store(out.add(i), v.add(w.to(F32)), mask, MemoryOrder.Cache.WB, MemoryOrder.Eviction.FIRST);
