@@ -27,7 +27,9 @@ final class Compiler {
 
     static CompiledKernel compile(KernelMethod method, List<ArgSpec> args, Map<String, Object> constexprs,
                                   LaunchOptions options, Device device, DiskCache cache) {
+        long start = System.nanoTime();
         KernelIR traced = Tracer.trace(method, args, constexprs);
+        long tracedAt = System.nanoTime(), optimizedAt = tracedAt;
         Dump.ir("traced", traced);
         Backend backend = device.backendImpl();
         String key = cache == null ? null : CacheKey.of(method.qualifiedName(), traced, args, constexprs, options, backend, device.index());
@@ -35,12 +37,14 @@ final class Compiler {
         boolean fromDiskCache = compiled != null;
         if (compiled == null) {
             KernelIR optimized = Pipeline.standard().run(traced);
+            optimizedAt = System.nanoTime();
             compiled = backend.compile(optimized, options, device.index());
             byte[] data = key == null ? null : backend.serialize(compiled);
             if (data != null) cache.write(key, CacheEntry.of(traced, optimized, data).encode());
         }
+        Dump.CompileTime time = new Dump.CompileTime(tracedAt - start, optimizedAt - tracedAt, System.nanoTime() - optimizedAt, fromDiskCache);
         Dump.artifacts(backend.name(), method.name(), compiled.artifacts());
-        Dump.resources(KernelResources.label(method.name(), constexprs, options), device, compiled.resources(), fromDiskCache);
+        Dump.resources(KernelResources.label(method.name(), constexprs, options), device, compiled.resources(), time);
         return compiled;
     }
 

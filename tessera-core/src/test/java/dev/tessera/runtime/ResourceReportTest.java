@@ -59,13 +59,15 @@ class ResourceReportTest {
         assertEquals(99328, r.sharedBytes());
         assertTrue(r.spills());
         String label = KernelResources.label("matmul", matmulConstexprs(), new LaunchOptions(8, 3));
+        Dump.CompileTime compiled = new Dump.CompileTime(3_100_000, 1_040_000, 37_060_000, false);
         assertEquals("resources: matmul[BM=128, BN=256, BK=64, stages=3, warps=8] on cuda:0: registers=168 shared=99328 (static=1024, dynamic=98304)"
-                + " local=16 threads=256 maxThreads=384", Dump.resourcesLine(label, "cuda:0", r, false));
-        assertTrue(Dump.resourcesLine(label, "cuda:0", r, true).endsWith(" (loaded from the disk cache)"));
+                + " local=16 threads=256 maxThreads=384; compiled in 41.2 ms (trace 3.1, passes 1.0, backend 37.1)", Dump.resourcesLine(label, "cuda:0", r, compiled));
+        assertTrue(Dump.resourcesLine(label, "cuda:0", r, new Dump.CompileTime(3_000_000, 0, 2_000_000, true))
+                .endsWith("; loaded from the disk cache in 5.0 ms (trace 3.0)"));
         assertEquals("168 regs, 99328 B shared, 16 B local", r.brief());
-        String cpu = Dump.resourcesLine("scale[BLOCK=256, TWICE=true, stages=3, warps=4]", "cpu", null, false);
+        String cpu = Dump.resourcesLine("scale[BLOCK=256, TWICE=true, stages=3, warps=4]", "cpu", null, compiled);
         assertEquals("resources: scale[BLOCK=256, TWICE=true, stages=3, warps=4] on cpu: none reported"
-                + " (the cpu backend has no registers, shared or local memory to count)", cpu);
+                + " (the cpu backend has no registers, shared or local memory to count); compiled in 41.2 ms (trace 3.1, passes 1.0, backend 37.1)", cpu);
     }
 
     @Test

@@ -26,9 +26,6 @@ import dev.tessera.runtime.JitKernel;
 public final class CrossEntropyKernels {
     private CrossEntropyKernels() {}
 
-    /** Blocks the first pass asks L2 for beyond the one it carries in registers (0: none). */
-    static final int L2_AHEAD = Integer.getInteger("tessera.ce.l2Ahead", 2);
-
     /** log2(e): e^x is computed as 2^(x log2 e), as {@code Softmax} does. */
     static final double LOG2_E = 1.4426950408889634;
 
@@ -107,10 +104,6 @@ public final class CrossEntropyKernels {
             // where it just went: no DRAM traffic): a block past the whole ones would run past the row unmasked,
             // and a mask would cost every step its predicates, and its vectors unless n is a multiple of 16
             ahead.set(block(base, arange(0, BLOCK).add(minimum(j0.add(BLOCK), whole.sub(BLOCK))), null, Eviction.LAST));
-            if (L2_AHEAD > 0 && BLOCK >= 16384) {
-                Tile far = arange(0, BLOCK).add(j0.add((1 + L2_AHEAD) * BLOCK));
-                prefetch(base.add(far), far.lt(n));
-            }
             firstPass(x, null, scale, cap, terms, m, s, zSum);
         }
         for (Tile j0 : range(whole, n, BLOCK)) {
