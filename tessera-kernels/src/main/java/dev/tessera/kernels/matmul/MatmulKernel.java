@@ -120,13 +120,25 @@ public final class MatmulKernel {
                                        int BM, int BN, int BK, int GROUP, boolean B_TRANSPOSED) {
         Tile[] tile = groupedTile(t, M, N, BM, BN, GROUP);
         Tile m = tile[0].mul(BM), n = tile[1].mul(BN);
+        Tile acc = descriptorProduct(a, b, m, n, K, BM, BN, BK, B_TRANSPOSED, null);
+        Tile rm = m.add(arange(0, BM)), rn = n.add(arange(0, BN));
+        store(c.add(rm.col().mul(scm)).add(rn.row().mul(scn)), acc, rm.col().lt(M).and(rn.row().lt(N)));
+    }
+
+    /**
+     * Σ_k A·B in f32 over all of K for the output tile at rows m and columns n, both blocks read
+     * through descriptors ([BM, BK] of A; [BK, BN] of B, or with {@code bTransposed} [BN, BK] of a
+     * row-major W [N, K], transposed into the dot), with the dot's {@code precision} (null for the
+     * dtype's default): the K loop of every GEMM the library runs through descriptors.
+     */
+    public static Tile descriptorProduct(TensorDesc a, TensorDesc b, Tile m, Tile n, Tile K, int BM, int BN, int BK, boolean bTransposed,
+                                         Precision precision) {
         Var acc = var(zeros(F32, BM, BN));
         for (Tile k : range(0, cdiv(K, BK))) {
-            Tile bt = B_TRANSPOSED ? trans(load(b, n, k.mul(BK))) : load(b, k.mul(BK), n);
-            acc.set(dot(load(a, m, k.mul(BK)), bt, acc.get()));
+            Tile bt = bTransposed ? trans(load(b, n, k.mul(BK))) : load(b, k.mul(BK), n);
+            acc.set(dot(load(a, m, k.mul(BK)), bt, acc.get(), precision));
         }
-        Tile rm = m.add(arange(0, BM)), rn = n.add(arange(0, BN));
-        store(c.add(rm.col().mul(scm)).add(rn.row().mul(scn)), acc.get(), rm.col().lt(M).and(rn.row().lt(N)));
+        return acc.get();
     }
 
     /**

@@ -202,18 +202,14 @@ public final class Fp8 {
         for (Tile t : range(programId(0), cdiv(m, BM).mul(cdiv(n, BN)), numPrograms(0))) tensorScaledTile(a, w, sa, sw, y, m, n, k, t, BM, BN, BK, GROUP);
     }
 
-    /** Output tile {@code t} (grouped order) of the per-tensor GEMM: its K loop and its scaled, masked store. */
+    /** Output tile {@code t} (grouped order) of the per-tensor GEMM: the matmul's K loop through descriptors, its product scaled and stored masked. */
     private static void tensorScaledTile(TensorDesc a, TensorDesc w, Tile sa, Tile sw, Tile y, Tile m, Tile n, Tile k, Tile t,
                                          int BM, int BN, int BK, int GROUP) {
         Tile[] tile = MatmulKernel.groupedTile(t, m, n, BM, BN, GROUP);
         Tile pm = tile[0].mul(BM), pn = tile[1].mul(BN);
-        Var acc = var(zeros(F32, BM, BN));
-        for (Tile step : range(0, cdiv(k, BK))) {
-            Tile k0 = step.mul(BK);
-            acc.set(dot(load(a, pm, k0), trans(load(w, pn, k0)), acc.get(), Precision.FAST_ACCUMULATION));
-        }
+        Tile acc = MatmulKernel.descriptorProduct(a, w, pm, pn, k, BM, BN, BK, true, Precision.FAST_ACCUMULATION);
         Tile rm = pm.add(arange(0, BM)), rn = pn.add(arange(0, BN));
-        store(y.add(rm.col().mul(n)).add(rn.row()), acc.get().mul(load(sa).mul(load(sw))), rm.col().lt(m).and(rn.row().lt(n)));
+        store(y.add(rm.col().mul(n)).add(rn.row()), acc.mul(load(sa).mul(load(sw))), rm.col().lt(m).and(rn.row().lt(n)));
     }
 
     static final JitKernel AMAX = Jit.kernel(Fp8.class, "amax");
@@ -331,8 +327,7 @@ public final class Fp8 {
      * </ul>
      */
     public static void matmul(Quantized a, Quantized w, Tensor y, GemmConfig cfg) {
-        checkGemm(a, w, y);
-        if (isPerTensor(a, w) || (a.values().device().info().tensorCopies() && describable(a, w))) matmulThroughDescriptors(a, w, y, cfg);
+        if (throughDescriptors(a, w)) matmulThroughDescriptors(a, w, y, cfg);
         else matmulThroughPointers(a, w, y, cfg);
     }
 
@@ -368,7 +363,16 @@ public final class Fp8 {
     /** The blocking {@link #matmul(Quantized, Quantized, DType)} uses for these operands. */
     public static GemmConfig defaultConfig(Quantized a, Quantized w) {
         if (isPerTensor(a, w)) return TENSOR_GEMM_CONFIG;
-        return a.values().device().info().tensorCopies() && describable(a, w) ? DESCRIPTOR_GEMM_CONFIG : GEMM_CONFIG;
+        return throughDescriptors(a, w) ? DESCRIPTOR_GEMM_CONFIG : GEMM_CONFIG;
+    }
+
+    /**
+     * The route {@link #matmul(Quantized, Quantized, Tensor, GemmConfig)} takes: descriptors for
+     * per-tensor operands (their only kernel) and where the device copies blocks in hardware and
+     * the rows are describable; else pointers.
+     */
+    private static boolean throughDescriptors(Quantized a, Quantized w) {
+        return isPerTensor(a, w) || (a.values().device().info().tensorCopies() && describable(a, w));
     }
 
     private static boolean isPerTensor(Quantized a, Quantized w) { return a.scaling() == Scaling.TENSOR && w.scaling() == Scaling.TENSOR; }

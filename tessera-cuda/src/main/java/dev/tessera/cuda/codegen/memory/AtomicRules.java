@@ -33,7 +33,7 @@ public final class AtomicRules {
         TileValue result = cx.fresh(out, t);
         RegClass k = RegClass.of(t);
         for (int r = 0; r < out.numRegs(); r++) {
-            String pred = mask == null ? owner : owner == null ? mask.reg(r) : MemoryRules.and(cx, mask.reg(r), owner);
+            String pred = MemoryRules.guard(cx, mask, r, owner);
             zero(cx, k, result.reg(r));
             String skip = null;
             if (pred != null) {

@@ -53,7 +53,7 @@ public final class MemoryRules {
         }
         String[] regs = new String[out.numRegs()];
         for (int g = 0; g < out.numRegs(); g += vec) {
-            String pred = mask == null ? owner : owner == null ? mask.reg(g) : and(cx, mask.reg(g), owner);
+            String pred = guard(cx, mask, g, owner);
             loadGroup(cx, t, ptr.reg(g), pred, owner != null ? null : other, regs, g, vec, qualifiers);
         }
         TileValue result = new TileValue(out, t, regs);
@@ -261,7 +261,7 @@ public final class MemoryRules {
         String owner = cx.owner(layout);
         Hint q = Hint.of(cx, s.cache(), s.eviction(), false);
         for (int g = 0; g < layout.numRegs(); g += vec) {
-            String pred = mask == null ? owner : owner == null ? mask.reg(g) : and(cx, mask.reg(g), owner);
+            String pred = guard(cx, mask, g, owner);
             if (value.isPacked()) storeWords(cx, ptr.reg(g), pred, value, g, vec, q);
             else storeGroup(cx, t, ptr.reg(g), pred, value, g, vec, q);
         }
@@ -279,9 +279,18 @@ public final class MemoryRules {
         int vec = vector(cx, p.pointer(), p.mask(), layout);
         String owner = cx.owner(layout), level = cx.target.l2CacheHints() ? ".L2::evict_last" : ".L2";
         for (int g = 0; g < layout.numRegs(); g += vec) {
-            String pred = mask == null ? owner : owner == null ? mask.reg(g) : and(cx, mask.reg(g), owner);
+            String pred = guard(cx, mask, g, owner);
             cx.w.op("%sprefetch.global%s [%s]", pred == null ? "" : "@" + pred + " ", level, ptr.reg(g));
         }
+    }
+
+    /**
+     * The predicate of a thread's access to element {@code g}: the mask's lane there (none: null)
+     * and the layout's {@code owner} predicate (null where every thread holds its own elements).
+     */
+    public static String guard(Lowerer cx, TileValue mask, int g, String owner) {
+        if (mask == null) return owner;
+        return owner == null ? mask.reg(g) : and(cx, mask.reg(g), owner);
     }
 
     public static String and(Lowerer cx, String p, String q) {
