@@ -519,6 +519,12 @@ def scaled_mm(a, b, scale_a, scale_b, fast_accum):
     return r[0] if isinstance(r, tuple) else r
 
 
+def case_matmul_llm_small(out):
+    """The LLM sweep's rows of few tokens (M 64, 128, 512; N, K of 4096 and 11008), bf16, both layouts:
+    the shapes where output tiles alone do not fill the GPU, for a short device call."""
+    run_matmuls(out, [s for s in LLM_SHAPES if s[0] <= 512 and s[1] != 128256], ("bf16",), ("A@B", "A@W.T"))
+
+
 def case_quant_gemm(out):
     """The peers of Tessera's int8-gemm, w8a16-gemm, nf4-gemm and fp8-gemm (y = x @ W.T, W [N, K]
     row-major, bf16 out where a peer has one): cuBLAS's kernel of the same operand types, without
@@ -851,7 +857,8 @@ def case_lora_mlp(out):
 
 CASES = {"copy": case_copy, "add": case_add, "softmax": case_softmax, "layernorm": case_layernorm,
          "rmsnorm": case_rmsnorm, "matmul": case_matmul, "matmul-tf32": case_matmul_tf32,
-         "matmul-int8": case_matmul_int8, "matmul-llm": case_matmul_llm, "matmul-llm-bf16": case_matmul_llm_bf16, "launch": case_launch,
+         "matmul-int8": case_matmul_int8, "matmul-llm": case_matmul_llm, "matmul-llm-bf16": case_matmul_llm_bf16,
+         "matmul-llm-small": case_matmul_llm_small, "launch": case_launch,
          "cross-entropy": case_cross_entropy, "quant-gemm": case_quant_gemm, "attention": case_attention,
          "fused-linear-ce": case_fused_linear_ce, "lora-mlp": case_lora_mlp, "gemv": case_gemv,
          "attention-decode": case_attention_decode}
@@ -862,8 +869,8 @@ def main():
     parser.add_argument("--cases", default="all")
     parser.add_argument("--out", default="-")
     args = parser.parse_args()
-    # "all" leaves out matmul-llm-bf16, a part of matmul-llm
-    names = [n for n in CASES if n != "matmul-llm-bf16"] if args.cases == "all" else args.cases.split(",")
+    # "all" leaves out matmul-llm-bf16 and matmul-llm-small, parts of matmul-llm
+    names = [n for n in CASES if n not in ("matmul-llm-bf16", "matmul-llm-small")] if args.cases == "all" else args.cases.split(",")
     unknown = [n for n in names if n not in CASES]
     if unknown:
         parser.error(f"unknown case(s) {', '.join(unknown)}; the cases are {', '.join(CASES)}")

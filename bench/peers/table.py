@@ -31,14 +31,16 @@ TRAINING_PROVIDERS = ("tessera", "torch", "torch.compile", "liger")
 
 
 def short_config(text):
-    """'tuned: BM=128, BN=256, BK=64, GROUP=8, warps=8, stages=3' -> '128x256x64 s3 w8 (tuned)'; others as they are."""
+    """'tuned: BM=128, BN=256, BK=64, GROUP=8, warps=8, stages=3' -> '128x256x64 s3 w8 (tuned)', a split
+    along K as 'k/4'; others as they are."""
     if not text:
         return "-"
-    v = dict(re.findall(r"(BM|BN|BK|warps|stages)=(\d+)", text))
+    v = dict(re.findall(r"(BM|BN|BK|SPLIT|warps|stages)=(\d+)", text))
     if not all(k in v for k in ("BM", "BN", "BK", "warps", "stages")):
         return text
     how = text.split(":")[0] if ":" in text else ""
-    return f"{v['BM']}x{v['BN']}x{v['BK']} s{v['stages']} w{v['warps']}" + (f" ({how})" if how else "")
+    split = f" k/{v['SPLIT']}" if v.get("SPLIT", "1") != "1" else ""
+    return f"{v['BM']}x{v['BN']}x{v['BK']}{split} s{v['stages']} w{v['warps']}" + (f" ({how})" if how else "")
 
 
 def ratio(a, b):
