@@ -171,16 +171,23 @@ public final class Fp8 {
      */
     @Kernel
     static void matmulBlockScaledThroughDescriptors(TensorDesc a, TensorDesc w, Tile sa, Tile sw, Tile y, Tile m, Tile n, Tile k, Tile kBlocks,
-                                                    @Constexpr int BM, @Constexpr int BN, @Constexpr int BK, @Constexpr int GROUP) {
+                                                    @Constexpr int BM, @Constexpr int BN, @Constexpr int BK, @Constexpr int GROUP,
+                                                    @Constexpr int UNROLL) {
         Tile[] tile = groupedTile(m, n, BM, BN, GROUP);
         Tile pm = tile[0].mul(BM), pn = tile[1].mul(BN);
         Tile rm = pm.add(arange(0, BM)), rn = pn.add(arange(0, BN));
         Tile aScales = sa.add(rm.mul(kBlocks)), wScales = sw.add(pn.div(BLOCK).mul(kBlocks));
         Var acc = var(zeros(F32, BM, BN));
-        for (Tile step : range(0, cdiv(k, BK))) {
-            Tile k0 = step.mul(BK), kb = k0.div(BLOCK);
-            Tile scale = load(aScales.add(kb), rm.lt(m), 0.0).mul(load(wScales.add(kb)));
-            acc.set(fma(dot(load(a, pm, k0), trans(load(w, pn, k0)), null, Precision.FAST_ACCUMULATION), scale.col(), acc.get()));
+        for (Tile step : range(0, cdiv(k, BK * UNROLL))) {
+            // UNROLL K steps' products issued before the first is promoted: the tensor cores multiply the
+            // next while the FMAs scale one (a step past K reads zeros from TMA and scales of 0)
+            Tile[] products = new Tile[UNROLL], scales = new Tile[UNROLL];
+            for (int u = 0; u < UNROLL; u++) {
+                Tile k0 = step.mul(BK * UNROLL).add(u * BK), kb = k0.div(BLOCK), inK = kb.lt(kBlocks);
+                scales[u] = load(aScales.add(kb), rm.lt(m).and(inK), 0.0).mul(load(wScales.add(kb), inK, 0.0));
+                products[u] = dot(load(a, pm, k0), trans(load(w, pn, k0)), null, Precision.FAST_ACCUMULATION);
+            }
+            for (int u = 0; u < UNROLL; u++) acc.set(fma(products[u], scales[u].col(), acc.get()));
         }
         store(y.add(rm.col().mul(n)).add(rn.row()), acc.get(), rm.col().lt(m).and(rn.row().lt(n)));
     }
@@ -347,7 +354,7 @@ public final class Fp8 {
         } else {
             checkBlockScaled(a, w, cfg);
             launchGemm(MATMUL_BLOCK_SCALED_DESCRIPTORS, m, n, cfg, da, dw, a.scales(), w.scales(), y, m, n, k, cdiv(k, BLOCK),
-                    cfg.bm(), cfg.bn(), cfg.bk(), cfg.group());
+                    cfg.bm(), cfg.bn(), cfg.bk(), cfg.group(), Integer.getInteger("tessera.fp8.unroll", 1));
         }
     }
 

@@ -19,29 +19,29 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The library's block-scaled FP8 GEMM through descriptors on sm_90a: A's and W's boxes by TMA
- * straight into wgmma's slots, no barrier and no shared memory in the loop (the product meets its
- * accumulator in the accumulators' layout, the rows' scales are loaded in their rows). ptxas
- * assembles it without spills at 3 and 4 stages.
+ * straight into wgmma's slots, no barrier and no shared memory in the loop, and with UNROLL = 2 the
+ * second K step's wgmma group still running while the first step's product is scaled (the wait
+ * before the first promotion leaves one group in flight). ptxas assembles both without spills.
  */
 class Fp8PtxasTest {
     static ArgSpec desc(DType t, Integer... block) { return new ArgSpec(new DescriptorType(t, List.of(block)), 16, false); }
 
-    @ParameterizedTest(name = "{0}x{1}x{2}, {3} stages")
-    @CsvSource({"128, 128, 128, 4", "128, 128, 128, 3"})
-    void theBlockScaledLoopOnlyCopiesMultipliesAndPromotes(int bm, int bn, int bk, int stages) throws Exception {
+    @ParameterizedTest(name = "{0}x{1}x{2}, {3} stages, unrolled {4}")
+    @CsvSource({"128, 128, 128, 4, 1", "128, 128, 128, 3, 2", "128, 128, 128, 2, 2"})
+    void theBlockScaledLoopPromotesWhileTheTensorCoresMultiply(int bm, int bn, int bk, int stages, int unroll) throws Exception {
         assumeTrue(Ptxas.path().isPresent(), Ptxas.missingReason());
         DType t = DType.FP8E4M3;
         KernelIR ir = ir(Fp8.class, "matmulBlockScaledThroughDescriptors", args(desc(t, bm, bk), desc(t, bn, bk), ptr(DType.F32), ptr(DType.F32),
-                ptr(DType.BF16), i32(), i32Div16(), i32Div16(), i32()), "BM", bm, "BN", bn, "BK", bk, "GROUP", 8);
+                ptr(DType.BF16), i32(), i32Div16(), i32Div16(), i32()), "BM", bm, "BN", bn, "BK", bk, "GROUP", 8, "UNROLL", unroll);
         var target = Ptxas.target(9, 0);
         PtxModule m = PtxCodegen.generate(ir, new LaunchOptions(8, stages), target);
         Ptxas.Report r = Ptxas.assemble(m.ptx(), target.ptx().arch());
-        System.out.println("fp8 block-scaled, " + stages + " stages: " + r.registers() + " registers");
+        System.out.println("fp8 block-scaled, unrolled " + unroll + ", " + stages + " stages: " + r.registers() + " registers");
         assertTrue(r.ok() && r.registers() > 0, r.output());
         assertEquals(0, Math.max(0, r.spillStores()), () -> "spills:\n" + r.output());
         String ptx = m.ptx(), loop = ptx.substring(ptx.indexOf("\n$L_pipelined_head"), ptx.indexOf("\n$L_pipelined_end"));
-        assertEquals(4, occurrences(loop, "wgmma.mma_async.sync.aligned.m64n128k32.f32.e4m3.e4m3 {"), loop);
+        assertEquals(4 * unroll, occurrences(loop, "wgmma.mma_async.sync.aligned.m64n128k32.f32.e4m3.e4m3 {"), loop);
         assertEquals(0, occurrences(loop, "bar.sync") + occurrences(loop, "ld.shared") + occurrences(loop, "st.shared"), loop);
-        assertEquals(3, occurrences(loop, "ld.global.f32"), "a thread's two rows' scales and the block's");
+        if (unroll == 2) assertTrue(loop.contains("wgmma.wait_group.sync.aligned 1;"), "the second step's group in flight: " + loop);
     }
 }

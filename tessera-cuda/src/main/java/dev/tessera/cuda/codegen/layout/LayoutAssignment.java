@@ -41,6 +41,8 @@ public final class LayoutAssignment {
     private final Map<Value, Value> yielded = new IdentityHashMap<>();
     /** The values for loops carry (their body's arguments past the induction variable): their layout follows their yields'. */
     private final Set<Value> carriedArgs = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    /** Each for loop's carried values (its body's arguments past the induction variable) with their inits. */
+    private final Map<Value, Value> carriedInits = new IdentityHashMap<>();
 
     public LayoutAssignment(KernelIR kernel, int numWarps, Target target, AxisInfo axis, Rematerialization remat) {
         this.numWarps = numWarps;
@@ -273,7 +275,10 @@ public final class LayoutAssignment {
                     Dot d = y.type().isScalar() || remat.isRematerializable(y) ? null : producingDot(y, y.type().shape(), 0);
                     if (d != null) setWant(y, dotLayout(d));
                 }
-                for (int i = 0; i < args.size(); i++) setWant(yields.get(i), want.get(f.results().get(i)));
+                for (int i = 0; i < args.size(); i++) {
+                    setWant(yields.get(i), want.get(f.results().get(i)));
+                    carriedInits.put(args.get(i), f.inits().get(i));
+                }
                 wantRegion(f.body());
                 for (int i = 0; i < args.size(); i++) {
                     DistributedLayout w = want.getOrDefault(args.get(i), want.get(f.results().get(i)));
@@ -318,15 +323,20 @@ public final class LayoutAssignment {
 
     /**
      * For an op that no user asks a layout of: the coalesced layout of an operand loaded from memory
-     * (through conversions), so that its other operands are wanted in it too (the vector that
-     * multiplies a GEMV's loaded weights).
+     * (through conversions, and from a loop's carried value to its init: a block loaded a step
+     * ahead), so that its other operands are wanted in it too (the vector that multiplies a GEMV's
+     * loaded weights; the row maximum a cross-entropy block is offset by, broadcast from the slice
+     * its own reduction made, which a layout of its own sent through shared memory every step).
      */
     private DistributedLayout anchoredOperandLayout(Op op) {
         for (Value v : op.operands()) {
             if (v.type().isScalar()) continue;
-            Op p = remat.producer(v);
-            while (p instanceof Convert || p instanceof Bitcast) p = remat.producer(p.operands().getFirst());
-            if (p instanceof Load l) return coalesced(l);
+            Value at = v;
+            for (int hops = 0; at != null && hops < 8; hops++) {
+                Op p = remat.producer(at);
+                if (p instanceof Load l) return coalesced(l);
+                at = p instanceof Convert || p instanceof Bitcast ? p.operands().getFirst() : p == null ? carriedInits.get(at) : null;
+            }
         }
         return null;
     }
