@@ -323,20 +323,29 @@ public final class LayoutAssignment {
 
     /**
      * For an op that no user asks a layout of: the coalesced layout of an operand loaded from memory
-     * (through conversions, and from a loop's carried value to its init: a block loaded a step
+     * (through elementwise ops, and from a loop's carried value to its init: a block loaded a step
      * ahead), so that its other operands are wanted in it too (the vector that multiplies a GEMV's
      * loaded weights; the row maximum a cross-entropy block is offset by, broadcast from the slice
      * its own reduction made, which a layout of its own sent through shared memory every step).
      */
     private DistributedLayout anchoredOperandLayout(Op op) {
         for (Value v : op.operands()) {
-            if (v.type().isScalar()) continue;
-            Value at = v;
-            for (int hops = 0; at != null && hops < 8; hops++) {
-                Op p = remat.producer(at);
-                if (p instanceof Load l) return coalesced(l);
-                at = p instanceof Convert || p instanceof Bitcast ? p.operands().getFirst() : p == null ? carriedInits.get(at) : null;
-            }
+            Load l = loadedThroughElementwise(v, 8);
+            if (l != null) return coalesced(l);
+        }
+        return null;
+    }
+
+    /** The load {@code v} is computed from elementwise (at most {@code hops} ops back), or null. */
+    private Load loadedThroughElementwise(Value v, int hops) {
+        if (v == null || v.type().isScalar() || remat.isRematerializable(v) || hops == 0) return null;
+        Op p = remat.producer(v);
+        if (p instanceof Load l) return l;
+        if (p == null) return loadedThroughElementwise(carriedInits.get(v), hops - 1);
+        if (!(p instanceof Convert || p instanceof Bitcast || p instanceof Unary || isElementwise(p))) return null;
+        for (Value in : p.operands()) {
+            Load l = loadedThroughElementwise(in, hops - 1);
+            if (l != null) return l;
         }
         return null;
     }
