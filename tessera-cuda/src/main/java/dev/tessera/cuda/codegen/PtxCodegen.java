@@ -124,7 +124,11 @@ public final class PtxCodegen {
             }
 
             @Override
-            public boolean isZero(Value v) { return layouts.isZeroConstant(v); }
+            public boolean isZero(Value v) {
+                Op op = remat.producer(v);
+                while (op instanceof Op.Splat s) op = remat.producer(s.source());
+                return op instanceof Op.Constant c && Double.doubleToRawLongBits(c.value().doubleValue()) == 0;
+            }
 
             @Override
             public boolean accumulatesInPlace(Op.Dot d) { return layouts.layoutOf(d.acc()).equals(layouts.dotLayout(d)); }
