@@ -26,12 +26,6 @@ import dev.tessera.runtime.JitKernel;
 public final class CrossEntropyKernels {
     private CrossEntropyKernels() {}
 
-    /**
-     * Logits a lane of the first pass reduces alone, its run of consecutive logits in one thread
-     * (1: every logit is a lane of its own). An experiment's switch until measured.
-     */
-    static final int RUN = Integer.getInteger("tessera.ce.run", 1);
-
     /** log2(e): e^x is computed as 2^(x log2 e), as {@code Softmax} does. */
     static final double LOG2_E = 1.4426950408889634;
 
@@ -101,21 +95,19 @@ public final class CrossEntropyKernels {
         // unchecked, a label outside the vocabulary gives its row a NaN loss rather than another label's
         Tile zy = where(inRange, transform(xy, scale, cap, terms), Double.NaN);
 
-        // the first pass's offsets in a block: [BLOCK] lanes, or [BLOCK / RUN, RUN], a lane a row of RUN logits
-        Tile lanes = RUN == 1 ? arange(0, BLOCK) : arange(0, BLOCK / RUN).col().mul(RUN).add(arange(0, RUN).row());
-        Var m = var(full(F32, -Float.MAX_VALUE, BLOCK / RUN));
-        Var s = var(zeros(F32, BLOCK / RUN)), zSum = var(zeros(F32, BLOCK / RUN));
-        Var ahead = var(firstWholeBlock(base, lanes, whole, Eviction.LAST));
+        Var m = var(full(F32, -Float.MAX_VALUE, BLOCK));
+        Var s = var(zeros(F32, BLOCK)), zSum = var(zeros(F32, BLOCK));
+        Var ahead = var(firstWholeBlock(base, arange(0, BLOCK), whole, Eviction.LAST));
         for (Tile j0 : range(0, whole, BLOCK)) {
             Tile x = ahead.get();
             // the next block's start is clamped to the last whole block, which the last step loads again (from L2,
             // where it just went: no DRAM traffic): a block past the whole ones would run past the row unmasked,
             // and a mask would cost every step its predicates, and its vectors unless n is a multiple of 16
-            ahead.set(block(base, lanes.add(minimum(j0.add(BLOCK), whole.sub(BLOCK))), null, Eviction.LAST));
+            ahead.set(block(base, arange(0, BLOCK).add(minimum(j0.add(BLOCK), whole.sub(BLOCK))), null, Eviction.LAST));
             firstPass(x, null, scale, cap, terms, m, s, zSum);
         }
         for (Tile j0 : range(whole, n, BLOCK)) {
-            Tile j = lanes.add(j0), inRow = j.lt(n);
+            Tile j = arange(0, BLOCK).add(j0), inRow = j.lt(n);
             firstPass(block(base, j, inRow, Eviction.LAST), inRow, scale, cap, terms, m, s, zSum);
         }
         // the lanes' sums, each relative to its own maximum, brought to the row's
@@ -165,33 +157,12 @@ public final class CrossEntropyKernels {
     private static void firstPass(Tile x, Tile mask, Tile scale, Tile cap, Terms terms, Var m, Var s, Var zSum) {
         Tile z = transform(x.to(F32), scale, cap, terms);
         Tile zm = mask == null ? z : where(mask, z, -Float.MAX_VALUE);
-        if (RUN > 1) {
-            firstPassOverRuns(z, zm, mask, terms, m, s, zSum);
-            return;
-        }
         Tile d = zm.sub(m.get());
         // e below 2^-126, which fastExp2 flushes, is a term or a rescaled sum below f32's resolution of s ≥ 1
         Tile e = fastExp2(abs(d).mul(-LOG2_E));
         s.set(where(d.gt(0.0), fma(s.get(), e, scalar(1.0).to(F32)), s.get().add(e)));
         m.set(maximum(m.get(), zm));
         if (terms.smoothing) zSum.set(zSum.get().add(mask == null ? z : where(mask, z, 0.0)));
-    }
-
-    /**
-     * {@link #firstPass} with a lane a row of RUN logits that one thread holds: the row's maximum
-     * first (in the thread, no shuffle), then one exponential a logit relative to the new maximum
-     * (an fma and ex2) and one for the old sum's rescaling a row: about 5 instructions a logit
-     * where a lane a logit takes 9 (sub, abs·log2 e, ex2, compare, fma, add, select, max and the
-     * conversion). The exponent's offset −m·log2 e is clamped to FLT_MAX: a row with no real logit
-     * yet (m = −FLT_MAX) then adds terms of 0, where −m·log2 e would overflow to +inf.
-     */
-    private static void firstPassOverRuns(Tile z, Tile zm, Tile mask, Terms terms, Var m, Var s, Var zSum) {
-        Tile mNew = maximum(m.get(), max(zm, 1));
-        Tile offset = minimum(mNew.mul(-LOG2_E), Float.MAX_VALUE);
-        Tile terms1 = sum(fastExp2(fma(zm, scalar(LOG2_E).to(F32), offset.col())), 1);
-        s.set(fma(s.get(), fastExp2(m.get().sub(mNew).mul(LOG2_E)), terms1));
-        m.set(mNew);
-        if (terms.smoothing) zSum.set(zSum.get().add(sum(mask == null ? z : where(mask, z, 0.0), 1)));
     }
 
     /** One block of the second pass: the gradient of the logits x read at {@code j}, stored over them (unmasked for a whole block). */
