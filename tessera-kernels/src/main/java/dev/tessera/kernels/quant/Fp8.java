@@ -353,6 +353,7 @@ public final class Fp8 {
                     da, dw, a.scales(), w.scales(), y, m, n, k, cfg.bm(), cfg.bn(), cfg.bk(), cfg.group(), persistent);
         } else {
             checkBlockScaled(a, w, cfg);
+            // K steps a loop iteration: 1 until the two-step loop (-Dtessera.fp8.unroll=2, 3 stages) is timed on a GPU (bench/NOTES.md)
             launchGemm(MATMUL_BLOCK_SCALED_DESCRIPTORS, m, n, cfg, da, dw, a.scales(), w.scales(), y, m, n, k, cdiv(k, BLOCK),
                     cfg.bm(), cfg.bn(), cfg.bk(), cfg.group(), Integer.getInteger("tessera.fp8.unroll", 1));
         }
