@@ -246,6 +246,13 @@ public final class Fp8 {
     public static final GemmConfig DESCRIPTOR_GEMM_CONFIG = new GemmConfig(128, 128, 128, 8, 8, 4);
 
     /**
+     * K steps a loop iteration of the block-scaled GEMM through descriptors: 1 until the two-step
+     * loop (-Dtessera.fp8.unroll=2, 3 stages) is timed on a GPU (bench/NOTES.md); read once, not at
+     * every launch.
+     */
+    static final int BLOCK_SCALED_UNROLL = Integer.getInteger("tessera.fp8.unroll", 1);
+
+    /**
      * The per-tensor GEMM's blocking (through descriptors): 128×256 tiles on two warpgroups, 128 deep,
      * 4 stages (H100, e4m3, 4096³ / 8192³: 1211.2 / 1251.5 TFLOP/s, torch._scaled_mm 1248 / 1230 in
      * the same run; 3 stages 912.7 / 971.3; 128×128 and 256×128 tiles 888–965).
@@ -353,9 +360,8 @@ public final class Fp8 {
                     da, dw, a.scales(), w.scales(), y, m, n, k, cfg.bm(), cfg.bn(), cfg.bk(), cfg.group(), persistent);
         } else {
             checkBlockScaled(a, w, cfg);
-            // K steps a loop iteration: 1 until the two-step loop (-Dtessera.fp8.unroll=2, 3 stages) is timed on a GPU (bench/NOTES.md)
             launchGemm(MATMUL_BLOCK_SCALED_DESCRIPTORS, m, n, cfg, da, dw, a.scales(), w.scales(), y, m, n, k, cdiv(k, BLOCK),
-                    cfg.bm(), cfg.bn(), cfg.bk(), cfg.group(), Integer.getInteger("tessera.fp8.unroll", 1));
+                    cfg.bm(), cfg.bn(), cfg.bk(), cfg.group(), BLOCK_SCALED_UNROLL);
         }
     }
 

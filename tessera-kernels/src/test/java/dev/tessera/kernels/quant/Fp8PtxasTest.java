@@ -44,6 +44,7 @@ class Fp8PtxasTest {
         String ptx = m.ptx(), loop = ptx.substring(ptx.indexOf("\n$L_pipelined_head"), ptx.indexOf("\n$L_pipelined_end"));
         assertEquals(4 * unroll, occurrences(loop, "wgmma.mma_async.sync.aligned.m64n128k32.f32.e4m3.e4m3 {"), loop);
         assertEquals(0, occurrences(loop, "bar.sync") + occurrences(loop, "ld.shared") + occurrences(loop, "st.shared"), loop);
+        assertEquals(3 * unroll, occurrences(loop, "ld.global.f32"), "a thread's two rows' scales and the block's, each K step");
         if (unroll == 2) assertTrue(loop.contains("wgmma.wait_group.sync.aligned 1;"), "the second step's group in flight: " + loop);
     }
 }
