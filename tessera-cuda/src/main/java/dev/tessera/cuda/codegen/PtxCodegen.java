@@ -124,11 +124,7 @@ public final class PtxCodegen {
             }
 
             @Override
-            public boolean isZero(Value v) {
-                Op op = remat.producer(v);
-                while (op instanceof Op.Splat s) op = remat.producer(s.source());
-                return op instanceof Op.Constant c && Double.doubleToRawLongBits(c.value().doubleValue()) == 0;
-            }
+            public boolean isZero(Value v) { return layouts.isZeroConstant(v); }
 
             @Override
             public boolean accumulatesInPlace(Op.Dot d) { return layouts.layoutOf(d.acc()).equals(layouts.dotLayout(d)); }

@@ -48,7 +48,9 @@ public final class WgmmaRules {
         int m = dot.a().type().shape().dim(0), k = dot.a().type().shape().dim(1), n = dot.b().type().shape().dim(1);
         DType in = dot.a().type().dtype();
         boolean tf32 = dot.precision() == Dot.Precision.TF32;
-        TileValue acc = cx.operand(dot, dot.acc());
+        // a product from zeros is written over its registers (scale-d false): no zeros are moved into them first
+        boolean fromZero = cx.layouts.isZeroConstant(dot.acc());
+        TileValue acc = fromZero ? null : cx.operand(dot, dot.acc());
         TileValue b = op.b() == null ? cx.operandAny(dot, dot.b()) : null;   // staged as it is held
         // A straight from registers (packed or not) when it is held as the previous dot of a chain left it, else staged
         MmaRules.AFragments inRegisters = op.a() == null && groups.gn() == 1 ? MmaRules.fragmentsInRegisters(cx, dot, cx.operandAny(dot, dot.a())) : null;
@@ -73,13 +75,15 @@ public final class WgmmaRules {
         TileValue result;
         if (op.completion() == GpuOp.Wgmma.Completion.NEXT_ITERATION) {
             // in place: the loop's carried registers, left for the next iteration's dot and the loop's end to wait for
-            if (!acc.layout().equals(out)) throw new IllegalStateException("an in-flight wgmma's accumulator in " + acc.layout() + ", not " + out);
+            if (acc == null || !acc.layout().equals(out)) throw new IllegalStateException("an in-flight wgmma's accumulator is not held in " + out);
             result = acc;
         } else {
-            result = cx.fresh(out, acc.type());
+            result = cx.fresh(out, dot.result().type().element());
+        }
+        if (!fromZero && !java.util.Arrays.equals(result.regs(), acc.regs())) {
             for (int r = 0; r < out.numRegs(); r++) Emit.move(cx, result.regClass(), result.reg(r), acc.reg(r));
         }
-        multiply(cx, instr, groups, oa, aBase, inRegisters, ob, bBase, result.regs());
+        multiply(cx, instr, groups, oa, aBase, inRegisters, ob, bBase, result.regs(), fromZero);
         // a dot deferred to its first reader waits here after all when it staged an operand: the scratch is released now
         switch (op.completion()) {
             case AT_RULE_END -> w.op("wgmma.wait_group.sync.aligned 0");
@@ -102,13 +106,13 @@ public final class WgmmaRules {
 
     /** Every warpgroup's instructions over the whole K, on accumulators {@code acc}, committed as one group. */
     private static void multiply(Lowerer cx, Wgmma instr, WarpGroups g, Operand oa, String aBase, MmaRules.AFragments aRegisters, Operand ob,
-                                 String bBase, String[] acc) {
+                                 String bBase, String[] acc, boolean fromZero) {
         PtxWriter w = cx.w;
         String descA = aRegisters != null ? null : descriptor(cx, oa, aBase, groupOffset(cx, g, oa));
         String descB = descriptor(cx, ob, bBase, groupOffset(cx, g, ob));
-        String scaleD = cx.once("wgmma:scale-d", () -> {
+        String scaleD = cx.once("wgmma:scale-d:" + !fromZero, () -> {
             String p = w.reg(RegClass.PRED);
-            w.op("setp.ne.u32 %s, 1, 0", p);
+            w.op("setp.ne.u32 %s, %d, 0", p, fromZero ? 0 : 1);
             return p;
         });
         // A in registers has no transpose flag of its own

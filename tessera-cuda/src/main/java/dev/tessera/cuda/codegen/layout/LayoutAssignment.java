@@ -82,6 +82,13 @@ public final class LayoutAssignment {
     /** The op defining {@code v} (null for parameters and region arguments). */
     public Op producerOf(Value v) { return remat.producer(v); }
 
+    /** Whether {@code v} is the constant +0 (a scalar's or splatted). */
+    public boolean isZeroConstant(Value v) {
+        Op op = v == null ? null : remat.producer(v);
+        while (op instanceof Splat s) op = remat.producer(s.source());
+        return op instanceof Constant c && Double.doubleToRawLongBits(c.value().doubleValue()) == 0;
+    }
+
     // ------------------------------------------------------------------ anchors
 
     /**
