@@ -110,11 +110,7 @@ public final class WgmmaRules {
         PtxWriter w = cx.w;
         String descA = aRegisters != null ? null : descriptor(cx, oa, aBase, groupOffset(cx, g, oa));
         String descB = descriptor(cx, ob, bBase, groupOffset(cx, g, ob));
-        String scaleD = cx.once("wgmma:scale-d:" + !fromZero, () -> {
-            String p = w.reg(RegClass.PRED);
-            w.op("setp.ne.u32 %s, %d, 0", p, fromZero ? 0 : 1);
-            return p;
-        });
+        String accumulate = scaleD(cx, true), overwrite = fromZero ? scaleD(cx, false) : accumulate;
         // A in registers has no transpose flag of its own
         String transA = aRegisters != null ? "" : (oa.kContiguous() ? 0 : 1) + ", ";
         String tail = !instr.scaled() ? "" : instr.transposable() ? ", 1, 1, " + transA + (ob.kContiguous() ? 0 : 1) : ", 1, 1";
@@ -134,11 +130,21 @@ public final class WgmmaRules {
                 for (int ni = 0; ni < g.repN(); ni++) {
                     int first = per * (ni + g.repN() * mi);
                     String d = "{" + String.join(", ", java.util.Arrays.copyOfRange(acc, first, first + per)) + "}";
-                    w.op("%s %s, %s, %s, %s%s", instr.instruction(g.instrN()), d, da[s][mi], db[s][ni], scaleD, tail);
+                    // from zeros, the first K step's instruction writes the registers, the later ones add to them
+                    w.op("%s %s, %s, %s, %s%s", instr.instruction(g.instrN()), d, da[s][mi], db[s][ni], s == 0 ? overwrite : accumulate, tail);
                 }
             }
         }
         w.op("wgmma.commit_group.sync.aligned");
+    }
+
+    /** The predicate register wgmma's scale-d reads: D = A·B + D when {@code accumulate}, else D = A·B. */
+    private static String scaleD(Lowerer cx, boolean accumulate) {
+        return cx.once("wgmma:scale-d:" + accumulate, () -> {
+            String p = cx.w.reg(RegClass.PRED);
+            cx.w.op("setp.ne.u32 %s, %d, 0", p, accumulate ? 1 : 0);
+            return p;
+        });
     }
 
     /**
