@@ -38,7 +38,6 @@ class Fp8PtxasTest {
         PtxModule m = PtxCodegen.generate(ir, new LaunchOptions(bm / 16, stages), target);   // a warpgroup a 64 rows
         Ptxas.Report r = Ptxas.assemble(m.ptx(), target.ptx().arch());
         System.out.println("fp8 block-scaled, unrolled " + unroll + ", " + stages + " stages: " + r.registers() + " registers");
-        assertFalse(r.output().contains("serialized"), r::output);
         assertTrue(r.ok() && r.registers() > 0, r.output());
         assertFalse(r.output().contains("serialized"), r::output);   // ptxas's C7514: a wgmma it could not leave in flight
         assertEquals(0, Math.max(0, r.spillStores()), () -> "spills:\n" + r.output());
