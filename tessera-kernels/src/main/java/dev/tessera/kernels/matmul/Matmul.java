@@ -40,14 +40,28 @@ public final class Matmul {
     public static void persistentThroughDescriptors(Tensor a, Tensor b, Tensor c, MatmulConfig cfg) { throughDescriptors(a, b, c, cfg, true); }
 
     private static void throughDescriptors(Tensor a, Tensor b, Tensor c, MatmulConfig cfg, boolean persistent) {
+        throughDescriptors(a, b, c, cfg, persistent ? MatmulLaunch.of(a, b, c).persistentPrograms(cfg.bm(), cfg.bn(), cfg.streamK()) : 0);
+    }
+
+    /**
+     * The matmul through descriptors: a program a tile ({@code programs} 0), or the persistent
+     * kernel on {@code programs} programs (the tests' way to share K steps among more or fewer
+     * programs than the device has multiprocessors).
+     */
+    static void throughDescriptors(Tensor a, Tensor b, Tensor c, MatmulConfig cfg, int programs) {
+        boolean persistent = programs > 0;
         MatmulLaunch l = MatmulLaunch.of(a, b, c);
         if (cfg.split() != 1) throw new IllegalArgumentException("a matmul through descriptors is not split along K: " + cfg);
-        long tiles = l.tiles(cfg.bm(), cfg.bn()), programs = persistent ? Math.min(tiles, a.device().info().multiprocessors()) : tiles;
-        JitKernel kernel = persistent ? MatmulKernel.PERSISTENT_DESCRIPTORS : MatmulKernel.DESCRIPTORS;
         try (Tensor read = l.descriptorOperandB()) {
-            java.util.Map<String, Object> cx = l.descriptorConstexprs(cfg);
-            kernel.withOptions(cfg.warps(), cfg.stages()).launch(meta -> new int[] {Math.toIntExact(programs)},
-                    MatmulTuning.descriptorArguments(l.descriptorInputs(read), cx), cx);
+            if (!persistent) {
+                java.util.Map<String, Object> cx = l.descriptorConstexprs(cfg);
+                MatmulKernel.DESCRIPTORS.withOptions(cfg.warps(), cfg.stages()).launch(l::tileGrid, MatmulTuning.descriptorArguments(l.descriptorInputs(read), cx), cx);
+                return;
+            }
+            java.util.Map<String, Object> cx = l.persistentConstexprs(cfg);
+            SplitKWorkspace.run(a.device(), cfg.streamK() ? l.streamKFloats(cfg.bm(), cfg.bn(), programs) : 0, cfg.streamK() ? l.streamKTiles(programs) : 0, (partials, arrivals) ->
+                    MatmulKernel.PERSISTENT_DESCRIPTORS.withOptions(cfg.warps(), cfg.stages()).launch(meta -> new int[] {programs},
+                            MatmulTuning.descriptorArguments(l.persistentInputs(read, partials, arrivals), cx), cx));
         }
     }
 
@@ -65,15 +79,37 @@ public final class Matmul {
         MatmulLaunch l = MatmulLaunch.of(a, b, c);
         try (Tensor read = l.descriptorOperandB()) {
             // the tuner's configs make the descriptors in blocks of their tiles (MatmulTuning.DESCRIPTOR_TUNER's arguments)
-            tuner.launch(descriptorGrid(tuner, l), l.descriptorInputs(read), java.util.Map.of("B_TRANSPOSED", l.bTransposed()));
+            descriptorLaunch(tuner, l, read, (grid, inputs) -> tuner.launch(grid, inputs, java.util.Map.of("B_TRANSPOSED", l.bTransposed())));
         }
     }
 
-    /** A program a tile, or for the persistent kernel a program a multiprocessor (at most one a tile). */
-    private static dev.tessera.runtime.Grid descriptorGrid(Autotuner tuner, MatmulLaunch l) {
-        if (tuner.kernel() != MatmulKernel.PERSISTENT_DESCRIPTORS) return l::tileGrid;
-        int processors = l.a().device().info().multiprocessors();
-        return meta -> new int[] {Math.min(l.tileGrid(meta)[0], processors)};
+    /** What a tuner of a descriptor kernel is run with: its grid and its inputs (for the persistent kernel, with the stream-K workspace). */
+    private interface DescriptorLaunch {
+        void run(dev.tessera.runtime.Grid grid, Object[] inputs);
+    }
+
+    /**
+     * Runs {@code launch} with the grid and inputs of {@code tuner}'s kernel: a program a tile, or for
+     * the persistent kernel a program a multiprocessor (at most one a tile without stream-K) and
+     * the workspace its stream-K configs need, under the workspace's lock.
+     */
+    private static void descriptorLaunch(Autotuner tuner, MatmulLaunch l, Tensor read, DescriptorLaunch launch) {
+        if (tuner.kernel() != MatmulKernel.PERSISTENT_DESCRIPTORS) {
+            launch.run(l::tileGrid, l.descriptorInputs(read));
+            return;
+        }
+        long floats = 0, tiles = 0;
+        for (var config : tuner.configs()) {
+            MatmulConfig c = MatmulConfig.of(config);
+            if (c.streamK()) {
+                int programs = l.persistentPrograms(c.bm(), c.bn(), true);
+                floats = Math.max(floats, l.streamKFloats(c.bm(), c.bn(), programs));
+                tiles = l.streamKTiles(programs);
+            }
+        }
+        SplitKWorkspace.run(l.a().device(), floats, tiles, (partials, arrivals) -> launch.run(
+                meta -> new int[] {l.persistentPrograms((int) meta.get("BM"), (int) meta.get("BN"), Boolean.TRUE.equals(meta.get("STREAM_K")))},
+                l.persistentInputs(read, partials, arrivals)));
     }
 
     /**
@@ -105,8 +141,9 @@ public final class Matmul {
                 meta -> l.grid(meta, partials, arrivals), l.args(partials, arrivals), MatmulLaunch.precision(ieee)).bestMs());
         try (Tensor read = l.descriptorOperandB()) {
             Autotuner tuner = MatmulTuning.PERSISTENT_TUNER;
-            double descriptors = tuner.tune(descriptorGrid(tuner, l), l.descriptorInputs(read), java.util.Map.of("B_TRANSPOSED", l.bTransposed())).bestMs();
-            return descriptors < pointer[0];
+            double[] descriptors = new double[1];
+            descriptorLaunch(tuner, l, read, (grid, inputs) -> descriptors[0] = tuner.tune(grid, inputs, java.util.Map.of("B_TRANSPOSED", l.bTransposed())).bestMs());
+            return descriptors[0] < pointer[0];
         }
     }
 

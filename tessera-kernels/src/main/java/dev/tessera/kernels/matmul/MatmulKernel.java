@@ -99,7 +99,8 @@ public final class MatmulKernel {
     @Kernel
     static void descriptors(TensorDesc a, TensorDesc b, Tile c, Tile M, Tile N, Tile K, Tile scm, Tile scn,
                             @Constexpr int BM, @Constexpr int BN, @Constexpr int BK, @Constexpr int GROUP, @Constexpr boolean B_TRANSPOSED) {
-        descriptorTile(a, b, c, M, N, K, scm, scn, programId(0), BM, BN, BK, GROUP, B_TRANSPOSED);
+        Tile[] at = tileOrigin(programId(0), M, N, BM, BN, GROUP);
+        storeTile(c, M, N, scm, scn, at, descriptorProduct(a, b, at[0], at[1], K, BM, BN, BK, B_TRANSPOSED, null));
     }
 
     /**
@@ -107,21 +108,86 @@ public final class MatmulKernel {
      * walks the output tiles t = program, program + programs, ... in the grouped order, so that no
      * block is launched after the first wave and, on Hopper, the copy unit and the tensor cores of
      * each multiprocessor go from one tile to the next without a launch between them.
+     *
+     * <p>With STREAM_K the last one to two waves of tiles are not dealt out whole: their K steps,
+     * laid end to end, are cut into one equal run a program (stream-K, Osama et al. 2023), so that
+     * no multiprocessor idles through a part-empty last wave (512 × 11008 in tiles of 128 × 128 are
+     * 344 tiles, 2.6 waves on 132 SMs). The waves before are whole tiles as without it. A tile that
+     * several runs share is summed as split-K sums a slice: each writes its f32 partial into
+     * {@code partials} (two slots a program: its first and its last tile are the only ones it can
+     * share) and counts itself in the tile's {@code arrivals}; the last to arrive sums the partials
+     * in program order (the result does not depend on who came last), stores C and sets the
+     * counter back to 0 for the next launch.
      */
     @Kernel
-    static void persistentDescriptors(TensorDesc a, TensorDesc b, Tile c, Tile M, Tile N, Tile K, Tile scm, Tile scn,
-                                      @Constexpr int BM, @Constexpr int BN, @Constexpr int BK, @Constexpr int GROUP, @Constexpr boolean B_TRANSPOSED) {
-        Tile tiles = cdiv(M, BM).mul(cdiv(N, BN));
-        for (Tile t : range(programId(0), tiles, numPrograms(0))) descriptorTile(a, b, c, M, N, K, scm, scn, t, BM, BN, BK, GROUP, B_TRANSPOSED);
+    static void persistentDescriptors(TensorDesc a, TensorDesc b, Tile c, Tile M, Tile N, Tile K, Tile scm, Tile scn, Tile partials, Tile arrivals,
+                                      @Constexpr int BM, @Constexpr int BN, @Constexpr int BK, @Constexpr int GROUP, @Constexpr boolean B_TRANSPOSED,
+                                      @Constexpr boolean STREAM_K) {
+        Tile tiles = cdiv(M, BM).mul(cdiv(N, BN)), programs = numPrograms(0), program = programId(0);
+        // with STREAM_K, whole tiles for all waves but the last one or two (whose K steps are shared out below)
+        Tile whole = STREAM_K ? maximum(tiles.div(programs).sub(1), 0L).mul(programs) : tiles;
+        for (Tile t : range(program, whole, numPrograms(0))) {
+            Tile[] at = tileOrigin(t, M, N, BM, BN, GROUP);
+            storeTile(c, M, N, scm, scn, at, descriptorProduct(a, b, at[0], at[1], K, BM, BN, BK, B_TRANSPOSED, null));
+        }
+        if (!STREAM_K) return;
+        // the rest's K steps end to end, a run of `per` of them a program: [start, end)
+        Tile steps = cdiv(K, BK), shared = tiles.sub(whole).mul(steps), per = cdiv(shared, programs);
+        Tile start = program.mul(per), end = minimum(start.add(per), shared);
+        for (Tile u : range(start.div(steps), cdiv(end, steps))) {
+            Tile first = u.mul(steps);
+            Tile[] at = tileOrigin(whole.add(u), M, N, BM, BN, GROUP);
+            Tile acc = descriptorSteps(a, b, at[0], at[1], maximum(start.sub(first), 0L), minimum(end.sub(first), steps), BM, BN, BK, B_TRANSPOSED, null);
+            // the programs whose runs meet this tile: from its first step's to its last step's. A tile one run holds
+            // whole goes through the workspace too: with a second store of the accumulator, straight to C in a branch
+            // of its own, ptxas spilled 88-136 bytes on 128-register accumulators
+            Tile from = first.div(per), to = first.add(steps).sub(1).div(per);
+            store(streamKPartial(partials, program, start, u, steps, 0, BM, BM, BN), acc);
+            // every thread's partial is written before one thread counts the program in (release, GPU scope)
+            debugBarrier();
+            Tile arrived = atomicAdd(arrivals.add(u), 1L);
+            when(arrived.eq(to.sub(from)), () -> {
+                // summed a chunk of rows at a time: a whole tile and the piece being added would be two accumulators' registers
+                int rows = streamKSumRows(BM, BN);
+                for (int r = 0; r < BM; r += rows) {
+                    Var sum = var(zeros(F32, rows, BN));
+                    for (Tile q : range(from, to.add(1))) {
+                        // past L1: the other partials were written by other multiprocessors
+                        sum.set(sum.get().add(load(streamKPartial(partials, q, q.mul(per), u, steps, r, rows, BM, BN), null, null,
+                                MemoryOrder.Cache.CG, MemoryOrder.Eviction.NORMAL)));
+                    }
+                    storeTile(c, M, N, scm, scn, new Tile[] {at[0].add(r), at[1]}, sum.get());
+                }
+                store(arrivals.add(u), 0L, null);
+            });
+        }
     }
 
-    /** Output tile {@code t} (in the grouped order) of the matmul through descriptors: its K loop and its masked store. */
-    private static void descriptorTile(TensorDesc a, TensorDesc b, Tile c, Tile M, Tile N, Tile K, Tile scm, Tile scn, Tile t,
-                                       int BM, int BN, int BK, int GROUP, boolean B_TRANSPOSED) {
+    /** Rows of the stream-K sum's chunks: 8192 values (64 × 128), 32 registers a thread on 8 warps. */
+    private static int streamKSumRows(int BM, int BN) { return Math.max(1, Math.min(BM, 8192 / BN)); }
+
+    /**
+     * Pointers to rows [r, r + rows) of the partial tile program {@code q} (its run starting at step
+     * {@code start}) writes for shared tile {@code u}: slot 0 of its two, BM·BN values each, for the
+     * first tile of its run, slot 1 for the last. The slot's row joins the aranges before anything
+     * else, so that nothing of [rows, 1] or more is invariant in the loop over tiles: hoisted out of
+     * it, such offsets held their registers through the K loop beside the accumulator (ptxas
+     * spilled 20-152 bytes on 128-register accumulators before).
+     */
+    private static Tile streamKPartial(Tile partials, Tile q, Tile start, Tile u, Tile steps, int r, int rows, int BM, int BN) {
+        Tile slot = q.mul(2).add(where(start.div(steps).eq(u), 0L, 1L));
+        return partials.add(arange(0, rows).col().add(slot.mul(BM).add(r)).mul(BN)).add(arange(0, BN).row());
+    }
+
+    /** The first row and column of output tile {@code t} (in the grouped order). */
+    private static Tile[] tileOrigin(Tile t, Tile M, Tile N, int BM, int BN, int GROUP) {
         Tile[] tile = groupedTile(t, M, N, BM, BN, GROUP);
-        Tile m = tile[0].mul(BM), n = tile[1].mul(BN);
-        Tile acc = descriptorProduct(a, b, m, n, K, BM, BN, BK, B_TRANSPOSED, null);
-        Tile rm = m.add(arange(0, BM)), rn = n.add(arange(0, BN));
+        return new Tile[] {tile[0].mul(BM), tile[1].mul(BN)};
+    }
+
+    /** Stores the f32 tile {@code acc} at rows and columns from {@code at} of C, masked to M and N, converted to C's dtype. */
+    private static void storeTile(Tile c, Tile M, Tile N, Tile scm, Tile scn, Tile[] at, Tile acc) {
+        Tile rm = at[0].add(arange(0, acc.shape()[0])), rn = at[1].add(arange(0, acc.shape()[1]));
         store(c.add(rm.col().mul(scm)).add(rn.row().mul(scn)), acc, rm.col().lt(M).and(rn.row().lt(N)));
     }
 
@@ -133,8 +199,14 @@ public final class MatmulKernel {
      */
     public static Tile descriptorProduct(TensorDesc a, TensorDesc b, Tile m, Tile n, Tile K, int BM, int BN, int BK, boolean bTransposed,
                                          Precision precision) {
+        return descriptorSteps(a, b, m, n, null, cdiv(K, BK), BM, BN, BK, bTransposed, precision);
+    }
+
+    /** {@link #descriptorProduct} over K steps [from, to) alone (steps of BK; from null for 0). */
+    static Tile descriptorSteps(TensorDesc a, TensorDesc b, Tile m, Tile n, Tile from, Tile to, int BM, int BN, int BK, boolean bTransposed,
+                                Precision precision) {
         Var acc = var(zeros(F32, BM, BN));
-        for (Tile k : range(0, cdiv(K, BK))) {
+        for (Tile k : from == null ? range(0, to) : range(from, to)) {
             Tile bt = bTransposed ? trans(load(b, n, k.mul(BK))) : load(b, k.mul(BK), n);
             acc.set(dot(load(a, m, k.mul(BK)), bt, acc.get(), precision));
         }

@@ -133,10 +133,36 @@ record MatmulLaunch(Tensor a, Tensor b, Tensor c, int m, int n, int k) {
     /** The descriptor kernel's runtime arguments as the tuner is given them: a and B ({@link #descriptorOperandB}) as tensors. */
     Object[] descriptorInputs(Tensor read) { return new Object[] {a, read, c, m, n, k, (int) c.stride(0), (int) c.stride(1)}; }
 
+    /** The persistent descriptor kernel's: {@link #descriptorInputs} and the stream-K workspace. */
+    Object[] persistentInputs(Tensor read, Tensor partials, Tensor arrivals) {
+        return new Object[] {a, read, c, m, n, k, (int) c.stride(0), (int) c.stride(1), partials, arrivals};
+    }
+
     /** The descriptor kernel's constexprs for a fixed blocking. */
     Map<String, Object> descriptorConstexprs(MatmulConfig cfg) {
+        if (cfg.streamK()) throw new IllegalArgumentException("stream-K is the persistent kernel's: " + cfg);
         return Map.of("BM", cfg.bm(), "BN", cfg.bn(), "BK", cfg.bk(), "GROUP", cfg.group(), "B_TRANSPOSED", bTransposed());
     }
+
+    /** The persistent descriptor kernel's constexprs for a fixed blocking. */
+    Map<String, Object> persistentConstexprs(MatmulConfig cfg) {
+        return Map.of("BM", cfg.bm(), "BN", cfg.bn(), "BK", cfg.bk(), "GROUP", cfg.group(), "B_TRANSPOSED", bTransposed(), "STREAM_K", cfg.streamK());
+    }
+
+    /**
+     * The persistent kernel's programs: one a multiprocessor, at most one a tile unless stream-K
+     * shares K steps out (then every multiprocessor takes a run of them).
+     */
+    int persistentPrograms(int bm, int bn, boolean streamK) {
+        int processors = a.device().info().multiprocessors();
+        return streamK ? processors : (int) Math.min(tiles(bm, bn), processors);
+    }
+
+    /** The f32 partial values stream-K's {@code programs} write: two tiles a program (the first and the last of its run). */
+    static long streamKFloats(int bm, int bn, int programs) { return 2L * programs * bm * bn; }
+
+    /** The arrival counters stream-K on {@code programs} programs needs: one a shared tile, fewer than two waves of them. */
+    static long streamKTiles(int programs) { return 2L * programs; }
 
     /** The constexprs the tuner leaves alone: f32 operands use tf32 unless {@code ieee}. */
     static Map<String, Object> precision(boolean ieee) { return Map.of("IEEE", ieee); }

@@ -121,8 +121,31 @@ public final class MatmulTuning {
      */
     public static final Autotuner DESCRIPTOR_TUNER = descriptorTuner(MatmulKernel.DESCRIPTORS);
 
-    /** As {@link #DESCRIPTOR_TUNER}, of the persistent kernel ({@link MatmulKernel#PERSISTENT_DESCRIPTORS}). */
-    public static final Autotuner PERSISTENT_TUNER = descriptorTuner(MatmulKernel.PERSISTENT_DESCRIPTORS);
+    /**
+     * Blockings the persistent kernel also tries with stream-K, where the last wave of whole tiles
+     * would leave multiprocessors idle ({@link #streamKWorthTrying}): the persistent kernel's
+     * winners of the LLM sweep on an H100 (128×128×64 on one warpgroup from M 128 to 512, 128×256 and
+     * 256×128 on two at M 4096).
+     */
+    static final List<MatmulConfig> STREAM_K_CONFIGS = List.of(
+            new MatmulConfig(128, 128, 64, 8, 4, 5).withStreamK(true),
+            new MatmulConfig(128, 128, 64, 8, 8, 4).withStreamK(true),
+            new MatmulConfig(128, 256, 64, 8, 8, 4).withStreamK(true),
+            new MatmulConfig(256, 128, 64, 8, 8, 4).withStreamK(true));
+
+    /**
+     * As {@link #DESCRIPTOR_TUNER}, of the persistent kernel ({@link MatmulKernel#PERSISTENT_DESCRIPTORS}):
+     * its candidates without stream-K and {@link #STREAM_K_CONFIGS}.
+     */
+    public static final Autotuner PERSISTENT_TUNER = Autotuner.builder(MatmulKernel.PERSISTENT_DESCRIPTORS)
+            .configs(java.util.stream.Stream.concat(
+                    CONFIGS.stream().filter(c -> c.intValue("SPLIT") == 1).map(c -> withoutSplit(c).with("STREAM_K", false)),
+                    STREAM_K_CONFIGS.stream().map(c -> withoutSplit(c.toTuned()).with("STREAM_K", true))).toList())
+            .key("M", "N", "K", "B_TRANSPOSED")
+            .arguments(MatmulTuning::descriptorArguments)
+            .prune(MatmulTuning::prunePersistent)
+            .resources(MatmulTuning::sharedMemory)
+            .build();
 
     private static Autotuner descriptorTuner(dev.tessera.runtime.JitKernel kernel) {
         return Autotuner.builder(kernel)
@@ -132,6 +155,27 @@ public final class MatmulTuning {
                 .prune(MatmulTuning::pruneBySize)
                 .resources(MatmulTuning::sharedMemory)
                 .build();
+    }
+
+    /** {@link #pruneBySize}, and stream-K only where {@link #streamKWorthTrying} says so. */
+    private static List<Config> prunePersistent(List<Config> configs, Args a) {
+        Tensor t = a.tensor("a");
+        boolean gpu = !t.device().backend().equals("cpu");
+        int processors = t.device().info().multiprocessors();
+        long m = a.longValue("M"), n = a.longValue("N");
+        return pruneBySize(configs.stream().filter(c -> !Boolean.TRUE.equals(c.get("STREAM_K"))
+                || gpu && streamKWorthTrying(cdiv(m, c.intValue("BM")) * cdiv(n, c.intValue("BN")), processors)).toList(), a);
+    }
+
+    /**
+     * Whether stream-K may pay for {@code tiles} output tiles on {@code processors} multiprocessors:
+     * where whole tiles leave at least 8 % of the multiprocessor-time of their waves idle (512 ×
+     * 11008 in 128 × 128 tiles on 132 SMs: 344 tiles in 3 waves, 13 % idle; 4096 × 11008 in 256 ×
+     * 128: 1376 tiles in 11 waves, 5 %).
+     */
+    static boolean streamKWorthTrying(long tiles, int processors) {
+        long waves = cdiv(tiles, (long) processors);
+        return (double) (waves * processors - tiles) / (waves * processors) >= 0.08;
     }
 
     /** The descriptor kernel takes no SPLIT. */

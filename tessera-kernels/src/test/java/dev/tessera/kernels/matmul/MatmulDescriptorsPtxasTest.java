@@ -50,18 +50,21 @@ class MatmulDescriptorsPtxasTest {
     /**
      * The persistent matmul (a loop over output tiles around the K loop) on sm_90a: the K loop's
      * copies by TMA, released through mbarriers; with warp specialization the producer walks the
-     * tiles too and issues every copy. ptxas assembles both without spills.
+     * tiles too and issues every copy. With stream-K the last waves' K loop is a second pipelined
+     * loop over a run of steps, its partial tiles summed through the workspace. ptxas assembles
+     * every variant without spills.
      */
-    @ParameterizedTest(name = "warp specialized {0}")
-    @CsvSource({"false", "true"})
-    void thePersistentMatmulCopiesEachTilesBlocks(boolean specialized) throws Exception {
+    @ParameterizedTest(name = "warp specialized {0}, stream-K {1}")
+    @CsvSource({"false, false", "true, false", "false, true", "true, true"})
+    void thePersistentMatmulCopiesEachTilesBlocks(boolean specialized, boolean streamK) throws Exception {
         assumeTrue(Ptxas.path().isPresent(), Ptxas.missingReason());
         KernelIR ir = ir(MatmulKernel.class, "persistentDescriptors", args(desc(DType.BF16, 128, 64), desc(DType.BF16, 64, 256), ptr(DType.BF16), i32(),
-                i32Div16(), i32Div16(), i32Div16(), new ArgSpec(DType.I32, 1, true)), "BM", 128, "BN", 256, "BK", 64, "GROUP", 8, "B_TRANSPOSED", false);
+                i32Div16(), i32Div16(), i32Div16(), new ArgSpec(DType.I32, 1, true), ptr(DType.F32), ptr(DType.I32)),
+                "BM", 128, "BN", 256, "BK", 64, "GROUP", 8, "B_TRANSPOSED", false, "STREAM_K", streamK);
         var target = specialized ? Ptxas.target(9, 0).withWarpSpecialization() : Ptxas.target(9, 0);
         PtxModule m = PtxCodegen.generate(ir, new LaunchOptions(8, 4), target);
         Ptxas.Report r = Ptxas.assemble(m.ptx(), target.ptx().arch());
-        System.out.println("persistent matmul, specialized " + specialized + ": " + r.registers() + " registers, " + Math.max(0, r.spillStores()) + " bytes spilled");
+        System.out.println("persistent matmul, specialized " + specialized + ", stream-K " + streamK + ": " + r.registers() + " registers, " + Math.max(0, r.spillStores()) + " bytes spilled");
         assertTrue(r.ok() && r.registers() > 0, r.output());
         assertEquals(0, Math.max(0, r.spillStores()), () -> "spills:\n" + r.output());
         String ptx = m.ptx();
@@ -70,7 +73,26 @@ class MatmulDescriptorsPtxasTest {
         if (specialized) {
             String produce = ptx.substring(ptx.indexOf("\n$L_producer"));
             assertTrue(produce.contains("$L_producer_for_head") && produce.contains("$L_produce_head"), "the producer walks the tiles and their K steps");
-            assertEquals(5, occurrences(produce, "cp.async.bulk.tensor.2d.shared::cluster"), "A's box and B's four");
+            // stream-K: the whole tiles' K loop and the shared runs' each copy A's box and B's four
+            assertEquals(streamK ? 10 : 5, occurrences(produce, "cp.async.bulk.tensor.2d.shared::cluster"), "A's box and B's four a K loop");
         }
     }
+
+    /** Every blocking the tuner tries with stream-K assembles without spills (both K loops, the partial store and the chunked sum). */
+    @ParameterizedTest(name = "stream-K {0}")
+    @org.junit.jupiter.params.provider.MethodSource("streamKConfigs")
+    void everyStreamKBlockingAssemblesWithoutSpills(MatmulConfig c) throws Exception {
+        assumeTrue(Ptxas.path().isPresent(), Ptxas.missingReason());
+        KernelIR ir = ir(MatmulKernel.class, "persistentDescriptors", args(desc(DType.BF16, c.bm(), c.bk()), desc(DType.BF16, c.bn(), c.bk()), ptr(DType.BF16), i32(),
+                i32Div16(), i32Div16(), i32Div16(), new ArgSpec(DType.I32, 1, true), ptr(DType.F32), ptr(DType.I32)),
+                "BM", c.bm(), "BN", c.bn(), "BK", c.bk(), "GROUP", c.group(), "B_TRANSPOSED", true, "STREAM_K", true);
+        var target = Ptxas.target(9, 0);
+        PtxModule m = PtxCodegen.generate(ir, new LaunchOptions(c.warps(), c.stages()), target);
+        Ptxas.Report r = Ptxas.assemble(m.ptx(), target.ptx().arch());
+        System.out.println("stream-K " + c + ": " + r.registers() + " registers, " + Math.max(0, r.spillStores()) + " bytes spilled");
+        assertTrue(r.ok() && r.registers() > 0, r.output());
+        assertEquals(0, Math.max(0, r.spillStores()), () -> "spills:\n" + r.output());
+    }
+
+    static List<MatmulConfig> streamKConfigs() { return MatmulTuning.STREAM_K_CONFIGS; }
 }

@@ -76,6 +76,11 @@ class MatmulVariantsTest {
         assertEquals(new MatmulConfig(64, 64, 32, 8, 4, 3), MatmulConfig.parse("BM=64 BN=64 BK=32"));
         MatmulConfig c = new MatmulConfig(128, 128, 64, 8, 4, 4);
         assertEquals(c, MatmulConfig.parse(c.toTuned().toString()), "what the tuner prints parses back: " + c.toTuned());
+        MatmulConfig streamK = c.withStreamK(true);
+        assertEquals(streamK, MatmulConfig.parse(streamK.toTuned().toString()), "stream-K too: " + streamK.toTuned());
+        assertEquals(streamK, MatmulConfig.parse("BM=128,BN=128,BK=64,warps=4,stages=4,STREAM_K=1"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> MatmulConfig.parse("BM=64,BN=64,BK=32,SPLIT=2,STREAM_K=1")).getMessage()
+                .contains("STREAM_K=1 takes no SPLIT"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> MatmulConfig.parse("BM=100,BN=64,BK=32")).getMessage()
                 .contains("BM=100 must be a power of 2"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> MatmulConfig.parse("BM=64,BN=64")).getMessage().contains("lacks BK"));
