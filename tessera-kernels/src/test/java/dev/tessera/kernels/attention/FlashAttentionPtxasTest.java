@@ -79,6 +79,37 @@ class FlashAttentionPtxasTest {
     }
 
     /**
+     * The backward pass with dQ summed by atomics, at that path's blocking: on sm_90 the sums are
+     * relaxed reductions of 4 f32 an instruction ({@code red.global.add.v4.f32}), no {@code atom}
+     * (each of which waits for its old value) and no add one element at a time.
+     */
+    @ParameterizedTest(name = "f16 D={0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {64, 128})
+    void theAtomicDqSumsAreVectorReductions(int d) throws Exception {
+        assumeTrue(Ptxas.path().isPresent(), Ptxas.missingReason());
+        assumeTrue(Ptxas.target(9, 0).vectorAtomics(), "this toolkit's PTX is older than 8.1");
+        Config c = Config.backward(d, new Device("cuda", 0), false, true);
+        List<ArgSpec> args = new ArrayList<>();
+        for (int i = 0; i < 4; i++) args.add(ptr(DType.F16));                       // q, k, v, dO
+        for (int i = 0; i < 3; i++) args.add(ptr(DType.F32));                       // lse, Δ, dQ's sums
+        for (int i = 0; i < 2; i++) args.add(ptr(DType.F16));                       // dK, dV
+        for (int i = 0; i < 18; i++) args.add(i32Div16());
+        args.addAll(List.of(i32Div16(), new ArgSpec(DType.I32, 1, true), i32Div16(), i32Div16(), scalar(DType.F32), i32()));
+        List<Object> constexprs = List.of("D", d, "BM", c.bm(), "BN", c.bn(), "CAUSAL", false, "WINDOW", false, "ATOMIC_DQ", true);
+        KernelIR ir = ir(FlashAttention.class, "backward", args, constexprs.toArray());
+        Target target = Ptxas.target(9, 0);
+        PtxModule m = PtxCodegen.generate(ir, new LaunchOptions(c.warps(), c.stages()), target);
+        Ptxas.Report r = Ptxas.assemble(m.ptx(), target.ptx().arch());
+        assertTrue(r.ok(), r::output);
+        System.out.println("flash attention backward, atomic dQ, f16 D=" + d + " " + c + ": " + r.registers() + " registers, "
+                + Math.max(0, r.spillStores()) + " bytes spill stores");
+        String ptx = m.ptx();
+        int elements = c.bm() * d / (32 * c.warps());   // dQ's [BM, D] a step, per thread
+        assertEquals(elements / 4, occurrences(ptx, "red.relaxed.gpu.global.add.v4.f32"), "dQ's sums, 4 a reduction");
+        assertEquals(0, occurrences(ptx, "atom.") + occurrences(ptx, "red.relaxed.gpu.global.add.f32"), "no atom, no single-element add");
+    }
+
+    /**
      * Softmax's P goes into P·V as the tensor cores read it: each pair of f32 probabilities rounded
      * by one {@code cvt.rn.f16x2.f32}, with no NaN pattern fixed (the tensor cores answer any NaN
      * with theirs), where rounding each element, tagging its NaN and packing pairs with prmt took

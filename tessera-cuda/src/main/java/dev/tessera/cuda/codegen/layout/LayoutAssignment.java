@@ -44,11 +44,15 @@ public final class LayoutAssignment {
     /** Each for loop's carried values (its body's arguments past the induction variable) with their inits. */
     private final Map<Value, Value> carriedInits = new IdentityHashMap<>();
 
+    /** Every value some op reads (nested regions included): an atomic whose old values no op reads can be a reduction. */
+    private final Set<Value> read = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+
     public LayoutAssignment(KernelIR kernel, int numWarps, Target target, AxisInfo axis, Rematerialization remat) {
         this.numWarps = numWarps;
         this.target = target;
         this.axis = axis;
         this.remat = remat;
+        collectReads(kernel.body());
         for (KernelIR.Param p : kernel.params()) layout.put(p.value(), scalar());
         findChains(kernel.body());
         wantRegion(kernel.body());
@@ -57,6 +61,25 @@ public final class LayoutAssignment {
     }
 
     public DistributedLayout scalar() { return DistributedLayout.scalar(numWarps); }
+
+    private void collectReads(Region r) {
+        for (Op op : r.ops()) {
+            read.addAll(op.operands());
+            for (Region nested : op.regions()) collectReads(nested);
+        }
+    }
+
+    /** Whether some op reads {@code v}. */
+    public boolean isRead(Value v) { return read.contains(v); }
+
+    /**
+     * Whether atomic {@code a} may update neighbouring elements in one instruction: an f32 add on a
+     * target with vector atomics. Every other atomic is one element an instruction, so that a
+     * warp's lanes touch neighbouring addresses.
+     */
+    public boolean vectorizes(AtomicRmw a) {
+        return target.vectorAtomics() && a.fn() == AtomicRmw.Fn.ADD && a.value().type().dtype() == DType.F32;
+    }
 
     /** The layout {@code v} is produced in. */
     public DistributedLayout layoutOf(Value v) {
@@ -125,8 +148,9 @@ public final class LayoutAssignment {
         if (shape.isScalar()) return scalar();
         int[] order = contiguityOrder(axis.of(pointer).contiguity(), shape.rank());
         int d = order[0];
-        boolean atomic = op instanceof AtomicRmw || op instanceof AtomicCas;
-        int vector = atomic ? 1 : vectorWidth(pointer, mask, d);
+        boolean scalarAtomic = op instanceof AtomicRmw a ? !vectorizes(a) : op instanceof AtomicCas;
+        // vector atomics hold 4 f32 (16 bytes) at most, as vectorWidth's widest access does
+        int vector = scalarAtomic ? 1 : vectorWidth(pointer, mask, d);
         return Layouts.coalesced(shape, order, vector, numWarps);
     }
 
