@@ -112,20 +112,21 @@ public final class MatmulKernel {
      * <p>With STREAM_K the last one to two waves of tiles are not dealt out whole: their K steps,
      * laid end to end, are cut into one equal run a program (stream-K, Osama et al. 2023), so that
      * no multiprocessor idles through a part-empty last wave (512 × 11008 in tiles of 128 × 128 are
-     * 344 tiles, 2.6 waves on 132 SMs). The waves before are whole tiles as without it. A tile that
-     * several runs share is summed as split-K sums a slice: each writes its f32 partial into
-     * {@code partials} (two slots a program: its first and its last tile are the only ones it can
-     * share) and counts itself in the tile's {@code arrivals}; the last to arrive sums the partials
-     * in program order (the result does not depend on who came last), stores C and sets the
-     * counter back to 0 for the next launch.
+     * 344 tiles, 2.6 waves on 132 SMs). The waves before are whole tiles as without it, and so are
+     * all of them where they make whole waves. A tile that several runs share is summed as split-K
+     * sums a slice: each writes its f32 partial into {@code partials} (two slots a program: its
+     * first and its last tile are the only ones it can share) and counts itself in the tile's
+     * {@code arrivals}; the last to arrive sums the partials in program order (the result does not
+     * depend on who came last), stores C and sets the counter back to 0 for the next launch.
      */
     @Kernel
     static void persistentDescriptors(TensorDesc a, TensorDesc b, Tile c, Tile M, Tile N, Tile K, Tile scm, Tile scn, Tile partials, Tile arrivals,
                                       @Constexpr int BM, @Constexpr int BN, @Constexpr int BK, @Constexpr int GROUP, @Constexpr boolean B_TRANSPOSED,
                                       @Constexpr boolean STREAM_K) {
         Tile tiles = cdiv(M, BM).mul(cdiv(N, BN)), programs = numPrograms(0), program = programId(0);
-        // with STREAM_K, whole tiles for all waves but the last one or two (whose K steps are shared out below)
-        Tile whole = STREAM_K ? maximum(tiles.div(programs).sub(1), 0L).mul(programs) : tiles;
+        // with STREAM_K, whole tiles for all waves but the last one or two (whose K steps are shared out below);
+        // all of them when they make whole waves
+        Tile whole = STREAM_K ? where(tiles.rem(programs).eq(0), tiles, maximum(tiles.div(programs).sub(1), 0L).mul(programs)) : tiles;
         for (Tile t : range(program, whole, numPrograms(0))) {
             Tile[] at = tileOrigin(t, M, N, BM, BN, GROUP);
             storeTile(c, M, N, scm, scn, at, descriptorProduct(a, b, at[0], at[1], K, BM, BN, BK, B_TRANSPOSED, null));
