@@ -24,36 +24,46 @@ import dev.tessera.cuda.driver.PtxTarget;
  *                        gpu.SpecializeWarps); opt-in until it has run on a GPU
  * @param vectorAtomics   f32 adds of 2 or 4 neighbouring elements in one instruction,
  *                        {@code atom/red.global.add.v4.f32} (sm_90+, PTX 8.1+)
+ * @param overwriteZeros  a wgmma dot from the constant 0 writes its registers (scale-d false on
+ *                        each instruction's first K step) instead of accumulating onto zeros moved
+ *                        into them; opt-in until QuantGemmTest and FlashAttentionTest have run with
+ *                        it on a GPU (its first form, false on every K step, was wrong, and only the
+ *                        GPU saw it)
  */
 public record Target(PtxTarget ptx, int sm, boolean nativeFp8, boolean nativeBf16, boolean bf16AtomicAdd, boolean wgmma, boolean l2CacheHints,
-                     boolean tma, boolean deferredWaits, boolean warpSpecialized, boolean vectorAtomics) {
+                     boolean tma, boolean deferredWaits, boolean warpSpecialized, boolean vectorAtomics, boolean overwriteZeros) {
 
     public static Target of(PtxTarget ptx) {
         String digits = ptx.arch().replaceAll("[^0-9]", "");
         int sm = Integer.parseInt(digits);
         int isa = ptx.isaMajor() * 10 + ptx.isaMinor();
         return new Target(ptx, sm, sm >= 89 && isa >= 78, sm >= 80, sm >= 90 && isa >= 78, ptx.arch().equals("sm_90a") && isa >= 80,
-                sm >= 80 && isa >= 74, sm >= 90 && isa >= 80, ptx.arch().equals("sm_90a") && isa >= 80, false, sm >= 90 && isa >= 81);
+                sm >= 80 && isa >= 74, sm >= 90 && isa >= 80, ptx.arch().equals("sm_90a") && isa >= 80, false, sm >= 90 && isa >= 81, false);
     }
 
     /** The same target without the native narrow-float conversions, to test the software sequences on a GPU that has them. */
-    public Target withSoftwareConversions() { return new Target(ptx, sm, false, false, false, wgmma, l2CacheHints, tma, deferredWaits, warpSpecialized, vectorAtomics); }
+    public Target withSoftwareConversions() { return new Target(ptx, sm, false, false, false, wgmma, l2CacheHints, tma, deferredWaits, warpSpecialized, vectorAtomics, overwriteZeros); }
 
     /** The same target with dots on {@code mma.sync} only, to compare and test both paths on one Hopper GPU. */
-    public Target withoutWgmma() { return new Target(ptx, sm, nativeFp8, nativeBf16, bf16AtomicAdd, false, l2CacheHints, tma, deferredWaits, warpSpecialized, vectorAtomics); }
+    public Target withoutWgmma() { return new Target(ptx, sm, nativeFp8, nativeBf16, bf16AtomicAdd, false, l2CacheHints, tma, deferredWaits, warpSpecialized, vectorAtomics, overwriteZeros); }
 
     /** The same target with tensor descriptors as masked loads and stores, to test and measure that path on a Hopper GPU. */
-    public Target withoutTma() { return new Target(ptx, sm, nativeFp8, nativeBf16, bf16AtomicAdd, wgmma, l2CacheHints, false, deferredWaits, warpSpecialized, vectorAtomics); }
+    public Target withoutTma() { return new Target(ptx, sm, nativeFp8, nativeBf16, bf16AtomicAdd, wgmma, l2CacheHints, false, deferredWaits, warpSpecialized, vectorAtomics, overwriteZeros); }
 
     /** The same target with every wgmma waited for at its dot, to compare with the deferred waits. */
-    public Target withoutDeferredWaits() { return new Target(ptx, sm, nativeFp8, nativeBf16, bf16AtomicAdd, wgmma, l2CacheHints, tma, false, warpSpecialized, vectorAtomics); }
+    public Target withoutDeferredWaits() { return new Target(ptx, sm, nativeFp8, nativeBf16, bf16AtomicAdd, wgmma, l2CacheHints, tma, false, warpSpecialized, vectorAtomics, overwriteZeros); }
 
     /** The same target with no kernel's warps specialized. */
-    public Target withoutWarpSpecialization() { return new Target(ptx, sm, nativeFp8, nativeBf16, bf16AtomicAdd, wgmma, l2CacheHints, tma, deferredWaits, false, vectorAtomics); }
+    public Target withoutWarpSpecialization() { return new Target(ptx, sm, nativeFp8, nativeBf16, bf16AtomicAdd, wgmma, l2CacheHints, tma, deferredWaits, false, vectorAtomics, overwriteZeros); }
 
     /** The same target with every atomic one element an instruction, to test that path on a Hopper GPU. */
-    public Target withoutVectorAtomics() { return new Target(ptx, sm, nativeFp8, nativeBf16, bf16AtomicAdd, wgmma, l2CacheHints, tma, deferredWaits, warpSpecialized, false); }
+    public Target withoutVectorAtomics() { return new Target(ptx, sm, nativeFp8, nativeBf16, bf16AtomicAdd, wgmma, l2CacheHints, tma, deferredWaits, warpSpecialized, false, overwriteZeros); }
+
+    /** The same target with wgmma dots from zeros writing their registers (see {@code overwriteZeros}). */
+    public Target withOverwrittenZeros() {
+        return new Target(ptx, sm, nativeFp8, nativeBf16, bf16AtomicAdd, wgmma, l2CacheHints, tma, deferredWaits, warpSpecialized, vectorAtomics, true);
+    }
 
     /** The same target with a producer warp issuing the TMA copies of the kernels that qualify. */
-    public Target withWarpSpecialization() { return new Target(ptx, sm, nativeFp8, nativeBf16, bf16AtomicAdd, wgmma, l2CacheHints, tma, deferredWaits, true, vectorAtomics); }
+    public Target withWarpSpecialization() { return new Target(ptx, sm, nativeFp8, nativeBf16, bf16AtomicAdd, wgmma, l2CacheHints, tma, deferredWaits, true, vectorAtomics, overwriteZeros); }
 }

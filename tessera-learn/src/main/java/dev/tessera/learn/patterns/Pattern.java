@@ -21,9 +21,7 @@ public record Pattern(String name, String title, Class<?> source, Body body) {
                         (out, d, quick) -> SoftmaxPatterns.run(out, d, quick ? 256 : (d.backend().equals("cpu") ? 2048 : 8192),
                                 quick ? 512 : (d.backend().equals("cpu") ? 1024 : 4096), quick)),
                 new Pattern("matmul", "Matmul: naive tiled vs grouped order vs autotuned — TFLOP/s against plain Java", MatmulPatterns.class,
-                        (out, d, quick) -> MatmulPatterns.run(out, d, quick ? 128 : (d.backend().equals("cpu") ? 512 : 4096), quick)),
-                new Pattern("waves", "Waves: a persistent matmul's last wave, whole tiles vs stream-K", WavePatterns.class,
-                        (out, d, quick) -> WavePatterns.run(out, d, quick ? 256 : (d.backend().equals("cpu") ? 2048 : 8192), quick)));
+                        (out, d, quick) -> MatmulPatterns.run(out, d, quick ? 128 : (d.backend().equals("cpu") ? 512 : 4096), quick)));
     }
 
     public static Pattern get(String name) {

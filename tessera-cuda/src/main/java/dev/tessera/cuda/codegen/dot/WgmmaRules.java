@@ -48,8 +48,8 @@ public final class WgmmaRules {
         int m = dot.a().type().shape().dim(0), k = dot.a().type().shape().dim(1), n = dot.b().type().shape().dim(1);
         DType in = dot.a().type().dtype();
         boolean tf32 = dot.precision() == Dot.Precision.TF32;
-        // a product from zeros is written over its registers (scale-d false): no zeros are moved into them first
-        boolean fromZero = cx.layouts.isZeroConstant(dot.acc());
+        // a product from zeros written over its registers (scale-d false): no zeros are moved into them first
+        boolean fromZero = cx.target.overwriteZeros() && cx.layouts.isZeroConstant(dot.acc());
         TileValue acc = fromZero ? null : cx.operand(dot, dot.acc());
         TileValue b = op.b() == null ? cx.operandAny(dot, dot.b()) : null;   // staged as it is held
         // A straight from registers (packed or not) when it is held as the previous dot of a chain left it, else staged
