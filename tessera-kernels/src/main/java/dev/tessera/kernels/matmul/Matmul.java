@@ -40,17 +40,19 @@ public final class Matmul {
     public static void persistentThroughDescriptors(Tensor a, Tensor b, Tensor c, MatmulConfig cfg) { throughDescriptors(a, b, c, cfg, true); }
 
     private static void throughDescriptors(Tensor a, Tensor b, Tensor c, MatmulConfig cfg, boolean persistent) {
-        throughDescriptors(a, b, c, cfg, persistent ? MatmulLaunch.of(a, b, c).persistentPrograms(cfg.bm(), cfg.bn(), cfg.streamK()) : 0);
+        MatmulLaunch l = MatmulLaunch.of(a, b, c);
+        throughDescriptors(l, cfg, persistent ? l.persistentPrograms(cfg.bm(), cfg.bn(), cfg.streamK()) : 0);
     }
 
     /**
-     * The matmul through descriptors: a program a tile ({@code programs} 0), or the persistent
-     * kernel on {@code programs} programs (the tests' way to share K steps among more or fewer
-     * programs than the device has multiprocessors).
+     * The matmul through descriptors on {@code programs} programs of the persistent kernel (the
+     * tests' way to share K steps among more or fewer programs than the device has multiprocessors).
      */
-    static void throughDescriptors(Tensor a, Tensor b, Tensor c, MatmulConfig cfg, int programs) {
+    static void throughDescriptors(Tensor a, Tensor b, Tensor c, MatmulConfig cfg, int programs) { throughDescriptors(MatmulLaunch.of(a, b, c), cfg, programs); }
+
+    /** The matmul through descriptors: a program a tile ({@code programs} 0), or the persistent kernel on {@code programs} programs. */
+    private static void throughDescriptors(MatmulLaunch l, MatmulConfig cfg, int programs) {
         boolean persistent = programs > 0;
-        MatmulLaunch l = MatmulLaunch.of(a, b, c);
         if (cfg.split() != 1) throw new IllegalArgumentException("a matmul through descriptors is not split along K: " + cfg);
         try (Tensor read = l.descriptorOperandB()) {
             if (!persistent) {
@@ -59,7 +61,8 @@ public final class Matmul {
                 return;
             }
             java.util.Map<String, Object> cx = l.persistentConstexprs(cfg);
-            SplitKWorkspace.run(a.device(), cfg.streamK() ? l.streamKFloats(cfg.bm(), cfg.bn(), programs) : 0, cfg.streamK() ? l.streamKTiles(programs) : 0, (partials, arrivals) ->
+            SplitKWorkspace.run(l.a().device(), cfg.streamK() ? MatmulLaunch.streamKFloats(cfg.bm(), cfg.bn(), programs) : 0,
+                    cfg.streamK() ? MatmulLaunch.streamKTiles(programs) : 0, (partials, arrivals) ->
                     MatmulKernel.PERSISTENT_DESCRIPTORS.withOptions(cfg.warps(), cfg.stages()).launch(meta -> new int[] {programs},
                             MatmulTuning.descriptorArguments(l.persistentInputs(read, partials, arrivals), cx), cx));
         }
@@ -98,13 +101,14 @@ public final class Matmul {
             launch.run(l::tileGrid, l.descriptorInputs(read));
             return;
         }
+        // a workspace for the stream-K configs the tuner will try on these operands (as withWorkspace's for splits)
+        int programs = l.streamKPrograms();
         long floats = 0, tiles = 0;
         for (var config : tuner.configs()) {
             MatmulConfig c = MatmulConfig.of(config);
-            if (c.streamK()) {
-                int programs = l.persistentPrograms(c.bm(), c.bn(), true);
-                floats = Math.max(floats, l.streamKFloats(c.bm(), c.bn(), programs));
-                tiles = l.streamKTiles(programs);
+            if (c.streamK() && MatmulTuning.streamKWorthTrying(l.a().device(), l.m(), l.n(), c)) {
+                floats = Math.max(floats, MatmulLaunch.streamKFloats(c.bm(), c.bn(), programs));
+                tiles = MatmulLaunch.streamKTiles(programs);
             }
         }
         SplitKWorkspace.run(l.a().device(), floats, tiles, (partials, arrivals) -> launch.run(

@@ -127,7 +127,7 @@ public final class MatmulKernel {
         // with STREAM_K, whole tiles for all waves but the last one or two (whose K steps are shared out below);
         // all of them when they make whole waves
         Tile whole = STREAM_K ? where(tiles.rem(programs).eq(0), tiles, maximum(tiles.div(programs).sub(1), 0L).mul(programs)) : tiles;
-        for (Tile t : range(program, whole, numPrograms(0))) {
+        for (Tile t : range(program, whole, programs)) {
             Tile[] at = tileOrigin(t, M, N, BM, BN, GROUP);
             storeTile(c, M, N, scm, scn, at, descriptorProduct(a, b, at[0], at[1], K, BM, BN, BK, B_TRANSPOSED, null));
         }

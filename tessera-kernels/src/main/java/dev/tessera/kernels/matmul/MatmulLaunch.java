@@ -154,9 +154,11 @@ record MatmulLaunch(Tensor a, Tensor b, Tensor c, int m, int n, int k) {
      * shares K steps out (then every multiprocessor takes a run of them).
      */
     int persistentPrograms(int bm, int bn, boolean streamK) {
-        int processors = a.device().info().multiprocessors();
-        return streamK ? processors : (int) Math.min(tiles(bm, bn), processors);
+        return streamK ? streamKPrograms() : (int) Math.min(tiles(bm, bn), streamKPrograms());
     }
+
+    /** The programs stream-K shares K steps among: one a multiprocessor. */
+    int streamKPrograms() { return a.device().info().multiprocessors(); }
 
     /** The f32 partial values stream-K's {@code programs} write: two tiles a program (the first and the last of its run). */
     static long streamKFloats(int bm, int bn, int programs) { return 2L * programs * bm * bn; }

@@ -6,6 +6,7 @@ import dev.tessera.autotune.Args;
 import dev.tessera.autotune.Autotuner;
 import dev.tessera.autotune.Config;
 import dev.tessera.autotune.Heuristics;
+import dev.tessera.runtime.Device;
 import dev.tessera.runtime.Tensor;
 import dev.tessera.runtime.TensorDescriptor;
 import java.util.List;
@@ -157,14 +158,21 @@ public final class MatmulTuning {
                 .build();
     }
 
-    /** {@link #pruneBySize}, and stream-K only where {@link #streamKWorthTrying} says so. */
+    /** {@link #pruneBySize}, and stream-K only where {@link #streamKWorthTrying(Device, long, long, MatmulConfig)} says so. */
     private static List<Config> prunePersistent(List<Config> configs, Args a) {
-        Tensor t = a.tensor("a");
-        boolean gpu = !t.device().backend().equals("cpu");
-        int processors = t.device().info().multiprocessors();
+        Device d = a.tensor("a").device();
         long m = a.longValue("M"), n = a.longValue("N");
-        return pruneBySize(configs.stream().filter(c -> !Boolean.TRUE.equals(c.get("STREAM_K"))
-                || gpu && streamKWorthTrying(cdiv(m, c.intValue("BM")) * cdiv(n, c.intValue("BN")), processors)).toList(), a);
+        return pruneBySize(configs.stream().filter(c -> streamKWorthTrying(d, m, n, MatmulConfig.of(c))).toList(), a);
+    }
+
+    /**
+     * Whether the persistent tuner tries {@code c} on an M × N output on {@code d}: always without
+     * stream-K; with it on a GPU (the CPU backend's programs are its few cores) where whole tiles
+     * would leave multiprocessors idle ({@link #streamKWorthTrying(long, int)}).
+     */
+    static boolean streamKWorthTrying(Device d, long m, long n, MatmulConfig c) {
+        if (!c.streamK()) return true;
+        return !d.backend().equals("cpu") && streamKWorthTrying(cdiv(m, (long) c.bm()) * cdiv(n, (long) c.bn()), d.info().multiprocessors());
     }
 
     /**

@@ -85,9 +85,7 @@ public final class AtomicRules {
     private static void red(Lowerer cx, AtomicRmw.Fn fn, DType t, String q, String addr, String v) {
         PtxWriter w = cx.w;
         if (t == DType.F16 || t == DType.BF16) {
-            String h = w.reg(RegClass.B16);
-            w.op("cvt.u16.u32 %s, %s", h, NarrowFloats.heldBits(cx, v, t));
-            w.op("red%s.global.add.noftz.%s [%s], %s", q, t == DType.F16 ? "f16" : "bf16", addr, h);
+            w.op("red%s.global.add.noftz.%s [%s], %s", q, t == DType.F16 ? "f16" : "bf16", addr, halfBits(cx, v, t));
             return;
         }
         w.op("red%s.global.%s.%s [%s], %s", q, opName(fn), operandType(fn, t), addr, v);
@@ -152,9 +150,7 @@ public final class AtomicRules {
             return;
         }
         if (t == DType.F16 && fn == AtomicRmw.Fn.ADD || t == DType.BF16 && fn == AtomicRmw.Fn.ADD && cx.target.bf16AtomicAdd()) {
-            String h = w.reg(RegClass.B16), o = w.reg(RegClass.B16), o32 = w.reg(RegClass.B32);
-            String bits = NarrowFloats.heldBits(cx, v, t);
-            w.op("cvt.u16.u32 %s, %s", h, bits);
+            String h = halfBits(cx, v, t), o = w.reg(RegClass.B16), o32 = w.reg(RegClass.B32);
             w.op("atom%s.global.add.noftz.%s %s, [%s], %s", q, t == DType.F16 ? "f16" : "bf16", o, addr, h);
             w.op("cvt.u32.u16 %s, %s", o32, o);
             Emit.move(cx, RegClass.F32, d, NarrowFloats.held(cx, o32, t));
@@ -174,6 +170,13 @@ public final class AtomicRules {
             return;
         }
         w.op("atom%s.global.%s.%s %s, [%s], %s", q, op, type, d, addr, v);
+    }
+
+    /** The 16-bit register an f16 or bf16 atomic add takes: the pattern of held value {@code v}. */
+    private static String halfBits(Lowerer cx, String v, DType t) {
+        String h = cx.w.reg(RegClass.B16);
+        cx.w.op("cvt.u16.u32 %s, %s", h, NarrowFloats.heldBits(cx, v, t));
+        return h;
     }
 
     private static String opName(AtomicRmw.Fn fn) {
