@@ -38,6 +38,7 @@ final class CpuLowering {
             case Prefetch p -> null;   // a cache hint: the CPU has nothing to do (and checks no bounds for it)
             case DescriptorLoad d -> throw new IllegalStateException("descriptors are expanded before lowering (ExpandDescriptors)");
             case DescriptorStore d -> throw new IllegalStateException("descriptors are expanded before lowering (ExpandDescriptors)");
+            case DescriptorAtomicAdd d -> throw new IllegalStateException("descriptors are expanded before lowering (ExpandDescriptors)");
             case AtomicRmw a -> AtomicRules.rmw(a, l);
             case AtomicCas a -> AtomicRules.cas(a, l);
             case Reduce r -> ReductionRules.reduce(r, l);

@@ -180,6 +180,16 @@ public sealed interface Op {
         public DescriptorStore { offsets = List.copyOf(offsets); }
     }
 
+    /**
+     * Adds {@code value} into the descriptor's block at {@code offsets}, element by element and
+     * atomically (relaxed, GPU scope), as a whole block; elements outside the tensor are dropped.
+     * No old values: the sums are for later launches (or later programs that synchronize with
+     * this one) to read.
+     */
+    record DescriptorAtomicAdd(Value descriptor, List<Value> offsets, Value value, Loc loc) implements Op {
+        public DescriptorAtomicAdd { offsets = List.copyOf(offsets); }
+    }
+
     // ------------------------------------------------------------------ reductions, scans, dot
 
     /**

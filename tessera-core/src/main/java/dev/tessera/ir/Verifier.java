@@ -168,6 +168,11 @@ public final class Verifier {
                         && d.value().type().equals(Type.of(t.element(), t.blockShape())), op, "descriptor_store writes the descriptor's block");
                 offsets(op, d.descriptor(), d.offsets());
             }
+            case DescriptorAtomicAdd d -> {
+                require(d.descriptor().type().element() instanceof DescriptorType t && d.descriptor().type().isScalar()
+                        && d.value().type().equals(Type.of(t.element(), t.blockShape())), op, "descriptor_atomic_add adds the descriptor's block");
+                offsets(op, d.descriptor(), d.offsets());
+            }
             case AtomicRmw a -> {
                 Type p = a.pointer().type();
                 require(p.isPointer() && a.value().type().equals(Type.scalar(p.pointee()).withShape(p.shape()))

@@ -193,6 +193,13 @@ public final class TL {
     /** Writes {@code value} (converted to the descriptor's dtype) as the block at {@code offsets}; elements outside the tensor are dropped. */
     public static void store(TensorDesc desc, Tile[] offsets, Tile value) { MemorySemantic.descriptorStore(desc.value(), values(offsets), value.value()); }
 
+    /**
+     * Adds {@code value} (converted to the descriptor's dtype) into the block at {@code offsets},
+     * each element atomically (relaxed, GPU scope; no old values); elements outside the tensor are
+     * dropped. On Hopper one bulk reduction a block (TMA); elsewhere masked atomic adds.
+     */
+    public static void atomicAdd(TensorDesc desc, Tile[] offsets, Tile value) { MemorySemantic.descriptorAtomicAdd(desc.value(), values(offsets), value.value()); }
+
     /** The offsets of a descriptor store, {@code store(desc, at(m, n), value)}. */
     public static Tile[] at(Tile... offsets) { return offsets; }
 

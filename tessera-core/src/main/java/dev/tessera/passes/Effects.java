@@ -12,6 +12,7 @@ public final class Effects {
             case Op.Store s -> true;
             case Op.Prefetch p -> true;   // a hint with no result: kept where it was written, as its author placed it
             case Op.DescriptorStore s -> true;
+            case Op.DescriptorAtomicAdd a -> true;
             case Op.AtomicRmw a -> true;
             case Op.AtomicCas a -> true;
             case Op.Assert a -> true;

@@ -20,8 +20,8 @@ import java.util.Map;
  * Tensor descriptors as plain strided memory, for backends without a tensor-memory accelerator
  * (the CPU, GPUs before Hopper): each descriptor parameter of rank r becomes the 1 + 2r parameters
  * its launch words are (the first element's address, the shape, the strides in elements; see
- * {@link dev.tessera.backend.Backend#launch}), and each descriptor load or store becomes a masked
- * load (0 outside the tensor) or store through base + Σ index_d · stride_d, the mask being
+ * {@link dev.tessera.backend.Backend#launch}), and each descriptor load, store or atomic add becomes a
+ * masked load (0 outside the tensor), store or relaxed atomic add through base + Σ index_d · stride_d, the mask being
  * 0 ≤ index_d &lt; shape_d in every dimension (indices are i32, as TMA's coordinates). The innermost stride is 1 by the descriptor's rules,
  * so it is a constant here (its parameter stays, unread, to keep the launch words in place), which
  * keeps the innermost dimension contiguous for AxisInfo. The result is optimized again.
@@ -91,6 +91,11 @@ public final class ExpandDescriptors extends Rewriter {
             case Op.DescriptorStore s when fields.containsKey(s.descriptor()) -> {
                 Addressed a = address(s.descriptor(), s.offsets(), s.loc());
                 emit(new Op.Store(a.pointers, s.value(), a.mask, MemoryOrder.Cache.NONE, MemoryOrder.Eviction.NORMAL, s.loc()));
+            }
+            case Op.DescriptorAtomicAdd s when fields.containsKey(s.descriptor()) -> {
+                Addressed a = address(s.descriptor(), s.offsets(), s.loc());
+                emit(s.value().type(), v -> new Op.AtomicRmw(v, Op.AtomicRmw.Fn.ADD, a.pointers, s.value(), a.mask,
+                        MemoryOrder.Semantic.RELAXED, MemoryOrder.Scope.GPU, s.loc()));
             }
             default -> emit(op);
         }

@@ -67,6 +67,25 @@ public final class MemorySemantic {
         ctx().emit(new Op.DescriptorStore(descriptor, at, v, loc));
     }
 
+    /**
+     * The element types a descriptor's blocks can be added into: those Hopper's bulk reduction adds
+     * ({@code cp.reduce.async.bulk.tensor .add}), so that a kernel that traces runs on every backend.
+     */
+    private static final Set<DType> DESCRIPTOR_ADDABLE = EnumSet.of(DType.I32, DType.U32, DType.I64, DType.U64, DType.F16, DType.BF16, DType.F32);
+
+    /** Adds {@code value} (converted to the descriptor's dtype, broadcast to its block) into the block at {@code offsets}, atomically; outside the tensor is dropped. */
+    public static void descriptorAtomicAdd(Value descriptor, Value[] offsets, Object value) {
+        Loc loc = ctx().loc();
+        DescriptorType d = requireDescriptor(descriptor, loc, "atomic add");
+        if (!DESCRIPTOR_ADDABLE.contains(d.element())) {
+            throw new TraceException(loc, "atomic add through a descriptor does not support " + d.element() + " elements (it takes "
+                    + DESCRIPTOR_ADDABLE.stream().map(DType::toString).collect(java.util.stream.Collectors.joining(", ")) + ")");
+        }
+        java.util.List<Value> at = offsets(d, offsets, loc, "atomic add");
+        Value v = fitTo(Typing.operand(value, loc), d.element(), Shape.of(d.blockShape()), loc, "the added block");
+        ctx().emit(new Op.DescriptorAtomicAdd(descriptor, at, v, loc));
+    }
+
     private static DescriptorType requireDescriptor(Value descriptor, Loc loc, String what) {
         if (!(descriptor.type().element() instanceof DescriptorType d)) {
             throw new TraceException(loc, what + " through a descriptor needs a TensorDesc parameter, got " + descriptor.type());

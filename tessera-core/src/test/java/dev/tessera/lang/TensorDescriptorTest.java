@@ -25,8 +25,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Tensor descriptors on every device: blocks at element offsets read 0 outside the tensor and
- * stores there are dropped (ragged sizes, negative offsets), a load repeated in a loop, every
- * memory dtype, and the TMA rules checked at launch with the argument named.
+ * stores and atomic adds there are dropped (ragged sizes, negative offsets), a load repeated in a
+ * loop, every memory dtype, overlapping blocks added atomically, and the TMA rules checked at launch
+ * with the argument named.
  */
 @ExtendWith(SeedExtension.class)
 class TensorDescriptorTest {
@@ -60,7 +61,28 @@ class TensorDescriptorTest {
         store(out, at(i), load(in, i).add(1));
     }
 
+    /**
+     * Program (i, j) adds its [BM, BN] block of the plain {@code in} into {@code out} at (i·BM/2, j·BN/2):
+     * neighbouring programs' blocks overlap, so most elements take four programs' adds.
+     */
+    @Kernel
+    static void overlappingAdds(Tile in, TensorDesc out, @Constexpr int BM, @Constexpr int BN) {
+        Tile i = programId(0), j = programId(1), width = numPrograms(1).mul(BN);
+        Tile rows = i.mul(BM).add(arange(0, BM)), cols = j.mul(BN).add(arange(0, BN));
+        atomicAdd(out, at(i.mul(BM / 2), j.mul(BN / 2)), load(in.add(rows.col().mul(width)).add(cols.row())));
+    }
+
+    /** {@link #overlappingAdds} with every block moved by (dm, dn), which may start it before the tensor. */
+    @Kernel
+    static void shiftedAdds(Tile in, TensorDesc out, Tile dm, Tile dn, @Constexpr int BM, @Constexpr int BN) {
+        Tile i = programId(0), j = programId(1), width = numPrograms(1).mul(BN);
+        Tile rows = i.mul(BM).add(arange(0, BM)), cols = j.mul(BN).add(arange(0, BN));
+        atomicAdd(out, at(i.mul(BM / 2).add(dm), j.mul(BN / 2).add(dn)), load(in.add(rows.col().mul(width)).add(cols.row())));
+    }
+
     static final JitKernel COPY = Jit.kernel(TensorDescriptorTest.class, "copy");
+    static final JitKernel OVERLAPPING_ADDS = Jit.kernel(TensorDescriptorTest.class, "overlappingAdds");
+    static final JitKernel SHIFTED_ADDS = Jit.kernel(TensorDescriptorTest.class, "shiftedAdds");
     static final JitKernel SHIFTED = Jit.kernel(TensorDescriptorTest.class, "shifted");
     static final JitKernel ROW_BLOCK_SUM = Jit.kernel(TensorDescriptorTest.class, "rowBlockSum");
     static final JitKernel ONE_D = Jit.kernel(TensorDescriptorTest.class, "oneDimensional");
@@ -130,6 +152,47 @@ class TensorDescriptorTest {
             long[] x = in.toLongArray(), ref = new long[n];
             for (int i = 0; i < n; i++) ref[i] = x[i] + 1;
             Check.equal(ref, out.toLongArray(), "1-d descriptor");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.tessera.testing.TestDevices#all")
+    void atomicAddsSumOverlappingBlocks(Device device, @Seed long seed) {
+        Device d = TestDevices.require(device);
+        // ragged: the blocks run past the tensor's end in both dimensions; (-3, -8) starts the first row and column of blocks before it
+        int rows = 41, cols = 56, bm = 16, bn = 16, gm = 5, gn = 7;
+        for (DType t : new DType[] {DType.F32, DType.I32, DType.BF16}) {
+            for (int[] shift : new int[][] {null, {-3, -8}, {5, 8}}) {
+                try (Tensor in = random(t, seed, d, (long) gm * bm, (long) gn * bn); Tensor out = random(t, seed + 1, d, rows, cols)) {
+                    double[] x = in.toDoubleArray(), ref = out.toDoubleArray();
+                    TensorDescriptor desc = TensorDescriptor.of(out, bm, bn);
+                    if (shift == null) OVERLAPPING_ADDS.launch(grid(gm, gn), in, desc, bm, bn);
+                    else SHIFTED_ADDS.launch(grid(gm, gn), in, desc, shift[0], shift[1], bm, bn);
+                    int dm = shift == null ? 0 : shift[0], dn = shift == null ? 0 : shift[1];
+                    for (int i = 0; i < gm * bm; i++) {
+                        for (int j = 0; j < gn * bn; j++) {
+                            int r = i / bm * (bm / 2) + i % bm + dm, c = j / bn * (bn / 2) + j % bn + dn;
+                            if (r >= 0 && r < rows && c >= 0 && c < cols) ref[r * cols + c] += x[i * gn * bn + j];
+                        }
+                    }
+                    String what = t + " blocks added " + (shift == null ? "in place" : "shifted by " + dm + ", " + dn);
+                    if (t == DType.I32) Check.equal(java.util.Arrays.stream(ref).mapToLong(v -> (long) v).toArray(), out.toLongArray(), what);
+                    else Check.close(ref, out.toDoubleArray(), Tolerance.of(t).scaled(4), what);
+                }
+            }
+        }
+    }
+
+    @Kernel
+    static void addIntoBytes(TensorDesc out) { atomicAdd(out, at(scalar(0), scalar(0)), zeros(I8, 16, 16)); }
+
+    @Test
+    void atomicAddRefusesWhatTheCopyUnitCannotAdd() {
+        try (Tensor t = Tensor.zeros(DType.I8, Device.cpu(), 16, 16)) {
+            TraceException e = assertThrows(TraceException.class, () -> Jit.kernel(TensorDescriptorTest.class, "addIntoBytes")
+                    .launch(grid(1), TensorDescriptor.of(t, 16, 16)));
+            assertTrue(e.getMessage().startsWith("TensorDescriptorTest.java:"), e.getMessage());
+            assertMentions(e, "atomic add through a descriptor does not support i8");
         }
     }
 

@@ -62,6 +62,10 @@ public final class GpuLowering {
                 var l = t.load();
                 cx.define(l.result(), TmaRules.load(t, cx.layoutOf(l.result()), program, cx));
             }
+            case GpuOp.TmaReduce r -> {
+                cx.w.comment(header(r.add()));
+                TmaRules.reduce(r, program, cx);
+            }
             case GpuOp.WgmmaWait t -> cx.w.op("wgmma.wait_group.sync.aligned %d", t.pending());
             case GpuOp.TmaCopy c -> throw new IllegalStateException("a TMA copy outside its pipelined loop: " + c);
             case GpuOp.AsyncCopy c -> throw new IllegalStateException("an async copy outside its pipelined loop: " + c);

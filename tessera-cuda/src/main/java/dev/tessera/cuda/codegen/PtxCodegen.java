@@ -74,8 +74,9 @@ public final class PtxCodegen {
             cx.define(p.value(), loadParam(cx, p.value(), name, kind));
         }
         GpuProgram program = gpuProgram(kernel, options, target, layouts, remat);
-        cx.smem.keep(program.barrierBytes());
+        cx.smem.keep(program.keptBytes());
         for (GpuOp op : program.body()) GpuLowering.lower(op, program, cx);
+        TmaRules.finishReductions(program, cx);
 
         if (cx.usesErrorBuffer()) {
             cx.errorBuffer();

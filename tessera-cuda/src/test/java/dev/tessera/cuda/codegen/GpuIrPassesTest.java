@@ -234,7 +234,7 @@ class GpuIrPassesTest {
         int buffersEnd = Math.max(p.offset(dot.a()) + dot.a().bytes(), p.offset(dot.b()) + dot.b().bytes());
         assertTrue(p.offset(loop.barriers()) >= buffersEnd && p.offset(loop.released()) == p.offset(loop.barriers()) + 32
                 && p.reservedBytes(loop) == p.offset(loop.released()) + 32);
-        assertEquals(0, p.barrierBytes(), "no single load keeps a word for the whole kernel");
+        assertEquals(0, p.keptBytes(), "no single load keeps a word for the whole kernel");
         // A [128, 64] bf16 is one 128-byte atom a row; B [64, 256] four, each its own box
         var maps = dev.tessera.cuda.codegen.memory.TmaRules.mapBoxes(ir, p);
         assertEquals(new PtxModule.MapBox(List.of(128, 64), 128), maps.get(0));
@@ -256,7 +256,7 @@ class GpuIrPassesTest {
         assertEquals(1, loop.ahead().stream().filter(o -> o instanceof GpuOp.TmaCopy).count(), "B is copied ahead");
         GpuOp.TmaLoad a = (GpuOp.TmaLoad) loop.current().stream().filter(o -> o instanceof GpuOp.TmaLoad).findFirst().orElseThrow();
         assertEquals(0, p.offset(a.barrier()), "the single load's mbarrier: the kernel's first word");
-        assertEquals(16, p.barrierBytes());
+        assertEquals(16, p.keptBytes());
         assertEquals(0, dev.tessera.cuda.codegen.memory.TmaRules.mapBoxes(ir, p).get(0).swizzleBytes(), "A's map is its block");
     }
 

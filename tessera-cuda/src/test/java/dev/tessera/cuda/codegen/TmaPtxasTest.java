@@ -152,6 +152,74 @@ class TmaPtxasTest {
         assertEquals(1, occurrences(ptx, ".param .align 64 .b8"), "one tensor map, for in");
     }
 
+    /**
+     * A split-K product's slice added into C through its descriptor, and a loop adding one block a
+     * step (as attention's backward pass adds dQ): adds whose offsets AxisInfo proves non-negative
+     * and on 16-byte columns.
+     */
+    @Kernel
+    static void sliceAddedIntoC(TensorDesc a, TensorDesc b, TensorDesc c, Tile steps, @Constexpr int BM, @Constexpr int BN, @Constexpr int BK) {
+        Tile m = programId(0).mul(BM), n = programId(1).mul(BN), k0 = programId(2).mul(steps);
+        Var acc = var(zeros(F32, BM, BN));
+        for (Tile k : range(k0, k0.add(steps))) acc.set(dot(load(a, m, k.mul(BK)), load(b, k.mul(BK), n), acc.get()));
+        atomicAdd(c, at(m, n), acc.get());
+    }
+
+    @Kernel
+    static void addsInALoop(Tile x, TensorDesc sums, Tile rows, @Constexpr int BM, @Constexpr int D) {
+        for (Tile i : range(0, cdiv(rows, BM))) {
+            Tile r = i.mul(BM).add(arange(0, BM));
+            Tile block = load(x.add(r.col().mul(D)).add(arange(0, D).row()), r.col().lt(rows), 0.0);
+            atomicAdd(sums, at(i.mul(BM), scalar(0)), block.mul(block));
+        }
+    }
+
+    /** {@link #addsInALoop} with the blocks moved by a row offset of unknown sign. */
+    @Kernel
+    static void shiftedAdds(Tile x, TensorDesc sums, Tile rows, Tile shift, @Constexpr int BM, @Constexpr int D) {
+        Tile r = programId(0).mul(BM).add(arange(0, BM));
+        atomicAdd(sums, at(programId(0).mul(BM).add(shift), scalar(0)), load(x.add(r.col().mul(D)).add(arange(0, D).row()), r.col().lt(rows), 0.0));
+    }
+
+    /**
+     * A descriptor's atomic add on sm_90a is one bulk reduction from a box of its own: no thread
+     * waits for it after issuing it; the issuing thread waits until the unit has read the box only
+     * before the box is written again (in a loop, the next step; once, before the first write), and
+     * for every reduction at the kernel's end. In the matmul the slots' pipelined loop and the box
+     * coexist. On sm_80 the same kernels are relaxed vector-free atomics ({@code red}).
+     */
+    @ParameterizedTest(name = "sm_{0}0")
+    @CsvSource({"9", "8"})
+    void anAtomicAddIsOneBulkReductionWaitedForBeforeItsBoxIsWrittenAgain(int major) throws Exception {
+        assumeTrue(Ptxas.path().isPresent(), Ptxas.missingReason());
+        Target target = Ptxas.target(major, 0);
+        String reduce = "cp.reduce.async.bulk.tensor.2d.global.shared::cta.add.tile.bulk_group";
+        KernelIR matmul = ir(TmaPtxasTest.class, "sliceAddedIntoC", args(desc(DType.BF16, 128, 64), desc(DType.BF16, 64, 128), desc(DType.F32, 128, 128), i32()),
+                "BM", 128, "BN", 128, "BK", 64);
+        KernelIR loop = ir(TmaPtxasTest.class, "addsInALoop", args(ptr(DType.F32), desc(DType.F32, 32, 64), i32()), "BM", 32, "D", 64);
+        for (var kernel : List.of(java.util.Map.entry("slice", matmul), java.util.Map.entry("loop", loop))) {
+            String ptx = assembled("reduce_" + kernel.getKey(), ptx(kernel.getValue(), 8, target), target);
+            if (major < 9) {
+                assertEquals(0, occurrences(ptx, "cp.reduce") + occurrences(ptx, "cp.async.bulk"), ptx);
+                assertTrue(occurrences(ptx, "red.relaxed.gpu.global.add.f32") > 0 && occurrences(ptx, "\tatom.") == 0, "relaxed adds, no old values: " + ptx);
+                continue;
+            }
+            assertEquals(1, occurrences(ptx, reduce), ptx);
+            assertEquals(0, occurrences(ptx, "\tred.") + occurrences(ptx, "\tatom."), ptx);
+            int issued = ptx.indexOf(reduce), boxWritten = ptx.lastIndexOf("st.shared", issued);
+            int readWait = ptx.lastIndexOf("cp.async.bulk.wait_group.read 0", boxWritten);
+            assertTrue(readWait >= 0 && ptx.indexOf("bar.sync", readWait) < boxWritten, "the box's last read waited for, then a barrier, before it is written: " + ptx);
+            assertEquals(1, occurrences(ptx, "cp.async.bulk.wait_group.read 0"), "no wait after issuing: " + ptx);
+            assertTrue(ptx.indexOf("cp.async.bulk.commit_group", issued) > issued, ptx);
+            int end = ptx.indexOf("cp.async.bulk.wait_group 0");
+            assertTrue(end > issued && ptx.indexOf("ret;", end) > end && occurrences(ptx, "cp.async.bulk.wait_group 0") == 1, "the kernel's end waits for the sums: " + ptx);
+        }
+        KernelIR shifted = ir(TmaPtxasTest.class, "shiftedAdds", args(ptr(DType.F32), desc(DType.F32, 32, 64), i32(), i32()), "BM", 32, "D", 64);
+        String ptx = assembled("reduce_shifted", ptx(shifted, 8, target), target);
+        assertEquals(0, occurrences(ptx, "cp.reduce"), "a block that may start before the tensor is added by masked atomics: " + ptx);
+        assertTrue(occurrences(ptx, "red.relaxed.gpu.global") > 0, ptx);
+    }
+
     /** A 3-d block (heads × rows × columns) copied with a shift. */
     @Kernel
     static void copy3d(TensorDesc in, TensorDesc out, @Constexpr int BH, @Constexpr int BM, @Constexpr int BN) {

@@ -3,8 +3,9 @@ package dev.tessera.cuda.codegen.gpu;
 import dev.tessera.ir.Op;
 
 /**
- * Puts descriptor loads on the tensor-memory accelerator: every core descriptor load becomes a
- * {@link GpuOp.TmaLoad} with an mbarrier of its own. (Descriptors reach the GPU IR only on targets
+ * Puts descriptor loads and atomic adds on the tensor-memory accelerator: every core descriptor
+ * load becomes a {@link GpuOp.TmaLoad} with an mbarrier of its own, every atomic add a
+ * {@link GpuOp.TmaReduce} with a box of its own. (Descriptors reach the GPU IR only on targets
  * with TMA; elsewhere they were expanded into masked accesses before.) Pipelining may then turn
  * the ones that feed wgmma into {@link GpuOp.TmaCopy}s.
  */
@@ -12,7 +13,16 @@ public final class AccelerateDescriptors {
     private AccelerateDescriptors() {}
 
     public static GpuProgram run(GpuProgram p) {
-        return p.map(op -> op instanceof GpuOp.Core(Op.DescriptorLoad l)
-                ? new GpuOp.TmaLoad(l, new MBarriers("load" + l.result().id(), 1)) : op);
+        int[] adds = {0};
+        return p.map(op -> switch (op) {
+            case GpuOp.Core(Op.DescriptorLoad l) -> new GpuOp.TmaLoad(l, new MBarriers("load" + l.result().id(), 1));
+            case GpuOp.Core(Op.DescriptorAtomicAdd a) -> new GpuOp.TmaReduce(a, new ReduceBox("add" + adds[0]++, blockBytes(a.descriptor())));
+            default -> op;
+        });
+    }
+
+    private static int blockBytes(dev.tessera.ir.Value descriptor) {
+        var d = (dev.tessera.types.DescriptorType) descriptor.type().element();
+        return java.util.Arrays.stream(d.blockShape()).reduce(d.element().byteSize(), (a, b) -> a * b);
     }
 }

@@ -7,7 +7,8 @@ import java.util.Map;
 /**
  * Gives every mbarrier and shared buffer its place. The mbarriers of single descriptor loads come
  * first, 8 bytes each in program order, and keep their words for the whole kernel (see
- * {@link MBarriers}). Buffers follow, one after another, each on its tile's alignment (128 bytes;
+ * {@link MBarriers}), then the boxes of bulk reductions, on 128 bytes, kept as long
+ * ({@link ReduceBox}). Buffers follow, one after another, each on its tile's alignment (128 bytes;
  * 1024 for a wgmma operand with the 128-byte swizzle) counted from the array's start, which lies on
  * the shared window's own alignment; then the loop's own mbarriers, one a slot. The buffers and
  * mbarriers of one pipelined loop live during that loop only (it initializes the mbarriers before
@@ -17,6 +18,9 @@ import java.util.Map;
 public final class AllocateShared {
     private AllocateShared() {}
 
+    /** Where a bulk copy's box may start (cp.async.bulk.tensor's rule for its shared memory). */
+    public static final int BOX_ALIGNMENT = 128;
+
     public static GpuProgram run(GpuProgram p) {
         Map<MBarriers, Integer> barriers = new IdentityHashMap<>();
         int words = 0;
@@ -24,6 +28,13 @@ public final class AllocateShared {
             if (!(op instanceof GpuOp.TmaLoad t)) continue;
             barriers.put(t.barrier(), words);
             words += t.barrier().bytes();
+        }
+        Map<ReduceBox, Integer> boxes = new IdentityHashMap<>();
+        for (GpuOp op : p.allOps()) {
+            if (!(op instanceof GpuOp.TmaReduce r)) continue;
+            words = (words + BOX_ALIGNMENT - 1) & -BOX_ALIGNMENT;
+            boxes.put(r.box(), words);
+            words += r.box().bytes();
         }
         int floor = (words + 15) & ~15;
         Map<SharedBuffer, Integer> offsets = new IdentityHashMap<>();
@@ -52,6 +63,6 @@ public final class AllocateShared {
                 next += b.bytes();
             }
         }
-        return new GpuProgram(p.kernel(), p.body(), p.buffers(), offsets, barriers);
+        return new GpuProgram(p.kernel(), p.body(), p.buffers(), offsets, barriers, boxes);
     }
 }

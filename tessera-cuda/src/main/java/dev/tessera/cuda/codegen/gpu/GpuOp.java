@@ -237,4 +237,13 @@ public sealed interface GpuOp {
      * thread then reads its elements in the value's layout.
      */
     record TmaLoad(Op.DescriptorLoad load, MBarriers barrier) implements GpuOp {}
+
+    /**
+     * A block added into a descriptor's tensor by the tensor-memory accelerator
+     * ({@code cp.reduce.async.bulk.tensor .add}): the threads write it row-major into {@code box}
+     * and one thread issues the reduction without waiting for it. The site's next write into the
+     * box first waits until the unit has read the box, and the kernel's end until every reduction
+     * is done.
+     */
+    record TmaReduce(Op.DescriptorAtomicAdd add, ReduceBox box) implements GpuOp {}
 }

@@ -18,6 +18,8 @@ public final class GpuPrinter {
         StringBuilder out = new StringBuilder("// ---- " + p.kernel().name() + ": gpu ir after " + stage + "\n");
         p.barriers().entrySet().stream().sorted(java.util.Map.Entry.comparingByValue())
                 .forEach(e -> out.append(e.getKey()).append(" at ").append(e.getValue()).append('\n'));
+        p.boxes().entrySet().stream().sorted(java.util.Map.Entry.comparingByValue())
+                .forEach(e -> out.append(e.getKey()).append(" at ").append(e.getValue()).append('\n'));
         for (SharedBuffer b : p.buffers()) {
             out.append(b).append(p.offsets().containsKey(b) ? " at " + p.offsets().get(b) : "").append('\n');
         }
@@ -75,6 +77,8 @@ public final class GpuPrinter {
                 case GpuOp.TmaCopy c -> out.append(indent).append("tma_copy ").append(c.load().descriptor()).append(c.load().offsets())
                         .append(" -> %smem").append(c.buffer().id()).append("[ahead slot]   // for ").append(c.load().result()).append('\n');
                 case GpuOp.TmaLoad t -> out.append(indent).append(core(t.load(), layout)).append("   // through TMA, on ").append(t.barrier())
+                        .append('\n');
+                case GpuOp.TmaReduce r -> out.append(indent).append(core(r.add(), layout)).append("   // a bulk reduction from ").append(r.box())
                         .append('\n');
                 case GpuOp.Mma m -> tensorCoreDot(out, indent, m, m.instr().instruction(), "warps=" + m.tiling().wm() + "x" + m.tiling().wn()
                         + ", tiles=" + m.tiling().repM() + "x" + m.tiling().repN(), layout);

@@ -11,29 +11,31 @@ import java.util.function.UnaryOperator;
 
 /**
  * A kernel in the GPU IR: its top-level ops, the shared buffers they use and where each starts,
- * and where its mbarriers lie ({@link AllocateShared}). Single descriptor loads' mbarriers take the
- * first {@link #barrierBytes} of shared memory for the whole kernel. While a pipelined loop runs,
+ * and where its mbarriers and reduction boxes lie ({@link AllocateShared}). Single descriptor loads'
+ * mbarriers and bulk reductions' boxes take the first {@link #keptBytes} of shared memory for the
+ * whole kernel. While a pipelined loop runs,
  * shared memory from there up to {@link #reservedBytes} belongs to its buffers and mbarriers, and
  * the scratch space that single ops use (layout conversions, reductions, dots staged from
  * registers) starts above it; elsewhere scratch has everything above the kernel's mbarriers.
  */
 public record GpuProgram(KernelIR kernel, List<GpuOp> body, List<SharedBuffer> buffers, Map<SharedBuffer, Integer> offsets,
-                         Map<MBarriers, Integer> barriers) {
+                         Map<MBarriers, Integer> barriers, Map<ReduceBox, Integer> boxes) {
 
     public GpuProgram {
         body = List.copyOf(body);
         buffers = List.copyOf(buffers);
         offsets = java.util.Collections.unmodifiableMap(new IdentityHashMap<>(offsets));
         barriers = java.util.Collections.unmodifiableMap(new IdentityHashMap<>(barriers));
+        boxes = java.util.Collections.unmodifiableMap(new IdentityHashMap<>(boxes));
     }
 
     /** The kernel in the GPU IR before any pass: every core op as it is, control flow mirrored. */
     public static GpuProgram of(KernelIR kernel) {
-        return new GpuProgram(kernel, convert(kernel.body().ops()), List.of(), Map.of(), Map.of());
+        return new GpuProgram(kernel, convert(kernel.body().ops()), List.of(), Map.of(), Map.of(), Map.of());
     }
 
     /** This program with other ops and buffers, the places of its buffers and mbarriers kept. */
-    public GpuProgram with(List<GpuOp> body, List<SharedBuffer> buffers) { return new GpuProgram(kernel, body, buffers, offsets, barriers); }
+    public GpuProgram with(List<GpuOp> body, List<SharedBuffer> buffers) { return new GpuProgram(kernel, body, buffers, offsets, barriers, boxes); }
 
     private static List<GpuOp> convert(List<Op> ops) {
         List<GpuOp> out = new ArrayList<>();
@@ -137,10 +139,29 @@ public record GpuProgram(KernelIR kernel, List<GpuOp> body, List<SharedBuffer> b
         return o;
     }
 
-    /** The bytes at the start of shared memory that single descriptor loads' mbarriers keep for the whole kernel (a multiple of 16). */
-    public int barrierBytes() {
+    /** Where {@code b} starts. */
+    public int offset(ReduceBox b) {
+        Integer o = boxes.get(b);
+        if (o == null) throw new IllegalStateException(b + " has no place in shared memory yet");
+        return o;
+    }
+
+    /**
+     * The bytes at the start of shared memory kept for the whole kernel (a multiple of 16): single
+     * descriptor loads' mbarriers and bulk reductions' boxes.
+     */
+    public int keptBytes() {
         int end = 0;
-        for (GpuOp op : allOps()) if (op instanceof GpuOp.TmaLoad t) end = Math.max(end, offset(t.barrier()) + t.barrier().bytes());
+        for (GpuOp op : allOps()) {
+            switch (op) {
+                case GpuOp.TmaLoad t -> end = Math.max(end, offset(t.barrier()) + t.barrier().bytes());
+                case GpuOp.TmaReduce r -> end = Math.max(end, offset(r.box()) + r.box().bytes());
+                default -> { }
+            }
+        }
         return (end + 15) & ~15;
     }
+
+    /** Whether some op adds blocks by bulk reductions, which the kernel's end waits for. */
+    public boolean reducesInBulk() { return allOps().stream().anyMatch(op -> op instanceof GpuOp.TmaReduce); }
 }

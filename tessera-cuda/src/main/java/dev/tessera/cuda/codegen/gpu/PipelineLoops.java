@@ -127,13 +127,14 @@ public final class PipelineLoops {
     private static GpuOp.PipelinedFor pipeline(GpuOp.For loop, int stages, Facts facts, Map<Value, List<Op>> kernelUsers, Set<Value> boxable,
                                                List<SharedBuffer> buffers) {
         For f = loop.source();
-        // the GPU op each core op of the body became (a dot on tensor cores, a descriptor load on TMA, or itself)
+        // the GPU op each core op of the body became (a dot on tensor cores, a descriptor load or atomic add on TMA, or itself)
         Map<Op, GpuOp> lowered = new IdentityHashMap<>();
         Map<Op, GpuOp.TensorCoreDot> mmas = new IdentityHashMap<>();
         for (GpuOp op : loop.body().ops()) {
             switch (op) {
                 case GpuOp.Core(var core) -> lowered.put(core, op);
                 case GpuOp.TmaLoad t -> lowered.put(t.load(), op);
+                case GpuOp.TmaReduce r -> lowered.put(r.add(), op);
                 case GpuOp.TensorCoreDot m -> {
                     lowered.put(m.dot(), op);
                     mmas.put(m.dot(), m);

@@ -11,6 +11,7 @@ import dev.tessera.cuda.codegen.gpu.MBarriers;
 import dev.tessera.cuda.codegen.layout.DistributedLayout;
 import dev.tessera.cuda.codegen.layout.SwizzledTile;
 import dev.tessera.ir.KernelIR;
+import dev.tessera.ir.Op.DescriptorAtomicAdd;
 import dev.tessera.ir.Op.DescriptorLoad;
 import dev.tessera.ir.Op.DescriptorStore;
 import dev.tessera.ir.Value;
@@ -83,7 +84,8 @@ public final class TmaRules {
      * faulted at its mbarrier's wait), so every access's innermost offset must be a multiple of
      * 16 bytes by {@code axis} (its AxisInfo); and a store's box must not start before the tensor
      * (boxes at row -5 or column -16 faulted; loads there read zeros as they should), so every
-     * store's offsets must be non-negative by {@code axis}.
+     * store's offsets must be non-negative by {@code axis}. A bulk reduction writes as a store does
+     * and is held to the store's rules (not yet seen to fault: held so by caution).
      */
     public static java.util.Set<Value> maskedDescriptors(KernelIR kernel, dev.tessera.passes.AxisInfo axis) {
         java.util.Set<Value> masked = new java.util.HashSet<>();
@@ -93,15 +95,17 @@ public final class TmaRules {
             for (dev.tessera.ir.Region r : op.regions()) ops.addAll(r.ops());
             switch (op) {
                 case DescriptorLoad l -> { if (!innerOffsetAligned(l.descriptor(), l.offsets(), axis)) masked.add(l.descriptor()); }
-                case DescriptorStore s -> {
-                    if (!innerOffsetAligned(s.descriptor(), s.offsets(), axis) || !s.offsets().stream().allMatch(axis::isNonNegative)) {
-                        masked.add(s.descriptor());
-                    }
-                }
+                case DescriptorStore s -> { if (!writable(s.descriptor(), s.offsets(), axis)) masked.add(s.descriptor()); }
+                case DescriptorAtomicAdd a -> { if (!writable(a.descriptor(), a.offsets(), axis)) masked.add(a.descriptor()); }
                 default -> {}
             }
         }
         return masked;
+    }
+
+    /** Whether the copy unit may write the block at {@code offsets}: on a 16-byte column, and not before the tensor. */
+    private static boolean writable(Value descriptor, List<Value> offsets, dev.tessera.passes.AxisInfo axis) {
+        return innerOffsetAligned(descriptor, offsets, axis) && offsets.stream().allMatch(axis::isNonNegative);
     }
 
     private static boolean innerOffsetAligned(Value descriptor, List<Value> offsets, dev.tessera.passes.AxisInfo axis) {
@@ -110,7 +114,7 @@ public final class TmaRules {
     }
 
     /** Where a box may start in shared memory (cp.async.bulk.tensor's rule for the destination and source). */
-    public static final int BOX_ALIGNMENT = 128;
+    public static final int BOX_ALIGNMENT = dev.tessera.cuda.codegen.gpu.AllocateShared.BOX_ALIGNMENT;
     /** The largest access a thread makes to the box: 16 bytes. */
     private static final int VECTOR_BYTES = 16;
 
@@ -357,20 +361,54 @@ public final class TmaRules {
     public static void store(DescriptorStore s, Lowerer cx) {
         PtxWriter w = cx.w;
         DescriptorType d = type(s.descriptor());
-        TileValue value = cx.operandAny(s, s.value());
-        DistributedLayout layout = value.layout();
         String elected = elected(cx);
         String box = cx.smem.begin(boxBytes(d), BOX_ALIGNMENT);
-        DType t = d.element();
-        String mine = threadAddress(cx, box, layout, t);
-        MemoryRules.storeShared(cx, t, value, g -> mine + "+" + layout.regPart(g) * t.byteSize(), vector(layout, d));
-        w.op("fence.proxy.async.shared::cta");
-        cx.smem.sync();
+        writeBox(cx, s, s.value(), d, box);
         w.op("@%s cp.async.bulk.tensor.%dd.global.shared::cta.bulk_group [%s, %s], [%s]",
                 elected, d.rank(), map(cx, s.descriptor()), coordinates(cx, s.offsets(), 0), box);
         w.op("@%s cp.async.bulk.commit_group", elected);
         w.op("@%s cp.async.bulk.wait_group.read 0", elected);
         cx.smem.end();
+    }
+
+    /**
+     * A block added by a bulk reduction from the site's own box, which no other op touches: the
+     * issuing thread waits until the unit has read the box for the site's last reduction (long done
+     * by then, in a loop) just before the threads write it again, not just after issuing, so that
+     * nobody waits for the unit's read of the block. The kernel's end waits for the sums
+     * ({@link #finishReductions}).
+     */
+    public static void reduce(GpuOp.TmaReduce r, GpuProgram program, Lowerer cx) {
+        PtxWriter w = cx.w;
+        DescriptorAtomicAdd add = r.add();
+        DescriptorType d = type(add.descriptor());
+        String elected = elected(cx);
+        String box = cx.smem.at(program.offset(r.box()));
+        w.op("@%s cp.async.bulk.wait_group.read 0", elected);
+        cx.smem.sync();
+        writeBox(cx, add, add.value(), d, box);
+        w.op("@%s cp.reduce.async.bulk.tensor.%dd.global.shared::cta.add.tile.bulk_group [%s, %s], [%s]",
+                elected, d.rank(), map(cx, add.descriptor()), coordinates(cx, add.offsets(), 0), box);
+        w.op("@%s cp.async.bulk.commit_group", elected);
+    }
+
+    /** At the kernel's end: every bulk reduction the issuing thread committed has been done (and its box read). */
+    public static void finishReductions(GpuProgram program, Lowerer cx) {
+        if (program.reducesInBulk()) cx.w.op("@%s cp.async.bulk.wait_group 0", elected(cx));
+    }
+
+    /**
+     * Every thread writes its elements of {@code value} row-major into the box at {@code box}, then
+     * a proxy fence and a barrier: the copy unit may read it.
+     */
+    private static void writeBox(Lowerer cx, dev.tessera.ir.Op op, Value v, DescriptorType d, String box) {
+        TileValue value = cx.operandAny(op, v);
+        DistributedLayout layout = value.layout();
+        DType t = d.element();
+        String mine = threadAddress(cx, box, layout, t);
+        MemoryRules.storeShared(cx, t, value, g -> mine + "+" + layout.regPart(g) * t.byteSize(), vector(layout, d));
+        cx.w.op("fence.proxy.async.shared::cta");
+        cx.smem.sync();
     }
 
     private static DescriptorType type(Value descriptor) { return (DescriptorType) descriptor.type().element(); }
