@@ -21,6 +21,8 @@ import java.util.List;
  */
 final class AxisRules {
     private final AxisInfo info;
+    /** Comparisons that, when true, say their left side is at least 0 (x >= c, x > c - 1 for a constant c >= 0): what an assume of them teaches. */
+    private final java.util.Map<Value, Value> nonNegativeWhenTrue = new java.util.HashMap<>();
 
     AxisRules(AxisInfo info) { this.info = info; }
 
@@ -66,6 +68,11 @@ final class AxisRules {
             case Op.PtrAdd p -> add(p.result(), of(p.pointer()), of(p.offset()), p.pointer().type().pointee().byteSize(), false, null);
             case Op.Load l -> load(l);
             case Op.Fma f -> elementwise(f.result(), f.a(), f.b(), f.c());
+            // the user's promise that a value is non-negative (TMA writes need their offsets so): kept as a fact of that value
+            case Op.Assume a -> {
+                Value x = nonNegativeWhenTrue.get(a.condition());
+                if (x != null) info.set(x, of(x), true, info.constant(x));
+            }
             default -> { for (Value r : op.results()) info.set(r, unknown(Math.max(1, r.type().rank())), false, null); }
         }
     }
@@ -297,7 +304,7 @@ final class AxisRules {
                 else if (lc != null && lc == 1) info.set(res, r, rn, rc);
                 else perElement(res, l, r, (x, y) -> (int) Math.min(MAX_DIVISIBILITY, (long) x * y), ln && rn, constant);
             }
-            case DIV -> div(b, l, r, lc, rc, ln, constant);
+            case DIV -> div(b, l, r, lc, rc, ln, rn, constant);
             case REM -> rem(b, l, r, rc, ln, constant);
             // x & y keeps the trailing zeros of either; x | y and x ^ y only those of both
             case AND -> perElement(res, l, r, Math::max, ln || rn, constant);
@@ -375,7 +382,7 @@ final class AxisRules {
         return Math.min(Math.min(l.c(d), l.v(d)), Math.min(r.v(d), r.k(d)));
     }
 
-    private void div(Op.Binary b, Facts l, Facts r, Long lc, Long rc, boolean ln, Long constant) {
+    private void div(Op.Binary b, Facts l, Facts r, Long lc, Long rc, boolean ln, boolean rn, Long constant) {
         Value res = b.result();
         if (rc != null && rc == 1) {
             info.set(res, l, ln, lc);
@@ -391,7 +398,8 @@ final class AxisRules {
             boolean powerOfTwo = rc != null && rc != 0 && rc != Long.MIN_VALUE && Long.bitCount(Math.abs(rc)) == 1;
             v[d] = powerOfTwo ? (int) Math.max(1, divisibilityAt(l, d, 1) / Math.abs(rc)) : 1;
         }
-        info.set(res, new Facts(c, v, k), ln && rc != null && rc > 0, constant);
+        // truncated: a non-negative dividend over a non-negative divisor is non-negative
+        info.set(res, new Facts(c, v, k), ln && (rn || rc != null && rc > 0), constant);
     }
 
     private void rem(Op.Binary b, Facts l, Facts r, Long rc, boolean ln, Long constant) {
@@ -476,6 +484,10 @@ final class AxisRules {
         Long constant = lc != null && rc != null
                 ? (ConstantArithmetic.compare(c.fn(), c.lhs().type().dtype(), lc, rc) ? 1L : 0L) : null;
         info.set(c.result(), new Facts(u.contiguity(), u.divisibility(), k), true, constant);
+        if (c.lhs().type().isScalar() && c.lhs().type().dtype().isInteger() && rc != null
+                && (c.fn() == Op.Compare.Fn.GE && rc >= 0 || c.fn() == Op.Compare.Fn.GT && rc >= -1)) {
+            nonNegativeWhenTrue.put(c.result(), c.lhs());
+        }
     }
 
     private void select(Op.Select s) {

@@ -280,17 +280,22 @@ public final class FlashAttention {
                     load(dOPtr.add(rm.col().mul(sdn)).add(rd.row()), rows, 0L),
                     load(dOPtr.add(rd.col()).add(rm.row().mul(sdn)), rm.row().lt(nq), 0L)};
         };
-        keyBlock(k, v, lse, delta, dqAcc, dk, dv, blocks, skb, skh, skn, svb, svh, svn, sdkb, sdkh, sdkn, sdvb, sdvh, sdvn, heads, group, nq, nk,
-                scale, window, D, BM, BN, CAUSAL, WINDOW, ATOMIC_DQ);
+        // relaxed: only the convert kernel reads the sums, after this launch; on sm_90 vectors of 4 f32 (red.v4)
+        DqSums sums = (b, h, bh, m0, rm, dq) -> atomicAdd(dqAcc.add(bh.mul(nq).add(rm.col()).mul(D)).add(arange(0, D).row()), dq, rm.col().lt(nq),
+                MemoryOrder.Semantic.RELAXED, MemoryOrder.Scope.GPU);
+        keyBlock(k, v, lse, delta, ATOMIC_DQ ? sums : null, dk, dv, blocks, skb, skh, skn, svb, svh, svn, sdkb, sdkh, sdkn, sdvb, sdvh, sdvn, heads, group, nq, nk,
+                scale, window, D, BM, BN, CAUSAL, WINDOW);
     }
 
     /**
      * {@link #backward} with q and dO read through tensor descriptors over their (B, Hq, Nq, D)
      * views in blocks of [1, 1, BM, D], each block twice: as it lies and transposed (on Hopper, TMA
-     * copies into wgmma's slots, zeros past Nq, no per-thread addresses).
+     * copies into wgmma's slots, zeros past Nq, no per-thread addresses), and with ATOMIC_DQ, dQ
+     * added into the f32 sums through {@code dqAcc}'s blocks of [1, 1, BM, D] (on Hopper one bulk
+     * reduction a block, which no thread waits for; without ATOMIC_DQ any descriptor stands in).
      */
     @Kernel
-    static void backwardDescriptors(TensorDesc q, Tile k, Tile v, TensorDesc dO, Tile lse, Tile delta, Tile dqAcc, Tile dk, Tile dv,
+    static void backwardDescriptors(TensorDesc q, Tile k, Tile v, TensorDesc dO, Tile lse, Tile delta, TensorDesc dqAcc, Tile dk, Tile dv,
                                     Tile skb, Tile skh, Tile skn, Tile svb, Tile svh, Tile svn,
                                     Tile sdkb, Tile sdkh, Tile sdkn, Tile sdvb, Tile sdvh, Tile sdvn,
                                     Tile heads, Tile group, Tile nq, Tile nk, Tile scale, Tile window,
@@ -301,8 +306,24 @@ public final class FlashAttention {
             return new Tile[] {load(q, bi, hi, m0, zero).reshape(BM, D), load(q, bi, hi, m0, zero).reshape(BM, D).trans(),
                     load(dO, bi, hi, m0, zero).reshape(BM, D), load(dO, bi, hi, m0, zero).reshape(BM, D).trans()};
         };
-        keyBlock(k, v, lse, delta, dqAcc, dk, dv, blocks, skb, skh, skn, svb, svh, svn, sdkb, sdkh, sdkn, sdvb, sdvh, sdvn, heads, group, nq, nk,
-                scale, window, D, BM, BN, CAUSAL, WINDOW, ATOMIC_DQ);
+        // rows past Nq fall outside the tensor and are dropped. The copy unit faults on a block that starts before the
+        // tensor, so the compiler adds by bulk reductions only where it knows the offsets non-negative (else masked
+        // atomics), and from the sizes' arithmetic it cannot: the kernel says so
+        DqSums sums = (b, h, bh, m0, rm, dq) -> {
+            Tile bi = b.to(I32), hi = h.to(I32), mi = m0.to(I32);
+            assume(bi.ge(0));
+            assume(hi.ge(0));
+            assume(mi.ge(0));
+            atomicAdd(dqAcc, at(bi, hi, mi, scalar(0)), dq.reshape(1, 1, BM, D));
+        };
+        keyBlock(k, v, lse, delta, ATOMIC_DQ ? sums : null, dk, dv, blocks, skb, skh, skn, svb, svh, svn, sdkb, sdkh, sdkn, sdvb, sdvh, sdvn, heads, group, nq, nk,
+                scale, window, D, BM, BN, CAUSAL, WINDOW);
+    }
+
+    /** Where a backward step adds its block of dQ [BM, D] (batch b, head h, bh = b·Hq + h, rows rm from m0) into the f32 sums. */
+    @FunctionalInterface
+    private interface DqSums {
+        void add(Tile b, Tile h, Tile bh, Tile m0, Tile rm, Tile dq);
     }
 
     /**
@@ -314,12 +335,12 @@ public final class FlashAttention {
         Tile[] load(Tile b, Tile h, Tile m0, Tile rm);
     }
 
-    /** The backward pass of one block of BN keys: dK and dV over the queries {@code source} gives (and dQ by atomics with ATOMIC_DQ). */
-    private static void keyBlock(Tile k, Tile v, Tile lse, Tile delta, Tile dqAcc, Tile dk, Tile dv, QueryBlocks source,
+    /** The backward pass of one block of BN keys: dK and dV over the queries {@code source} gives (and dQ into {@code dqSums} unless null). */
+    private static void keyBlock(Tile k, Tile v, Tile lse, Tile delta, DqSums dqSums, Tile dk, Tile dv, QueryBlocks source,
                                  Tile skb, Tile skh, Tile skn, Tile svb, Tile svh, Tile svn,
                                  Tile sdkb, Tile sdkh, Tile sdkn, Tile sdvb, Tile sdvh, Tile sdvn,
                                  Tile heads, Tile group, Tile nq, Tile nk, Tile scale, Tile window,
-                                 int D, int BM, int BN, boolean CAUSAL, boolean WINDOW, boolean ATOMIC_DQ) {
+                                 int D, int BM, int BN, boolean CAUSAL, boolean WINDOW) {
         Tile kvHeads = heads.div(group);
         Tile bkv = programId(1).to(I64), b = bkv.div(kvHeads), kvh = bkv.rem(kvHeads);
         Tile n0 = programId(0).mul(BN);
@@ -340,8 +361,8 @@ public final class FlashAttention {
             full = last;
         }
         Var dkAcc = var(zeros(F32, BN, D)), dvAcc = var(zeros(F32, BN, D));
-        Queries queries = new Queries(source, lse, delta, dqAcc, b, kvh, group, heads, nq, nk, scale, kt, vt, rn,
-                diagonal, window, D, BM, CAUSAL, WINDOW, ATOMIC_DQ);
+        Queries queries = new Queries(source, lse, delta, dqSums, b, kvh, group, heads, nq, nk, scale, kt, vt, rn,
+                diagonal, window, BM, CAUSAL, WINDOW);
         // one flat loop over (head of the group, query block), so each is one pipelinable loop
         Tile masked = full.sub(first), unmasked = last.sub(full);
         if (CAUSAL) {
@@ -355,14 +376,14 @@ public final class FlashAttention {
     }
 
     /** What the backward pass's steps over blocks of queries share: the program's keys, where the queries and their gradients are, the masks. */
-    private record Queries(QueryBlocks blocks, Tile lse, Tile delta, Tile dqAcc,
+    private record Queries(QueryBlocks blocks, Tile lse, Tile delta, DqSums dqSums,
                            Tile b, Tile kvh, Tile group, Tile heads, Tile nq, Tile nk, Tile scale, Tile kt, Tile vt, Tile keys,
-                           Tile diagonal, Tile window, int d, int bm, boolean causal, boolean slide, boolean atomicDq) {
+                           Tile diagonal, Tile window, int bm, boolean causal, boolean slide) {
 
         /** Query block {@code mb} of head {@code g} of the group against the program's keys: adds to dK, dV and dQ. */
         void step(Tile g, Tile mb, boolean masked, Var dkAcc, Var dvAcc) {
             Tile h = kvh.mul(group).add(g), bh = b.mul(heads).add(h);
-            Tile m0 = mb.mul(bm), rm = m0.add(arange(0, bm)), rd = arange(0, d), rows = rm.col().lt(nq);
+            Tile m0 = mb.mul(bm), rm = m0.add(arange(0, bm));
             Tile[] loaded = blocks.load(b, h, m0, rm);
             Tile qt = loaded[0], qT = loaded[1], gradOut = loaded[2], gradOutT = loaded[3];
             Tile lse2 = load(lse.add(bh.mul(nq)).add(rm), rm.lt(nq), 0.0).mul(LOG2E);
@@ -375,11 +396,7 @@ public final class FlashAttention {
             dvAcc.set(dot(pT.to(in), gradOut, dvAcc.get()));
             Tile dsT = pT.mul(dot(vt, gradOutT).sub(dRow.row()));                                                  // [BN, BM]
             dkAcc.set(dot(dsT.to(in), qt, dkAcc.get()));
-            if (atomicDq) {
-                Tile dq = dot(trans(dsT).to(in), kt).mul(scale);                                                   // [BM, D]
-                // relaxed: only the convert kernel reads the sums, after this launch; on sm_90 vectors of 4 f32 (red.v4)
-                atomicAdd(dqAcc.add(bh.mul(nq).add(rm.col()).mul(d)).add(rd.row()), dq, rows, MemoryOrder.Semantic.RELAXED, MemoryOrder.Scope.GPU);
-            }
+            if (dqSums != null) dqSums.add(b, h, bh, m0, rm, dot(trans(dsT).to(in), kt).mul(scale));                 // dQ [BM, D]
         }
     }
 
@@ -842,8 +859,6 @@ public final class FlashAttention {
         DELTA.withOptions(4, 1).launch(grid(cdiv(s.nq, rowBlock), s.b * s.hq), ctx.out(), dOut, delta,
                 i(ctx.out().stride(0)), i(ctx.out().stride(1)), i(ctx.out().stride(2)), i(dOut.stride(0)), i(dOut.stride(1)), i(dOut.stride(2)),
                 s.hq, s.nq, s.d, rowBlock);
-        // without atomics dqAcc is unused: dq itself stands in for the pointer (the kernel never reads it)
-        Tensor dqOut = atomic ? dqAcc : dq;
         Object[] kvStrides = {i(k.stride(0)), i(k.stride(1)), i(k.stride(2)), i(v.stride(0)), i(v.stride(1)), i(v.stride(2))};
         Object[] gradStrides = {i(dk.stride(0)), i(dk.stride(1)), i(dk.stride(2)), i(dv.stride(0)), i(dv.stride(1)), i(dv.stride(2))};
         Object[] rest = {s.hq, s.hq / s.hkv, s.nq, s.nk, (float) options.scaleFor(s.d), options.window(),
@@ -853,9 +868,13 @@ public final class FlashAttention {
         boolean descriptors = throughDescriptors != null ? throughDescriptors
                 : s.d <= 64 && describable(dev, c.bm(), s.d, q, dOut) && (atomic || describable(dev, cq.bn(), s.d, k, v));
         if (descriptors) {
+            // without atomics the sums' descriptor stands for nothing: q's, already checked, takes its place (never traced into)
+            TensorDescriptor sums = TensorDescriptor.of(atomic ? dqAcc : q, 1, 1, c.bm(), s.d);
             BACKWARD_DESCRIPTORS.withOptions(c.warps(), c.stages()).launch(blocks, concat(new Object[] {TensorDescriptor.of(q, 1, 1, c.bm(), s.d),
-                    k, v, TensorDescriptor.of(dOut, 1, 1, c.bm(), s.d), ctx.lse(), delta, dqOut, dk, dv}, kvStrides, gradStrides, rest));
+                    k, v, TensorDescriptor.of(dOut, 1, 1, c.bm(), s.d), ctx.lse(), delta, sums, dk, dv}, kvStrides, gradStrides, rest));
         } else {
+            // without atomics the sums are unused: dq itself stands in for the pointer (the kernel never reads it)
+            Tensor dqOut = atomic ? dqAcc : dq;
             BACKWARD.withOptions(c.warps(), c.stages()).launch(blocks, concat(new Object[] {q, k, v, dOut, ctx.lse(), delta, dqOut, dk, dv,
                     i(q.stride(0)), i(q.stride(1)), i(q.stride(2))}, kvStrides, new Object[] {i(dOut.stride(0)), i(dOut.stride(1)), i(dOut.stride(2))},
                     gradStrides, rest));

@@ -125,6 +125,7 @@ public final class PipelineRules {
                 case GpuOp.Mma m -> cx.define(m.dot().result(), MmaRules.mma(m, program, slotRead, cx));
                 case GpuOp.Wgmma m -> cx.define(m.dot().result(), WgmmaRules.wgmma(m, program, slotRead, cx));
                 case GpuOp.TmaLoad t -> GpuLowering.lower(t, program, cx);
+                case GpuOp.TmaReduce r -> GpuLowering.lower(r, program, cx);
                 case GpuOp.WgmmaWait t -> GpuLowering.lower(t, program, cx);
                 default -> throw new IllegalStateException("not a current-stage op: " + op);
             }
@@ -226,7 +227,7 @@ public final class PipelineRules {
      * What releasing a slot at an iteration's end relies on: no wgmma reading it is still running
      * then but the in-place dot left in flight (alone in its loop: the next iteration's wait
      * completes it, and the slot is released one iteration later), and every deferred dot waited
-     * for after the last dot was issued.
+     * for after the last dot was issued (by a wait, or by the last dot's own rule).
      */
     private static void requireSlotsReadAtTheEnd(GpuOp.PipelinedFor pf, boolean inFlight) {
         List<GpuOp> current = pf.current();
@@ -238,7 +239,10 @@ public final class PipelineRules {
                 lastDot = i;
                 deferred |= m.completion() == GpuOp.Wgmma.Completion.AT_FIRST_READ;
             }
-            if (current.get(i) instanceof GpuOp.WgmmaWait) lastWait = i;
+            // a dot completed at its rule's end waits for every group (wait_group 0), the deferred ones before it too
+            if (current.get(i) instanceof GpuOp.WgmmaWait || current.get(i) instanceof GpuOp.Wgmma m && m.completion() == GpuOp.Wgmma.Completion.AT_RULE_END) {
+                lastWait = i;
+            }
         }
         if ((inFlight && dots != 1) || (deferred && lastWait < lastDot)) {
             throw new IllegalStateException("a slot released at the end of an iteration whose wgmma groups may still read it: " + current);

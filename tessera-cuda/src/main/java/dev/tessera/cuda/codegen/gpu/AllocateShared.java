@@ -7,8 +7,8 @@ import java.util.Map;
 /**
  * Gives every mbarrier and shared buffer its place. The mbarriers of single descriptor loads come
  * first, 8 bytes each in program order, and keep their words for the whole kernel (see
- * {@link MBarriers}), then the boxes of bulk reductions, on 128 bytes, kept as long
- * ({@link ReduceBox}). Buffers follow, one after another, each on its tile's alignment (128 bytes;
+ * {@link MBarriers}), then the box of bulk reductions, on 128 bytes, kept as long and shared by
+ * every reduction site ({@link ReduceBox}). Buffers follow, one after another, each on its tile's alignment (128 bytes;
  * 1024 for a wgmma operand with the 128-byte swizzle) counted from the array's start, which lies on
  * the shared window's own alignment; then the loop's own mbarriers, one a slot. The buffers and
  * mbarriers of one pipelined loop live during that loop only (it initializes the mbarriers before
@@ -29,13 +29,16 @@ public final class AllocateShared {
             barriers.put(t.barrier(), words);
             words += t.barrier().bytes();
         }
+        // every site's write into its box first waits until the unit has read all the issuing thread's earlier
+        // reductions' boxes (wait_group.read 0 counts them all), so the sites share one box, the largest's size
         Map<ReduceBox, Integer> boxes = new IdentityHashMap<>();
+        int boxStart = (words + BOX_ALIGNMENT - 1) & -BOX_ALIGNMENT, boxEnd = words;
         for (GpuOp op : p.allOps()) {
             if (!(op instanceof GpuOp.TmaReduce r)) continue;
-            words = (words + BOX_ALIGNMENT - 1) & -BOX_ALIGNMENT;
-            boxes.put(r.box(), words);
-            words += r.box().bytes();
+            boxes.put(r.box(), boxStart);
+            boxEnd = Math.max(boxEnd, boxStart + r.box().bytes());
         }
+        words = boxEnd;
         int floor = (words + 15) & ~15;
         Map<SharedBuffer, Integer> offsets = new IdentityHashMap<>();
         for (GpuOp op : p.allOps()) {

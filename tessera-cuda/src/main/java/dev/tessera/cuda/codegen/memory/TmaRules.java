@@ -372,9 +372,9 @@ public final class TmaRules {
     }
 
     /**
-     * A block added by a bulk reduction from the site's own box, which no other op touches: the
-     * issuing thread waits until the unit has read the box for the site's last reduction (long done
-     * by then, in a loop) just before the threads write it again, not just after issuing, so that
+     * A block added by a bulk reduction from the reductions' box, which no other op touches: the
+     * issuing thread waits until the unit has read the box for the last reduction (long done by
+     * then, in a loop) just before the threads write it again, not just after issuing, so that
      * nobody waits for the unit's read of the block. The kernel's end waits for the sums
      * ({@link #finishReductions}).
      */
