@@ -99,6 +99,15 @@ public final class FlashAttention {
     }
 
     /**
+     * The block of queries this program takes. Under a causal mask query block i sees about i + 1
+     * blocks of keys, and the GPU starts programs in the order of their ids, so program 0 takes the
+     * last block: the heaviest programs start first and the lightest fill the last wave, where in
+     * order the last heavy ones ran on alone (one N 4k head of BM 128: 32 blocks of 1 to 32 steps).
+     * (The backward pass's programs, one a block of keys, are heaviest first as they are.)
+     */
+    private static Tile queryBlock(boolean causal) { return causal ? numPrograms(0).sub(1).sub(programId(0)) : programId(0); }
+
+    /**
      * Where a step's keys (transposed, [D, BN]) and values ([BN, D]) come from: the block starting at
      * key {@code s}, whose positions are {@code cols}; 0 past Nk when {@code masked}.
      */
@@ -113,7 +122,7 @@ public final class FlashAttention {
                                Tile heads, Tile nq, Tile nk, Tile scale, Tile window, int D, int BM, int BN, boolean CAUSAL, boolean WINDOW,
                                boolean OVERLAP) {
         Tile bh = programId(1).to(I64), b = bh.div(heads), h = bh.rem(heads);
-        Tile m0 = programId(0).mul(BM);
+        Tile m0 = queryBlock(CAUSAL).mul(BM);
         Tile rm = m0.add(arange(0, BM)), rd = arange(0, D);
         Tile qt = load(q.add(b.mul(sqb).add(h.mul(sqh))).add(rm.col().mul(sqn)).add(rd.row()), rm.col().lt(nq), 0L);
         Tile qkScale = scale.mul(LOG2E);   // scores in base 2: exp(x · scale) = exp2(x · scale · log2 e)
@@ -452,7 +461,7 @@ public final class FlashAttention {
                                            Tile sqb, Tile sqh, Tile sqn, Tile sdb, Tile sdh, Tile sdn, Tile sgb, Tile sgh, Tile sgn,
                                            Tile heads, Tile nq, Tile nk, Tile scale, Tile window, int D, int BM, int BN, boolean CAUSAL, boolean WINDOW) {
         Tile bh = programId(1).to(I64), b = bh.div(heads), h = bh.rem(heads);
-        Tile m0 = programId(0).mul(BM);
+        Tile m0 = queryBlock(CAUSAL).mul(BM);
         Tile rm = m0.add(arange(0, BM)), rd = arange(0, D), rows = rm.col().lt(nq);
         Tile qt = load(q.add(b.mul(sqb).add(h.mul(sqh))).add(rm.col().mul(sqn)).add(rd.row()), rows, 0L);
         Tile gradOut = load(dO.add(b.mul(sdb).add(h.mul(sdh))).add(rm.col().mul(sdn)).add(rd.row()), rows, 0L);
