@@ -126,13 +126,17 @@ public final class MatmulTuning {
      * Blockings the persistent kernel also tries with stream-K, where the last wave of whole tiles
      * would leave multiprocessors idle ({@link #streamKWorthTrying}): the persistent kernel's
      * winners of the LLM sweep on an H100 (128×128×64 on one warpgroup from M 128 to 512, 128×256 and
-     * 256×128 on two at M 4096).
+     * 256×128 on two at M 4096), and 64-row tiles for the fewest rows (M 128 × N 4096 is 32 tiles of
+     * 128 rows, whose runs are then about 16 K steps: mostly the pipeline's fill and drain; 64 tiles
+     * of 64 rows run about 31). All assemble without spills (ptxas, sm_90a).
      */
     static final List<MatmulConfig> STREAM_K_CONFIGS = List.of(
             new MatmulConfig(128, 128, 64, 8, 4, 5).withStreamK(true),
             new MatmulConfig(128, 128, 64, 8, 8, 4).withStreamK(true),
             new MatmulConfig(128, 256, 64, 8, 8, 4).withStreamK(true),
-            new MatmulConfig(256, 128, 64, 8, 8, 4).withStreamK(true));
+            new MatmulConfig(256, 128, 64, 8, 8, 4).withStreamK(true),
+            new MatmulConfig(64, 128, 64, 8, 4, 6).withStreamK(true),
+            new MatmulConfig(64, 256, 64, 8, 8, 4).withStreamK(true));
 
     /**
      * As {@link #DESCRIPTOR_TUNER}, of the persistent kernel ({@link MatmulKernel#PERSISTENT_DESCRIPTORS}):
