@@ -318,11 +318,12 @@ class FlashAttentionPtxasTest {
      * The backward pass through descriptors with dQ summed by atomics: on sm_90a each step's dQ block
      * is one bulk reduction into the sums' tensor ({@code cp.reduce.async.bulk.tensor.4d ... add}),
      * from a box kept for them, with no thread waiting after issuing it and no atomic instruction at
-     * all; at the atomic path's blocking, without spills but for the causal D 128 pass's few.
+     * all; at the atomic path's blocking, without spills but for the causal D 128 pass's few; with
+     * warp specialization too (the consumers issue the reductions, the producer only copies).
      */
-    @ParameterizedTest(name = "f16 D={0} causal {1}")
-    @CsvSource({"64, false", "64, true", "128, false", "128, true"})
-    void theAtomicDqSumsThroughADescriptorAreBulkReductions(int d, boolean causal) throws Exception {
+    @ParameterizedTest(name = "f16 D={0} causal {1}, warp specialization {2}")
+    @CsvSource({"64, false, false", "64, true, false", "128, false, false", "128, true, false", "64, false, true", "128, true, true"})
+    void theAtomicDqSumsThroughADescriptorAreBulkReductions(int d, boolean causal, boolean specialized) throws Exception {
         assumeTrue(Ptxas.path().isPresent(), Ptxas.missingReason());
         Config c = Config.backward(d, new Device("cuda", 0), causal, true);
         ArgSpec desc = new ArgSpec(new dev.tessera.types.DescriptorType(DType.F16, List.of(1, 1, c.bm(), d)), 16, false);
@@ -331,11 +332,12 @@ class FlashAttentionPtxasTest {
         for (int i = 0; i < 12; i++) args.add(i32Div16());
         args.addAll(List.of(i32Div16(), new ArgSpec(DType.I32, 1, true), i32Div16(), i32Div16(), scalar(DType.F32), i32()));
         List<Object> constexprs = List.of("D", d, "BM", c.bm(), "BN", c.bn(), "CAUSAL", causal, "WINDOW", false, "ATOMIC_DQ", true);
-        Target target = Ptxas.target(9, 0);
+        Target target = specialized ? Ptxas.target(9, 0).withWarpSpecialization() : Ptxas.target(9, 0);
         PtxModule m = PtxCodegen.generate(ir(FlashAttention.class, "backwardDescriptors", args, constexprs.toArray()), new LaunchOptions(c.warps(), c.stages()), target);
         Ptxas.Report r = Ptxas.assemble(m.ptx(), target.ptx().arch());
         assertTrue(r.ok(), r::output);
-        System.out.println("flash attention backward through descriptors, dQ by bulk reductions, f16 D=" + d + (causal ? " causal " : " ") + c + ": "
+        System.out.println("flash attention backward through descriptors, dQ by bulk reductions, f16 D=" + d + (causal ? " causal " : " ") + c
+                + (specialized ? " specialized (" + m.threads() + " threads)" : "") + ": "
                 + r.registers() + " registers, " + Math.max(0, r.spillStores()) + " bytes spill stores, " + m.sharedBytes() + " bytes of shared memory");
         String ptx = m.ptx();
         // one reduction in each loop over query blocks (the causal pass has a masked and an unmasked one)
