@@ -68,6 +68,7 @@ public final class GpuLowering {
             }
             case GpuOp.WgmmaWait t -> cx.w.op("wgmma.wait_group.sync.aligned %d", t.pending());
             case GpuOp.TmaCopy c -> throw new IllegalStateException("a TMA copy outside its pipelined loop: " + c);
+            case GpuOp.SlotLoad s -> throw new IllegalStateException("a slot's load outside its pipelined loop: " + s);
             case GpuOp.AsyncCopy c -> throw new IllegalStateException("an async copy outside its pipelined loop: " + c);
             case GpuOp.StageOperand s -> throw new IllegalStateException("an invariant operand outside its pipelined loop: " + s);
             case GpuOp.Yield y -> throw new IllegalStateException("yield outside its region's lowering");

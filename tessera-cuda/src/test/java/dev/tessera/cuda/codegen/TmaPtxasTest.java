@@ -220,6 +220,48 @@ class TmaPtxasTest {
         assertTrue(occurrences(ptx, "red.relaxed.gpu.global") > 0, ptx);
     }
 
+    /** Each program sums its rows' blocks of BN columns: a reduction over a row, no dot. */
+    @Kernel
+    static void rowSums(TensorDesc x, Tile out, Tile cols, @Constexpr int BM, @Constexpr int BN) {
+        Tile m = programId(0).mul(BM);
+        Var acc = var(zeros(F32, BM, BN));
+        for (Tile k : range(0, cdiv(cols, BN))) acc.set(acc.get().add(load(x, m, k.mul(BN)).to(F32)));
+        store(out.add(m.add(arange(0, BM))), sum(acc.get(), 1));
+    }
+
+    /**
+     * A loop that only reads descriptor blocks for other ops than wgmma (a reduction over a row) is
+     * pipelined too: each block copied by the unit into a row-major slot {@code stages − 1}
+     * iterations ahead (one box a block), every thread waiting only for its slot's mbarrier and
+     * reading its elements from there, each warp releasing the slot after its reads; no barrier of
+     * the whole block in the loop. With one stage a single load per iteration, waited for at once.
+     */
+    @ParameterizedTest(name = "{0} stages")
+    @CsvSource({"1", "3", "4"})
+    void aLoopReadingBlocksForOtherOpsCopiesThemAhead(int stages) throws Exception {
+        assumeTrue(Ptxas.path().isPresent(), Ptxas.missingReason());
+        Target target = Ptxas.target(9, 0);
+        KernelIR ir = ir(TmaPtxasTest.class, "rowSums", args(desc(DType.BF16, 16, 256), ptr(DType.F32), i32()), "BM", 16, "BN", 256);
+        PtxModule m = PtxCodegen.generate(ir, new dev.tessera.backend.LaunchOptions(4, stages), target);
+        String ptx = assembled("row_sums_" + stages, m, target);
+        String box = "cp.async.bulk.tensor.2d.shared::cluster.global.mbarrier::complete_tx::bytes";
+        if (stages == 1) {
+            assertEquals(-1, ptx.indexOf("$L_pipelined_head"), ptx);
+            assertEquals(1, occurrences(ptx, box), ptx);
+            return;
+        }
+        String loop = ptx.substring(ptx.indexOf("\n$L_pipelined_head"), ptx.indexOf("\n$L_pipelined_end"));
+        assertEquals(stages, occurrences(ptx, box), "the prologue's " + (stages - 1) + " copies and the loop's one: " + ptx);
+        assertEquals(1, occurrences(loop, box), loop);
+        assertEquals(0, occurrences(loop, "bar.sync"), "no barrier of the whole block: " + loop);
+        assertTrue(occurrences(loop, "ld.shared.v4") > 0 && occurrences(loop, "mbarrier.try_wait.parity") >= 2, "its slot waited for, read in vectors; its release waited for: " + loop);
+        assertEquals(1, occurrences(loop, "mbarrier.arrive.shared::cta.b64"), "each warp releases the slot: " + loop);
+        assertTrue(loop.indexOf("bar.warp.sync -1") < loop.indexOf("mbarrier.arrive.shared::cta.b64"), "the warp's reads before its release");
+        assertEquals(2 * stages, occurrences(ptx, "mbarrier.init.shared::cta.b64"), "a landed and a released mbarrier a slot");
+        assertEquals(new PtxModule.MapBox(List.of(16, 256), 0), m.maps().get(0), "the map's box: the block, unswizzled");
+        assertTrue(m.sharedBytes() >= stages * 16 * 256 * 2, "a slot a stage");
+    }
+
     /** A 3-d block (heads × rows × columns) copied with a shift. */
     @Kernel
     static void copy3d(TensorDesc in, TensorDesc out, @Constexpr int BH, @Constexpr int BM, @Constexpr int BN) {

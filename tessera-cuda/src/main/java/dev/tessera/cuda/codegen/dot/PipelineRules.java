@@ -126,13 +126,18 @@ public final class PipelineRules {
                 case GpuOp.Wgmma m -> cx.define(m.dot().result(), WgmmaRules.wgmma(m, program, slotRead, cx));
                 case GpuOp.TmaLoad t -> GpuLowering.lower(t, program, cx);
                 case GpuOp.TmaReduce r -> GpuLowering.lower(r, program, cx);
+                case GpuOp.SlotLoad l -> cx.define(l.load().result(), TmaRules.readSlot(l, slotBase(l.buffer(), program, slotRead, cx), cx));
                 case GpuOp.WgmmaWait t -> GpuLowering.lower(t, program, cx);
                 default -> throw new IllegalStateException("not a current-stage op: " + op);
             }
         }
         boolean inFlight = pf.current().stream().anyMatch(op -> op instanceof GpuOp.Wgmma m && m.completion() == GpuOp.Wgmma.Completion.NEXT_ITERATION);
         if (released) requireSlotsReadAtTheEnd(pf, inFlight);
-        if (released && !inFlight) TmaRules.release(pf, program, slotRead, null, cx);   // every group reading it has completed
+        if (released && !inFlight) {
+            // a warp's loads from the slot ordered before its lane 0's release (wgmma's readers are complete by their wait)
+            if (pf.current().stream().anyMatch(op -> op instanceof GpuOp.SlotLoad)) w.op("bar.warp.sync -1");
+            TmaRules.release(pf, program, slotRead, null, cx);   // every group reading it has completed
+        }
         if (released && inFlight) {
             // the in-place dot of the iteration before was waited for when this one's was issued: its slot is free
             String previous = w.reg(RegClass.B32), wrap = w.reg(RegClass.PRED), notFirst = w.reg(RegClass.PRED);

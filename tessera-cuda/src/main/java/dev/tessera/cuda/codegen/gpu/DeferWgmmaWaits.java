@@ -77,6 +77,7 @@ public final class DeferWgmmaWaits {
             case GpuOp.TensorCoreDot d -> out.addAll(d.dot().operands());
             case GpuOp.TmaLoad t -> out.addAll(t.load().operands());
             case GpuOp.TmaReduce r -> out.addAll(r.add().operands());
+            case GpuOp.SlotLoad l -> out.addAll(l.load().operands());
             case GpuOp.WgmmaWait w -> { }
             default -> throw new IllegalStateException("not a current-stage op: " + op);
         }

@@ -226,10 +226,18 @@ public sealed interface GpuOp {
      * A descriptor's block copied by the tensor-memory accelerator into one slot of {@code buffer}
      * (stage 0 of a pipelined loop), completing on that slot's mbarrier: the box lands in the
      * buffer's swizzled tile as the tensor map's swizzle writes it, one box per 128-byte-wide atom
-     * of the tile; elements outside the tensor, and iterations past the loop's end, are zeros.
-     * Its value is read only by a {@link Wgmma}.
+     * of the tile, or in a row-major tile as one box; elements outside the tensor, and iterations
+     * past the loop's end, are zeros. Its value is read by a {@link Wgmma}, or (row-major) by a
+     * {@link SlotLoad}.
      */
     record TmaCopy(Op.DescriptorLoad load, SharedBuffer buffer) implements GpuOp {}
+
+    /**
+     * Stage 1's read of a block a {@link TmaCopy} put into the current slot of {@code buffer} (a
+     * row-major tile, for ops other than wgmma): every thread loads its elements in the value's
+     * layout, once the slot's copies have landed, as a {@link TmaLoad} reads its box.
+     */
+    record SlotLoad(Op.DescriptorLoad load, SharedBuffer buffer) implements GpuOp {}
 
     /**
      * A descriptor's block loaded through the tensor-memory accelerator on its own: the box lands

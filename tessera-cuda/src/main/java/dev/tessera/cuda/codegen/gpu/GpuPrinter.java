@@ -76,6 +76,8 @@ public final class GpuPrinter {
                         .append(c.load().result()).append('\n');
                 case GpuOp.TmaCopy c -> out.append(indent).append("tma_copy ").append(c.load().descriptor()).append(c.load().offsets())
                         .append(" -> %smem").append(c.buffer().id()).append("[ahead slot]   // for ").append(c.load().result()).append('\n');
+                case GpuOp.SlotLoad l -> out.append(indent).append(l.load().result()).append(" = slot_load %smem").append(l.buffer().id())
+                        .append("[current slot]   ").append(layout.apply(l.load().result())).append('\n');
                 case GpuOp.TmaLoad t -> out.append(indent).append(core(t.load(), layout)).append("   // through TMA, on ").append(t.barrier())
                         .append('\n');
                 case GpuOp.TmaReduce r -> out.append(indent).append(core(r.add(), layout)).append("   // a bulk reduction from ").append(r.box())

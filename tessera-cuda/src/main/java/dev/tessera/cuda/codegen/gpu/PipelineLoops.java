@@ -25,7 +25,10 @@ import java.util.Set;
  * operand's swizzled tile, when the kernel only loads from its descriptor and every such load is
  * copied into a tile of the same shape (the descriptor's one tensor map is encoded for that tile;
  * otherwise none is copied), its block's rows fit one box (at most 256, a multiple of 8) and a
- * loop has at most 32 stages. The copies and
+ * loop has at most 32 stages. In a loop with no tensor-core dot and no op that writes memory, each
+ * load of such a descriptor becomes a {@link GpuOp.TmaCopy} into a row-major tile (one box, the
+ * block itself), which stage 1 reads into registers ({@link GpuOp.SlotLoad}): the blocks of a
+ * reduction over a row land {@code stages − 1} iterations ahead without holding registers. The copies and
  * the backward slice of their addresses, masks and offsets form stage 0, which runs {@code stages − 1}
  * iterations ahead of the rest (see {@link GpuOp.PipelinedFor}).
  *
@@ -106,6 +109,8 @@ public final class PipelineLoops {
         for (GpuOp op : p.allOps()) {   // the ops of pipelined loops' stages too
             switch (op) {
                 case GpuOp.TmaLoad t -> plain.add(t.load().descriptor());
+                // a block's copy is one box of the block, unswizzled: the map a single load reads through too
+                case GpuOp.TmaCopy c when c.buffer().role() == SharedBuffer.Role.BLOCK -> plain.add(c.load().descriptor());
                 case GpuOp.TmaCopy c -> {
                     SwizzledTile before = copied.putIfAbsent(c.load().descriptor(), c.buffer().tile());
                     if (before != null && !before.equals(c.buffer().tile())) mixed.add(c.load().descriptor());
@@ -221,6 +226,15 @@ public final class PipelineLoops {
             }
             if (operands[0] != null || operands[1] != null) dots.put(d, operands);
         }
+        if (mmas.isEmpty()) {
+            for (Op op : ops) {
+                if (!(op instanceof DescriptorLoad l)) continue;
+                SharedBuffer b = blockBuffer(l, boxable, ops, stages, buffers.size() + copies.size());
+                if (b == null) continue;
+                copies.put(l, b);
+                inOrder.add(l);
+            }
+        }
         if (copies.isEmpty()) return null;
 
         // stage 0: the copies and the backward slice of their operands (through carried values' updates)
@@ -256,7 +270,9 @@ public final class PipelineLoops {
             if (ahead.contains(op) || absorbed.contains(op)) continue;
             for (Value v : op.operands()) {
                 Op from = producer.get(v);
-                boolean copied = (copies.containsKey(from) || absorbed.contains(from)) && op instanceof Dot;
+                // a block copied for other ops is read from its slot by stage 1 (a SlotLoad), a dot's operand by the dot
+                boolean copied = (copies.containsKey(from) || absorbed.contains(from)) && op instanceof Dot
+                        || copies.containsKey(from) && copies.get(from).role() == SharedBuffer.Role.BLOCK;
                 if (!copied) needed.add(v);
             }
         }
@@ -284,6 +300,9 @@ public final class PipelineLoops {
             if (op instanceof Dot d && mmas.containsKey(d)) {
                 SharedBuffer[] operands = dots.getOrDefault(d, new SharedBuffer[2]);
                 stage1.add(mmas.get(d).withOperands(operands[0], operands[1]));
+            }
+            else if (op instanceof DescriptorLoad l && copies.containsKey(l) && copies.get(l).role() == SharedBuffer.Role.BLOCK) {
+                stage1.add(new GpuOp.SlotLoad(l, copies.get(l)));
             }
             else if ((!ahead.contains(op) || again.contains(op)) && !absorbed.contains(op)) stage1.add(lowered.get(op));
         }
@@ -319,6 +338,20 @@ public final class PipelineLoops {
         if (rows > MAX_BOX_ROWS || rows % 8 != 0 || (type.bits() != 16 && !kContiguous)) return null;
         SwizzledTile tile = dot.operandTile(rows, cols, type);
         return tile == null ? null : new SharedBuffer(id, operand, isA, kContiguous, tile, stages);
+    }
+
+    /**
+     * The buffer a descriptor load is copied into ahead for ops other than wgmma to read (the block
+     * row-major, its map's box the block itself, unswizzled, as a single load's), or null: the loop
+     * has no tensor-core dot, the descriptor is {@code boxable}, and the body writes no memory (a
+     * copy issued iterations ahead would not see a store that an earlier iteration makes there).
+     */
+    private static SharedBuffer blockBuffer(DescriptorLoad l, Set<Value> boxable, List<Op> body, int stages, int id) {
+        if (!boxable.contains(l.descriptor()) || body.stream().anyMatch(op -> Effects.hasSideEffects(op) && !(op instanceof Yield))) return null;
+        var shape = l.result().type().shape();
+        int cols = shape.dim(shape.rank() - 1);
+        SwizzledTile tile = SwizzledTile.rowMajor(shape.numel() / cols, cols, l.result().type().dtype().byteSize());
+        return SharedBuffer.block(id, l.result(), tile, stages);
     }
 
     /** The most rows a tensor map's box may have (cuTensorMapEncodeTiled's limit on every box dimension). */

@@ -6,17 +6,31 @@ import dev.tessera.ir.Value;
 /**
  * A multi-buffered tile in shared memory that a pipelined loop copies a dot operand into:
  * {@code slots} copies of {@code tile}, one per stage in flight (one, for a loop-invariant
- * operand written before the loop).
+ * operand written before the loop); or a descriptor's block that other ops read, in a
+ * {@link SwizzledTile#rowMajor} tile.
  *
  * @param id           its number in the program (for printing)
  * @param value        the tile it holds (a load's result, copied each iteration, or an invariant)
- * @param isA          whether it holds the dot's A operand (else B)
+ * @param role         what it holds: the dot's A or B operand, or a block read into registers
  * @param kContiguous  whether the operand's K dimension is the tile's contiguous one (else it is
- *                     read with {@code ldmatrix.trans})
+ *                     read with {@code ldmatrix.trans}); true for a block
  * @param tile         one slot's swizzled layout
  * @param slots        how many slots
  */
-public record SharedBuffer(int id, Value value, boolean isA, boolean kContiguous, SwizzledTile tile, int slots) {
+public record SharedBuffer(int id, Value value, Role role, boolean kContiguous, SwizzledTile tile, int slots) {
+
+    /** What a buffer holds. */
+    public enum Role { A, B, BLOCK }
+
+    /** A dot operand's buffer: A's when {@code isA}, else B's. */
+    public SharedBuffer(int id, Value value, boolean isA, boolean kContiguous, SwizzledTile tile, int slots) {
+        this(id, value, isA ? Role.A : Role.B, kContiguous, tile, slots);
+    }
+
+    /** A block's buffer, its tile row-major. */
+    public static SharedBuffer block(int id, Value value, SwizzledTile tile, int slots) { return new SharedBuffer(id, value, Role.BLOCK, true, tile, slots); }
+
+    public boolean isA() { return role == Role.A; }
 
     /** Bytes of one slot, rounded up so that every slot starts on the tile's alignment (128 bytes, 1024 for wgmma's 128-byte swizzle). */
     public int slotBytes() { return (tile.bytes() + tile.alignment() - 1) & -tile.alignment(); }
@@ -25,7 +39,8 @@ public record SharedBuffer(int id, Value value, boolean isA, boolean kContiguous
 
     @Override
     public String toString() {
-        return "%smem" + id + "<" + slots + " x " + value.type() + (isA ? " A" : " B") + (kContiguous ? " k-contiguous" : " mn-contiguous")
+        if (role == Role.BLOCK) return "%smem" + id + "<" + slots + " x " + value.type() + " row-major, " + tile.rowBytes() + "-byte rows>";
+        return "%smem" + id + "<" + slots + " x " + value.type() + (isA() ? " A" : " B") + (kContiguous ? " k-contiguous" : " mn-contiguous")
                 + ", " + tile.rowBytes() + "-byte rows, swizzle " + tile.perPhase() + "/" + tile.maxPhase() + ">";
     }
 }

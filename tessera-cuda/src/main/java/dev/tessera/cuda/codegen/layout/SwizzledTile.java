@@ -43,6 +43,18 @@ public record SwizzledTile(int rows, int rowBytes, int elementBytes, int perPhas
         return new SwizzledTile(rows, rowBytes, elementBytes, 128 / atomBytes, atomBytes / CHUNK, atomBytes, 8 * atomBytes);
     }
 
+    /**
+     * A block as the copy unit writes it with no swizzle, for ops that read it into registers (not
+     * the tensor cores): rows one after another, the base on 128 bytes (a TMA box's alignment).
+     */
+    public static SwizzledTile rowMajor(int rows, int cols, int elementBytes) {
+        int rowBytes = cols * elementBytes;
+        return new SwizzledTile(rows, rowBytes, elementBytes, 1, 1, rowBytes, 128);
+    }
+
+    /** Whether chunks are XORed with a row's phase (a {@link #rowMajor} tile's are not). */
+    public boolean swizzled() { return maxPhase > 1; }
+
     public int bytes() { return rows * rowBytes; }
 
     /** The same tile as a shared layout (offset in elements to (row, col)), whose closed form this is; for {@code ldmatrix} tiles. */

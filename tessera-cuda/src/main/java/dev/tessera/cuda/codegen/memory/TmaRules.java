@@ -8,6 +8,7 @@ import dev.tessera.cuda.codegen.PtxModule;
 import dev.tessera.cuda.codegen.gpu.GpuOp;
 import dev.tessera.cuda.codegen.gpu.GpuProgram;
 import dev.tessera.cuda.codegen.gpu.MBarriers;
+import dev.tessera.cuda.codegen.gpu.SharedBuffer;
 import dev.tessera.cuda.codegen.layout.DistributedLayout;
 import dev.tessera.cuda.codegen.layout.SwizzledTile;
 import dev.tessera.ir.KernelIR;
@@ -137,11 +138,21 @@ public final class TmaRules {
                 elected, d.rank(), box, map(cx, l.descriptor()), coordinates(cx, l.offsets(), 0), barrier);
         await(cx, barrier, phase);
         w.op("xor.b32 %s, %s, 1", phase, phase);
-        DType e = d.element();
-        String mine = threadAddress(cx, box, out, e);
-        TileValue v = MemoryRules.loadShared(cx, e, out, g -> mine + "+" + out.regPart(g) * e.byteSize(), vector(out, d));
+        TileValue v = readBox(cx, box, out, d);
         cx.smem.end();
         return v;
+    }
+
+    /** A block a pipelined loop copied into the slot at {@code slot} (row-major, one box), read into its value's layout. */
+    public static TileValue readSlot(GpuOp.SlotLoad s, String slot, Lowerer cx) {
+        return readBox(cx, slot, cx.layoutOf(s.load().result()), type(s.load().descriptor()));
+    }
+
+    /** Every thread's elements of the row-major box at {@code box}, in layout {@code out} (16-bit floats stay packed). */
+    private static TileValue readBox(Lowerer cx, String box, DistributedLayout out, DescriptorType d) {
+        DType e = d.element();
+        String mine = threadAddress(cx, box, out, e);
+        return MemoryRules.loadShared(cx, e, out, g -> mine + "+" + out.regPart(g) * e.byteSize(), vector(out, d));
     }
 
     /** The thread that issues a pipelined loop's copies inline: thread 0 (its predicate). */
@@ -296,7 +307,8 @@ public final class TmaRules {
     public static java.util.Map<Integer, PtxModule.MapBox> mapBoxes(KernelIR kernel, GpuProgram program) {
         java.util.Map<Value, PtxModule.MapBox> byCopy = new java.util.IdentityHashMap<>();
         for (GpuOp op : program.allOps()) {   // the ops of pipelined loops' stages too
-            if (!(op instanceof GpuOp.TmaCopy c)) continue;
+            // a block's copy is the block itself, as a single load's: the map below
+            if (!(op instanceof GpuOp.TmaCopy c) || c.buffer().role() == SharedBuffer.Role.BLOCK) continue;
             SwizzledTile tile = c.buffer().tile();
             // the block's leading dimensions of 1, then one atom of the tile's rows
             List<Integer> dims = new java.util.ArrayList<>(java.util.Collections.nCopies(c.load().offsets().size() - 2, 1));
