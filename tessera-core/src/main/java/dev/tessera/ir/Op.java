@@ -169,9 +169,10 @@ public sealed interface Op {
 
     /**
      * The block of a tensor descriptor whose first element is at {@code offsets} (i32 scalars, one
-     * per dimension, outermost first): elements outside the tensor read as 0.
+     * per dimension, outermost first): elements outside the tensor read as 0; {@code eviction} the
+     * L2 priority of its lines, as a load's.
      */
-    record DescriptorLoad(Value result, Value descriptor, List<Value> offsets, Loc loc) implements Op {
+    record DescriptorLoad(Value result, Value descriptor, List<Value> offsets, MemoryOrder.Eviction eviction, Loc loc) implements Op {
         public DescriptorLoad { offsets = List.copyOf(offsets); }
     }
 

@@ -188,7 +188,15 @@ public final class TL {
     // ------------------------------------------------------------------ tensor descriptors
 
     /** The block of {@code desc} whose first element is at {@code offsets} (one per dimension); elements outside the tensor read as 0. */
-    public static Tile load(TensorDesc desc, Tile... offsets) { return t(MemorySemantic.descriptorLoad(desc.value(), values(offsets))); }
+    public static Tile load(TensorDesc desc, Tile... offsets) { return load(desc, MemoryOrder.Eviction.NORMAL, offsets); }
+
+    /**
+     * As {@link #load(TensorDesc, Tile...)}, its lines kept in L2 ({@code LAST}, for a second pass
+     * over them) or let go first ({@code FIRST}), as a load's eviction priority.
+     */
+    public static Tile load(TensorDesc desc, MemoryOrder.Eviction eviction, Tile... offsets) {
+        return t(MemorySemantic.descriptorLoad(desc.value(), IrOptions.ir(eviction), values(offsets)));
+    }
 
     /** Writes {@code value} (converted to the descriptor's dtype) as the block at {@code offsets}; elements outside the tensor are dropped. */
     public static void store(TensorDesc desc, Tile[] offsets, Tile value) { MemorySemantic.descriptorStore(desc.value(), values(offsets), value.value()); }

@@ -86,7 +86,7 @@ public final class ExpandDescriptors extends Rewriter {
                 Addressed a = address(l.descriptor(), l.offsets(), l.loc());
                 Value zero = emit(Type.of(a.type.element(), a.type.blockShape()), v -> new Op.Constant(v,
                         a.type.element().isFloat() ? (Number) 0.0 : (Number) 0L, l.loc()));
-                emit(new Op.Load(l.result(), a.pointers, a.mask, zero, MemoryOrder.Cache.NONE, MemoryOrder.Eviction.NORMAL, false, l.loc()));
+                emit(new Op.Load(l.result(), a.pointers, a.mask, zero, MemoryOrder.Cache.NONE, l.eviction(), false, l.loc()));
             }
             case Op.DescriptorStore s when fields.containsKey(s.descriptor()) -> {
                 Addressed a = address(s.descriptor(), s.offsets(), s.loc());

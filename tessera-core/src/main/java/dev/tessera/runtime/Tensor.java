@@ -390,6 +390,40 @@ public final class Tensor implements AutoCloseable {
         return share(dtype, s, st, offset);
     }
 
+    /**
+     * Dimension {@code dim} split into dimensions of {@code sizes}, whose product must be its size
+     * (no copy, any strides: torch's {@code unflatten}); [rows, 4096] with row stride s unflattened
+     * at 1 into (16, 256) is [rows, 16, 256] with strides (s, 256, 1).
+     */
+    public Tensor unflatten(int dim, long... sizes) {
+        dim = dimension("unflatten", dim);
+        long product = 1;
+        for (long z : sizes) {
+            if (z < 0) throw new IllegalArgumentException("unflatten " + describe() + " into " + Arrays.toString(sizes) + ": a size below 0");
+            product = Math.multiplyExact(product, z);
+        }
+        if (sizes.length == 0 || product != shape[dim]) {
+            throw new IllegalArgumentException("unflatten dimension " + dim + " of " + describe() + " (" + shape[dim] + ") into " + Arrays.toString(sizes)
+                    + ": the sizes must multiply to it");
+        }
+        long[] s = new long[shape.length - 1 + sizes.length], st = new long[s.length];
+        for (int i = 0, o = 0; i < shape.length; i++) {
+            if (i != dim) {
+                s[o] = shape[i];
+                st[o++] = strides[i];
+                continue;
+            }
+            long inner = strides[i];
+            for (int k = sizes.length - 1; k >= 0; k--) {
+                s[o + k] = sizes[k];
+                st[o + k] = inner;
+                inner *= sizes[k];
+            }
+            o += sizes.length;
+        }
+        return share(dtype, s, st, offset);
+    }
+
     /** Elements [start, end) along {@code dim} (no copy). */
     public Tensor slice(int dim, long start, long end) {
         dim = dimension("slice", dim);

@@ -49,13 +49,13 @@ public final class MemorySemantic {
         ctx().emit(new Op.Prefetch(pointer, mask(mask, p.shape(), loc, "prefetch"), loc));
     }
 
-    /** The descriptor's block at element {@code offsets} (integer scalars, outermost first); outside the tensor reads 0. */
-    public static Value descriptorLoad(Value descriptor, Value... offsets) {
+    /** The descriptor's block at element {@code offsets} (integer scalars, outermost first), its lines at {@code eviction}'s L2 priority; outside the tensor reads 0. */
+    public static Value descriptorLoad(Value descriptor, MemoryOrder.Eviction eviction, Value... offsets) {
         Loc loc = ctx().loc();
         DescriptorType d = requireDescriptor(descriptor, loc, "load");
         java.util.List<Value> at = offsets(d, offsets, loc, "load");
         Value r = ctx().newValue(Type.of(d.element(), d.blockShape()));
-        return ctx().define(r, new Op.DescriptorLoad(r, descriptor, at, loc));
+        return ctx().define(r, new Op.DescriptorLoad(r, descriptor, at, eviction, loc));
     }
 
     /** Writes {@code value} (converted to the descriptor's dtype, broadcast to its block) at {@code offsets}; outside the tensor is dropped. */

@@ -144,6 +144,15 @@ class TensorTest {
         assertThrows(IllegalArgumentException.class, () -> base.view(5, 5));
         assertThrows(IllegalArgumentException.class, () -> base.slice(1, 2, 7));
 
+        // unflatten splits a dimension of any strides: columns 0..3 of each row as 2 x 2
+        Tensor split = base.slice(1, 0, 4).unflatten(1, 2, 2);
+        assertArrayEquals(new long[] {4, 2, 2}, split.shape());
+        assertArrayEquals(new long[] {6, 2, 1}, split.strides());
+        assertArrayEquals(new double[] {0, 1, 2, 3, 6, 7, 8, 9, 12, 13, 14, 15, 18, 19, 20, 21}, split.toDoubleArray());
+        assertArrayEquals(new long[] {3, 2, 4}, tr.unflatten(0, 3, 2).shape());
+        assertArrayEquals(new long[] {2, 1, 6}, tr.unflatten(0, 3, 2).strides(), "a transposed dimension's stride splits too");
+        assertThrows(IllegalArgumentException.class, () -> base.unflatten(1, 4, 2), "4 x 2 is not 6");
+
         // views share memory: a kernel writing through one view shows in the others
         Tensor col = base.slice(1, 3, 4); // column 3, stride 6
         FILL.launch(grid(1), col, (int) col.stride(0), (int) col.shape(0));

@@ -4,6 +4,7 @@ import static dev.tessera.runtime.Grid.grid;
 
 import dev.tessera.runtime.Device;
 import dev.tessera.runtime.Tensor;
+import dev.tessera.runtime.TensorDescriptor;
 import dev.tessera.types.DType;
 
 /**
@@ -57,11 +58,14 @@ public final class CrossEntropy {
     }
 
     /** Logits per block of a row and warps per program (a program a row). */
-    public record Config(int block, int warps) {
+    public record Config(int block, int warps, int stages) {
         public Config {
             if (block < 16 || Integer.bitCount(block) != 1) throw new IllegalArgumentException("block must be a power of 2 of at least 16, not " + block);
-            new dev.tessera.backend.LaunchOptions(warps, 1);   // checks warps with its own message
+            new dev.tessera.backend.LaunchOptions(warps, stages);   // checks warps and stages with their own messages
         }
+
+        /** One stage: the first pass through pointers, its next block ahead in registers. */
+        public Config(int block, int warps) { this(block, warps, 1); }
 
         /** {@link #defaultFor(Device, long)} for these logits' device and vocabulary. */
         public static Config defaultFor(Tensor logits) { return defaultFor(logits.device(), logits.shape(-1)); }
@@ -196,10 +200,33 @@ public final class CrossEntropy {
     static void rows(LossLaunch l, Options o, Config cfg, boolean grad, Tensor rowLoss, Tensor count) {
         if (l.rows() == 0) return;
         Tensor logits = l.logits();
-        CrossEntropyKernels.ROWS.withOptions(cfg.warps(), 1).launch(grid(l.rows()), logits, l.labels(), rowLoss, count,
+        Object[] args = {logits, l.labels(), rowLoss, count,
                 logits.stride(0), l.n(), o.ignoreIndex(), (float) o.labelSmoothing(), (float) o.logitScale(),
                 (float) (o.softcap() > 0 ? o.softcap() : 1), (float) o.zLoss(), l.block(cfg), (float) o.logitScale() != 1f, o.softcap() > 0,
-                o.labelSmoothing() > 0, o.zLoss() > 0, o.reduction() == Reduction.MEAN, grad);
+                o.labelSmoothing() > 0, o.zLoss() > 0, o.reduction() == Reduction.MEAN, grad};
+        TensorDescriptor blocks = cfg.stages() > 1 ? firstPassBlocks(logits, l.block(cfg)) : null;
+        if (blocks == null) {
+            CrossEntropyKernels.ROWS.withOptions(cfg.warps(), 1).launch(grid(l.rows()), args);
+            return;
+        }
+        Object[] withBlocks = new Object[args.length + 1];
+        withBlocks[0] = blocks;
+        System.arraycopy(args, 0, withBlocks, 1, args.length);
+        CrossEntropyKernels.ROWS_DESCRIPTORS.withOptions(cfg.warps(), cfg.stages()).launch(grid(l.rows()), withBlocks);
+    }
+
+    /**
+     * The descriptor the first pass reads a row's whole blocks through: the logits' columns up to
+     * the last multiple of 256 viewed as [rows, n / 256, 256], in blocks of [1, block / 256, 256];
+     * null where the view breaks a descriptor's rules (rows off 16 bytes, fewer than 256 columns)
+     * or a block is not a whole number of its rows, and the pointer kernel reads them instead.
+     */
+    static TensorDescriptor firstPassBlocks(Tensor logits, int block) {
+        int columns = CrossEntropyKernels.DESCRIPTOR_COLUMNS;
+        long wide = logits.shape(1) / columns;
+        if (block % columns != 0 || wide == 0) return null;
+        TensorDescriptor d = TensorDescriptor.of(logits.slice(1, 0, wide * columns).unflatten(1, wide, columns), 1, block / columns, columns);
+        return d.valid() ? d : null;
     }
 
     /** The workspace's rows' losses summed (divided by the count for a mean) into its total; nothing for none. */

@@ -6,6 +6,7 @@ import dev.tessera.lang.Constexpr;
 import dev.tessera.lang.Kernel;
 import dev.tessera.lang.MemoryOrder.Cache;
 import dev.tessera.lang.MemoryOrder.Eviction;
+import dev.tessera.lang.TensorDesc;
 import dev.tessera.lang.Tile;
 import dev.tessera.lang.Var;
 import dev.tessera.runtime.Jit;
@@ -83,7 +84,57 @@ public final class CrossEntropyKernels {
                                 Tile smoothing, Tile scale, Tile cap, Tile zLoss,
                                 @Constexpr int BLOCK, @Constexpr boolean SCALED, @Constexpr boolean SOFTCAP, @Constexpr boolean SMOOTHING,
                                 @Constexpr boolean Z_LOSS, @Constexpr boolean MEAN, @Constexpr boolean GRAD) {
-        Terms terms = new Terms(SCALED, SOFTCAP, SMOOTHING, Z_LOSS);
+        Tile base = logits.add(programId(0).to(I64).mul(rowStride));
+        WholeBlocks blocks = (whole, pass) -> {
+            Var ahead = var(firstWholeBlock(base, arange(0, BLOCK), whole, Eviction.LAST));
+            for (Tile j0 : range(0, whole, BLOCK)) {
+                Tile x = ahead.get();
+                // the next block's start is clamped to the last whole block, which the last step loads again (from L2,
+                // where it just went: no DRAM traffic): a block past the whole ones would run past the row unmasked,
+                // and a mask would cost every step its predicates, and its vectors unless n is a multiple of 16
+                ahead.set(block(base, arange(0, BLOCK).add(minimum(j0.add(BLOCK), whole.sub(BLOCK))), null, Eviction.LAST));
+                pass.accept(x);
+            }
+        };
+        row(logits, labels, loss, count, rowStride, n, ignoreIndex, smoothing, scale, cap, zLoss, blocks,
+                BLOCK, new Terms(SCALED, SOFTCAP, SMOOTHING, Z_LOSS), MEAN, GRAD);
+    }
+
+    /**
+     * {@link #lossAndGradient} with the first pass's whole blocks read through {@code rows}, a
+     * descriptor of the logits viewed as [rows, n / 256, 256] in blocks of [1, BLOCK / 256, 256]:
+     * on Hopper the pipelined loop has the copy unit land them {@code num_stages − 1} blocks ahead
+     * in shared memory, where they hold no registers (the pointer kernel has its one block ahead in
+     * registers, and at one program a multiprocessor the bytes it keeps in flight bound it: ncu on
+     * an H100 had its warps waiting on loads 39 % of their cycles at 73 % of DRAM's peak). The
+     * copies keep their lines in L2 for the second pass, as the pointer kernel's loads do.
+     */
+    @Kernel
+    static void lossAndGradientDescriptors(TensorDesc rows, Tile logits, Tile labels, Tile loss, Tile count, Tile rowStride, Tile n, Tile ignoreIndex,
+                                           Tile smoothing, Tile scale, Tile cap, Tile zLoss,
+                                           @Constexpr int BLOCK, @Constexpr boolean SCALED, @Constexpr boolean SOFTCAP, @Constexpr boolean SMOOTHING,
+                                           @Constexpr boolean Z_LOSS, @Constexpr boolean MEAN, @Constexpr boolean GRAD) {
+        Tile row = programId(0);
+        WholeBlocks blocks = (whole, pass) -> {
+            for (Tile j0 : range(0, whole, BLOCK)) pass.accept(load(rows, Eviction.LAST, row, j0.div(DESCRIPTOR_COLUMNS), scalar(0)).reshape(BLOCK));
+        };
+        row(logits, labels, loss, count, rowStride, n, ignoreIndex, smoothing, scale, cap, zLoss, blocks,
+                BLOCK, new Terms(SCALED, SOFTCAP, SMOOTHING, Z_LOSS), MEAN, GRAD);
+    }
+
+    /** The columns of the [rows, n / 256, 256] view {@link #lossAndGradientDescriptors} reads the logits through (a box's widest). */
+    static final int DESCRIPTOR_COLUMNS = 256;
+
+    /** How a row's first pass reads its whole blocks [0, whole): each, as loaded, handed to {@code pass} in order. */
+    @FunctionalInterface
+    private interface WholeBlocks {
+        void each(Tile whole, java.util.function.Consumer<Tile> pass);
+    }
+
+    /** One program's row: both passes, the whole blocks of the first from {@code blocks}. */
+    private static void row(Tile logits, Tile labels, Tile loss, Tile count, Tile rowStride, Tile n, Tile ignoreIndex,
+                            Tile smoothing, Tile scale, Tile cap, Tile zLoss, WholeBlocks blocks,
+                            int BLOCK, Terms terms, boolean MEAN, boolean GRAD) {
         Tile whole = n.div(BLOCK).mul(BLOCK);
         Tile row = programId(0).to(I64);
         Tile base = logits.add(row.mul(rowStride));
@@ -97,15 +148,7 @@ public final class CrossEntropyKernels {
 
         Var m = var(full(F32, -Float.MAX_VALUE, BLOCK));
         Var s = var(zeros(F32, BLOCK)), zSum = var(zeros(F32, BLOCK));
-        Var ahead = var(firstWholeBlock(base, arange(0, BLOCK), whole, Eviction.LAST));
-        for (Tile j0 : range(0, whole, BLOCK)) {
-            Tile x = ahead.get();
-            // the next block's start is clamped to the last whole block, which the last step loads again (from L2,
-            // where it just went: no DRAM traffic): a block past the whole ones would run past the row unmasked,
-            // and a mask would cost every step its predicates, and its vectors unless n is a multiple of 16
-            ahead.set(block(base, arange(0, BLOCK).add(minimum(j0.add(BLOCK), whole.sub(BLOCK))), null, Eviction.LAST));
-            firstPass(x, null, scale, cap, terms, m, s, zSum);
-        }
+        blocks.each(whole, x -> firstPass(x, null, scale, cap, terms, m, s, zSum));
         for (Tile j0 : range(whole, n, BLOCK)) {
             Tile j = arange(0, BLOCK).add(j0), inRow = j.lt(n);
             firstPass(block(base, j, inRow, Eviction.LAST), inRow, scale, cap, terms, m, s, zSum);
@@ -115,13 +158,13 @@ public final class CrossEntropyKernels {
         Tile lse = rowMax.add(log(sum(s.get().mul(fastExp2(m.get().sub(rowMax).mul(LOG2_E))), 0)));
         Tile nf = n.to(F32), keep = scalar(1.0).to(F32).sub(smoothing);
         Tile rowLoss = lse.sub(keep.mul(zy));
-        if (SMOOTHING) rowLoss = rowLoss.sub(smoothing.div(nf).mul(sum(zSum.get(), 0)));
-        if (Z_LOSS) rowLoss = rowLoss.add(zLoss.mul(lse).mul(lse));
+        if (terms.smoothing) rowLoss = rowLoss.sub(smoothing.div(nf).mul(sum(zSum.get(), 0)));
+        if (terms.zLoss) rowLoss = rowLoss.add(zLoss.mul(lse).mul(lse));
         store(loss.add(row), where(valid, rowLoss, 0.0));
 
         if (GRAD) {
             Tile g = MEAN ? scalar(1.0).to(F32).div(load(count).to(F32)) : scalar(1.0).to(F32);
-            Gradient gr = new Gradient(Z_LOSS ? zLoss.mul(lse).mul(2.0).add(1.0) : null, SMOOTHING ? smoothing.div(nf) : null,
+            Gradient gr = new Gradient(terms.zLoss ? zLoss.mul(lse).mul(2.0).add(1.0) : null, terms.smoothing ? smoothing.div(nf) : null,
                     where(valid, terms.scaled ? g.mul(scale) : g, 0.0), lse.mul(LOG2_E).neg(), scale, cap, terms);
             // the last whole block, the first the backward walk over them visits, loaded before the ragged end's
             // step (which writes only past it)
@@ -239,6 +282,7 @@ public final class CrossEntropyKernels {
 
     public static final JitKernel COUNT = Jit.kernel(CrossEntropyKernels.class, "countLabels");
     public static final JitKernel ROWS = Jit.kernel(CrossEntropyKernels.class, "lossAndGradient");
+    public static final JitKernel ROWS_DESCRIPTORS = Jit.kernel(CrossEntropyKernels.class, "lossAndGradientDescriptors");
     public static final JitKernel REDUCE = Jit.kernel(CrossEntropyKernels.class, "reduceLoss");
     public static final JitKernel SCALE = Jit.kernel(CrossEntropyKernels.class, "scaleRows");
 }

@@ -87,14 +87,53 @@ class CrossEntropyPtxasTest {
         }
     }
 
+    /**
+     * The first pass through descriptors (a config of 3 or 4 stages) at the GPU blocking of 16384
+     * logits on 32 warps, bf16: its loop over whole blocks is pipelined, each block one box of
+     * [1, 64, 256] copied by the unit with an evict_last policy (kept in L2 for the second pass) a
+     * stage per slot, read from its slot in 16-byte vectors, with no barrier of the whole block and
+     * no other shared-memory traffic in the loop; no spills.
+     */
+    @ParameterizedTest(name = "{0} stages")
+    @CsvSource({"3", "4"})
+    void theFirstPassThroughDescriptorsCopiesItsBlocksAhead(int stages) throws Exception {
+        assumeTrue(Ptxas.path().isPresent(), Ptxas.missingReason());
+        CrossEntropy.Config c = gpu(128256);
+        var rows = new ArgSpec(new dev.tessera.types.DescriptorType(DType.BF16, List.of(1, c.block() / CrossEntropyKernels.DESCRIPTOR_COLUMNS,
+                CrossEntropyKernels.DESCRIPTOR_COLUMNS)), 16, false);
+        List<ArgSpec> args = new ArrayList<>(List.of(rows));
+        args.addAll(rowArgs(DType.BF16));
+        KernelIR ir = ir(CrossEntropyKernels.class, "lossAndGradientDescriptors", args,
+                "BLOCK", c.block(), "SCALED", false, "SOFTCAP", false, "SMOOTHING", false, "Z_LOSS", false, "MEAN", true, "GRAD", true);
+        var m = PtxCodegen.generate(ir, new LaunchOptions(c.warps(), stages), Ptxas.target(9, 0));
+        Ptxas.Report r = Ptxas.assemble(m.ptx(), "sm_90a");
+        System.out.println("cross-entropy rows through descriptors, bf16, " + c + ", " + stages + " stages: " + r.registers() + " registers, "
+                + r.spillStores() + " bytes spill stores, " + m.sharedBytes() + " bytes of shared memory");
+        assertTrue(r.ok(), r::output);
+        assertEquals(0, Math.max(0, r.spillStores()) + Math.max(0, r.spillLoads()), r::output);
+        String ptx = m.ptx();
+        Files.createDirectories(Path.of("target"));
+        Files.writeString(Path.of("target", "cross-entropy-rows-descriptors-bf16-sm_90a.ptx"), ptx);
+        String loop = ptx.substring(ptx.indexOf("\n$L_pipelined_head"), ptx.indexOf("\n$L_pipelined_end"));
+        assertEquals(1, occurrences(loop, "cp.async.bulk.tensor.3d.shared::cluster.global.mbarrier::complete_tx::bytes.L2::cache_hint"), loop);
+        assertTrue(ptx.contains("createpolicy.fractional.L2::evict_last.b64"), "the copies keep their lines in L2");
+        assertEquals(0, occurrences(loop, "bar.sync") + occurrences(loop, "st.shared") + occurrences(loop, "ld.global"), "no barrier, no other traffic:\n" + loop);
+        assertEquals(c.block() / (32 * c.warps()) / 8, occurrences(loop, "ld.shared.v4"), "the block from its slot, 8 logits a load");
+        assertTrue(m.sharedBytes() >= stages * c.block() * 2, "a slot a stage");
+    }
+
     private static CrossEntropy.Config gpu(int vocabulary) { return CrossEntropy.Config.defaultFor(new Device("cuda", 0), vocabulary); }
 
     /** The row kernel traced at the benchmark's specialization for logits of {@code dtype} in blocking {@code c}. */
     private static KernelIR rowKernel(DType dtype, CrossEntropy.Config c) {
-        return ir(CrossEntropyKernels.class, "lossAndGradient",
-                args(ptr(dtype), ptr(DType.I32), ptr(DType.F32), ptr(DType.I32), new ArgSpec(DType.I64, 16, false), i32Div16(), i32(),
-                        scalar(DType.F32), scalar(DType.F32), scalar(DType.F32), scalar(DType.F32)),
+        return ir(CrossEntropyKernels.class, "lossAndGradient", rowArgs(dtype),
                 "BLOCK", c.block(), "SCALED", false, "SOFTCAP", false, "SMOOTHING", false, "Z_LOSS", false, "MEAN", true, "GRAD", true);
+    }
+
+    /** The row kernel's arguments at the benchmark's specialization, from the logits on. */
+    private static List<ArgSpec> rowArgs(DType dtype) {
+        return args(ptr(dtype), ptr(DType.I32), ptr(DType.F32), ptr(DType.I32), new ArgSpec(DType.I64, 16, false), i32Div16(), i32(),
+                scalar(DType.F32), scalar(DType.F32), scalar(DType.F32), scalar(DType.F32));
     }
 
     /** The bodies of the PTX's run-time loops, in order. */

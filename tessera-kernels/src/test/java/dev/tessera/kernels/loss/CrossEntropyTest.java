@@ -194,6 +194,37 @@ class CrossEntropyTest {
         }
     }
 
+    /**
+     * The first pass through descriptors (a config of 3 stages; on Hopper the copy unit lands the
+     * blocks ahead): blocks of 512 logits read as [1, 2, 256] boxes of the [rows, n / 256, 256] view,
+     * for rows shorter than a block, of one, two and three whole blocks, with ragged ends past the
+     * view's last column; every third row ignored, label smoothing on.
+     */
+    @ParameterizedTest
+    @MethodSource("cases")
+    void theFirstPassThroughDescriptors(Device device, DType dtype, @Seed long seed) {
+        Device d = TestDevices.require(device);
+        int rows = 5;
+        CrossEntropy.Config config = new CrossEntropy.Config(512, 4, 3);
+        Options o = Options.DEFAULT.reduction(Reduction.NONE).labelSmoothing(0.1);
+        for (int vocab : new int[] {296, 512, 1096, 1536, 1800}) {
+            long[] y = labels(seed + vocab, rows, vocab, 3, -100);
+            String what = vocab + " logits a row through descriptors, " + dtype + " seed " + seed;
+            try (Tensor logits = logits(dtype, seed + vocab, d, rows, vocab); Tensor labels = labelTensor(y, DType.I32, d);
+                 CrossEntropy.Workspace ws = new CrossEntropy.Workspace(Tensor.full(DType.F32, Double.NaN, d, rows), Tensor.full(DType.I32, -1, d, 1),
+                         Tensor.full(DType.F32, Double.NaN, d))) {
+                assertNotNull(CrossEntropy.firstPassBlocks(logits, 512), "the descriptor route for " + what);
+                Ref ref = reference(logits.toDoubleArray(), y, vocab, o);
+                double[] got = CrossEntropy.forward(logits, labels, o, config, ws).loss().toDoubleArray();
+                for (int i = 0; i < rows; i++) closeLoss(ref.rows()[i], got[i], "row " + i + " of " + what);
+                closeGrad(ref, logits.toDoubleArray(), dtype, Tolerance.of(dtype).rtol() * 2, 1, what);
+            }
+        }
+        try (Tensor odd = Tensor.zeros(DType.BF16, d, 2, 300)) {
+            assertNull(CrossEntropy.firstPassBlocks(odd, 512), "rows of 600 bytes break a descriptor's rules: through pointers");
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("cases")
     void perRowLossesThenAnUpstreamGradient(Device device, DType dtype, @Seed long seed) {

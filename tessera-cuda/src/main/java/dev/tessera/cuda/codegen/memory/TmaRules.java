@@ -134,13 +134,20 @@ public final class TmaRules {
         String box = cx.smem.begin(bytes, BOX_ALIGNMENT);
         w.op("fence.proxy.async.shared::cta");
         w.op("@%s mbarrier.arrive.expect_tx.shared::cta.b64 _, [%s], %d", elected, barrier, bytes);
-        w.op("@%s cp.async.bulk.tensor.%dd.shared::cluster.global.mbarrier::complete_tx::bytes [%s], [%s, %s], [%s]",
-                elected, d.rank(), box, map(cx, l.descriptor()), coordinates(cx, l.offsets(), 0), barrier);
+        MemoryRules.Hint hint = cacheHint(cx, l);
+        w.op("@%s cp.async.bulk.tensor.%dd.shared::cluster.global.mbarrier::complete_tx::bytes%s [%s], [%s, %s], [%s]%s",
+                elected, d.rank(), hint.policy() == null ? "" : ".L2::cache_hint", box, map(cx, l.descriptor()), coordinates(cx, l.offsets(), 0), barrier,
+                hint.operand());
         await(cx, barrier, phase);
         w.op("xor.b32 %s, %s, 1", phase, phase);
         TileValue v = readBox(cx, box, out, d);
         cx.smem.end();
         return v;
+    }
+
+    /** A copy's L2 priority for its lines as a load's (a policy where the target has L2 hints; the copy unit has no L1 to hint). */
+    private static MemoryRules.Hint cacheHint(Lowerer cx, DescriptorLoad l) {
+        return MemoryRules.Hint.of(cx, dev.tessera.ir.MemoryOrder.Cache.NONE, l.eviction(), true);
     }
 
     /** A block a pipelined loop copied into the slot at {@code slot} (row-major, one box), read into its value's layout. */
@@ -197,8 +204,10 @@ public final class TmaRules {
                 dst = w.reg(RegClass.B32);
                 w.op("add.u32 %s, %s, %d", dst, slotBase, a * tile.rows() * tile.atomBytes());
             }
-            w.op("@%s cp.async.bulk.tensor.%dd.shared::cluster.global.mbarrier::complete_tx::bytes [%s], [%s, %s], [%s]",
-                    issue, l.offsets().size(), dst, map(cx, l.descriptor()), coordinates(cx, l.offsets(), a * atomCols), barrier);
+            MemoryRules.Hint hint = cacheHint(cx, l);
+            w.op("@%s cp.async.bulk.tensor.%dd.shared::cluster.global.mbarrier::complete_tx::bytes%s [%s], [%s, %s], [%s]%s",
+                    issue, l.offsets().size(), hint.policy() == null ? "" : ".L2::cache_hint", dst, map(cx, l.descriptor()),
+                    coordinates(cx, l.offsets(), a * atomCols), barrier, hint.operand());
         }
     }
 
