@@ -128,6 +128,7 @@ public final class IrSamples {
     static void descriptors(TensorDesc in, TensorDesc out, @Constexpr int B) {
         Tile m = programId(0).mul(B), n = programId(1).mul(B);
         for (Tile k : range(0, scalar(2))) store(out, at(m, n.add(k.mul(B))), load(in, m, k.mul(B)).mul(2));
+        atomicAdd(out, at(m, n), load(in, MemoryOrder.Eviction.LAST, m, n));
     }
 
     /** A descriptor of {@code t} in blocks of {@code block}, as the launch specializes one. */
