@@ -340,8 +340,9 @@ class FlashAttentionPtxasTest {
                 + (specialized ? " specialized (" + m.threads() + " threads)" : "") + ": "
                 + r.registers() + " registers, " + Math.max(0, r.spillStores()) + " bytes spill stores, " + m.sharedBytes() + " bytes of shared memory");
         String ptx = m.ptx();
-        // one reduction in each loop over query blocks (the causal pass has a masked and an unmasked one)
+        // one reduction in each loop over query blocks (the causal pass has a masked and an unmasked one), each loop pipelined
         assertEquals(causal ? 2 : 1, occurrences(ptx, "cp.reduce.async.bulk.tensor.4d.global.shared::cta.add.tile.bulk_group"), ptx);
+        assertEquals(causal ? 2 : 1, occurrences(ptx, specialized ? "\n$L_produce_head" : "\n$L_pipelined_head"), "the loops pipelined");
         assertEquals(0, occurrences(ptx, "\tatom.") + occurrences(ptx, "\tred."), "no atomic instruction");
         assertEquals(causal ? 2 : 1, occurrences(ptx, "cp.async.bulk.wait_group.read 0"), "a read wait before each box write, none after issuing");
         // ptxas 13: the causal D 128 pass spills 104 bytes at 255 registers (its twin with masked red.v4, 508; the deterministic one, 192)
