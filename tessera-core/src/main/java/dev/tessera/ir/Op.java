@@ -184,8 +184,8 @@ public sealed interface Op {
     /**
      * Adds {@code value} into the descriptor's block at {@code offsets}, element by element and
      * atomically (relaxed, GPU scope), as a whole block; elements outside the tensor are dropped.
-     * No old values: the sums are for later launches (or later programs that synchronize with
-     * this one) to read.
+     * No old values, and no order with the launch's later accesses: the sums are for later
+     * launches to read (on Hopper the bulk reductions complete by the kernel's end).
      */
     record DescriptorAtomicAdd(Value descriptor, List<Value> offsets, Value value, Loc loc) implements Op {
         public DescriptorAtomicAdd { offsets = List.copyOf(offsets); }

@@ -204,7 +204,8 @@ public final class TL {
     /**
      * Adds {@code value} (converted to the descriptor's dtype) into the block at {@code offsets},
      * each element atomically (relaxed, GPU scope; no old values); elements outside the tensor are
-     * dropped. On Hopper one bulk reduction a block (TMA); elsewhere masked atomic adds.
+     * dropped. The sums are for later launches to read: nothing orders them with this launch's
+     * later accesses. On Hopper one bulk reduction a block (TMA); elsewhere masked atomic adds.
      */
     public static void atomicAdd(TensorDesc desc, Tile[] offsets, Tile value) { MemorySemantic.descriptorAtomicAdd(desc.value(), values(offsets), value.value()); }
 

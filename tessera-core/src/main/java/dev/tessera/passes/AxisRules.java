@@ -304,7 +304,7 @@ final class AxisRules {
                 else if (lc != null && lc == 1) info.set(res, r, rn, rc);
                 else perElement(res, l, r, (x, y) -> (int) Math.min(MAX_DIVISIBILITY, (long) x * y), ln && rn, constant);
             }
-            case DIV -> div(b, l, r, lc, rc, ln, rn, constant);
+            case DIV -> div(b, l, r, lc, rc, ln, constant);
             case REM -> rem(b, l, r, rc, ln, constant);
             // x & y keeps the trailing zeros of either; x | y and x ^ y only those of both
             case AND -> perElement(res, l, r, Math::max, ln || rn, constant);
@@ -382,7 +382,7 @@ final class AxisRules {
         return Math.min(Math.min(l.c(d), l.v(d)), Math.min(r.v(d), r.k(d)));
     }
 
-    private void div(Op.Binary b, Facts l, Facts r, Long lc, Long rc, boolean ln, boolean rn, Long constant) {
+    private void div(Op.Binary b, Facts l, Facts r, Long lc, Long rc, boolean ln, Long constant) {
         Value res = b.result();
         if (rc != null && rc == 1) {
             info.set(res, l, ln, lc);
@@ -398,8 +398,7 @@ final class AxisRules {
             boolean powerOfTwo = rc != null && rc != 0 && rc != Long.MIN_VALUE && Long.bitCount(Math.abs(rc)) == 1;
             v[d] = powerOfTwo ? (int) Math.max(1, divisibilityAt(l, d, 1) / Math.abs(rc)) : 1;
         }
-        // truncated: a non-negative dividend over a non-negative divisor is non-negative
-        info.set(res, new Facts(c, v, k), ln && (rn || rc != null && rc > 0), constant);
+        info.set(res, new Facts(c, v, k), ln && rc != null && rc > 0, constant);
     }
 
     private void rem(Op.Binary b, Facts l, Facts r, Long rc, boolean ln, Long constant) {

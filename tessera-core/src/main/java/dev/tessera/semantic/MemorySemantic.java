@@ -69,9 +69,10 @@ public final class MemorySemantic {
 
     /**
      * The element types a descriptor's blocks can be added into: those Hopper's bulk reduction adds
-     * ({@code cp.reduce.async.bulk.tensor .add}), so that a kernel that traces runs on every backend.
+     * ({@code cp.reduce.async.bulk.tensor .add}: .s32, .u32, .u64, .f16, .bf16, .f32; no .s64), so
+     * that a kernel that traces runs on every backend.
      */
-    private static final Set<DType> DESCRIPTOR_ADDABLE = EnumSet.of(DType.I32, DType.U32, DType.I64, DType.U64, DType.F16, DType.BF16, DType.F32);
+    private static final Set<DType> DESCRIPTOR_ADDABLE = EnumSet.of(DType.I32, DType.U32, DType.U64, DType.F16, DType.BF16, DType.F32);
 
     /** Adds {@code value} (converted to the descriptor's dtype, broadcast to its block) into the block at {@code offsets}, atomically; outside the tensor is dropped. */
     public static void descriptorAtomicAdd(Value descriptor, Value[] offsets, Object value) {

@@ -130,27 +130,28 @@ class AxisInfoTest {
         assertEquals(facts(ints(1), ints(1), ints(1)), info.of(loop.body().args().getFirst()), "iv from 0 by 1");
     }
 
-    /** Writes x / y at offset (x / y) · 4 + 1: x and y are parameters of either sign unless assumed. */
+    /** Writes x at offset x · 4 + 1 and y at y: x and y are parameters of either sign unless assumed. */
     @Kernel
-    static void quotient(Tile out, Tile x, Tile y, @Constexpr boolean ASSUMED) {
+    static void assumed(Tile out, Tile x, Tile y, @Constexpr boolean ASSUMED) {
         if (ASSUMED) {
             assume(x.ge(0));
-            assume(y.gt(0));
+            assume(y.gt(-1));
         }
-        Tile q = x.div(y);
-        store(out.add(q.mul(4).add(1)), q);
+        store(out.add(x.mul(4).add(1)), x);
+        store(out.add(y), y);
     }
 
     @Test
     void anAssumedComparisonWithZeroMakesItsValueNonNegative() {
         for (boolean assumed : new boolean[] {false, true}) {
-            KernelIR k = Pipeline.standard().run(IrSamples.trace(getClass(), "quotient", List.of(IrSamples.I32_PTR, IrSamples.I32_ARG, IrSamples.I32_ARG),
+            KernelIR k = Pipeline.standard().run(IrSamples.trace(getClass(), "assumed", List.of(IrSamples.I32_PTR, IrSamples.I32_ARG, IrSamples.I32_ARG),
                     Map.of("ASSUMED", assumed)));
             AxisInfo info = AxisInfo.analyze(k);
-            Op.Binary div = find(k, Op.Binary.class, b -> b.fn() == Op.Binary.Fn.DIV).getFirst();
-            assertEquals(assumed, info.isNonNegative(div.lhs()), "x");
-            assertEquals(assumed, info.isNonNegative(div.rhs()), "y");
-            assertEquals(assumed, info.isNonNegative(div.result()), "x / y, computed after the assumptions");
+            Op.Binary mul = find(k, Op.Binary.class, b -> b.fn() == Op.Binary.Fn.MUL).getFirst();
+            Value y = k.params().get(2).value();
+            assertEquals(assumed, info.isNonNegative(mul.lhs()), "x >= 0");
+            assertEquals(assumed, info.isNonNegative(y), "y > -1");
+            assertEquals(assumed, info.isNonNegative(mul.result()), "x · 4, computed after the assumption");
         }
     }
 

@@ -50,6 +50,9 @@ public final class SharedMemory {
     /** The reserved buffers are dead (their users have waited and passed a barrier): scratch may use their space again. */
     public void release() { reserved = 0; }
 
+    /** The array is to start on {@code alignment} bytes (a power of two) for a kept region placed on it (gpu.AllocateShared's). */
+    public void alignTo(int alignment) { this.alignment = Math.max(this.alignment, alignment); }
+
     /** Reserves {@code n} bytes of scratch and waits for earlier readers; returns the 32-bit address of the scratch's start. */
     public String begin(int n) { return begin(n, 16); }
 

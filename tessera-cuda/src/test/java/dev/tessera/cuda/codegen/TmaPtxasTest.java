@@ -262,6 +262,30 @@ class TmaPtxasTest {
         assertTrue(m.sharedBytes() >= stages * 16 * 256 * 2, "a slot a stage");
     }
 
+    /** A loop whose second load's column comes from the first load's values. */
+    @Kernel
+    static void chasedBlocks(TensorDesc x, Tile out, Tile cols, @Constexpr int BM, @Constexpr int BN) {
+        Tile m = programId(0).mul(BM);
+        Var acc = var(zeros(F32, BM, BN));
+        for (Tile k : range(0, cdiv(cols, BN))) {
+            Tile first = load(x, m, k.mul(BN)).to(F32);
+            Tile column = minimum(maximum(max(max(first, 1), 0).to(I32), 0), k).mul(BN);
+            acc.set(acc.get().add(first).add(load(x, m, column).to(F32)));
+        }
+        store(out.add(m.add(arange(0, BM))), sum(acc.get(), 1));
+    }
+
+    /** Stage 0 would need a copied block's values for the next copy's offsets, which land only in a slot: the loop stays as it is. */
+    @org.junit.jupiter.api.Test
+    void aCopyWhoseOffsetsComeFromAnotherCopiedBlockIsNotPipelined() throws Exception {
+        assumeTrue(Ptxas.path().isPresent(), Ptxas.missingReason());
+        Target target = Ptxas.target(9, 0);
+        KernelIR ir = ir(TmaPtxasTest.class, "chasedBlocks", args(desc(DType.BF16, 16, 256), ptr(DType.F32), i32()), "BM", 16, "BN", 256);
+        String ptx = assembled("chased_blocks", PtxCodegen.generate(ir, new dev.tessera.backend.LaunchOptions(4, 3), target), target);
+        assertEquals(-1, ptx.indexOf("$L_pipelined_head"), ptx);
+        assertEquals(2, occurrences(ptx, "cp.async.bulk.tensor.2d.shared::cluster.global"), "two single loads: " + ptx);
+    }
+
     /** A 3-d block (heads × rows × columns) copied with a shift. */
     @Kernel
     static void copy3d(TensorDesc in, TensorDesc out, @Constexpr int BH, @Constexpr int BM, @Constexpr int BN) {

@@ -259,6 +259,12 @@ public final class PipelineLoops {
             ahead.add(op);
             work.addAll(op.operands());
         }
+        // stage 0 never has a copy's value (it lands in a slot): no op there may read one (a block's copy, whose
+        // users are any ops, could feed another copy's offsets)
+        for (Op op : ahead) {
+            if (copies.containsKey(op)) continue;
+            for (Value v : op.operands()) if (copies.containsKey(producer.get(v))) return null;
+        }
         // Stage 1 may compute a stage-0 value again for its own iteration when it depends only on
         // the induction variable and values from outside (not on a carried value stage 0 runs
         // ahead); anything else it would see a later iteration's value of.

@@ -80,13 +80,14 @@ public final class TmaRules {
     /**
      * The descriptor parameters of {@code kernel} whose blocks the copy unit cannot be trusted with,
      * which run as masked loads and stores instead (see ExpandDescriptors; a launch mixes maps and
-     * plain fields, one kind a parameter). Two rules, both found as illegal instructions on an H100
-     * and stated nowhere in the PTX ISA: a box must start on a 16-byte column (a load 20 bytes in
-     * faulted at its mbarrier's wait), so every access's innermost offset must be a multiple of
-     * 16 bytes by {@code axis} (its AxisInfo); and a store's box must not start before the tensor
-     * (boxes at row -5 or column -16 faulted; loads there read zeros as they should), so every
-     * store's offsets must be non-negative by {@code axis}. A bulk reduction writes as a store does
-     * and is held to the store's rules (not yet seen to fault: held so by caution).
+     * plain fields, one kind a parameter). Two rules, both found as illegal instructions on an H100:
+     * a box must start on a 16-byte column (a load 20 bytes in faulted at its mbarrier's wait; the
+     * ISA states it nowhere), so every access's innermost offset must be a multiple of 16 bytes by
+     * {@code axis} (its AxisInfo); and a store's box must not start before the tensor (boxes at row
+     * -5 or column -16 faulted; loads there read zeros as they should; the ISA asks non-negative
+     * start coordinates of {@code .global.shared::cta} copies), so every store's offsets must be
+     * non-negative by {@code axis}. A bulk reduction writes as a store does and is held to the
+     * same rules.
      */
     public static java.util.Set<Value> maskedDescriptors(KernelIR kernel, dev.tessera.passes.AxisInfo axis) {
         java.util.Set<Value> masked = new java.util.HashSet<>();
@@ -404,6 +405,7 @@ public final class TmaRules {
         DescriptorAtomicAdd add = r.add();
         DescriptorType d = type(add.descriptor());
         String elected = elected(cx);
+        cx.smem.alignTo(BOX_ALIGNMENT);
         String box = cx.smem.at(program.offset(r.box()));
         w.op("@%s cp.async.bulk.wait_group.read 0", elected);
         cx.smem.sync();
