@@ -298,8 +298,9 @@ public final class FlashAttention {
 
     /**
      * {@link #backward} with q and dO read through tensor descriptors over their (B, Hq, Nq, D)
-     * views in blocks of [1, 1, BM, D], each block twice: as it lies and transposed (on Hopper, TMA
-     * copies into wgmma's slots, zeros past Nq, no per-thread addresses), and with ATOMIC_DQ, dQ
+     * views in blocks of [1, 1, BM, D], each block once and read as it lies and transposed (on
+     * Hopper, TMA copies into wgmma's slots, one slot a block for both of its products, zeros past
+     * Nq, no per-thread addresses), and with ATOMIC_DQ, dQ
      * added into the f32 sums through {@code dqAcc}'s blocks of [1, 1, BM, D] (on Hopper one bulk
      * reduction a block, which no thread waits for; without ATOMIC_DQ any descriptor stands in).
      */
@@ -312,8 +313,8 @@ public final class FlashAttention {
                                     @Constexpr boolean ATOMIC_DQ) {
         QueryBlocks blocks = (b, h, m0, rm) -> {
             Tile bi = b.to(I32), hi = h.to(I32), zero = scalar(0);
-            return new Tile[] {load(q, bi, hi, m0, zero).reshape(BM, D), load(q, bi, hi, m0, zero).reshape(BM, D).trans(),
-                    load(dO, bi, hi, m0, zero).reshape(BM, D), load(dO, bi, hi, m0, zero).reshape(BM, D).trans()};
+            Tile qb = load(q, bi, hi, m0, zero).reshape(BM, D), dOb = load(dO, bi, hi, m0, zero).reshape(BM, D);
+            return new Tile[] {qb, qb.trans(), dOb, dOb.trans()};
         };
         // rows past Nq fall outside the tensor and are dropped. The copy unit faults on a block that starts before the
         // tensor, so the compiler adds by bulk reductions only where it knows the offsets non-negative (else masked
@@ -444,8 +445,11 @@ public final class FlashAttention {
                               Tile heads, Tile group, Tile nq, Tile nk, Tile scale, Tile window,
                               @Constexpr int D, @Constexpr int BM, @Constexpr int BN, @Constexpr boolean CAUSAL, @Constexpr boolean WINDOW) {
         Tile bh = programId(1).to(I32), b = bh.div(heads), kvh = bh.rem(heads).div(group), zero = scalar(0);
-        KeyGradBlocks blocks = (s, cols, masked) -> new Tile[] {load(k, b, kvh, s, zero).reshape(BN, D),
-                load(k, b, kvh, s, zero).reshape(BN, D).trans(), load(v, b, kvh, s, zero).reshape(BN, D).trans()};
+        // k's block once, read as it lies and transposed (one slot for both products)
+        KeyGradBlocks blocks = (s, cols, masked) -> {
+            Tile kb = load(k, b, kvh, s, zero).reshape(BN, D);
+            return new Tile[] {kb, kb.trans(), load(v, b, kvh, s, zero).reshape(BN, D).trans()};
+        };
         queryBlockGradient(q, dO, lse, delta, dq, blocks, sqb, sqh, sqn, sdb, sdh, sdn, sgb, sgh, sgn, heads, nq, nk, scale, window, D, BM, BN,
                 CAUSAL, WINDOW);
     }

@@ -127,7 +127,7 @@ public record GpuProgram(KernelIR kernel, List<GpuOp> body, List<SharedBuffer> b
     }
 
     public int offset(SharedBuffer b) {
-        Integer o = offsets.get(b);
+        Integer o = offsets.get(b.placed());
         if (o == null) throw new IllegalStateException(b + " has no place in shared memory yet");
         return o;
     }

@@ -186,25 +186,33 @@ public final class PipelineLoops {
                 }
                 // a descriptor's block as the operand: directly, with its leading dimensions of 1 dropped
                 // (one head's keys of a [B, H, N, D] tensor), transposed ([N, K] weights for B), or both
+                // The block may feed several dots, each through its own views (attention's backward reads q as an
+                // operand and, transposed, as another): it is copied once, the later readers sharing its slots
                 List<Op> views = new ArrayList<>();
                 Value viewed = x;
                 boolean transposed = false;
-                if (producer.get(viewed) instanceof Permute t && t.order().equals(List.of(1, 0)) && onlyUser(users, t.source(), t)) {
+                if (producer.get(viewed) instanceof Permute t && t.order().equals(List.of(1, 0)) && feedsOnlyDots(users, t.source(), mmas)) {
                     views.add(t);
                     viewed = t.source();
                     transposed = true;
                 }
-                if (producer.get(viewed) instanceof Reshape r && onlyUser(users, r.source(), r) && dropsLeadingOnes(r)) {
+                if (producer.get(viewed) instanceof Reshape r && feedsOnlyDots(users, r.source(), mmas) && dropsLeadingOnes(r)) {
                     views.add(r);
                     viewed = r.source();
                 }
-                if (producer.get(viewed) instanceof DescriptorLoad box && users.get(x).size() == 1) {
+                if (producer.get(viewed) instanceof DescriptorLoad box && feedsOnlyDots(users, x, mmas) && feedsOnlyDots(users, box.result(), mmas)) {
                     SharedBuffer b = boxBuffer(box, x, i == 0, transposed, mmas.get(d), boxable, stages,
                             buffers.size() + copies.size() + invariants.size());
                     if (b == null) continue;
-                    copies.put(box, b);
+                    SharedBuffer first = copies.get(box);
+                    if (first != null && !first.tile().equals(b.tile())) continue;
+                    if (first != null) {
+                        b = b.sharing(first);
+                    } else {
+                        copies.put(box, b);
+                        inOrder.add(box);
+                    }
                     absorbed.addAll(views);
-                    inOrder.add(box);
                     operands[i] = b;
                     continue;
                 }
@@ -225,6 +233,15 @@ public final class PipelineLoops {
                 operands[i] = b;
             }
             if (operands[0] != null || operands[1] != null) dots.put(d, operands);
+        }
+        // every dot that reads a copied block (through its views) reads it from the slots: none holds it in registers
+        for (Op op : ops) {
+            if (!(op instanceof Dot d)) continue;
+            for (int i = 0; i < 2; i++) {
+                Op from = producer.get(i == 0 ? d.a() : d.b());
+                while (from instanceof Permute || from instanceof Reshape) from = producer.get(from.operands().getFirst());
+                if (copies.containsKey(from) && !(dots.containsKey(d) && dots.get(d)[i] != null)) return null;
+            }
         }
         if (mmas.isEmpty()) {
             for (Op op : ops) {
@@ -391,6 +408,26 @@ public final class PipelineLoops {
         if (to.rank() != 2 || from.rank() < 2) return false;
         for (int d = 0; d < from.rank() - 2; d++) if (from.dim(d) != 1) return false;
         return from.dim(from.rank() - 2) == to.dim(0) && from.dim(from.rank() - 1) == to.dim(1);
+    }
+
+    /**
+     * Whether every use of {@code v} is as an operand (not the accumulator) of one of the loop's
+     * tensor-core dots, directly or through transposes and reshapes dropping leading ones: a value
+     * copied into slots has no registers for any other reader.
+     */
+    private static boolean feedsOnlyDots(Map<Value, List<Op>> users, Value v, Map<Op, GpuOp.TensorCoreDot> mmas) {
+        List<Op> u = users.getOrDefault(v, List.of());
+        if (u.isEmpty()) return false;
+        for (Op op : u) {
+            boolean ok = switch (op) {
+                case Dot d -> mmas.containsKey(d) && d.acc() != v;
+                case Permute t -> t.order().equals(List.of(1, 0)) && feedsOnlyDots(users, t.result(), mmas);
+                case Reshape r -> dropsLeadingOnes(r) && feedsOnlyDots(users, r.result(), mmas);
+                default -> false;
+            };
+            if (!ok) return false;
+        }
+        return true;
     }
 
     private static boolean onlyUser(Map<Value, List<Op>> users, Value v, Op user) {
