@@ -19,10 +19,11 @@ import java.util.Set;
  * each load whose only use is an operand of a tensor-core dot ({@link GpuOp.TensorCoreDot}) that can
  * read it as copied, and whose tile can be copied in 4- to 16-byte pieces
  * (see {@link Facts#asyncContiguousDim}), becomes an {@link GpuOp.AsyncCopy}; each descriptor
- * load (a {@link GpuOp.TmaLoad}) whose only use is an operand of a wgmma, or a view that is one
+ * load (a {@link GpuOp.TmaLoad}) whose every use is an operand of a wgmma, or a view that is one
  * (a transpose, a reshape dropping leading dimensions of 1; never lowered: the dot reads the slot
  * as it is), becomes a {@link GpuOp.TmaCopy}, its box written by the copy unit straight into the
- * operand's swizzled tile, when the kernel only loads from its descriptor and every such load is
+ * operand's swizzled tile (one copy however many dots read it: the later readers share its slots
+ * in their own orientation, see {@link SharedBuffer#sharing}), when the kernel only loads from its descriptor and every such load is
  * copied into a tile of the same shape (the descriptor's one tensor map is encoded for that tile;
  * otherwise none is copied), its block's rows fit one box (at most 256, a multiple of 8) and a
  * loop has at most 32 stages. In a loop with no tensor-core dot and no op that writes memory, each
