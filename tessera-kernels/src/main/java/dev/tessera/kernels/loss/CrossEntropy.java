@@ -57,7 +57,12 @@ public final class CrossEntropy {
         public Options checkLabels(boolean c) { return new Options(reduction, ignoreIndex, labelSmoothing, logitScale, softcap, zLoss, c); }
     }
 
-    /** Logits per block of a row and warps per program (a program a row). */
+    /**
+     * Logits per block of a row, warps per program (a program a row), and stages: with more than
+     * one, the first pass reads its whole blocks through a descriptor (on Hopper the copy unit lands
+     * them {@code stages − 1} blocks ahead in shared memory; where the logits break a descriptor's
+     * rules, through pointers as with one). Opt-in until measured on a GPU.
+     */
     public record Config(int block, int warps, int stages) {
         public Config {
             if (block < 16 || Integer.bitCount(block) != 1) throw new IllegalArgumentException("block must be a power of 2 of at least 16, not " + block);

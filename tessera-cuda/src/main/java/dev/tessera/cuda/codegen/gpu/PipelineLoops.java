@@ -186,9 +186,9 @@ public final class PipelineLoops {
                     continue;
                 }
                 // a descriptor's block as the operand: directly, with its leading dimensions of 1 dropped
-                // (one head's keys of a [B, H, N, D] tensor), transposed ([N, K] weights for B), or both
-                // The block may feed several dots, each through its own views (attention's backward reads q as an
-                // operand and, transposed, as another): it is copied once, the later readers sharing its slots
+                // (one head's keys of a [B, H, N, D] tensor), transposed ([N, K] weights for B), or both; a block
+                // several dots read, each through its own views (attention's backward reads q as an operand and,
+                // transposed, as another), is copied once, the later readers sharing its slots
                 List<Op> views = new ArrayList<>();
                 Value viewed = x;
                 boolean transposed = false;

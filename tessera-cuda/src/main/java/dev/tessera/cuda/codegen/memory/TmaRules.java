@@ -135,10 +135,7 @@ public final class TmaRules {
         String box = cx.smem.begin(bytes, BOX_ALIGNMENT);
         w.op("fence.proxy.async.shared::cta");
         w.op("@%s mbarrier.arrive.expect_tx.shared::cta.b64 _, [%s], %d", elected, barrier, bytes);
-        MemoryRules.Hint hint = cacheHint(cx, l);
-        w.op("@%s cp.async.bulk.tensor.%dd.shared::cluster.global.mbarrier::complete_tx::bytes%s [%s], [%s, %s], [%s]%s",
-                elected, d.rank(), hint.policy() == null ? "" : ".L2::cache_hint", box, map(cx, l.descriptor()), coordinates(cx, l.offsets(), 0), barrier,
-                hint.operand());
+        copyBox(cx, elected, l, box, 0, barrier);
         await(cx, barrier, phase);
         w.op("xor.b32 %s, %s, 1", phase, phase);
         TileValue v = readBox(cx, box, out, d);
@@ -146,9 +143,17 @@ public final class TmaRules {
         return v;
     }
 
-    /** A copy's L2 priority for its lines as a load's (a policy where the target has L2 hints; the copy unit has no L1 to hint). */
-    private static MemoryRules.Hint cacheHint(Lowerer cx, DescriptorLoad l) {
-        return MemoryRules.Hint.of(cx, dev.tessera.ir.MemoryOrder.Cache.NONE, l.eviction(), true);
+    /**
+     * One box of {@code l}'s block, its innermost coordinate moved by {@code inner} elements, copied
+     * into shared memory at {@code dst} and completing on the mbarrier at {@code barrier}, by the
+     * thread {@code issue} names; its lines at the load's L2 priority (a policy where the target has
+     * L2 hints; the copy unit has no L1 to hint).
+     */
+    private static void copyBox(Lowerer cx, String issue, DescriptorLoad l, String dst, int inner, String barrier) {
+        MemoryRules.Hint hint = MemoryRules.Hint.of(cx, dev.tessera.ir.MemoryOrder.Cache.NONE, l.eviction(), true);
+        cx.w.op("@%s cp.async.bulk.tensor.%dd.shared::cluster.global.mbarrier::complete_tx::bytes%s [%s], [%s, %s], [%s]%s", issue,
+                l.offsets().size(), hint.policy() == null ? "" : ".L2::cache_hint", dst, map(cx, l.descriptor()), coordinates(cx, l.offsets(), inner),
+                barrier, hint.operand());
     }
 
     /** A block a pipelined loop copied into the slot at {@code slot} (row-major, one box), read into its value's layout. */
@@ -205,10 +210,7 @@ public final class TmaRules {
                 dst = w.reg(RegClass.B32);
                 w.op("add.u32 %s, %s, %d", dst, slotBase, a * tile.rows() * tile.atomBytes());
             }
-            MemoryRules.Hint hint = cacheHint(cx, l);
-            w.op("@%s cp.async.bulk.tensor.%dd.shared::cluster.global.mbarrier::complete_tx::bytes%s [%s], [%s, %s], [%s]%s",
-                    issue, l.offsets().size(), hint.policy() == null ? "" : ".L2::cache_hint", dst, map(cx, l.descriptor()),
-                    coordinates(cx, l.offsets(), a * atomCols), barrier, hint.operand());
+            copyBox(cx, issue, l, dst, a * atomCols, barrier);
         }
     }
 
