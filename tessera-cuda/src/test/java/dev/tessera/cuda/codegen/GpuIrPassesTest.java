@@ -274,6 +274,71 @@ class GpuIrPassesTest {
         assertEquals(128, maps.get(1).swizzleBytes());
     }
 
+    /** A row of blocks summed: a loop of descriptor loads and no dot. */
+    @Kernel
+    public static void blockSums(TensorDesc x, Tile out, Tile cols, @Constexpr int BM, @Constexpr int BN) {
+        Tile m = programId(0).mul(BM);
+        Var acc = var(zeros(F32, BM, BN));
+        for (Tile k : range(0, cdiv(cols, BN))) acc.set(acc.get().add(load(x, m, k.mul(BN)).to(F32)));
+        store(out.add(m.add(arange(0, BM))), sum(acc.get(), 1));
+    }
+
+    /** {@link #blockSums} storing each block's sums as it goes: a loop that writes memory. */
+    @Kernel
+    public static void blockSumsStored(TensorDesc x, Tile out, Tile cols, @Constexpr int BM, @Constexpr int BN) {
+        Tile m = programId(0).mul(BM);
+        for (Tile k : range(0, cdiv(cols, BN))) store(out.add(k.mul(BM)).add(arange(0, BM)), sum(load(x, m, k.mul(BN)).to(F32), 1));
+    }
+
+    @Test
+    void descriptorBlocksOtherOpsReadAreCopiedAheadIntoRowMajorSlots() {
+        KernelIR ir = ir(GpuIrPassesTest.class, "blockSums", args(desc(DType.BF16, 16, 256), ptr(DType.F32), i32()), "BM", 16, "BN", 256);
+        GpuProgram p = gpu(ir, 4, 3, SM90A);
+        GpuOp.PipelinedFor loop = only(p, GpuOp.PipelinedFor.class);
+        GpuOp.TmaCopy copy = (GpuOp.TmaCopy) loop.ahead().stream().filter(o -> o instanceof GpuOp.TmaCopy).findFirst().orElseThrow();
+        GpuOp.SlotLoad read = (GpuOp.SlotLoad) loop.current().stream().filter(o -> o instanceof GpuOp.SlotLoad).findFirst().orElseThrow();
+        assertTrue(read.buffer() == copy.buffer() && read.load() == copy.load(), "stage 1 reads the slot stage 0 fills");
+        assertEquals(SharedBuffer.Role.BLOCK, copy.buffer().role());
+        assertTrue(!copy.buffer().tile().swizzled() && copy.buffer().tile().bytes() == 16 * 256 * 2 && copy.buffer().slots() == 3);
+        assertEquals(2, loop.distance(), "copies two iterations ahead");
+        assertTrue(loop.released() != null, "slots released through mbarriers: no block-wide barrier");
+        assertEquals(new PtxModule.MapBox(List.of(16, 256), 0), dev.tessera.cuda.codegen.memory.TmaRules.mapBoxes(ir, p).get(0), "the block, unswizzled");
+        assertTrue(dev.tessera.cuda.codegen.gpu.GpuPrinter.print(p, "test", v -> "").contains("slot_load"), "the GPU IR prints the read");
+        GpuProgram stored = gpu(ir(GpuIrPassesTest.class, "blockSumsStored", args(desc(DType.BF16, 16, 256), ptr(DType.F32), i32()), "BM", 16, "BN", 256),
+                4, 3, SM90A);
+        assertTrue(stored.allOps().stream().noneMatch(o -> o instanceof GpuOp.PipelinedFor), "a loop that writes memory runs no copy ahead of its stores");
+    }
+
+    /** One block as A of one product and, transposed, B of another (as attention's backward reads q). */
+    @Kernel
+    public static void blockBothWays(TensorDesc x, TensorDesc w, Tile out, Tile K, @Constexpr int BM, @Constexpr int BK) {
+        Tile m = programId(0).mul(BM);
+        Var acc = var(zeros(F32, BM, BM)), back = var(zeros(F32, BK, BK));
+        for (Tile k : range(0, cdiv(K, BK))) {
+            Tile block = load(x, m, k.mul(BK)).reshape(BM, BK), other = load(w, m, k.mul(BK)).reshape(BM, BK);
+            acc.set(dot(block, other.trans(), acc.get()));
+            back.set(dot(other.trans(), block, back.get()));
+        }
+        store(out.add(arange(0, BM).col().mul(BM)).add(arange(0, BM).row()), acc.get().add(sum(back.get(), 0).row().mul(0.0)));
+    }
+
+    @Test
+    void aBlockTwoDotsReadInTwoOrientationsIsCopiedOnce() {
+        KernelIR ir = ir(GpuIrPassesTest.class, "blockBothWays", args(desc(DType.BF16, 64, 64), desc(DType.BF16, 64, 64), ptr(DType.F32), i32()),
+                "BM", 64, "BK", 64);
+        GpuProgram p = gpu(ir, 4, 3, SM90A);
+        GpuOp.PipelinedFor loop = only(p, GpuOp.PipelinedFor.class);
+        assertEquals(2, loop.ahead().stream().filter(o -> o instanceof GpuOp.TmaCopy).count(), "x and w, each once");
+        List<GpuOp.Wgmma> dots = loop.current().stream().filter(o -> o instanceof GpuOp.Wgmma).map(o -> (GpuOp.Wgmma) o).toList();
+        assertEquals(2, dots.size());
+        // w's block: B of the first product read K-major, A of the second read from the same slots MN-major
+        SharedBuffer wFirst = dots.get(0).b(), wSecond = dots.get(1).a();
+        assertTrue(wFirst.storage() == null && wSecond.placed() == wFirst, "the second reader shares the first's slots");
+        assertTrue(wFirst.kContiguous() && !wSecond.kContiguous(), "each in its own orientation");
+        assertEquals(p.offset(wFirst), p.offset(wSecond));
+        assertEquals(2, p.buffers().size(), "two buffers placed, not three");
+    }
+
     @Test
     void fp8DotsRunOnWarpgroupsOnlyWhereFastAccumulationIsAllowed() {
         for (boolean fast : new boolean[] {true, false}) {
