@@ -43,6 +43,7 @@ public final class PtxLowering {
             case Print p -> DebugRules.print(p, cx);
             case Assume a -> { }
             case Barrier b -> {
+                if (cx.target.tma() && TmaRules.readsGenericWrites(cx.kernel)) cx.w.op("fence.proxy.async.global");
                 cx.smem.sync();
                 cx.smem.assumeDirty();
             }

@@ -286,6 +286,32 @@ class TmaPtxasTest {
         assertEquals(2, occurrences(ptx, "cp.async.bulk.tensor.2d.shared::cluster.global"), "two single loads: " + ptx);
     }
 
+    /** Each program writes its block through pointers, then (after a barrier) reads a neighbour's through the descriptor. */
+    @Kernel
+    static void writtenThenCopied(TensorDesc x, Tile base, Tile out, @Constexpr int BM, @Constexpr int BN) {
+        Tile m = programId(0).mul(BM), rows = m.add(arange(0, BM)), cols = arange(0, BN);
+        store(base.add(rows.col().mul(BN)).add(cols.row()), full(F32, 1.0, BM, BN));
+        debugBarrier();
+        store(out.add(rows.col().mul(BN)).add(cols.row()), load(x, m, scalar(0)));
+    }
+
+    /**
+     * Generic writes and the copy unit's reads go through different proxies: where a kernel does both,
+     * its barriers also fence each thread's writes before the async proxy ({@code fence.proxy.async.global}
+     * before {@code bar.sync}); a kernel that only reads through descriptors keeps plain barriers.
+     */
+    @org.junit.jupiter.api.Test
+    void aBarrierOrdersGenericWritesBeforeTheCopyUnitsReads() throws Exception {
+        assumeTrue(Ptxas.path().isPresent(), Ptxas.missingReason());
+        Target target = Ptxas.target(9, 0);
+        KernelIR ir = ir(TmaPtxasTest.class, "writtenThenCopied", args(desc(DType.F32, 16, 64), ptr(DType.F32), ptr(DType.F32)), "BM", 16, "BN", 64);
+        String ptx = assembled("written_then_copied", ptx(ir, 4, target), target);
+        int fence = ptx.indexOf("fence.proxy.async.global"), copy = ptx.indexOf("cp.async.bulk.tensor.2d.shared::cluster.global");
+        assertTrue(fence > ptx.indexOf("st.global") && fence < copy && ptx.indexOf("bar.sync", fence) < copy, ptx);
+        KernelIR reads = ir(TmaPtxasTest.class, "rowSums", args(desc(DType.BF16, 16, 256), ptr(DType.F32), i32()), "BM", 16, "BN", 256);
+        assertEquals(-1, ptx(reads, 4, target).ptx().indexOf("fence.proxy.async.global"), "no generic write before the reads: no fence");
+    }
+
     /** A 3-d block (heads × rows × columns) copied with a shift. */
     @Kernel
     static void copy3d(TensorDesc in, TensorDesc out, @Constexpr int BH, @Constexpr int BM, @Constexpr int BN) {

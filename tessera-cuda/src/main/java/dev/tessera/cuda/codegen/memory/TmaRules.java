@@ -168,6 +168,27 @@ public final class TmaRules {
         return MemoryRules.loadShared(cx, e, out, g -> mine + "+" + out.regPart(g) * e.byteSize(), vector(out, d));
     }
 
+    /**
+     * Whether the kernel writes global memory through pointers (stores, atomics) and reads it
+     * through the copy unit (a descriptor load left to TMA): the two go through different proxies,
+     * so a barrier of the block (the language's ordering of one thread's writes before another's
+     * reads) also fences each thread's generic writes before the async proxy's reads
+     * ({@code fence.proxy.async.global}), as a write then read through a descriptor after
+     * {@code debugBarrier()} expects. Without a barrier no thread's writes are promised to other
+     * threads, on either proxy; the copy unit's own writes (stores, reductions) are for later launches.
+     */
+    public static boolean readsGenericWrites(KernelIR kernel) {
+        boolean writes = false, reads = false;
+        java.util.ArrayDeque<dev.tessera.ir.Op> ops = new java.util.ArrayDeque<>(kernel.body().ops());
+        while (!ops.isEmpty()) {
+            dev.tessera.ir.Op op = ops.pop();
+            for (dev.tessera.ir.Region r : op.regions()) ops.addAll(r.ops());
+            writes |= op instanceof dev.tessera.ir.Op.Store || op instanceof dev.tessera.ir.Op.AtomicRmw || op instanceof dev.tessera.ir.Op.AtomicCas;
+            reads |= op instanceof DescriptorLoad;
+        }
+        return writes && reads;
+    }
+
     /** The thread that issues a pipelined loop's copies inline: thread 0 (its predicate). */
     public static String issuing(Lowerer cx) { return elected(cx); }
 
