@@ -8,9 +8,10 @@ import java.util.Map;
  * Gives every mbarrier and shared buffer its place. The mbarriers of single descriptor loads come
  * first, 8 bytes each in program order, and keep their words for the whole kernel (see
  * {@link MBarriers}), then the box of bulk reductions, on 128 bytes, kept as long and shared by
- * every reduction site ({@link ReduceBox}). Buffers follow, one after another, each on its tile's alignment (128 bytes;
- * 1024 for a wgmma operand with the 128-byte swizzle) counted from the array's start, which lies on
- * the shared window's own alignment; then the loop's own mbarriers, one a slot. The buffers and
+ * every reduction site ({@link ReduceBox}). Buffers follow, one after another, each on its tile's
+ * alignment (128 bytes; 1024 for a wgmma operand with the 128-byte swizzle) counted from the
+ * array's start, which lies on the shared window's own alignment; then the loop's own mbarriers,
+ * one a slot. The buffers and
  * mbarriers of one pipelined loop live during that loop only (it initializes the mbarriers before
  * its prologue, drains everything and invalidates them before it ends), and such loops never nest,
  * so different loops share the space: each loop's start again just above the kernel's mbarriers.
