@@ -6,8 +6,8 @@ import dev.tessera.ir.Op;
  * Puts descriptor loads and atomic adds on the tensor-memory accelerator: every core descriptor
  * load becomes a {@link GpuOp.TmaLoad} with an mbarrier of its own, every atomic add a
  * {@link GpuOp.TmaReduce} with a box for its block (the sites' boxes share one place).
- * (Descriptors reach the GPU IR only on targets with TMA; elsewhere they were expanded into masked accesses before.) Pipelining may then turn
- * the ones that feed wgmma into {@link GpuOp.TmaCopy}s.
+ * (Descriptors reach the GPU IR only on targets with TMA; elsewhere they were expanded into
+ * masked accesses before.) Pipelining may then turn loads into {@link GpuOp.TmaCopy}s.
  */
 public final class AccelerateDescriptors {
     private AccelerateDescriptors() {}
