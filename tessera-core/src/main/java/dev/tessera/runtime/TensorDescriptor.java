@@ -68,9 +68,9 @@ public final class TensorDescriptor {
     /**
      * The launch's raw words for it from {@code at}: the address of the first element, the shape,
      * then the strides in elements (outermost first), as {@link dev.tessera.backend.Backend#launch}
-     * takes a descriptor.
+     * takes a descriptor; returns the index after them.
      */
-    int pack(long[] words, int at) {
+    public int pack(long[] words, int at) {
         int rank = block.length;
         words[at] = tensor.dataPointer();
         for (int d = 0; d < rank; d++) {

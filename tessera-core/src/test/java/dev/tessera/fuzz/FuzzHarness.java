@@ -7,6 +7,7 @@ import dev.tessera.runtime.Grid;
 import dev.tessera.runtime.Jit;
 import dev.tessera.runtime.JitKernel;
 import dev.tessera.runtime.Tensor;
+import dev.tessera.runtime.TensorDescriptor;
 import dev.tessera.testing.IrRunner;
 import dev.tessera.types.DType;
 import java.util.ArrayList;
@@ -52,7 +53,7 @@ public final class FuzzHarness {
         return all;
     }
 
-    /** Draws the inputs, launches with the runtime arguments (a, b, c, outF, outI, counters, n) and reads the outputs. */
+    /** Draws the inputs, launches with the runtime arguments (a, b, c, outF, outI, counters, n, a's and the counters' descriptors) and reads the outputs. */
     private static Outputs run(FuzzProgram program, int n, long seed, Device device, java.util.function.Consumer<Object[]> launch) {
         SplittableRandom r = new SplittableRandom(seed);
         double[] a = new double[n], b = new double[n];
@@ -68,7 +69,8 @@ public final class FuzzHarness {
              Tensor outI = Tensor.fromLongs(new long[n], DType.I32, device);
              Tensor counters = Tensor.zeros(DType.I32, device, FuzzKernel.COUNTERS)) {
             outI.fill(-7);
-            launch.accept(new Object[] {ta, tb, tc, outF, outI, counters, n});
+            launch.accept(new Object[] {ta, tb, tc, outF, outI, counters, n, TensorDescriptor.of(ta, FuzzKernel.BLOCK),
+                    TensorDescriptor.of(counters, FuzzKernel.COUNTERS)});
             return new Outputs(outF.toDoubleArray(), outI.toLongArray(), counters.toLongArray());
         }
     }

@@ -4,6 +4,7 @@ import static dev.tessera.lang.TL.*;
 
 import dev.tessera.lang.Constexpr;
 import dev.tessera.lang.Kernel;
+import dev.tessera.lang.TensorDesc;
 import dev.tessera.lang.Tile;
 import dev.tessera.lang.Var;
 import dev.tessera.types.DType;
@@ -12,8 +13,9 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * The kernel every fuzz program runs in. Inputs: two f32 tensors and an i32 tensor of n elements;
- * outputs: an f32 and an i32 tensor of n elements and an i32 tensor of 8 atomic counters. Each step
+ * The kernel every fuzz program runs in. Inputs: two f32 tensors and an i32 tensor of n elements
+ * (the first also through a descriptor); outputs: an f32 and an i32 tensor of n elements and an i32
+ * tensor of 8 atomic counters (also through a descriptor, for block adds). Each step
  * of the program draws from its own random stream, so leaving a step out keeps the others' choices.
  *
  * <p>Tiles are tagged exact when both backends must compute them bit for bit (IEEE add, mul,
@@ -26,9 +28,14 @@ public final class FuzzKernel {
 
     public static final int ROWS = 8, COLS = 32, BLOCK = 256, COUNTERS = 8;
 
+    /**
+     * {@code blocksOfA} is a descriptor of {@code a} in blocks of [BLOCK], {@code counterBlock} one of
+     * {@code counters} in one block of [COUNTERS].
+     */
     @Kernel
-    static void run(Tile a, Tile b, Tile c, Tile outF, Tile outI, Tile counters, Tile n, @Constexpr FuzzProgram program) {
-        new Builder(program, a, b, c, outF, outI, counters, n).build();
+    static void run(Tile a, Tile b, Tile c, Tile outF, Tile outI, Tile counters, Tile n, TensorDesc blocksOfA, TensorDesc counterBlock,
+                    @Constexpr FuzzProgram program) {
+        new Builder(program, a, b, c, outF, outI, counters, n, blocksOfA, counterBlock).build();
     }
 
     /** A tile with whether both backends must agree on it exactly. */
@@ -37,11 +44,14 @@ public final class FuzzKernel {
     private static final class Builder {
         final FuzzProgram p;
         final Tile a, b, c, outF, outI, counters, n;
+        final TensorDesc blocksOfA, counterBlock;
         final List<Val> floats = new ArrayList<>(), ints = new ArrayList<>();
         Tile offsets, mask;
 
-        Builder(FuzzProgram p, Tile a, Tile b, Tile c, Tile outF, Tile outI, Tile counters, Tile n) {
+        Builder(FuzzProgram p, Tile a, Tile b, Tile c, Tile outF, Tile outI, Tile counters, Tile n, TensorDesc blocksOfA, TensorDesc counterBlock) {
             this.p = p;
+            this.blocksOfA = blocksOfA;
+            this.counterBlock = counterBlock;
             this.a = a;
             this.b = b;
             this.c = c;
@@ -178,11 +188,15 @@ public final class FuzzKernel {
                     when(programId(0).rem(2).eq(0), () -> v.set(y.t().add(1.0)));
                     floats.add(new Val(v.get(), x.exact() && y.exact()));
                 }
-                case 10 -> { // masked reload of the inputs at shifted offsets
-                    Tile shifted = offsets.add(r.nextInt(1, 5));
-                    Tile m = shifted.lt(n).and(mask);
-                    floats.add(new Val(load(a.add(shifted), m, 0.0), true));
-                    ints.add(new Val(load(c.add(shifted), m, 0L), true));
+                case 10 -> { // masked reload of the inputs at shifted offsets, or (in a program with descriptors) through one
+                    if (p.descriptors()) {
+                        descriptorStep(r);
+                    } else {
+                        Tile shifted = offsets.add(r.nextInt(1, 5));
+                        Tile m = shifted.lt(n).and(mask);
+                        floats.add(new Val(load(a.add(shifted), m, 0.0), true));
+                        ints.add(new Val(load(c.add(shifted), m, 0L), true));
+                    }
                 }
                 case 11 -> dotStep(r);
                 default -> { // floor of exact values
@@ -191,6 +205,33 @@ public final class FuzzKernel {
                 }
             }
         }
+
+        /**
+         * Through tensor descriptors: the program's block of a (zeros past n, as a masked load with
+         * 0); a run-time loop of 1 to 4 steps summing the blocks of this program and the next ones
+         * (no store inside: on Hopper its blocks are copied ahead into slots); or an integer's low
+         * bits summed eight lanes apart and added into the counters as one block (integer adds
+         * commute: exact, like the atomic step).
+         */
+        private void descriptorStep(SplittableRandom r) {
+            Tile at = programId(0).mul(BLOCK);
+            switch (r.nextInt(3)) {
+                case 0 -> floats.add(new Val(asBlock(load(blocksOfA, at)), true));
+                case 1 -> {
+                    Var acc = var(zeros(F32, BLOCK));
+                    int trips = 1 + r.nextInt(4);
+                    for (Tile i : range(0, trips)) acc.set(acc.get().add(load(blocksOfA, at.add(i.mul(BLOCK)))));
+                    floats.add(new Val(asBlock(acc.get()), true));
+                }
+                default -> {
+                    Tile bits = where(mask, pick(ints, r).t().and(15), 0L).reshape(BLOCK / COUNTERS, COUNTERS);
+                    atomicAdd(counterBlock, at(scalar(0)), sum(bits, 0));
+                }
+            }
+        }
+
+        /** A [BLOCK] tile in the program's shape. */
+        private Tile asBlock(Tile t) { return p.twoDimensional() ? t.reshape(ROWS, COLS) : t; }
 
         /**
          * [m, k]·[k, n] with each of m, n, k from 16 to 128, in f16, bf16, f32 (tf32) or i8, with or

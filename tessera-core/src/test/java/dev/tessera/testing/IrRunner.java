@@ -6,6 +6,7 @@ import dev.tessera.backend.LaunchOptions;
 import dev.tessera.ir.KernelIR;
 import dev.tessera.runtime.Backends;
 import dev.tessera.runtime.Tensor;
+import dev.tessera.runtime.TensorDescriptor;
 
 /** Runs IR as it is (no passes) on the CPU backend, for comparing IR before and after optimization, or compiled two ways. */
 public final class IrRunner {
@@ -20,9 +21,15 @@ public final class IrRunner {
     /** One launch of a kernel compiled for the CPU. */
     public static void run(CompiledKernel kernel, int[] grid, Object... args) {
         Backend cpu = Backends.get("cpu");
-        long[] bits = new long[args.length];
-        for (int i = 0; i < args.length; i++) {
-            bits[i] = switch (args[i]) {
+        int words = 0;
+        for (Object a : args) words += a instanceof TensorDescriptor d ? TensorDescriptor.argumentWords(d.blockShape().length) : 1;
+        long[] bits = new long[words];
+        for (int i = 0, at = 0; i < args.length; i++) {
+            if (args[i] instanceof TensorDescriptor d) {
+                at = d.pack(bits, at);
+                continue;
+            }
+            bits[at++] = switch (args[i]) {
                 case Tensor t -> t.dataPointer();
                 case Integer v -> v;
                 case Long v -> v;
