@@ -337,6 +337,9 @@ class GpuIrPassesTest {
         assertTrue(wFirst.kContiguous() && !wSecond.kContiguous(), "each in its own orientation");
         assertEquals(p.offset(wFirst), p.offset(wSecond));
         assertEquals(2, p.buffers().size(), "two buffers placed, not three");
+        String printed = dev.tessera.cuda.codegen.gpu.GpuPrinter.print(p, "test", v -> "");
+        assertTrue(wSecond.id() != wFirst.id() && !printed.contains("%smem" + wSecond.id() + "[current slot]")
+                && printed.contains("%smem" + wFirst.id() + "[current slot]"), "a sharing reader prints the slots it reads: " + printed);
     }
 
     @Test

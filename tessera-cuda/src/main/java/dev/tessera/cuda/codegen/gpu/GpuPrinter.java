@@ -110,8 +110,8 @@ public final class GpuPrinter {
     private static void tensorCoreDot(StringBuilder out, String indent, GpuOp.TensorCoreDot m, String instruction, String split,
                                       Function<Value, String> layout) {
         out.append(indent).append(m.dot().result()).append(" = ").append(instruction).append(' ')
-                .append(m.a() == null ? m.dot().a() : "%smem" + m.a().id() + "[current slot]").append(", ")
-                .append(m.b() == null ? m.dot().b() : "%smem" + m.b().id() + "[current slot]").append(", ").append(m.dot().acc())
+                .append(m.a() == null ? m.dot().a() : "%smem" + m.a().placed().id() + "[current slot]").append(", ")
+                .append(m.b() == null ? m.dot().b() : "%smem" + m.b().placed().id() + "[current slot]").append(", ").append(m.dot().acc())
                 .append(" {").append(split).append("} : ").append(m.dot().result().type()).append("   ").append(layout.apply(m.dot().result())).append('\n');
     }
 
