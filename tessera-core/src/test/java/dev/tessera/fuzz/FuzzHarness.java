@@ -67,10 +67,10 @@ public final class FuzzHarness {
              Tensor tc = Tensor.fromLongs(c, DType.I32, device);
              Tensor outF = Tensor.full(DType.F32, Double.NaN, device, n);
              Tensor outI = Tensor.fromLongs(new long[n], DType.I32, device);
-             Tensor counters = Tensor.zeros(DType.I32, device, FuzzKernel.COUNTERS)) {
+             Tensor counters = Tensor.zeros(DType.I32, device, 2 * FuzzKernel.COUNTERS)) {
             outI.fill(-7);
             launch.accept(new Object[] {ta, tb, tc, outF, outI, counters, n, TensorDescriptor.of(ta, FuzzKernel.BLOCK),
-                    TensorDescriptor.of(counters, FuzzKernel.COUNTERS)});
+                    TensorDescriptor.of(counters.slice(0, FuzzKernel.COUNTERS, 2 * FuzzKernel.COUNTERS), FuzzKernel.COUNTERS)});
             return new Outputs(outF.toDoubleArray(), outI.toLongArray(), counters.toLongArray());
         }
     }

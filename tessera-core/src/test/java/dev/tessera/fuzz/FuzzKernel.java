@@ -15,7 +15,8 @@ import java.util.SplittableRandom;
 /**
  * The kernel every fuzz program runs in. Inputs: two f32 tensors and an i32 tensor of n elements
  * (the first also through a descriptor); outputs: an f32 and an i32 tensor of n elements and an i32
- * tensor of 8 atomic counters (also through a descriptor, for block adds). Each step
+ * tensor of 16 atomic counters (the first 8 for atomics through pointers, the others through a
+ * descriptor, for block adds: the two kinds never meet on one word). Each step
  * of the program draws from its own random stream, so leaving a step out keeps the others' choices.
  *
  * <p>Tiles are tagged exact when both backends must compute them bit for bit (IEEE add, mul,
@@ -30,7 +31,7 @@ public final class FuzzKernel {
 
     /**
      * {@code blocksOfA} is a descriptor of {@code a} in blocks of [BLOCK], {@code counterBlock} one of
-     * {@code counters} in one block of [COUNTERS].
+     * the second COUNTERS of {@code counters} in one block.
      */
     @Kernel
     static void run(Tile a, Tile b, Tile c, Tile outF, Tile outI, Tile counters, Tile n, TensorDesc blocksOfA, TensorDesc counterBlock,
@@ -188,15 +189,12 @@ public final class FuzzKernel {
                     when(programId(0).rem(2).eq(0), () -> v.set(y.t().add(1.0)));
                     floats.add(new Val(v.get(), x.exact() && y.exact()));
                 }
-                case 10 -> { // masked reload of the inputs at shifted offsets, or (in a program with descriptors) through one
-                    if (p.descriptors()) {
-                        descriptorStep(r);
-                    } else {
-                        Tile shifted = offsets.add(r.nextInt(1, 5));
-                        Tile m = shifted.lt(n).and(mask);
-                        floats.add(new Val(load(a.add(shifted), m, 0.0), true));
-                        ints.add(new Val(load(c.add(shifted), m, 0L), true));
-                    }
+                case 10 -> { // masked reload of the inputs at shifted offsets, then (in a program with descriptors) a step through one
+                    Tile shifted = offsets.add(r.nextInt(1, 5));
+                    Tile m = shifted.lt(n).and(mask);
+                    floats.add(new Val(load(a.add(shifted), m, 0.0), true));
+                    ints.add(new Val(load(c.add(shifted), m, 0L), true));
+                    if (p.descriptors()) descriptorStep(r);
                 }
                 case 11 -> dotStep(r);
                 default -> { // floor of exact values
@@ -210,8 +208,8 @@ public final class FuzzKernel {
          * Through tensor descriptors: the program's block of a (zeros past n, as a masked load with
          * 0); a run-time loop of 1 to 4 steps summing the blocks of this program and the next ones
          * (no store inside: on Hopper its blocks are copied ahead into slots); or an integer's low
-         * bits summed eight lanes apart and added into the counters as one block (integer adds
-         * commute: exact, like the atomic step).
+         * bits summed eight lanes apart and added into the second counters as one block (integer
+         * adds commute: exact, like the atomic step, whose counters are the first).
          */
         private void descriptorStep(SplittableRandom r) {
             Tile at = programId(0).mul(BLOCK);

@@ -8,8 +8,8 @@ import java.util.BitSet;
  * removes steps one by one while the mismatch persists).
  *
  * @param twoDimensional whether the block is [ROWS, COLS] instead of [BLOCK]
- * @param descriptors    whether some steps read and add through tensor descriptors (drawn after
- *                       the other fields, so a program of an older seed is what it was)
+ * @param descriptors    whether some steps also read and add through tensor descriptors (drawn
+ *                       after the other fields; a program without them is what its seed gave before)
  */
 public record FuzzProgram(long seed, int steps, boolean twoDimensional, BitSet skipped, boolean descriptors) {
 

@@ -209,7 +209,7 @@ public final class CrossEntropy {
                 logits.stride(0), l.n(), o.ignoreIndex(), (float) o.labelSmoothing(), (float) o.logitScale(),
                 (float) (o.softcap() > 0 ? o.softcap() : 1), (float) o.zLoss(), l.block(cfg), (float) o.logitScale() != 1f, o.softcap() > 0,
                 o.labelSmoothing() > 0, o.zLoss() > 0, o.reduction() == Reduction.MEAN, grad};
-        TensorDescriptor blocks = cfg.stages() > 1 ? firstPassBlocks(logits, l.block(cfg)) : null;
+        TensorDescriptor blocks = cfg.stages() > 1 && slotsFit(logits, l.block(cfg), cfg.stages()) ? firstPassBlocks(logits, l.block(cfg)) : null;
         if (blocks == null) {
             CrossEntropyKernels.ROWS.withOptions(cfg.warps(), 1).launch(grid(l.rows()), args);
             return;
@@ -218,6 +218,16 @@ public final class CrossEntropy {
         withBlocks[0] = blocks;
         System.arraycopy(args, 0, withBlocks, 1, args.length);
         CrossEntropyKernels.ROWS_DESCRIPTORS.withOptions(cfg.warps(), cfg.stages()).launch(grid(l.rows()), withBlocks);
+    }
+
+    /**
+     * Whether a slot a stage of {@code block} logits fits the device's shared memory a program (as
+     * the autotuner reads it; with room to spare for the kernel's own scratch), else the pointer
+     * kernel runs: 4 stages of 16384 f32 logits would ask 256 KB.
+     */
+    static boolean slotsFit(Tensor logits, int block, int stages) {
+        Long limit = logits.device().info().limits().get("sharedMemoryPerBlock");
+        return limit == null || (long) stages * block * logits.dtype().byteSize() + 16 * 1024 <= limit;
     }
 
     /**

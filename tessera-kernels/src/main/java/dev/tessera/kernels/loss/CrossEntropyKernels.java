@@ -115,8 +115,11 @@ public final class CrossEntropyKernels {
                                            @Constexpr int BLOCK, @Constexpr boolean SCALED, @Constexpr boolean SOFTCAP, @Constexpr boolean SMOOTHING,
                                            @Constexpr boolean Z_LOSS, @Constexpr boolean MEAN, @Constexpr boolean GRAD) {
         Tile row = programId(0);
+        // over the blocks' indices, the descriptor's row of a block a multiple of its rows: no division a step
         WholeBlocks blocks = (whole, pass) -> {
-            for (Tile j0 : range(0, whole, BLOCK)) pass.accept(load(rows, Eviction.LAST, row, j0.div(DESCRIPTOR_COLUMNS), scalar(0)).reshape(BLOCK));
+            for (Tile t : range(0, whole.div(BLOCK))) {
+                pass.accept(load(rows, Eviction.LAST, row, t.mul(BLOCK / DESCRIPTOR_COLUMNS), scalar(0)).reshape(BLOCK));
+            }
         };
         row(logits, labels, loss, count, rowStride, n, ignoreIndex, smoothing, scale, cap, zLoss, blocks,
                 BLOCK, new Terms(SCALED, SOFTCAP, SMOOTHING, Z_LOSS), MEAN, GRAD);

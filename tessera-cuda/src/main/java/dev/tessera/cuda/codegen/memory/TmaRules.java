@@ -169,8 +169,8 @@ public final class TmaRules {
     }
 
     /**
-     * Whether the kernel writes global memory through pointers (stores, atomics) and reads it
-     * through the copy unit (a descriptor load left to TMA): the two go through different proxies,
+     * Whether the kernel writes global memory through pointers (stores, atomics) and reaches it
+     * through the copy unit too (a descriptor load, store or add left to TMA): the two go through different proxies,
      * so a barrier of the block (the language's ordering of one thread's writes before another's
      * reads) also fences each thread's generic writes before the async proxy's reads
      * ({@code fence.proxy.async.global}), as a write then read through a descriptor after
@@ -184,7 +184,7 @@ public final class TmaRules {
             dev.tessera.ir.Op op = ops.pop();
             for (dev.tessera.ir.Region r : op.regions()) ops.addAll(r.ops());
             writes |= op instanceof dev.tessera.ir.Op.Store || op instanceof dev.tessera.ir.Op.AtomicRmw || op instanceof dev.tessera.ir.Op.AtomicCas;
-            reads |= op instanceof DescriptorLoad;
+            reads |= op instanceof DescriptorLoad || op instanceof DescriptorStore || op instanceof DescriptorAtomicAdd;
         }
         return writes && reads;
     }
