@@ -18,6 +18,9 @@ public record DescriptorType(DType element, List<Integer> block) implements Elem
     /** The block's dimensions as an array. */
     public int[] blockShape() { return block.stream().mapToInt(Integer::intValue).toArray(); }
 
+    /** The bytes of one block's elements (a TMA box's). */
+    public int blockBytes() { return block.stream().reduce(element.byteSize(), (a, b) -> a * b); }
+
     /** A descriptor travels as a handle (a pointer or, on a GPU, an opaque tensor map), never as elements. */
     @Override
     public int byteSize() { return 8; }

@@ -84,8 +84,7 @@ public final class CrossEntropyKernels {
                                 Tile smoothing, Tile scale, Tile cap, Tile zLoss,
                                 @Constexpr int BLOCK, @Constexpr boolean SCALED, @Constexpr boolean SOFTCAP, @Constexpr boolean SMOOTHING,
                                 @Constexpr boolean Z_LOSS, @Constexpr boolean MEAN, @Constexpr boolean GRAD) {
-        Tile base = logits.add(programId(0).to(I64).mul(rowStride));
-        WholeBlocks blocks = (whole, pass) -> {
+        WholeBlocks blocks = (base, whole, pass) -> {
             Var ahead = var(firstWholeBlock(base, arange(0, BLOCK), whole, Eviction.LAST));
             for (Tile j0 : range(0, whole, BLOCK)) {
                 Tile x = ahead.get();
@@ -116,7 +115,7 @@ public final class CrossEntropyKernels {
                                            @Constexpr boolean Z_LOSS, @Constexpr boolean MEAN, @Constexpr boolean GRAD) {
         Tile row = programId(0);
         // over the blocks' indices, the descriptor's row of a block a multiple of its rows: no division a step
-        WholeBlocks blocks = (whole, pass) -> {
+        WholeBlocks blocks = (base, whole, pass) -> {
             for (Tile t : range(0, whole.div(BLOCK))) {
                 pass.accept(load(rows, Eviction.LAST, row, t.mul(BLOCK / DESCRIPTOR_COLUMNS), scalar(0)).reshape(BLOCK));
             }
@@ -128,10 +127,10 @@ public final class CrossEntropyKernels {
     /** The columns of the [rows, n / 256, 256] view {@link #lossAndGradientDescriptors} reads the logits through (a box's widest). */
     static final int DESCRIPTOR_COLUMNS = 256;
 
-    /** How a row's first pass reads its whole blocks [0, whole): each, as loaded, handed to {@code pass} in order. */
+    /** How a row's first pass reads its whole blocks [0, whole) of the row at {@code base}: each, as loaded, handed to {@code pass} in order. */
     @FunctionalInterface
     private interface WholeBlocks {
-        void each(Tile whole, java.util.function.Consumer<Tile> pass);
+        void each(Tile base, Tile whole, java.util.function.Consumer<Tile> pass);
     }
 
     /** One program's row: both passes, the whole blocks of the first from {@code blocks}. */
@@ -151,7 +150,7 @@ public final class CrossEntropyKernels {
 
         Var m = var(full(F32, -Float.MAX_VALUE, BLOCK));
         Var s = var(zeros(F32, BLOCK)), zSum = var(zeros(F32, BLOCK));
-        blocks.each(whole, x -> firstPass(x, null, scale, cap, terms, m, s, zSum));
+        blocks.each(base, whole, x -> firstPass(x, null, scale, cap, terms, m, s, zSum));
         for (Tile j0 : range(whole, n, BLOCK)) {
             Tile j = arange(0, BLOCK).add(j0), inRow = j.lt(n);
             firstPass(block(base, j, inRow, Eviction.LAST), inRow, scale, cap, terms, m, s, zSum);

@@ -16,13 +16,9 @@ public final class AccelerateDescriptors {
         int[] adds = {0};
         return p.map(op -> switch (op) {
             case GpuOp.Core(Op.DescriptorLoad l) -> new GpuOp.TmaLoad(l, new MBarriers("load" + l.result().id(), 1));
-            case GpuOp.Core(Op.DescriptorAtomicAdd a) -> new GpuOp.TmaReduce(a, new ReduceBox("add" + adds[0]++, blockBytes(a.descriptor())));
+            case GpuOp.Core(Op.DescriptorAtomicAdd a) -> new GpuOp.TmaReduce(a, new ReduceBox("add" + adds[0]++,
+                    ((dev.tessera.types.DescriptorType) a.descriptor().type().element()).blockBytes()));
             default -> op;
         });
-    }
-
-    private static int blockBytes(dev.tessera.ir.Value descriptor) {
-        var d = (dev.tessera.types.DescriptorType) descriptor.type().element();
-        return java.util.Arrays.stream(d.blockShape()).reduce(d.element().byteSize(), (a, b) -> a * b);
     }
 }

@@ -124,7 +124,7 @@ public final class TmaRules {
         PtxWriter w = cx.w;
         DescriptorLoad l = t.load();
         DescriptorType d = type(l.descriptor());
-        int bytes = boxBytes(d);
+        int bytes = d.blockBytes();
         String barrier = barriers(t.barrier(), program, cx);
         String elected = elected(cx);
         String phase = cx.once("mbarrier-phase:" + t.barrier().name(), () -> {
@@ -407,7 +407,7 @@ public final class TmaRules {
         PtxWriter w = cx.w;
         DescriptorType d = type(s.descriptor());
         String elected = elected(cx);
-        String box = cx.smem.begin(boxBytes(d), BOX_ALIGNMENT);
+        String box = cx.smem.begin(d.blockBytes(), BOX_ALIGNMENT);
         writeBox(cx, s, s.value(), d, box);
         w.op("@%s cp.async.bulk.tensor.%dd.global.shared::cta.bulk_group [%s, %s], [%s]",
                 elected, d.rank(), map(cx, s.descriptor()), coordinates(cx, s.offsets(), 0), box);
@@ -458,12 +458,6 @@ public final class TmaRules {
     }
 
     private static DescriptorType type(Value descriptor) { return (DescriptorType) descriptor.type().element(); }
-
-    private static int boxBytes(DescriptorType d) {
-        int n = 1;
-        for (int b : d.blockShape()) n *= b;
-        return n * d.element().byteSize();
-    }
 
     /** The thread that issues the copies (thread 0), as a predicate computed once. */
     private static String elected(Lowerer cx) {
