@@ -91,10 +91,7 @@ public final class TmaRules {
      */
     public static java.util.Set<Value> maskedDescriptors(KernelIR kernel, dev.tessera.passes.AxisInfo axis) {
         java.util.Set<Value> masked = new java.util.HashSet<>();
-        java.util.ArrayDeque<dev.tessera.ir.Op> ops = new java.util.ArrayDeque<>(kernel.body().ops());
-        while (!ops.isEmpty()) {
-            dev.tessera.ir.Op op = ops.pop();
-            for (dev.tessera.ir.Region r : op.regions()) ops.addAll(r.ops());
+        for (dev.tessera.ir.Op op : allOps(kernel)) {
             switch (op) {
                 case DescriptorLoad l -> { if (!innerOffsetAligned(l.descriptor(), l.offsets(), axis)) masked.add(l.descriptor()); }
                 case DescriptorStore s -> { if (!writable(s.descriptor(), s.offsets(), axis)) masked.add(s.descriptor()); }
@@ -179,14 +176,23 @@ public final class TmaRules {
      */
     public static boolean readsGenericWrites(KernelIR kernel) {
         boolean writes = false, reads = false;
-        java.util.ArrayDeque<dev.tessera.ir.Op> ops = new java.util.ArrayDeque<>(kernel.body().ops());
-        while (!ops.isEmpty()) {
-            dev.tessera.ir.Op op = ops.pop();
-            for (dev.tessera.ir.Region r : op.regions()) ops.addAll(r.ops());
+        for (dev.tessera.ir.Op op : allOps(kernel)) {
             writes |= op instanceof dev.tessera.ir.Op.Store || op instanceof dev.tessera.ir.Op.AtomicRmw || op instanceof dev.tessera.ir.Op.AtomicCas;
             reads |= op instanceof DescriptorLoad || op instanceof DescriptorStore || op instanceof DescriptorAtomicAdd;
         }
         return writes && reads;
+    }
+
+    /** Every op of {@code kernel}, those of nested regions too. */
+    private static List<dev.tessera.ir.Op> allOps(KernelIR kernel) {
+        List<dev.tessera.ir.Op> out = new java.util.ArrayList<>();
+        java.util.ArrayDeque<dev.tessera.ir.Op> ops = new java.util.ArrayDeque<>(kernel.body().ops());
+        while (!ops.isEmpty()) {
+            dev.tessera.ir.Op op = ops.pop();
+            out.add(op);
+            for (dev.tessera.ir.Region r : op.regions()) ops.addAll(r.ops());
+        }
+        return out;
     }
 
     /** The thread that issues a pipelined loop's copies inline: thread 0 (its predicate). */
