@@ -45,10 +45,7 @@ public final class MatmulKernel {
         Tile pid = programId(0), within = arange(0, BM).col().mul(BN).add(arange(0, BN).row());
         Tile slices = partials.add(pid.to(I64).mul(SPLIT * BM * BN));
         store(slices.add(programId(1).to(I64).mul(BM * BN)).add(within), t.acc());
-        // every thread's partial is written before one thread counts the program in (release, GPU scope)
-        debugBarrier();
-        Tile arrived = atomicAdd(arrivals.add(pid), 1L);
-        when(arrived.eq(SPLIT - 1), () -> {
+        lastToArrive(arrivals.add(pid), arrived -> arrived.eq(SPLIT - 1), () -> {
             Var sum = var(zeros(F32, BM, BN));
             for (Tile s : range(0, SPLIT)) {
                 // past L1: the other slices were written by other multiprocessors
@@ -56,7 +53,22 @@ public final class MatmulKernel {
                         MemoryOrder.Eviction.NORMAL)));
             }
             store(cPtr, sum.get(), inside);
-            store(arrivals.add(pid), 0L, null);
+        });
+    }
+
+    /**
+     * Counts this program in on {@code counter} once its partial is written, and where
+     * {@code isLast} says (of the count before its own) that it is the last to arrive, runs
+     * {@code sum} and sets the counter back to 0 for the next launch: split-K's and stream-K's
+     * handing of a tile to the program that completes it.
+     */
+    private static void lastToArrive(Tile counter, java.util.function.UnaryOperator<Tile> isLast, Runnable sum) {
+        // every thread's partial is written before one thread counts the program in (release, GPU scope)
+        debugBarrier();
+        Tile arrived = atomicAdd(counter, 1L);
+        when(isLast.apply(arrived), () -> {
+            sum.run();
+            store(counter, 0L, null);
         });
     }
 
@@ -144,10 +156,7 @@ public final class MatmulKernel {
             // of its own, ptxas spilled 88-136 bytes on 128-register accumulators
             Tile from = first.div(per), to = first.add(steps).sub(1).div(per);
             store(streamKPartial(partials, program, start, u, steps, 0, BM, BM, BN), acc);
-            // every thread's partial is written before one thread counts the program in (release, GPU scope)
-            debugBarrier();
-            Tile arrived = atomicAdd(arrivals.add(u), 1L);
-            when(arrived.eq(to.sub(from)), () -> {
+            lastToArrive(arrivals.add(u), arrived -> arrived.eq(to.sub(from)), () -> {
                 // summed a chunk of rows at a time: a whole tile and the piece being added would be two accumulators' registers
                 int rows = streamKSumRows(BM, BN);
                 for (int r = 0; r < BM; r += rows) {
@@ -159,7 +168,6 @@ public final class MatmulKernel {
                     }
                     storeTile(c, M, N, scm, scn, new Tile[] {at[0].add(r), at[1]}, sum.get());
                 }
-                store(arrivals.add(u), 0L, null);
             });
         }
     }
